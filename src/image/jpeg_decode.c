@@ -1,0 +1,92 @@
+#include "jpeg_decode.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <turbojpeg.h>
+
+struct jpeg_decoder {
+    tjhandle tj;
+    uint8_t *buf;
+    size_t cap;
+};
+
+jpeg_decoder *jpeg_decoder_new(void)
+{
+    jpeg_decoder *d = calloc(1, sizeof *d);
+    if (d && !(d->tj = tjInitDecompress())) {
+        free(d);
+        d = NULL;
+    }
+    return d;
+}
+
+void jpeg_decoder_free(jpeg_decoder *d)
+{
+    if (!d)
+        return;
+    tjDestroy(d->tj);
+    free(d->buf);
+    free(d);
+}
+
+static int ensure(jpeg_decoder *d, size_t need)
+{
+    if (need <= d->cap)
+        return 0;
+    uint8_t *b = realloc(d->buf, need);
+    if (!b)
+        return -1;
+    d->buf = b;
+    d->cap = need;
+    return 0;
+}
+
+/* Adobe CMYK JPEGs store inverted ink values; as Pillow does, a pixel is
+ * R = C * K / 255 with the stored (inverted) values. */
+static void cmyk_to_rgb(uint8_t *px, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        unsigned c = px[4 * i], m = px[4 * i + 1], y = px[4 * i + 2], k = px[4 * i + 3];
+        px[3 * i] = (uint8_t)(c * k / 255);
+        px[3 * i + 1] = (uint8_t)(m * k / 255);
+        px[3 * i + 2] = (uint8_t)(y * k / 255);
+    }
+}
+
+jpeg_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, uint64_t max_pixels, int min_side,
+                        rgb_image *out, char *err, size_t errlen)
+{
+    int w, h, subsamp, colorspace;
+    if (len == 0 || len > 0xffffffffu ||
+        tjDecompressHeader3(d->tj, data, (unsigned long)len, &w, &h, &subsamp, &colorspace) != 0) {
+        snprintf(err, errlen, "not a decodable JPEG: %s", len ? tjGetErrorStr2(d->tj) : "empty body");
+        return JPEG_ERR_INVALID;
+    }
+    if (w <= 0 || h <= 0 || (uint64_t)w * (uint64_t)h > max_pixels) {
+        snprintf(err, errlen, "image is %dx%d = %llu pixels; the limit is %llu", w, h,
+                 (unsigned long long)w * (unsigned long long)h, (unsigned long long)max_pixels);
+        return JPEG_ERR_TOO_MANY_PIXELS;
+    }
+    if (w < min_side || h < min_side) {
+        snprintf(err, errlen, "image is %dx%d; both sides must be at least %d pixels", w, h, min_side);
+        return JPEG_ERR_TOO_SMALL;
+    }
+    int cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
+    if (ensure(d, (size_t)w * (size_t)h * (cmyk ? 4 : 3)) < 0) {
+        snprintf(err, errlen, "out of memory for a %dx%d image", w, h);
+        return JPEG_ERR_NO_MEMORY;
+    }
+    /* Warnings (e.g. a truncated file decoded as grey) are failures: we would
+     * otherwise classify pixels the client never sent. */
+    int flags = TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING;
+    if (tjDecompress2(d->tj, data, (unsigned long)len, d->buf, w, 0, h, cmyk ? TJPF_CMYK : TJPF_RGB, flags) != 0) {
+        snprintf(err, errlen, "corrupt or truncated JPEG: %s", tjGetErrorStr2(d->tj));
+        return JPEG_ERR_INVALID;
+    }
+    if (cmyk)
+        cmyk_to_rgb(d->buf, (size_t)w * (size_t)h);
+    out->width = w;
+    out->height = h;
+    out->rgb = d->buf;
+    return JPEG_OK;
+}

@@ -1,0 +1,205 @@
+/* The reference engine: Debian's libdarknet, the implementation the format
+ * comes from. It only ever sees a model our loader has validated, written out
+ * again as a cfg in the dialect it understands (libdarknet exits the process on
+ * a cfg it dislikes). Where libdarknet lacks our semantics:
+ *  - relu6: the layer runs with relu and its forward function is wrapped to
+ *    clamp the output at 6, which makes it exact;
+ *  - pad_mode=tf_same: libdarknet can only pad symmetrically, so it runs that
+ *    way and says so once, with what it costs in accuracy. */
+#include <darknet.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "engine.h"
+
+typedef struct {
+    nn_engine base;
+    network *net;
+    size_t outputs;
+} darknet_engine;
+
+/* libdarknet passes layers by value and all layers of a type share one
+ * forward function, so one saved original per layer type is enough. */
+static void (*original_forward[BLANK + 1])(struct layer, struct network);
+static pthread_mutex_t forward_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void relu6_forward(layer l, network net)
+{
+    original_forward[l.type](l, net);
+    size_t n = (size_t)l.outputs * (size_t)l.batch;
+    for (size_t i = 0; i < n; i++)
+        if (l.output[i] > 6.0f)
+            l.output[i] = 6.0f; /* the layer already applied relu */
+}
+
+static const char *darknet_activation(nn_activation a)
+{
+    return a == ACT_RELU6 ? "relu" : nn_activation_name(a);
+}
+
+/* Writes the model as a cfg in libdarknet's dialect. Returns 0, or -1 when a
+ * layer cannot be expressed even approximately. */
+static int write_cfg(FILE *f, const nn_model *m, char *err, size_t errlen)
+{
+    fprintf(f, "[net]\nbatch=1\nwidth=%d\nheight=%d\nchannels=%d\n", m->input.w, m->input.h, m->input.c);
+    for (int i = 0; i < m->nlayers; i++) {
+        const nn_layer *l = &m->layers[i];
+        switch (l->kind) {
+        case LAYER_CONVOLUTIONAL: {
+            /* For tf_same the nearest symmetric padding that keeps the shape. */
+            int pad = l->pad_before == l->pad_after ? l->pad_before : l->pad_after;
+            if ((l->in.h + 2 * pad - l->size) / l->stride + 1 != l->out.h ||
+                (l->in.w + 2 * pad - l->size) / l->stride + 1 != l->out.w) {
+                snprintf(err, errlen, "darknet engine: layer %d (cfg line %d) has padding libdarknet cannot express",
+                         i, l->line);
+                return -1;
+            }
+            fprintf(f, "\n[convolutional]\nfilters=%d\nsize=%d\nstride=%d\ngroups=%d\npadding=%d\n"
+                       "batch_normalize=%d\nactivation=%s\n",
+                    l->filters, l->size, l->stride, l->groups, pad, l->batch_normalize,
+                    darknet_activation(l->activation));
+            break;
+        }
+        case LAYER_CONNECTED:
+            fprintf(f, "\n[connected]\noutput=%d\nbatch_normalize=%d\nactivation=%s\n", l->filters,
+                    l->batch_normalize, darknet_activation(l->activation));
+            break;
+        case LAYER_MAXPOOL:
+            fprintf(f, "\n[maxpool]\nsize=%d\nstride=%d\npadding=%d\n", l->size, l->stride,
+                    l->pad_before + l->pad_after);
+            break;
+        case LAYER_AVGPOOL: fprintf(f, "\n[avgpool]\n"); break;
+        case LAYER_SOFTMAX: fprintf(f, "\n[softmax]\ngroups=1\n"); break;
+        case LAYER_SHORTCUT:
+            fprintf(f, "\n[shortcut]\nfrom=%d\nactivation=%s\n", l->from, darknet_activation(l->activation));
+            break;
+        case LAYER_ROUTE:
+            fprintf(f, "\n[route]\nlayers=");
+            for (int k = 0; k < l->nroutes; k++)
+                fprintf(f, "%s%d", k ? "," : "", l->routes[k]);
+            fprintf(f, "\n");
+            break;
+        case LAYER_DROPOUT: fprintf(f, "\n[dropout]\nprobability=0\n"); break;
+        }
+    }
+    return ferror(f) ? -1 : 0;
+}
+
+/* libdarknet prints a table of every layer while parsing; keep the service's
+ * stderr for the service. */
+static network *parse_quietly(char *path)
+{
+    fflush(stderr);
+    int saved = dup(STDERR_FILENO), devnull = open("/dev/null", O_WRONLY);
+    if (saved >= 0 && devnull >= 0)
+        dup2(devnull, STDERR_FILENO);
+    network *net = parse_network_cfg(path);
+    fflush(stderr);
+    if (saved >= 0) {
+        dup2(saved, STDERR_FILENO);
+        close(saved);
+    }
+    if (devnull >= 0)
+        close(devnull);
+    return net;
+}
+
+static void copy_params(network *net, const nn_model *m)
+{
+    for (int i = 0; i < m->nlayers; i++) {
+        const nn_layer *src = &m->layers[i];
+        layer *dst = &net->layers[i];
+        if (src->kind != LAYER_CONVOLUTIONAL && src->kind != LAYER_CONNECTED)
+            continue;
+        size_t n = (size_t)src->filters;
+        memcpy(dst->biases, src->biases, n * sizeof(float));
+        memcpy(dst->weights, src->weights, src->nweights * sizeof(float));
+        if (src->batch_normalize) {
+            memcpy(dst->scales, src->scales, n * sizeof(float));
+            memcpy(dst->rolling_mean, src->rolling_mean, n * sizeof(float));
+            memcpy(dst->rolling_variance, src->rolling_variance, n * sizeof(float));
+        }
+        if (src->activation == ACT_RELU6) {
+            pthread_mutex_lock(&forward_lock);
+            if (dst->forward != relu6_forward)
+                original_forward[dst->type] = dst->forward;
+            pthread_mutex_unlock(&forward_lock);
+            dst->forward = relu6_forward;
+        }
+    }
+}
+
+static void darknet_destroy(nn_engine *base)
+{
+    darknet_engine *e = (darknet_engine *)base;
+    if (e->net)
+        free_network(e->net);
+    free(e);
+}
+
+static nn_engine *darknet_create(const nn_model *m, int threads, char *err, size_t errlen)
+{
+    static atomic_int warned;
+    (void)threads; /* Debian's libdarknet is built without threads */
+    for (int i = 0; i < m->nlayers; i++)
+        if (m->layers[i].kind == LAYER_SHORTCUT && m->layers[i].activation == ACT_RELU6) {
+            snprintf(err, errlen, "darknet engine: relu6 on a shortcut layer is not supported");
+            return NULL;
+        }
+    char path[] = "/tmp/lookslike-darknet-XXXXXX";
+    int fd = mkstemp(path);
+    FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
+    if (!f) {
+        snprintf(err, errlen, "darknet engine: cannot create a temporary cfg");
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    int rc = write_cfg(f, m, err, errlen);
+    if (fclose(f) != 0 && rc == 0) {
+        snprintf(err, errlen, "darknet engine: cannot write a temporary cfg");
+        rc = -1;
+    }
+    darknet_engine *e = rc == 0 ? calloc(1, sizeof *e) : NULL;
+    if (e) {
+        e->base.ops = &nn_darknet_engine;
+        e->net = parse_quietly(path);
+        e->outputs = nn_model_outputs(m);
+    }
+    unlink(path);
+    if (!e)
+        return NULL;
+    if (!e->net || e->net->n != m->nlayers || (size_t)e->net->outputs != e->outputs) {
+        snprintf(err, errlen, "darknet engine: libdarknet built a different network than the cfg describes");
+        darknet_destroy(&e->base);
+        return NULL;
+    }
+    set_batch_network(e->net, 1);
+    copy_params(e->net, m);
+    if (m->uses_tf_same && !atomic_exchange(&warned, 1))
+        fprintf(stderr, "lookslike: warning: engine 'darknet': this model pads the TF 'SAME' way "
+                        "(pad_mode=tf_same), which libdarknet cannot do; it pads symmetrically instead. "
+                        "Expect lower accuracy (MobileNet v1 ImageNet top-1 78.9%% -> 73.9%% measured); "
+                        "use --engine onednn for the exact model.\n");
+    return &e->base;
+}
+
+static int darknet_run(nn_engine *base, const float *input, float *output)
+{
+    darknet_engine *e = (darknet_engine *)base;
+    float *out = network_predict(e->net, (float *)input); /* libdarknet only reads it */
+    memcpy(output, out, e->outputs * sizeof *output);
+    return 0;
+}
+
+const nn_engine_ops nn_darknet_engine = {
+    .name = "darknet",
+    .create = darknet_create,
+    .run = darknet_run,
+    .destroy = darknet_destroy,
+};

@@ -1,0 +1,101 @@
+#include "labels.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define LABELS_MAX_BYTES (4 << 20)
+
+int nn_labels_load(nn_labels *l, const char *path, int expected, char *err, size_t errlen)
+{
+    memset(l, 0, sizeof *l);
+    l->background = -1;
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    l->storage = malloc(LABELS_MAX_BYTES + 1);
+    size_t len = l->storage ? fread(l->storage, 1, LABELS_MAX_BYTES + 1, f) : 0;
+    fclose(f);
+    if (!l->storage || len > LABELS_MAX_BYTES || memchr(l->storage, '\0', len)) {
+        snprintf(err, errlen, "%s: not a labels text file of at most %d bytes", path, LABELS_MAX_BYTES);
+        nn_labels_free(l);
+        return -1;
+    }
+    l->storage[len] = '\0';
+    l->full = calloc((size_t)expected + 1, sizeof *l->full);
+    l->short_name = calloc((size_t)expected + 1, sizeof *l->short_name);
+    if (!l->full || !l->short_name) {
+        snprintf(err, errlen, "%s: out of memory", path);
+        nn_labels_free(l);
+        return -1;
+    }
+    /* Each line is cut in place: full name up to the newline; the short name
+     * is a second copy cut at the first comma. */
+    char *p = l->storage;
+    while (*p && l->count <= expected) {
+        char *nl = strchr(p, '\n');
+        if (nl)
+            *nl = '\0';
+        size_t n = strlen(p);
+        if (n && p[n - 1] == '\r')
+            p[--n] = '\0';
+        if (n == 0 || l->count == expected) {
+            l->count = expected + 1; /* reported below */
+            break;
+        }
+        l->full[l->count] = p;
+        l->short_name[l->count] = strndup(p, strcspn(p, ","));
+        if (!l->short_name[l->count]) {
+            snprintf(err, errlen, "%s: out of memory", path);
+            nn_labels_free(l);
+            return -1;
+        }
+        l->count++;
+        p = nl ? nl + 1 : p + n;
+    }
+    if (l->count != expected) {
+        snprintf(err, errlen, "%s: expected %d non-empty lines, one per model output; found %s", path, expected,
+                 l->count > expected ? "more, or an empty line" : "fewer");
+        nn_labels_free(l);
+        return -1;
+    }
+    if (!strcmp(l->full[0], "background"))
+        l->background = 0;
+    return 0;
+}
+
+void nn_labels_free(nn_labels *l)
+{
+    for (int i = 0; l->short_name && i < l->count && l->short_name[i]; i++)
+        free(l->short_name[i]);
+    free(l->short_name);
+    free(l->full);
+    free(l->storage);
+    memset(l, 0, sizeof *l);
+    l->background = -1;
+}
+
+int nn_top_k(const float *probs, int n, int k, int skip, int *out)
+{
+    int count = 0;
+    for (int i = 0; i < n; i++) {
+        if (i == skip)
+            continue;
+        /* insertion into the sorted prefix; strict '>' keeps lower indices first on ties */
+        int pos = count < k ? count : k;
+        while (pos > 0 && probs[i] > probs[out[pos - 1]])
+            pos--;
+        if (pos >= k)
+            continue;
+        int last = count < k ? count : k - 1;
+        for (int j = last; j > pos; j--)
+            out[j] = out[j - 1];
+        out[pos] = i;
+        if (count < k)
+            count++;
+    }
+    return count;
+}

@@ -1,0 +1,95 @@
+/* A Darknet-format model, parsed and validated: the network description from
+ * the .cfg and its parameters from the .weights. Engines only ever see a model
+ * that passed every check here, so they can trust its shapes and sizes.
+ * The format, including this project's extension keys, is documented in
+ * docs/darknet-format.md. */
+#ifndef LOOKSLIKE_NN_MODEL_H
+#define LOOKSLIKE_NN_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    ACT_LINEAR,
+    ACT_RELU,
+    ACT_RELU6,
+    ACT_LEAKY,
+    ACT_LOGISTIC,
+} nn_activation;
+
+typedef enum {
+    LAYER_CONVOLUTIONAL,
+    LAYER_CONNECTED,
+    LAYER_MAXPOOL,
+    LAYER_AVGPOOL,
+    LAYER_SOFTMAX,
+    LAYER_SHORTCUT,
+    LAYER_ROUTE,
+    LAYER_DROPOUT,
+} nn_layer_kind;
+
+typedef struct {
+    int c, h, w;
+} nn_shape;
+
+#define NN_MAX_ROUTE_INPUTS 8
+
+typedef struct {
+    nn_layer_kind kind;
+    int line; /* of the section header in the cfg, for messages */
+    nn_shape in, out;
+    nn_activation activation;
+
+    /* convolutional / connected / pooling */
+    int filters; /* output channels (connected: outputs) */
+    int size, stride, groups;
+    int pad_before, pad_after; /* top/left and bottom/right; equal unless pad_mode=tf_same */
+    int batch_normalize;
+
+    /* shortcut: absolute index of the added layer; route: absolute indices */
+    int from;
+    int nroutes;
+    int routes[NN_MAX_ROUTE_INPUTS];
+
+    /* parameters, pointing into nn_model.params; NULL where the layer has none */
+    float *biases, *scales, *rolling_mean, *rolling_variance, *weights;
+    size_t nweights; /* elements in weights */
+} nn_layer;
+
+typedef struct {
+    nn_shape input;
+    /* x = (pixel - input_mean) * input_scale, pixel in 0..255 */
+    float input_mean, input_scale;
+    int nlayers;
+    nn_layer *layers;
+    size_t nparams; /* floats the .weights file must hold after its header */
+    float *params;
+    int uses_tf_same; /* some layer pads the TF "SAME" way */
+} nn_model;
+
+#define NN_ERR_LEN 512
+
+/* Parses cfg text (name is used in messages). On failure returns -1 with
+ * "name:line: what is wrong" in err; the model is then empty. */
+int nn_model_parse_cfg(nn_model *m, const char *text, size_t len, const char *name, char *err, size_t errlen);
+
+/* Reads a .weights image into a parsed model, requiring its size to match exactly. */
+int nn_model_read_weights(nn_model *m, const uint8_t *data, size_t len, const char *name, char *err,
+                          size_t errlen);
+
+/* Both of the above from files. */
+int nn_model_load(nn_model *m, const char *cfg_path, const char *weights_path, char *err, size_t errlen);
+
+void nn_model_free(nn_model *m);
+
+/* Output size of the network: the length of the probability vector. */
+size_t nn_model_outputs(const nn_model *m);
+size_t nn_shape_size(nn_shape s);
+
+/* Converts a uint8 RGB image (HWC, the model's input size) into the planar
+ * CHW float tensor the model expects, applying its input normalisation. */
+void nn_model_normalize_input(const nn_model *m, const uint8_t *rgb_hwc, float *chw);
+
+const char *nn_activation_name(nn_activation a);
+
+#endif

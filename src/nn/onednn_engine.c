@@ -1,0 +1,499 @@
+/* The fast engine: every layer becomes a oneDNN primitive created once at
+ * load. Activations flow in whatever blocked layout oneDNN prefers; a reorder
+ * is inserted only where a consumer wants a different one. Weights are
+ * reordered (and batch-norm folded) once. A run is then a fixed list of
+ * primitive executions over preallocated memory: no allocation per image. */
+#include <dnnl.h>
+#include <math.h>
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine.h"
+
+#define MAX_ARGS (NN_MAX_ROUTE_INPUTS + 4)
+
+typedef struct {
+    dnnl_primitive_t prim;
+    int nargs;
+    dnnl_exec_arg_t args[MAX_ARGS];
+} step;
+
+typedef struct {
+    nn_engine base;
+    int threads;
+    dnnl_engine_t eng;
+    dnnl_stream_t stream;
+    step *steps;
+    int nsteps, cap_steps;
+    dnnl_memory_t *mems; /* every memory object we created, for cleanup */
+    int nmems, cap_mems;
+    dnnl_memory_t *out; /* per layer: its output, as a 4-D N,C,H,W memory */
+    dnnl_memory_t user_in, user_out;
+    dnnl_memory_t scratchpad;
+    size_t scratch_size;
+    char *err;
+    size_t errlen;
+} onednn_engine;
+
+static int check(onednn_engine *e, dnnl_status_t s, const char *what, int layer)
+{
+    if (s == dnnl_success)
+        return 0;
+    snprintf(e->err, e->errlen, "oneDNN: %s failed for layer %d (status %d)", what, layer, (int)s);
+    return -1;
+}
+
+static void *grow(void *p, int *cap, int need, size_t elem)
+{
+    if (need <= *cap)
+        return p;
+    int n = *cap ? *cap * 2 : 64;
+    void *q = realloc(p, (size_t)n * elem);
+    if (q)
+        *cap = n;
+    return q;
+}
+
+static dnnl_memory_t new_memory(onednn_engine *e, const dnnl_memory_desc_t *md, void *handle)
+{
+    dnnl_memory_t mem;
+    dnnl_memory_t *mems = grow(e->mems, &e->cap_mems, e->nmems + 1, sizeof *mems);
+    if (!mems)
+        return NULL;
+    e->mems = mems;
+    if (dnnl_memory_create(&mem, md, e->eng, handle) != dnnl_success)
+        return NULL;
+    e->mems[e->nmems++] = mem;
+    return mem;
+}
+
+static const dnnl_memory_desc_t *desc_of(dnnl_memory_t mem)
+{
+    const dnnl_memory_desc_t *md = NULL;
+    dnnl_memory_get_memory_desc(mem, &md);
+    return md;
+}
+
+static dnnl_primitive_attr_t new_attr(nn_activation act)
+{
+    dnnl_primitive_attr_t attr;
+    dnnl_primitive_attr_create(&attr);
+    /* One scratchpad buffer owned by the engine instead of per-call allocation. */
+    dnnl_primitive_attr_set_scratchpad_mode(attr, dnnl_scratchpad_mode_user);
+    if (act == ACT_LINEAR)
+        return attr;
+    dnnl_post_ops_t po;
+    dnnl_post_ops_create(&po);
+    switch (act) {
+    case ACT_RELU: dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.0f, 0.0f); break;
+    case ACT_RELU6: dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_clip, 0.0f, 6.0f); break;
+    case ACT_LEAKY: dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.1f, 0.0f); break;
+    case ACT_LOGISTIC: dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_logistic, 0.0f, 0.0f); break;
+    case ACT_LINEAR: break;
+    }
+    dnnl_primitive_attr_set_post_ops(attr, po);
+    dnnl_post_ops_destroy(po);
+    return attr;
+}
+
+/* Turns a primitive descriptor into a step with the given arguments (the
+ * scratchpad argument is appended once its shared size is known). */
+static int add_step(onednn_engine *e, dnnl_primitive_desc_t pd, int nargs, const dnnl_exec_arg_t *args, int layer)
+{
+    step *steps = grow(e->steps, &e->cap_steps, e->nsteps + 1, sizeof *steps);
+    if (!steps) {
+        dnnl_primitive_desc_destroy(pd);
+        return check(e, dnnl_out_of_memory, "allocation", layer);
+    }
+    e->steps = steps;
+    step *s = &e->steps[e->nsteps];
+    const dnnl_memory_desc_t *scratch = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
+    size_t need = scratch ? dnnl_memory_desc_get_size(scratch) : 0;
+    if (need > e->scratch_size)
+        e->scratch_size = need;
+    dnnl_status_t st = dnnl_primitive_create(&s->prim, pd);
+    dnnl_primitive_desc_destroy(pd);
+    if (check(e, st, "primitive creation", layer) < 0)
+        return -1;
+    memcpy(s->args, args, (size_t)nargs * sizeof *args);
+    s->nargs = nargs;
+    e->nsteps++;
+    return 0;
+}
+
+/* Memory holding `src` in the layout `want`: src itself, or a reordered copy
+ * made by a step added here. */
+static dnnl_memory_t as_layout(onednn_engine *e, dnnl_memory_t src, const dnnl_memory_desc_t *want, int layer)
+{
+    if (dnnl_memory_desc_equal(desc_of(src), want))
+        return src;
+    dnnl_memory_t dst = new_memory(e, want, DNNL_MEMORY_ALLOCATE);
+    dnnl_primitive_desc_t pd;
+    dnnl_primitive_attr_t attr = new_attr(ACT_LINEAR);
+    dnnl_status_t st = dnnl_reorder_primitive_desc_create(&pd, desc_of(src), e->eng, want, e->eng, attr);
+    dnnl_primitive_attr_destroy(attr);
+    if (!dst || check(e, st, "reorder", layer) < 0)
+        return NULL;
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
+    return add_step(e, pd, 2, args, layer) < 0 ? NULL : dst;
+}
+
+/* Copies constant parameters (plain layout `tag`) into memory of layout `want`, now. */
+static dnnl_memory_t constant(onednn_engine *e, const float *data, int ndims, const dnnl_dims_t dims,
+                              dnnl_format_tag_t tag, const dnnl_memory_desc_t *want, int layer)
+{
+    dnnl_memory_desc_t user_md;
+    dnnl_memory_t user, dst;
+    dnnl_primitive_desc_t pd;
+    dnnl_primitive_t reorder;
+    if (check(e, dnnl_memory_desc_init_by_tag(&user_md, ndims, dims, dnnl_f32, tag), "weights layout", layer) < 0 ||
+        check(e, dnnl_memory_create(&user, &user_md, e->eng, (void *)data), "weights memory", layer) < 0)
+        return NULL;
+    dst = new_memory(e, want, DNNL_MEMORY_ALLOCATE);
+    dnnl_status_t st = dnnl_reorder_primitive_desc_create(&pd, &user_md, e->eng, want, e->eng, NULL);
+    if (!dst || check(e, st, "weights reorder", layer) < 0) {
+        dnnl_memory_destroy(user);
+        return NULL;
+    }
+    st = dnnl_primitive_create(&reorder, pd);
+    dnnl_primitive_desc_destroy(pd);
+    if (st == dnnl_success) {
+        dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, user}, {DNNL_ARG_DST, dst}};
+        st = dnnl_primitive_execute(reorder, e->stream, 2, args);
+        if (st == dnnl_success)
+            st = dnnl_stream_wait(e->stream);
+        dnnl_primitive_destroy(reorder);
+    }
+    dnnl_memory_destroy(user);
+    return check(e, st, "weights reorder", layer) < 0 ? NULL : dst;
+}
+
+/* Darknet batch norm, y = scale * (x - mean) / (sqrt(var) + 1e-6) + bias,
+ * folded into the weights and bias of the layer before it. */
+static void fold_batch_norm(const nn_layer *l, float *weights, float *bias)
+{
+    size_t per_filter = l->nweights / (size_t)l->filters;
+    for (int o = 0; o < l->filters; o++) {
+        float k = l->batch_normalize ? l->scales[o] / (sqrtf(l->rolling_variance[o]) + .000001f) : 1.0f;
+        float shift = l->batch_normalize ? -l->rolling_mean[o] * k : 0.0f;
+        for (size_t i = 0; i < per_filter; i++)
+            weights[(size_t)o * per_filter + i] = l->weights[(size_t)o * per_filter + i] * k;
+        bias[o] = l->biases[o] + shift;
+    }
+}
+
+static void dims4(dnnl_dims_t d, nn_shape s)
+{
+    d[0] = 1;
+    d[1] = s.c;
+    d[2] = s.h;
+    d[3] = s.w;
+}
+
+/* Convolution or inner product: the two layers with weights. */
+static int build_weighted(onednn_engine *e, const nn_model *m, int i, dnnl_memory_t in)
+{
+    const nn_layer *l = &m->layers[i];
+    int conv = l->kind == LAYER_CONVOLUTIONAL;
+    dnnl_memory_desc_t src_md, w_md, b_md, dst_md;
+    dnnl_dims_t src_d, dst_d, w_d, b_d = {l->filters};
+    dims4(src_d, l->in);
+    dims4(dst_d, l->out);
+    int w_ndims = 4;
+    dnnl_format_tag_t w_tag = dnnl_oihw;
+    if (conv && l->groups > 1) {
+        w_ndims = 5;
+        w_tag = dnnl_goihw;
+        w_d[0] = l->groups;
+        w_d[1] = l->filters / l->groups;
+        w_d[2] = l->in.c / l->groups;
+        w_d[3] = w_d[4] = l->size;
+    } else {
+        w_d[0] = l->filters;
+        w_d[1] = l->in.c;
+        w_d[2] = conv ? l->size : l->in.h;
+        w_d[3] = conv ? l->size : l->in.w;
+    }
+    dnnl_memory_desc_init_by_tag(&src_md, 4, src_d, dnnl_f32, dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&w_md, w_ndims, w_d, dnnl_f32, dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&b_md, 1, b_d, dnnl_f32, dnnl_x);
+    dnnl_dims_t dst2 = {1, l->filters};
+    dnnl_memory_desc_init_by_tag(&dst_md, conv ? 4 : 2, conv ? dst_d : dst2, dnnl_f32, dnnl_format_tag_any);
+
+    dnnl_primitive_desc_t pd;
+    dnnl_primitive_attr_t attr = new_attr(l->activation);
+    dnnl_status_t st;
+    if (conv) {
+        dnnl_convolution_desc_t cd;
+        dnnl_dims_t strides = {l->stride, l->stride}, pl = {l->pad_before, l->pad_before},
+                    pr = {l->pad_after, l->pad_after};
+        st = dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, &src_md, &w_md,
+                                                &b_md, &dst_md, strides, pl, pr);
+        if (st == dnnl_success)
+            st = dnnl_primitive_desc_create(&pd, &cd, attr, e->eng, NULL);
+    } else {
+        dnnl_inner_product_desc_t ipd;
+        st = dnnl_inner_product_forward_desc_init(&ipd, dnnl_forward_inference, &src_md, &w_md, &b_md, &dst_md);
+        if (st == dnnl_success)
+            st = dnnl_primitive_desc_create(&pd, &ipd, attr, e->eng, NULL);
+    }
+    dnnl_primitive_attr_destroy(attr);
+    if (check(e, st, conv ? "convolution" : "inner product", i) < 0)
+        return -1;
+
+    float *w = malloc(l->nweights * sizeof *w), *b = malloc((size_t)l->filters * sizeof *b);
+    dnnl_memory_t wmem = NULL, bmem = NULL;
+    if (w && b) {
+        fold_batch_norm(l, w, b);
+        wmem = constant(e, w, w_ndims, w_d, w_tag, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), i);
+        bmem = wmem ? constant(e, b, 1, b_d, dnnl_x, &b_md, i) : NULL;
+    }
+    free(w);
+    free(b);
+    dnnl_memory_t src = wmem && bmem ? as_layout(e, in, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), i)
+                                     : NULL;
+    dnnl_memory_t dst = src ? new_memory(e, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0),
+                                         DNNL_MEMORY_ALLOCATE)
+                            : NULL;
+    if (!dst) {
+        dnnl_primitive_desc_destroy(pd);
+        return check(e, dnnl_out_of_memory, "memory", i);
+    }
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, wmem}, {DNNL_ARG_BIAS, bmem},
+                              {DNNL_ARG_DST, dst}};
+    if (add_step(e, pd, 4, args, i) < 0)
+        return -1;
+    if (conv) {
+        e->out[i] = dst;
+        return 0;
+    }
+    /* The inner product writes N x C; later layers see it as N x C x 1 x 1. */
+    dnnl_memory_desc_t view;
+    void *handle;
+    dnnl_memory_get_data_handle(dst, &handle);
+    if (check(e, dnnl_memory_desc_reshape(&view, desc_of(dst), 4, dst_d), "reshape", i) < 0)
+        return -1;
+    e->out[i] = new_memory(e, &view, handle);
+    return e->out[i] ? 0 : -1;
+}
+
+static int build_pool(onednn_engine *e, const nn_layer *l, int i, dnnl_memory_t in)
+{
+    int global = l->kind == LAYER_AVGPOOL;
+    dnnl_memory_desc_t dst_md;
+    dnnl_dims_t dst_d, strides = {global ? 1 : l->stride, global ? 1 : l->stride},
+                kernel = {global ? l->in.h : l->size, global ? l->in.w : l->size},
+                pl = {global ? 0 : l->pad_before, global ? 0 : l->pad_before},
+                pr = {global ? 0 : l->pad_after, global ? 0 : l->pad_after};
+    dims4(dst_d, l->out);
+    dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_d, dnnl_f32, dnnl_format_tag_any);
+    dnnl_pooling_desc_t desc;
+    dnnl_primitive_desc_t pd;
+    dnnl_status_t st = dnnl_pooling_forward_desc_init(&desc, dnnl_forward_inference,
+                                                      global ? dnnl_pooling_avg_exclude_padding : dnnl_pooling_max,
+                                                      desc_of(in), &dst_md, strides, kernel, pl, pr);
+    dnnl_primitive_attr_t attr = new_attr(ACT_LINEAR);
+    if (st == dnnl_success)
+        st = dnnl_primitive_desc_create(&pd, &desc, attr, e->eng, NULL);
+    dnnl_primitive_attr_destroy(attr);
+    if (check(e, st, "pooling", i) < 0)
+        return -1;
+    dnnl_memory_t dst = new_memory(e, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), DNNL_MEMORY_ALLOCATE);
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, in}, {DNNL_ARG_DST, dst}};
+    e->out[i] = dst;
+    return dst ? add_step(e, pd, 2, args, i) : check(e, dnnl_out_of_memory, "memory", i);
+}
+
+static int build_shortcut(onednn_engine *e, const nn_layer *l, int i, dnnl_memory_t in)
+{
+    const dnnl_memory_desc_t *md = desc_of(in);
+    dnnl_memory_t other = as_layout(e, e->out[l->from], md, i);
+    dnnl_binary_desc_t desc;
+    dnnl_primitive_desc_t pd;
+    dnnl_status_t st = dnnl_binary_desc_init(&desc, dnnl_binary_add, md, md, md);
+    dnnl_primitive_attr_t attr = new_attr(l->activation);
+    if (st == dnnl_success)
+        st = dnnl_primitive_desc_create(&pd, &desc, attr, e->eng, NULL);
+    dnnl_primitive_attr_destroy(attr);
+    if (!other || check(e, st, "shortcut", i) < 0)
+        return -1;
+    dnnl_memory_t dst = new_memory(e, md, DNNL_MEMORY_ALLOCATE);
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC_0, in}, {DNNL_ARG_SRC_1, other}, {DNNL_ARG_DST, dst}};
+    e->out[i] = dst;
+    return dst ? add_step(e, pd, 3, args, i) : check(e, dnnl_out_of_memory, "memory", i);
+}
+
+static int build_route(onednn_engine *e, const nn_layer *l, int i)
+{
+    if (l->nroutes == 1) { /* a plain reference to an earlier output */
+        e->out[i] = e->out[l->routes[0]];
+        return 0;
+    }
+    dnnl_memory_desc_t srcs[NN_MAX_ROUTE_INPUTS];
+    dnnl_exec_arg_t args[MAX_ARGS];
+    for (int k = 0; k < l->nroutes; k++) {
+        srcs[k] = *desc_of(e->out[l->routes[k]]);
+        args[k] = (dnnl_exec_arg_t){DNNL_ARG_MULTIPLE_SRC + k, e->out[l->routes[k]]};
+    }
+    dnnl_primitive_desc_t pd;
+    dnnl_primitive_attr_t attr = new_attr(ACT_LINEAR);
+    dnnl_status_t st = dnnl_concat_primitive_desc_create(&pd, NULL, l->nroutes, 1, srcs, attr, e->eng);
+    dnnl_primitive_attr_destroy(attr);
+    if (check(e, st, "route (concat)", i) < 0)
+        return -1;
+    dnnl_memory_t dst = new_memory(e, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), DNNL_MEMORY_ALLOCATE);
+    args[l->nroutes] = (dnnl_exec_arg_t){DNNL_ARG_DST, dst};
+    e->out[i] = dst;
+    return dst ? add_step(e, pd, l->nroutes + 1, args, i) : check(e, dnnl_out_of_memory, "memory", i);
+}
+
+static int build_softmax(onednn_engine *e, const nn_layer *l, int i, dnnl_memory_t in)
+{
+    /* Softmax over the flattened C,H,W input: make it plain, then view as N x K. */
+    dnnl_memory_desc_t plain, flat, view;
+    dnnl_dims_t in_d, out_d, flat_d = {1, (dnnl_dim_t)nn_shape_size(l->in)};
+    dims4(in_d, l->in);
+    dims4(out_d, l->out);
+    dnnl_memory_desc_init_by_tag(&plain, 4, in_d, dnnl_f32, dnnl_nchw);
+    dnnl_memory_desc_init_by_tag(&flat, 2, flat_d, dnnl_f32, dnnl_nc);
+    dnnl_memory_desc_init_by_tag(&view, 4, out_d, dnnl_f32, dnnl_nchw);
+    dnnl_memory_t src = as_layout(e, in, &plain, i);
+    void *handle;
+    if (!src)
+        return -1;
+    dnnl_memory_get_data_handle(src, &handle);
+    dnnl_memory_t src_flat = new_memory(e, &flat, handle);
+    dnnl_memory_t dst_flat = new_memory(e, &flat, DNNL_MEMORY_ALLOCATE);
+    if (!src_flat || !dst_flat)
+        return check(e, dnnl_out_of_memory, "memory", i);
+    dnnl_softmax_desc_t desc;
+    dnnl_primitive_desc_t pd;
+    dnnl_primitive_attr_t attr = new_attr(ACT_LINEAR);
+    dnnl_status_t st = dnnl_softmax_forward_desc_init(&desc, dnnl_forward_inference, &flat, 1);
+    if (st == dnnl_success)
+        st = dnnl_primitive_desc_create(&pd, &desc, attr, e->eng, NULL);
+    dnnl_primitive_attr_destroy(attr);
+    if (check(e, st, "softmax", i) < 0)
+        return -1;
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, src_flat}, {DNNL_ARG_DST, dst_flat}};
+    if (add_step(e, pd, 2, args, i) < 0)
+        return -1;
+    dnnl_memory_get_data_handle(dst_flat, &handle);
+    e->out[i] = new_memory(e, &view, handle);
+    return e->out[i] ? 0 : -1;
+}
+
+static int build(onednn_engine *e, const nn_model *m)
+{
+    dnnl_memory_desc_t in_md, out_md;
+    dnnl_dims_t in_d, out_d;
+    dims4(in_d, m->input);
+    dims4(out_d, m->layers[m->nlayers - 1].out);
+    dnnl_memory_desc_init_by_tag(&in_md, 4, in_d, dnnl_f32, dnnl_nchw);
+    dnnl_memory_desc_init_by_tag(&out_md, 4, out_d, dnnl_f32, dnnl_nchw);
+    /* The caller's buffers are attached per run with dnnl_memory_set_data_handle. */
+    e->user_in = new_memory(e, &in_md, DNNL_MEMORY_NONE);
+    e->user_out = new_memory(e, &out_md, DNNL_MEMORY_NONE);
+    if (!e->user_in || !e->user_out)
+        return check(e, dnnl_out_of_memory, "memory", -1);
+
+    for (int i = 0; i < m->nlayers; i++) {
+        const nn_layer *l = &m->layers[i];
+        dnnl_memory_t in = i ? e->out[i - 1] : e->user_in;
+        int rc = 0;
+        switch (l->kind) {
+        case LAYER_CONVOLUTIONAL:
+        case LAYER_CONNECTED: rc = build_weighted(e, m, i, in); break;
+        case LAYER_MAXPOOL:
+        case LAYER_AVGPOOL: rc = build_pool(e, l, i, in); break;
+        case LAYER_SHORTCUT: rc = build_shortcut(e, l, i, in); break;
+        case LAYER_ROUTE: rc = build_route(e, l, i); break;
+        case LAYER_SOFTMAX: rc = build_softmax(e, l, i, in); break;
+        case LAYER_DROPOUT: e->out[i] = in; break;
+        }
+        if (rc < 0)
+            return -1;
+    }
+    /* Final copy into the caller's plain C,H,W buffer. */
+    dnnl_primitive_desc_t pd;
+    dnnl_primitive_attr_t attr = new_attr(ACT_LINEAR);
+    dnnl_status_t st = dnnl_reorder_primitive_desc_create(&pd, desc_of(e->out[m->nlayers - 1]), e->eng, &out_md,
+                                                          e->eng, attr);
+    dnnl_primitive_attr_destroy(attr);
+    if (check(e, st, "output reorder", m->nlayers - 1) < 0)
+        return -1;
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, e->out[m->nlayers - 1]}, {DNNL_ARG_DST, e->user_out}};
+    if (add_step(e, pd, 2, args, m->nlayers - 1) < 0)
+        return -1;
+
+    dnnl_memory_desc_t scratch_md;
+    dnnl_dims_t scratch_d = {(dnnl_dim_t)(e->scratch_size ? e->scratch_size : 1)};
+    dnnl_memory_desc_init_by_tag(&scratch_md, 1, scratch_d, dnnl_u8, dnnl_x);
+    e->scratchpad = new_memory(e, &scratch_md, DNNL_MEMORY_ALLOCATE);
+    if (!e->scratchpad)
+        return check(e, dnnl_out_of_memory, "scratchpad", -1);
+    for (int s = 0; s < e->nsteps; s++)
+        e->steps[s].args[e->steps[s].nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, e->scratchpad};
+    return 0;
+}
+
+static void onednn_destroy(nn_engine *base)
+{
+    onednn_engine *e = (onednn_engine *)base;
+    for (int i = 0; i < e->nsteps; i++)
+        dnnl_primitive_destroy(e->steps[i].prim);
+    for (int i = 0; i < e->nmems; i++)
+        dnnl_memory_destroy(e->mems[i]);
+    if (e->stream)
+        dnnl_stream_destroy(e->stream);
+    if (e->eng)
+        dnnl_engine_destroy(e->eng);
+    free(e->steps);
+    free(e->mems);
+    free(e->out);
+    free(e);
+}
+
+static nn_engine *onednn_create(const nn_model *m, int threads, char *err, size_t errlen)
+{
+    onednn_engine *e = calloc(1, sizeof *e);
+    if (!e || !(e->out = calloc((size_t)m->nlayers, sizeof *e->out))) {
+        snprintf(err, errlen, "out of memory");
+        free(e);
+        return NULL;
+    }
+    e->base.ops = &nn_onednn_engine;
+    e->threads = threads;
+    e->err = err;
+    e->errlen = errlen;
+    if (check(e, dnnl_engine_create(&e->eng, dnnl_cpu, 0), "engine creation", -1) < 0 ||
+        check(e, dnnl_stream_create(&e->stream, e->eng, dnnl_stream_default_flags), "stream creation", -1) < 0 ||
+        build(e, m) < 0) {
+        onednn_destroy(&e->base);
+        return NULL;
+    }
+    return &e->base;
+}
+
+static int onednn_run(nn_engine *base, const float *input, float *output)
+{
+    onednn_engine *e = (onednn_engine *)base;
+    /* OpenMP's thread count is per calling thread, so each worker sets its own. */
+    omp_set_num_threads(e->threads);
+    if (dnnl_memory_set_data_handle(e->user_in, (void *)input) != dnnl_success ||
+        dnnl_memory_set_data_handle(e->user_out, output) != dnnl_success)
+        return -1;
+    for (int i = 0; i < e->nsteps; i++)
+        if (dnnl_primitive_execute(e->steps[i].prim, e->stream, e->steps[i].nargs, e->steps[i].args) != dnnl_success)
+            return -1;
+    return dnnl_stream_wait(e->stream) == dnnl_success ? 0 : -1;
+}
+
+const nn_engine_ops nn_onednn_engine = {
+    .name = "onednn",
+    .create = onednn_create,
+    .run = onednn_run,
+    .destroy = onednn_destroy,
+};

@@ -1,0 +1,33 @@
+#include "layer_parsers.h"
+
+int nn_parse_maxpool(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l)
+{
+    (void)m;
+    (void)index;
+    int padding;
+    if (cfg_int(f, s, "size", 1, 1, NN_MAX_KERNEL, &l->size) < 0 ||
+        cfg_int(f, s, "stride", 1, 1, NN_MAX_STRIDE, &l->stride) < 0)
+        return -1;
+    /* Darknet's default total padding is size-1, padding/2 of it before. */
+    if (cfg_int(f, s, "padding", l->size - 1, 0, NN_MAX_KERNEL, &padding) < 0)
+        return -1;
+    l->pad_before = padding / 2;
+    l->pad_after = padding - l->pad_before;
+    if (l->in.h + padding < l->size || l->in.w + padding < l->size)
+        return cfg_error(f, s->line, "maxpool size %d is larger than the padded %dx%d input", l->size, l->in.h,
+                         l->in.w);
+    l->out = (nn_shape){l->in.c, (l->in.h + padding - l->size) / l->stride + 1,
+                        (l->in.w + padding - l->size) / l->stride + 1};
+    return 0;
+}
+
+int nn_parse_avgpool(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l)
+{
+    (void)f;
+    (void)s;
+    (void)m;
+    (void)index;
+    /* Darknet's [avgpool] averages each channel over the whole map. */
+    l->out = (nn_shape){l->in.c, 1, 1};
+    return 0;
+}

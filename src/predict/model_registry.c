@@ -1,0 +1,90 @@
+#include "model_registry.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static int valid_name(const char *s, size_t n)
+{
+    if (n == 0 || n >= MODEL_NAME_MAX)
+        return 0;
+    for (size_t i = 0; i < n; i++)
+        if (!(s[i] == '_' || s[i] == '-' || s[i] == '.' || (s[i] >= '0' && s[i] <= '9') ||
+              (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
+            return 0;
+    return s[0] != '.';
+}
+
+static int load_one(served_model *m, const char *dir, char *err, size_t errlen)
+{
+    char cfg[4096], weights[4096], labels[4096];
+    snprintf(cfg, sizeof cfg, "%s/%s.cfg", dir, m->name);
+    snprintf(weights, sizeof weights, "%s/%s.weights", dir, m->name);
+    snprintf(labels, sizeof labels, "%s/%s.labels", dir, m->name);
+    if (nn_model_load(&m->model, cfg, weights, err, errlen) < 0)
+        return -1;
+    if (nn_labels_load(&m->labels, labels, (int)nn_model_outputs(&m->model), err, errlen) < 0) {
+        nn_model_free(&m->model);
+        return -1;
+    }
+    return 0;
+}
+
+int model_registry_load(model_registry *r, const char *dir, const char *names, char *err, size_t errlen)
+{
+    memset(r, 0, sizeof *r);
+    const char *p = names;
+    while (*p) {
+        size_t n = strcspn(p, ",");
+        if (!valid_name(p, n)) {
+            snprintf(err, errlen, "invalid model name '%.*s' (letters, digits, '_', '-', '.')", (int)(n > 64 ? 64 : n),
+                     p);
+            model_registry_free(r);
+            return -1;
+        }
+        if (r->count == REGISTRY_MAX_MODELS) {
+            snprintf(err, errlen, "more than %d models", REGISTRY_MAX_MODELS);
+            model_registry_free(r);
+            return -1;
+        }
+        served_model *m = &r->models[r->count];
+        memcpy(m->name, p, n);
+        m->name[n] = '\0';
+        if (model_registry_find(r, m->name) != NULL && r->count > 0) {
+            snprintf(err, errlen, "model '%s' named twice", m->name);
+            model_registry_free(r);
+            return -1;
+        }
+        if (load_one(m, dir, err, errlen) < 0) {
+            model_registry_free(r);
+            return -1;
+        }
+        r->count++;
+        p += n;
+        if (*p == ',')
+            p++;
+    }
+    if (r->count == 0) {
+        snprintf(err, errlen, "no model named");
+        return -1;
+    }
+    return 0;
+}
+
+void model_registry_free(model_registry *r)
+{
+    for (int i = 0; i < r->count; i++) {
+        nn_model_free(&r->models[i].model);
+        nn_labels_free(&r->models[i].labels);
+    }
+    r->count = 0;
+}
+
+const served_model *model_registry_find(const model_registry *r, const char *name)
+{
+    if (!name || !*name)
+        return r->count ? &r->models[0] : NULL;
+    for (int i = 0; i < r->count; i++)
+        if (!strcmp(r->models[i].name, name))
+            return &r->models[i];
+    return NULL;
+}

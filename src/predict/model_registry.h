@@ -1,0 +1,32 @@
+/* The models a process serves, loaded and validated once at start-up and
+ * shared read-only by every worker. A model NAME lives in a directory as
+ * NAME.cfg + NAME.weights + NAME.labels. */
+#ifndef LOOKSLIKE_PREDICT_MODEL_REGISTRY_H
+#define LOOKSLIKE_PREDICT_MODEL_REGISTRY_H
+
+#include <stddef.h>
+
+#include "../nn/labels.h"
+#include "../nn/model.h"
+
+#define MODEL_NAME_MAX 64
+#define REGISTRY_MAX_MODELS 8
+
+typedef struct {
+    char name[MODEL_NAME_MAX];
+    nn_model model;
+    nn_labels labels;
+} served_model;
+
+typedef struct {
+    int count;
+    served_model models[REGISTRY_MAX_MODELS];
+} model_registry;
+
+/* names: comma-separated; the first is the default model. */
+int model_registry_load(model_registry *r, const char *dir, const char *names, char *err, size_t errlen);
+void model_registry_free(model_registry *r);
+/* NULL or "" gives the default model; NULL when the name is not served. */
+const served_model *model_registry_find(const model_registry *r, const char *name);
+
+#endif

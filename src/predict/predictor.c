@@ -1,0 +1,136 @@
+#include "predictor.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "../image/jpeg_decode.h"
+#include "../nn/engine.h"
+
+struct predictor {
+    const model_registry *registry;
+    nn_engine *engines[REGISTRY_MAX_MODELS];
+    jpeg_decoder *decoder;
+    uint8_t *rgb; /* preprocessed input, largest model input */
+    float *tensor; /* normalised input */
+    float *output; /* largest model output */
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+predictor *predictor_new(const model_registry *r, const char *engine, int threads, char *err, size_t errlen)
+{
+    predictor *p = calloc(1, sizeof *p);
+    if (!p) {
+        snprintf(err, errlen, "out of memory");
+        return NULL;
+    }
+    p->registry = r;
+    size_t max_in = 0, max_out = 0;
+    for (int i = 0; i < r->count; i++) {
+        const nn_model *m = &r->models[i].model;
+        if (nn_shape_size(m->input) > max_in)
+            max_in = nn_shape_size(m->input);
+        if (nn_model_outputs(m) > max_out)
+            max_out = nn_model_outputs(m);
+        p->engines[i] = nn_engine_create(engine, m, threads, err, errlen);
+        if (!p->engines[i]) {
+            predictor_free(p);
+            return NULL;
+        }
+    }
+    p->decoder = jpeg_decoder_new();
+    p->rgb = malloc(max_in);
+    p->tensor = malloc(max_in * sizeof *p->tensor);
+    p->output = calloc(max_out, sizeof *p->output);
+    if (!p->decoder || !p->rgb || !p->tensor || !p->output) {
+        snprintf(err, errlen, "out of memory");
+        predictor_free(p);
+        return NULL;
+    }
+    return p;
+}
+
+void predictor_free(predictor *p)
+{
+    if (!p)
+        return;
+    for (int i = 0; i < REGISTRY_MAX_MODELS; i++)
+        nn_engine_destroy(p->engines[i]);
+    jpeg_decoder_free(p->decoder);
+    free(p->rgb);
+    free(p->tensor);
+    free(p->output);
+    free(p);
+}
+
+const char *predictor_engine_name(const predictor *p)
+{
+    return nn_engine_name(p->engines[0]);
+}
+
+const float *predictor_last_output(const predictor *p)
+{
+    return p->output;
+}
+
+predict_status predictor_run_tensor(predictor *p, const served_model *m, const uint8_t *rgb, int k,
+                                    prediction_result *res)
+{
+    int slot = (int)(m - p->registry->models);
+    double t0 = now_ms();
+    nn_model_normalize_input(&m->model, rgb, p->tensor);
+    if (nn_engine_run(p->engines[slot], p->tensor, p->output) < 0)
+        return PREDICT_INTERNAL;
+    res->inference_ms = now_ms() - t0;
+    res->model = m;
+    if (k > PREDICT_MAX_K)
+        k = PREDICT_MAX_K;
+    int idx[PREDICT_MAX_K];
+    int n = (int)nn_model_outputs(&m->model);
+    res->count = nn_top_k(p->output, n, k, m->labels.background, idx);
+    for (int i = 0; i < res->count; i++)
+        res->top[i] = (prediction){idx[i], p->output[idx[i]], m->labels.short_name[idx[i]], m->labels.full[idx[i]]};
+    return PREDICT_OK;
+}
+
+predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uint8_t *jpeg, size_t len,
+                                  crop_mode crop, int k, const predict_limits *limits, prediction_result *res,
+                                  char *err, size_t errlen)
+{
+    memset(res, 0, sizeof *res);
+    rgb_image img;
+    double t0 = now_ms();
+    switch (jpeg_decode(p->decoder, jpeg, len, limits->max_pixels, limits->min_side, &img, err, errlen)) {
+    case JPEG_OK: break;
+    case JPEG_ERR_INVALID: return PREDICT_BAD_IMAGE;
+    case JPEG_ERR_TOO_MANY_PIXELS: return PREDICT_TOO_MANY_PIXELS;
+    case JPEG_ERR_TOO_SMALL: return PREDICT_TOO_SMALL;
+    case JPEG_ERR_NO_MEMORY: return PREDICT_INTERNAL;
+    }
+    double t1 = now_ms();
+    const nn_shape in = m->model.input;
+    if (in.c != 3) {
+        snprintf(err, errlen, "model '%s' does not take RGB input", m->name);
+        return PREDICT_INTERNAL;
+    }
+    if (preprocess_rgb(img.rgb, img.width, img.height, crop, p->rgb, in.w, in.h) < 0) {
+        snprintf(err, errlen, "out of memory while resizing");
+        return PREDICT_INTERNAL;
+    }
+    double t2 = now_ms();
+    predict_status st = predictor_run_tensor(p, m, p->rgb, k, res);
+    if (st != PREDICT_OK)
+        snprintf(err, errlen, "inference failed");
+    res->width = img.width;
+    res->height = img.height;
+    res->decode_ms = t1 - t0;
+    res->preprocess_ms = t2 - t1;
+    return st;
+}

@@ -1,0 +1,61 @@
+/* One worker's inference pipeline: JPEG bytes -> decode -> crop and resize ->
+ * normalise -> engine -> top-k labels. Owns an engine per served model and all
+ * the buffers it needs, so a request allocates nothing once warm. Not
+ * thread-safe: one predictor per worker thread. */
+#ifndef LOOKSLIKE_PREDICT_PREDICTOR_H
+#define LOOKSLIKE_PREDICT_PREDICTOR_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../image/preprocess.h"
+#include "model_registry.h"
+
+#define PREDICT_MAX_K 20
+
+typedef enum {
+    PREDICT_OK = 0,
+    PREDICT_BAD_IMAGE, /* undecodable, corrupt, truncated or empty */
+    PREDICT_TOO_MANY_PIXELS,
+    PREDICT_TOO_SMALL,
+    PREDICT_INTERNAL, /* out of memory or an engine failure */
+} predict_status;
+
+typedef struct {
+    uint64_t max_pixels;
+    int min_side;
+} predict_limits;
+
+typedef struct {
+    int index;
+    float probability;
+    const char *label; /* first synonym */
+    const char *labels; /* the whole label line */
+} prediction;
+
+typedef struct {
+    const served_model *model;
+    int width, height; /* of the decoded image */
+    int count;
+    prediction top[PREDICT_MAX_K];
+    double decode_ms, preprocess_ms, inference_ms;
+} prediction_result;
+
+typedef struct predictor predictor;
+
+predictor *predictor_new(const model_registry *r, const char *engine, int threads, char *err, size_t errlen);
+void predictor_free(predictor *p);
+const char *predictor_engine_name(const predictor *p);
+
+predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uint8_t *jpeg, size_t len,
+                                  crop_mode crop, int k, const predict_limits *limits, prediction_result *res,
+                                  char *err, size_t errlen);
+
+/* From an already preprocessed uint8 RGB tensor of the model's input size. */
+predict_status predictor_run_tensor(predictor *p, const served_model *m, const uint8_t *rgb, int k,
+                                    prediction_result *res);
+
+/* The full output vector of the last run (nn_model_outputs() floats). */
+const float *predictor_last_output(const predictor *p);
+
+#endif

@@ -1,0 +1,476 @@
+/* tflite2darknet: converts a chain of TFLite models (each one's output feeding
+ * the next one's input) into one Darknet .cfg + .weights (+ .labels).
+ *
+ * Quantised weights are dequantised to float (scale * (q - zero_point)), so the
+ * result is the float network the quantised one approximates. Anything this
+ * converter cannot express exactly in Darknet semantics (plus the documented
+ * pad_mode=tf_same / input_mean / input_scale keys) is an error naming the
+ * operator: a silently different model would be worse than none. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tflite_model.h"
+
+#define MAX_FILES 8
+
+typedef struct {
+    char *text;
+    size_t len, cap;
+} strbuf;
+
+typedef struct {
+    float *v;
+    size_t len, cap;
+} floatbuf;
+
+typedef struct {
+    strbuf cfg;
+    floatbuf weights;
+    int nlayers; /* Darknet layers emitted so far */
+    int last; /* index of the layer whose output is "the current value"; -1 = network input */
+    int out_c, out_h, out_w; /* shape of the last layer's output */
+    const char *file; /* for error messages */
+    int op_index;
+} converter;
+
+static void die(const converter *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "tflite2darknet: ");
+    if (c && c->file)
+        fprintf(stderr, "%s: operator #%d: ", c->file, c->op_index);
+    vfprintf(stderr, fmt, ap);
+    fprintf(stderr, "\n");
+    va_end(ap);
+    exit(1);
+}
+
+static void *grow(void *p, size_t *cap, size_t need, size_t elem)
+{
+    if (need <= *cap)
+        return p;
+    size_t n = *cap ? *cap : 4096;
+    while (n < need)
+        n *= 2;
+    p = realloc(p, n * elem);
+    if (!p)
+        die(NULL, "out of memory");
+    *cap = n;
+    return p;
+}
+
+static void cfg_printf(converter *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    c->cfg.text = grow(c->cfg.text, &c->cfg.cap, c->cfg.len + (size_t)n + 1, 1);
+    va_start(ap, fmt);
+    vsnprintf(c->cfg.text + c->cfg.len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    c->cfg.len += (size_t)n;
+}
+
+static void push_weight(converter *c, float v)
+{
+    c->weights.v = grow(c->weights.v, &c->weights.cap, c->weights.len + 1, sizeof(float));
+    c->weights.v[c->weights.len++] = v;
+}
+
+static const char *activation_name(const converter *c, int act)
+{
+    switch (act) {
+    case TFL_ACT_NONE: return "linear";
+    case TFL_ACT_RELU: return "relu";
+    case TFL_ACT_RELU6: return "relu6";
+    default: die(c, "unsupported fused activation function %d", act);
+    }
+    return NULL;
+}
+
+/* Shape of an NHWC activation tensor. */
+static void nhwc(const converter *c, const tfl_tensor *t, int *ch, int *h, int *w)
+{
+    if (t->ndims != 4 || t->dims[0] != 1)
+        die(c, "tensor '%s' is not a 1xHxWxC activation", t->name);
+    *h = t->dims[1];
+    *w = t->dims[2];
+    *ch = t->dims[3];
+}
+
+static void begin_layer(converter *c, const char *section, const tfl_tensor *out)
+{
+    cfg_printf(c, "\n[%s]\n", section);
+    if (out)
+        nhwc(c, out, &c->out_c, &c->out_h, &c->out_w);
+    c->last = c->nlayers++;
+}
+
+/* Makes the layer producing `layer` the current value, emitting a [route] when
+ * the graph reads something other than the previous layer's output. */
+static void use_input(converter *c, int layer, int ch, int h, int w)
+{
+    if (layer == c->last)
+        return;
+    if (layer < 0)
+        die(c, "the network input is read again after the first layer; Darknet cannot express that");
+    cfg_printf(c, "\n[route]\nlayers=%d\n", layer);
+    c->last = c->nlayers++;
+    c->out_c = ch;
+    c->out_h = h;
+    c->out_w = w;
+}
+
+/* TF padding for one axis: SAME pads (out-1)*stride + k - in in total, the
+ * smaller half before; VALID pads nothing. */
+static void tf_pads(int padding, int in, int k, int stride, int *before, int *after)
+{
+    if (padding == TFL_PAD_VALID) {
+        *before = *after = 0;
+        return;
+    }
+    int out = (in + stride - 1) / stride;
+    int total = (out - 1) * stride + k - in;
+    if (total < 0)
+        total = 0;
+    *before = total / 2;
+    *after = total - *before;
+}
+
+static void emit_convolution(converter *c, const tfl_model *m, const tfl_op *op, int depthwise)
+{
+    const tfl_tensor *in = &m->tensors[op->inputs[0]];
+    const tfl_tensor *w = &m->tensors[op->inputs[1]];
+    const tfl_tensor *b = op->ninputs > 2 && op->inputs[2] >= 0 ? &m->tensors[op->inputs[2]] : NULL;
+    const tfl_tensor *out = &m->tensors[op->outputs[0]];
+    int in_c, in_h, in_w;
+    nhwc(c, in, &in_c, &in_h, &in_w);
+    if (!w->data || w->ndims != 4)
+        die(c, "weights of %s are not a constant 4-D tensor", tfl_op_name(op->builtin));
+    if (op->dilation_w != 1 || op->dilation_h != 1)
+        die(c, "dilated convolution is not supported");
+    if (op->stride_w < 1 || op->stride_h < 1 || op->stride_w != op->stride_h)
+        die(c, "convolution strides %dx%d are not supported (Darknet has one stride)", op->stride_w, op->stride_h);
+    int filters, kh = w->dims[1], kw = w->dims[2], groups;
+    if (depthwise) {
+        filters = w->dims[3];
+        groups = in_c;
+        if (w->dims[0] != 1 || filters != in_c * op->depth_multiplier)
+            die(c, "depthwise weights do not match input channels x depth multiplier");
+    } else {
+        filters = w->dims[0];
+        groups = 1;
+        if (w->dims[3] != in_c)
+            die(c, "convolution weights expect %d input channels, the input has %d", w->dims[3], in_c);
+    }
+    if (kh != kw)
+        die(c, "non-square kernel %dx%d is not supported", kh, kw);
+    if (b && (!b->data || tfl_tensor_elements(b) != (size_t)filters))
+        die(c, "bias of %s is not a constant vector of %d values", tfl_op_name(op->builtin), filters);
+    if ((w->type != TFL_FLOAT32 && w->nscales == 0) || (b && b->type != TFL_FLOAT32 && b->nscales == 0))
+        die(c, "integer weights or bias of %s carry no quantisation scale", tfl_op_name(op->builtin));
+
+    int top, bottom, left, right;
+    tf_pads(op->padding, in_h, kh, op->stride_h, &top, &bottom);
+    tf_pads(op->padding, in_w, kw, op->stride_w, &left, &right);
+    if (top != left || bottom != right)
+        die(c, "padding differs between height and width");
+
+    begin_layer(c, "convolutional", out);
+    cfg_printf(c, "filters=%d\nsize=%d\nstride=%d\n", filters, kh, op->stride_h);
+    if (groups > 1)
+        cfg_printf(c, "groups=%d\n", groups);
+    if (top == bottom && top > 0)
+        cfg_printf(c, "padding=%d\n", top);
+    else if (top != bottom)
+        cfg_printf(c, "pad_mode=tf_same\n");
+    cfg_printf(c, "activation=%s\n", activation_name(c, op->activation));
+
+    int expect_h = (in_h + top + bottom - kh) / op->stride_h + 1;
+    if (expect_h != c->out_h || filters != c->out_c)
+        die(c, "output shape of %s does not follow from its input and options", tfl_op_name(op->builtin));
+
+    /* Darknet order: biases[filters], then weights[filters][in_c/groups][kh][kw]. */
+    for (int o = 0; o < filters; o++)
+        push_weight(c, b ? (float)tfl_tensor_value(b, (size_t)o, o) : 0.0f);
+    int per_group_in = in_c / groups;
+    for (int o = 0; o < filters; o++)
+        for (int i = 0; i < per_group_in; i++)
+            for (int y = 0; y < kh; y++)
+                for (int x = 0; x < kw; x++) {
+                    size_t idx;
+                    int channel; /* the quantisation channel of this weight */
+                    if (depthwise) { /* TFLite [1][kh][kw][filters] */
+                        idx = ((size_t)y * (size_t)kw + (size_t)x) * (size_t)filters + (size_t)o;
+                        channel = o;
+                    } else { /* TFLite [filters][kh][kw][in_c] */
+                        idx = (((size_t)o * (size_t)kh + (size_t)y) * (size_t)kw + (size_t)x) * (size_t)in_c +
+                              (size_t)i;
+                        channel = o;
+                    }
+                    push_weight(c, (float)tfl_tensor_value(w, idx, channel));
+                }
+}
+
+static void emit_pool(converter *c, const tfl_model *m, const tfl_op *op)
+{
+    const tfl_tensor *in = &m->tensors[op->inputs[0]];
+    const tfl_tensor *out = &m->tensors[op->outputs[0]];
+    int in_c, in_h, in_w;
+    nhwc(c, in, &in_c, &in_h, &in_w);
+    if (op->activation != TFL_ACT_NONE)
+        die(c, "a fused activation on pooling is not supported");
+    if (op->builtin == TFL_OP_AVERAGE_POOL_2D) {
+        /* Darknet's [avgpool] is global: only a pool covering the whole input maps to it. */
+        if (op->filter_h != in_h || op->filter_w != in_w)
+            die(c, "AVERAGE_POOL_2D with a %dx%d window on a %dx%d input is not global; Darknet cannot express it",
+                op->filter_h, op->filter_w, in_h, in_w);
+        begin_layer(c, "avgpool", out);
+        return;
+    }
+    if (op->filter_h != op->filter_w || op->stride_h != op->stride_w)
+        die(c, "non-square MAX_POOL_2D is not supported");
+    int top, bottom;
+    tf_pads(op->padding, in_h, op->filter_h, op->stride_h, &top, &bottom);
+    /* Darknet's maxpool pads padding/2 before and the rest after, as TF SAME does. */
+    begin_layer(c, "maxpool", out);
+    cfg_printf(c, "size=%d\nstride=%d\npadding=%d\n", op->filter_h, op->stride_h, top + bottom);
+}
+
+static void emit_add(converter *c, const tfl_model *m, const tfl_op *op, const int *layer_of)
+{
+    int a = layer_of[op->inputs[0]], b = layer_of[op->inputs[1]];
+    const tfl_tensor *ta = &m->tensors[op->inputs[0]], *tb = &m->tensors[op->inputs[1]];
+    if (tfl_tensor_elements(ta) != tfl_tensor_elements(tb))
+        die(c, "ADD of differently shaped tensors (broadcasting) is not supported");
+    int other = a == c->last ? b : a;
+    if (a != c->last && b != c->last) {
+        int ch, h, w;
+        nhwc(c, ta, &ch, &h, &w);
+        use_input(c, a, ch, h, w);
+        other = b;
+    }
+    if (other < 0)
+        die(c, "ADD of the network input is not supported");
+    begin_layer(c, "shortcut", &m->tensors[op->outputs[0]]);
+    cfg_printf(c, "from=%d\nactivation=%s\n", other, activation_name(c, op->activation));
+}
+
+static void check_input(const converter *c, const tfl_model *m, const tfl_op *op, const int *layer_of, int k)
+{
+    if (k >= op->ninputs || op->inputs[k] < 0)
+        die(c, "%s lacks input %d", tfl_op_name(op->builtin), k);
+    if (layer_of[op->inputs[k]] == -2)
+        die(c, "%s reads tensor '%s', which no converted operator produces", tfl_op_name(op->builtin),
+            m->tensors[op->inputs[k]].name);
+}
+
+static void convert_op(converter *c, const tfl_model *m, const tfl_op *op, int *layer_of)
+{
+    if (op->builtin < 0)
+        die(c, "unsupported custom operator '%s'", op->custom);
+    if (op->noutputs != 1)
+        die(c, "%s with %d outputs is not supported", tfl_op_name(op->builtin), op->noutputs);
+    check_input(c, m, op, layer_of, 0);
+    const tfl_tensor *in = &m->tensors[op->inputs[0]];
+    const tfl_tensor *out = &m->tensors[op->outputs[0]];
+    int ch = 0, h = 0, w = 0;
+
+    switch (op->builtin) {
+    case TFL_OP_CONV_2D:
+    case TFL_OP_DEPTHWISE_CONV_2D:
+    case TFL_OP_AVERAGE_POOL_2D:
+    case TFL_OP_MAX_POOL_2D:
+        nhwc(c, in, &ch, &h, &w);
+        use_input(c, layer_of[op->inputs[0]], ch, h, w);
+        if (op->builtin == TFL_OP_CONV_2D || op->builtin == TFL_OP_DEPTHWISE_CONV_2D)
+            emit_convolution(c, m, op, op->builtin == TFL_OP_DEPTHWISE_CONV_2D);
+        else
+            emit_pool(c, m, op);
+        break;
+    case TFL_OP_ADD:
+        check_input(c, m, op, layer_of, 1);
+        emit_add(c, m, op, layer_of);
+        break;
+    case TFL_OP_RESHAPE:
+        /* Only a squeeze of a 1x1 spatial map is a no-op in Darknet's CHW layout. */
+        if (tfl_tensor_elements(in) != tfl_tensor_elements(out) ||
+            tfl_tensor_elements(in) != (size_t)in->dims[in->ndims - 1])
+            die(c, "RESHAPE that moves data (%s) is not supported", in->name);
+        if (layer_of[op->inputs[0]] != c->last)
+            die(c, "RESHAPE of an earlier tensor is not supported");
+        break;
+    case TFL_OP_SOFTMAX:
+        if (op->beta != 1.0f)
+            die(c, "SOFTMAX with beta %g is not supported", (double)op->beta);
+        if (layer_of[op->inputs[0]] != c->last)
+            die(c, "SOFTMAX of an earlier tensor is not supported");
+        cfg_printf(c, "\n[softmax]\ngroups=1\n");
+        c->last = c->nlayers++;
+        break;
+    default:
+        die(c, "unsupported operator %s (builtin code %d)", tfl_op_name(op->builtin), op->builtin);
+    }
+    layer_of[op->outputs[0]] = c->last;
+}
+
+static uint8_t *read_file(const char *path, size_t *size)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        die(NULL, "%s: %s", path, strerror(errno));
+    if (fseek(f, 0, SEEK_END) != 0)
+        die(NULL, "%s: cannot seek", path);
+    long n = ftell(f);
+    if (n < 0 || fseek(f, 0, SEEK_SET) != 0)
+        die(NULL, "%s: cannot tell size", path);
+    uint8_t *data = malloc(n ? (size_t)n : 1);
+    if (!data || fread(data, 1, (size_t)n, f) != (size_t)n)
+        die(NULL, "%s: read failed", path);
+    fclose(f);
+    *size = (size_t)n;
+    return data;
+}
+
+static void write_file(const char *path, const void *data, size_t size)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f || fwrite(data, 1, size, f) != size || fclose(f) != 0)
+        die(NULL, "%s: cannot write: %s", path, strerror(errno));
+}
+
+static const char *base_name(const char *path)
+{
+    const char *s = strrchr(path, '/');
+    return s ? s + 1 : path;
+}
+
+static void write_weights(const converter *c, const char *path)
+{
+    /* Header: major, minor, revision (int32), then `seen` as uint64 because
+     * major*10 + minor >= 2 -- the rule every Darknet reader applies. */
+    size_t size = 3 * 4 + 8 + c->weights.len * 4;
+    uint8_t *buf = calloc(1, size);
+    if (!buf)
+        die(NULL, "out of memory");
+    int32_t header[3] = {0, 2, 0};
+    memcpy(buf, header, sizeof header);
+    memcpy(buf + 20, c->weights.v, c->weights.len * 4);
+    write_file(path, buf, size);
+    free(buf);
+}
+
+static void write_labels(const char *in, const char *out, int classes)
+{
+    size_t size;
+    uint8_t *data = read_file(in, &size);
+    int lines = 0;
+    for (size_t i = 0; i < size; i++)
+        lines += data[i] == '\n';
+    if (size && data[size - 1] != '\n')
+        lines++;
+    if (lines != classes)
+        die(NULL, "%s has %d labels, the model has %d classes", in, lines, classes);
+    write_file(out, data, size);
+    free(data);
+}
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: tflite2darknet [--labels FILE] -o OUT_PREFIX MODEL.tflite [NEXT.tflite ...]\n"
+                    "Writes OUT_PREFIX.cfg, OUT_PREFIX.weights and (with --labels) OUT_PREFIX.labels.\n"
+                    "Several models are chained: each one's output is the next one's input.\n");
+    exit(2);
+}
+
+int main(int argc, char **argv)
+{
+    const char *prefix = NULL, *labels = NULL;
+    const char *files[MAX_FILES];
+    int nfiles = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-o") && i + 1 < argc)
+            prefix = argv[++i];
+        else if (!strcmp(argv[i], "--labels") && i + 1 < argc)
+            labels = argv[++i];
+        else if (argv[i][0] == '-' || nfiles == MAX_FILES)
+            usage();
+        else
+            files[nfiles++] = argv[i];
+    }
+    if (!prefix || nfiles == 0)
+        usage();
+
+    converter c = {.last = -1};
+    cfg_printf(&c, "# Darknet cfg written by tflite2darknet from:");
+    for (int i = 0; i < nfiles; i++)
+        cfg_printf(&c, " %s", base_name(files[i]));
+    cfg_printf(&c, "\n# Extensions (see docs/darknet-format.md): input_mean/input_scale, pad_mode=tf_same.\n");
+
+    int prev_output_layer = -1, prev_c = 0, prev_h = 0, prev_w = 0;
+    for (int f = 0; f < nfiles; f++) {
+        size_t size;
+        uint8_t *data = read_file(files[f], &size);
+        tfl_model m;
+        char err[256];
+        c.file = files[f];
+        c.op_index = -1;
+        if (tfl_model_parse(&m, data, size, err, sizeof err) < 0)
+            die(&c, "%s", err);
+        const tfl_tensor *in = &m.tensors[m.input];
+        int ch, h, w;
+        nhwc(&c, in, &ch, &h, &w);
+        if (f == 0) {
+            if (in->nscales != 1)
+                die(&c, "the input is not quantised, so its normalisation is unknown");
+            cfg_printf(&c, "\n[net]\nbatch=1\nwidth=%d\nheight=%d\nchannels=%d\n", w, h, ch);
+            cfg_printf(&c, "input_mean=%lld\ninput_scale=%.9g\n", (long long)tfl_tensor_zero_point(in, 0),
+                       (double)tfl_tensor_scale(in, 0));
+        } else if (ch != prev_c || h != prev_h || w != prev_w) {
+            die(&c, "input %dx%dx%d does not match the previous model's output %dx%dx%d", h, w, ch, prev_h, prev_w,
+                prev_c);
+        }
+        int *layer_of = malloc(m.ntensors * sizeof *layer_of);
+        if (!layer_of)
+            die(NULL, "out of memory");
+        for (size_t t = 0; t < m.ntensors; t++)
+            layer_of[t] = -2;
+        layer_of[m.input] = prev_output_layer;
+        for (size_t k = 0; k < m.nops; k++) {
+            c.op_index = (int)k;
+            convert_op(&c, &m, &m.ops[k], layer_of);
+        }
+        c.op_index = -1;
+        if (layer_of[m.output] != c.last)
+            die(&c, "the graph output is not the last operator's output");
+        prev_output_layer = c.last;
+        const tfl_tensor *out = &m.tensors[m.output];
+        prev_c = out->dims[out->ndims - 1];
+        prev_h = out->ndims == 4 ? out->dims[1] : 1;
+        prev_w = out->ndims == 4 ? out->dims[2] : 1;
+        free(layer_of);
+        tfl_model_free(&m);
+        free(data);
+    }
+
+    char path[4096];
+    snprintf(path, sizeof path, "%s.cfg", prefix);
+    write_file(path, c.cfg.text, c.cfg.len);
+    snprintf(path, sizeof path, "%s.weights", prefix);
+    write_weights(&c, path);
+    if (labels) {
+        snprintf(path, sizeof path, "%s.labels", prefix);
+        write_labels(labels, path, prev_c * prev_h * prev_w);
+    }
+    fprintf(stderr, "tflite2darknet: %d layers, %zu parameters -> %s.{cfg,weights%s}\n", c.nlayers, c.weights.len,
+            prefix, labels ? ",labels" : "");
+    free(c.cfg.text);
+    free(c.weights.v);
+    return 0;
+}
