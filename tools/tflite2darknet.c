@@ -43,7 +43,7 @@ static void die(const converter *c, const char *fmt, ...)
     va_start(ap, fmt);
     fprintf(stderr, "tflite2darknet: ");
     if (c && c->file)
-        fprintf(stderr, "%s: operator #%d: ", c->file, c->op_index);
+        fprintf(stderr, c->op_index >= 0 ? "%s: operator #%d: " : "%s: ", c->file, c->op_index);
     vfprintf(stderr, fmt, ap);
     fprintf(stderr, "\n");
     va_end(ap);

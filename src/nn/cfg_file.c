@@ -160,10 +160,10 @@ int cfg_int(cfg_file *f, cfg_section *s, const char *key, int dflt, int min, int
     char *end;
     errno = 0;
     long v = strtol(o->value, &end, 10);
-    if (errno || end == o->value || *end)
+    if (end == o->value || *end)
         return cfg_error(f, o->line, "%s=%.40s is not an integer", key, o->value);
-    if (v < min || v > max)
-        return cfg_error(f, o->line, "%s=%ld is out of range [%d, %d]", key, v, min, max);
+    if (errno == ERANGE || v < min || v > max)
+        return cfg_error(f, o->line, "%s=%.40s is out of range [%d, %d]", key, o->value, min, max);
     *out = (int)v;
     return 0;
 }

@@ -1,0 +1,50 @@
+/* Minimal test helpers: each check prints "ok"/"not ok" with a description
+ * and counts failures; a test program exits non-zero if any check failed,
+ * and 77 (meson's "skipped") when its input data is absent. */
+#ifndef LOOKSLIKE_TEST_CHECK_H
+#define LOOKSLIKE_TEST_CHECK_H
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+static int check_failures, check_count;
+
+__attribute__((format(printf, 2, 3))) static int check(int ok, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    printf("%s %d - ", ok ? "ok" : "not ok", ++check_count);
+    vprintf(fmt, ap);
+    printf("\n");
+    va_end(ap);
+    if (!ok)
+        check_failures++;
+    return ok;
+}
+
+static int check_done(void)
+{
+    printf("1..%d\n# %d passed, %d failed\n", check_count, check_count - check_failures, check_failures);
+    return check_failures ? 1 : 0;
+}
+
+static unsigned char *check_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    fseek(f, 0, SEEK_END);
+    long n = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *buf = malloc((size_t)n + 1);
+    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    fclose(f);
+    *len = (size_t)n;
+    return buf;
+}
+
+#endif

@@ -1,0 +1,156 @@
+/* The loader must turn every broken cfg or weights file into a precise
+ * message (file, line, what is wrong), never a crash or a half-built model.
+ * Each corpus file states the message it must produce on its first line:
+ * "# expect: TEXT". Weights damage is generated here from a small valid cfg. */
+#include <dirent.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "check.h"
+#include "nn/model.h"
+
+static void corpus(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!check(d != NULL, "corpus directory %s", dir))
+        return;
+    struct dirent *e;
+    int files = 0;
+    while ((e = readdir(d))) {
+        size_t n = strlen(e->d_name);
+        if (n < 5 || strcmp(e->d_name + n - 4, ".cfg"))
+            continue;
+        char path[4096], err[NN_ERR_LEN] = "", expect[256] = "";
+        size_t len;
+        snprintf(path, sizeof path, "%s/%s", dir, e->d_name);
+        char *text = (char *)check_read_file(path, &len);
+        if (!text || sscanf(text, "# expect: %255[^\n]", expect) != 1) {
+            check(0, "%s has an '# expect:' line", e->d_name);
+            free(text);
+            continue;
+        }
+        nn_model m;
+        int rc = nn_model_parse_cfg(&m, text, len, e->d_name, err, sizeof err);
+        check(rc == -1 && strstr(err, expect) && strstr(err, e->d_name) && m.layers == NULL,
+              "%s rejected with \"%s\" (got: %s)", e->d_name, expect, rc ? err : "accepted!");
+        free(text);
+        files++;
+    }
+    closedir(d);
+    check(files >= 20, "corpus has %d files", files);
+}
+
+static const char tiny_cfg[] = "[net]\nwidth=4\nheight=4\nchannels=3\n\n[convolutional]\nfilters=2\nsize=3\n"
+                               "stride=1\npad=1\nbatch_normalize=1\nactivation=relu6\n\n[avgpool]\n\n[softmax]\n";
+#define TINY_PARAMS (2 * 4 + 2 * 3 * 9)
+
+static size_t make_weights(uint8_t *buf, int major, int minor, size_t nfloats)
+{
+    int32_t header[3] = {major, minor, 0};
+    memcpy(buf, header, sizeof header);
+    size_t off = sizeof header + ((major * 10 + minor >= 2) ? 8 : 4);
+    memset(buf + sizeof header, 0, off - sizeof header);
+    for (size_t i = 0; i < nfloats; i++) {
+        float v = 0.25f; /* variances positive */
+        memcpy(buf + off + 4 * i, &v, 4);
+    }
+    return off + 4 * nfloats;
+}
+
+static void weights_file(void)
+{
+    nn_model m;
+    char err[NN_ERR_LEN];
+    uint8_t buf[4096];
+    int rc = nn_model_parse_cfg(&m, tiny_cfg, strlen(tiny_cfg), "tiny.cfg", err, sizeof err);
+    if (!check(rc == 0 && m.nparams == TINY_PARAMS, "tiny cfg parses with %d parameters (%s)", TINY_PARAMS,
+               rc ? err : "ok"))
+        return;
+
+    size_t len = make_weights(buf, 0, 2, TINY_PARAMS);
+    check(nn_model_read_weights(&m, buf, len, "w", err, sizeof err) == 0, "exact weights (64-bit seen) accepted");
+    len = make_weights(buf, 0, 1, TINY_PARAMS);
+    check(nn_model_read_weights(&m, buf, len, "w", err, sizeof err) == 0, "exact weights (32-bit seen) accepted");
+
+    len = make_weights(buf, 0, 2, TINY_PARAMS);
+    rc = nn_model_read_weights(&m, buf, len - 4, "w", err, sizeof err);
+    check(rc < 0 && strstr(err, "holds 61 parameters but the cfg needs exactly 62 (truncated"),
+          "one float short: %s", err);
+    rc = nn_model_read_weights(&m, buf, len - 1, "w", err, sizeof err);
+    check(rc < 0 && strstr(err, "not a header plus whole float32 values"), "ragged length: %s", err);
+    len = make_weights(buf, 0, 2, TINY_PARAMS + 1);
+    rc = nn_model_read_weights(&m, buf, len, "w", err, sizeof err);
+    check(rc < 0 && strstr(err, "trailing data"), "one float too many: %s", err);
+    rc = nn_model_read_weights(&m, buf, 7, "w", err, sizeof err);
+    check(rc < 0 && strstr(err, "not even a header"), "7-byte file: %s", err);
+    len = make_weights(buf, -5, 2, TINY_PARAMS);
+    rc = nn_model_read_weights(&m, buf, len, "w", err, sizeof err);
+    check(rc < 0 && strstr(err, "not a Darknet weights header"), "negative version: %s", err);
+
+    len = make_weights(buf, 0, 2, TINY_PARAMS);
+    float nan = NAN;
+    memcpy(buf + 20 + 4 * 10, &nan, 4);
+    rc = nn_model_read_weights(&m, buf, len, "w", err, sizeof err);
+    check(rc < 0 && strstr(err, "parameter 10 (byte offset 60) is not a finite number"), "NaN weight: %s", err);
+
+    len = make_weights(buf, 0, 2, TINY_PARAMS);
+    float neg = -1.0f; /* conv params: biases[2], scales[2], mean[2], variance[2] */
+    memcpy(buf + 20 + 4 * 6, &neg, 4);
+    rc = nn_model_read_weights(&m, buf, len, "w", err, sizeof err);
+    check(rc < 0 && strstr(err, "negative batch-norm variance"), "negative variance: %s", err);
+    nn_model_free(&m);
+
+    /* Truncations of the real model at many points all fail cleanly. */
+    rc = nn_model_load(&m, "/nonexistent/x.cfg", "/nonexistent/x.weights", err, sizeof err);
+    check(rc < 0 && strstr(err, "/nonexistent/x.cfg: No such file"), "missing cfg: %s", err);
+}
+
+static void real_model_truncations(const char *model_dir)
+{
+    char cfg[4096], wpath[4096], err[NN_ERR_LEN];
+    snprintf(cfg, sizeof cfg, "%s/mobilenet_v1.cfg", model_dir);
+    snprintf(wpath, sizeof wpath, "%s/mobilenet_v1.weights", model_dir);
+    size_t clen, wlen;
+    char *text = (char *)check_read_file(cfg, &clen);
+    uint8_t *w = check_read_file(wpath, &wlen);
+    if (!check(text && w, "real model files present"))
+        goto out;
+    /* Every prefix of the cfg must either parse or fail with a located message. */
+    int crashes_would_show = 0, rejected = 0;
+    for (size_t cut = 0; cut < clen; cut += 7) {
+        nn_model m;
+        if (nn_model_parse_cfg(&m, text, cut, "cut.cfg", err, sizeof err) < 0) {
+            rejected++;
+            crashes_would_show += strncmp(err, "cut.cfg", 7) != 0;
+        } else {
+            nn_model_free(&m);
+        }
+    }
+    check(crashes_would_show == 0 && rejected > 0, "%d truncated cfgs rejected with located messages", rejected);
+    nn_model m;
+    if (!check(nn_model_parse_cfg(&m, text, clen, "v1.cfg", err, sizeof err) == 0, "full cfg parses"))
+        goto out;
+    int truncations_rejected = 0;
+    size_t cuts[] = {0, 12, 19, 20, 1000, wlen / 2, wlen - 4, wlen - 1};
+    for (size_t i = 0; i < sizeof cuts / sizeof *cuts; i++)
+        truncations_rejected += nn_model_read_weights(&m, w, cuts[i], "v1.weights", err, sizeof err) < 0;
+    check(truncations_rejected == 8, "all 8 truncated weights files rejected");
+    check(nn_model_read_weights(&m, w, wlen, "v1.weights", err, sizeof err) == 0, "the full weights load");
+    nn_model_free(&m);
+out:
+    free(text);
+    free(w);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 3) {
+        fprintf(stderr, "usage: %s CORPUS_DIR MODEL_DIR\n", argv[0]);
+        return 2;
+    }
+    corpus(argv[1]);
+    weights_file();
+    real_model_truncations(argv[2]);
+    return check_done();
+}

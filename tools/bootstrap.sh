@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs the Debian packages in tools/debian-packages.txt (when missing),
+# configures the meson build directory (once) and builds everything,
+# including the model converted from its pinned sources.
+# Environment: LOOKSLIKE_BUILD_DIR (default build), LOOKSLIKE_MESON_ARGS (extra setup options).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+build=${LOOKSLIKE_BUILD_DIR:-build}
+
+mapfile -t packages < <(grep -v '^\s*\(#\|$\)' tools/debian-packages.txt)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  sudo=; [[ $(id -u) == 0 ]] || sudo=sudo
+  echo "bootstrap: installing ${missing[*]}" >&2
+  $sudo apt-get update -q
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
+fi
+
+if [[ ! -f $build/build.ninja ]]; then
+  # shellcheck disable=SC2086
+  meson setup "$build" ${LOOKSLIKE_MESON_ARGS:-}
+fi
+meson compile -C "$build"
