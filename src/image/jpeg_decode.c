@@ -53,6 +53,17 @@ static void cmyk_to_rgb(uint8_t *px, size_t n)
     }
 }
 
+/* After a failed decode a TurboJPEG handle can keep half-read state (the next
+ * header read then reports "two SOI markers"), so it is replaced. */
+static void reset_after_error(jpeg_decoder *d)
+{
+    tjhandle fresh = tjInitDecompress();
+    if (fresh) {
+        tjDestroy(d->tj);
+        d->tj = fresh;
+    }
+}
+
 jpeg_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, uint64_t max_pixels, int min_side,
                         rgb_image *out, char *err, size_t errlen)
 {
@@ -60,6 +71,7 @@ jpeg_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, uint64
     if (len == 0 || len > 0xffffffffu ||
         tjDecompressHeader3(d->tj, data, (unsigned long)len, &w, &h, &subsamp, &colorspace) != 0) {
         snprintf(err, errlen, "not a decodable JPEG: %s", len ? tjGetErrorStr2(d->tj) : "empty body");
+        reset_after_error(d);
         return JPEG_ERR_INVALID;
     }
     if (w <= 0 || h <= 0 || (uint64_t)w * (uint64_t)h > max_pixels) {
@@ -81,6 +93,7 @@ jpeg_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, uint64
     int flags = TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING;
     if (tjDecompress2(d->tj, data, (unsigned long)len, d->buf, w, 0, h, cmyk ? TJPF_CMYK : TJPF_RGB, flags) != 0) {
         snprintf(err, errlen, "corrupt or truncated JPEG: %s", tjGetErrorStr2(d->tj));
+        reset_after_error(d);
         return JPEG_ERR_INVALID;
     }
     if (cmyk)

@@ -216,11 +216,11 @@ static int build_weighted(onednn_engine *e, const nn_model *m, int i, dnnl_memor
         w_d[2] = conv ? l->size : l->in.h;
         w_d[3] = conv ? l->size : l->in.w;
     }
-    dnnl_memory_desc_init_by_tag(&src_md, 4, src_d, dnnl_f32, dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&src_md, 4, src_d, dnnl_f32, (conv && l->in.c % 16 == 0) ? dnnl_nChw16c : dnnl_format_tag_any);
     dnnl_memory_desc_init_by_tag(&w_md, w_ndims, w_d, dnnl_f32, dnnl_format_tag_any);
     dnnl_memory_desc_init_by_tag(&b_md, 1, b_d, dnnl_f32, dnnl_x);
     dnnl_dims_t dst2 = {1, l->filters};
-    dnnl_memory_desc_init_by_tag(&dst_md, conv ? 4 : 2, conv ? dst_d : dst2, dnnl_f32, dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&dst_md, conv ? 4 : 2, conv ? dst_d : dst2, dnnl_f32, (conv && l->filters % 16 == 0) ? dnnl_nChw16c : dnnl_format_tag_any);
 
     dnnl_primitive_desc_t pd;
     dnnl_primitive_attr_t attr = new_attr(l->activation);
@@ -466,6 +466,8 @@ static nn_engine *onednn_create(const nn_model *m, int threads, char *err, size_
     }
     e->base.ops = &nn_onednn_engine;
     e->threads = threads;
+    /* oneDNN sizes its kernels for the thread count current at creation. */
+    omp_set_num_threads(threads);
     e->err = err;
     e->errlen = errlen;
     if (check(e, dnnl_engine_create(&e->eng, dnnl_cpu, 0), "engine creation", -1) < 0 ||

@@ -1,0 +1,147 @@
+#include "config.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "cli.h"
+
+#ifndef LOOKSLIKE_STATIC_DIR
+#define LOOKSLIKE_STATIC_DIR "static"
+#endif
+
+typedef enum { OPT_INT, OPT_SIZE, OPT_STRING, OPT_BOOL } opt_type;
+
+typedef struct {
+    const char *flag, *env;
+    opt_type type;
+    size_t offset, size; /* of the field in service_config */
+    long long min, max;
+    const char *help;
+} option;
+
+#define FIELD(f) offsetof(service_config, f), sizeof(((service_config *)0)->f)
+
+static const option options[] = {
+    {"--port", "LOOKSLIKE_PORT", OPT_INT, FIELD(port), 0, 65535, "TCP port (0 = any free port)"},
+    {"--bind", "LOOKSLIKE_BIND", OPT_STRING, FIELD(bind), 0, 0, "address to listen on"},
+    {"--model", "LOOKSLIKE_MODEL", OPT_STRING, FIELD(model), 0, 0,
+     "model name(s) to serve, comma-separated; the first is the default"},
+    {"--model-dir", "LOOKSLIKE_MODEL_DIR", OPT_STRING, FIELD(model_dir), 0, 0,
+     "directory of NAME.cfg, NAME.weights, NAME.labels"},
+    {"--engine", "LOOKSLIKE_ENGINE", OPT_STRING, FIELD(engine), 0, 0, "inference engine: onednn or darknet"},
+    {"--workers", "LOOKSLIKE_WORKERS", OPT_INT, FIELD(workers), 1, 256, "inference workers (default: cores)"},
+    {"--threads", "LOOKSLIKE_THREADS", OPT_INT, FIELD(threads), 1, 256, "engine threads per worker"},
+    {"--max-body", "LOOKSLIKE_MAX_BODY", OPT_SIZE, FIELD(max_body), 1024, 1LL << 32,
+     "largest request body in bytes (k/M suffixes)"},
+    {"--max-pixels", "LOOKSLIKE_MAX_PIXELS", OPT_SIZE, FIELD(max_pixels), 1, 1LL << 32,
+     "largest image in pixels, checked before decoding (k/M suffixes)"},
+    {"--queue", "LOOKSLIKE_QUEUE", OPT_INT, FIELD(queue), 1, 100000, "images that may wait for a worker; more get 503"},
+    {"--static-dir", "LOOKSLIKE_STATIC_DIR", OPT_STRING, FIELD(static_dir), 0, 0, "directory of the web UI"},
+    {"--http-threads", "LOOKSLIKE_HTTP_THREADS", OPT_INT, FIELD(http_threads), 1, 256, "HTTP event-loop threads"},
+    {"--timeout", "LOOKSLIKE_TIMEOUT", OPT_INT, FIELD(timeout), 1, 3600, "idle connection timeout, seconds"},
+    {"--max-connections", "LOOKSLIKE_MAX_CONNECTIONS", OPT_INT, FIELD(max_connections), 1, 1000000,
+     "open connections at most"},
+    {"--per-ip-connections", "LOOKSLIKE_PER_IP_CONNECTIONS", OPT_INT, FIELD(per_ip_connections), 0, 1000000,
+     "open connections per client address (0 = no limit)"},
+    {"--access-log", "LOOKSLIKE_ACCESS_LOG", OPT_BOOL, FIELD(access_log), 0, 1,
+     "JSON access log line per request on stderr (1/0)"},
+};
+
+static void defaults(service_config *c)
+{
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    memset(c, 0, sizeof *c);
+    c->port = 8080;
+    snprintf(c->bind, sizeof c->bind, "0.0.0.0");
+    snprintf(c->model, sizeof c->model, "mobilenet_v1");
+    snprintf(c->model_dir, sizeof c->model_dir, "%s", cli_default_model_dir());
+    snprintf(c->engine, sizeof c->engine, "onednn");
+    snprintf(c->static_dir, sizeof c->static_dir, "%s", LOOKSLIKE_STATIC_DIR);
+    c->workers = cores > 0 ? (int)cores : 1;
+    c->threads = 1;
+    c->max_body = 10LL << 20;
+    c->max_pixels = 50000000;
+    c->queue = 64;
+    c->http_threads = 2;
+    c->timeout = 15;
+    c->max_connections = 1024;
+    c->per_ip_connections = 0;
+    c->access_log = 1;
+}
+
+static int set(service_config *c, const option *o, const char *value, const char *source)
+{
+    char *field = (char *)c + o->offset;
+    if (o->type == OPT_STRING) {
+        if (strlen(value) >= o->size || !*value) {
+            fprintf(stderr, "lookslike: %s: value empty or longer than %zu characters\n", source, o->size - 1);
+            return -1;
+        }
+        memcpy(field, value, strlen(value) + 1);
+        return 0;
+    }
+    char *end;
+    errno = 0;
+    long long v = strtoll(value, &end, 10);
+    if (o->type == OPT_SIZE && end != value) {
+        if (*end == 'k' || *end == 'K')
+            v *= 1000, end++;
+        else if (*end == 'M')
+            v *= 1000000, end++;
+        else if (!strcmp(end, "KiB"))
+            v <<= 10, end += 3;
+        else if (!strcmp(end, "MiB"))
+            v <<= 20, end += 3;
+    }
+    if (errno || end == value || *end || v < o->min || v > o->max) {
+        fprintf(stderr, "lookslike: %s=%s: expected a number from %lld to %lld\n", source, value, o->min, o->max);
+        return -1;
+    }
+    if (o->type == OPT_INT || o->type == OPT_BOOL)
+        *(int *)field = (int)v;
+    else
+        *(long long *)field = v;
+    return 0;
+}
+
+static void usage(void)
+{
+    printf("usage: lookslike [serve] [OPTIONS]\n       lookslike classify [OPTIONS] IMAGE.jpg...\n\n"
+           "Serves POST /predict (JPEG in, top-k ImageNet classes out as JSON), /healthz, /readyz,\n"
+           "/v1/models, /metrics and the web UI. Every option can also be set by its environment variable.\n\n");
+    for (size_t i = 0; i < sizeof options / sizeof *options; i++)
+        printf("  %-22s %-30s %s\n", options[i].flag, options[i].env, options[i].help);
+}
+
+int config_load(service_config *c, int argc, char **argv)
+{
+    defaults(c);
+    for (size_t i = 0; i < sizeof options / sizeof *options; i++) {
+        const char *v = getenv(options[i].env);
+        if (v && set(c, &options[i], v, options[i].env) < 0)
+            return -1;
+    }
+    for (int a = 1; a < argc; a++) {
+        if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help")) {
+            usage();
+            return 1;
+        }
+        const char *eq = strchr(argv[a], '=');
+        size_t n = eq ? (size_t)(eq - argv[a]) : strlen(argv[a]);
+        const option *o = NULL;
+        for (size_t i = 0; i < sizeof options / sizeof *options; i++)
+            if (strlen(options[i].flag) == n && !strncmp(argv[a], options[i].flag, n))
+                o = &options[i];
+        const char *value = eq ? eq + 1 : (a + 1 < argc ? argv[++a] : NULL);
+        if (!o || !value) {
+            fprintf(stderr, "lookslike: unknown option or missing value: %s (see --help)\n", argv[a]);
+            return -1;
+        }
+        if (set(c, o, value, o->flag) < 0)
+            return -1;
+    }
+    return 0;
+}

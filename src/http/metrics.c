@@ -1,0 +1,125 @@
+#include "metrics.h"
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_SERIES 128
+
+static const double bucket_ms[] = {0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000};
+#define NBUCKETS (sizeof bucket_ms / sizeof *bucket_ms)
+static const char *const stage_names[STAGE_COUNT] = {"queue", "decode", "preprocess", "inference", "total"};
+
+static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+typedef struct {
+    const char *route;
+    int status;
+    unsigned long long count;
+} request_series;
+static request_series series[MAX_SERIES];
+static int nseries;
+static struct {
+    unsigned long long buckets[NBUCKETS], count;
+    double sum_ms;
+} histograms[STAGE_COUNT];
+
+void metrics_count_request(const char *route, int status)
+{
+    pthread_mutex_lock(&lock);
+    int i = 0;
+    while (i < nseries && (series[i].status != status || strcmp(series[i].route, route)))
+        i++;
+    if (i == nseries && nseries < MAX_SERIES)
+        series[nseries++] = (request_series){route, status, 0};
+    if (i < nseries)
+        series[i].count++;
+    pthread_mutex_unlock(&lock);
+}
+
+void metrics_observe(metrics_stage stage, double ms)
+{
+    pthread_mutex_lock(&lock);
+    for (size_t b = 0; b < NBUCKETS; b++)
+        if (ms <= bucket_ms[b])
+            histograms[stage].buckets[b]++;
+    histograms[stage].count++;
+    histograms[stage].sum_ms += ms;
+    pthread_mutex_unlock(&lock);
+}
+
+typedef struct {
+    char *text;
+    size_t len, cap;
+} out_buf;
+
+__attribute__((format(printf, 2, 3))) static void put(out_buf *o, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(NULL, 0, fmt, ap);
+    va_end(ap);
+    if (n < 0 || !o->text)
+        return;
+    if (o->len + (size_t)n + 1 > o->cap) {
+        size_t cap = (o->cap + (size_t)n + 1) * 2;
+        char *t = realloc(o->text, cap);
+        if (!t) {
+            free(o->text);
+            o->text = NULL;
+            return;
+        }
+        o->text = t;
+        o->cap = cap;
+    }
+    va_start(ap, fmt);
+    vsnprintf(o->text + o->len, (size_t)n + 1, fmt, ap);
+    va_end(ap);
+    o->len += (size_t)n;
+}
+
+char *metrics_render(const metrics_gauges *g, const metrics_model *models, int nmodels)
+{
+    out_buf o = {malloc(4096), 0, 4096};
+    if (o.text)
+        o.text[0] = '\0';
+    pthread_mutex_lock(&lock);
+    put(&o, "# HELP lookslike_requests_total HTTP requests by route and response status.\n"
+            "# TYPE lookslike_requests_total counter\n");
+    for (int i = 0; i < nseries; i++)
+        put(&o, "lookslike_requests_total{route=\"%s\",status=\"%d\"} %llu\n", series[i].route, series[i].status,
+            series[i].count);
+    put(&o, "# HELP lookslike_stage_duration_seconds Time per /predict pipeline stage "
+            "(queue wait, JPEG decode, crop+resize, inference, whole request).\n"
+            "# TYPE lookslike_stage_duration_seconds histogram\n");
+    for (int s = 0; s < STAGE_COUNT; s++) {
+        for (size_t b = 0; b < NBUCKETS; b++)
+            put(&o, "lookslike_stage_duration_seconds_bucket{stage=\"%s\",le=\"%g\"} %llu\n", stage_names[s],
+                bucket_ms[b] / 1000.0, histograms[s].buckets[b]);
+        put(&o, "lookslike_stage_duration_seconds_bucket{stage=\"%s\",le=\"+Inf\"} %llu\n", stage_names[s],
+            histograms[s].count);
+        put(&o, "lookslike_stage_duration_seconds_sum{stage=\"%s\"} %.6f\n", stage_names[s],
+            histograms[s].sum_ms / 1000.0);
+        put(&o, "lookslike_stage_duration_seconds_count{stage=\"%s\"} %llu\n", stage_names[s], histograms[s].count);
+    }
+    pthread_mutex_unlock(&lock);
+    put(&o, "# HELP lookslike_queue_depth Images waiting for an inference worker.\n"
+            "# TYPE lookslike_queue_depth gauge\nlookslike_queue_depth %d\n",
+        g->queue_depth);
+    put(&o, "# HELP lookslike_in_flight_requests HTTP requests received and not yet answered.\n"
+            "# TYPE lookslike_in_flight_requests gauge\nlookslike_in_flight_requests %d\n",
+        g->in_flight);
+    put(&o, "# HELP lookslike_busy_workers Inference workers running an image now.\n"
+            "# TYPE lookslike_busy_workers gauge\nlookslike_busy_workers %d\n",
+        g->busy_workers);
+    put(&o, "# HELP lookslike_ready 1 when the models are loaded and the engines warm.\n"
+            "# TYPE lookslike_ready gauge\nlookslike_ready %d\n",
+        g->ready);
+    put(&o, "# HELP lookslike_model_info Served models.\n# TYPE lookslike_model_info gauge\n");
+    for (int i = 0; i < nmodels; i++)
+        put(&o, "lookslike_model_info{model=\"%s\",engine=\"%s\",input=\"%dx%dx%d\",classes=\"%d\",default=\"%s\"} 1\n",
+            models[i].model, models[i].engine, models[i].width, models[i].height, models[i].channels,
+            models[i].classes, i == 0 ? "true" : "false");
+    return o.text;
+}

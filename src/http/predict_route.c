@@ -1,0 +1,284 @@
+/* POST /predict: receive the body within the size limit (raw, JSON or
+ * multipart), hand it to the worker pool with the connection suspended, and
+ * answer with the top-k as JSON once the pool calls back. */
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "metrics.h"
+#include "request.h"
+
+#define MULTIPART_BUFFER 65536
+
+static int append(request *r, const char *data, size_t size)
+{
+    size_t limit = server_config(r->server)->max_body;
+    if (size > limit - r->body_len)
+        return -1;
+    if (r->body_len + size > r->body_cap) {
+        size_t cap = r->body_cap ? r->body_cap : 65536;
+        while (cap < r->body_len + size)
+            cap *= 2;
+        if (cap > limit)
+            cap = limit;
+        uint8_t *b = realloc(r->body, cap);
+        if (!b)
+            return -1;
+        r->body = b;
+        r->body_cap = cap;
+    }
+    memcpy(r->body + r->body_len, data, size);
+    r->body_len += size;
+    return 0;
+}
+
+/* libmicrohttpd's multipart parser calls this for every piece of every field. */
+static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+                               const char *content_type, const char *transfer_encoding, const char *data,
+                               uint64_t off, size_t size)
+{
+    (void)kind;
+    (void)key;
+    (void)transfer_encoding;
+    request *r = cls;
+    if (!filename)
+        return MHD_YES; /* ordinary form fields are ignored */
+    if (off == 0) {
+        r->file_parts++;
+        if (!part_type_acceptable(content_type))
+            r->bad_part = 1;
+    }
+    if (r->file_parts > 1 || r->bad_part)
+        return MHD_YES; /* reported once the body is complete */
+    return size == 0 || append(r, data, size) == 0 ? MHD_YES : MHD_NO;
+}
+
+static void on_job_done(inference_job *job, void *arg)
+{
+    request *r = arg;
+    (void)job;
+    atomic_store(&r->job_done, 1);
+    MHD_resume_connection(r->conn);
+}
+
+/* Query parameters k, model, crop; an error is answered right away. */
+static int parse_query(request *r, enum MHD_Result *answered)
+{
+    const char *k = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "k");
+    const char *model = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "model");
+    const char *crop = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "crop");
+    r->job.k = 3;
+    if (k) {
+        char *end;
+        errno = 0;
+        long v = strtol(k, &end, 10);
+        if (errno || end == k || *end || v < 1 || v > PREDICT_MAX_K) {
+            *answered = respond_error(r, MHD_HTTP_BAD_REQUEST, "invalid_parameter",
+                                      "k must be an integer from 1 to %d, not '%.40s'", PREDICT_MAX_K, k);
+            return -1;
+        }
+        r->job.k = (int)v;
+    }
+    r->job.crop = CROP_CENTER;
+    if (crop && crop_mode_parse(crop, &r->job.crop) < 0) {
+        *answered = respond_error(r, MHD_HTTP_BAD_REQUEST, "invalid_parameter",
+                                  "crop must be 'center' or 'full', not '%.40s'", crop);
+        return -1;
+    }
+    r->job.model = model_registry_find(server_models(r->server), model);
+    if (!r->job.model) {
+        *answered = respond_error(r, MHD_HTTP_NOT_FOUND, "model_not_found", "no model named '%.64s' is served",
+                                  model);
+        return -1;
+    }
+    return 0;
+}
+
+/* First call: everything that can be refused before reading the body. */
+static enum MHD_Result begin(request *r)
+{
+    enum MHD_Result answered;
+    if (parse_query(r, &answered) < 0)
+        return answered;
+    const char *length = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    size_t limit = server_config(r->server)->max_body;
+    if (length && strtoull(length, NULL, 10) > limit)
+        return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
+                             "the body is %.20s bytes; the limit is %zu", length, limit);
+    const char *type = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+    r->kind = body_kind_of(type);
+    if (r->kind == BODY_UNSUPPORTED)
+        return respond_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                             "send image/jpeg, multipart/form-data with a JPEG file, or application/json "
+                             "{\"image\": \"data:image/jpeg;base64,...\"}; got %.80s",
+                             type ? type : "no Content-Type");
+    if (r->kind == BODY_MULTIPART) {
+        r->post = MHD_create_post_processor(r->conn, MULTIPART_BUFFER, on_part, r);
+        if (!r->post)
+            return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart",
+                                 "multipart/form-data without a usable boundary");
+    }
+    r->phase = PREDICT_RECEIVING;
+    return MHD_YES;
+}
+
+/* libmicrohttpd (0.9.75) cannot answer in the middle of an upload, so a body
+ * that turns out too large or malformed is read on and dropped, and answered
+ * at its end. Without a Content-Length that could go on forever: past twice
+ * the limit the connection is simply closed. */
+static enum MHD_Result receive(request *r, const char *upload, size_t *upload_size)
+{
+    size_t n = *upload_size, limit = server_config(r->server)->max_body;
+    *upload_size = 0;
+    r->bytes_in += n;
+    if (r->body_error)
+        return r->bytes_in > 2 * limit ? MHD_NO : MHD_YES;
+    int ok = r->post ? MHD_post_process(r->post, upload, n) == MHD_YES : append(r, upload, n) == 0;
+    if (!ok)
+        r->body_error = r->bytes_in > limit || r->body_len + n > limit ? MHD_HTTP_CONTENT_TOO_LARGE
+                        : r->post                                     ? MHD_HTTP_BAD_REQUEST
+                                                                      : MHD_HTTP_INTERNAL_SERVER_ERROR;
+    return MHD_YES;
+}
+
+/* Body complete: turn it into JPEG bytes and queue the job. */
+static enum MHD_Result submit(request *r)
+{
+    switch (r->body_error) {
+    case 0: break;
+    case MHD_HTTP_CONTENT_TOO_LARGE:
+        return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
+                             "the body is larger than the limit of %zu bytes", server_config(r->server)->max_body);
+    case MHD_HTTP_BAD_REQUEST:
+        return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart", "malformed multipart/form-data body");
+    default: return respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out_of_memory", "cannot hold the request body");
+    }
+    if (r->post) {
+        enum MHD_Result ok = MHD_destroy_post_processor(r->post);
+        r->post = NULL;
+        if (ok != MHD_YES)
+            return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart", "malformed or unterminated multipart body");
+        if (r->bad_part)
+            return respond_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+                                 "the uploaded file is not a JPEG");
+        if (r->file_parts != 1)
+            return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart",
+                                 "expected exactly one file field, found %d", r->file_parts);
+    }
+    r->job.jpeg = r->body;
+    r->job.len = r->body_len;
+    if (r->kind == BODY_JSON) {
+        char err[256];
+        size_t len;
+        request_status st = request_image_from_json((const char *)r->body, r->body_len, &r->decoded, &len, err,
+                                                    sizeof err);
+        if (st != REQUEST_OK)
+            return respond_error(r, st == REQUEST_BAD ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                 st == REQUEST_BAD ? "bad_request" : "unsupported_media_type", "%s", err);
+        r->job.jpeg = r->decoded;
+        r->job.len = len;
+    }
+    if (r->job.len == 0)
+        return respond_error(r, MHD_HTTP_BAD_REQUEST, "empty_body", "no image in the request body");
+
+    r->job.done = on_job_done;
+    r->job.done_arg = r;
+    /* Suspend first: the worker may finish (and resume) before submit returns. */
+    MHD_suspend_connection(r->conn);
+    if (worker_pool_submit(server_pool(r->server), &r->job) < 0) {
+        r->phase = PREDICT_REJECTED;
+        MHD_resume_connection(r->conn);
+        return MHD_YES;
+    }
+    r->phase = PREDICT_RUNNING;
+    return MHD_YES;
+}
+
+static enum MHD_Result respond_prediction(request *r)
+{
+    inference_job *j = &r->job;
+    switch (j->status) {
+    case PREDICT_OK: break;
+    case PREDICT_BAD_IMAGE: return respond_error(r, MHD_HTTP_BAD_REQUEST, "invalid_image", "%s", j->error);
+    case PREDICT_TOO_MANY_PIXELS:
+        return respond_error(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "image_too_large", "%s", j->error);
+    case PREDICT_TOO_SMALL: return respond_error(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "image_too_small", "%s", j->error);
+    case PREDICT_INTERNAL: return respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "%s", j->error);
+    }
+    const prediction_result *res = &j->result;
+    metrics_observe(STAGE_QUEUE, j->queue_ms);
+    metrics_observe(STAGE_DECODE, res->decode_ms);
+    metrics_observe(STAGE_PREPROCESS, res->preprocess_ms);
+    metrics_observe(STAGE_INFERENCE, res->inference_ms);
+
+    cJSON *root = cJSON_CreateObject();
+    cJSON_AddStringToObject(root, "model", res->model->name);
+    cJSON *preds = cJSON_AddArrayToObject(root, "predictions");
+    for (int i = 0; i < res->count; i++) {
+        cJSON *p = cJSON_CreateObject();
+        cJSON_AddStringToObject(p, "label", res->top[i].label);
+        cJSON_AddNumberToObject(p, "index", res->top[i].index);
+        /* 6 decimals: enough for any threshold, without float noise in the JSON */
+        char num[32];
+        snprintf(num, sizeof num, "%.6f", (double)res->top[i].probability);
+        cJSON_AddRawToObject(p, "probability", num);
+        cJSON_AddStringToObject(p, "labels", res->top[i].labels);
+        cJSON_AddItemToArray(preds, p);
+    }
+    cJSON *timing = cJSON_AddObjectToObject(root, "timing_ms");
+    double total = j->queue_ms + res->decode_ms + res->preprocess_ms + res->inference_ms;
+    const double t[] = {res->decode_ms, res->preprocess_ms, res->inference_ms, j->queue_ms, total};
+    const char *names[] = {"decode", "preprocess", "inference", "queue", "total"};
+    for (int i = 0; i < 5; i++) {
+        char num[32];
+        snprintf(num, sizeof num, "%.3f", t[i]);
+        cJSON_AddRawToObject(timing, names[i], num);
+    }
+    cJSON *image = cJSON_AddObjectToObject(root, "image");
+    cJSON_AddNumberToObject(image, "width", res->width);
+    cJSON_AddNumberToObject(image, "height", res->height);
+    cJSON_AddStringToObject(image, "crop", crop_mode_name(j->crop));
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (!text)
+        return MHD_NO;
+    enum MHD_Result rc = respond_json(r, MHD_HTTP_OK, text, NULL, NULL);
+    cJSON_free(text);
+    return rc;
+}
+
+enum MHD_Result predict_route(request *r, const char *upload, size_t *upload_size)
+{
+    enum MHD_Result rc = MHD_YES;
+    switch (r->phase) {
+    case PREDICT_NEW:
+        rc = begin(r);
+        break;
+    case PREDICT_RECEIVING:
+        rc = *upload_size ? receive(r, upload, upload_size) : submit(r);
+        break;
+    case PREDICT_RUNNING:
+        if (atomic_load(&r->job_done))
+            rc = respond_prediction(r);
+        break; /* else woken early: keep waiting */
+    case PREDICT_REJECTED:
+        rc = respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", "the inference queue is full; retry shortly");
+        break;
+    case PREDICT_RESPONDED:
+        *upload_size = 0; /* the rest of an upload we already answered */
+        break;
+    }
+    if (r->status)
+        r->phase = PREDICT_RESPONDED;
+    return rc;
+}
+
+void predict_request_free(request *r)
+{
+    if (r->post)
+        MHD_destroy_post_processor(r->post);
+    free(r->body);
+    free(r->decoded);
+}

@@ -1,0 +1,57 @@
+#include <cjson/cJSON.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "request.h"
+
+enum MHD_Result respond_json(request *r, unsigned status, const char *json, const char *extra_header,
+                             const char *extra_value)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(json), (void *)json, MHD_RESPMEM_MUST_COPY);
+    if (!resp)
+        return MHD_NO;
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (extra_header)
+        MHD_add_response_header(resp, extra_header, extra_value);
+    r->status = (int)status;
+    enum MHD_Result rc = MHD_queue_response(r->conn, status, resp);
+    MHD_destroy_response(resp);
+    return rc;
+}
+
+static enum MHD_Result error_with_header(request *r, unsigned status, const char *code, const char *message,
+                                         const char *header, const char *value)
+{
+    cJSON *root = cJSON_CreateObject(), *err = cJSON_AddObjectToObject(root, "error");
+    cJSON_AddStringToObject(err, "code", code);
+    cJSON_AddStringToObject(err, "message", message);
+    char *text = cJSON_PrintUnformatted(root);
+    cJSON_Delete(root);
+    if (!text)
+        return MHD_NO;
+    enum MHD_Result rc = respond_json(r, status, text, header, value);
+    cJSON_free(text);
+    return rc;
+}
+
+enum MHD_Result respond_error(request *r, unsigned status, const char *code, const char *fmt, ...)
+{
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof message, fmt, ap);
+    va_end(ap);
+    if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
+        return error_with_header(r, status, code, message, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    return error_with_header(r, status, code, message, NULL, NULL);
+}
+
+enum MHD_Result respond_method_not_allowed(request *r, const char *allow)
+{
+    char message[128];
+    snprintf(message, sizeof message, "%s is not allowed here; use %s", r->method, allow);
+    return error_with_header(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", message, MHD_HTTP_HEADER_ALLOW,
+                             allow);
+}

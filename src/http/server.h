@@ -1,0 +1,36 @@
+/* The HTTP transport: libmicrohttpd with an internal thread pool on epoll,
+ * routing, limits and the access log. It hands images to the worker pool and
+ * never runs the network itself. */
+#ifndef LOOKSLIKE_HTTP_SERVER_H
+#define LOOKSLIKE_HTTP_SERVER_H
+
+#include <stddef.h>
+
+#include "../predict/model_registry.h"
+#include "../predict/worker_pool.h"
+
+typedef struct {
+    const char *bind; /* IPv4 or IPv6 address */
+    int port;
+    const char *static_dir;
+    size_t max_body; /* bytes; larger bodies get 413 */
+    int http_threads;
+    int timeout_s; /* idle connection timeout */
+    int max_connections;
+    int per_ip_connections; /* 0 = no per-address limit */
+    int access_log;
+} http_config;
+
+typedef struct http_server http_server;
+
+http_server *http_server_start(const http_config *cfg, worker_pool *pool, const model_registry *models, char *err,
+                               size_t errlen);
+/* The port actually bound (useful with port 0). */
+int http_server_port(http_server *s);
+/* Stops accepting new connections; requests in flight go on. */
+void http_server_quiesce(http_server *s);
+/* Requests received and not yet completed. */
+int http_server_in_flight(http_server *s);
+void http_server_stop(http_server *s);
+
+#endif

@@ -1,0 +1,208 @@
+#include "worker_pool.h"
+
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+typedef struct {
+    worker_pool *pool;
+    pthread_t thread;
+    predictor *predictor;
+} worker;
+
+struct worker_pool {
+    const model_registry *registry;
+    worker_pool_config cfg;
+    pthread_mutex_t lock;
+    pthread_cond_t wake, started;
+    inference_job *head, *tail;
+    int depth, busy, stopping, running, failed;
+    int warm; /* workers that finished warming up */
+    worker *workers;
+    char *err;
+    size_t errlen;
+};
+
+static double now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
+}
+
+/* Builds the predictor and runs every model once on a blank image, so the
+ * first real request does not pay for lazy initialisation. */
+static int warm_up(worker *w, char *err, size_t errlen)
+{
+    worker_pool *p = w->pool;
+    w->predictor = predictor_new(p->registry, p->cfg.engine, p->cfg.threads_per_worker, err, errlen);
+    if (!w->predictor)
+        return -1;
+    for (int i = 0; i < p->registry->count; i++) {
+        const served_model *m = &p->registry->models[i];
+        size_t n = nn_shape_size(m->model.input);
+        uint8_t *blank = calloc(n, 1);
+        prediction_result res;
+        int rc = blank ? (int)predictor_run_tensor(w->predictor, m, blank, 1, &res) : -1;
+        free(blank);
+        if (rc != PREDICT_OK) {
+            snprintf(err, errlen, "warm-up inference of model '%s' failed", m->name);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void *worker_main(void *arg)
+{
+    worker *w = arg;
+    worker_pool *p = w->pool;
+    char err[NN_ERR_LEN];
+    int rc = warm_up(w, err, sizeof err);
+    pthread_mutex_lock(&p->lock);
+    if (rc < 0 && !p->failed) {
+        p->failed = 1;
+        snprintf(p->err, p->errlen, "%s", err);
+    }
+    p->warm++;
+    pthread_cond_broadcast(&p->started);
+    pthread_mutex_unlock(&p->lock);
+    if (rc < 0)
+        return NULL;
+
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        while (!p->head && !p->stopping)
+            pthread_cond_wait(&p->wake, &p->lock);
+        inference_job *job = p->head;
+        if (!job) { /* stopping and drained */
+            pthread_mutex_unlock(&p->lock);
+            break;
+        }
+        p->head = job->next;
+        if (!p->head)
+            p->tail = NULL;
+        p->depth--;
+        p->busy++;
+        pthread_mutex_unlock(&p->lock);
+
+        job->queue_ms = now_ms() - job->enqueued_at;
+        job->error[0] = '\0';
+        job->status = predictor_run_jpeg(w->predictor, job->model, job->jpeg, job->len, job->crop, job->k,
+                                         &p->cfg.limits, &job->result, job->error, sizeof job->error);
+
+        pthread_mutex_lock(&p->lock);
+        p->busy--;
+        pthread_mutex_unlock(&p->lock);
+        job->done(job, job->done_arg); /* the job may be freed from here on */
+    }
+    return NULL;
+}
+
+worker_pool *worker_pool_start(const model_registry *r, const worker_pool_config *cfg, char *err, size_t errlen)
+{
+    worker_pool *p = calloc(1, sizeof *p);
+    if (!p || !(p->workers = calloc((size_t)cfg->workers, sizeof *p->workers))) {
+        snprintf(err, errlen, "out of memory");
+        free(p);
+        return NULL;
+    }
+    p->registry = r;
+    p->cfg = *cfg;
+    p->err = err;
+    p->errlen = errlen;
+    pthread_mutex_init(&p->lock, NULL);
+    pthread_cond_init(&p->wake, NULL);
+    pthread_cond_init(&p->started, NULL);
+    for (int i = 0; i < cfg->workers; i++) {
+        p->workers[i].pool = p;
+        if (pthread_create(&p->workers[i].thread, NULL, worker_main, &p->workers[i]) != 0) {
+            snprintf(err, errlen, "cannot start worker thread %d", i);
+            p->failed = 1;
+            break;
+        }
+        p->running++;
+    }
+    /* Wait for every started worker to be warm (or to have failed). */
+    pthread_mutex_lock(&p->lock);
+    while (p->warm < p->running)
+        pthread_cond_wait(&p->started, &p->lock);
+    int failed = p->failed;
+    pthread_mutex_unlock(&p->lock);
+    if (failed) {
+        worker_pool_stop(p);
+        return NULL;
+    }
+    p->err = NULL;
+    return p;
+}
+
+int worker_pool_submit(worker_pool *p, inference_job *job)
+{
+    pthread_mutex_lock(&p->lock);
+    if (p->stopping || p->depth >= p->cfg.queue_capacity) {
+        pthread_mutex_unlock(&p->lock);
+        return -1;
+    }
+    job->next = NULL;
+    job->enqueued_at = now_ms();
+    if (p->tail)
+        p->tail->next = job;
+    else
+        p->head = job;
+    p->tail = job;
+    p->depth++;
+    pthread_cond_signal(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+    return 0;
+}
+
+int worker_pool_ready(worker_pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    int ready = !p->stopping && !p->failed && p->warm == p->cfg.workers;
+    pthread_mutex_unlock(&p->lock);
+    return ready;
+}
+
+int worker_pool_queue_depth(worker_pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    int d = p->depth;
+    pthread_mutex_unlock(&p->lock);
+    return d;
+}
+
+int worker_pool_busy(worker_pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    int b = p->busy;
+    pthread_mutex_unlock(&p->lock);
+    return b;
+}
+
+const char *worker_pool_engine(worker_pool *p)
+{
+    return p->cfg.engine;
+}
+
+void worker_pool_stop(worker_pool *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&p->lock);
+    p->stopping = 1;
+    pthread_cond_broadcast(&p->wake);
+    pthread_mutex_unlock(&p->lock);
+    for (int i = 0; i < p->running; i++) {
+        pthread_join(p->workers[i].thread, NULL);
+        predictor_free(p->workers[i].predictor);
+    }
+    pthread_mutex_destroy(&p->lock);
+    pthread_cond_destroy(&p->wake);
+    pthread_cond_destroy(&p->started);
+    free(p->workers);
+    free(p);
+}

@@ -1,0 +1,140 @@
+#include "predict_request.h"
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Compares the media type (the part before ';', trimmed) case-insensitively. */
+static int media_type_is(const char *value, const char *type)
+{
+    while (*value == ' ' || *value == '\t')
+        value++;
+    size_t n = strlen(type);
+    if (strncasecmp(value, type, n) != 0)
+        return 0;
+    value += n;
+    while (*value == ' ' || *value == '\t')
+        value++;
+    return *value == '\0' || *value == ';';
+}
+
+static int is_jpeg_type(const char *ct)
+{
+    return media_type_is(ct, "image/jpeg") || media_type_is(ct, "image/jpg") || media_type_is(ct, "image/pjpeg");
+}
+
+body_kind body_kind_of(const char *ct)
+{
+    if (!ct)
+        return BODY_UNSUPPORTED;
+    if (is_jpeg_type(ct) || media_type_is(ct, "application/octet-stream"))
+        return BODY_JPEG;
+    if (media_type_is(ct, "application/json"))
+        return BODY_JSON;
+    if (media_type_is(ct, "multipart/form-data"))
+        return BODY_MULTIPART;
+    return BODY_UNSUPPORTED;
+}
+
+int part_type_acceptable(const char *ct)
+{
+    return !ct || is_jpeg_type(ct) || media_type_is(ct, "application/octet-stream");
+}
+
+static int b64_value(unsigned char c)
+{
+    if (c >= 'A' && c <= 'Z')
+        return c - 'A';
+    if (c >= 'a' && c <= 'z')
+        return c - 'a' + 26;
+    if (c >= '0' && c <= '9')
+        return c - '0' + 52;
+    if (c == '+')
+        return 62;
+    if (c == '/')
+        return 63;
+    return -1;
+}
+
+long base64_decode(const char *in, size_t len, uint8_t *out)
+{
+    for (int pad = 0; pad < 2 && len > 0 && in[len - 1] == '='; pad++)
+        len--; /* any other '=' fails as outside the alphabet */
+    if (len % 4 == 1)
+        return -1;
+    size_t o = 0;
+    uint32_t acc = 0;
+    int bits = 0;
+    for (size_t i = 0; i < len; i++) {
+        int v = b64_value((unsigned char)in[i]);
+        if (v < 0)
+            return -1;
+        acc = (acc << 6) | (uint32_t)v;
+        bits += 6;
+        if (bits >= 8) {
+            bits -= 8;
+            out[o++] = (uint8_t)(acc >> bits);
+        }
+    }
+    return (long)o;
+}
+
+request_status request_image_from_json(const char *body, size_t len, uint8_t **jpeg, size_t *jpeg_len, char *err,
+                                       size_t errlen)
+{
+    *jpeg = NULL;
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    if (!root) {
+        snprintf(err, errlen, "body is not valid JSON");
+        return REQUEST_BAD;
+    }
+    request_status st = REQUEST_BAD;
+    const cJSON *image = cJSON_GetObjectItemCaseSensitive(root, "image");
+    const char *s = cJSON_GetStringValue(image);
+    if (!cJSON_IsObject(root) || !s) {
+        snprintf(err, errlen, "expected a JSON object with a string field \"image\"");
+        goto out;
+    }
+    /* A data URL: data:<media type>[;base64],<data>. Bare base64 is accepted too. */
+    const char *data = s;
+    if (!strncmp(s, "data:", 5)) {
+        const char *comma = strchr(s, ',');
+        if (!comma) {
+            snprintf(err, errlen, "data URL without a comma");
+            goto out;
+        }
+        size_t header = (size_t)(comma - s);
+        if (header < 12 || strncmp(comma - 7, ";base64", 7) != 0) {
+            snprintf(err, errlen, "data URL is not base64-encoded");
+            goto out;
+        }
+        char type[64];
+        size_t tlen = header - 5 - 7;
+        if (tlen >= sizeof type)
+            tlen = sizeof type - 1;
+        memcpy(type, s + 5, tlen);
+        type[tlen] = '\0';
+        if (!is_jpeg_type(type)) {
+            snprintf(err, errlen, "data URL media type '%s' is not image/jpeg", type);
+            st = REQUEST_UNSUPPORTED_MEDIA;
+            goto out;
+        }
+        data = comma + 1;
+    }
+    size_t n = strlen(data);
+    uint8_t *buf = malloc(3 * (n / 4) + 3);
+    long decoded = buf ? base64_decode(data, n, buf) : -1;
+    if (decoded <= 0) {
+        free(buf);
+        snprintf(err, errlen, decoded == 0 ? "image data is empty" : "image data is not valid base64");
+        goto out;
+    }
+    *jpeg = buf;
+    *jpeg_len = (size_t)decoded;
+    st = REQUEST_OK;
+out:
+    cJSON_Delete(root);
+    return st;
+}

@@ -1,0 +1,383 @@
+#!/usr/bin/env python3
+"""HTTP tests against the real lookslike binary on a free loopback port.
+
+Every route and every documented error, with real HTTP over sockets:
+usage: test_http.py LOOKSLIKE MAKE_TEST_JPEGS CORAL_IMAGES_DIR STATIC_DIR
+"""
+import base64
+import http.client
+import json
+import os
+import re
+import select
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+LOOKSLIKE, MAKE_JPEGS, CORAL, STATIC = sys.argv[1:5]
+PHOTOS = ["hot_dog.jpg", "owl.jpg", "parrot.jpg"]
+passed = failed = 0
+
+
+def check(ok, what):
+    global passed, failed
+    if ok:
+        passed += 1
+        print("ok - " + what)
+    else:
+        failed += 1
+        print("not ok - " + what)
+    return ok
+
+
+class Server:
+    """A lookslike process on 127.0.0.1 with an OS-chosen port."""
+
+    def __init__(self, *args):
+        self.proc = subprocess.Popen([LOOKSLIKE, "--bind", "127.0.0.1", "--port", "0", *args],
+                                     stderr=subprocess.PIPE, text=True)
+        self.log = []
+        self.port = None
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            line = self.proc.stderr.readline()
+            if not line:
+                break
+            self.log.append(line)
+            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", line)
+            if m:
+                self.port = int(m.group(1))
+                break
+        if not self.port:
+            raise RuntimeError("server did not start: " + "".join(self.log))
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):
+        for line in self.proc.stderr:
+            self.log.append(line)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=30)
+
+
+def request(port, method, path, body=None, headers=None, chunked=False, timeout=30):
+    """One request on a new connection. The body goes out in 64 KiB pieces and
+    sending stops as soon as the server answers early (as it does for 413), the
+    way a careful client would; the answer is then read."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        headers = dict(headers or {})
+        if body is not None and not chunked:
+            headers.setdefault("Content-Length", str(len(body)))
+        for k, v in headers.items():
+            conn.putheader(k, v)
+        if chunked:
+            conn.putheader("Transfer-Encoding", "chunked")
+        conn.endheaders()
+        step = 65536
+        try:
+            for i in range(0, len(body or b""), step):
+                if select.select([conn.sock], [], [], 0)[0]:
+                    break  # answered already
+                part = body[i:i + step]
+                conn.send(b"%x\r\n%s\r\n" % (len(part), part) if chunked else part)
+            else:
+                if chunked:
+                    conn.send(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        resp = conn.getresponse()
+        data = resp.read()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+    finally:
+        conn.close()
+
+
+def jpeg_post(port, data, query="", content_type="image/jpeg"):
+    return request(port, "POST", "/predict" + query, data, {"Content-Type": content_type})
+
+
+def multipart(data, filename="photo.jpg", part_type="image/jpeg", field="image"):
+    boundary = "lookslikeTestBoundary7MA4YWxkTrZu0gW"
+    head = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nhello\r\n"
+            f"--{boundary}\r\nContent-Disposition: form-data; name=\"{field}\"; filename=\"{filename}\"\r\n"
+            f"Content-Type: {part_type}\r\n\r\n").encode()
+    return head + data + f"\r\n--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def error_of(status_body):
+    status, headers, body = status_body
+    try:
+        e = json.loads(body)["error"]
+        return status, e["code"], headers
+    except (ValueError, KeyError, TypeError):
+        return status, None, headers
+
+
+def expect_error(port, what, result, status, code=None):
+    got_status, got_code, headers = error_of(result)
+    ok = got_status == status and got_code is not None and (code is None or got_code == code)
+    ok = ok and headers.get("content-type") == "application/json"
+    check(ok, f"{what}: {status} {code or ''} (got {got_status} {got_code})")
+    return headers
+
+
+def cli_top3(image, crop):
+    out = subprocess.run([LOOKSLIKE, "classify", "--crop", crop, image], capture_output=True, text=True,
+                         check=True).stdout
+    return [(int(m.group(2)), float(m.group(1)) / 100) for m in re.finditer(r"^\s+([\d.]+)%\s+(\d+)\s", out, re.M)]
+
+
+def test_predict_inputs(port):
+    for name in PHOTOS:
+        data = open(os.path.join(CORAL, name), "rb").read()
+        for crop in ("center", "full"):
+            expected = cli_top3(os.path.join(CORAL, name), crop)
+            body, ctype = multipart(data)
+            data_url = json.dumps({"image": "data:image/jpeg;base64," + base64.b64encode(data).decode()})
+            variants = {
+                "raw image/jpeg": jpeg_post(port, data, f"?crop={crop}"),
+                "multipart": jpeg_post(port, body, f"?crop={crop}", ctype),
+                "JSON data URL": jpeg_post(port, data_url.encode(), f"?crop={crop}", "application/json"),
+                "chunked raw": request(port, "POST", f"/predict?crop={crop}", data,
+                                       {"Content-Type": "image/jpeg"}, chunked=True),
+            }
+            for kind, (status, headers, raw) in variants.items():
+                ok = status == 200 and headers.get("content-type") == "application/json"
+                r = json.loads(raw) if ok else {}
+                got = [(p["index"], p["probability"]) for p in r.get("predictions", [])]
+                same = len(got) == 3 and all(g[0] == e[0] and abs(g[1] - e[1]) < 1e-4 for g, e in zip(got, expected))
+                fields = ok and r["model"] == "mobilenet_v1" and set(r["timing_ms"]) >= {
+                    "decode", "preprocess", "inference", "total"} and r["image"]["width"] > 0 and all(
+                    p["label"] and p["index"] != 0 for p in r["predictions"])
+                check(ok and same and fields,
+                      f"{name} {crop} via {kind}: top-3 {[g[0] for g in got]} equals the CLI's {[e[0] for e in expected]}")
+    data = open(os.path.join(CORAL, "owl.jpg"), "rb").read()
+    status, _, raw = jpeg_post(port, data, "?k=20")
+    check(status == 200 and len(json.loads(raw)["predictions"]) == 20, "k=20 gives 20 predictions")
+    status, _, raw = jpeg_post(port, data, "?k=1&model=mobilenet_v1")
+    check(status == 200 and len(json.loads(raw)["predictions"]) == 1, "k=1 with an explicit model name")
+
+
+def test_decoder_edges(port, jpegs):
+    for name in ("rgb_320x240.jpg", "gray_300x200.jpg", "progressive_256x256.jpg", "cmyk_200x200.jpg"):
+        status, _, raw = jpeg_post(port, open(os.path.join(jpegs, name), "rb").read())
+        check(status == 200 and len(json.loads(raw)["predictions"]) == 3, f"valid {name} is classified")
+    expect_error(port, "8x8 image", jpeg_post(port, open(os.path.join(jpegs, "tiny_8x8.jpg"), "rb").read()),
+                 422, "image_too_small")
+    expect_error(port, "header claiming 60000x60000",
+                 jpeg_post(port, open(os.path.join(jpegs, "claims_60000x60000.jpg"), "rb").read()), 422,
+                 "image_too_large")
+    # libjpeg-turbo refuses dimensions over 65500 while reading the header
+    status, code, _ = error_of(jpeg_post(port, open(os.path.join(jpegs, "claims_65535x65535.jpg"), "rb").read()))
+    check((status, code) in ((400, "invalid_image"), (422, "image_too_large")),
+          f"header claiming 65535x65535: {status} {code}")
+
+
+def test_errors(port):
+    owl = open(os.path.join(CORAL, "owl.jpg"), "rb").read()
+    expect_error(port, "non-JPEG bytes as image/jpeg", jpeg_post(port, b"\x89PNG\r\n\x1a\n" + b"x" * 100), 400,
+                 "invalid_image")
+    expect_error(port, "truncated JPEG", jpeg_post(port, owl[:len(owl) // 2]), 400, "invalid_image")
+    expect_error(port, "empty body", jpeg_post(port, b""), 400)
+    expect_error(port, "bad JSON", jpeg_post(port, b"{\"image\": ", "", "application/json"), 400, "bad_request")
+    expect_error(port, "JSON without image", jpeg_post(port, b"{\"img\": 1}", "", "application/json"), 400)
+    expect_error(port, "bad base64", jpeg_post(port, b"{\"image\": \"data:image/jpeg;base64,@@@@\"}", "",
+                                               "application/json"), 400, "bad_request")
+    expect_error(port, "PNG data URL", jpeg_post(port, b"{\"image\": \"data:image/png;base64,AAAA\"}", "",
+                                                 "application/json"), 415, "unsupported_media_type")
+    expect_error(port, "image/png body", jpeg_post(port, owl, "", "image/png"), 415, "unsupported_media_type")
+    expect_error(port, "no Content-Type", request(port, "POST", "/predict", owl, {"Content-Type": ""}), 415)
+    body, ctype = multipart(owl, part_type="image/gif")
+    expect_error(port, "multipart GIF part", jpeg_post(port, body, "", ctype), 415)
+    body, _ = multipart(owl)
+    expect_error(port, "multipart without boundary", jpeg_post(port, body, "", "multipart/form-data"), 400,
+                 "bad_multipart")
+    body, ctype = multipart(owl)
+    expect_error(port, "unterminated multipart", jpeg_post(port, body[:-30], "", ctype), 400)
+    expect_error(port, "multipart without a file", jpeg_post(
+        port, b"--B\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nx\r\n--B--\r\n", "",
+        "multipart/form-data; boundary=B"), 400, "bad_multipart")
+    for q in ("k=0", "k=-1", "k=21", "k=99999", "k=abc", "crop=middle"):
+        expect_error(port, f"?{q}", jpeg_post(port, owl, "?" + q), 400, "invalid_parameter")
+    expect_error(port, "unknown model", jpeg_post(port, owl, "?model=resnet"), 404, "model_not_found")
+    expect_error(port, "unknown path", request(port, "GET", "/nope"), 404, "not_found")
+    expect_error(port, "POST to an unknown path", request(port, "POST", "/nope", b"x"), 404)
+    h = expect_error(port, "GET /predict", request(port, "GET", "/predict"), 405, "method_not_allowed")
+    check(h.get("allow") == "POST", "405 on /predict names Allow: POST")
+    h = expect_error(port, "DELETE /healthz", request(port, "DELETE", "/healthz"), 405)
+    check(h.get("allow") == "GET, HEAD", "405 on /healthz names Allow: GET, HEAD")
+
+
+def test_limits():
+    srv = Server("--max-body", "1048576", "--max-pixels", "100000")
+    try:
+        big = open(os.path.join(CORAL, "parrot.jpg"), "rb").read() * 3  # ~1.8 MB
+        expect_error(srv.port, "body over --max-body with Content-Length", jpeg_post(srv.port, big), 413,
+                     "body_too_large")
+        expect_error(srv.port, "chunked body over --max-body",
+                     request(srv.port, "POST", "/predict", big, {"Content-Type": "image/jpeg"}, chunked=True), 413,
+                     "body_too_large")
+        expect_error(srv.port, "640x480 over --max-pixels 100000",
+                     jpeg_post(srv.port, open(os.path.join(CORAL, "owl.jpg"), "rb").read()), 422, "image_too_large")
+        status, _, _ = request(srv.port, "GET", "/readyz")
+        check(status == 200, "still ready after the limit errors")
+    finally:
+        check(srv.stop() == 0, "server with limits exits 0 on SIGTERM")
+
+
+def test_backpressure():
+    srv = Server("--workers", "1", "--queue", "1")
+    data = open(os.path.join(CORAL, "parrot.jpg"), "rb").read()
+    statuses, retry = [], []
+
+    def one():
+        s, h, _ = jpeg_post(srv.port, data)
+        statuses.append(s)
+        if s == 503:
+            retry.append(h.get("retry-after"))
+
+    threads = [threading.Thread(target=one) for _ in range(24)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    check(statuses.count(200) >= 2 and statuses.count(503) >= 1 and set(statuses) <= {200, 503},
+          f"queue of 1: {statuses.count(200)} answered, {statuses.count(503)} got 503")
+    check(retry and all(r == "1" for r in retry), "503 carries Retry-After")
+    check(srv.stop() == 0, "exits 0")
+
+
+def test_endpoints(port, after_traffic):
+    status, _, body = request(port, "GET", "/healthz")
+    check(status == 200 and json.loads(body)["status"] == "alive", "/healthz")
+    status, _, body = request(port, "GET", "/readyz")
+    check(status == 200 and json.loads(body)["status"] == "ready", "/readyz")
+    status, _, body = request(port, "GET", "/v1/models")
+    m = json.loads(body)["models"][0] if status == 200 else {}
+    check(m.get("name") == "mobilenet_v1" and m.get("input") == {"width": 224, "height": 224, "channels": 3}
+          and m.get("classes") == 1000 and m.get("engine") == "onednn", f"/v1/models: {body[:200]!r}")
+    status, headers, body = request(port, "GET", "/metrics")
+    text = body.decode()
+    check(status == 200 and headers.get("content-type", "").startswith("text/plain"), "/metrics is text")
+    for needle in () if not after_traffic else ('lookslike_requests_total{route="predict",status="200"}',
+                   'lookslike_requests_total{route="predict",status="400"}',
+                   'lookslike_stage_duration_seconds_bucket{stage="inference",le="+Inf"}',
+                   'lookslike_stage_duration_seconds_count{stage="decode"}', "lookslike_queue_depth ",
+                   "lookslike_in_flight_requests ", 'lookslike_model_info{model="mobilenet_v1"'):
+        check(needle in text, f"/metrics has {needle}")
+
+
+def test_static(port):
+    status, headers, body = request(port, "GET", "/")
+    check(status == 200 and headers.get("content-type", "").startswith("text/html") and b"<" in body,
+          "GET / serves index.html as text/html")
+    etag = headers.get("etag")
+    check(bool(etag) and bool(headers.get("last-modified")), "static responses carry ETag and Last-Modified")
+    status, _, body = request(port, "GET", "/", headers={"If-None-Match": etag})
+    check(status == 304 and body == b"", "If-None-Match gives 304")
+    status, headers, body = request(port, "HEAD", "/index.html")
+    check(status == 200 and body == b"", "HEAD has no body")
+    for path in ("/../../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/%2E%2E%2F%2E%2E%2Fetc%2Fpasswd",
+                 "/..%2f..%2fetc/passwd", "/outside/passwd", "/outside", "/sub/", "/sub", "/.hidden",
+                 "/index.html/..", "//etc/passwd"):
+        status, _, body = request(port, "GET", path)
+        check(status in (400, 404) and b"root:" not in body, f"GET {path} -> {status}, nothing outside static/")
+    status, _, body = request(port, "GET", "/index.html%00.png")
+    check(status == 400 and b"root:" not in body, "encoded NUL in the path -> 400")
+
+
+def test_concurrency(port):
+    images = [open(os.path.join(CORAL, n), "rb").read() for n in PHOTOS]
+    expected = {}
+    for i, data in enumerate(images):
+        status, _, body = jpeg_post(port, data)
+        if not check(status == 200, f"reference answer for image {i}: {status} {body[:200]!r}"):
+            return
+        expected[i] = [p["index"] for p in json.loads(body)["predictions"]]
+    bad = []
+
+    def client(n):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)  # keep-alive: one connection
+        for j in range(6):
+            i = (n + j) % 3
+            conn.request("POST", "/predict", body=images[i], headers={"Content-Type": "image/jpeg"})
+            r = conn.getresponse()
+            body = r.read()
+            if r.status != 200 or [p["index"] for p in json.loads(body)["predictions"]] != expected[i]:
+                bad.append((r.status, body[:100]))
+        conn.close()
+
+    threads = [threading.Thread(target=client, args=(n,)) for n in range(16)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    check(not bad, f"16 keep-alive clients x 6 requests all answered correctly ({len(bad)} bad)")
+
+
+def test_shutdown():
+    srv = Server("--workers", "1")
+    data = open(os.path.join(CORAL, "parrot.jpg"), "rb").read()
+    statuses = []
+    threads = [threading.Thread(target=lambda: statuses.append(jpeg_post(srv.port, data)[0])) for _ in range(6)]
+    for t in threads:
+        t.start()
+    time.sleep(0.02)
+    srv.proc.send_signal(signal.SIGTERM)
+    for t in threads:
+        t.join()
+    code = srv.proc.wait(timeout=30)
+    check(code == 0, f"SIGTERM under load: exit {code}")
+    check(all(s == 200 for s in statuses) and len(statuses) == 6 or all(s in (200, -1) for s in statuses),
+          f"in-flight requests completed: {statuses}")
+    try:
+        request(srv.port, "GET", "/healthz", timeout=2)
+        check(False, "no new connections after shutdown")
+    except OSError:
+        check(True, "no new connections after shutdown")
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="lookslike-http-")
+    try:
+        jpegs = os.path.join(work, "jpegs")
+        os.mkdir(jpegs)
+        subprocess.run([MAKE_JPEGS, jpegs], check=True)
+        # A static dir with traps: a symlink and a directory pointing outside, a dotfile, a subdirectory.
+        static = os.path.join(work, "static")
+        shutil.copytree(STATIC, static)
+        os.symlink("/etc/passwd", os.path.join(static, "outside"))
+        os.makedirs(os.path.join(static, "sub"))
+        open(os.path.join(static, ".hidden"), "w").write("secret")
+        srv = Server("--static-dir", static)
+        try:
+            test_endpoints(srv.port, False)
+            test_predict_inputs(srv.port)
+            test_decoder_edges(srv.port, jpegs)
+            test_errors(srv.port)
+            test_static(srv.port)
+            test_concurrency(srv.port)
+            test_endpoints(srv.port, True)
+            logged = [json.loads(l) for l in srv.log if l.startswith("{")]
+            check(len(logged) > 150 and all({"method", "path", "status", "ms"} <= set(x) for x in logged),
+                  f"one JSON access-log line per request ({len(logged)} lines)")
+        finally:
+            check(srv.stop() == 0, "server exits 0 on SIGTERM")
+        test_limits()
+        test_backpressure()
+        test_shutdown()
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"# {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
