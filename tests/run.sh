@@ -1,22 +1,41 @@
 #!/usr/bin/env bash
-# README command 2: installs what is missing, builds, runs every test suite
-# registered with meson, and ends with one line "N passed, N failed, N skipped".
-# Environment: LOOKSLIKE_BUILD_DIR, LOOKSLIKE_MESON_ARGS (see tools/bootstrap.sh),
-# e.g. the sanitizer run: LOOKSLIKE_BUILD_DIR=build-asan
-#   LOOKSLIKE_MESON_ARGS="-Db_sanitize=address,undefined -Db_lundef=false" bash tests/run.sh
+# README command 2: installs what is missing, builds, and runs every test suite
+# registered with meson twice: in the normal build (build/) and in an
+# AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/). Ends with
+# one line "N passed, N failed, N skipped" over both.
+# LOOKSLIKE_SANITIZE=0 skips the sanitizer pass (quicker local runs).
 set -uo pipefail
 cd "$(dirname "$0")/.."
-build=${LOOKSLIKE_BUILD_DIR:-build}
-bash tools/bootstrap.sh || { echo "0 passed, 1 failed (build)"; exit 1; }
 
-meson test -C "$build" --print-errorlogs --num-processes 1
-rc=$?
-python3 - "$build/meson-logs/testlog.json" <<'PY'
+passes=("build|")
+if [[ ${LOOKSLIKE_SANITIZE:-1} != 0 ]]; then
+  passes+=("build-asan|-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized")
+fi
+
+rc=0
+logs=()
+for pass in "${passes[@]}"; do
+  dir=${pass%%|*} args=${pass#*|}
+  echo "=== tests in $dir ${args:+($args)}"
+  if ! LOOKSLIKE_BUILD_DIR=$dir LOOKSLIKE_MESON_ARGS=$args bash tools/bootstrap.sh; then
+    echo "build of $dir failed"
+    rc=1
+    continue
+  fi
+  # Sanitizer reports must fail the test, not scroll by.
+  ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1} \
+  UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
+    meson test -C "$dir" --print-errorlogs --num-processes 1 || rc=1
+  logs+=("$dir/meson-logs/testlog.json")
+done
+
+python3 - "${logs[@]}" <<'PY'
 import json, sys
 counts = {"passed": 0, "failed": 0, "skipped": 0}
-for line in open(sys.argv[1]):
-    r = json.loads(line)["result"]
-    counts["passed" if r == "OK" else "skipped" if r == "SKIP" else "failed"] += 1
+for path in sys.argv[1:]:
+    for line in open(path):
+        r = json.loads(line)["result"]
+        counts["passed" if r == "OK" else "skipped" if r == "SKIP" else "failed"] += 1
 print("%(passed)d passed, %(failed)d failed, %(skipped)d skipped" % counts)
 PY
 exit $rc

@@ -411,7 +411,7 @@ int main(int argc, char **argv)
     cfg_printf(&c, "# Darknet cfg written by tflite2darknet from:");
     for (int i = 0; i < nfiles; i++)
         cfg_printf(&c, " %s", base_name(files[i]));
-    cfg_printf(&c, "\n# Extensions (see docs/darknet-format.md): input_mean/input_scale, pad_mode=tf_same.\n");
+    cfg_printf(&c, "\n# Extensions (see models/darknet-format.md): input_mean/input_scale, pad_mode=tf_same.\n");
 
     int prev_output_layer = -1, prev_c = 0, prev_h = 0, prev_w = 0;
     for (int f = 0; f < nfiles; f++) {

@@ -1,6 +1,6 @@
 /* Decoded RGB -> the uint8 RGB tensor a model of a given input size takes:
  * an optional TF-slim central crop, then Pillow's BILINEAR resize. The same
- * for every request path; documented in docs/preprocessing.md. */
+ * for every request path; documented in src/image/preprocessing.md. */
 #ifndef LOOKSLIKE_IMAGE_PREPROCESS_H
 #define LOOKSLIKE_IMAGE_PREPROCESS_H
 

@@ -2,7 +2,7 @@
  * bit: a separable triangle filter whose support widens by in/out when
  * downscaling (so it antialiases), 22-bit fixed-point coefficients, the
  * horizontal pass first, rounded to uint8 between passes. The exact algorithm
- * is written out in docs/preprocessing.md. */
+ * is written out in src/image/preprocessing.md. */
 #ifndef LOOKSLIKE_IMAGE_RESIZE_H
 #define LOOKSLIKE_IMAGE_RESIZE_H
 

@@ -137,8 +137,18 @@ static void copy_params(network *net, const nn_model *m)
 static void darknet_destroy(nn_engine *base)
 {
     darknet_engine *e = (darknet_engine *)base;
-    if (e->net)
+    if (e->net) {
+        /* libdarknet's free_network() forgets these (found by LeakSanitizer). */
+        for (int i = 0; i < e->net->n; i++) {
+            free(e->net->layers[i].loss);
+            e->net->layers[i].loss = NULL;
+        }
+        free(e->net->seen);
+        free(e->net->t);
+        free(e->net->cost);
+        free(e->net->workspace);
         free_network(e->net);
+    }
     free(e);
 }
 

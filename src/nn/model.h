@@ -2,7 +2,7 @@
  * the .cfg and its parameters from the .weights. Engines only ever see a model
  * that passed every check here, so they can trust its shapes and sizes.
  * The format, including this project's extension keys, is documented in
- * docs/darknet-format.md. */
+ * models/darknet-format.md. */
 #ifndef LOOKSLIKE_NN_MODEL_H
 #define LOOKSLIKE_NN_MODEL_H
 
