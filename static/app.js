@@ -1,0 +1,269 @@
+// lookslike's page: slides and video in, the server's top-3 out.
+// Everything the network sees goes to POST /predict as a JPEG.
+'use strict';
+
+const $ = (id) => document.getElementById(id);
+const THRESHOLDS = [0, 0.25, 0.5]; // Auto: Off, 25 %, 50 %
+const AUTO_INTERVAL_MS = 1000;
+
+const state = {
+  mode: 'slide',
+  slides: [], // {src, title, credit, blob?}
+  index: 0,
+  autoLevel: 0,
+  autoTimer: null,
+  busy: false,
+  stream: null, // webcam MediaStream
+  videoUrl: null, // object URL of a local video file
+};
+
+// ---- results ---------------------------------------------------------------
+
+function showError(message) {
+  const el = $('error');
+  el.textContent = message;
+  el.hidden = false;
+}
+
+function clearError() {
+  $('error').hidden = true;
+  $('error').textContent = '';
+}
+
+function render(predictions) {
+  const list = $('predictions');
+  list.replaceChildren();
+  for (const p of predictions) {
+    const li = document.createElement('li');
+    const label = document.createElement('span');
+    const prob = document.createElement('span');
+    label.className = 'label';
+    label.textContent = p.label;
+    label.title = p.labels;
+    prob.className = 'prob';
+    prob.textContent = `${(100 * p.probability).toFixed(1)} %`;
+    if (p.probability >= 0.5) li.className = 'p50';
+    else if (p.probability >= 0.25) li.className = 'p25';
+    li.dataset.probability = String(p.probability);
+    li.append(label, prob);
+    list.append(li);
+  }
+}
+
+function flashIndicator() {
+  const dot = $('indicator');
+  dot.classList.add('lit');
+  clearTimeout(flashIndicator.timer);
+  flashIndicator.timer = setTimeout(() => dot.classList.remove('lit'), 700);
+}
+
+// ---- what to send ----------------------------------------------------------
+
+function canvasJpeg(source, width, height) {
+  const canvas = $('canvas');
+  canvas.width = width;
+  canvas.height = height;
+  canvas.getContext('2d').drawImage(source, 0, 0, width, height);
+  return new Promise((resolve, reject) =>
+    canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('could not encode the frame'))), 'image/jpeg', 0.92));
+}
+
+async function currentJpeg() {
+  if (state.mode === 'video') {
+    const video = $('video');
+    if (!video.videoWidth) throw new Error('the video has no picture yet');
+    return canvasJpeg(video, video.videoWidth, video.videoHeight);
+  }
+  const slide = state.slides[state.index];
+  if (!slide) throw new Error('there is no slide; add a photo first');
+  // A JPEG slide is sent as it is, so the answer is the server's answer for that file.
+  const blob = slide.blob || (await (await fetch(slide.src)).blob());
+  if (blob.type === 'image/jpeg') return blob;
+  const img = $('slide');
+  return canvasJpeg(img, img.naturalWidth, img.naturalHeight);
+}
+
+// ---- predicting ------------------------------------------------------------
+
+async function predict(fromAuto) {
+  if (state.busy) return; // one request at a time; Auto skips a tick rather than queueing
+  state.busy = true;
+  try {
+    const jpeg = await currentJpeg();
+    const crop = $('whole-frame').checked ? 'full' : 'center';
+    const started = performance.now();
+    const res = await fetch(`predict?crop=${crop}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'image/jpeg' },
+      body: jpeg,
+    });
+    let body = null;
+    try {
+      body = await res.json();
+    } catch (e) {
+      body = null;
+    }
+    const ms = performance.now() - started;
+    if (!res.ok) {
+      const why = body && body.error ? body.error.message : res.statusText;
+      if (!fromAuto) $('predictions').replaceChildren(); // the old list would answer a different picture
+      showError(`The server could not classify this image (${res.status}): ${why}`);
+      return;
+    }
+    clearError();
+    $('latency').textContent = `${ms.toFixed(0)} ms round trip, ${body.timing_ms.inference.toFixed(1)} ms inference`;
+    const threshold = THRESHOLDS[state.autoLevel];
+    if (fromAuto && body.predictions[0].probability < threshold) return; // below the bar: keep the list
+    render(body.predictions);
+    if (fromAuto) flashIndicator();
+  } catch (e) {
+    showError(`Could not predict: ${e.message}`);
+  } finally {
+    state.busy = false;
+  }
+}
+
+function setAuto(level) {
+  state.autoLevel = level;
+  clearInterval(state.autoTimer);
+  state.autoTimer = null;
+  $('auto').textContent = `Auto: ${level ? `${THRESHOLDS[level] * 100} %` : 'Off'}`;
+  $('auto').setAttribute('aria-pressed', level ? 'true' : 'false');
+  if (level) state.autoTimer = setInterval(() => predict(true), AUTO_INTERVAL_MS);
+}
+
+// ---- slides ----------------------------------------------------------------
+
+function showSlide(i) {
+  if (!state.slides.length) {
+    $('slide').removeAttribute('src');
+    $('slide-caption').textContent = 'No slides: add photos with "Add slides" or drop them here.';
+    return;
+  }
+  state.index = (i + state.slides.length) % state.slides.length;
+  const s = state.slides[state.index];
+  $('slide').src = s.src;
+  $('slide').alt = s.title;
+  $('slide-caption').textContent = `${state.index + 1}/${state.slides.length} · ${s.title}${s.credit ? ` — ${s.credit}` : ''}`;
+}
+
+function addFiles(files) {
+  const images = [...files].filter((f) => f.type.startsWith('image/'));
+  if (!images.length) {
+    showError('Only image files can be added as slides.');
+    return;
+  }
+  const first = state.slides.length;
+  for (const f of images) state.slides.push({ src: URL.createObjectURL(f), title: f.name, credit: 'your photo', blob: f });
+  showSlide(first);
+}
+
+async function loadSlides() {
+  try {
+    const res = await fetch('samples/slides.json');
+    if (!res.ok) throw new Error(res.statusText);
+    state.slides = await res.json();
+  } catch (e) {
+    state.slides = [];
+  }
+  showSlide(0);
+}
+
+// ---- video -----------------------------------------------------------------
+
+function stopVideoSource() {
+  const video = $('video');
+  if (state.stream) state.stream.getTracks().forEach((t) => t.stop());
+  state.stream = null;
+  if (state.videoUrl) URL.revokeObjectURL(state.videoUrl);
+  state.videoUrl = null;
+  video.srcObject = null;
+  video.removeAttribute('src');
+}
+
+async function useVideoSource(kind) {
+  const video = $('video');
+  clearError();
+  if (kind === 'file') {
+    $('video-file').click();
+    return;
+  }
+  stopVideoSource();
+  try {
+    if (kind === 'webcam') {
+      if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) throw new Error('this browser has no camera access here');
+      state.stream = await navigator.mediaDevices.getUserMedia({ video: true, audio: false });
+      video.srcObject = state.stream;
+    } else {
+      video.src = 'samples/clip.webm';
+    }
+    await video.play();
+  } catch (e) {
+    showError(`Cannot start the ${kind === 'webcam' ? 'webcam' : 'video'}: ${e.message}`);
+  }
+}
+
+function setMode(mode) {
+  state.mode = mode;
+  const video = mode === 'video';
+  $('slide-view').hidden = video;
+  $('video-view').hidden = !video;
+  $('mode').textContent = video ? 'Slide' : 'Video';
+  $('back').disabled = video;
+  $('forward').disabled = video;
+  $('auto').disabled = !video;
+  if (video) {
+    useVideoSource($('video-source').value);
+  } else {
+    setAuto(0);
+    stopVideoSource();
+  }
+}
+
+// ---- wiring ----------------------------------------------------------------
+
+function init() {
+  $('mode').addEventListener('click', () => setMode(state.mode === 'slide' ? 'video' : 'slide'));
+  $('back').addEventListener('click', () => showSlide(state.index - 1));
+  $('forward').addEventListener('click', () => showSlide(state.index + 1));
+  $('predict').addEventListener('click', () => predict(false));
+  $('auto').addEventListener('click', () => setAuto((state.autoLevel + 1) % THRESHOLDS.length));
+  $('video-source').addEventListener('change', (e) => useVideoSource(e.target.value));
+  $('video-file').addEventListener('change', (e) => {
+    const f = e.target.files[0];
+    if (!f) return;
+    stopVideoSource();
+    state.videoUrl = URL.createObjectURL(f);
+    $('video').src = state.videoUrl;
+    $('video').play().catch((err) => showError(`Cannot play ${f.name}: ${err.message}`));
+  });
+  $('add-slides').addEventListener('change', (e) => addFiles(e.target.files));
+
+  const zone = $('drop-zone');
+  zone.addEventListener('dragover', (e) => {
+    e.preventDefault();
+    zone.classList.add('dragging');
+  });
+  zone.addEventListener('dragleave', () => zone.classList.remove('dragging'));
+  zone.addEventListener('drop', (e) => {
+    e.preventDefault();
+    zone.classList.remove('dragging');
+    addFiles(e.dataTransfer.files);
+  });
+
+  document.addEventListener('keydown', (e) => {
+    const typing = ['INPUT', 'SELECT', 'TEXTAREA'].includes(document.activeElement.tagName);
+    if (typing || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (e.key === ' ' || e.code === 'Space') {
+      e.preventDefault();
+      predict(false);
+    } else if (state.mode === 'slide' && e.key === 'ArrowRight') {
+      showSlide(state.index + 1);
+    } else if (state.mode === 'slide' && e.key === 'ArrowLeft') {
+      showSlide(state.index - 1);
+    }
+  });
+  loadSlides();
+}
+
+init();

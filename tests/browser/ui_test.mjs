@@ -1,0 +1,243 @@
+// The web UI in Debian's Chromium, driven by playwright-core, against the real
+// lookslike server on loopback. Screenshots go to the artifacts directory.
+// usage: node ui_test.mjs LOOKSLIKE STATIC_DIR ARTIFACTS_DIR
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, copyFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { chromium } from 'playwright-core';
+
+const [LOOKSLIKE, STATIC_DIR, ARTIFACTS] = process.argv.slice(2);
+const GREEN = 'rgb(143, 214, 148)'; // --p50
+const YELLOW = 'rgb(255, 232, 102)'; // --p25
+const WORK = mkdtempSync(path.join(tmpdir(), 'lookslike-ui-'));
+const FAKE_CAMERA = path.join(WORK, 'camera.y4m');
+
+let browser;
+const servers = [];
+
+function startServer(...args) {
+  return new Promise((resolve, reject) => {
+    const proc = spawn(LOOKSLIKE, ['--bind', '127.0.0.1', '--port', '0', '--static-dir', STATIC_DIR, ...args],
+      { stdio: ['ignore', 'ignore', 'pipe'] });
+    servers.push(proc);
+    let log = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start: ${log}`)), 30000);
+    proc.stderr.on('data', (chunk) => {
+      log += chunk;
+      const m = log.match(/listening on http:\/\/127\.0\.0\.1:(\d+)\//);
+      if (m && timer) {
+        clearTimeout(timer);
+        resolve({ proc, base: `http://127.0.0.1:${m[1]}/` });
+      }
+    });
+    proc.on('exit', (code) => reject(new Error(`server exited with ${code}: ${log}`)));
+  });
+}
+
+async function newPage(base, viewport = { width: 1200, height: 900 }) {
+  const context = await browser.newContext({ viewport, permissions: ['camera'] });
+  const page = await context.newPage();
+  page.on('pageerror', (e) => { throw e; });
+  const predicts = [];
+  page.on('request', (r) => { if (r.url().includes('/predict')) predicts.push(Date.now()); });
+  await page.goto(base);
+  await page.waitForFunction(() => document.getElementById('slide').naturalWidth > 0);
+  return { page, predicts };
+}
+
+async function shot(page, name) {
+  await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+}
+
+async function rows(page) {
+  return page.$$eval('#predictions li', (lis) => lis.map((li) => ({
+    label: li.querySelector('.label').textContent,
+    probability: Number(li.dataset.probability),
+    background: getComputedStyle(li).backgroundColor,
+  })));
+}
+
+async function predictAndWait(page, predicts) {
+  const before = predicts.length;
+  const response = page.waitForResponse((r) => r.url().includes('/predict'));
+  await page.click('#predict');
+  await response;
+  await page.waitForTimeout(100); // let the page render the answer
+  assert.equal(predicts.length, before + 1, 'one request per Predict');
+  return rows(page);
+}
+
+function colourRuleHolds(r) {
+  if (r.probability >= 0.5) return r.background === GREEN;
+  if (r.probability >= 0.25) return r.background === YELLOW;
+  return r.background !== GREEN && r.background !== YELLOW;
+}
+
+let server;
+
+before(async () => {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  // Chromium's fake camera plays this file: a slide photo as 2 s of video.
+  execFileSync('ffmpeg', ['-loglevel', 'error', '-y', '-loop', '1', '-i', path.join(STATIC_DIR, 'samples', 'parrot.jpg'),
+    '-vf', 'scale=640:480', '-t', '2', '-r', '15', '-pix_fmt', 'yuv420p', FAKE_CAMERA]);
+  server = await startServer();
+  browser = await chromium.launch({
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+      '--no-first-run', '--disable-sync', '--disable-quic', '--autoplay-policy=no-user-gesture-required',
+      '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+      `--use-file-for-fake-video-capture=${FAKE_CAMERA}`],
+  });
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  for (const s of servers) s.kill('SIGTERM');
+  rmSync(WORK, { recursive: true, force: true });
+});
+
+test('slides navigate with buttons and arrow keys', async () => {
+  const { page } = await newPage(server.base);
+  const src = () => page.$eval('#slide', (img) => img.getAttribute('src'));
+  const first = await src();
+  assert.match(await page.textContent('#slide-caption'), /^1\/\d+ · /);
+  await page.click('#forward');
+  const second = await src();
+  assert.notEqual(second, first);
+  assert.match(await page.textContent('#slide-caption'), /^2\//);
+  await page.click('#back');
+  assert.equal(await src(), first);
+  await page.keyboard.press('ArrowRight');
+  assert.equal(await src(), second);
+  await page.keyboard.press('ArrowLeft');
+  await page.keyboard.press('ArrowLeft'); // wraps to the last slide
+  assert.notEqual(await src(), first);
+  await shot(page, 'slides');
+  await page.context().close();
+});
+
+test('Predict shows the server\'s top 3 for each slide, coloured by probability', async () => {
+  const { page, predicts } = await newPage(server.base);
+  const count = await page.$eval('#slide-caption', (c) => Number(c.textContent.match(/^1\/(\d+)/)[1]));
+  const seen = { green: 0, yellow: 0, plain: 0 };
+  for (let i = 0; i < count; i++) {
+    const shown = await predictAndWait(page, predicts);
+    assert.equal(shown.length, 3, 'three rows');
+    // The same file straight to the API must give the same labels.
+    const src = await page.$eval('#slide', (img) => img.getAttribute('src'));
+    const bytes = await (await fetch(new URL(src, server.base))).arrayBuffer();
+    const api = await (await fetch(new URL('predict', server.base),
+      { method: 'POST', headers: { 'Content-Type': 'image/jpeg' }, body: bytes })).json();
+    assert.deepEqual(shown.map((r) => r.label), api.predictions.map((p) => p.label), `labels for ${src}`);
+    for (const r of shown) {
+      assert.ok(colourRuleHolds(r), `${r.label} at ${r.probability} has background ${r.background}`);
+      if (r.background === GREEN) seen.green++;
+      else if (r.background === YELLOW) seen.yellow++;
+      else seen.plain++;
+    }
+    if (i === 0) await shot(page, 'predict-slide');
+    await page.click('#forward');
+  }
+  console.log(`# rows seen: ${JSON.stringify(seen)}`);
+  assert.ok(seen.green >= 1 && seen.plain >= 1, 'both highlighted and plain rows occurred');
+  const latency = await page.textContent('#latency');
+  assert.match(latency, /\d+ ms round trip, [\d.]+ ms inference/);
+  await page.keyboard.press(' ');
+  await page.waitForResponse((r) => r.url().includes('/predict'));
+  await page.context().close();
+});
+
+test('added slides (file picker) are classified', async () => {
+  const { page, predicts } = await newPage(server.base);
+  const file = path.join(WORK, 'my photo.jpg');
+  copyFileSync(path.join(STATIC_DIR, 'samples', 'owl.jpg'), file);
+  const before = await page.textContent('#slide-caption');
+  await page.setInputFiles('#add-slides', file);
+  const caption = await page.textContent('#slide-caption');
+  assert.notEqual(caption, before);
+  assert.match(caption, /my photo\.jpg — your photo/);
+  const shown = await predictAndWait(page, predicts);
+  assert.equal(shown.length, 3);
+  await page.context().close();
+});
+
+test('Video plays the sample clip and Predict classifies a frame', async () => {
+  const { page, predicts } = await newPage(server.base);
+  await page.click('#mode');
+  assert.equal(await page.textContent('#mode'), 'Slide');
+  await page.waitForFunction(() => { const v = document.getElementById('video'); return !v.paused && v.currentTime > 0.5; });
+  const shown = await predictAndWait(page, predicts);
+  assert.equal(shown.length, 3);
+  await shot(page, 'video');
+  await page.context().close();
+});
+
+test('Auto at 25 % sends about one request a second and lights the indicator', async () => {
+  const { page, predicts } = await newPage(server.base);
+  await page.click('#mode');
+  await page.waitForFunction(() => !document.getElementById('video').paused);
+  await page.evaluate(() => {
+    window.lit = 0;
+    new MutationObserver(() => { if (document.getElementById('indicator').classList.contains('lit')) window.lit++; })
+      .observe(document.getElementById('indicator'), { attributes: true, attributeFilter: ['class'] });
+  });
+  const answers = [];
+  page.on('response', async (r) => { if (r.url().includes('/predict')) answers.push((await r.json()).predictions[0].probability); });
+  await page.click('#auto');
+  assert.equal(await page.textContent('#auto'), 'Auto: 25 %');
+  const start = predicts.length;
+  await page.waitForTimeout(5500);
+  const sent = predicts.length - start;
+  assert.ok(sent >= 4 && sent <= 7, `${sent} requests in 5.5 s`);
+  const lit = await page.evaluate(() => window.lit);
+  const over = answers.filter((p) => p >= 0.25).length;
+  assert.ok(lit >= 1 && lit <= over, `indicator lit ${lit} times for ${over} answers at or over 25 %`);
+  const top = await rows(page);
+  assert.ok(top.length === 3 && top[0].probability >= 0.25, 'the list shows a prediction at or over 25 %');
+  await shot(page, 'auto-25');
+  await page.click('#auto');
+  assert.equal(await page.textContent('#auto'), 'Auto: 50 %');
+  await page.click('#auto');
+  assert.equal(await page.textContent('#auto'), 'Auto: Off');
+  await page.waitForTimeout(1200); // a request already in flight may still land
+  const stopped = predicts.length;
+  await page.waitForTimeout(2500);
+  assert.equal(predicts.length, stopped, 'no requests once Auto is off');
+  await page.context().close();
+});
+
+test('webcam mode shows Chromium\'s fake camera and classifies it', async () => {
+  const { page, predicts } = await newPage(server.base);
+  await page.click('#mode');
+  await page.selectOption('#video-source', 'webcam');
+  await page.waitForFunction(() => { const v = document.getElementById('video'); return v.srcObject && v.videoWidth > 0 && !v.paused; });
+  const shown = await predictAndWait(page, predicts);
+  assert.equal(shown.length, 3);
+  assert.ok(await page.isHidden('#error'), 'no error');
+  await shot(page, 'webcam');
+  await page.context().close();
+});
+
+test('a server error is shown in words', async () => {
+  const strict = await startServer('--max-pixels', '1000');
+  const { page } = await newPage(strict.base);
+  await page.click('#predict');
+  await page.waitForSelector('#error:not([hidden])');
+  const text = await page.textContent('#error');
+  assert.match(text, /\(422\).*the limit is 1000/);
+  await shot(page, 'server-error');
+  await page.context().close();
+});
+
+test('works on a phone-sized screen', async () => {
+  const { page, predicts } = await newPage(server.base, { width: 390, height: 844 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px)`);
+  await predictAndWait(page, predicts);
+  await shot(page, 'phone');
+  await page.context().close();
+});
