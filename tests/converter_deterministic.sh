@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The converter must write the same bytes every time, and its cfg must be the
 # one committed in models/ (the readable description of what we serve). Also:
-# it must refuse a damaged TFLite file with a message, not crash.
+# it must refuse a damaged TFLite file with a message, not crash, and the build
+# must refuse a source file whose sha256 is not the pinned one.
 set -uo pipefail
 converter=$1 models_src=$2 source_root=$3
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
@@ -32,5 +33,19 @@ for f in "$tmp/trunc.tflite" "$src"; do
   if [[ $rc == 1 ]] && grep -q "tflite2darknet: " "$tmp/err"; then ok "refuses $(basename "$f"): $(head -c 120 "$tmp/err")"
   else bad "damaged input $(basename "$f") gave exit $rc: $(cat "$tmp/err")"; fi
 done
+# A source file that does not match its pinned sha256 stops the build, naming the file.
+mkdir -p "$tmp/tampered/mobilenet_v2_1.0_224_quant"
+cp "$source_root/mobilenet_v2_1.0_224_quant/"* "$tmp/tampered/mobilenet_v2_1.0_224_quant/"
+chmod u+w "$tmp/tampered/mobilenet_v2_1.0_224_quant/"*
+printf 'x' >> "$tmp/tampered/mobilenet_v2_1.0_224_quant/mobilenet_v2_1.0_224_quant.tflite"
+mkdir -p "$tmp/c"
+if LOOKSLIKE_MODEL_SOURCE="$tmp/tampered" bash "$here/tools/make_model.sh" "$converter" \
+     "$models_src/mobilenet_v2.sources" /nonexistent "$tmp/c" mobilenet_v2 2>"$tmp/err"; then
+  bad "a tampered model source was converted"
+elif grep -q "checksum mismatch for mobilenet_v2_1.0_224_quant.tflite" "$tmp/err" && [[ ! -e $tmp/c/mobilenet_v2.weights ]]; then
+  ok "tampered source refused: $(head -c 100 "$tmp/err")"
+else
+  bad "tampered source failed without naming the file: $(cat "$tmp/err")"
+fi
 echo "# $pass passed, $fail failed"
 [[ $fail == 0 ]]

@@ -165,6 +165,21 @@ test('added slides (file picker) are classified', async () => {
   await page.context().close();
 });
 
+test('photos dropped on the picture become slides', async () => {
+  const { page, predicts } = await newPage(server.base);
+  // A real drop event carrying a File, as a desktop drag would deliver it.
+  await page.evaluate(async () => {
+    const bytes = await (await fetch('samples/cat.jpg')).arrayBuffer();
+    const dt = new DataTransfer();
+    dt.items.add(new File([bytes], 'dropped cat.jpg', { type: 'image/jpeg' }));
+    document.getElementById('drop-zone').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+  });
+  await page.waitForFunction(() => document.getElementById('slide-caption').textContent.includes('dropped cat.jpg'));
+  const shown = await predictAndWait(page, predicts);
+  assert.equal(shown.length, 3);
+  await page.context().close();
+});
+
 test('Video plays the sample clip and Predict classifies a frame', async () => {
   const { page, predicts } = await newPage(server.base);
   await page.click('#mode');
