@@ -35,9 +35,9 @@ static const option options[] = {
     {"--workers", "LOOKSLIKE_WORKERS", OPT_INT, FIELD(workers), 1, 256, "inference workers (default: cores)"},
     {"--threads", "LOOKSLIKE_THREADS", OPT_INT, FIELD(threads), 1, 256, "engine threads per worker"},
     {"--max-body", "LOOKSLIKE_MAX_BODY", OPT_SIZE, FIELD(max_body), 1024, 1LL << 32,
-     "largest request body in bytes (k/M suffixes)"},
+     "largest request body in bytes (k, M, KiB, MiB suffixes)"},
     {"--max-pixels", "LOOKSLIKE_MAX_PIXELS", OPT_SIZE, FIELD(max_pixels), 1, 1LL << 32,
-     "largest image in pixels, checked before decoding (k/M suffixes)"},
+     "largest image in pixels, checked before decoding (k, M suffixes)"},
     {"--queue", "LOOKSLIKE_QUEUE", OPT_INT, FIELD(queue), 1, 100000, "images that may wait for a worker; more get 503"},
     {"--static-dir", "LOOKSLIKE_STATIC_DIR", OPT_STRING, FIELD(static_dir), 0, 0, "directory of the web UI"},
     {"--http-threads", "LOOKSLIKE_HTTP_THREADS", OPT_INT, FIELD(http_threads), 1, 256, "HTTP event-loop threads"},
@@ -86,15 +86,15 @@ static int set(service_config *c, const option *o, const char *value, const char
     char *end;
     errno = 0;
     long long v = strtoll(value, &end, 10);
-    if (o->type == OPT_SIZE && end != value) {
-        if (*end == 'k' || *end == 'K')
-            v *= 1000, end++;
-        else if (*end == 'M')
-            v *= 1000000, end++;
-        else if (!strcmp(end, "KiB"))
+    if (o->type == OPT_SIZE && end != value && errno == 0 && v >= 0 && v < (1LL << 40)) {
+        if (!strcmp(end, "KiB"))
             v <<= 10, end += 3;
         else if (!strcmp(end, "MiB"))
             v <<= 20, end += 3;
+        else if (!strcmp(end, "k") || !strcmp(end, "K"))
+            v *= 1000, end++;
+        else if (!strcmp(end, "M"))
+            v *= 1000000, end++;
     }
     if (errno || end == value || *end || v < o->min || v > o->max) {
         fprintf(stderr, "lookslike: %s=%s: expected a number from %lld to %lld\n", source, value, o->min, o->max);

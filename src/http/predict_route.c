@@ -240,13 +240,7 @@ static enum MHD_Result respond_prediction(request *r)
     cJSON_AddNumberToObject(image, "width", res->width);
     cJSON_AddNumberToObject(image, "height", res->height);
     cJSON_AddStringToObject(image, "crop", crop_mode_name(j->crop));
-    char *text = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    if (!text)
-        return MHD_NO;
-    enum MHD_Result rc = respond_json(r, MHD_HTTP_OK, text, NULL, NULL);
-    cJSON_free(text);
-    return rc;
+    return respond_cjson(r, MHD_HTTP_OK, root, NULL, NULL);
 }
 
 enum MHD_Result predict_route(request *r, const char *upload, size_t *upload_size)

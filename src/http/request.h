@@ -2,6 +2,7 @@
 #ifndef LOOKSLIKE_HTTP_REQUEST_H
 #define LOOKSLIKE_HTTP_REQUEST_H
 
+#include <cjson/cJSON.h>
 #include <microhttpd.h>
 #include <stdatomic.h>
 #include <stddef.h>
@@ -56,6 +57,9 @@ typedef struct request {
 /* Responses (responses.c). Each records r->status. */
 enum MHD_Result respond_json(request *r, unsigned status, const char *json, const char *extra_header,
                              const char *extra_value);
+/* Sends root as JSON and frees it. */
+enum MHD_Result respond_cjson(request *r, unsigned status, cJSON *root, const char *extra_header,
+                              const char *extra_value);
 enum MHD_Result respond_error(request *r, unsigned status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 enum MHD_Result respond_method_not_allowed(request *r, const char *allow);

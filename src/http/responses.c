@@ -21,19 +21,25 @@ enum MHD_Result respond_json(request *r, unsigned status, const char *json, cons
     return rc;
 }
 
+enum MHD_Result respond_cjson(request *r, unsigned status, cJSON *root, const char *extra_header,
+                              const char *extra_value)
+{
+    char *text = root ? cJSON_PrintUnformatted(root) : NULL;
+    cJSON_Delete(root);
+    if (!text)
+        return MHD_NO;
+    enum MHD_Result rc = respond_json(r, status, text, extra_header, extra_value);
+    cJSON_free(text);
+    return rc;
+}
+
 static enum MHD_Result error_with_header(request *r, unsigned status, const char *code, const char *message,
                                          const char *header, const char *value)
 {
     cJSON *root = cJSON_CreateObject(), *err = cJSON_AddObjectToObject(root, "error");
     cJSON_AddStringToObject(err, "code", code);
     cJSON_AddStringToObject(err, "message", message);
-    char *text = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    if (!text)
-        return MHD_NO;
-    enum MHD_Result rc = respond_json(r, status, text, header, value);
-    cJSON_free(text);
-    return rc;
+    return respond_cjson(r, status, root, header, value);
 }
 
 enum MHD_Result respond_error(request *r, unsigned status, const char *code, const char *fmt, ...)

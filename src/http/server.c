@@ -93,11 +93,7 @@ static enum MHD_Result models_route(request *r)
         cJSON_AddStringToObject(o, "engine", worker_pool_engine(r->server->pool));
         cJSON_AddItemToArray(list, o);
     }
-    char *text = cJSON_PrintUnformatted(root);
-    cJSON_Delete(root);
-    enum MHD_Result rc = text ? respond_json(r, MHD_HTTP_OK, text, NULL, NULL) : MHD_NO;
-    cJSON_free(text);
-    return rc;
+    return respond_cjson(r, MHD_HTTP_OK, root, NULL, NULL);
 }
 
 static enum MHD_Result metrics_route(request *r)
