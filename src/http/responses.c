@@ -36,9 +36,16 @@ enum MHD_Result respond_cjson(request *r, unsigned status, cJSON *root, const ch
 static enum MHD_Result error_with_header(request *r, unsigned status, const char *code, const char *message,
                                          const char *header, const char *value)
 {
+    /* Messages quote what the client sent; keep only printable ASCII so the
+     * JSON stays valid UTF-8 whatever those bytes were. */
+    char clean[512];
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)message; *p && n < sizeof clean - 1; p++)
+        clean[n++] = *p >= 0x20 && *p < 0x7f ? (char)*p : '?';
+    clean[n] = '\0';
     cJSON *root = cJSON_CreateObject(), *err = cJSON_AddObjectToObject(root, "error");
     cJSON_AddStringToObject(err, "code", code);
-    cJSON_AddStringToObject(err, "message", message);
+    cJSON_AddStringToObject(err, "message", clean);
     return respond_cjson(r, status, root, header, value);
 }
 

@@ -67,14 +67,19 @@ static void reset_after_error(jpeg_decoder *d)
 jpeg_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, uint64_t max_pixels, int min_side,
                         rgb_image *out, char *err, size_t errlen)
 {
-    int w, h, subsamp, colorspace;
-    if (len == 0 || len > 0xffffffffu ||
-        tjDecompressHeader3(d->tj, data, (unsigned long)len, &w, &h, &subsamp, &colorspace) != 0) {
-        snprintf(err, errlen, "not a decodable JPEG: %s", len ? tjGetErrorStr2(d->tj) : "empty body");
+    /* TurboJPEG can report success for a stream that ends before its frame
+     * header without setting the size, so it starts at 0 (= invalid). */
+    int w = 0, h = 0, subsamp = -1, colorspace = -1;
+    int rc = len == 0 || len > 0xffffffffu
+                 ? -1
+                 : tjDecompressHeader3(d->tj, data, (unsigned long)len, &w, &h, &subsamp, &colorspace);
+    if (rc != 0 || w <= 0 || h <= 0) {
+        snprintf(err, errlen, "not a decodable JPEG: %s",
+                 !len ? "empty body" : rc != 0 ? tjGetErrorStr2(d->tj) : "no frame header");
         reset_after_error(d);
         return JPEG_ERR_INVALID;
     }
-    if (w <= 0 || h <= 0 || (uint64_t)w * (uint64_t)h > max_pixels) {
+    if ((uint64_t)w * (uint64_t)h > max_pixels) {
         snprintf(err, errlen, "image is %dx%d = %llu pixels; the limit is %llu", w, h,
                  (unsigned long long)w * (unsigned long long)h, (unsigned long long)max_pixels);
         return JPEG_ERR_TOO_MANY_PIXELS;

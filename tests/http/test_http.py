@@ -9,7 +9,6 @@ import http.client
 import json
 import os
 import re
-import select
 import shutil
 import signal
 import subprocess
@@ -18,7 +17,14 @@ import tempfile
 import threading
 import time
 
+import harness
+from harness import request
+
 LOOKSLIKE, MAKE_JPEGS, CORAL, STATIC = sys.argv[1:5]
+
+
+def server(*args):
+    return harness.Server(LOOKSLIKE, *args)
 PHOTOS = ["hot_dog.jpg", "owl.jpg", "parrot.jpg"]
 passed = failed = 0
 
@@ -32,71 +38,6 @@ def check(ok, what):
         failed += 1
         print("not ok - " + what)
     return ok
-
-
-class Server:
-    """A lookslike process on 127.0.0.1 with an OS-chosen port."""
-
-    def __init__(self, *args):
-        self.proc = subprocess.Popen([LOOKSLIKE, "--bind", "127.0.0.1", "--port", "0", *args],
-                                     stderr=subprocess.PIPE, text=True)
-        self.log = []
-        self.port = None
-        deadline = time.time() + 30
-        while time.time() < deadline:
-            line = self.proc.stderr.readline()
-            if not line:
-                break
-            self.log.append(line)
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", line)
-            if m:
-                self.port = int(m.group(1))
-                break
-        if not self.port:
-            raise RuntimeError("server did not start: " + "".join(self.log))
-        threading.Thread(target=self._drain, daemon=True).start()
-
-    def _drain(self):
-        for line in self.proc.stderr:
-            self.log.append(line)
-
-    def stop(self):
-        self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=30)
-
-
-def request(port, method, path, body=None, headers=None, chunked=False, timeout=30):
-    """One request on a new connection. The body goes out in 64 KiB pieces and
-    sending stops as soon as the server answers early (as it does for 413), the
-    way a careful client would; the answer is then read."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
-    try:
-        conn.putrequest(method, path, skip_accept_encoding=True)
-        headers = dict(headers or {})
-        if body is not None and not chunked:
-            headers.setdefault("Content-Length", str(len(body)))
-        for k, v in headers.items():
-            conn.putheader(k, v)
-        if chunked:
-            conn.putheader("Transfer-Encoding", "chunked")
-        conn.endheaders()
-        step = 65536
-        try:
-            for i in range(0, len(body or b""), step):
-                if select.select([conn.sock], [], [], 0)[0]:
-                    break  # answered already
-                part = body[i:i + step]
-                conn.send(b"%x\r\n%s\r\n" % (len(part), part) if chunked else part)
-            else:
-                if chunked:
-                    conn.send(b"0\r\n\r\n")
-        except (BrokenPipeError, ConnectionResetError):
-            pass
-        resp = conn.getresponse()
-        data = resp.read()
-        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
-    finally:
-        conn.close()
 
 
 def jpeg_post(port, data, query="", content_type="image/jpeg"):
@@ -216,7 +157,7 @@ def test_errors(port):
 
 
 def test_limits():
-    srv = Server("--max-body", "1048576", "--max-pixels", "100000")
+    srv = server("--max-body", "1048576", "--max-pixels", "100000")
     try:
         big = open(os.path.join(CORAL, "parrot.jpg"), "rb").read() * 3  # ~1.8 MB
         expect_error(srv.port, "body over --max-body with Content-Length", jpeg_post(srv.port, big), 413,
@@ -233,7 +174,7 @@ def test_limits():
 
 
 def test_backpressure():
-    srv = Server("--workers", "1", "--queue", "1")
+    srv = server("--workers", "1", "--queue", "1")
     data = open(os.path.join(CORAL, "parrot.jpg"), "rb").read()
     statuses, retry = [], []
 
@@ -323,7 +264,7 @@ def test_concurrency(port):
 
 
 def test_shutdown():
-    srv = Server("--workers", "1")
+    srv = server("--workers", "1")
     data = open(os.path.join(CORAL, "parrot.jpg"), "rb").read()
     statuses = []
     threads = [threading.Thread(target=lambda: statuses.append(jpeg_post(srv.port, data)[0])) for _ in range(6)]
@@ -344,6 +285,30 @@ def test_shutdown():
         check(True, "no new connections after shutdown")
 
 
+def test_model_files(work):
+    """A missing, truncated or corrupted model stops start-up with a message."""
+    src = os.path.join(os.path.dirname(LOOKSLIKE), "..", "models")
+    cases = {
+        "missing weights": lambda d: os.remove(os.path.join(d, "mobilenet_v1.weights")),
+        "truncated weights": lambda d: os.truncate(os.path.join(d, "mobilenet_v1.weights"), 1000000),
+        "corrupted cfg": lambda d: open(os.path.join(d, "mobilenet_v1.cfg"), "a").write("\n[yolo]\n"),
+        "labels short": lambda d: os.truncate(os.path.join(d, "mobilenet_v1.labels"), 100),
+    }
+    expect = {"missing weights": "mobilenet_v1.weights: No such file",
+              "truncated weights": "holds 249995 parameters but the cfg needs exactly 4222057",
+              "corrupted cfg": "unknown or unsupported section [yolo]",
+              "labels short": "expected 1001 non-empty lines"}
+    for name, damage in cases.items():
+        d = os.path.join(work, name.replace(" ", "_"))
+        os.mkdir(d)
+        for ext in ("cfg", "weights", "labels"):
+            shutil.copy(os.path.join(src, "mobilenet_v1." + ext), d)
+        damage(d)
+        p = subprocess.run([LOOKSLIKE, "--port", "0", "--model-dir", d], capture_output=True, text=True, timeout=60)
+        check(p.returncode == 1 and expect[name] in p.stderr and "listening" not in p.stderr,
+              f"{name}: exit {p.returncode}, {p.stderr.strip()[:160]}")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="lookslike-http-")
     try:
@@ -356,7 +321,7 @@ def main():
         os.symlink("/etc/passwd", os.path.join(static, "outside"))
         os.makedirs(os.path.join(static, "sub"))
         open(os.path.join(static, ".hidden"), "w").write("secret")
-        srv = Server("--static-dir", static)
+        srv = server("--static-dir", static)
         try:
             test_endpoints(srv.port, False)
             test_predict_inputs(srv.port)
@@ -370,6 +335,7 @@ def main():
                   f"one JSON access-log line per request ({len(logged)} lines)")
         finally:
             check(srv.stop() == 0, "server exits 0 on SIGTERM")
+        test_model_files(work)
         test_limits()
         test_backpressure()
         test_shutdown()

@@ -1,0 +1,44 @@
+/* Fuzz target: the request decoding path. Input = a Content-Type line, '\n',
+ * then the body; the body goes where the server would send it (JSON data URL
+ * decoding, then JPEG decode and preprocessing). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "image/jpeg_decode.h"
+#include "image/preprocess.h"
+#include "request/predict_request.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static jpeg_decoder *d;
+    static uint8_t out[224 * 224 * 3];
+    char type[256], err[256];
+    if (!d)
+        d = jpeg_decoder_new();
+    const uint8_t *nl = memchr(data, '\n', size < sizeof type ? size : sizeof type - 1);
+    if (!nl)
+        return 0;
+    size_t tlen = (size_t)(nl - data);
+    memcpy(type, data, tlen);
+    type[tlen] = '\0';
+    const uint8_t *body = nl + 1;
+    size_t len = size - tlen - 1;
+
+    uint8_t *decoded = NULL;
+    const uint8_t *jpeg = body;
+    switch (body_kind_of(type)) {
+    case BODY_JSON:
+        if (request_image_from_json((const char *)body, len, &decoded, &len, err, sizeof err) != REQUEST_OK)
+            return 0;
+        jpeg = decoded;
+        break;
+    case BODY_JPEG: break;
+    default: return 0; /* multipart framing is libmicrohttpd's; other types are refused */
+    }
+    rgb_image img;
+    if (jpeg_decode(d, jpeg, len, 4000000, 16, &img, err, sizeof err) == JPEG_OK)
+        preprocess_rgb(img.rgb, img.width, img.height, CROP_CENTER, out, 224, 224);
+    free(decoded);
+    return 0;
+}

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Seed corpora for the fuzz targets, made from real files at run time:
+# OUT/jpeg, OUT/request, OUT/model. usage: make_seeds.sh OUT MAKE_TEST_JPEGS SHARED_IMAGES_DIR
+set -euo pipefail
+out=$1 make_jpegs=$2 shared=$3
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$out"/{jpeg,request,model,tmp}
+"$make_jpegs" "$out/tmp"
+for f in "$out"/tmp/*.jpg "$shared"/coral/*.jpg; do
+  [[ -f $f ]] || continue
+  name=$(basename "$f")
+  cp "$f" "$out/jpeg/$name"
+  { printf 'image/jpeg\n'; cat "$f"; } > "$out/request/raw-$name"
+  { printf 'application/json\n{"image": "data:image/jpeg;base64,'; base64 -w0 "$f"; printf '"}'; } > "$out/request/json-$name"
+done
+printf 'application/json\n{"image": 5}' > "$out/request/json-not-string"
+printf 'image/png\n\x89PNG' > "$out/request/png"
+# Model seeds: every corpus cfg, plus a small valid model with exact weights.
+for f in "$here"/../loader_corpus/*.cfg; do
+  python3 - "$f" "$out/model/$(basename "$f")" <<'PY'
+import struct, sys
+cfg = open(sys.argv[1], "rb").read()
+open(sys.argv[2], "wb").write(struct.pack("<H", len(cfg)) + cfg)
+PY
+done
+python3 - "$out/model/tiny-valid" <<'PY'
+import struct, sys
+cfg = (b"[net]\nwidth=4\nheight=4\nchannels=3\n[convolutional]\nfilters=2\nsize=3\nstride=2\npad_mode=tf_same\n"
+       b"batch_normalize=1\nactivation=relu6\n[maxpool]\nsize=2\nstride=1\n[route]\nlayers=-1,-2\n"
+       b"[shortcut]\nfrom=-1\n[connected]\noutput=3\nactivation=leaky\n[avgpool]\n[dropout]\n[softmax]\n")
+params = (2 * 4 + 2 * 3 * 9) + (3 + 3 * 16)  # conv with batch norm; connected on a 4x2x2 input
+weights = struct.pack("<3iQ", 0, 2, 0, 0) + struct.pack("<%df" % params, *([0.5] * params))
+open(sys.argv[1], "wb").write(struct.pack("<H", len(cfg)) + cfg + weights)
+PY
+rm -rf "$out/tmp"

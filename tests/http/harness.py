@@ -1,0 +1,81 @@
+"""Shared pieces of the HTTP test programs: a lookslike process on a free
+loopback port, and a careful one-request HTTP client."""
+import http.client
+import os
+import re
+import shlex
+import select
+import signal
+import subprocess
+import threading
+import time
+
+
+class Server:
+    """A lookslike process on 127.0.0.1 with an OS-chosen port. With
+    $LOOKSLIKE_SERVER_WRAPPER (e.g. "valgrind --leak-check=full") the server
+    runs under that command."""
+
+    def __init__(self, lookslike, *args):
+        wrapper = shlex.split(os.environ.get("LOOKSLIKE_SERVER_WRAPPER", ""))
+        self.proc = subprocess.Popen([*wrapper, lookslike, "--bind", "127.0.0.1", "--port", "0", *args],
+                                     stderr=subprocess.PIPE, text=True)
+        self.log = []
+        self.port = None
+        deadline = time.time() + (300 if wrapper else 30)
+        while time.time() < deadline:
+            line = self.proc.stderr.readline()
+            if not line:
+                break
+            self.log.append(line)
+            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)/", line)
+            if m:
+                self.port = int(m.group(1))
+                break
+        if not self.port:
+            raise RuntimeError("server did not start: " + "".join(self.log))
+        threading.Thread(target=self._drain, daemon=True).start()
+
+    def _drain(self):
+        for line in self.proc.stderr:
+            self.log.append(line)
+
+    def stop(self):
+        self.proc.send_signal(signal.SIGTERM)
+        return self.proc.wait(timeout=30)
+
+
+def request(port, method, path, body=None, headers=None, chunked=False, timeout=30):
+    """One request on a new connection. The body goes out in 64 KiB pieces and
+    sending stops as soon as the server answers early (as it does for 413), the
+    way a careful client would; the answer is then read."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    try:
+        conn.putrequest(method, path, skip_accept_encoding=True)
+        headers = dict(headers or {})
+        if body is not None and not chunked:
+            headers.setdefault("Content-Length", str(len(body)))
+        for k, v in headers.items():
+            conn.putheader(k, v)
+        if chunked:
+            conn.putheader("Transfer-Encoding", "chunked")
+        conn.endheaders()
+        step = 65536
+        try:
+            for i in range(0, len(body or b""), step):
+                if select.select([conn.sock], [], [], 0)[0]:
+                    break  # answered already
+                part = body[i:i + step]
+                conn.send(b"%x\r\n%s\r\n" % (len(part), part) if chunked else part)
+            else:
+                if chunked:
+                    conn.send(b"0\r\n\r\n")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+        resp = conn.getresponse()
+        data = resp.read()
+        return resp.status, {k.lower(): v for k, v in resp.getheaders()}, data
+    finally:
+        conn.close()
+
+

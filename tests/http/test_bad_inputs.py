@@ -1,0 +1,295 @@
+#!/usr/bin/env python3
+"""Hostile input against the real server: well over a thousand malformed
+requests, generated here, each expected to get its documented 4xx JSON error
+(or, for inputs that are still valid images, a correct answer); /readyz must
+answer after every batch and the server must exit 0 at the end.
+
+usage: test_bad_inputs.py LOOKSLIKE MAKE_TEST_JPEGS CORAL_IMAGES_DIR
+"""
+import base64
+import json
+import os
+import random
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+
+import harness
+from harness import request
+
+LOOKSLIKE, MAKE_JPEGS, CORAL = sys.argv[1:4]
+MAX_BODY = 2 * 1024 * 1024
+rng = random.Random(20261128)  # fixed: a failure reproduces
+passed = failed = 0
+tried = 0
+
+
+def check(ok, what):
+    global passed, failed
+    if ok:
+        passed += 1
+    else:
+        failed += 1
+        print("not ok - " + what)
+    return ok
+
+
+def post(port, body, ctype="image/jpeg", query="", chunked=False, headers=None):
+    h = {"Content-Type": ctype} if ctype is not None else {}
+    h.update(headers or {})
+    return request(port, "POST", "/predict" + query, body, h, chunked=chunked)
+
+
+def json_error(result):
+    status, headers, body = result
+    try:
+        doc = json.loads(body)
+    except ValueError:
+        return status, None
+    if status == 200:
+        return status, doc
+    return status, doc.get("error", {}).get("code") if isinstance(doc, dict) else None
+
+
+def batch(port, name, cases, allowed, json_required=True):
+    """cases: list of (label, callable returning a response); allowed: statuses."""
+    global tried
+
+    def run(case):
+        label, call = case
+        try:
+            status, code = json_error(call())
+        except (OSError, ValueError) as e:  # a refused or reset connection is a failure here
+            return label, None, repr(e)
+        return label, status, code
+
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(run, cases))
+    tried += len(results)
+    bad = [(l, s, c) for l, s, c in results
+           if s not in allowed or (json_required and c is None)]
+    check(not bad, f"{name}: {len(results)} requests, all answered {sorted(allowed)} with JSON"
+                   + (f"; wrong: {bad[:5]}" if bad else ""))
+    status, _, body = request(port, "GET", "/readyz")
+    check(status == 200, f"/readyz after {name}")
+    print(f"ok - {name}: {len(results)} requests" if not bad else f"# {name} had {len(bad)} wrong")
+    return results
+
+
+def flip_bits(data, n):
+    b = bytearray(data)
+    for _ in range(n):
+        i = rng.randrange(len(b))
+        b[i] ^= 1 << rng.randrange(8)
+    return bytes(b)
+
+
+def raw_exchange(port, payload, read=True):
+    """Sends raw bytes; returns the status line's code or None if the server closed."""
+    with socket.create_connection(("127.0.0.1", port), timeout=30) as s:
+        try:
+            s.sendall(payload)
+        except OSError:
+            pass
+        if not read:
+            return None
+        data = b""
+        try:
+            while b"\r\n" not in data:
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+        except OSError:
+            return None
+        try:
+            return int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/1.") else None
+        except (IndexError, ValueError):
+            return None
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="lookslike-bad-")
+    subprocess.run([MAKE_JPEGS, work], check=True)
+    photos = {n: open(os.path.join(CORAL, n), "rb").read() for n in ("hot_dog.jpg", "owl.jpg", "parrot.jpg")}
+    generated = {n: open(os.path.join(work, n), "rb").read() for n in os.listdir(work)}
+    bmps = [open(os.path.join(CORAL, n), "rb").read()[:200000] for n in ("cat.bmp", "bird.bmp")]
+    srv = harness.Server(LOOKSLIKE, "--max-body", str(MAX_BODY), "--queue", "256")
+    port = srv.port
+    try:
+        jpegs = list(photos.values()) + [generated[n] for n in sorted(generated) if not n.startswith(("claims", "tiny"))]
+
+        # Truncated JPEGs: every file cut at 40 points.
+        cases = []
+        for data in jpegs:
+            for k in range(40):
+                cut = 2 + (len(data) - 4) * k // 40
+                cases.append((f"cut {len(data)}@{cut}", lambda d=data[:cut]: post(port, d)))
+        batch(port, "truncated JPEGs", cases, {400})
+
+        # Bit flips: damaged but sometimes still decodable; never a 5xx.
+        cases = [(f"flip {i}", lambda d=flip_bits(rng.choice(jpegs), rng.randint(1, 8)): post(port, d))
+                 for i in range(400)]
+        batch(port, "bit-flipped JPEGs", cases, {200, 400, 422})
+
+        # Not JPEG at all, declared as JPEG.
+        cases = [(f"random {i}", lambda d=os.urandom(rng.randint(1, 5000)): post(port, d)) for i in range(60)]
+        cases += [("png", lambda: post(port, b"\x89PNG\r\n\x1a\n" + os.urandom(500))),
+                  ("gif", lambda: post(port, b"GIF89a" + os.urandom(500))),
+                  ("text", lambda: post(port, b"hello, world")),
+                  ("soi only", lambda: post(port, b"\xff\xd8")),
+                  ("soi eoi", lambda: post(port, b"\xff\xd8\xff\xd9"))]
+        cases += [(f"bmp {i}", lambda d=d: post(port, d)) for i, d in enumerate(bmps)]
+        batch(port, "non-JPEG bodies as image/jpeg", cases, {400})
+
+        # Other image types, declared as such.
+        cases = [(t, lambda t=t, d=d: post(port, d, t)) for t, d in
+                 (("image/png", b"\x89PNG\r\n\x1a\n"), ("image/gif", b"GIF89a"), ("image/bmp", bmps[0]),
+                  ("image/webp", b"RIFF"), ("text/plain", b"x"), ("application/xml", b"<a/>"))]
+        batch(port, "unsupported media types", cases, {415})
+
+        # Size edges.
+        batch(port, "pixel bombs", [
+            ("60000x60000", lambda: post(port, generated["claims_60000x60000.jpg"])),
+            ("65535x65535", lambda: post(port, generated["claims_65535x65535.jpg"])),
+            ("8x8", lambda: post(port, generated["tiny_8x8.jpg"]))], {400, 422})
+        batch(port, "empty bodies", [("empty", lambda: post(port, b"")),
+                                     ("empty json", lambda: post(port, b"", "application/json")),
+                                     ("empty chunked", lambda: post(port, b"", chunked=True))], {400})
+
+        # Valid images of every kind must still be answered, and correctly.
+        expected = {"hot_dog.jpg": 935, "parrot.jpg": 89}
+        results = batch(port, "valid images (RGB, grayscale, progressive, CMYK)",
+                        [(n, lambda d=d: post(port, d)) for n, d in list(photos.items()) + list(
+                            (n, generated[n]) for n in ("rgb_320x240.jpg", "gray_300x200.jpg",
+                                                         "progressive_256x256.jpg", "cmyk_200x200.jpg"))], {200})
+        for label, status, doc in results:
+            if label in expected and isinstance(doc, dict):
+                check(doc["predictions"][0]["index"] == expected[label], f"{label} still top-1 {expected[label]}")
+
+        # Multipart gone wrong.
+        good = photos["owl.jpg"]
+
+        def mp(parts, boundary="XyZ", close=True):
+            body = b"".join(b"--" + boundary.encode() + b"\r\n" + p for p in parts)
+            return body + (b"--" + boundary.encode() + b"--\r\n" if close else b"")
+
+        file_part = (b'Content-Disposition: form-data; name="image"; filename="a.jpg"\r\n'
+                     b"Content-Type: image/jpeg\r\n\r\n" + good + b"\r\n")
+        cases = [
+            ("no boundary", lambda: post(port, mp([file_part]), "multipart/form-data")),
+            ("wrong boundary", lambda: post(port, mp([file_part]), "multipart/form-data; boundary=Other")),
+            ("unterminated", lambda: post(port, mp([file_part], close=False)[:-10], "multipart/form-data; boundary=XyZ")),
+            ("two files", lambda: post(port, mp([file_part, file_part]), "multipart/form-data; boundary=XyZ")),
+            ("no file", lambda: post(port, mp([b'Content-Disposition: form-data; name="a"\r\n\r\nb\r\n']),
+                                     "multipart/form-data; boundary=XyZ")),
+            ("huge part header", lambda: post(port, mp([b"Content-Disposition: form-data; name=\"" + b"a" * 200000 +
+                                                        b"\"; filename=\"a.jpg\"\r\n\r\n" + good + b"\r\n"]),
+                                              "multipart/form-data; boundary=XyZ")),
+            ("many parts", lambda: post(port, mp([b'Content-Disposition: form-data; name="f%d"\r\n\r\nv\r\n' % i
+                                                  for i in range(5000)]), "multipart/form-data; boundary=XyZ")),
+            ("garbage", lambda: post(port, os.urandom(3000), "multipart/form-data; boundary=XyZ")),
+            ("file not jpeg", lambda: post(port, mp([file_part.replace(good, os.urandom(2000))]),
+                                           "multipart/form-data; boundary=XyZ")),
+            ("gif part", lambda: post(port, mp([file_part.replace(b"image/jpeg", b"image/gif")]),
+                                      "multipart/form-data; boundary=XyZ")),
+        ]
+        cases += [(f"truncated multipart {k}", lambda k=k: post(port, mp([file_part])[:k * 997],
+                                                                 "multipart/form-data; boundary=XyZ"))
+                  for k in range(1, 60)]
+        batch(port, "broken multipart", cases, {400, 413, 415})
+
+        # JSON and data URLs gone wrong.
+        b64 = base64.b64encode(good).decode()
+        bodies = [b"{", b"[]", b"null", b"{\"image\": null}", b"{\"image\": 5}", b"{\"image\": \"\"}",
+                  b"{\"image\": \"data:image/jpeg;base64,\"}", b"{\"image\": \"data:image/jpeg,abc\"}",
+                  b"{\"image\": \"data:;base64,AAAA\"}", b"{\"image\": \"data:image/jpeg;base64\"}",
+                  b"{\"image\": \"data:image/jpeg;base64,====\"}", b"{\"image\": \"data:image/jpeg;base64,A\"}",
+                  ("{\"image\": \"data:image/jpeg;base64," + b64[:len(b64) // 2] + "\"}").encode(),
+                  ("{\"image\": \"data:image/jpeg;base64," + b64.replace("A", "*", 3) + "\"}").encode(),
+                  b"[" * 100000 + b"]" * 100000, b"{\"a\":" * 50000 + b"1" + b"}" * 50000,
+                  b"{\"image\": \"" + b"A" * (MAX_BODY - 100) + b"\"}",
+                  b"\xff\xfe{\"image\": 1}", b"{\"image\": \"data:image/jpeg;base64,\\u0000\"}"]
+        bodies += [("{\"image\": \"data:image/jpeg;base64," + "".join(
+            rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_ !") for _ in range(rng.randint(1, 400)))
+            + "\"}").encode() for _ in range(80)]
+        batch(port, "bad JSON, base64 and data URLs",
+              [(f"json {i}", lambda b=b: post(port, b, "application/json")) for i, b in enumerate(bodies)], {400, 415})
+        batch(port, "PNG data URL", [("png url", lambda: post(port, b"{\"image\": \"data:image/png;base64,iVBORw0KGgo=\"}",
+                                                             "application/json"))], {415})
+
+        # Bodies over the limit, with and without Content-Length.
+        big = os.urandom(MAX_BODY + 1000)
+        batch(port, "bodies over --max-body", [
+            ("content-length", lambda: post(port, big)),
+            ("chunked", lambda: post(port, big, chunked=True)),
+            ("json chunked", lambda: post(port, big, "application/json", chunked=True)),
+            ("multipart", lambda: post(port, big, "multipart/form-data; boundary=XyZ")),
+            ("lying content-length", lambda: raw_exchange(port, b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                                          b"image/jpeg\r\nContent-Length: 99999999999\r\n\r\nabc") and
+             (413, {}, b'{"error":{"code":"body_too_large"}}'))], {413})
+
+        # Absurd query values and unknown models.
+        queries = ["k=-1", "k=0", "k=21", "k=99999", "k=1e9", "k=", "k=NaN", "k=3abc", "k=%00", "crop=",
+                   "crop=centre%00", "crop=" + "x" * 5000, "k=" + "9" * 5000]
+        cases = [(q, lambda q=q: post(port, good, query="?" + q)) for q in queries]
+        batch(port, "absurd query values", cases, {400})
+        batch(port, "unknown models", [(m, lambda m=m: post(port, good, query="?model=" + m))
+                                       for m in ("x", "../mobilenet_v1", "A" * 3000, "mobilenet_v1%20")], {404})
+        batch(port, "encoded NUL in the query", [("nul", lambda: post(port, good, query="?model=mobilenet_v1%00"))],
+              {400})
+
+        # Wrong methods everywhere.
+        cases = []
+        for path in ("/predict", "/healthz", "/readyz", "/metrics", "/v1/models", "/", "/index.html"):
+            for method in ("PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "POST" if path != "/predict" else "GET"):
+                cases.append((f"{method} {path}", lambda m=method, p=path: request(port, m, p, b"x")))
+        batch(port, "wrong methods", cases, {405})
+
+        # Paths that try to leave static/.
+        paths = ["/../../etc/passwd", "/%2e%2e/%2e%2e/etc/passwd", "/%2e%2e%2f%2e%2e%2fetc%2fpasswd",
+                 "/..%2f..%2f..%2fetc%2fpasswd", "/.%2e/.%2e/etc/passwd", "/%252e%252e/etc/passwd",
+                 "/static/../../etc/passwd", "/index.html/../../../etc/passwd", "/./../etc/passwd",
+                 "/%c0%ae%c0%ae/etc/passwd", "/..\\..\\etc\\passwd", "/" + "../" * 50 + "etc/passwd",
+                 "/index.html%00", "/%00", "/.git/config", "/samples/../../meson.build", "/" + "a/" * 500]
+        batch(port, "path traversal", [(p, lambda p=p: request(port, "GET", p)) for p in paths], {400, 404})
+
+        # Header floods and broken framing, straight on the socket. libmicrohttpd
+        # answers these itself (431/413/400, not JSON) or closes the connection.
+        floods = [
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\n" + b"".join(b"X-H%d: %s\r\n" % (i, b"v" * 100) for i in range(2000)) + b"\r\n",
+            b"GET /healthz HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 100000 + b"\r\n\r\n",
+            b"GET /" + b"a" * 100000 + b" HTTP/1.1\r\nHost: x\r\n\r\n",
+            b"POST /predict HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Type: image/jpeg\r\n\r\nzz\r\n",
+            b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: -5\r\n\r\n",
+            b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nabcde",
+            b"\x00\x01\x02 garbage \r\n\r\n", b"GET\r\n\r\n", b"GET / HTTP/9.9\r\n\r\n",
+        ]
+        codes = [raw_exchange(port, f) for f in floods for _ in range(3)]
+        tried_raw = len(codes)
+        global tried
+        tried += tried_raw
+        check(all(c is None or 400 <= c < 500 or c == 505 for c in codes), f"header floods and bad framing: {codes}")
+        status, _, _ = request(port, "GET", "/readyz")
+        check(status == 200, "/readyz after header floods")
+        print(f"ok - header floods and bad framing: {tried_raw} requests")
+
+        status, _, body = request(port, "GET", "/metrics")
+        check(status == 200 and b'status="500"' not in body, "no 500 was ever answered")
+    finally:
+        code = srv.stop()
+        check(code == 0, f"server exits 0 after the bad-input suite (exit {code})")
+        errors = [l for l in srv.log if "ERROR: AddressSanitizer" in l or "runtime error" in l]
+        check(not errors, f"no sanitizer reports in the server's log: {errors[:3]}")
+        shutil.rmtree(work, ignore_errors=True)
+    print(f"# {tried} malformed or edge-case requests tried")
+    check(tried >= 1000, f"at least 1000 requests ({tried})")
+    print(f"# {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
