@@ -23,7 +23,7 @@ logs=()
 for pass in "${passes[@]}"; do
   dir=${pass%%|*} args=${pass#*|}
   echo "=== tests in $dir ${args:+($args)}"
-  if ! LOOKSLIKE_BUILD_DIR=$dir LOOKSLIKE_MESON_ARGS=$args bash tools/bootstrap.sh; then
+  if ! LOOKSLIKE_BUILD_DIR=$dir LOOKSLIKE_MESON_ARGS=$args bash tools/bootstrap.sh --with-tests; then
     echo "build of $dir failed"
     rc=1
     continue

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs the Debian packages in tools/debian-packages.txt (when missing),
+# Installs the Debian packages in tools/debian-packages.txt (with --with-tests
+# also tools/debian-test-packages.txt) when missing,
 # configures the meson build directory (once) and builds everything,
 # including the model converted from its pinned sources.
 # Environment: LOOKSLIKE_BUILD_DIR (default build), LOOKSLIKE_MESON_ARGS (extra setup options).
@@ -7,7 +8,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 build=${LOOKSLIKE_BUILD_DIR:-build}
 
-mapfile -t packages < <(grep -v '^\s*\(#\|$\)' tools/debian-packages.txt)
+lists=(tools/debian-packages.txt)
+[[ ${1:-} == --with-tests ]] && lists+=(tools/debian-test-packages.txt)
+mapfile -t packages < <(cat "${lists[@]}" | grep -v '^\s*\(#\|$\)')
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing+=("$p")

@@ -15,7 +15,11 @@ targets=("$@")
 ((${#targets[@]})) || targets=(jpeg request model)
 build=build-fuzz
 
-command -v clang >/dev/null || { echo "fuzz.sh: needs clang and libFuzzer (Debian: clang-14 libclang-rt-14-dev libfuzzer-14-dev)" >&2; exit 1; }
+if ! command -v clang >/dev/null || ! dpkg-query -W libfuzzer-14-dev >/dev/null 2>&1; then
+  sudo=; [[ $(id -u) == 0 ]] || sudo=sudo
+  $sudo apt-get install -y -q --no-install-recommends clang-14 libclang-rt-14-dev libfuzzer-14-dev
+  command -v clang >/dev/null || ln -s /usr/bin/clang-14 /usr/local/bin/clang
+fi
 if [[ ! -f $build/build.ninja ]]; then
   CC=clang meson setup "$build" -Dfuzzing=true -Db_lundef=false -Ddarknet=disabled -Dbuildtype=debugoptimized
 fi
