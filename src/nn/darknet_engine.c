@@ -91,9 +91,14 @@ static int write_cfg(FILE *f, const nn_model *m, char *err, size_t errlen)
 }
 
 /* libdarknet prints a table of every layer while parsing; keep the service's
- * stderr for the service. */
+ * stderr for the service. Workers create their engines concurrently, and the
+ * descriptor swap is process-wide, so it happens under a lock (without it, one
+ * worker could "restore" /dev/null as the process's stderr). */
+static pthread_mutex_t parse_lock = PTHREAD_MUTEX_INITIALIZER;
+
 static network *parse_quietly(char *path)
 {
+    pthread_mutex_lock(&parse_lock);
     fflush(stderr);
     int saved = dup(STDERR_FILENO), devnull = open("/dev/null", O_WRONLY);
     if (saved >= 0 && devnull >= 0)
@@ -106,6 +111,7 @@ static network *parse_quietly(char *path)
     }
     if (devnull >= 0)
         close(devnull);
+    pthread_mutex_unlock(&parse_lock);
     return net;
 }
 
