@@ -7,22 +7,18 @@
 # context to build offline; otherwise the pinned files are downloaded. Either
 # way they are sha256-checked against models/*.sources.
 # tools/verify_fresh_debian.sh runs these same steps in a debootstrapped root.
-ARG DEBIAN_IMAGE=debian:bookworm-slim
-
-FROM ${DEBIAN_IMAGE} AS build
+FROM debian:bookworm-slim AS build
 ARG WITH_DARKNET=1
 WORKDIR /src
 COPY . .
 RUN WITH_DARKNET=${WITH_DARKNET} bash tools/container_build.sh /opt/lookslike \
  && rm -rf /var/lib/apt/lists/*
 
-FROM ${DEBIAN_IMAGE} AS runtime
+FROM debian:bookworm-slim AS runtime
 ARG WITH_DARKNET=1
 COPY tools/debian-runtime-packages.txt /tmp/packages.txt
-RUN apt-get update \
- && grep -v '^\s*\(#\|$\)' /tmp/packages.txt \
-    | { if [ "$WITH_DARKNET" = 1 ]; then cat; else grep -vx darknet; fi; } \
-    | DEBIAN_FRONTEND=noninteractive xargs apt-get install -y --no-install-recommends \
+RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
+      $(grep -v '^\s*\(#\|$\)' /tmp/packages.txt | { if [ "$WITH_DARKNET" = 1 ]; then cat; else grep -vx darknet; fi; }) \
  && rm -rf /var/lib/apt/lists/* /tmp/packages.txt \
  && useradd --system --no-create-home --shell /usr/sbin/nologin lookslike
 COPY --from=build /opt/lookslike /opt/lookslike

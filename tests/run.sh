@@ -12,9 +12,9 @@ if [[ ${LOOKSLIKE_SANITIZE:-1} != 0 ]]; then
   passes+=("build-asan|-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized")
 fi
 
-# Browser tests: playwright-core from the npm registry, pinned by package-lock.json.
+# Test tools from the npm registry (playwright-core, dockerfile-utils), pinned by package-lock.json.
 command -v npm >/dev/null || { sudo=; [[ $(id -u) == 0 ]] || sudo=sudo; $sudo apt-get install -y -q npm; }
-if [[ ! -d tests/browser/node_modules/playwright-core ]]; then
+if [[ ! -d tests/browser/node_modules/playwright-core || ! -d tests/browser/node_modules/dockerfile-utils ]]; then
   (cd tests/browser && npm ci --no-audit --no-fund) || { echo "0 passed, 1 failed (npm ci)"; exit 1; }
 fi
 
