@@ -303,9 +303,8 @@ void nn_model_free(nn_model *m)
 
 void nn_model_normalize_input(const nn_model *m, const uint8_t *rgb_hwc, float *chw)
 {
-    int c = m->input.c, hw = m->input.h * m->input.w;
-    for (int i = 0; i < hw; i++)
-        for (int k = 0; k < c; k++)
-            chw[(size_t)k * (size_t)hw + (size_t)i] = ((float)rgb_hwc[(size_t)i * (size_t)c + (size_t)k] - m->input_mean) *
-                                                      m->input_scale;
+    size_t c = (size_t)m->input.c, hw = (size_t)m->input.h * (size_t)m->input.w;
+    for (size_t i = 0; i < hw; i++)
+        for (size_t k = 0; k < c; k++)
+            chw[k * hw + i] = ((float)rgb_hwc[i * c + k] - m->input_mean) * m->input_scale;
 }

@@ -49,7 +49,7 @@ int model_registry_load(model_registry *r, const char *dir, const char *names, c
         served_model *m = &r->models[r->count];
         memcpy(m->name, p, n);
         m->name[n] = '\0';
-        if (model_registry_find(r, m->name) != NULL && r->count > 0) {
+        if (model_registry_find(r, m->name) != NULL) {
             snprintf(err, errlen, "model '%s' named twice", m->name);
             model_registry_free(r);
             return -1;
