@@ -45,11 +45,10 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     request *r = cls;
     if (!filename)
         return MHD_YES; /* ordinary form fields are ignored */
-    if (off == 0) {
+    if (!part_type_acceptable(content_type))
+        r->bad_part = 1;
+    if (off == 0 && size > 0) /* a part's first bytes (an empty call may come first) */
         r->file_parts++;
-        if (!part_type_acceptable(content_type))
-            r->bad_part = 1;
-    }
     if (r->file_parts > 1 || r->bad_part)
         return MHD_YES; /* reported once the body is complete */
     return size == 0 || append(r, data, size) == 0 ? MHD_YES : MHD_NO;
