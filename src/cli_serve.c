@@ -51,6 +51,7 @@ int cli_serve(int argc, char **argv)
         model_registry_free(&models);
         return 1;
     }
+    model_registry_release_params(&models); /* the engines hold their own copies now */
     http_config hc = {c.bind,    c.port,         c.static_dir,      (size_t)c.max_body,   c.http_threads,
                       c.timeout, c.max_connections, c.per_ip_connections, c.access_log};
     http_server *server = http_server_start(&hc, pool, &models, err, sizeof err);

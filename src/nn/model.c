@@ -301,6 +301,16 @@ void nn_model_free(nn_model *m)
     memset(m, 0, sizeof *m);
 }
 
+void nn_model_release_params(nn_model *m)
+{
+    for (int i = 0; i < m->nlayers; i++) {
+        nn_layer *l = &m->layers[i];
+        l->biases = l->scales = l->rolling_mean = l->rolling_variance = l->weights = NULL;
+    }
+    free(m->params);
+    m->params = NULL;
+}
+
 void nn_model_normalize_input(const nn_model *m, const uint8_t *rgb_hwc, float *chw)
 {
     size_t c = (size_t)m->input.c, hw = (size_t)m->input.h * (size_t)m->input.w;

@@ -82,6 +82,11 @@ int nn_model_load(nn_model *m, const char *cfg_path, const char *weights_path, c
 
 void nn_model_free(nn_model *m);
 
+/* Frees the parameters but keeps the description (shapes, input size).
+ * Engines copy what they need when created, so a server drops the 17 MB of
+ * raw weights once its engines are built. */
+void nn_model_release_params(nn_model *m);
+
 /* Output size of the network: the length of the probability vector. */
 size_t nn_model_outputs(const nn_model *m);
 size_t nn_shape_size(nn_shape s);

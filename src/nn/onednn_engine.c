@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "onednn_buffers.h"
 
 #define MAX_ARGS (NN_MAX_ROUTE_INPUTS + 4)
 
@@ -27,11 +28,12 @@ typedef struct {
     dnnl_stream_t stream;
     step *steps;
     int nsteps, cap_steps;
-    dnnl_memory_t *mems; /* every memory object we created, for cleanup */
+    dnnl_memory_t *mems; /* weights, user and scratchpad memories, for cleanup */
     int nmems, cap_mems;
     dnnl_memory_t *out; /* per layer: its output, as a 4-D N,C,H,W memory */
     dnnl_memory_t user_in, user_out;
     dnnl_memory_t scratchpad;
+    activation_plan acts; /* layer outputs and reordered copies, sharing buffers */
     size_t scratch_size;
     char *err;
     size_t errlen;
@@ -129,7 +131,7 @@ static dnnl_memory_t as_layout(onednn_engine *e, dnnl_memory_t src, const dnnl_m
 {
     if (dnnl_memory_desc_equal(desc_of(src), want))
         return src;
-    dnnl_memory_t dst = new_memory(e, want, DNNL_MEMORY_ALLOCATE);
+    dnnl_memory_t dst = plan_new(&e->acts, e->eng, want);
     dnnl_primitive_desc_t pd;
     dnnl_primitive_attr_t attr = new_attr(ACT_LINEAR);
     dnnl_status_t st = dnnl_reorder_primitive_desc_create(&pd, desc_of(src), e->eng, want, e->eng, attr);
@@ -260,8 +262,7 @@ static int build_weighted(onednn_engine *e, const nn_model *m, int i, dnnl_memor
     free(b);
     dnnl_memory_t src = wmem && bmem ? as_layout(e, in, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), i)
                                      : NULL;
-    dnnl_memory_t dst = src ? new_memory(e, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0),
-                                         DNNL_MEMORY_ALLOCATE)
+    dnnl_memory_t dst = src ? plan_new(&e->acts, e->eng, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0))
                             : NULL;
     if (!dst) {
         dnnl_primitive_desc_destroy(pd);
@@ -277,12 +278,10 @@ static int build_weighted(onednn_engine *e, const nn_model *m, int i, dnnl_memor
     }
     /* The inner product writes N x C; later layers see it as N x C x 1 x 1. */
     dnnl_memory_desc_t view;
-    void *handle;
-    dnnl_memory_get_data_handle(dst, &handle);
     if (check(e, dnnl_memory_desc_reshape(&view, desc_of(dst), 4, dst_d), "reshape", i) < 0)
         return -1;
-    e->out[i] = new_memory(e, &view, handle);
-    return e->out[i] ? 0 : -1;
+    e->out[i] = plan_view(&e->acts, e->eng, &view, dst);
+    return e->out[i] ? 0 : check(e, dnnl_out_of_memory, "memory", i);
 }
 
 static int build_pool(onednn_engine *e, const nn_layer *l, int i, dnnl_memory_t in)
@@ -306,7 +305,7 @@ static int build_pool(onednn_engine *e, const nn_layer *l, int i, dnnl_memory_t 
     dnnl_primitive_attr_destroy(attr);
     if (check(e, st, "pooling", i) < 0)
         return -1;
-    dnnl_memory_t dst = new_memory(e, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), DNNL_MEMORY_ALLOCATE);
+    dnnl_memory_t dst = plan_new(&e->acts, e->eng, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0));
     dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, in}, {DNNL_ARG_DST, dst}};
     e->out[i] = dst;
     return dst ? add_step(e, pd, 2, args, i) : check(e, dnnl_out_of_memory, "memory", i);
@@ -325,7 +324,7 @@ static int build_shortcut(onednn_engine *e, const nn_layer *l, int i, dnnl_memor
     dnnl_primitive_attr_destroy(attr);
     if (!other || check(e, st, "shortcut", i) < 0)
         return -1;
-    dnnl_memory_t dst = new_memory(e, md, DNNL_MEMORY_ALLOCATE);
+    dnnl_memory_t dst = plan_new(&e->acts, e->eng, md);
     dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC_0, in}, {DNNL_ARG_SRC_1, other}, {DNNL_ARG_DST, dst}};
     e->out[i] = dst;
     return dst ? add_step(e, pd, 3, args, i) : check(e, dnnl_out_of_memory, "memory", i);
@@ -349,7 +348,7 @@ static int build_route(onednn_engine *e, const nn_layer *l, int i)
     dnnl_primitive_attr_destroy(attr);
     if (check(e, st, "route (concat)", i) < 0)
         return -1;
-    dnnl_memory_t dst = new_memory(e, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), DNNL_MEMORY_ALLOCATE);
+    dnnl_memory_t dst = plan_new(&e->acts, e->eng, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0));
     args[l->nroutes] = (dnnl_exec_arg_t){DNNL_ARG_DST, dst};
     e->out[i] = dst;
     return dst ? add_step(e, pd, l->nroutes + 1, args, i) : check(e, dnnl_out_of_memory, "memory", i);
@@ -366,14 +365,13 @@ static int build_softmax(onednn_engine *e, const nn_layer *l, int i, dnnl_memory
     dnnl_memory_desc_init_by_tag(&flat, 2, flat_d, dnnl_f32, dnnl_nc);
     dnnl_memory_desc_init_by_tag(&view, 4, out_d, dnnl_f32, dnnl_nchw);
     dnnl_memory_t src = as_layout(e, in, &plain, i);
-    void *handle;
     if (!src)
         return -1;
-    dnnl_memory_get_data_handle(src, &handle);
-    dnnl_memory_t src_flat = new_memory(e, &flat, handle);
-    dnnl_memory_t dst_flat = new_memory(e, &flat, DNNL_MEMORY_ALLOCATE);
+    /* (a view needs a planned base: softmax straight on the network input is refused) */
+    dnnl_memory_t src_flat = plan_view(&e->acts, e->eng, &flat, src);
+    dnnl_memory_t dst_flat = plan_new(&e->acts, e->eng, &flat);
     if (!src_flat || !dst_flat)
-        return check(e, dnnl_out_of_memory, "memory", i);
+        return check(e, dnnl_unimplemented, "softmax input", i);
     dnnl_softmax_desc_t desc;
     dnnl_primitive_desc_t pd;
     dnnl_primitive_attr_t attr = new_attr(ACT_LINEAR);
@@ -386,9 +384,8 @@ static int build_softmax(onednn_engine *e, const nn_layer *l, int i, dnnl_memory
     dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, src_flat}, {DNNL_ARG_DST, dst_flat}};
     if (add_step(e, pd, 2, args, i) < 0)
         return -1;
-    dnnl_memory_get_data_handle(dst_flat, &handle);
-    e->out[i] = new_memory(e, &view, handle);
-    return e->out[i] ? 0 : -1;
+    e->out[i] = plan_view(&e->acts, e->eng, &view, dst_flat);
+    return e->out[i] ? 0 : check(e, dnnl_out_of_memory, "memory", i);
 }
 
 static int build(onednn_engine *e, const nn_model *m)
@@ -440,9 +437,12 @@ static int build(onednn_engine *e, const nn_model *m)
     e->scratchpad = new_memory(e, &scratch_md, DNNL_MEMORY_ALLOCATE);
     if (!e->scratchpad)
         return check(e, dnnl_out_of_memory, "scratchpad", -1);
-    for (int s = 0; s < e->nsteps; s++)
+    for (int s = 0; s < e->nsteps; s++) {
         e->steps[s].args[e->steps[s].nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, e->scratchpad};
-    return 0;
+        for (int a = 0; a < e->steps[s].nargs; a++)
+            plan_use(&e->acts, e->steps[s].args[a].memory, s);
+    }
+    return plan_commit(&e->acts) == 0 ? 0 : check(e, dnnl_out_of_memory, "activation buffers", -1);
 }
 
 static void onednn_destroy(nn_engine *base)
@@ -452,6 +452,7 @@ static void onednn_destroy(nn_engine *base)
         dnnl_primitive_destroy(e->steps[i].prim);
     for (int i = 0; i < e->nmems; i++)
         dnnl_memory_destroy(e->mems[i]);
+    plan_free(&e->acts);
     if (e->stream)
         dnnl_stream_destroy(e->stream);
     if (e->eng)

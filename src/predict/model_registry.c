@@ -79,6 +79,12 @@ void model_registry_free(model_registry *r)
     r->count = 0;
 }
 
+void model_registry_release_params(model_registry *r)
+{
+    for (int i = 0; i < r->count; i++)
+        nn_model_release_params(&r->models[i].model);
+}
+
 const served_model *model_registry_find(const model_registry *r, const char *name)
 {
     if (!name || !*name)

@@ -26,6 +26,8 @@ typedef struct {
 /* names: comma-separated; the first is the default model. */
 int model_registry_load(model_registry *r, const char *dir, const char *names, char *err, size_t errlen);
 void model_registry_free(model_registry *r);
+/* Once every engine is built: frees the raw weights, keeping shapes and labels. */
+void model_registry_release_params(model_registry *r);
 /* NULL or "" gives the default model; NULL when the name is not served. */
 const served_model *model_registry_find(const model_registry *r, const char *name);
 

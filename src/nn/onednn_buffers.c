@@ -1,0 +1,150 @@
+#include "onednn_buffers.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct activation {
+    dnnl_memory_t mem;
+    size_t size;
+    int base; /* index of the activation whose storage this one views, or -1 */
+    int first, last; /* steps; for a base, over itself and all its views */
+    int buffer;
+};
+
+static int add(activation_plan *p, dnnl_memory_t mem, size_t size, int base)
+{
+    if (p->count == p->cap) {
+        int cap = p->cap ? 2 * p->cap : 64;
+        activation *a = realloc(p->acts, (size_t)cap * sizeof *a);
+        if (!a)
+            return -1;
+        p->acts = a;
+        p->cap = cap;
+    }
+    p->acts[p->count++] = (activation){mem, size, base, INT_MAX, -1, -1};
+    return 0;
+}
+
+static int find(const activation_plan *p, dnnl_memory_t mem)
+{
+    for (int i = 0; i < p->count; i++)
+        if (p->acts[i].mem == mem)
+            return i;
+    return -1;
+}
+
+static int root(const activation_plan *p, int i)
+{
+    while (p->acts[i].base >= 0)
+        i = p->acts[i].base;
+    return i;
+}
+
+dnnl_memory_t plan_new(activation_plan *p, dnnl_engine_t eng, const dnnl_memory_desc_t *md)
+{
+    dnnl_memory_t mem;
+    if (dnnl_memory_create(&mem, md, eng, DNNL_MEMORY_NONE) != dnnl_success)
+        return NULL;
+    if (add(p, mem, dnnl_memory_desc_get_size(md), -1) < 0) {
+        dnnl_memory_destroy(mem);
+        return NULL;
+    }
+    return mem;
+}
+
+dnnl_memory_t plan_view(activation_plan *p, dnnl_engine_t eng, const dnnl_memory_desc_t *md, dnnl_memory_t base)
+{
+    int b = find(p, base);
+    dnnl_memory_t mem;
+    if (b < 0 || dnnl_memory_create(&mem, md, eng, DNNL_MEMORY_NONE) != dnnl_success)
+        return NULL;
+    size_t size = dnnl_memory_desc_get_size(md);
+    int r = root(p, b);
+    if (size > p->acts[r].size)
+        p->acts[r].size = size;
+    if (add(p, mem, size, b) < 0) {
+        dnnl_memory_destroy(mem);
+        return NULL;
+    }
+    return mem;
+}
+
+void plan_use(activation_plan *p, dnnl_memory_t mem, int step)
+{
+    int i = find(p, mem);
+    if (i < 0)
+        return;
+    activation *r = &p->acts[root(p, i)];
+    if (step < r->first)
+        r->first = step;
+    if (step > r->last)
+        r->last = step;
+}
+
+static int by_first(const void *a, const void *b, void *acts)
+{
+    const activation *x = (const activation *)acts + *(const int *)a, *y = (const activation *)acts + *(const int *)b;
+    return (x->first > y->first) - (x->first < y->first);
+}
+
+int plan_commit(activation_plan *p)
+{
+    /* Greedy interval colouring in order of first use: a buffer is free for
+     * an activation once every step of its previous occupant has run. */
+    int *order = malloc((size_t)(p->count ? p->count : 1) * sizeof *order);
+    int *busy_until = calloc((size_t)(p->count ? p->count : 1), sizeof *busy_until);
+    size_t *sizes = calloc((size_t)(p->count ? p->count : 1), sizeof *sizes);
+    int n = 0, rc = -1;
+    if (!order || !busy_until || !sizes)
+        goto out;
+    for (int i = 0; i < p->count; i++)
+        if (p->acts[i].base < 0)
+            order[n++] = i;
+    qsort_r(order, (size_t)n, sizeof *order, by_first, p->acts);
+    for (int k = 0; k < n; k++) {
+        activation *a = &p->acts[order[k]];
+        if (a->last < 0) { /* never used by a step: still give it storage of its own */
+            a->first = a->last = INT_MAX - 1;
+        }
+        int pick = -1;
+        for (int b = 0; b < p->nbuffers && pick < 0; b++)
+            if (busy_until[b] < a->first)
+                pick = b;
+        if (pick < 0)
+            pick = p->nbuffers++;
+        busy_until[pick] = a->last;
+        if (a->size > sizes[pick])
+            sizes[pick] = a->size;
+        a->buffer = pick;
+    }
+    p->buffers = calloc((size_t)(p->nbuffers ? p->nbuffers : 1), sizeof *p->buffers);
+    if (!p->buffers)
+        goto out;
+    for (int b = 0; b < p->nbuffers; b++) {
+        size_t bytes = (sizes[b] + 63) / 64 * 64;
+        if (!(p->buffers[b] = aligned_alloc(64, bytes ? bytes : 64)))
+            goto out;
+        p->bytes += bytes;
+    }
+    for (int i = 0; i < p->count; i++)
+        if (dnnl_memory_set_data_handle(p->acts[i].mem, p->buffers[p->acts[root(p, i)].buffer]) != dnnl_success)
+            goto out;
+    rc = 0;
+out:
+    free(order);
+    free(busy_until);
+    free(sizes);
+    return rc;
+}
+
+void plan_free(activation_plan *p)
+{
+    for (int i = 0; i < p->count; i++)
+        dnnl_memory_destroy(p->acts[i].mem);
+    for (int b = 0; p->buffers && b < p->nbuffers; b++)
+        free(p->buffers[b]);
+    free(p->buffers);
+    free(p->acts);
+    memset(p, 0, sizeof *p);
+}

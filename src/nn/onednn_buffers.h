@@ -1,0 +1,34 @@
+/* Activation memory for the oneDNN engine: every layer output and reordered
+ * copy is a dnnl memory without storage at first; once all primitives exist,
+ * each one's lifetime (first and last step that touches it) is known, and
+ * memories whose lifetimes do not overlap share one buffer. MobileNet then
+ * needs a few buffers instead of one per layer. Internal to src/nn. */
+#ifndef LOOKSLIKE_NN_ONEDNN_BUFFERS_H
+#define LOOKSLIKE_NN_ONEDNN_BUFFERS_H
+
+#include <dnnl.h>
+#include <stddef.h>
+
+typedef struct activation activation;
+
+typedef struct {
+    activation *acts;
+    int count, cap;
+    void **buffers;
+    int nbuffers;
+    size_t bytes; /* total allocated, for reporting */
+} activation_plan;
+
+/* A memory of descriptor md whose storage the plan will provide; NULL on failure. */
+dnnl_memory_t plan_new(activation_plan *p, dnnl_engine_t eng, const dnnl_memory_desc_t *md);
+/* A second view (another descriptor) of the same storage as base, which must
+ * come from plan_new or plan_view; NULL on failure. */
+dnnl_memory_t plan_view(activation_plan *p, dnnl_engine_t eng, const dnnl_memory_desc_t *md, dnnl_memory_t base);
+/* Records that step number `step` reads or writes mem (ignored if not planned). */
+void plan_use(activation_plan *p, dnnl_memory_t mem, int step);
+/* Assigns buffers and attaches them. Returns 0 or -1 (out of memory). */
+int plan_commit(activation_plan *p);
+/* Destroys the memories it created and frees the buffers. */
+void plan_free(activation_plan *p);
+
+#endif
