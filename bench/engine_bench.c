@@ -6,19 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 
+#include "clock.h"
 #include "image/jpeg_decode.h"
 #include "image/preprocess.h"
 #include "nn/engine.h"
 #include "nn/model.h"
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -45,9 +38,9 @@ static int measure(const nn_model *m, const float *input, result *r)
     for (int i = 0; i < 10; i++) /* warm-up: first-touch, caches, frequency */
         nn_engine_run(e, input, out);
     for (int i = 0; i < r->runs; i++) {
-        double t0 = now_ms();
+        double t0 = clock_ms();
         nn_engine_run(e, input, out);
-        t[i] = now_ms() - t0;
+        t[i] = clock_ms() - t0;
     }
     qsort(t, (size_t)r->runs, sizeof *t, cmp_double);
     r->median = t[r->runs / 2];

@@ -4,26 +4,19 @@
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "cli.h"
+#include "clock.h"
 #include "config.h"
 #include "http/server.h"
 #include "predict/worker_pool.h"
 
 #define DRAIN_SECONDS 30
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 int cli_serve(int argc, char **argv)
 {
-    double t0 = now_ms();
+    double t0 = clock_ms();
     service_config c;
     int rc = config_load(&c, argc, argv);
     if (rc != 0)
@@ -68,15 +61,15 @@ int cli_serve(int argc, char **argv)
                     "%d workers x %d threads; ready in %.0f ms\n",
             shown, http_server_port(server), models.models[0].name, models.models[0].model.input.w,
             models.models[0].model.input.h, nn_model_outputs(&models.models[0].model), c.engine, c.workers,
-            c.threads, now_ms() - t0);
+            c.threads, clock_ms() - t0);
 
     int sig;
     sigwait(&stop, &sig);
     fprintf(stderr, "lookslike: %s: no new connections; finishing %d request(s) in flight\n",
             sig == SIGTERM ? "SIGTERM" : "SIGINT", http_server_in_flight(server));
     http_server_quiesce(server);
-    double deadline = now_ms() + DRAIN_SECONDS * 1000.0;
-    while (http_server_in_flight(server) > 0 && now_ms() < deadline)
+    double deadline = clock_ms() + DRAIN_SECONDS * 1000.0;
+    while (http_server_in_flight(server) > 0 && clock_ms() < deadline)
         usleep(10000);
     worker_pool_stop(pool); /* runs anything still queued, resuming its connection */
     http_server_stop(server);

@@ -199,22 +199,20 @@ static void emit_convolution(converter *c, const tfl_model *m, const tfl_op *op,
     /* Darknet order: biases[filters], then weights[filters][in_c/groups][kh][kw]. */
     for (int o = 0; o < filters; o++)
         push_weight(c, b ? (float)tfl_tensor_value(b, (size_t)o, o) : 0.0f);
+    /* Per-channel scales must run along the output channels, the only axis we index them by. */
+    if (w->nscales > 1 && w->quantized_dimension != (depthwise ? 3 : 0))
+        die(c, "weights quantised along dimension %d are not supported", w->quantized_dimension);
     int per_group_in = in_c / groups;
     for (int o = 0; o < filters; o++)
         for (int i = 0; i < per_group_in; i++)
             for (int y = 0; y < kh; y++)
                 for (int x = 0; x < kw; x++) {
-                    size_t idx;
-                    int channel; /* the quantisation channel of this weight */
-                    if (depthwise) { /* TFLite [1][kh][kw][filters] */
-                        idx = ((size_t)y * (size_t)kw + (size_t)x) * (size_t)filters + (size_t)o;
-                        channel = o;
-                    } else { /* TFLite [filters][kh][kw][in_c] */
-                        idx = (((size_t)o * (size_t)kh + (size_t)y) * (size_t)kw + (size_t)x) * (size_t)in_c +
-                              (size_t)i;
-                        channel = o;
-                    }
-                    push_weight(c, (float)tfl_tensor_value(w, idx, channel));
+                    size_t idx = depthwise /* TFLite [1][kh][kw][filters] or [filters][kh][kw][in_c] */
+                                     ? ((size_t)y * (size_t)kw + (size_t)x) * (size_t)filters + (size_t)o
+                                     : (((size_t)o * (size_t)kh + (size_t)y) * (size_t)kw + (size_t)x) *
+                                               (size_t)in_c +
+                                           (size_t)i;
+                    push_weight(c, (float)tfl_tensor_value(w, idx, o));
                 }
 }
 

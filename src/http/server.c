@@ -7,9 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "../clock.h"
 #include "metrics.h"
 #include "request.h"
 
@@ -39,13 +39,6 @@ const http_config *server_config(http_server *s)
     return &s->cfg;
 }
 
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
-
 static route_id route_of(const char *url)
 {
     static const struct {
@@ -69,7 +62,7 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
         return NULL;
     r->server = s;
     r->conn = conn;
-    r->started_ms = now_ms();
+    r->started_ms = clock_ms();
     snprintf(r->path, sizeof r->path, "%s", uri);
     atomic_fetch_add(&s->in_flight, 1);
     return r;
@@ -186,7 +179,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     request *r = *con_cls;
     if (!r)
         return;
-    double ms = now_ms() - r->started_ms;
+    double ms = clock_ms() - r->started_ms;
     if (r->method[0]) {
         metrics_count_request(route_names[r->route], r->status);
         if (r->route == ROUTE_PREDICT && r->status == MHD_HTTP_OK)

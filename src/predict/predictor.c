@@ -3,8 +3,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
+#include "../clock.h"
 #include "../image/jpeg_decode.h"
 #include "../nn/engine.h"
 
@@ -16,13 +16,6 @@ struct predictor {
     float *tensor; /* normalised input */
     float *output; /* largest model output */
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 predictor *predictor_new(const model_registry *r, const char *engine, int threads, char *err, size_t errlen)
 {
@@ -84,11 +77,11 @@ predict_status predictor_run_tensor(predictor *p, const served_model *m, const u
                                     prediction_result *res)
 {
     int slot = (int)(m - p->registry->models);
-    double t0 = now_ms();
+    double t0 = clock_ms();
     nn_model_normalize_input(&m->model, rgb, p->tensor);
     if (nn_engine_run(p->engines[slot], p->tensor, p->output) < 0)
         return PREDICT_INTERNAL;
-    res->inference_ms = now_ms() - t0;
+    res->inference_ms = clock_ms() - t0;
     res->model = m;
     if (k > PREDICT_MAX_K)
         k = PREDICT_MAX_K;
@@ -106,7 +99,7 @@ predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uin
 {
     memset(res, 0, sizeof *res);
     rgb_image img;
-    double t0 = now_ms();
+    double t0 = clock_ms();
     switch (jpeg_decode(p->decoder, jpeg, len, limits->max_pixels, limits->min_side, &img, err, errlen)) {
     case JPEG_OK: break;
     case JPEG_ERR_INVALID: return PREDICT_BAD_IMAGE;
@@ -114,7 +107,7 @@ predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uin
     case JPEG_ERR_TOO_SMALL: return PREDICT_TOO_SMALL;
     case JPEG_ERR_NO_MEMORY: return PREDICT_INTERNAL;
     }
-    double t1 = now_ms();
+    double t1 = clock_ms();
     const nn_shape in = m->model.input;
     if (in.c != 3) {
         snprintf(err, errlen, "model '%s' does not take RGB input", m->name);
@@ -124,7 +117,7 @@ predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uin
         snprintf(err, errlen, "out of memory while resizing");
         return PREDICT_INTERNAL;
     }
-    double t2 = now_ms();
+    double t2 = clock_ms();
     predict_status st = predictor_run_tensor(p, m, p->rgb, k, res);
     if (st != PREDICT_OK)
         snprintf(err, errlen, "inference failed");

@@ -4,7 +4,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
+
+#include "../clock.h"
 
 typedef struct {
     worker_pool *pool;
@@ -24,13 +25,6 @@ struct worker_pool {
     char *err;
     size_t errlen;
 };
-
-static double now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec * 1e3 + (double)ts.tv_nsec / 1e6;
-}
 
 /* Builds the predictor and runs every model once on a blank image, so the
  * first real request does not pay for lazy initialisation. */
@@ -88,7 +82,7 @@ static void *worker_main(void *arg)
         p->busy++;
         pthread_mutex_unlock(&p->lock);
 
-        job->queue_ms = now_ms() - job->enqueued_at;
+        job->queue_ms = clock_ms() - job->enqueued_at;
         job->error[0] = '\0';
         job->status = predictor_run_jpeg(w->predictor, job->model, job->jpeg, job->len, job->crop, job->k,
                                          &p->cfg.limits, &job->result, job->error, sizeof job->error);
@@ -147,7 +141,7 @@ int worker_pool_submit(worker_pool *p, inference_job *job)
         return -1;
     }
     job->next = NULL;
-    job->enqueued_at = now_ms();
+    job->enqueued_at = clock_ms();
     if (p->tail)
         p->tail->next = job;
     else
