@@ -67,7 +67,7 @@ enum MHD_Result respond_method_not_allowed(request *r, const char *allow);
 /* Routes. */
 enum MHD_Result predict_route(request *r, const char *upload, size_t *upload_size);
 void predict_request_free(request *r);
-enum MHD_Result static_route(request *r, const char *url, int head_only);
+enum MHD_Result static_route(request *r, const char *url);
 int static_file_exists(http_server *s, const char *url);
 
 /* Server internals the routes need (server.c). */

@@ -125,7 +125,7 @@ static enum MHD_Result get_route(request *r, const char *url)
         return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "not_ready", "the models are not ready");
     case ROUTE_MODELS: return models_route(r);
     case ROUTE_METRICS: return metrics_route(r);
-    default: return static_route(r, url, !strcmp(r->method, "HEAD"));
+    default: return static_route(r, url);
     }
 }
 

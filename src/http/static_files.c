@@ -86,9 +86,9 @@ int static_file_exists(http_server *s, const char *url)
     return resolve(s, url, real, &st) == 0;
 }
 
-enum MHD_Result static_route(request *r, const char *url, int head_only)
+/* Also answers HEAD: libmicrohttpd leaves out the body itself. */
+enum MHD_Result static_route(request *r, const char *url)
 {
-    (void)head_only; /* libmicrohttpd omits the body of a HEAD response itself */
     char real[PATH_MAX], etag[64], modified[64];
     struct stat st;
     if (resolve(r->server, url, real, &st) < 0)

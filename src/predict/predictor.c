@@ -68,11 +68,6 @@ const char *predictor_engine_name(const predictor *p)
     return nn_engine_name(p->engines[0]);
 }
 
-const float *predictor_last_output(const predictor *p)
-{
-    return p->output;
-}
-
 predict_status predictor_run_tensor(predictor *p, const served_model *m, const uint8_t *rgb, int k,
                                     prediction_result *res)
 {

@@ -55,7 +55,4 @@ predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uin
 predict_status predictor_run_tensor(predictor *p, const served_model *m, const uint8_t *rgb, int k,
                                     prediction_result *res);
 
-/* The full output vector of the last run (nn_model_outputs() floats). */
-const float *predictor_last_output(const predictor *p);
-
 #endif
