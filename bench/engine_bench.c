@@ -1,7 +1,12 @@
 /* lookslike-bench: milliseconds per image for each engine and thread count,
- * measured in one run so the ratios compare like with like on a noisy
- * machine. Not a test: it prints numbers.
- * usage: lookslike-bench [--runs N] [--model-dir DIR] [--model NAME] [IMAGE.jpg] */
+ * next to a plain oneDNN port of the same model (the peer our engine has to
+ * beat) and this CPU's measured FMA peak, all in one run so the ratios
+ * compare like with like on a noisy machine. Not a test: it prints numbers.
+ * Besides the table it prints one "RESULT name threads median min max
+ * top1 prob" line per row for bench/run.sh.
+ * usage: lookslike-bench [--runs N] [--model-dir DIR] [--model NAME]
+ *                        [IMAGE.jpg | --rgb TENSOR.rgb] */
+#include <immintrin.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +17,7 @@
 #include "image/preprocess.h"
 #include "nn/engine.h"
 #include "nn/model.h"
+#include "onednn_plain.h"
 
 static int cmp_double(const void *a, const void *b)
 {
@@ -20,42 +26,117 @@ static int cmp_double(const void *a, const void *b)
 }
 
 typedef struct {
-    const char *engine;
-    int threads, runs;
+    const char *name; /* "onednn", "darknet" (engines) or "onednn-plain" (the peer) */
+    int threads;
     double median, min, max;
+    int top1;
+    float top1_prob;
 } result;
 
-static int measure(const nn_model *m, const float *input, result *r)
+typedef struct {
+    nn_engine *engine;
+    plain_net *plain;
+    size_t outputs;
+} runner;
+
+static int run_once(runner *r, const float *input, float *out)
 {
-    char err[NN_ERR_LEN];
-    nn_engine *e = nn_engine_create(r->engine, m, r->threads, err, sizeof err);
-    if (!e) {
-        fprintf(stderr, "%s: %s\n", r->engine, err);
+    return r->engine ? nn_engine_run(r->engine, input, out) : plain_net_run(r->plain, input, out, r->outputs);
+}
+
+static int measure(const nn_model *m, const float *input, int runs, result *r)
+{
+    char err[NN_ERR_LEN] = "cannot build it";
+    runner run = {.outputs = nn_model_outputs(m)};
+    if (!strcmp(r->name, "onednn-plain"))
+        run.plain = plain_net_create(m, r->threads);
+    else
+        run.engine = nn_engine_create(r->name, m, r->threads, err, sizeof err);
+    if (!run.engine && !run.plain) {
+        fprintf(stderr, "%s: %s\n", r->name, err);
         return -1;
     }
-    float *out = malloc(nn_model_outputs(m) * sizeof *out);
-    double *t = malloc((size_t)r->runs * sizeof *t);
+    float *out = malloc(run.outputs * sizeof *out);
+    double *t = malloc((size_t)runs * sizeof *t);
     for (int i = 0; i < 10; i++) /* warm-up: first-touch, caches, frequency */
-        nn_engine_run(e, input, out);
-    for (int i = 0; i < r->runs; i++) {
+        run_once(&run, input, out);
+    for (int i = 0; i < runs; i++) {
         double t0 = clock_ms();
-        nn_engine_run(e, input, out);
+        run_once(&run, input, out);
         t[i] = clock_ms() - t0;
     }
-    qsort(t, (size_t)r->runs, sizeof *t, cmp_double);
-    r->median = t[r->runs / 2];
+    qsort(t, (size_t)runs, sizeof *t, cmp_double);
+    r->median = t[runs / 2];
     r->min = t[0];
-    r->max = t[r->runs - 1];
+    r->max = t[runs - 1];
+    r->top1 = 0;
+    for (size_t i = 1; i < run.outputs; i++)
+        if (out[i] > out[r->top1])
+            r->top1 = (int)i;
+    r->top1_prob = out[r->top1];
     free(t);
     free(out);
-    nn_engine_destroy(e);
+    if (run.engine)
+        nn_engine_destroy(run.engine);
+    else
+        plain_net_destroy(run.plain);
     return 0;
+}
+
+/* This CPU's single-precision FMA peak in GFLOP/s with `threads` threads:
+ * 12 independent 16-lane FMA chains per thread (enough to cover the latency
+ * of two FMA ports), timed for ~0.2 s. What the engines' GFLOP/s compare to. */
+__attribute__((target("avx512f"))) static double fma_peak(int threads)
+{
+    double flops = 0, t0 = clock_ms();
+    const long iters = 20000000;
+#pragma omp parallel num_threads(threads) reduction(+ : flops)
+    {
+        __m512 a[12], b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+        for (int j = 0; j < 12; j++)
+            a[j] = _mm512_set1_ps((float)j);
+        for (long i = 0; i < iters; i++)
+            for (int j = 0; j < 12; j++)
+                a[j] = _mm512_fmadd_ps(a[j], b, c);
+        float sink = 0;
+        for (int j = 0; j < 12; j++)
+            sink += _mm512_reduce_add_ps(a[j]);
+        flops += (double)iters * 12 * 16 * 2 + (sink == 42.0f); /* (keeps the loop alive) */
+    }
+    return flops / ((clock_ms() - t0) * 1e6);
+}
+
+static int load_input(const nn_model *m, const char *image, int raw, uint8_t *rgb, size_t n)
+{
+    static uint8_t buf[32 << 20];
+    FILE *f = fopen(image, "rb");
+    size_t len = f ? fread(buf, 1, sizeof buf, f) : 0;
+    if (f)
+        fclose(f);
+    if (raw) { /* an exact model-sized tensor, as in ../shared/reference/tensors */
+        if (len != n) {
+            fprintf(stderr, "%s: expected %zu bytes of %dx%d RGB\n", image, n, m->input.w, m->input.h);
+            return -1;
+        }
+        memcpy(rgb, buf, n);
+        return 0;
+    }
+    char err[256];
+    jpeg_decoder *d = jpeg_decoder_new();
+    rgb_image img;
+    int ok = jpeg_decode(d, buf, len, &(jpeg_decode_options){1ull << 32, 1, 0, 0}, &img, err, sizeof err) == JPEG_OK;
+    if (ok)
+        preprocess_rgb(img.rgb, img.width, img.height, CROP_CENTER, rgb, m->input.w, m->input.h);
+    else
+        fprintf(stderr, "%s: %s\n", image, err);
+    jpeg_decoder_free(d);
+    return ok ? 0 : -1;
 }
 
 int main(int argc, char **argv)
 {
     const char *dir = LOOKSLIKE_MODEL_DIR, *name = "mobilenet_v1", *image = NULL;
-    int runs = 100;
+    int runs = 100, raw = 0;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--runs") && i + 1 < argc)
             runs = atoi(argv[++i]);
@@ -63,6 +144,8 @@ int main(int argc, char **argv)
             dir = argv[++i];
         else if (!strcmp(argv[i], "--model") && i + 1 < argc)
             name = argv[++i];
+        else if (!strcmp(argv[i], "--rgb") && i + 1 < argc)
+            image = argv[++i], raw = 1;
         else
             image = argv[i];
     }
@@ -77,23 +160,10 @@ int main(int argc, char **argv)
         return 1;
     }
     size_t n = nn_shape_size(m.input);
-    uint8_t *rgb = calloc(n, 1);
+    uint8_t *rgb = calloc(n, 1); /* a real photo, if given, so activations are realistic */
     float *input = malloc(n * sizeof *input);
-    if (image) { /* a real photo, so activations are realistic */
-        FILE *f = fopen(image, "rb");
-        static uint8_t buf[32 << 20];
-        size_t len = f ? fread(buf, 1, sizeof buf, f) : 0;
-        if (f)
-            fclose(f);
-        jpeg_decoder *d = jpeg_decoder_new();
-        rgb_image img;
-        if (jpeg_decode(d, buf, len, 1ull << 32, 1, &img, err, sizeof err) != JPEG_OK) {
-            fprintf(stderr, "%s: %s\n", image, err);
-            return 1;
-        }
-        preprocess_rgb(img.rgb, img.width, img.height, CROP_CENTER, rgb, m.input.w, m.input.h);
-        jpeg_decoder_free(d);
-    }
+    if (image && load_input(&m, image, raw, rgb, n) < 0)
+        return 1;
     nn_model_normalize_input(&m, rgb, input);
 
     /* MobileNet v1 is 569 M multiply-adds; count them from the model. */
@@ -102,31 +172,30 @@ int main(int argc, char **argv)
         if (m.layers[i].kind == LAYER_CONVOLUTIONAL || m.layers[i].kind == LAYER_CONNECTED)
             macs += (double)m.layers[i].nweights * m.layers[i].out.h * m.layers[i].out.w;
 
-    result results[] = {{"onednn", 1, runs, 0, 0, 0},
-                        {"onednn", 2, runs, 0, 0, 0},
+    result results[] = {{.name = "onednn", .threads = 1},       {.name = "onednn", .threads = 2},
+                        {.name = "onednn-plain", .threads = 1}, {.name = "onednn-plain", .threads = 2},
 #ifdef LOOKSLIKE_HAVE_DARKNET
-                        {"darknet", 1, runs, 0, 0, 0}
+                        {.name = "darknet", .threads = 1}
 #endif
     };
     int nres = sizeof results / sizeof *results;
-    printf("model %s: %.0f M multiply-adds, %zu parameters; %d timed runs after 10 warm-up runs\n\n", name,
-           macs / 1e6, m.nparams, runs);
-    printf("%-8s %7s %10s %10s %10s %10s %14s\n", "engine", "threads", "median ms", "min ms", "max ms", "GFLOP/s",
-           "vs darknet");
-    for (int i = 0; i < nres; i++)
-        measure(&m, input, &results[i]);
-    double darknet = 0;
-    for (int i = 0; i < nres; i++)
-        if (!strcmp(results[i].engine, "darknet"))
-            darknet = results[i].median;
+    double peak[3] = {0, fma_peak(1), fma_peak(2)};
+    printf("model %s: %.0f M multiply-adds, %zu parameters; %d timed runs after 10 warm-up runs\n", name, macs / 1e6,
+           m.nparams, runs);
+    printf("measured FMA peak: %.1f GFLOP/s on 1 thread, %.1f on 2\n\n", peak[1], peak[2]);
+    printf("%-13s %7s %10s %10s %10s %10s %7s %8s\n", "engine", "threads", "median ms", "min ms", "max ms", "GFLOP/s",
+           "% peak", "top-1");
     for (int i = 0; i < nres; i++) {
         result *r = &results[i];
-        printf("%-8s %7d %10.3f %10.3f %10.3f %10.1f", r->engine, r->threads, r->median, r->min, r->max,
-               2 * macs / (r->median * 1e6));
-        if (darknet > 0)
-            printf(" %13.1fx", darknet / r->median);
-        printf("\n");
+        if (measure(&m, input, runs, r) < 0)
+            continue;
+        double gflops = 2 * macs / (r->median * 1e6);
+        printf("%-13s %7d %10.3f %10.3f %10.3f %10.1f %6.1f%% %8d\n", r->name, r->threads, r->median, r->min, r->max,
+               gflops, r->threads <= 2 ? 100 * gflops / peak[r->threads] : 0, r->top1);
+        printf("RESULT %s %d %.3f %.3f %.3f %d %.6f\n", r->name, r->threads, r->median, r->min, r->max, r->top1,
+               r->top1_prob);
     }
+    printf("RESULT fma-peak 1 %.1f\nRESULT fma-peak 2 %.1f\nRESULT macs 0 %.0f\n", peak[1], peak[2], macs);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("\npeak RSS %.1f MiB (all engines of this run together)\n", ru.ru_maxrss / 1024.0);

@@ -37,13 +37,14 @@ static uint8_t *read_file(const char *path, size_t *len)
 static void usage(FILE *out)
 {
     fprintf(out, "usage: lookslike classify [--engine onednn|darknet] [--model NAME] [--model-dir DIR]\n"
-                 "                          [--crop center|full] [-k N] [--threads N] IMAGE.jpg...\n");
+                 "                          [--crop center|full] [-k N] [--threads N] [--dct-scaling 1|0]\n"
+                 "                          IMAGE.jpg...\n");
 }
 
 int cli_classify(int argc, char **argv)
 {
     const char *engine = "onednn", *model = "mobilenet_v1", *dir = cli_default_model_dir(), *crop_name = "center";
-    int k = 3, threads = 1, first = argc;
+    int k = 3, threads = 1, dct_scaling = 1, first = argc;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -68,6 +69,8 @@ int cli_classify(int argc, char **argv)
             k = atoi(v);
         } else if (!strcmp(a, "--threads")) {
             threads = atoi(v);
+        } else if (!strcmp(a, "--dct-scaling")) {
+            dct_scaling = !strcmp(v, "1") ? 1 : !strcmp(v, "0") ? 0 : -1;
         } else {
             usage(stderr);
             return 2;
@@ -75,7 +78,7 @@ int cli_classify(int argc, char **argv)
         i++;
     }
     crop_mode crop;
-    if (first == argc || k < 1 || k > PREDICT_MAX_K || threads < 1 || crop_mode_parse(crop_name, &crop) < 0) {
+    if (first == argc || k < 1 || k > PREDICT_MAX_K || threads < 1 || dct_scaling < 0 || crop_mode_parse(crop_name, &crop) < 0) {
         usage(stderr);
         return 2;
     }
@@ -93,7 +96,7 @@ int cli_classify(int argc, char **argv)
     }
     printf("model %s, engine %s, crop %s\n", reg.models[0].name, predictor_engine_name(p), crop_mode_name(crop));
     int failures = 0;
-    predict_limits limits = {.max_pixels = 50000000, .min_side = 1};
+    predict_limits limits = {.max_pixels = 50000000, .min_side = 1, .dct_scaling = dct_scaling};
     for (int i = first; i < argc; i++) {
         size_t len;
         uint8_t *data = read_file(argv[i], &len);

@@ -37,7 +37,7 @@ int cli_serve(int argc, char **argv)
         fprintf(stderr, "lookslike: cannot load model: %s\n", err);
         return 1;
     }
-    worker_pool_config pc = {c.workers, c.threads, c.queue, {(uint64_t)c.max_pixels, 16}, c.engine};
+    worker_pool_config pc = {c.workers, c.threads, c.queue, {(uint64_t)c.max_pixels, 16, c.dct_scaling}, c.engine};
     worker_pool *pool = worker_pool_start(&models, &pc, err, sizeof err);
     if (!pool) {
         fprintf(stderr, "lookslike: cannot start the engine: %s\n", err);

@@ -38,6 +38,8 @@ static const option options[] = {
      "largest request body in bytes (k, M, KiB, MiB suffixes)"},
     {"--max-pixels", "LOOKSLIKE_MAX_PIXELS", OPT_SIZE, FIELD(max_pixels), 1, 1LL << 32,
      "largest image in pixels, checked before decoding (k, M suffixes)"},
+    {"--dct-scaling", "LOOKSLIKE_DCT_SCALING", OPT_BOOL, FIELD(dct_scaling), 0, 1,
+     "decode big JPEGs at 1/2..1/8 scale, keeping 2x the model input (1/0; 0 = always full size)"},
     {"--queue", "LOOKSLIKE_QUEUE", OPT_INT, FIELD(queue), 1, 100000, "images that may wait for a worker; more get 503"},
     {"--static-dir", "LOOKSLIKE_STATIC_DIR", OPT_STRING, FIELD(static_dir), 0, 0, "directory of the web UI"},
     {"--http-threads", "LOOKSLIKE_HTTP_THREADS", OPT_INT, FIELD(http_threads), 1, 256, "HTTP event-loop threads"},
@@ -64,6 +66,7 @@ static void defaults(service_config *c)
     c->threads = 1;
     c->max_body = 10LL << 20;
     c->max_pixels = 50000000;
+    c->dct_scaling = 1;
     c->queue = 64;
     c->http_threads = 2;
     c->timeout = 15;

@@ -16,6 +16,7 @@ typedef struct {
     int threads; /* oneDNN threads per worker */
     long long max_body; /* bytes */
     long long max_pixels;
+    int dct_scaling;
     int queue;
     int http_threads;
     int timeout;

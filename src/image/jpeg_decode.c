@@ -64,9 +64,28 @@ static void reset_after_error(jpeg_decoder *d)
     }
 }
 
-jpeg_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, uint64_t max_pixels, int min_side,
+/* The smallest scaling factor (at most 1) that keeps w x h at least
+ * min_w x min_h; TurboJPEG lists them largest first. */
+static tjscalingfactor choose_scale(int w, int h, int min_w, int min_h)
+{
+    tjscalingfactor best = {1, 1};
+    int n = 0;
+    const tjscalingfactor *f = tjGetScalingFactors(&n);
+    for (int i = 0; f && i < n && (min_w > 0 || min_h > 0); i++) {
+        if (f[i].num > f[i].denom)
+            continue;
+        if (TJSCALED(w, f[i]) >= min_w && TJSCALED(h, f[i]) >= min_h &&
+            (long long)f[i].num * best.denom < (long long)best.num * f[i].denom)
+            best = f[i];
+    }
+    return best;
+}
+
+jpeg_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const jpeg_decode_options *opt,
                         rgb_image *out, char *err, size_t errlen)
 {
+    const uint64_t max_pixels = opt->max_pixels;
+    const int min_side = opt->min_side;
     /* TurboJPEG can report success for a stream that ends before its frame
      * header without setting the size, so it starts at 0 (= invalid). */
     int w = 0, h = 0, subsamp = -1, colorspace = -1;
@@ -88,6 +107,11 @@ jpeg_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, uint64
         snprintf(err, errlen, "image is %dx%d; both sides must be at least %d pixels", w, h, min_side);
         return JPEG_ERR_TOO_SMALL;
     }
+    out->source_width = w;
+    out->source_height = h;
+    tjscalingfactor scale = choose_scale(w, h, opt->min_width, opt->min_height);
+    w = TJSCALED(w, scale);
+    h = TJSCALED(h, scale);
     int cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
     if (ensure(d, (size_t)w * (size_t)h * (cmyk ? 4 : 3)) < 0) {
         snprintf(err, errlen, "out of memory for a %dx%d image", w, h);

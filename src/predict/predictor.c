@@ -88,14 +88,38 @@ predict_status predictor_run_tensor(predictor *p, const served_model *m, const u
     return PREDICT_OK;
 }
 
+/* With DCT scaling the decoder skips most of a large photo's IDCT work, and
+ * Pillow's resize still reduces the result by at least this factor, so its
+ * antialiasing sees the detail it would have seen (Pillow's own thumbnail()
+ * draft uses the same gap of 2). Photos below 2x the model input after the
+ * crop, e.g. the reference images, are decoded at full size: bit-exact. */
+#define DCT_SCALING_GAP 2
+
+static jpeg_decode_options decode_options(const predict_limits *limits, crop_mode crop, nn_shape in)
+{
+    jpeg_decode_options o = {limits->max_pixels, limits->min_side, 0, 0};
+    if (limits->dct_scaling) {
+        /* centre crop keeps floor(7/8 n): n >= ceil(need * 8 / 7) keeps `need` */
+        o.min_width = DCT_SCALING_GAP * in.w;
+        o.min_height = DCT_SCALING_GAP * in.h;
+        if (crop == CROP_CENTER) {
+            o.min_width = (o.min_width * 8 + 6) / 7;
+            o.min_height = (o.min_height * 8 + 6) / 7;
+        }
+    }
+    return o;
+}
+
 predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uint8_t *jpeg, size_t len,
                                   crop_mode crop, int k, const predict_limits *limits, prediction_result *res,
                                   char *err, size_t errlen)
 {
     memset(res, 0, sizeof *res);
     rgb_image img;
+    const nn_shape in = m->model.input;
+    jpeg_decode_options opt = decode_options(limits, crop, in);
     double t0 = clock_ms();
-    switch (jpeg_decode(p->decoder, jpeg, len, limits->max_pixels, limits->min_side, &img, err, errlen)) {
+    switch (jpeg_decode(p->decoder, jpeg, len, &opt, &img, err, errlen)) {
     case JPEG_OK: break;
     case JPEG_ERR_INVALID: return PREDICT_BAD_IMAGE;
     case JPEG_ERR_TOO_MANY_PIXELS: return PREDICT_TOO_MANY_PIXELS;
@@ -103,7 +127,6 @@ predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uin
     case JPEG_ERR_NO_MEMORY: return PREDICT_INTERNAL;
     }
     double t1 = clock_ms();
-    const nn_shape in = m->model.input;
     if (in.c != 3) {
         snprintf(err, errlen, "model '%s' does not take RGB input", m->name);
         return PREDICT_INTERNAL;
@@ -116,8 +139,10 @@ predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uin
     predict_status st = predictor_run_tensor(p, m, p->rgb, k, res);
     if (st != PREDICT_OK)
         snprintf(err, errlen, "inference failed");
-    res->width = img.width;
-    res->height = img.height;
+    res->width = img.source_width;
+    res->height = img.source_height;
+    res->decoded_width = img.width;
+    res->decoded_height = img.height;
     res->decode_ms = t1 - t0;
     res->preprocess_ms = t2 - t1;
     return st;

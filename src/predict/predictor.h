@@ -24,6 +24,9 @@ typedef enum {
 typedef struct {
     uint64_t max_pixels;
     int min_side;
+    /* Decode large JPEGs at a reduced DCT scale, keeping at least
+     * DCT_SCALING_GAP times the model input after the crop (see predictor.c). */
+    int dct_scaling;
 } predict_limits;
 
 typedef struct {
@@ -35,7 +38,8 @@ typedef struct {
 
 typedef struct {
     const served_model *model;
-    int width, height; /* of the decoded image */
+    int width, height; /* of the image sent (as its header states) */
+    int decoded_width, decoded_height; /* after DCT scaling */
     int count;
     prediction top[PREDICT_MAX_K];
     double decode_ms, preprocess_ms, inference_ms;

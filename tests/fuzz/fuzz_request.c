@@ -37,7 +37,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     default: return 0; /* multipart framing is libmicrohttpd's; other types are refused */
     }
     rgb_image img;
-    if (jpeg_decode(d, jpeg, len, 4000000, 16, &img, err, sizeof err) == JPEG_OK)
+    if (jpeg_decode(d, jpeg, len, &(jpeg_decode_options){4000000, 16, 0, 0}, &img, err, sizeof err) == JPEG_OK)
         preprocess_rgb(img.rgb, img.width, img.height, CROP_CENTER, out, 224, 224);
     free(decoded);
     return 0;

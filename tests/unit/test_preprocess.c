@@ -27,7 +27,7 @@ int main(int argc, char **argv)
             return 77;
         }
         rgb_image img;
-        int st = jpeg_decode(d, jpeg, len, 50000000, 1, &img, err, sizeof err);
+        int st = jpeg_decode(d, jpeg, len, &(jpeg_decode_options){50000000, 1, 0, 0}, &img, err, sizeof err);
         free(jpeg);
         if (!check(st == JPEG_OK, "decode %s: %s", photos[i], st == JPEG_OK ? "ok" : err))
             continue;
