@@ -2,7 +2,6 @@
 
 #include <string.h>
 
-#include "resize.h"
 
 int crop_mode_parse(const char *s, crop_mode *out)
 {
@@ -22,7 +21,8 @@ const char *crop_mode_name(crop_mode m)
     return m == CROP_CENTER ? "center" : "full";
 }
 
-int preprocess_rgb(const uint8_t *rgb, int w, int h, crop_mode mode, uint8_t *out, int out_w, int out_h)
+int preprocess_rgb(resize_workspace *ws, const uint8_t *rgb, int w, int h, crop_mode mode, uint8_t *out, int out_w,
+                   int out_h)
 {
     int left = 0, top = 0, cw = w, ch = h;
     if (mode == CROP_CENTER) {
@@ -37,5 +37,5 @@ int preprocess_rgb(const uint8_t *rgb, int w, int h, crop_mode mode, uint8_t *ou
         top = (h - ch) / 2;
     }
     const uint8_t *origin = rgb + ((size_t)top * (size_t)w + (size_t)left) * 3;
-    return resize_bilinear_rgb(origin, cw, ch, w * 3, out, out_w, out_h);
+    return resize_bilinear_rgb(ws, origin, cw, ch, w * 3, out, out_w, out_h);
 }

@@ -6,6 +6,8 @@
 
 #include <stdint.h>
 
+#include "resize.h"
+
 typedef enum {
     CROP_CENTER, /* central 87.5 %: cw = floor(0.875 W), ch = floor(0.875 H), centred */
     CROP_FULL, /* the whole frame */
@@ -15,7 +17,9 @@ typedef enum {
 int crop_mode_parse(const char *s, crop_mode *out);
 const char *crop_mode_name(crop_mode m);
 
-/* rgb: w x h packed RGB. out: out_w x out_h x 3. Returns 0, or -1 when out of memory. */
-int preprocess_rgb(const uint8_t *rgb, int w, int h, crop_mode mode, uint8_t *out, int out_w, int out_h);
+/* rgb: w x h packed RGB. out: out_w x out_h x 3. ws: the calling thread's
+ * resize workspace. Returns 0, or -1 when out of memory. */
+int preprocess_rgb(resize_workspace *ws, const uint8_t *rgb, int w, int h, crop_mode mode, uint8_t *out, int out_w,
+                   int out_h);
 
 #endif

@@ -8,9 +8,17 @@
 
 #include <stdint.h>
 
+/* The filter taps and the intermediate buffer, kept between calls so a warm
+ * worker resizes without allocating (and same-sized frames reuse their taps).
+ * One per thread. */
+typedef struct resize_workspace resize_workspace;
+
+resize_workspace *resize_workspace_new(void);
+void resize_workspace_free(resize_workspace *ws);
+
 /* Resizes a src_w x src_h RGB region whose rows are src_stride bytes apart
  * into dst (dst_w x dst_h, packed RGB). Returns 0, or -1 when out of memory. */
-int resize_bilinear_rgb(const uint8_t *src, int src_w, int src_h, int src_stride, uint8_t *dst, int dst_w,
-                        int dst_h);
+int resize_bilinear_rgb(resize_workspace *ws, const uint8_t *src, int src_w, int src_h, int src_stride, uint8_t *dst,
+                        int dst_w, int dst_h);
 
 #endif

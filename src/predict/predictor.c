@@ -12,6 +12,7 @@ struct predictor {
     const model_registry *registry;
     nn_engine *engines[REGISTRY_MAX_MODELS];
     jpeg_decoder *decoder;
+    resize_workspace *resize;
     uint8_t *rgb; /* preprocessed input, largest model input */
     float *tensor; /* normalised input */
     float *output; /* largest model output */
@@ -39,10 +40,11 @@ predictor *predictor_new(const model_registry *r, const char *engine, int thread
         }
     }
     p->decoder = jpeg_decoder_new();
+    p->resize = resize_workspace_new();
     p->rgb = malloc(max_in);
     p->tensor = malloc(max_in * sizeof *p->tensor);
     p->output = calloc(max_out, sizeof *p->output);
-    if (!p->decoder || !p->rgb || !p->tensor || !p->output) {
+    if (!p->decoder || !p->resize || !p->rgb || !p->tensor || !p->output) {
         snprintf(err, errlen, "out of memory");
         predictor_free(p);
         return NULL;
@@ -57,6 +59,7 @@ void predictor_free(predictor *p)
     for (int i = 0; i < REGISTRY_MAX_MODELS; i++)
         nn_engine_destroy(p->engines[i]);
     jpeg_decoder_free(p->decoder);
+    resize_workspace_free(p->resize);
     free(p->rgb);
     free(p->tensor);
     free(p->output);
@@ -131,7 +134,7 @@ predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uin
         snprintf(err, errlen, "model '%s' does not take RGB input", m->name);
         return PREDICT_INTERNAL;
     }
-    if (preprocess_rgb(img.rgb, img.width, img.height, crop, p->rgb, in.w, in.h) < 0) {
+    if (preprocess_rgb(p->resize, img.rgb, img.width, img.height, crop, p->rgb, in.w, in.h) < 0) {
         snprintf(err, errlen, "out of memory while resizing");
         return PREDICT_INTERNAL;
     }

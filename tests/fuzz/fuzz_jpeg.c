@@ -8,16 +8,19 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static jpeg_decoder *d;
+    static resize_workspace *ws;
     static uint8_t out[224 * 224 * 3];
     char err[256];
     rgb_image img;
     if (!d)
         d = jpeg_decoder_new(); /* reused like a worker's, so state leaking between images shows */
+    if (!ws)
+        ws = resize_workspace_new();
     /* a 4 MP limit keeps each run fast; the limit logic and DCT scaling (to no
      * less than 64x64) are exercised too */
     if (jpeg_decode(d, data, size, &(jpeg_decode_options){4000000, 1, 64, 64}, &img, err, sizeof err) == JPEG_OK) {
-        preprocess_rgb(img.rgb, img.width, img.height, CROP_CENTER, out, 224, 224);
-        preprocess_rgb(img.rgb, img.width, img.height, CROP_FULL, out, 224, 224);
+        preprocess_rgb(ws, img.rgb, img.width, img.height, CROP_CENTER, out, 224, 224);
+        preprocess_rgb(ws, img.rgb, img.width, img.height, CROP_FULL, out, 224, 224);
     }
     return 0;
 }

@@ -12,10 +12,13 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     static jpeg_decoder *d;
+    static resize_workspace *ws;
     static uint8_t out[224 * 224 * 3];
     char type[256], err[256];
     if (!d)
         d = jpeg_decoder_new();
+    if (!ws)
+        ws = resize_workspace_new();
     const uint8_t *nl = memchr(data, '\n', size < sizeof type ? size : sizeof type - 1);
     if (!nl)
         return 0;
@@ -38,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     rgb_image img;
     if (jpeg_decode(d, jpeg, len, &(jpeg_decode_options){4000000, 16, 0, 0}, &img, err, sizeof err) == JPEG_OK)
-        preprocess_rgb(img.rgb, img.width, img.height, CROP_CENTER, out, 224, 224);
+        preprocess_rgb(ws, img.rgb, img.width, img.height, CROP_CENTER, out, 224, 224);
     free(decoded);
     return 0;
 }

@@ -50,12 +50,14 @@ static uint8_t *enlarged_jpeg(const uint8_t *file, size_t flen, unsigned long *l
     int bw = w * ENLARGE, bh = h * ENLARGE;
     tjhandle tj = tjInitCompress();
     big = rgb ? malloc((size_t)bw * bh * 3) : NULL;
-    if (tj && big && resize_bilinear_rgb(rgb, w, h, w * 3, big, bw, bh) == 0 &&
+    resize_workspace *ws = resize_workspace_new();
+    if (tj && big && ws && resize_bilinear_rgb(ws, rgb, w, h, w * 3, big, bw, bh) == 0 &&
         tjCompress2(tj, big, bw, 0, bh, TJPF_RGB, &jpeg, len, TJSAMP_420, 92, 0) != 0) {
         tjFree(jpeg);
         jpeg = NULL;
     }
     tjDestroy(tj);
+    resize_workspace_free(ws);
     free(rgb);
     free(big);
     return jpeg;

@@ -15,6 +15,7 @@ int main(int argc, char **argv)
     }
     const char *photos[] = {"hot_dog.jpg", "owl.jpg", "parrot.jpg"};
     jpeg_decoder *d = jpeg_decoder_new();
+    resize_workspace *ws = resize_workspace_new();
     uint8_t out[224 * 224 * 3];
     for (int i = 0; i < 3; i++) {
         char path[4096], err[256];
@@ -38,7 +39,7 @@ int main(int argc, char **argv)
                 free(ref);
                 continue;
             }
-            preprocess_rgb(img.rgb, img.width, img.height, mode, out, 224, 224);
+            preprocess_rgb(ws, img.rgb, img.width, img.height, mode, out, 224, 224);
             int worst = 0, differ = 0;
             for (size_t k = 0; k < sizeof out; k++) {
                 int dlt = abs(out[k] - ref[k]);
@@ -52,5 +53,6 @@ int main(int argc, char **argv)
         }
     }
     jpeg_decoder_free(d);
+    resize_workspace_free(ws);
     return check_done();
 }
