@@ -1,9 +1,10 @@
 /* lookslike-bench: milliseconds per image for each engine and thread count,
  * next to a plain oneDNN port of the same model (the peer our engine has to
- * beat) and this CPU's measured FMA peak, all in one run so the ratios
+ * beat; also run on batches of 2-8 images, to see what dynamic batching
+ * could gain) and this CPU's measured FMA peak, all in one run so the ratios
  * compare like with like on a noisy machine. Not a test: it prints numbers.
- * Besides the table it prints one "RESULT name threads median min max
- * top1 prob" line per row for bench/run.sh.
+ * Besides the table it prints one "RESULT name threads batch median min max
+ * top1 prob" line per row (times per image) for bench/run.sh.
  * usage: lookslike-bench [--runs N] [--model-dir DIR] [--model NAME]
  *                        [IMAGE.jpg | --rgb TENSOR.rgb] */
 #include <immintrin.h>
@@ -27,8 +28,8 @@ static int cmp_double(const void *a, const void *b)
 
 typedef struct {
     const char *name; /* "onednn", "darknet" (engines) or "onednn-plain" (the peer) */
-    int threads;
-    double median, min, max;
+    int threads, batch;
+    double median, min, max; /* per image */
     int top1;
     float top1_prob;
 } result;
@@ -44,38 +45,43 @@ static int run_once(runner *r, const float *input, float *out)
     return r->engine ? nn_engine_run(r->engine, input, out) : plain_net_run(r->plain, input, out, r->outputs);
 }
 
-static int measure(const nn_model *m, const float *input, int runs, result *r)
+static int measure(const nn_model *m, const float *image, int runs, result *r)
 {
     char err[NN_ERR_LEN] = "cannot build it";
-    runner run = {.outputs = nn_model_outputs(m)};
+    size_t n = nn_shape_size(m->input);
+    int batch = r->batch > 1 ? r->batch : 1;
+    runner run = {.outputs = (size_t)batch * nn_model_outputs(m)};
     if (!strcmp(r->name, "onednn-plain"))
-        run.plain = plain_net_create(m, r->threads);
+        run.plain = plain_net_create(m, r->threads, batch);
     else
         run.engine = nn_engine_create(r->name, m, r->threads, err, sizeof err);
     if (!run.engine && !run.plain) {
         fprintf(stderr, "%s: %s\n", r->name, err);
         return -1;
     }
-    float *out = malloc(run.outputs * sizeof *out);
+    float *out = malloc(run.outputs * sizeof *out), *input = malloc((size_t)batch * n * sizeof *input);
     double *t = malloc((size_t)runs * sizeof *t);
+    for (int b = 0; b < batch; b++)
+        memcpy(input + (size_t)b * n, image, n * sizeof *input);
     for (int i = 0; i < 10; i++) /* warm-up: first-touch, caches, frequency */
         run_once(&run, input, out);
     for (int i = 0; i < runs; i++) {
         double t0 = clock_ms();
         run_once(&run, input, out);
-        t[i] = clock_ms() - t0;
+        t[i] = (clock_ms() - t0) / batch;
     }
     qsort(t, (size_t)runs, sizeof *t, cmp_double);
     r->median = t[runs / 2];
     r->min = t[0];
     r->max = t[runs - 1];
     r->top1 = 0;
-    for (size_t i = 1; i < run.outputs; i++)
+    for (size_t i = 1; i < nn_model_outputs(m); i++)
         if (out[i] > out[r->top1])
             r->top1 = (int)i;
     r->top1_prob = out[r->top1];
     free(t);
     free(out);
+    free(input);
     if (run.engine)
         nn_engine_destroy(run.engine);
     else
@@ -176,6 +182,10 @@ int main(int argc, char **argv)
 
     result results[] = {{.name = "onednn", .threads = 1},       {.name = "onednn", .threads = 2},
                         {.name = "onednn-plain", .threads = 1}, {.name = "onednn-plain", .threads = 2},
+                        {.name = "onednn-plain", .threads = 1, .batch = 4},
+                        {.name = "onednn-plain", .threads = 2, .batch = 2},
+                        {.name = "onednn-plain", .threads = 2, .batch = 4},
+                        {.name = "onednn-plain", .threads = 2, .batch = 8},
 #ifdef LOOKSLIKE_HAVE_DARKNET
                         {.name = "darknet", .threads = 1}
 #endif
@@ -185,19 +195,19 @@ int main(int argc, char **argv)
     printf("model %s: %.0f M multiply-adds, %zu parameters; %d timed runs after 10 warm-up runs\n", name, macs / 1e6,
            m.nparams, runs);
     printf("measured FMA peak: %.1f GFLOP/s on 1 thread, %.1f on 2\n\n", peak[1], peak[2]);
-    printf("%-13s %7s %10s %10s %10s %10s %7s %8s\n", "engine", "threads", "median ms", "min ms", "max ms", "GFLOP/s",
-           "% peak", "top-1");
+    printf("%-13s %7s %5s %10s %10s %10s %10s %7s %8s\n", "engine", "threads", "batch", "ms/image", "min ms",
+           "max ms", "GFLOP/s", "% peak", "top-1");
     for (int i = 0; i < nres; i++) {
         result *r = &results[i];
         if (measure(&m, input, runs, r) < 0)
             continue;
         double gflops = 2 * macs / (r->median * 1e6);
-        printf("%-13s %7d %10.3f %10.3f %10.3f %10.1f %6.1f%% %8d\n", r->name, r->threads, r->median, r->min, r->max,
-               gflops, r->threads <= 2 ? 100 * gflops / peak[r->threads] : 0, r->top1);
-        printf("RESULT %s %d %.3f %.3f %.3f %d %.6f\n", r->name, r->threads, r->median, r->min, r->max, r->top1,
-               r->top1_prob);
+        printf("%-13s %7d %5d %10.3f %10.3f %10.3f %10.1f %6.1f%% %8d\n", r->name, r->threads, r->batch ? r->batch : 1,
+               r->median, r->min, r->max, gflops, r->threads <= 2 ? 100 * gflops / peak[r->threads] : 0, r->top1);
+        printf("RESULT %s %d %d %.3f %.3f %.3f %d %.6f\n", r->name, r->threads, r->batch ? r->batch : 1, r->median,
+               r->min, r->max, r->top1, r->top1_prob);
     }
-    printf("RESULT fma-peak 1 %.1f\nRESULT fma-peak 2 %.1f\nRESULT macs 0 %.0f\n", peak[1], peak[2], macs);
+    printf("PEAK 1 %.1f\nPEAK 2 %.1f\nMACS %.0f\n", peak[1], peak[2], macs);
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     printf("\npeak RSS %.1f MiB (all engines of this run together)\n", ru.ru_maxrss / 1024.0);

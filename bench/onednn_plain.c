@@ -5,7 +5,8 @@
  * layer, oneDNN's own scratchpad. That is the port a user of oneDNN would
  * write; lookslike's engine (src/nn/onednn_engine.c) is measured against it.
  * Supports what MobileNet v1 uses: convolutions (incl. depthwise) with
- * linear/relu6, global average pooling, softmax. */
+ * linear/relu6, global average pooling, softmax. The batch size is a
+ * parameter, to measure what batching several images per run would gain. */
 #include "onednn_plain.h"
 
 #include <dnnl.h>
@@ -17,7 +18,7 @@
 struct plain_net {
     dnnl_engine_t eng;
     dnnl_stream_t stream;
-    int threads, nsteps, nmems;
+    int threads, batch, nsteps, nmems;
     dnnl_primitive_t prims[MAX_STEPS];
     dnnl_memory_t src[MAX_STEPS], dst[MAX_STEPS], wei[MAX_STEPS], bia[MAX_STEPS];
     dnnl_memory_t mems[4 * MAX_STEPS]; /* everything to destroy */
@@ -90,7 +91,7 @@ static dnnl_memory_t weights(plain_net *n, const float *data, int ndims, const d
 static dnnl_memory_t conv(plain_net *n, const nn_layer *l, dnnl_memory_t in)
 {
     dnnl_memory_desc_t src_md, w_md, b_md, dst_md;
-    dnnl_dims_t src_d = {1, l->in.c, l->in.h, l->in.w}, dst_d = {1, l->out.c, l->out.h, l->out.w},
+    dnnl_dims_t src_d = {n->batch, l->in.c, l->in.h, l->in.w}, dst_d = {n->batch, l->out.c, l->out.h, l->out.w},
                 b_d = {l->filters}, strides = {l->stride, l->stride}, pl = {l->pad_before, l->pad_before},
                 pr = {l->pad_after, l->pad_after};
     /* Grouped weights are g,o,i,h,w; ungrouped o,i,h,w (the same bytes). */
@@ -133,7 +134,7 @@ static dnnl_memory_t conv(plain_net *n, const nn_layer *l, dnnl_memory_t in)
 static dnnl_memory_t avgpool(plain_net *n, const nn_layer *l, dnnl_memory_t in)
 {
     dnnl_memory_desc_t dst_md;
-    dnnl_dims_t dst_d = {1, l->out.c, 1, 1}, ones = {1, 1}, kernel = {l->in.h, l->in.w}, zeros = {0, 0};
+    dnnl_dims_t dst_d = {n->batch, l->out.c, 1, 1}, ones = {1, 1}, kernel = {l->in.h, l->in.w}, zeros = {0, 0};
     dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_d, dnnl_f32, dnnl_format_tag_any);
     dnnl_pooling_desc_t d;
     dnnl_primitive_desc_t pd;
@@ -148,7 +149,7 @@ static dnnl_memory_t avgpool(plain_net *n, const nn_layer *l, dnnl_memory_t in)
 static dnnl_memory_t softmax(plain_net *n, const nn_layer *l, dnnl_memory_t in)
 {
     dnnl_memory_desc_t md;
-    dnnl_dims_t d = {1, l->in.c, l->in.h, l->in.w};
+    dnnl_dims_t d = {n->batch, l->in.c, l->in.h, l->in.w};
     dnnl_memory_desc_init_by_tag(&md, 4, d, dnnl_f32, dnnl_nchw);
     dnnl_memory_t src = reordered(n, in, &md), dst = memory(n, &md, DNNL_MEMORY_ALLOCATE);
     dnnl_softmax_desc_t sd;
@@ -159,15 +160,16 @@ static dnnl_memory_t softmax(plain_net *n, const nn_layer *l, dnnl_memory_t in)
     return add(n, pd, src, NULL, NULL, dst) == 0 ? dst : NULL;
 }
 
-plain_net *plain_net_create(const nn_model *m, int threads)
+plain_net *plain_net_create(const nn_model *m, int threads, int batch)
 {
     plain_net *n = calloc(1, sizeof *n);
     if (!n)
         return NULL;
     n->threads = threads;
+    n->batch = batch;
     omp_set_num_threads(threads);
     dnnl_memory_desc_t md;
-    dnnl_dims_t d = {1, m->input.c, m->input.h, m->input.w};
+    dnnl_dims_t d = {batch, m->input.c, m->input.h, m->input.w};
     dnnl_memory_desc_init_by_tag(&md, 4, d, dnnl_f32, dnnl_nchw);
     if (dnnl_engine_create(&n->eng, dnnl_cpu, 0) != dnnl_success ||
         dnnl_stream_create(&n->stream, n->eng, dnnl_stream_default_flags) != dnnl_success ||
