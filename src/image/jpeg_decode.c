@@ -29,6 +29,15 @@ void jpeg_decoder_free(jpeg_decoder *d)
     free(d);
 }
 
+void jpeg_decoder_trim(jpeg_decoder *d, size_t keep)
+{
+    if (d->cap <= keep)
+        return;
+    free(d->buf);
+    d->buf = NULL;
+    d->cap = 0;
+}
+
 static int ensure(jpeg_decoder *d, size_t need)
 {
     if (need <= d->cap)

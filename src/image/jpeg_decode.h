@@ -42,4 +42,8 @@ void jpeg_decoder_free(jpeg_decoder *d);
 jpeg_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const jpeg_decode_options *opt,
                         rgb_image *out, char *err, size_t errlen);
 
+/* Frees the pixel buffer if it is larger than `keep` bytes, so one unusually
+ * large image does not stay resident for the life of the worker. */
+void jpeg_decoder_trim(jpeg_decoder *d, size_t keep);
+
 #endif

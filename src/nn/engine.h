@@ -34,8 +34,7 @@ const char *nn_engine_name(const nn_engine *e);
 const char *nn_engine_list(void);
 
 extern const nn_engine_ops nn_onednn_engine;
-#ifdef LOOKSLIKE_HAVE_DARKNET
+/* Defined by the libdarknet plugin (darknet_engine.c), found with dlsym. */
 extern const nn_engine_ops nn_darknet_engine;
-#endif
 
 #endif

@@ -98,6 +98,10 @@ predict_status predictor_run_tensor(predictor *p, const served_model *m, const u
  * crop, e.g. the reference images, are decoded at full size: bit-exact. */
 #define DCT_SCALING_GAP 2
 
+/* Decoded pixels kept between requests: enough for a 5 MP photo decoded at
+ * full size; anything bigger is freed after its request (see jpeg_decoder_trim). */
+#define DECODE_BUFFER_KEEP (16u << 20)
+
 static jpeg_decode_options decode_options(const predict_limits *limits, crop_mode crop, nn_shape in)
 {
     jpeg_decode_options o = {limits->max_pixels, limits->min_side, 0, 0};
@@ -122,7 +126,10 @@ predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uin
     const nn_shape in = m->model.input;
     jpeg_decode_options opt = decode_options(limits, crop, in);
     double t0 = clock_ms();
-    switch (jpeg_decode(p->decoder, jpeg, len, &opt, &img, err, errlen)) {
+    jpeg_status decoded = jpeg_decode(p->decoder, jpeg, len, &opt, &img, err, errlen);
+    if (decoded != JPEG_OK)
+        jpeg_decoder_trim(p->decoder, DECODE_BUFFER_KEEP);
+    switch (decoded) {
     case JPEG_OK: break;
     case JPEG_ERR_INVALID: return PREDICT_BAD_IMAGE;
     case JPEG_ERR_TOO_MANY_PIXELS: return PREDICT_TOO_MANY_PIXELS;
@@ -139,6 +146,7 @@ predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uin
         return PREDICT_INTERNAL;
     }
     double t2 = clock_ms();
+    jpeg_decoder_trim(p->decoder, DECODE_BUFFER_KEEP);
     predict_status st = predictor_run_tensor(p, m, p->rgb, k, res);
     if (st != PREDICT_OK)
         snprintf(err, errlen, "inference failed");
