@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The whole performance table in one command (see README "Benchmarks"):
+# builds what is missing, installs the peer runtimes from npm (pinned by
+# bench/peers/package-lock.json) and runs bench/report.py. About 5 minutes;
+# --quick for a rougher table in about 2.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash tools/bootstrap.sh --with-tests >&2
+if [[ ! -d bench/peers/node_modules/onnxruntime-node ]]; then
+  # onnxruntime-node's install step would try to download CUDA libraries; its CPU library is in the package.
+  (cd bench/peers && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund >&2)
+fi
+exec python3 bench/report.py "$@"
