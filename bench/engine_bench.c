@@ -38,11 +38,12 @@ typedef struct {
     nn_engine *engine;
     plain_net *plain;
     size_t outputs;
+    int threads;
 } runner;
 
 static int run_once(runner *r, const float *input, float *out)
 {
-    return r->engine ? nn_engine_run(r->engine, input, out) : plain_net_run(r->plain, input, out, r->outputs);
+    return r->engine ? nn_engine_run(r->engine, input, out, r->threads) : plain_net_run(r->plain, input, out, r->outputs);
 }
 
 static int measure(const nn_model *m, const float *image, int runs, result *r)
@@ -50,7 +51,7 @@ static int measure(const nn_model *m, const float *image, int runs, result *r)
     char err[NN_ERR_LEN] = "cannot build it";
     size_t n = nn_shape_size(m->input);
     int batch = r->batch > 1 ? r->batch : 1;
-    runner run = {.outputs = (size_t)batch * nn_model_outputs(m)};
+    runner run = {.outputs = (size_t)batch * nn_model_outputs(m), .threads = r->threads};
     if (!strcmp(r->name, "onednn-plain"))
         run.plain = plain_net_create(m, r->threads, batch);
     else

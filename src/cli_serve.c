@@ -37,7 +37,9 @@ int cli_serve(int argc, char **argv)
         fprintf(stderr, "lookslike: cannot load model: %s\n", err);
         return 1;
     }
-    worker_pool_config pc = {c.workers, c.threads, c.queue, {(uint64_t)c.max_pixels, 16, c.dct_scaling}, c.engine};
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    worker_pool_config pc = {c.workers, c.threads,     cores > 0 ? (int)cores : 1,
+                             c.queue,   {(uint64_t)c.max_pixels, 16, c.dct_scaling}, c.engine};
     worker_pool *pool = worker_pool_start(&models, &pc, err, sizeof err);
     if (!pool) {
         fprintf(stderr, "lookslike: cannot start the engine: %s\n", err);
@@ -58,7 +60,7 @@ int cli_serve(int argc, char **argv)
     char shown[80];
     snprintf(shown, sizeof shown, host, c.bind);
     fprintf(stderr, "lookslike: listening on http://%s:%d/ model %s (%dx%d, %zu outputs) engine %s, "
-                    "%d workers x %d threads; ready in %.0f ms\n",
+                    "%d workers, up to %d threads per request; ready in %.0f ms\n",
             shown, http_server_port(server), models.models[0].name, models.models[0].model.input.w,
             models.models[0].model.input.h, nn_model_outputs(&models.models[0].model), c.engine, c.workers,
             c.threads, clock_ms() - t0);

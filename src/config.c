@@ -33,7 +33,8 @@ static const option options[] = {
      "directory of NAME.cfg, NAME.weights, NAME.labels"},
     {"--engine", "LOOKSLIKE_ENGINE", OPT_STRING, FIELD(engine), 0, 0, "inference engine: onednn or darknet"},
     {"--workers", "LOOKSLIKE_WORKERS", OPT_INT, FIELD(workers), 1, 256, "inference workers (default: cores)"},
-    {"--threads", "LOOKSLIKE_THREADS", OPT_INT, FIELD(threads), 1, 256, "engine threads per worker"},
+    {"--threads", "LOOKSLIKE_THREADS", OPT_INT, FIELD(threads), 1, 256,
+     "most engine threads per request: all for a lone request, 1 each under load (default: cores)"},
     {"--max-body", "LOOKSLIKE_MAX_BODY", OPT_SIZE, FIELD(max_body), 1024, 1LL << 32,
      "largest request body in bytes (k, M, KiB, MiB suffixes)"},
     {"--max-pixels", "LOOKSLIKE_MAX_PIXELS", OPT_SIZE, FIELD(max_pixels), 1, 1LL << 32,
@@ -63,7 +64,7 @@ static void defaults(service_config *c)
     snprintf(c->engine, sizeof c->engine, "onednn");
     snprintf(c->static_dir, sizeof c->static_dir, "%s", LOOKSLIKE_STATIC_DIR);
     c->workers = cores > 0 ? (int)cores : 1;
-    c->threads = 1;
+    c->threads = c->workers;
     c->max_body = 10LL << 20;
     c->max_pixels = 50000000;
     c->dct_scaling = 1;

@@ -13,7 +13,7 @@ typedef struct {
     char engine[32];
     char static_dir[1024];
     int workers; /* inference workers */
-    int threads; /* oneDNN threads per worker */
+    int threads; /* the most oneDNN threads one request may use */
     long long max_body; /* bytes */
     long long max_pixels;
     int dct_scaling;

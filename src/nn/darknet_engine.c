@@ -205,8 +205,9 @@ static nn_engine *darknet_create(const nn_model *m, int threads, char *err, size
     return &e->base;
 }
 
-static int darknet_run(nn_engine *base, const float *input, float *output)
+static int darknet_run(nn_engine *base, const float *input, float *output, int threads)
 {
+    (void)threads; /* one thread, always */
     darknet_engine *e = (darknet_engine *)base;
     float *out = network_predict(e->net, (float *)input); /* libdarknet only reads it */
     memcpy(output, out, e->outputs * sizeof *output);

@@ -44,9 +44,9 @@ nn_engine *nn_engine_create(const char *name, const nn_model *m, int threads, ch
     return ops ? ops->create(m, threads < 1 ? 1 : threads, err, errlen) : NULL;
 }
 
-int nn_engine_run(nn_engine *e, const float *input, float *output)
+int nn_engine_run(nn_engine *e, const float *input, float *output, int threads)
 {
-    return e->ops->run(e, input, output);
+    return e->ops->run(e, input, output, threads);
 }
 
 void nn_engine_destroy(nn_engine *e)

@@ -2,7 +2,13 @@
  * load. Activations flow in whatever blocked layout oneDNN prefers; a reorder
  * is inserted only where a consumer wants a different one. Weights are
  * reordered (and batch-norm folded) once. A run is then a fixed list of
- * primitive executions over preallocated memory: no allocation per image. */
+ * primitive executions over preallocated memory: no allocation per image.
+ *
+ * oneDNN fixes a primitive's thread count when it is created, so an engine
+ * made for N > 1 threads builds two schedules (primitive lists), for 1 and N
+ * threads, over the same weights and activation buffers; each run picks one.
+ * That lets a worker use every core for a lone request and one core when
+ * others are busy (see worker_pool.c). */
 #include <dnnl.h>
 #include <math.h>
 #include <omp.h>
@@ -22,12 +28,19 @@ typedef struct {
 } step;
 
 typedef struct {
-    nn_engine base;
     int threads;
-    dnnl_engine_t eng;
-    dnnl_stream_t stream;
     step *steps;
     int nsteps, cap_steps;
+} schedule;
+
+typedef struct {
+    nn_engine base;
+    dnnl_engine_t eng;
+    dnnl_stream_t stream;
+    schedule sched[2]; /* for 1 thread and, if more were asked for, for that many */
+    int nsched;
+    schedule *cur; /* the one being built */
+    dnnl_memory_t *weights, *biases; /* per layer, reordered once, shared by the schedules */
     dnnl_memory_t *mems; /* weights, user and scratchpad memories, for cleanup */
     int nmems, cap_mems;
     dnnl_memory_t *out; /* per layer: its output, as a 4-D N,C,H,W memory */
@@ -104,13 +117,14 @@ static dnnl_primitive_attr_t new_attr(nn_activation act)
  * scratchpad argument is appended once its shared size is known). */
 static int add_step(onednn_engine *e, dnnl_primitive_desc_t pd, int nargs, const dnnl_exec_arg_t *args, int layer)
 {
-    step *steps = grow(e->steps, &e->cap_steps, e->nsteps + 1, sizeof *steps);
+    schedule *sc = e->cur;
+    step *steps = grow(sc->steps, &sc->cap_steps, sc->nsteps + 1, sizeof *steps);
     if (!steps) {
         dnnl_primitive_desc_destroy(pd);
         return check(e, dnnl_out_of_memory, "allocation", layer);
     }
-    e->steps = steps;
-    step *s = &e->steps[e->nsteps];
+    sc->steps = steps;
+    step *s = &sc->steps[sc->nsteps];
     const dnnl_memory_desc_t *scratch = dnnl_primitive_desc_query_md(pd, dnnl_query_scratchpad_md, 0);
     size_t need = scratch ? dnnl_memory_desc_get_size(scratch) : 0;
     if (need > e->scratch_size)
@@ -121,7 +135,7 @@ static int add_step(onednn_engine *e, dnnl_primitive_desc_t pd, int nargs, const
         return -1;
     memcpy(s->args, args, (size_t)nargs * sizeof *args);
     s->nargs = nargs;
-    e->nsteps++;
+    sc->nsteps++;
     return 0;
 }
 
@@ -142,10 +156,13 @@ static dnnl_memory_t as_layout(onednn_engine *e, dnnl_memory_t src, const dnnl_m
     return add_step(e, pd, 2, args, layer) < 0 ? NULL : dst;
 }
 
-/* Copies constant parameters (plain layout `tag`) into memory of layout `want`, now. */
-static dnnl_memory_t constant(onednn_engine *e, const float *data, int ndims, const dnnl_dims_t dims,
-                              dnnl_format_tag_t tag, const dnnl_memory_desc_t *want, int layer)
+/* Copies constant parameters (plain layout `tag`) into memory of layout `want`,
+ * now, unless *cached already holds them in that layout. */
+static dnnl_memory_t constant(onednn_engine *e, dnnl_memory_t *cached, const float *data, int ndims,
+                              const dnnl_dims_t dims, dnnl_format_tag_t tag, const dnnl_memory_desc_t *want, int layer)
 {
+    if (*cached && dnnl_memory_desc_equal(desc_of(*cached), want))
+        return *cached;
     dnnl_memory_desc_t user_md;
     dnnl_memory_t user, dst;
     dnnl_primitive_desc_t pd;
@@ -169,7 +186,10 @@ static dnnl_memory_t constant(onednn_engine *e, const float *data, int ndims, co
         dnnl_primitive_destroy(reorder);
     }
     dnnl_memory_destroy(user);
-    return check(e, st, "weights reorder", layer) < 0 ? NULL : dst;
+    if (check(e, st, "weights reorder", layer) < 0)
+        return NULL;
+    *cached = dst;
+    return dst;
 }
 
 /* Darknet batch norm, y = scale * (x - mean) / (sqrt(var) + 1e-6) + bias,
@@ -255,8 +275,9 @@ static int build_weighted(onednn_engine *e, const nn_model *m, int i, dnnl_memor
     dnnl_memory_t wmem = NULL, bmem = NULL;
     if (w && b) {
         fold_batch_norm(l, w, b);
-        wmem = constant(e, w, w_ndims, w_d, w_tag, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), i);
-        bmem = wmem ? constant(e, b, 1, b_d, dnnl_x, &b_md, i) : NULL;
+        wmem = constant(e, &e->weights[i], w, w_ndims, w_d, w_tag,
+                        dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), i);
+        bmem = wmem ? constant(e, &e->biases[i], b, 1, b_d, dnnl_x, &b_md, i) : NULL;
     }
     free(w);
     free(b);
@@ -388,20 +409,12 @@ static int build_softmax(onednn_engine *e, const nn_layer *l, int i, dnnl_memory
     return e->out[i] ? 0 : check(e, dnnl_out_of_memory, "memory", i);
 }
 
-static int build(onednn_engine *e, const nn_model *m)
+/* Builds the schedule e->cur: one step per layer (plus reorders), ending in a
+ * copy to the caller's plain C,H,W output buffer. */
+static int build_schedule(onednn_engine *e, const nn_model *m)
 {
-    dnnl_memory_desc_t in_md, out_md;
-    dnnl_dims_t in_d, out_d;
-    dims4(in_d, m->input);
-    dims4(out_d, m->layers[m->nlayers - 1].out);
-    dnnl_memory_desc_init_by_tag(&in_md, 4, in_d, dnnl_f32, dnnl_nchw);
-    dnnl_memory_desc_init_by_tag(&out_md, 4, out_d, dnnl_f32, dnnl_nchw);
-    /* The caller's buffers are attached per run with dnnl_memory_set_data_handle. */
-    e->user_in = new_memory(e, &in_md, DNNL_MEMORY_NONE);
-    e->user_out = new_memory(e, &out_md, DNNL_MEMORY_NONE);
-    if (!e->user_in || !e->user_out)
-        return check(e, dnnl_out_of_memory, "memory", -1);
-
+    /* oneDNN sizes its kernels for the thread count current at creation. */
+    omp_set_num_threads(e->cur->threads);
     for (int i = 0; i < m->nlayers; i++) {
         const nn_layer *l = &m->layers[i];
         dnnl_memory_t in = i ? e->out[i - 1] : e->user_in;
@@ -419,37 +432,64 @@ static int build(onednn_engine *e, const nn_model *m)
         if (rc < 0)
             return -1;
     }
-    /* Final copy into the caller's plain C,H,W buffer. */
     dnnl_primitive_desc_t pd;
     dnnl_primitive_attr_t attr = new_attr(ACT_LINEAR);
-    dnnl_status_t st = dnnl_reorder_primitive_desc_create(&pd, desc_of(e->out[m->nlayers - 1]), e->eng, &out_md,
-                                                          e->eng, attr);
+    dnnl_status_t st = dnnl_reorder_primitive_desc_create(&pd, desc_of(e->out[m->nlayers - 1]), e->eng,
+                                                          desc_of(e->user_out), e->eng, attr);
     dnnl_primitive_attr_destroy(attr);
     if (check(e, st, "output reorder", m->nlayers - 1) < 0)
         return -1;
     dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, e->out[m->nlayers - 1]}, {DNNL_ARG_DST, e->user_out}};
-    if (add_step(e, pd, 2, args, m->nlayers - 1) < 0)
-        return -1;
+    return add_step(e, pd, 2, args, m->nlayers - 1);
+}
 
+static int build(onednn_engine *e, const nn_model *m)
+{
+    dnnl_memory_desc_t in_md, out_md;
+    dnnl_dims_t in_d, out_d;
+    dims4(in_d, m->input);
+    dims4(out_d, m->layers[m->nlayers - 1].out);
+    dnnl_memory_desc_init_by_tag(&in_md, 4, in_d, dnnl_f32, dnnl_nchw);
+    dnnl_memory_desc_init_by_tag(&out_md, 4, out_d, dnnl_f32, dnnl_nchw);
+    /* The caller's buffers are attached per run with dnnl_memory_set_data_handle. */
+    e->user_in = new_memory(e, &in_md, DNNL_MEMORY_NONE);
+    e->user_out = new_memory(e, &out_md, DNNL_MEMORY_NONE);
+    if (!e->user_in || !e->user_out)
+        return check(e, dnnl_out_of_memory, "memory", -1);
+    for (int k = 0; k < e->nsched; k++) {
+        e->cur = &e->sched[k];
+        if (build_schedule(e, m) < 0)
+            return -1;
+    }
+
+    /* One scratchpad for every step. Steps are numbered across the schedules
+     * so that their activations' lifetimes never overlap: the buffer plan then
+     * lets the schedules share buffers too. */
     dnnl_memory_desc_t scratch_md;
     dnnl_dims_t scratch_d = {(dnnl_dim_t)(e->scratch_size ? e->scratch_size : 1)};
     dnnl_memory_desc_init_by_tag(&scratch_md, 1, scratch_d, dnnl_u8, dnnl_x);
     e->scratchpad = new_memory(e, &scratch_md, DNNL_MEMORY_ALLOCATE);
     if (!e->scratchpad)
         return check(e, dnnl_out_of_memory, "scratchpad", -1);
-    for (int s = 0; s < e->nsteps; s++) {
-        e->steps[s].args[e->steps[s].nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, e->scratchpad};
-        for (int a = 0; a < e->steps[s].nargs; a++)
-            plan_use(&e->acts, e->steps[s].args[a].memory, s);
-    }
+    int numbered = 0;
+    for (int k = 0; k < e->nsched; k++)
+        for (int s = 0; s < e->sched[k].nsteps; s++, numbered++) {
+            step *st = &e->sched[k].steps[s];
+            st->args[st->nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, e->scratchpad};
+            for (int a = 0; a < st->nargs; a++)
+                plan_use(&e->acts, st->args[a].memory, numbered);
+        }
     return plan_commit(&e->acts) == 0 ? 0 : check(e, dnnl_out_of_memory, "activation buffers", -1);
 }
 
 static void onednn_destroy(nn_engine *base)
 {
     onednn_engine *e = (onednn_engine *)base;
-    for (int i = 0; i < e->nsteps; i++)
-        dnnl_primitive_destroy(e->steps[i].prim);
+    for (int k = 0; k < e->nsched; k++) {
+        for (int i = 0; i < e->sched[k].nsteps; i++)
+            dnnl_primitive_destroy(e->sched[k].steps[i].prim);
+        free(e->sched[k].steps);
+    }
     for (int i = 0; i < e->nmems; i++)
         dnnl_memory_destroy(e->mems[i]);
     plan_free(&e->acts);
@@ -457,24 +497,28 @@ static void onednn_destroy(nn_engine *base)
         dnnl_stream_destroy(e->stream);
     if (e->eng)
         dnnl_engine_destroy(e->eng);
-    free(e->steps);
     free(e->mems);
     free(e->out);
+    free(e->weights);
+    free(e->biases);
     free(e);
 }
 
 static nn_engine *onednn_create(const nn_model *m, int threads, char *err, size_t errlen)
 {
     onednn_engine *e = calloc(1, sizeof *e);
-    if (!e || !(e->out = calloc((size_t)m->nlayers, sizeof *e->out))) {
+    size_t n = (size_t)m->nlayers;
+    if (!e || !(e->out = calloc(n, sizeof *e->out)) || !(e->weights = calloc(n, sizeof *e->weights)) ||
+        !(e->biases = calloc(n, sizeof *e->biases))) {
         snprintf(err, errlen, "out of memory");
-        free(e);
+        if (e)
+            onednn_destroy(&e->base);
         return NULL;
     }
     e->base.ops = &nn_onednn_engine;
-    e->threads = threads;
-    /* oneDNN sizes its kernels for the thread count current at creation. */
-    omp_set_num_threads(threads);
+    e->sched[0].threads = 1;
+    e->sched[1].threads = threads;
+    e->nsched = threads > 1 ? 2 : 1;
     e->err = err;
     e->errlen = errlen;
     if (check(e, dnnl_engine_create(&e->eng, dnnl_cpu, 0), "engine creation", -1) < 0 ||
@@ -486,16 +530,18 @@ static nn_engine *onednn_create(const nn_model *m, int threads, char *err, size_
     return &e->base;
 }
 
-static int onednn_run(nn_engine *base, const float *input, float *output)
+static int onednn_run(nn_engine *base, const float *input, float *output, int threads)
 {
     onednn_engine *e = (onednn_engine *)base;
-    /* OpenMP's thread count is per calling thread, so each worker sets its own. */
-    omp_set_num_threads(e->threads);
+    const schedule *sc = &e->sched[threads > 1 ? e->nsched - 1 : 0];
+    /* OpenMP's thread count is per calling thread, so each run sets its own. */
+    omp_set_num_threads(sc->threads);
     if (dnnl_memory_set_data_handle(e->user_in, (void *)input) != dnnl_success ||
         dnnl_memory_set_data_handle(e->user_out, output) != dnnl_success)
         return -1;
-    for (int i = 0; i < e->nsteps; i++)
-        if (dnnl_primitive_execute(e->steps[i].prim, e->stream, e->steps[i].nargs, e->steps[i].args) != dnnl_success)
+    for (int i = 0; i < sc->nsteps; i++)
+        if (dnnl_primitive_execute(sc->steps[i].prim, e->stream, sc->steps[i].nargs, sc->steps[i].args) !=
+            dnnl_success)
             return -1;
     return dnnl_stream_wait(e->stream) == dnnl_success ? 0 : -1;
 }

@@ -16,6 +16,7 @@ struct predictor {
     uint8_t *rgb; /* preprocessed input, largest model input */
     float *tensor; /* normalised input */
     float *output; /* largest model output */
+    int threads; /* for the next runs */
 };
 
 predictor *predictor_new(const model_registry *r, const char *engine, int threads, char *err, size_t errlen)
@@ -26,6 +27,7 @@ predictor *predictor_new(const model_registry *r, const char *engine, int thread
         return NULL;
     }
     p->registry = r;
+    p->threads = threads;
     size_t max_in = 0, max_out = 0;
     for (int i = 0; i < r->count; i++) {
         const nn_model *m = &r->models[i].model;
@@ -66,6 +68,11 @@ void predictor_free(predictor *p)
     free(p);
 }
 
+void predictor_set_threads(predictor *p, int threads)
+{
+    p->threads = threads;
+}
+
 const char *predictor_engine_name(const predictor *p)
 {
     return nn_engine_name(p->engines[0]);
@@ -77,7 +84,7 @@ predict_status predictor_run_tensor(predictor *p, const served_model *m, const u
     int slot = (int)(m - p->registry->models);
     double t0 = clock_ms();
     nn_model_normalize_input(&m->model, rgb, p->tensor);
-    if (nn_engine_run(p->engines[slot], p->tensor, p->output) < 0)
+    if (nn_engine_run(p->engines[slot], p->tensor, p->output, p->threads) < 0)
         return PREDICT_INTERNAL;
     res->inference_ms = clock_ms() - t0;
     res->model = m;

@@ -47,8 +47,12 @@ typedef struct {
 
 typedef struct predictor predictor;
 
+/* threads: the most the engines may use per image (see predictor_set_threads). */
 predictor *predictor_new(const model_registry *r, const char *engine, int threads, char *err, size_t errlen);
 void predictor_free(predictor *p);
+/* Threads for the following runs: 1, or more for the predictor's maximum
+ * (the default). */
+void predictor_set_threads(predictor *p, int threads);
 const char *predictor_engine_name(const predictor *p);
 
 predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uint8_t *jpeg, size_t len,

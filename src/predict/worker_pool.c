@@ -11,6 +11,8 @@ typedef struct {
     worker_pool *pool;
     pthread_t thread;
     predictor *predictor;
+    int index, busy;
+    int max_threads; /* threads_per_worker for the first worker, else 1 */
 } worker;
 
 struct worker_pool {
@@ -20,6 +22,7 @@ struct worker_pool {
     pthread_cond_t wake, started;
     inference_job *head, *tail;
     int depth, busy, stopping, running, failed;
+    int cores_used; /* by the jobs running now */
     int warm; /* workers that finished warming up */
     worker *workers;
     char *err;
@@ -31,7 +34,7 @@ struct worker_pool {
 static int warm_up(worker *w, char *err, size_t errlen)
 {
     worker_pool *p = w->pool;
-    w->predictor = predictor_new(p->registry, p->cfg.engine, p->cfg.threads_per_worker, err, errlen);
+    w->predictor = predictor_new(p->registry, p->cfg.engine, w->max_threads, err, errlen);
     if (!w->predictor)
         return -1;
     for (int i = 0; i < p->registry->count; i++) {
@@ -47,6 +50,29 @@ static int warm_up(worker *w, char *err, size_t errlen)
         }
     }
     return 0;
+}
+
+/* Whether w may take the next job now: there is one, a core is free, and
+ * every worker before it is busy. Preferring the lowest-numbered idle worker
+ * keeps a light load on one warm worker (its engine's weights and buffers
+ * stay in cache) instead of alternating between all of them. */
+static int may_take(const worker_pool *p, const worker *w)
+{
+    if (!p->head || p->cores_used >= p->cfg.cores)
+        return 0;
+    for (int i = 0; i < w->index; i++)
+        if (!p->workers[i].busy)
+            return 0;
+    return 1;
+}
+
+/* How many threads the job just taken by w runs on: all w may use when they
+ * are free and no idle worker could serve a waiting job, else one. */
+static int threads_for_job(const worker_pool *p, const worker *w)
+{
+    int idle = p->running - p->busy;
+    int want = w->max_threads;
+    return (!p->head || idle == 0) && p->cores_used + want <= p->cfg.cores ? want : 1;
 }
 
 static void *worker_main(void *arg)
@@ -68,7 +94,7 @@ static void *worker_main(void *arg)
 
     for (;;) {
         pthread_mutex_lock(&p->lock);
-        while (!p->head && !p->stopping)
+        while (!may_take(p, w) && !(p->stopping && !p->head))
             pthread_cond_wait(&p->wake, &p->lock);
         inference_job *job = p->head;
         if (!job) { /* stopping and drained */
@@ -80,15 +106,22 @@ static void *worker_main(void *arg)
             p->tail = NULL;
         p->depth--;
         p->busy++;
+        w->busy = 1;
+        int threads = threads_for_job(p, w);
+        p->cores_used += threads;
         pthread_mutex_unlock(&p->lock);
 
         job->queue_ms = clock_ms() - job->enqueued_at;
         job->error[0] = '\0';
+        predictor_set_threads(w->predictor, threads);
         job->status = predictor_run_jpeg(w->predictor, job->model, job->jpeg, job->len, job->crop, job->k,
                                          &p->cfg.limits, &job->result, job->error, sizeof job->error);
 
         pthread_mutex_lock(&p->lock);
         p->busy--;
+        w->busy = 0;
+        p->cores_used -= threads;
+        pthread_cond_broadcast(&p->wake); /* a waiting job may start now */
         pthread_mutex_unlock(&p->lock);
         job->done(job, job->done_arg); /* the job may be freed from here on */
     }
@@ -105,6 +138,12 @@ worker_pool *worker_pool_start(const model_registry *r, const worker_pool_config
     }
     p->registry = r;
     p->cfg = *cfg;
+    if (p->cfg.threads_per_worker < 1)
+        p->cfg.threads_per_worker = 1;
+    if (p->cfg.cores < p->cfg.workers)
+        p->cfg.cores = p->cfg.workers;
+    if (p->cfg.threads_per_worker > p->cfg.cores)
+        p->cfg.threads_per_worker = p->cfg.cores;
     p->err = err;
     p->errlen = errlen;
     pthread_mutex_init(&p->lock, NULL);
@@ -112,6 +151,8 @@ worker_pool *worker_pool_start(const model_registry *r, const worker_pool_config
     pthread_cond_init(&p->started, NULL);
     for (int i = 0; i < cfg->workers; i++) {
         p->workers[i].pool = p;
+        p->workers[i].index = i;
+        p->workers[i].max_threads = i == 0 ? p->cfg.threads_per_worker : 1;
         if (pthread_create(&p->workers[i].thread, NULL, worker_main, &p->workers[i]) != 0) {
             snprintf(err, errlen, "cannot start worker thread %d", i);
             p->failed = 1;
@@ -148,7 +189,7 @@ int worker_pool_submit(worker_pool *p, inference_job *job)
         p->head = job;
     p->tail = job;
     p->depth++;
-    pthread_cond_signal(&p->wake);
+    pthread_cond_broadcast(&p->wake); /* only some workers may take it (may_take) */
     pthread_mutex_unlock(&p->lock);
     return 0;
 }

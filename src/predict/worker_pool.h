@@ -1,7 +1,19 @@
 /* A fixed pool of inference workers fed by a bounded queue. Each worker owns a
  * predictor (its own engine buffers); callers submit jobs and are told, through
  * a callback on the worker's thread, when one is done. A full queue is refused
- * at once, so that overload becomes a clear "try again" rather than latency. */
+ * at once, so that overload becomes a clear "try again" rather than latency.
+ *
+ * The workers share a budget of cores. The first worker may run a job on
+ * threads_per_worker cores: it does when nothing else waits and they are all
+ * free (a lone request gets every core: lowest latency); otherwise every job
+ * runs on one core (a queue is served by all workers at once: highest
+ * throughput). Lone requests go to that first worker. A job starts only when a
+ * core is free, so threads never outnumber the budget.
+ *
+ * Only one worker is multi-threaded because libgomp, once its threads
+ * outnumber the CPUs, stops spinning between parallel regions: a second
+ * OpenMP team, even an idle one, made every 2-thread inference as slow as a
+ * 1-thread one here (7.3 instead of 4.5 ms). */
 #ifndef LOOKSLIKE_PREDICT_WORKER_POOL_H
 #define LOOKSLIKE_PREDICT_WORKER_POOL_H
 
@@ -35,7 +47,8 @@ typedef struct worker_pool worker_pool;
 
 typedef struct {
     int workers; /* inference threads */
-    int threads_per_worker; /* oneDNN threads each worker's engine uses */
+    int threads_per_worker; /* the most oneDNN threads one job may use */
+    int cores; /* threads all jobs together may use (at least `workers`) */
     int queue_capacity; /* jobs waiting, beyond those being run */
     predict_limits limits;
     const char *engine;

@@ -72,7 +72,8 @@ static int run_images(const nn_model *m, const char *crop, float *out, size_t no
             rc = -1;
         } else {
             nn_model_normalize_input(m, rgb, tensor);
-            rc = nn_engine_run(e, tensor, out + (size_t)i * nout);
+            /* alternately on 1 and 2 threads: both of the engine's schedules must be right */
+            rc = nn_engine_run(e, tensor, out + (size_t)i * nout, 1 + i % 2);
         }
         free(rgb);
     }

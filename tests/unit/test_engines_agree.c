@@ -46,7 +46,7 @@ static void compare(const char *model_dir, const char *ref_dir, const char *name
         }
         nn_model_normalize_input(&m, rgb, in);
         free(rgb);
-        int ra = nn_engine_run(a, in, pa), rb = nn_engine_run(b, in, pb);
+        int ra = nn_engine_run(a, in, pa, 1), rb = nn_engine_run(b, in, pb, 1);
         double worst = 0;
         for (size_t c = 0; c < n; c++)
             worst = fmax(worst, fabs(pa[c] - pb[c]));
