@@ -15,6 +15,8 @@ typedef struct resize_workspace resize_workspace;
 
 resize_workspace *resize_workspace_new(void);
 void resize_workspace_free(resize_workspace *ws);
+/* Rows are split over this many OpenMP threads (default 1). */
+void resize_workspace_set_threads(resize_workspace *ws, int threads);
 
 /* Resizes a src_w x src_h RGB region whose rows are src_stride bytes apart
  * into dst (dst_w x dst_h, packed RGB). Returns 0, or -1 when out of memory. */

@@ -43,6 +43,8 @@ predictor *predictor_new(const model_registry *r, const char *engine, int thread
     }
     p->decoder = jpeg_decoder_new();
     p->resize = resize_workspace_new();
+    if (p->resize)
+        resize_workspace_set_threads(p->resize, threads);
     p->rgb = malloc(max_in);
     p->tensor = malloc(max_in * sizeof *p->tensor);
     p->output = calloc(max_out, sizeof *p->output);
@@ -71,6 +73,7 @@ void predictor_free(predictor *p)
 void predictor_set_threads(predictor *p, int threads)
 {
     p->threads = threads;
+    resize_workspace_set_threads(p->resize, threads);
 }
 
 const char *predictor_engine_name(const predictor *p)

@@ -29,7 +29,7 @@ static int check_done(void)
     return check_failures ? 1 : 0;
 }
 
-static unsigned char *check_read_file(const char *path, size_t *len)
+__attribute__((unused)) static unsigned char *check_read_file(const char *path, size_t *len)
 {
     FILE *f = fopen(path, "rb");
     if (!f)
