@@ -311,10 +311,20 @@ void nn_model_release_params(nn_model *m)
     m->params = NULL;
 }
 
-void nn_model_normalize_input(const nn_model *m, const uint8_t *rgb_hwc, float *chw)
+__attribute__((target_clones("avx2", "default"))) void nn_model_normalize_input(const nn_model *m,
+                                                                                const uint8_t *rgb_hwc, float *chw)
 {
     size_t c = (size_t)m->input.c, hw = (size_t)m->input.h * (size_t)m->input.w;
+    const float mean = m->input_mean, scale = m->input_scale;
+    if (c == 3) { /* RGB, the usual case: a loop the compiler vectorises */
+        for (size_t i = 0; i < hw; i++) {
+            chw[i] = ((float)rgb_hwc[3 * i] - mean) * scale;
+            chw[hw + i] = ((float)rgb_hwc[3 * i + 1] - mean) * scale;
+            chw[2 * hw + i] = ((float)rgb_hwc[3 * i + 2] - mean) * scale;
+        }
+        return;
+    }
     for (size_t i = 0; i < hw; i++)
         for (size_t k = 0; k < c; k++)
-            chw[k * hw + i] = ((float)rgb_hwc[i * c + k] - m->input_mean) * m->input_scale;
+            chw[k * hw + i] = ((float)rgb_hwc[i * c + k] - mean) * scale;
 }
