@@ -235,6 +235,7 @@ static enum MHD_Result respond_prediction(request *r)
         snprintf(num, sizeof num, "%.3f", t[i]);
         cJSON_AddRawToObject(timing, names[i], num);
     }
+    cJSON_AddNumberToObject(root, "threads", res->threads);
     cJSON *image = cJSON_AddObjectToObject(root, "image");
     cJSON_AddNumberToObject(image, "width", res->width);
     cJSON_AddNumberToObject(image, "height", res->height);

@@ -90,6 +90,7 @@ predict_status predictor_run_tensor(predictor *p, const served_model *m, const u
     if (nn_engine_run(p->engines[slot], p->tensor, p->output, p->threads) < 0)
         return PREDICT_INTERNAL;
     res->inference_ms = clock_ms() - t0;
+    res->threads = p->threads;
     res->model = m;
     if (k > PREDICT_MAX_K)
         k = PREDICT_MAX_K;

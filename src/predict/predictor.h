@@ -43,6 +43,7 @@ typedef struct {
     int count;
     prediction top[PREDICT_MAX_K];
     double decode_ms, preprocess_ms, inference_ms;
+    int threads; /* the inference ran on */
 } prediction_result;
 
 typedef struct predictor predictor;

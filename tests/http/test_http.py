@@ -246,7 +246,7 @@ def test_concurrency(port):
         if not check(status == 200, f"reference answer for image {i}: {status} {body[:200]!r}"):
             return
         expected[i] = [p["index"] for p in json.loads(body)["predictions"]]
-    bad = []
+    bad, threads_used = [], []
     requests_each = 2 if QUICK else 6
 
     def client(n):
@@ -258,6 +258,8 @@ def test_concurrency(port):
             body = r.read()
             if r.status != 200 or [p["index"] for p in json.loads(body)["predictions"]] != expected[i]:
                 bad.append((r.status, body[:100]))
+            else:
+                threads_used.append(json.loads(body)["threads"])
         conn.close()
 
     clients = 4 if QUICK else 16
@@ -267,6 +269,13 @@ def test_concurrency(port):
     for t in threads:
         t.join()
     check(not bad, f"{clients} keep-alive clients x {requests_each} requests all answered correctly ({len(bad)} bad)")
+    # Scheduling (worker_pool.h): a lone request runs on every core, a queue on one core per worker.
+    cores = os.cpu_count() or 1
+    status, _, body = jpeg_post(port, images[0])
+    lone = json.loads(body)["threads"] if status == 200 else None
+    check(lone == cores, f"a lone request runs on all {cores} cores ({lone})")
+    check(cores == 1 or threads_used.count(1) > len(threads_used) // 2,
+          f"under load most requests run on one core ({threads_used.count(1)} of {len(threads_used)})")
 
 
 def test_shutdown():
