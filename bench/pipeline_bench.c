@@ -72,24 +72,6 @@ static double median(double *v, int n)
     return v[n / 2];
 }
 
-static uint8_t *read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    uint8_t *buf = n > 0 ? malloc((size_t)n) : NULL;
-    if (buf && fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
-}
-
 int main(int argc, char **argv)
 {
     int runs = 30, first = 1;
@@ -115,10 +97,13 @@ int main(int argc, char **argv)
     printf("%-24s %7s %11s %10s %13s %12s %14s %16s\n", "image", "scaling", "decoded", "decode ms", "preprocess ms",
            "inference ms", "heap calls/req", "of which engine");
     for (int i = first; i < argc; i++) {
-        size_t len;
-        uint8_t *jpeg = read_file(argv[i], &len);
+        static uint8_t jpeg[64 << 20];
+        FILE *f = fopen(argv[i], "rb");
+        size_t len = f ? fread(jpeg, 1, sizeof jpeg, f) : 0;
+        if (f)
+            fclose(f);
         const char *name = strrchr(argv[i], '/') ? strrchr(argv[i], '/') + 1 : argv[i];
-        for (int scaling = 0; jpeg && scaling <= 1; scaling++) {
+        for (int scaling = 0; len && scaling <= 1; scaling++) {
             predict_limits limits = {1ull << 32, 16, scaling};
             prediction_result res;
             long calls = 0;
@@ -153,7 +138,6 @@ int main(int argc, char **argv)
                    res.decoded_height, d, q, n, (double)calls / runs, engine_calls, res.top[0].index,
                    res.top[0].probability);
         }
-        free(jpeg);
     }
     free(dec);
     free(pre);
