@@ -90,26 +90,29 @@ static int measure(const nn_model *m, const float *image, int runs, result *r)
     return 0;
 }
 
-/* This CPU's single-precision FMA peak in GFLOP/s with `threads` threads:
- * 12 independent 16-lane FMA chains per thread (enough to cover the latency
- * of two FMA ports), timed for ~0.2 s. What the engines' GFLOP/s compare to. */
-__attribute__((target("avx512f"))) static double fma_peak(int threads)
+/* 12 independent 16-lane FMA chains (enough to cover the latency of two FMA
+ * ports) for `iters` rounds; returns the FLOPs done. */
+__attribute__((target("avx512f"))) static double fma_chains(long iters)
+{
+    __m512 a[12], b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
+    for (int j = 0; j < 12; j++)
+        a[j] = _mm512_set1_ps((float)j);
+    for (long i = 0; i < iters; i++)
+        for (int j = 0; j < 12; j++)
+            a[j] = _mm512_fmadd_ps(a[j], b, c);
+    float sink = 0;
+    for (int j = 0; j < 12; j++)
+        sink += _mm512_reduce_add_ps(a[j]);
+    return (double)iters * 12 * 16 * 2 + (sink == 42.0f); /* (keeps the loop alive) */
+}
+
+/* This CPU's single-precision FMA peak in GFLOP/s with `threads` threads,
+ * timed for ~0.2 s: what the engines' GFLOP/s compare to. */
+static double fma_peak(int threads)
 {
     double flops = 0, t0 = clock_ms();
-    const long iters = 20000000;
 #pragma omp parallel num_threads(threads) reduction(+ : flops)
-    {
-        __m512 a[12], b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
-        for (int j = 0; j < 12; j++)
-            a[j] = _mm512_set1_ps((float)j);
-        for (long i = 0; i < iters; i++)
-            for (int j = 0; j < 12; j++)
-                a[j] = _mm512_fmadd_ps(a[j], b, c);
-        float sink = 0;
-        for (int j = 0; j < 12; j++)
-            sink += _mm512_reduce_add_ps(a[j]);
-        flops += (double)iters * 12 * 16 * 2 + (sink == 42.0f); /* (keeps the loop alive) */
-    }
+    flops += fma_chains(20000000);
     return flops / ((clock_ms() - t0) * 1e6);
 }
 
