@@ -156,13 +156,16 @@ static dnnl_memory_t as_layout(onednn_engine *e, dnnl_memory_t src, const dnnl_m
     return add_step(e, pd, 2, args, layer) < 0 ? NULL : dst;
 }
 
-/* Copies constant parameters (plain layout `tag`) into memory of layout `want`,
- * now, unless *cached already holds them in that layout. */
-static dnnl_memory_t constant(onednn_engine *e, dnnl_memory_t *cached, const float *data, int ndims,
-                              const dnnl_dims_t dims, dnnl_format_tag_t tag, const dnnl_memory_desc_t *want, int layer)
+/* mem, if it exists and has layout `want` (a schedule built earlier made it); else NULL. */
+static dnnl_memory_t reusable(dnnl_memory_t mem, const dnnl_memory_desc_t *want)
 {
-    if (*cached && dnnl_memory_desc_equal(desc_of(*cached), want))
-        return *cached;
+    return mem && dnnl_memory_desc_equal(desc_of(mem), want) ? mem : NULL;
+}
+
+/* Copies constant parameters (plain layout `tag`) into memory of layout `want`, now. */
+static dnnl_memory_t constant(onednn_engine *e, const float *data, int ndims, const dnnl_dims_t dims,
+                              dnnl_format_tag_t tag, const dnnl_memory_desc_t *want, int layer)
+{
     dnnl_memory_desc_t user_md;
     dnnl_memory_t user, dst;
     dnnl_primitive_desc_t pd;
@@ -186,10 +189,7 @@ static dnnl_memory_t constant(onednn_engine *e, dnnl_memory_t *cached, const flo
         dnnl_primitive_destroy(reorder);
     }
     dnnl_memory_destroy(user);
-    if (check(e, st, "weights reorder", layer) < 0)
-        return NULL;
-    *cached = dst;
-    return dst;
+    return check(e, st, "weights reorder", layer) < 0 ? NULL : dst;
 }
 
 /* Darknet batch norm, y = scale * (x - mean) / (sqrt(var) + 1e-6) + bias,
@@ -271,16 +271,20 @@ static int build_weighted(onednn_engine *e, const nn_model *m, int i, dnnl_memor
     if (check(e, st, conv ? "convolution" : "inner product", i) < 0)
         return -1;
 
-    float *w = malloc(l->nweights * sizeof *w), *b = malloc((size_t)l->filters * sizeof *b);
-    dnnl_memory_t wmem = NULL, bmem = NULL;
-    if (w && b) {
-        fold_batch_norm(l, w, b);
-        wmem = constant(e, &e->weights[i], w, w_ndims, w_d, w_tag,
-                        dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0), i);
-        bmem = wmem ? constant(e, &e->biases[i], b, 1, b_d, dnnl_x, &b_md, i) : NULL;
+    /* Weights are folded and reordered once; a later schedule reuses them. */
+    const dnnl_memory_desc_t *w_want = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    dnnl_memory_t wmem = reusable(e->weights[i], w_want), bmem = reusable(e->biases[i], &b_md);
+    if (!wmem || !bmem) {
+        float *w = malloc(l->nweights * sizeof *w), *b = malloc((size_t)l->filters * sizeof *b);
+        wmem = bmem = NULL;
+        if (w && b) {
+            fold_batch_norm(l, w, b);
+            wmem = e->weights[i] = constant(e, w, w_ndims, w_d, w_tag, w_want, i);
+            bmem = wmem ? (e->biases[i] = constant(e, b, 1, b_d, dnnl_x, &b_md, i)) : NULL;
+        }
+        free(w);
+        free(b);
     }
-    free(w);
-    free(b);
     dnnl_memory_t src = wmem && bmem ? as_layout(e, in, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), i)
                                      : NULL;
     dnnl_memory_t dst = src ? plan_new(&e->acts, e->eng, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0))
