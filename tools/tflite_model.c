@@ -121,9 +121,14 @@ static int parse_tensor(tfl_model *m, fb_pos t, fb_pos buffers, size_t nbuffers,
     fb_buffer *fb = &m->fb;
     if (read_int_vector(fb, t, TENSOR_SHAPE, out->dims, TFL_MAX_DIMS, &out->ndims) < 0)
         return fail(err, errlen, "tensor with more than %ld dimensions", TFL_MAX_DIMS);
-    for (int i = 0; i < out->ndims; i++)
+    size_t elements = 1; /* bounded as it grows, so the product cannot wrap */
+    for (int i = 0; i < out->ndims; i++) {
         if (out->dims[i] <= 0 || out->dims[i] > (1 << 20))
             return fail(err, errlen, "tensor dimension %ld out of range", out->dims[i]);
+        elements *= (size_t)out->dims[i];
+        if (elements > TFL_MAX_ELEMENTS)
+            return fail(err, errlen, "tensor of more than %ld elements", (long)TFL_MAX_ELEMENTS);
+    }
     out->type = (int)fb_int(fb, t, TENSOR_TYPE, 1, 0);
     fb_string(fb, t, TENSOR_NAME, out->name, sizeof out->name);
 

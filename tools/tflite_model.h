@@ -24,6 +24,8 @@ enum { TFL_ACT_NONE = 0, TFL_ACT_RELU = 1, TFL_ACT_RELU6 = 3 };
 enum { TFL_PAD_SAME = 0, TFL_PAD_VALID = 1 };
 
 #define TFL_MAX_DIMS 6
+/* No tensor of a model this converter takes comes near; the bound keeps sizes from wrapping. */
+#define TFL_MAX_ELEMENTS (1L << 31)
 
 typedef struct {
     char name[96];

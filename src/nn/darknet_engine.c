@@ -24,13 +24,16 @@ typedef struct {
 } darknet_engine;
 
 /* libdarknet passes layers by value and all layers of a type share one
- * forward function, so one saved original per layer type is enough. */
-static void (*original_forward[BLANK + 1])(struct layer, struct network);
+ * forward function, so one saved original per layer type is enough. It is
+ * written under the lock while another engine's relu6_forward may read it
+ * (always the same value), hence atomic. */
+typedef void (*forward_fn)(struct layer, struct network);
+static _Atomic(forward_fn) original_forward[BLANK + 1];
 static pthread_mutex_t forward_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void relu6_forward(layer l, network net)
 {
-    original_forward[l.type](l, net);
+    atomic_load(&original_forward[l.type])(l, net);
     size_t n = (size_t)l.outputs * (size_t)l.batch;
     for (size_t i = 0; i < n; i++)
         if (l.output[i] > 6.0f)
@@ -133,7 +136,7 @@ static void copy_params(network *net, const nn_model *m)
         if (src->activation == ACT_RELU6) {
             pthread_mutex_lock(&forward_lock);
             if (dst->forward != relu6_forward)
-                original_forward[dst->type] = dst->forward;
+                atomic_store(&original_forward[dst->type], dst->forward);
             pthread_mutex_unlock(&forward_lock);
             dst->forward = relu6_forward;
         }

@@ -195,13 +195,14 @@ int nn_model_read_weights(nn_model *m, const uint8_t *data, size_t len, const ch
     memcpy(header, data, sizeof header);
     /* Darknet's rule: `seen` is 64-bit from format version 0.2 on. */
     int major = header[0], minor = header[1];
-    size_t seen_size = (major * 10 + minor >= 2 && major < 1000 && minor < 1000) ? 8 : 4;
-    size_t offset = sizeof header + seen_size;
-    if (major < 0 || minor < 0 || header[2] < 0) {
+    /* Ranges first: the version arithmetic below must not overflow. */
+    if (major < 0 || minor < 0 || header[2] < 0 || major >= 1000 || minor >= 1000) {
         snprintf(err, errlen, "%s: header version %d.%d.%d is not a Darknet weights header", name, major, minor,
                  header[2]);
         return -1;
     }
+    size_t seen_size = major * 10 + minor >= 2 ? 8 : 4;
+    size_t offset = sizeof header + seen_size;
     if (len < offset || (len - offset) % sizeof(float)) {
         snprintf(err, errlen, "%s: %zu bytes is not a header plus whole float32 values", name, len);
         return -1;

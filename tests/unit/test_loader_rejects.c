@@ -87,6 +87,11 @@ static void weights_file(void)
     len = make_weights(buf, -5, 2, TINY_PARAMS);
     rc = nn_model_read_weights(&m, buf, len, "w", err, sizeof err);
     check(rc < 0 && strstr(err, "not a Darknet weights header"), "negative version: %s", err);
+    len = make_weights(buf, 0, 2, TINY_PARAMS);
+    int32_t huge_major = INT32_MAX; /* major * 10 + minor used to overflow before the range check */
+    memcpy(buf, &huge_major, sizeof huge_major);
+    rc = nn_model_read_weights(&m, buf, len, "w", err, sizeof err);
+    check(rc < 0 && strstr(err, "not a Darknet weights header"), "version %d.2: %s", INT32_MAX, err);
 
     len = make_weights(buf, 0, 2, TINY_PARAMS);
     float nan = NAN;
