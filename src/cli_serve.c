@@ -12,7 +12,48 @@
 #include "http/server.h"
 #include "predict/worker_pool.h"
 
-#define DRAIN_SECONDS 30
+/* The end of the grace period kept for the jobs still running and for
+ * answering the queued ones the drain had to cancel (503). */
+#define FINAL_ANSWERS_MS 500
+
+/* The stop sequence, in this order because each step's callers must be gone
+ * before what they use is freed:
+ * 1. refuse new work: no new connections, and requests arriving on kept-alive
+ *    ones get 503 + "Connection: close";
+ * 2. drain: wait until no request is in flight (counted per request) and the
+ *    worker pool is idle, at most until shortly before the grace period ends;
+ * 3. if that did not happen: cancel the queued jobs (their clients get 503)
+ *    and give the running ones what is left of the grace period; a job still
+ *    running then (a worker inside one long decode) cannot be interrupted,
+ *    so the process leaves at once with exit code 1 instead of outliving the
+ *    grace period;
+ * 4. stop the HTTP daemon (no request callback runs after this), and only
+ *    then the worker pool, and free the models.
+ * Returns the exit code. */
+static int stop_service(http_server *server, worker_pool *pool, int grace_s)
+{
+    double deadline = clock_ms() + grace_s * 1000.0;
+    http_server_drain(server);
+    while ((http_server_in_flight(server) > 0 || !worker_pool_idle(pool)) &&
+           clock_ms() < deadline - FINAL_ANSWERS_MS)
+        usleep(5000);
+    if (!worker_pool_idle(pool)) {
+        int cancelled = worker_pool_cancel_queued(pool);
+        fprintf(stderr, "lookslike: grace period nearly over: %d queued request(s) answered 503\n", cancelled);
+    }
+    while ((http_server_in_flight(server) > 0 || !worker_pool_idle(pool)) && clock_ms() < deadline)
+        usleep(5000);
+    if (!worker_pool_idle(pool)) {
+        fprintf(stderr, "lookslike: grace period of %d s over with a job still running; exiting now\n", grace_s);
+        fflush(stderr);
+        _exit(1);
+    }
+    if (http_server_in_flight(server) > 0)
+        fprintf(stderr, "lookslike: closing %d unfinished request(s)\n", http_server_in_flight(server));
+    http_server_stop(server);
+    worker_pool_stop(pool);
+    return 0;
+}
 
 int cli_serve(int argc, char **argv)
 {
@@ -47,8 +88,16 @@ int cli_serve(int argc, char **argv)
         return 1;
     }
     model_registry_release_params(&models); /* the engines hold their own copies now */
-    http_config hc = {c.bind,    c.port,         c.static_dir,      (size_t)c.max_body,   c.http_threads,
-                      c.timeout, c.max_connections, c.per_ip_connections, c.access_log};
+    http_config hc = {.bind = c.bind,
+                      .port = c.port,
+                      .static_dir = c.static_dir,
+                      .max_body = (size_t)c.max_body,
+                      .max_body_total = (size_t)c.max_body_total,
+                      .http_threads = c.http_threads,
+                      .timeout_s = c.timeout,
+                      .max_connections = c.max_connections,
+                      .per_ip_connections = c.per_ip_connections,
+                      .access_log = c.access_log};
     http_server *server = http_server_start(&hc, pool, &models, err, sizeof err);
     if (!server) {
         fprintf(stderr, "lookslike: %s\n", err);
@@ -69,13 +118,8 @@ int cli_serve(int argc, char **argv)
     sigwait(&stop, &sig);
     fprintf(stderr, "lookslike: %s: no new connections; finishing %d request(s) in flight\n",
             sig == SIGTERM ? "SIGTERM" : "SIGINT", http_server_in_flight(server));
-    http_server_quiesce(server);
-    double deadline = clock_ms() + DRAIN_SECONDS * 1000.0;
-    while (http_server_in_flight(server) > 0 && clock_ms() < deadline)
-        usleep(10000);
-    worker_pool_stop(pool); /* runs anything still queued, resuming its connection */
-    http_server_stop(server);
+    rc = stop_service(server, pool, c.shutdown_grace);
     model_registry_free(&models);
     fprintf(stderr, "lookslike: stopped\n");
-    return 0;
+    return rc;
 }

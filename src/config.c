@@ -37,6 +37,9 @@ static const option options[] = {
      "most engine threads per request: all for a lone request, 1 each under load (default: cores)"},
     {"--max-body", "LOOKSLIKE_MAX_BODY", OPT_SIZE, FIELD(max_body), 1024, 1LL << 32,
      "largest request body in bytes (k, M, KiB, MiB suffixes)"},
+    {"--max-body-total", "LOOKSLIKE_MAX_BODY_TOTAL", OPT_SIZE, FIELD(max_body_total), 1024, 1LL << 40,
+     "request bodies held in memory at once, all clients together; more get 503 (default: 128 MiB, at most a "
+     "quarter of the cgroup memory limit, at least --max-body)"},
     {"--max-pixels", "LOOKSLIKE_MAX_PIXELS", OPT_SIZE, FIELD(max_pixels), 1, 1LL << 32,
      "largest image in pixels, checked before decoding (k, M suffixes)"},
     {"--dct-scaling", "LOOKSLIKE_DCT_SCALING", OPT_BOOL, FIELD(dct_scaling), 0, 1,
@@ -48,10 +51,50 @@ static const option options[] = {
     {"--max-connections", "LOOKSLIKE_MAX_CONNECTIONS", OPT_INT, FIELD(max_connections), 1, 1000000,
      "open connections at most"},
     {"--per-ip-connections", "LOOKSLIKE_PER_IP_CONNECTIONS", OPT_INT, FIELD(per_ip_connections), 0, 1000000,
-     "open connections per client address (0 = no limit)"},
+     "open connections per client address (0 = no limit; behind a proxy every client has its address)"},
     {"--access-log", "LOOKSLIKE_ACCESS_LOG", OPT_BOOL, FIELD(access_log), 0, 1,
      "JSON access log line per request on stderr (1/0)"},
+    {"--shutdown-grace", "LOOKSLIKE_SHUTDOWN_GRACE", OPT_INT, FIELD(shutdown_grace), 1, 3600,
+     "seconds to finish the requests in flight after SIGTERM/SIGINT; then exit regardless"},
 };
+
+#define DEFAULT_MAX_BODY_TOTAL (128LL << 20)
+
+/* The memory limit of this process's cgroup (v2, else v1), or 0 for none. */
+static long long cgroup_memory_limit(void)
+{
+    static const char *const files[] = {"/sys/fs/cgroup/memory.max", "/sys/fs/cgroup/memory/memory.limit_in_bytes"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        FILE *f = fopen(files[i], "r");
+        if (!f)
+            continue;
+        long long v = 0;
+        int n = fscanf(f, "%lld", &v); /* "max" (no limit) reads as nothing */
+        fclose(f);
+        return n == 1 && v > 0 && v < (1LL << 50) ? v : 0;
+    }
+    return 0;
+}
+
+/* The body budget: as set, or 128 MiB, at most a quarter of the memory limit
+ * (the engines, decoders and libraries need the rest), and in any case
+ * room for one body of the largest size. */
+static int resolve_body_budget(service_config *c)
+{
+    if (c->max_body_total) {
+        if (c->max_body_total < c->max_body) {
+            fprintf(stderr, "lookslike: --max-body-total (%lld) must be at least --max-body (%lld)\n",
+                    c->max_body_total, c->max_body);
+            return -1;
+        }
+        return 0;
+    }
+    long long limit = cgroup_memory_limit(), total = DEFAULT_MAX_BODY_TOTAL;
+    if (limit && limit / 4 < total)
+        total = limit / 4;
+    c->max_body_total = total > c->max_body ? total : c->max_body;
+    return 0;
+}
 
 static void defaults(service_config *c)
 {
@@ -72,8 +115,9 @@ static void defaults(service_config *c)
     c->http_threads = 2;
     c->timeout = 15;
     c->max_connections = 1024;
-    c->per_ip_connections = 0;
+    c->per_ip_connections = 128;
     c->access_log = 1;
+    c->shutdown_grace = 25;
 }
 
 static int set(service_config *c, const option *o, const char *value, const char *source)
@@ -147,5 +191,5 @@ int config_load(service_config *c, int argc, char **argv)
         if (set(c, o, value, o->flag) < 0)
             return -1;
     }
-    return 0;
+    return resolve_body_budget(c);
 }

@@ -15,6 +15,7 @@ typedef struct {
     int workers; /* inference workers */
     int threads; /* the most oneDNN threads one request may use */
     long long max_body; /* bytes */
+    long long max_body_total; /* bytes of bodies held at once; 0 until resolved (see config.c) */
     long long max_pixels;
     int dct_scaling;
     int queue;
@@ -23,6 +24,7 @@ typedef struct {
     int max_connections;
     int per_ip_connections;
     int access_log;
+    int shutdown_grace; /* seconds from SIGTERM to exit, at most */
 } service_config;
 
 /* Returns 0 to go on, 1 when --help was printed, -1 after printing an error. */

@@ -116,6 +116,11 @@ char *metrics_render(const metrics_gauges *g, const metrics_model *models, int n
     put(&o, "# HELP lookslike_ready 1 when the models are loaded and the engines warm.\n"
             "# TYPE lookslike_ready gauge\nlookslike_ready %d\n",
         g->ready);
+    put(&o, "# HELP lookslike_request_body_bytes Bytes of request bodies held in memory (taken from the budget).\n"
+            "# TYPE lookslike_request_body_bytes gauge\nlookslike_request_body_bytes %.0f\n"
+            "# HELP lookslike_request_body_bytes_limit The budget for request bodies held at once (--max-body-total).\n"
+            "# TYPE lookslike_request_body_bytes_limit gauge\nlookslike_request_body_bytes_limit %.0f\n",
+        g->body_bytes, g->body_bytes_limit);
     put(&o, "# HELP lookslike_model_info Served models.\n# TYPE lookslike_model_info gauge\n");
     for (int i = 0; i < nmodels; i++)
         put(&o, "lookslike_model_info{model=\"%s\",engine=\"%s\",input=\"%dx%dx%d\",classes=\"%d\",default=\"%s\"} 1\n",

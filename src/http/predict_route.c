@@ -12,20 +12,55 @@
 
 #define MULTIPART_BUFFER 65536
 
+/* Makes sure the request holds at least n bytes of the server's body budget. */
+static int reserve(request *r, size_t n)
+{
+    if (n <= r->body_reserved)
+        return 0;
+    if (server_body_take(r->server, n - r->body_reserved) < 0)
+        return -1;
+    r->body_reserved = n;
+    return 0;
+}
+
+/* Records why the body cannot be taken; it is answered once the body has been read. */
+static void body_fails(request *r, int status, const char *message)
+{
+    if (!r->body_error) {
+        r->body_error = status;
+        r->body_error_message = message;
+    }
+}
+
+#define BUDGET_EXHAUSTED "the server holds as many request bodies in memory as it may; retry shortly"
+
+/* Adds bytes to the body buffer, which grows by doubling within the budget
+ * (the whole Content-Length was taken from it when the request began). */
 static int append(request *r, const char *data, size_t size)
 {
     size_t limit = server_config(r->server)->max_body;
-    if (size > limit - r->body_len)
+    if (size > limit - r->body_len) {
+        body_fails(r, MHD_HTTP_CONTENT_TOO_LARGE, NULL);
         return -1;
+    }
     if (r->body_len + size > r->body_cap) {
         size_t cap = r->body_cap ? r->body_cap : 65536;
         while (cap < r->body_len + size)
             cap *= 2;
         if (cap > limit)
             cap = limit;
-        uint8_t *b = realloc(r->body, cap);
-        if (!b)
+        size_t parser = r->post ? MULTIPART_BUFFER : 0; /* also held in the budget */
+        if (cap < r->body_reserved - parser) /* the announced length: no need to double past it */
+            cap = r->body_reserved - parser;
+        if (reserve(r, cap + parser) < 0) {
+            body_fails(r, MHD_HTTP_SERVICE_UNAVAILABLE, BUDGET_EXHAUSTED);
             return -1;
+        }
+        uint8_t *b = realloc(r->body, cap);
+        if (!b) {
+            body_fails(r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL);
+            return -1;
+        }
         r->body = b;
         r->body_cap = cap;
     }
@@ -44,13 +79,15 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     (void)transfer_encoding;
     request *r = cls;
     if (!filename)
-        return MHD_YES; /* ordinary form fields are ignored */
-    if (!part_type_acceptable(content_type))
-        r->bad_part = 1;
-    if (off == 0 && size > 0) /* a part's first bytes (an empty call may come first) */
-        r->file_parts++;
-    if (r->file_parts > 1 || r->bad_part)
-        return MHD_YES; /* reported once the body is complete */
+        return MHD_YES; /* ordinary form fields are ignored (their bytes still count against the limit) */
+    if (!part_type_acceptable(content_type)) {
+        body_fails(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "the uploaded file is not a JPEG");
+        return MHD_NO;
+    }
+    if (off == 0 && size > 0 && ++r->file_parts > 1) { /* a part's first bytes (an empty call may come first) */
+        body_fails(r, MHD_HTTP_BAD_REQUEST, "expected exactly one file field, found more");
+        return MHD_NO;
+    }
     return size == 0 || append(r, data, size) == 0 ? MHD_YES : MHD_NO;
 }
 
@@ -103,9 +140,12 @@ static enum MHD_Result begin(request *r)
         return answered;
     const char *length = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     size_t limit = server_config(r->server)->max_body;
-    if (length && strtoull(length, NULL, 10) > limit)
+    unsigned long long announced = length ? strtoull(length, NULL, 10) : 0;
+    if (announced > limit)
         return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
                              "the body is %.20s bytes; the limit is %zu", length, limit);
+    if (reserve(r, (size_t)announced) < 0)
+        return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", BUDGET_EXHAUSTED);
     const char *type = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     r->kind = body_kind_of(type);
     if (r->kind == BODY_UNSUPPORTED)
@@ -114,6 +154,10 @@ static enum MHD_Result begin(request *r)
                              "{\"image\": \"data:image/jpeg;base64,...\"}; got %.80s",
                              type ? type : "no Content-Type");
     if (r->kind == BODY_MULTIPART) {
+        /* The parser's buffer comes out of the budget too. */
+        if (server_body_take(r->server, MULTIPART_BUFFER) < 0)
+            return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", BUDGET_EXHAUSTED);
+        r->body_reserved += MULTIPART_BUFFER;
         r->post = MHD_create_post_processor(r->conn, MULTIPART_BUFFER, on_part, r);
         if (!r->post)
             return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart",
@@ -124,34 +168,38 @@ static enum MHD_Result begin(request *r)
 }
 
 /* libmicrohttpd (0.9.75) cannot answer in the middle of an upload, so a body
- * that turns out too large or malformed is read on and dropped, and answered
- * at its end. Without a Content-Length that could go on forever: past twice
- * the limit the connection is simply closed. */
+ * that turns out too large or malformed is read on and dropped (never
+ * buffered), and answered at its end. Without a Content-Length that could go
+ * on forever: past twice the limit the connection is simply closed. Every
+ * byte of the body counts against the limit, whatever the media type: in a
+ * multipart body the boundaries, headers and ordinary fields too. */
 static enum MHD_Result receive(request *r, const char *upload, size_t *upload_size)
 {
     size_t n = *upload_size, limit = server_config(r->server)->max_body;
     *upload_size = 0;
     r->bytes_in += n;
+    if (!r->body_error && r->bytes_in > limit)
+        body_fails(r, MHD_HTTP_CONTENT_TOO_LARGE, NULL);
     if (r->body_error)
         return r->bytes_in > 2 * limit ? MHD_NO : MHD_YES;
-    int ok = r->post ? MHD_post_process(r->post, upload, n) == MHD_YES : append(r, upload, n) == 0;
-    if (!ok)
-        r->body_error = r->bytes_in > limit || r->body_len + n > limit ? MHD_HTTP_CONTENT_TOO_LARGE
-                        : r->post                                     ? MHD_HTTP_BAD_REQUEST
-                                                                      : MHD_HTTP_INTERNAL_SERVER_ERROR;
+    if (r->post ? MHD_post_process(r->post, upload, n) != MHD_YES : append(r, upload, n) < 0)
+        body_fails(r, MHD_HTTP_BAD_REQUEST, "malformed multipart/form-data body");
     return MHD_YES;
 }
 
 /* Body complete: turn it into JPEG bytes and queue the job. */
 static enum MHD_Result submit(request *r)
 {
+    const char *message = r->body_error_message;
     switch (r->body_error) {
     case 0: break;
     case MHD_HTTP_CONTENT_TOO_LARGE:
         return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
                              "the body is larger than the limit of %zu bytes", server_config(r->server)->max_body);
-    case MHD_HTTP_BAD_REQUEST:
-        return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart", "malformed multipart/form-data body");
+    case MHD_HTTP_BAD_REQUEST: return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart", "%s", message);
+    case MHD_HTTP_UNSUPPORTED_MEDIA_TYPE:
+        return respond_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "%s", message);
+    case MHD_HTTP_SERVICE_UNAVAILABLE: return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", "%s", message);
     default: return respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out_of_memory", "cannot hold the request body");
     }
     if (r->post) {
@@ -159,9 +207,6 @@ static enum MHD_Result submit(request *r)
         r->post = NULL;
         if (ok != MHD_YES)
             return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart", "malformed or unterminated multipart body");
-        if (r->bad_part)
-            return respond_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
-                                 "the uploaded file is not a JPEG");
         if (r->file_parts != 1)
             return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart",
                                  "expected exactly one file field, found %d", r->file_parts);
@@ -169,6 +214,9 @@ static enum MHD_Result submit(request *r)
     r->job.jpeg = r->body;
     r->job.len = r->body_len;
     if (r->kind == BODY_JSON) {
+        /* Parsing copies the string, decoding writes 3/4 of it again. */
+        if (reserve(r, r->body_cap + 2 * r->body_len) < 0)
+            return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", BUDGET_EXHAUSTED);
         char err[256];
         size_t len;
         request_status st = request_image_from_json((const char *)r->body, r->body_len, &r->decoded, &len, err,
@@ -204,7 +252,10 @@ static enum MHD_Result respond_prediction(request *r)
     case PREDICT_TOO_MANY_PIXELS:
         return respond_error(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "image_too_large", "%s", j->error);
     case PREDICT_TOO_SMALL: return respond_error(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "image_too_small", "%s", j->error);
+    case PREDICT_TOO_COMPLEX:
+        return respond_error(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "image_too_complex", "%s", j->error);
     case PREDICT_INTERNAL: return respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "%s", j->error);
+    case PREDICT_CANCELLED: return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting_down", "%s", j->error);
     }
     const prediction_result *res = &j->result;
     metrics_observe(STAGE_QUEUE, j->queue_ms);
@@ -275,4 +326,5 @@ void predict_request_free(request *r)
         MHD_destroy_post_processor(r->post);
     free(r->body);
     free(r->decoded);
+    server_body_give(r->server, r->body_reserved);
 }

@@ -30,12 +30,23 @@ typedef enum {
     PREDICT_RESPONDED,
 } predict_phase;
 
+/* What was wrong with the raw request line's URI, found before anything of it is cut. */
+typedef enum {
+    URI_OK,
+    URI_ENCODED_NUL, /* "%00": would cut the decoded path short */
+    URI_TOO_LONG, /* HTTP_MAX_URI bytes or more */
+} uri_problem;
+
+#define HTTP_MAX_URI 8192
+
 typedef struct request {
     http_server *server;
     struct MHD_Connection *conn;
     route_id route;
     char method[16];
-    char path[256];
+    char path[HTTP_MAX_URI]; /* the raw URI as received */
+    uri_problem uri;
+    int after_shutdown_began; /* arrived once the server had begun to drain: refused */
     double started_ms;
     int status; /* of the response queued, for the log and metrics */
     size_t bytes_in;
@@ -45,10 +56,11 @@ typedef struct request {
     body_kind kind;
     uint8_t *body;
     size_t body_len, body_cap;
+    size_t body_reserved; /* bytes of the server's body budget this request holds */
     struct MHD_PostProcessor *post;
     int file_parts; /* multipart file fields seen */
-    int bad_part; /* a file part with a media type we do not take */
     int body_error; /* HTTP status to answer once the body has been drained */
+    const char *body_error_message; /* for body_error, when it has its own wording */
     uint8_t *decoded; /* JSON: the base64-decoded image */
     inference_job job;
     atomic_int job_done;
@@ -74,5 +86,13 @@ int static_file_exists(http_server *s, const char *url);
 worker_pool *server_pool(http_server *s);
 const model_registry *server_models(http_server *s);
 const http_config *server_config(http_server *s);
+int server_draining(http_server *s);
+
+/* The process-wide budget for request bodies held in memory (cfg.max_body_total):
+ * a request takes bytes before it buffers them and gives them all back when it
+ * ends. Returns 0, or -1 (nothing taken) when the budget cannot cover n. */
+int server_body_take(http_server *s, size_t n);
+void server_body_give(http_server *s, size_t n);
+size_t server_body_held(http_server *s);
 
 #endif

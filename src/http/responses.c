@@ -13,6 +13,8 @@ enum MHD_Result respond_json(request *r, unsigned status, const char *json, cons
         return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+    if (server_draining(r->server)) /* shutting down: no further requests on this connection */
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     if (extra_header)
         MHD_add_response_header(resp, extra_header, extra_value);
     r->status = (int)status;

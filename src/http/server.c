@@ -20,6 +20,8 @@ struct http_server {
     const model_registry *models;
     struct MHD_Daemon *daemon;
     atomic_int in_flight;
+    atomic_int draining;
+    atomic_size_t body_held; /* bytes of request bodies taken from cfg.max_body_total */
 };
 
 static const char *const route_names[ROUTE_COUNT] = {"predict", "healthz", "readyz", "models", "metrics", "static"};
@@ -39,6 +41,31 @@ const http_config *server_config(http_server *s)
     return &s->cfg;
 }
 
+int server_draining(http_server *s)
+{
+    return atomic_load(&s->draining);
+}
+
+int server_body_take(http_server *s, size_t n)
+{
+    size_t held = atomic_load(&s->body_held);
+    do {
+        if (n > s->cfg.max_body_total - held)
+            return -1;
+    } while (!atomic_compare_exchange_weak(&s->body_held, &held, held + n));
+    return 0;
+}
+
+void server_body_give(http_server *s, size_t n)
+{
+    atomic_fetch_sub(&s->body_held, n);
+}
+
+size_t server_body_held(http_server *s)
+{
+    return atomic_load(&s->body_held);
+}
+
 static route_id route_of(const char *url)
 {
     static const struct {
@@ -53,7 +80,8 @@ static route_id route_of(const char *url)
 }
 
 /* Called with the raw request line's URI, before any unescaping: the request
- * state starts here, so the raw form can be checked for encoded NULs. */
+ * state starts here, so the whole raw form is checked (for encoded NULs, and
+ * its length) before it is stored. */
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     http_server *s = cls;
@@ -63,9 +91,19 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     r->server = s;
     r->conn = conn;
     r->started_ms = clock_ms();
+    r->uri = strlen(uri) >= sizeof r->path ? URI_TOO_LONG : strcasestr(uri, "%00") ? URI_ENCODED_NUL : URI_OK;
     snprintf(r->path, sizeof r->path, "%s", uri);
+    r->after_shutdown_began = atomic_load(&s->draining);
     atomic_fetch_add(&s->in_flight, 1);
     return r;
+}
+
+/* Whether the request announces a body (a length other than 0, or chunks). */
+static int has_body(request *r)
+{
+    const char *length = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    const char *chunked = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
+    return chunked || (length && strspn(length, "0") != strlen(length));
 }
 
 static enum MHD_Result models_route(request *r)
@@ -92,8 +130,12 @@ static enum MHD_Result models_route(request *r)
 static enum MHD_Result metrics_route(request *r)
 {
     http_server *s = r->server;
-    metrics_gauges g = {worker_pool_queue_depth(s->pool), atomic_load(&s->in_flight), worker_pool_busy(s->pool),
-                        worker_pool_ready(s->pool)};
+    metrics_gauges g = {.queue_depth = worker_pool_queue_depth(s->pool),
+                        .in_flight = atomic_load(&s->in_flight),
+                        .busy_workers = worker_pool_busy(s->pool),
+                        .ready = worker_pool_ready(s->pool) && !server_draining(s),
+                        .body_bytes = (double)server_body_held(s),
+                        .body_bytes_limit = (double)s->cfg.max_body_total};
     metrics_model models[REGISTRY_MAX_MODELS];
     for (int i = 0; i < s->models->count; i++) {
         const served_model *m = &s->models->models[i];
@@ -120,13 +162,44 @@ static enum MHD_Result get_route(request *r, const char *url)
     switch (r->route) {
     case ROUTE_HEALTHZ: return respond_json(r, MHD_HTTP_OK, "{\"status\":\"alive\"}", NULL, NULL);
     case ROUTE_READYZ:
-        if (worker_pool_ready(r->server->pool))
+        if (!server_draining(r->server) && worker_pool_ready(r->server->pool))
             return respond_json(r, MHD_HTTP_OK, "{\"status\":\"ready\"}", NULL, NULL);
         return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "not_ready", "the models are not ready");
     case ROUTE_MODELS: return models_route(r);
     case ROUTE_METRICS: return metrics_route(r);
     default: return static_route(r, url);
     }
+}
+
+/* The first call for a request, with its headers: what can be refused before
+ * any body is read. MHD_YES without a response: go on. */
+static enum MHD_Result begin_request(request *r, const char *url, const char *method, int *answered)
+{
+    *answered = 1;
+    snprintf(r->method, sizeof r->method, "%s", method);
+    r->route = route_of(url);
+    if (r->uri == URI_TOO_LONG)
+        return respond_error(r, MHD_HTTP_URI_TOO_LONG, "uri_too_long", "the request target is longer than %d bytes",
+                             HTTP_MAX_URI - 1);
+    if (r->uri == URI_ENCODED_NUL)
+        return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_path", "the path contains an encoded NUL byte");
+    if (r->after_shutdown_began)
+        return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting_down", "the server is shutting down");
+    if (r->route != ROUTE_PREDICT && has_body(r)) {
+        /* No other route takes a body: answer now, without reading it (the
+         * connection then closes). */
+        if (strcmp(method, "GET") && strcmp(method, "HEAD"))
+            return r->route == ROUTE_STATIC && !static_file_exists(r->server, url)
+                       ? respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such resource: %.200s", url)
+                       : respond_method_not_allowed(r, "GET, HEAD");
+        return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_not_allowed",
+                             "%s %.200s takes no request body", method, url);
+    }
+    /* Anything but /predict answers on the next call: a response queued
+     * before the (empty) body was read makes libmicrohttpd close the
+     * connection instead of keeping it alive. */
+    *answered = r->route == ROUTE_PREDICT ? 0 : 1;
+    return MHD_YES;
 }
 
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
@@ -138,38 +211,54 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     request *r = *con_cls;
     if (!r)
         return MHD_NO;
-    if (!r->method[0]) { /* first call for this request: headers only */
-        snprintf(r->method, sizeof r->method, "%s", method);
-        r->route = route_of(url);
-        if (strcasestr(r->path, "%00"))
-            return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_path", "the path contains an encoded NUL byte");
-        /* Anything but /predict answers on the next call: a response queued
-         * before the (empty) body was read makes libmicrohttpd close the
-         * connection instead of keeping it alive. */
-        if (r->route != ROUTE_PREDICT)
-            return MHD_YES;
+    if (!r->method[0]) {
+        int answered;
+        enum MHD_Result rc = begin_request(r, url, method, &answered);
+        if (answered)
+            return rc;
     }
-    if (r->route != ROUTE_PREDICT && *upload_size) {
-        /* Other routes take no body: skip it (within the limit), answer after. */
-        r->bytes_in += *upload_size;
+    if (r->status && r->phase == PREDICT_NEW) { /* answered in begin_request (or below) */
         *upload_size = 0;
-        if (r->bytes_in > r->server->cfg.max_body && !r->status)
-            return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large", "unexpected large body");
         return MHD_YES;
     }
-    if (r->status && r->route != ROUTE_PREDICT)
-        return MHD_YES;
-    int get = !strcmp(method, "GET") || !strcmp(method, "HEAD");
-    if (r->route == ROUTE_PREDICT) {
-        if (strcmp(method, "POST"))
-            return respond_method_not_allowed(r, "POST");
-        return predict_route(r, upload, upload_size);
+    if (r->route != ROUTE_PREDICT) {
+        if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
+            return get_route(r, url);
+        if (r->route == ROUTE_STATIC && !static_file_exists(r->server, url))
+            return respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such resource: %.200s", url);
+        return respond_method_not_allowed(r, "GET, HEAD");
     }
-    if (get)
-        return get_route(r, url);
-    if (r->route == ROUTE_STATIC && !static_file_exists(r->server, url))
-        return respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such resource: %.200s", url);
-    return respond_method_not_allowed(r, "GET, HEAD");
+    if (strcmp(method, "POST"))
+        return respond_method_not_allowed(r, "POST");
+    return predict_route(r, upload, upload_size);
+}
+
+/* Copies src into a JSON string body: quotes, backslashes, control and
+ * non-ASCII bytes escaped (\u00XX, each byte as its Latin-1 character), so
+ * the line is valid JSON whatever the client sent; cut to fit. */
+static void json_escape(const char *src, char *out, size_t outlen)
+{
+    size_t j = 0;
+    for (const unsigned char *p = (const unsigned char *)src; *p; p++) {
+        char esc[8];
+        int n = *p == '"' || *p == '\\' ? snprintf(esc, sizeof esc, "\\%c", *p)
+                : *p < 0x20 || *p >= 0x7f ? snprintf(esc, sizeof esc, "\\u%04x", *p)
+                                          : snprintf(esc, sizeof esc, "%c", *p);
+        if (j + (size_t)n >= outlen)
+            break;
+        memcpy(out + j, esc, (size_t)n);
+        j += (size_t)n;
+    }
+    out[j] = '\0';
+}
+
+static void log_request(request *r, double ms, enum MHD_RequestTerminationCode why)
+{
+    char method[sizeof r->method * 6], path[256];
+    json_escape(r->method, method, sizeof method);
+    json_escape(r->path, path, sizeof path);
+    fprintf(stderr, "{\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,\"ms\":%.3f,\"bytes_in\":%zu%s}\n", method, path,
+            r->status, ms, r->bytes_in, why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode why)
@@ -184,20 +273,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         metrics_count_request(route_names[r->route], r->status);
         if (r->route == ROUTE_PREDICT && r->status == MHD_HTTP_OK)
             metrics_observe(STAGE_TOTAL, ms);
-        if (s->cfg.access_log) {
-            /* One JSON line per request; the path is cut and stripped of quotes and controls. */
-            char path[128];
-            size_t j = 0;
-            for (size_t i = 0; r->path[i] && j < sizeof path - 1; i++)
-                path[j++] = (r->path[i] == '"' || r->path[i] == '\\' || (unsigned char)r->path[i] < 0x20)
-                                ? '?'
-                                : r->path[i];
-            path[j] = '\0';
-            fprintf(stderr,
-                    "{\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,\"ms\":%.3f,\"bytes_in\":%zu%s}\n",
-                    r->method, path, r->status, ms, r->bytes_in,
-                    why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
-        }
+        if (s->cfg.access_log)
+            log_request(r, ms, why);
     }
     if (r->route == ROUTE_PREDICT)
         predict_request_free(r);
@@ -261,8 +338,9 @@ int http_server_port(http_server *s)
     return info ? info->port : s->cfg.port;
 }
 
-void http_server_quiesce(http_server *s)
+void http_server_drain(http_server *s)
 {
+    atomic_store(&s->draining, 1);
     MHD_socket fd = MHD_quiesce_daemon(s->daemon);
     if (fd != MHD_INVALID_SOCKET)
         close(fd);

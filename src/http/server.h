@@ -14,6 +14,7 @@ typedef struct {
     int port;
     const char *static_dir;
     size_t max_body; /* bytes; larger bodies get 413 */
+    size_t max_body_total; /* bytes of request bodies held at once, all connections together; beyond: 503 */
     int http_threads;
     int timeout_s; /* idle connection timeout */
     int max_connections;
@@ -27,10 +28,16 @@ http_server *http_server_start(const http_config *cfg, worker_pool *pool, const 
                                size_t errlen);
 /* The port actually bound (useful with port 0). */
 int http_server_port(http_server *s);
-/* Stops accepting new connections; requests in flight go on. */
-void http_server_quiesce(http_server *s);
-/* Requests received and not yet completed. */
+/* Begins shutdown: stops accepting connections, and answers requests that
+ * arrive from now on (on kept-alive connections) 503 with "Connection: close";
+ * requests in flight go on. */
+void http_server_drain(http_server *s);
+/* Requests received and not yet completed (counted per request, so an idle
+ * kept-alive connection does not count). */
 int http_server_in_flight(http_server *s);
+/* Closes every connection and joins the HTTP threads. Call only once no
+ * request is waiting on the worker pool (a suspended connection must be
+ * resumed first): after it returns, no callback touches the pool. */
 void http_server_stop(http_server *s);
 
 #endif

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <turbojpeg.h>
 
+#include "jpeg_structure.h"
+
 struct jpeg_decoder {
     tjhandle tj;
     uint8_t *buf;
@@ -116,6 +118,23 @@ jpeg_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const 
         snprintf(err, errlen, "image is %dx%d; both sides must be at least %d pixels", w, h, min_side);
         return JPEG_ERR_TOO_SMALL;
     }
+    /* Cheap to measure (one pass over the bytes), expensive to find out by decoding. */
+    jpeg_structure js;
+    jpeg_structure_read(data, len, &js);
+    uint64_t max_visits = max_pixels / 64 * JPEG_MAX_PASSES;
+    if (js.block_visits > max_visits) {
+        snprintf(err, errlen,
+                 "JPEG with %d scans would take %llu block decodes; the limit is %llu (%d passes over the "
+                 "largest image allowed)",
+                 js.scans, (unsigned long long)js.block_visits, (unsigned long long)max_visits, JPEG_MAX_PASSES);
+        return JPEG_ERR_TOO_COMPLEX;
+    }
+    if (js.coefficient_bytes > max_pixels * JPEG_COEFFICIENT_BYTES_PER_PIXEL) {
+        snprintf(err, errlen, "%dx%d JPEG with %d scans needs %llu MB of coefficients to decode; the limit is %llu MB",
+                 w, h, js.scans, (unsigned long long)(js.coefficient_bytes >> 20),
+                 (unsigned long long)((max_pixels * JPEG_COEFFICIENT_BYTES_PER_PIXEL) >> 20));
+        return JPEG_ERR_TOO_COMPLEX;
+    }
     out->source_width = w;
     out->source_height = h;
     tjscalingfactor scale = choose_scale(w, h, opt->min_width, opt->min_height);
@@ -128,7 +147,7 @@ jpeg_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const 
     }
     /* Warnings (e.g. a truncated file decoded as grey) are failures: we would
      * otherwise classify pixels the client never sent. */
-    int flags = TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING;
+    int flags = TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS;
     if (tjDecompress2(d->tj, data, (unsigned long)len, d->buf, w, 0, h, cmyk ? TJPF_CMYK : TJPF_RGB, flags) != 0) {
         snprintf(err, errlen, "corrupt or truncated JPEG: %s", tjGetErrorStr2(d->tj));
         reset_after_error(d);

@@ -1,7 +1,9 @@
 /* JPEG bytes -> 8-bit RGB pixels with TurboJPEG, using libjpeg's defaults
  * (accurate integer IDCT, fancy upsampling) so that pixels match what the
- * reference preprocessing decoded. The size is checked from the header before
- * any pixel is decoded, so a decompression bomb costs nothing. A large photo
+ * reference preprocessing decoded. The size, and for multi-scan (progressive)
+ * JPEGs the decoding work and coefficient memory, are checked from the
+ * markers before any pixel is decoded, so neither a decompression bomb nor a
+ * scan bomb costs anything. A large photo
  * may be decoded at a reduced DCT scale (1/2, 1/4, 1/8 ...: the IDCT then
  * computes fewer pixels), never below the size the caller still needs. */
 #ifndef LOOKSLIKE_IMAGE_JPEG_DECODE_H
@@ -15,6 +17,7 @@ typedef enum {
     JPEG_ERR_INVALID, /* not a JPEG, corrupt or truncated */
     JPEG_ERR_TOO_MANY_PIXELS, /* header says more than max_pixels */
     JPEG_ERR_TOO_SMALL, /* smaller than min_side in either dimension */
+    JPEG_ERR_TOO_COMPLEX, /* more scan work or coefficient memory than max_pixels allows */
     JPEG_ERR_NO_MEMORY,
 } jpeg_status;
 
@@ -25,12 +28,23 @@ typedef struct {
 } rgb_image;
 
 typedef struct {
-    uint64_t max_pixels; /* larger images (by header) are refused */
+    /* Larger images (by header) are refused. It also bounds the work and the
+     * memory of multi-scan JPEGs: at most JPEG_MAX_PASSES passes of the
+     * entropy decoder over a max_pixels image (8x8 blocks visited, summed over
+     * the scans), and a coefficient buffer of at most
+     * JPEG_COEFFICIENT_BYTES_PER_PIXEL bytes per max_pixels. */
+    uint64_t max_pixels;
     int min_side; /* images narrower or lower than this are refused */
     /* Decode at the smallest DCT scale that is still at least this large in
      * both directions; 0 = always full size. */
     int min_width, min_height;
 } jpeg_decode_options;
+
+/* A standard progressive script (libjpeg's, 10 scans) makes 8 passes over a
+ * 4:2:0 image and 14 over a 4:4:4 one. */
+#define JPEG_MAX_PASSES 16
+/* 2 bytes per coefficient: 3 for 4:2:0, 6 for 4:4:4 three-component images. */
+#define JPEG_COEFFICIENT_BYTES_PER_PIXEL 6
 
 typedef struct jpeg_decoder jpeg_decoder;
 

@@ -145,6 +145,7 @@ predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uin
     case JPEG_ERR_INVALID: return PREDICT_BAD_IMAGE;
     case JPEG_ERR_TOO_MANY_PIXELS: return PREDICT_TOO_MANY_PIXELS;
     case JPEG_ERR_TOO_SMALL: return PREDICT_TOO_SMALL;
+    case JPEG_ERR_TOO_COMPLEX: return PREDICT_TOO_COMPLEX;
     case JPEG_ERR_NO_MEMORY: return PREDICT_INTERNAL;
     }
     double t1 = clock_ms();

@@ -18,7 +18,9 @@ typedef enum {
     PREDICT_BAD_IMAGE, /* undecodable, corrupt, truncated or empty */
     PREDICT_TOO_MANY_PIXELS,
     PREDICT_TOO_SMALL,
+    PREDICT_TOO_COMPLEX, /* decoding would cost more work or memory than allowed */
     PREDICT_INTERNAL, /* out of memory or an engine failure */
+    PREDICT_CANCELLED, /* never run: the service is shutting down */
 } predict_status;
 
 typedef struct {

@@ -21,7 +21,7 @@ struct worker_pool {
     pthread_mutex_t lock;
     pthread_cond_t wake, started;
     inference_job *head, *tail;
-    int depth, busy, stopping, running, failed;
+    int depth, busy, stopping, closed, running, failed;
     int cores_used; /* by the jobs running now */
     int warm; /* workers that finished warming up */
     worker *workers;
@@ -117,13 +117,15 @@ static void *worker_main(void *arg)
         job->status = predictor_run_jpeg(w->predictor, job->model, job->jpeg, job->len, job->crop, job->k,
                                          &p->cfg.limits, &job->result, job->error, sizeof job->error);
 
+        /* The job stays counted as busy until done() has returned, so that
+         * worker_pool_idle() means no callback is still running. */
+        job->done(job, job->done_arg); /* the job may be freed from here on */
         pthread_mutex_lock(&p->lock);
         p->busy--;
         w->busy = 0;
         p->cores_used -= threads;
         pthread_cond_broadcast(&p->wake); /* a waiting job may start now */
         pthread_mutex_unlock(&p->lock);
-        job->done(job, job->done_arg); /* the job may be freed from here on */
     }
     return NULL;
 }
@@ -177,7 +179,7 @@ worker_pool *worker_pool_start(const model_registry *r, const worker_pool_config
 int worker_pool_submit(worker_pool *p, inference_job *job)
 {
     pthread_mutex_lock(&p->lock);
-    if (p->stopping || p->depth >= p->cfg.queue_capacity) {
+    if (p->stopping || p->closed || p->depth >= p->cfg.queue_capacity) {
         pthread_mutex_unlock(&p->lock);
         return -1;
     }
@@ -194,10 +196,36 @@ int worker_pool_submit(worker_pool *p, inference_job *job)
     return 0;
 }
 
+int worker_pool_idle(worker_pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    int idle = !p->head && !p->busy;
+    pthread_mutex_unlock(&p->lock);
+    return idle;
+}
+
+int worker_pool_cancel_queued(worker_pool *p)
+{
+    pthread_mutex_lock(&p->lock);
+    p->closed = 1;
+    inference_job *job = p->head;
+    p->head = p->tail = NULL;
+    p->depth = 0;
+    pthread_mutex_unlock(&p->lock);
+    int n = 0;
+    for (inference_job *next; job; job = next, n++) {
+        next = job->next; /* done() may free the job */
+        job->status = PREDICT_CANCELLED;
+        snprintf(job->error, sizeof job->error, "the server is shutting down");
+        job->done(job, job->done_arg);
+    }
+    return n;
+}
+
 int worker_pool_ready(worker_pool *p)
 {
     pthread_mutex_lock(&p->lock);
-    int ready = !p->stopping && !p->failed && p->warm == p->cfg.workers;
+    int ready = !p->stopping && !p->closed && !p->failed && p->warm == p->cfg.workers;
     pthread_mutex_unlock(&p->lock);
     return ready;
 }

@@ -58,15 +58,23 @@ typedef struct {
  * before the pool reports ready. */
 worker_pool *worker_pool_start(const model_registry *r, const worker_pool_config *cfg, char *err, size_t errlen);
 
-/* 0 when queued, -1 when the queue is full (or the pool is stopping). */
+/* 0 when queued, -1 when the queue is full (or the pool is stopping or closed). */
 int worker_pool_submit(worker_pool *p, inference_job *job);
+
+/* No job queued or running, and no done() callback still running. */
+int worker_pool_idle(worker_pool *p);
+/* Closes the pool to new jobs and completes every queued one at once with
+ * PREDICT_CANCELLED (done() runs on the calling thread). Jobs already running
+ * go on. Returns how many were cancelled. */
+int worker_pool_cancel_queued(worker_pool *p);
 
 int worker_pool_ready(worker_pool *p);
 int worker_pool_queue_depth(worker_pool *p);
 int worker_pool_busy(worker_pool *p); /* jobs being run right now */
 const char *worker_pool_engine(worker_pool *p);
 
-/* Finishes the queued jobs, then joins the workers. */
+/* Finishes the queued jobs, then joins the workers (waiting for a job that is
+ * running: to bound shutdown, stop only an idle pool). */
 void worker_pool_stop(worker_pool *p);
 
 #endif

@@ -232,6 +232,57 @@ def main():
                                                           b"image/jpeg\r\nContent-Length: 99999999999\r\n\r\nabc") and
              (413, {}, b'{"error":{"code":"body_too_large"}}'))], {413})
 
+        # Every byte of a multipart body counts against the limit, not only the
+        # file's: a JPEG part plus a huge ordinary field, streamed (chunked, so
+        # no Content-Length warns), used to be read in full and answered 200.
+        text_field = (b'Content-Disposition: form-data; name="note"\r\n\r\n' + b"t" * (MAX_BODY + 100000) + b"\r\n")
+        batch(port, "multipart over the limit in ordinary fields", [
+            ("big text field, chunked", lambda: post(port, mp([file_part, text_field]),
+                                                     "multipart/form-data; boundary=XyZ", chunked=True)),
+            ("big text field first, chunked", lambda: post(port, mp([text_field, file_part]),
+                                                           "multipart/form-data; boundary=XyZ", chunked=True))],
+              {413})
+        batch(port, "several file parts (over the limit: 413)", [
+            ("three files, chunked", lambda: post(port, mp([file_part] * 3), "multipart/form-data; boundary=XyZ",
+                                                  chunked=True)),
+            ("files up to 1.5x the limit, chunked",
+             lambda: post(port, mp([file_part] * (MAX_BODY * 3 // 2 // len(file_part))),
+                          "multipart/form-data; boundary=XyZ", chunked=True))], {400, 413})
+
+        # Routes that take no body refuse one at once (used to be read up to
+        # the limit, then the connection just closed).
+        body = os.urandom(MAX_BODY + 5000)
+        cases = []
+        for path in ("/healthz", "/readyz", "/metrics", "/v1/models", "/", "/index.html"):
+            cases.append((f"GET {path} + body", lambda p=path: request(port, "GET", p, body)))
+            cases.append((f"GET {path} + chunked body", lambda p=path: request(port, "GET", p, body, chunked=True)))
+            cases.append((f"GET {path} + small body", lambda p=path: request(port, "GET", p, b"x")))
+        batch(port, "bodies on GET routes", cases, {413})
+
+        # An encoded NUL that used to be cut off with the rest of a long path
+        # (and so served index.html), and request targets over the limit.
+        batch(port, "encoded NUL after a long path", [
+            ("NUL after 260 slashes", lambda: request(port, "GET", "/" * 261 + "index.html%00.png")),
+            ("NUL after 1100 slashes", lambda: request(port, "GET", "/" * 1101 + "index.html%00.png")),
+            ("NUL after 7000 slashes", lambda: request(port, "GET", "/" * 7001 + "index.html%00.png")),
+            ("NUL, long path", lambda: request(port, "GET", "/" + "a/" * 400 + "%00"))], {400})
+        batch(port, "request targets over 8 KiB", [
+            ("path of 9000", lambda: request(port, "GET", "/" + "b" * 8999)),
+            ("NUL after 9000", lambda: request(port, "GET", "/" * 9001 + "index.html%00.png")),
+            ("query of 9000", lambda: request(port, "GET", "/healthz?" + "q" * 9000)),
+            ("predict, long query", lambda: post(port, good, query="?k=3&" + "x" * 9000))], {414})
+
+        # Log injection: quotes, backslashes, controls and non-ASCII bytes in
+        # the method and the path (checked below: every log line is JSON).
+        injections = [b'G"E\\T /x HTTP/1.1\r\nHost: x\r\n\r\n',
+                      b'GET /\xc3\xa9"},{"x":"\xff\x80 HTTP/1.1\r\nHost: x\r\n\r\n',
+                      b'GET /a\x7fb\\"c HTTP/1.1\r\nHost: x\r\n\r\n',
+                      b'P\xc3\xa9ST /predict HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n']
+        codes = [raw_exchange(port, payload) for payload in injections for _ in range(2)]
+        global tried
+        tried += len(codes)
+        check(all(c is None or 400 <= c < 500 for c in codes), f"odd methods and paths answered 4xx: {codes}")
+
         # Absurd query values and unknown models.
         queries = ["k=-1", "k=0", "k=21", "k=99999", "k=1e9", "k=", "k=NaN", "k=3abc", "k=%00", "crop=",
                    "crop=centre%00", "crop=" + "x" * 5000, "k=" + "9" * 5000]
@@ -270,7 +321,6 @@ def main():
         ]
         codes = [raw_exchange(port, f) for f in floods for _ in range(3)]
         tried_raw = len(codes)
-        global tried
         tried += tried_raw
         check(all(c is None or 400 <= c < 500 or c == 505 for c in codes), f"header floods and bad framing: {codes}")
         status, _, _ = request(port, "GET", "/readyz")
@@ -284,6 +334,15 @@ def main():
         check(code == 0, f"server exits 0 after the bad-input suite (exit {code})")
         errors = [l for l in srv.log if "ERROR: AddressSanitizer" in l or "runtime error" in l]
         check(not errors, f"no sanitizer reports in the server's log: {errors[:3]}")
+        access = [l for l in srv.log if l.startswith("{")]
+        broken = []
+        for line in access:
+            try:
+                json.loads(line)
+            except ValueError:
+                broken.append(line)
+        check(len(access) >= 1000 and not broken,
+              f"every access log line is valid JSON ({len(access)} lines; broken: {broken[:3]})")
         shutil.rmtree(work, ignore_errors=True)
     print(f"# {tried} malformed or edge-case requests tried")
     check(tried >= 1000, f"at least 1000 requests ({tried})")

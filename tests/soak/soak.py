@@ -150,7 +150,9 @@ def main():
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--slow", type=int, default=500)
     a = ap.parse_args()
-    srv = harness.Server(a.lookslike, "--access-log", "0")
+    # Every client here shares 127.0.0.1: lift the per-address connection
+    # limit so that the slowloris phase stands for many attackers' addresses.
+    srv = harness.Server(a.lookslike, "--access-log", "0", "--per-ip-connections", "0")
     try:
         soak(srv, a.jpeg, a.seconds, a.connections)
         if srv.proc.poll() is None:

@@ -1,0 +1,203 @@
+#!/usr/bin/env python3
+"""Resource bounds of the real server under the attacks that used to take it
+down: a progressive-JPEG scan bomb (a few MB that took a worker most of a
+minute to decode), many near-limit uploads held open at once (each connection
+could buffer --max-body, with no global bound), and the per-address
+connection limit that is on by default.
+
+usage: test_limits.py LOOKSLIKE MAKE_SCAN_BOMB PHOTO.jpg
+"""
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import harness
+from harness import request
+
+LOOKSLIKE, MAKE_SCAN_BOMB, PHOTO = sys.argv[1:4]
+MIB = 1 << 20
+passed = failed = 0
+
+
+def check(ok, what):
+    global passed, failed
+    if ok:
+        passed += 1
+        print("ok - " + what)
+    else:
+        failed += 1
+        print("not ok - " + what)
+    return ok
+
+
+def rss_kib(pid, field):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def no_sanitizer_reports(srv, name):
+    errors = [l for l in srv.log if "ERROR: AddressSanitizer" in l or "runtime error" in l]
+    check(not errors, f"{name}: no sanitizer reports: {errors[:3]}")
+
+
+def post_jpeg(port, body, timeout=60):
+    t0 = time.monotonic()
+    status, _, data = request(port, "POST", "/predict", body, {"Content-Type": "image/jpeg"}, timeout=timeout)
+    return status, data, time.monotonic() - t0
+
+
+def scan_bomb(work):
+    """One worker; six copies of a ~700-scan progressive JPEG queued before a
+    normal photo. Decoded, each bomb costs this worker most of a second (far
+    more under sanitizers), so the photo would wait seconds; refused from its
+    markers, the bombs cost nothing."""
+    bomb_path = os.path.join(work, "scan_bomb.jpg")
+    subprocess.run([MAKE_SCAN_BOMB, bomb_path, "2000", "2000", "1"], check=True)
+    bomb = open(bomb_path, "rb").read()
+    photo = open(PHOTO, "rb").read()
+    srv = harness.Server(LOOKSLIKE, "--workers", "1", "--threads", "1")
+    try:
+        with ThreadPoolExecutor(8) as pool:
+            bombs = [pool.submit(post_jpeg, srv.port, bomb) for _ in range(6)]
+            time.sleep(0.3)  # the bombs are in the queue (or refused) first
+            normal = pool.submit(post_jpeg, srv.port, photo).result()
+            answers = [b.result() for b in bombs]
+        for status, data, seconds in answers[:1]:
+            print(f"# bomb: {status} in {seconds:.2f} s: {data[:160]!r}")
+        check(all(s == 422 and b"image_too_complex" in d for s, d, _ in answers),
+              f"scan bombs refused 422 image_too_complex: {[s for s, _, _ in answers]}")
+        check(max(t for _, _, t in answers) < 5, f"each bomb answered within 5 s "
+                                                  f"(slowest {max(t for _, _, t in answers):.2f} s)")
+        check(normal[0] == 200 and normal[2] < 2, f"a normal photo sent beside them is served within 2 s "
+                                                  f"({normal[0]} in {normal[2]:.2f} s)")
+    finally:
+        check(srv.stop() == 0, "scan bomb: server exits 0")
+        no_sanitizer_reports(srv, "scan bomb")
+
+
+class Upload:
+    """A POST /predict that announces (or, chunked, streams) a near-limit
+    body, sends all of it but the last byte, and then holds the connection."""
+
+    def __init__(self, port, size, chunked):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=60)
+        self.refused = False
+        head = b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\n"
+        head += b"Transfer-Encoding: chunked\r\n\r\n" if chunked else b"Content-Length: %d\r\n\r\n" % size
+        self.head, self.size, self.chunked = head, size, chunked
+
+    def send(self, payload):
+        try:
+            self.sock.sendall(self.head)
+            step = 256 * 1024
+            for i in range(0, self.size - 1, step):
+                part = payload[i:min(i + step, self.size - 1)]
+                self.sock.sendall(b"%x\r\n%s\r\n" % (len(part), part) if self.chunked else part)
+        except OSError:
+            self.refused = True  # answered early (503) and closed
+
+    def answer(self):
+        self.sock.settimeout(0.5)
+        try:
+            data = self.sock.recv(200)
+        except OSError:
+            return None
+        return int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/1.") else None
+
+
+def held_uploads(chunked):
+    """150 connections each send 10 MiB - 1 byte of a 10 MiB body and hold on.
+    Without a global bound that is 1.5 GB of buffers; the budget
+    (--max-body-total, default 128 MiB here) must keep RSS well under the
+    512 MiB a Kubernetes pod gets, answer the uploads beyond it 503, and keep
+    the server answering /readyz."""
+    name = "chunked" if chunked else "with Content-Length"
+    env_asan = os.environ.get("ASAN_OPTIONS", "")
+    os.environ["ASAN_OPTIONS"] = env_asan + ":quarantine_size_mb=16"  # freed bodies are not kept around
+    srv = harness.Server(LOOKSLIKE, "--per-ip-connections", "0", "--max-body", "10MiB")
+    os.environ["ASAN_OPTIONS"] = env_asan
+    uploads = []
+    try:
+        base = rss_kib(srv.proc.pid, "VmRSS")
+        payload = os.urandom(10 * MIB)
+        uploads = [Upload(srv.port, 10 * MIB, chunked) for _ in range(150)]
+        threads = [threading.Thread(target=u.send, args=(payload,)) for u in uploads]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        time.sleep(0.5)
+        peak = rss_kib(srv.proc.pid, "VmHWM")
+        status, _, _ = request(srv.port, "GET", "/readyz", timeout=10)
+        _, _, metrics = request(srv.port, "GET", "/metrics", timeout=10)
+        held = [l for l in metrics.decode().splitlines() if l.startswith("lookslike_request_body_bytes ")]
+        print(f"# {name}: RSS {base // 1024} MiB at rest, peak {peak // 1024} MiB with 150 uploads held; {held}")
+        check(peak < 512 * 1024, f"{name}: 150 near-limit uploads: peak RSS {peak // 1024} MiB < 512 MiB")
+        check(status == 200, f"{name}: /readyz answers while they are held ({status})")
+        if not chunked:  # refused at the headers, before any body byte is read
+            early = sum(1 for u in uploads if u.answer() == 503)
+            check(early >= 100, f"{name}: uploads beyond the budget answered 503 at once ({early} of 150)")
+        for u in uploads:  # the last byte: the held bodies complete (not JPEGs: 400; over budget: 503)
+            try:
+                u.sock.sendall(b"1\r\nx\r\n0\r\n\r\n" if chunked else b"x")
+            except OSError:
+                pass
+        answers = [u.answer() for u in uploads]
+        counts = {a: answers.count(a) for a in set(answers)}
+        if chunked:  # no length announced: each takes budget as its buffer grows, until it runs out
+            check(counts.get(503, 0) >= 100 and set(answers) <= {400, 503},
+                  f"{name}: bodies beyond the budget answered 503 once complete, any others 400 (not JPEGs): {counts}")
+    finally:
+        for u in uploads:
+            u.sock.close()
+        check(srv.stop() == 0, f"{name}: server exits 0")
+        no_sanitizer_reports(srv, f"held uploads {name}")
+
+
+def per_address_limit():
+    """By default one address may hold 128 connections: the 129th is closed
+    without being served, and a connection freed makes room again."""
+    srv = harness.Server(LOOKSLIKE)
+    socks = []
+    try:
+        for _ in range(128):
+            socks.append(socket.create_connection(("127.0.0.1", srv.port), timeout=10))
+        time.sleep(0.3)
+        extra = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        extra.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        try:
+            data = extra.recv(100)
+        except OSError:
+            data = b""
+        extra.close()
+        check(data == b"", f"the 129th connection from one address is refused ({data[:40]!r})")
+        socks.pop().close()
+        time.sleep(0.3)
+        status, _, _ = request(srv.port, "GET", "/healthz", timeout=10)
+        check(status == 200, "a connection freed makes room again")
+    finally:
+        for s in socks:
+            s.close()
+        check(srv.stop() == 0, "per-address limit: server exits 0")
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="lookslike-limits-")
+    scan_bomb(work)
+    held_uploads(chunked=False)
+    held_uploads(chunked=True)
+    per_address_limit()
+    print(f"# {passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
