@@ -4,8 +4,6 @@
 
 int cli_classify(int argc, char **argv);
 int cli_serve(int argc, char **argv);
-
-/* $LOOKSLIKE_MODEL_DIR, else the directory the build produced the models in. */
-const char *cli_default_model_dir(void);
+int cli_healthcheck(int argc, char **argv);
 
 #endif

@@ -59,7 +59,7 @@ int cli_serve(int argc, char **argv)
 {
     double t0 = clock_ms();
     service_config c;
-    int rc = config_load(&c, argc, argv);
+    int rc = config_load(&c, COMMAND_SERVE, argc, argv, NULL);
     if (rc != 0)
         return rc > 0 ? 0 : 2;
 
@@ -79,8 +79,14 @@ int cli_serve(int argc, char **argv)
         return 1;
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    worker_pool_config pc = {c.workers, c.threads,     cores > 0 ? (int)cores : 1,
-                             c.queue,   {(uint64_t)c.max_pixels, 16, c.dct_scaling}, c.engine};
+    worker_pool_config pc = {.workers = c.workers,
+                             .threads_per_worker = c.threads,
+                             .cores = cores > 0 ? (int)cores : 1,
+                             .queue_capacity = c.queue,
+                             .limits = {.max_pixels = (uint64_t)c.max_pixels,
+                                        .min_side = PREDICT_MIN_SIDE,
+                                        .dct_scaling = c.dct_scaling},
+                             .engine = c.engine};
     worker_pool *pool = worker_pool_start(&models, &pc, err, sizeof err);
     if (!pool) {
         fprintf(stderr, "lookslike: cannot start the engine: %s\n", err);

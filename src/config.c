@@ -6,16 +6,23 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cli.h"
+#include "predict/predictor.h"
 
+/* Where the build put the models and the UI (set by src/meson.build). */
+#ifndef LOOKSLIKE_MODEL_DIR
+#define LOOKSLIKE_MODEL_DIR "models"
+#endif
 #ifndef LOOKSLIKE_STATIC_DIR
 #define LOOKSLIKE_STATIC_DIR "static"
 #endif
 
 typedef enum { OPT_INT, OPT_SIZE, OPT_STRING, OPT_BOOL } opt_type;
 
+enum { SERVE = COMMAND_SERVE, CLASSIFY = COMMAND_CLASSIFY, CHECK = COMMAND_HEALTHCHECK };
+
 typedef struct {
     const char *flag, *env;
+    int commands; /* the subcommands that take it */
     opt_type type;
     size_t offset, size; /* of the field in service_config */
     long long min, max;
@@ -25,37 +32,40 @@ typedef struct {
 #define FIELD(f) offsetof(service_config, f), sizeof(((service_config *)0)->f)
 
 static const option options[] = {
-    {"--port", "LOOKSLIKE_PORT", OPT_INT, FIELD(port), 0, 65535, "TCP port (0 = any free port)"},
-    {"--bind", "LOOKSLIKE_BIND", OPT_STRING, FIELD(bind), 0, 0, "address to listen on"},
-    {"--model", "LOOKSLIKE_MODEL", OPT_STRING, FIELD(model), 0, 0,
+    {"--port", "LOOKSLIKE_PORT", SERVE | CHECK, OPT_INT, FIELD(port), 0, 65535, "TCP port (0 = any free port)"},
+    {"--bind", "LOOKSLIKE_BIND", SERVE | CHECK, OPT_STRING, FIELD(bind), 0, 0, "address to listen on"},
+    {"--model", "LOOKSLIKE_MODEL", SERVE | CLASSIFY, OPT_STRING, FIELD(model), 0, 0,
      "model name(s) to serve, comma-separated; the first is the default"},
-    {"--model-dir", "LOOKSLIKE_MODEL_DIR", OPT_STRING, FIELD(model_dir), 0, 0,
+    {"--model-dir", "LOOKSLIKE_MODEL_DIR", SERVE | CLASSIFY, OPT_STRING, FIELD(model_dir), 0, 0,
      "directory of NAME.cfg, NAME.weights, NAME.labels"},
-    {"--engine", "LOOKSLIKE_ENGINE", OPT_STRING, FIELD(engine), 0, 0, "inference engine: onednn or darknet"},
-    {"--workers", "LOOKSLIKE_WORKERS", OPT_INT, FIELD(workers), 1, 256, "inference workers (default: cores)"},
-    {"--threads", "LOOKSLIKE_THREADS", OPT_INT, FIELD(threads), 1, 256,
+    {"--engine", "LOOKSLIKE_ENGINE", SERVE | CLASSIFY, OPT_STRING, FIELD(engine), 0, 0, "inference engine: onednn or darknet"},
+    {"--workers", "LOOKSLIKE_WORKERS", SERVE, OPT_INT, FIELD(workers), 1, 256, "inference workers (default: cores)"},
+    {"--threads", "LOOKSLIKE_THREADS", SERVE | CLASSIFY, OPT_INT, FIELD(threads), 1, 256,
      "most engine threads per request: all for a lone request, 1 each under load (default: cores)"},
-    {"--max-body", "LOOKSLIKE_MAX_BODY", OPT_SIZE, FIELD(max_body), 1024, 1LL << 32,
+    {"--max-body", "LOOKSLIKE_MAX_BODY", SERVE | CLASSIFY, OPT_SIZE, FIELD(max_body), 1024, 1LL << 32,
      "largest request body in bytes (k, M, KiB, MiB suffixes)"},
-    {"--max-body-total", "LOOKSLIKE_MAX_BODY_TOTAL", OPT_SIZE, FIELD(max_body_total), 1024, 1LL << 40,
+    {"--max-body-total", "LOOKSLIKE_MAX_BODY_TOTAL", SERVE, OPT_SIZE, FIELD(max_body_total), 1024, 1LL << 40,
      "request bodies held in memory at once, all clients together; more get 503 (default: 128 MiB, at most a "
      "quarter of the cgroup memory limit, at least --max-body)"},
-    {"--max-pixels", "LOOKSLIKE_MAX_PIXELS", OPT_SIZE, FIELD(max_pixels), 1, 1LL << 32,
+    {"--max-pixels", "LOOKSLIKE_MAX_PIXELS", SERVE | CLASSIFY, OPT_SIZE, FIELD(max_pixels), 1, 1LL << 32,
      "largest image in pixels, checked before decoding (k, M suffixes)"},
-    {"--dct-scaling", "LOOKSLIKE_DCT_SCALING", OPT_BOOL, FIELD(dct_scaling), 0, 1,
+    {"--dct-scaling", "LOOKSLIKE_DCT_SCALING", SERVE | CLASSIFY, OPT_BOOL, FIELD(dct_scaling), 0, 1,
      "decode big JPEGs at 1/2..1/8 scale, keeping 2x the model input (1/0; 0 = always full size)"},
-    {"--queue", "LOOKSLIKE_QUEUE", OPT_INT, FIELD(queue), 1, 100000, "images that may wait for a worker; more get 503"},
-    {"--static-dir", "LOOKSLIKE_STATIC_DIR", OPT_STRING, FIELD(static_dir), 0, 0, "directory of the web UI"},
-    {"--http-threads", "LOOKSLIKE_HTTP_THREADS", OPT_INT, FIELD(http_threads), 1, 256, "HTTP event-loop threads"},
-    {"--timeout", "LOOKSLIKE_TIMEOUT", OPT_INT, FIELD(timeout), 1, 3600, "idle connection timeout, seconds"},
-    {"--max-connections", "LOOKSLIKE_MAX_CONNECTIONS", OPT_INT, FIELD(max_connections), 1, 1000000,
+    {"--queue", "LOOKSLIKE_QUEUE", SERVE, OPT_INT, FIELD(queue), 1, 100000, "images that may wait for a worker; more get 503"},
+    {"--static-dir", "LOOKSLIKE_STATIC_DIR", SERVE, OPT_STRING, FIELD(static_dir), 0, 0, "directory of the web UI"},
+    {"--http-threads", "LOOKSLIKE_HTTP_THREADS", SERVE, OPT_INT, FIELD(http_threads), 1, 256, "HTTP event-loop threads"},
+    {"--timeout", "LOOKSLIKE_TIMEOUT", SERVE, OPT_INT, FIELD(timeout), 1, 3600, "idle connection timeout, seconds"},
+    {"--max-connections", "LOOKSLIKE_MAX_CONNECTIONS", SERVE, OPT_INT, FIELD(max_connections), 1, 1000000,
      "open connections at most"},
-    {"--per-ip-connections", "LOOKSLIKE_PER_IP_CONNECTIONS", OPT_INT, FIELD(per_ip_connections), 0, 1000000,
+    {"--per-ip-connections", "LOOKSLIKE_PER_IP_CONNECTIONS", SERVE, OPT_INT, FIELD(per_ip_connections), 0, 1000000,
      "open connections per client address (0 = no limit; behind a proxy every client has its address)"},
-    {"--access-log", "LOOKSLIKE_ACCESS_LOG", OPT_BOOL, FIELD(access_log), 0, 1,
+    {"--access-log", "LOOKSLIKE_ACCESS_LOG", SERVE, OPT_BOOL, FIELD(access_log), 0, 1,
      "JSON access log line per request on stderr (1/0)"},
-    {"--shutdown-grace", "LOOKSLIKE_SHUTDOWN_GRACE", OPT_INT, FIELD(shutdown_grace), 1, 3600,
+    {"--shutdown-grace", "LOOKSLIKE_SHUTDOWN_GRACE", SERVE, OPT_INT, FIELD(shutdown_grace), 1, 3600,
      "seconds to finish the requests in flight after SIGTERM/SIGINT; then exit regardless"},
+    {"--crop", "LOOKSLIKE_CROP", CLASSIFY, OPT_STRING, FIELD(crop), 0, 0,
+     "center (TF-slim's central 87.5 %, the default) or full"},
+    {"-k", "LOOKSLIKE_K", CLASSIFY, OPT_INT, FIELD(k), 1, PREDICT_MAX_K, "classes to print per image"},
 };
 
 #define DEFAULT_MAX_BODY_TOTAL (128LL << 20)
@@ -103,7 +113,7 @@ static void defaults(service_config *c)
     c->port = 8080;
     snprintf(c->bind, sizeof c->bind, "0.0.0.0");
     snprintf(c->model, sizeof c->model, "mobilenet_v1");
-    snprintf(c->model_dir, sizeof c->model_dir, "%s", cli_default_model_dir());
+    snprintf(c->model_dir, sizeof c->model_dir, "%s", LOOKSLIKE_MODEL_DIR);
     snprintf(c->engine, sizeof c->engine, "onednn");
     snprintf(c->static_dir, sizeof c->static_dir, "%s", LOOKSLIKE_STATIC_DIR);
     c->workers = cores > 0 ? (int)cores : 1;
@@ -118,6 +128,8 @@ static void defaults(service_config *c)
     c->per_ip_connections = 128;
     c->access_log = 1;
     c->shutdown_grace = 25;
+    snprintf(c->crop, sizeof c->crop, "center");
+    c->k = 3;
 }
 
 static int set(service_config *c, const option *o, const char *value, const char *source)
@@ -155,41 +167,65 @@ static int set(service_config *c, const option *o, const char *value, const char
     return 0;
 }
 
-static void usage(void)
+static void usage(config_command command)
 {
-    printf("usage: lookslike [serve] [OPTIONS]\n       lookslike classify [OPTIONS] IMAGE.jpg...\n\n"
-           "Serves POST /predict (JPEG in, top-k ImageNet classes out as JSON), /healthz, /readyz,\n"
-           "/v1/models, /metrics and the web UI. Every option can also be set by its environment variable.\n\n");
+    if (command == COMMAND_CLASSIFY)
+        printf("usage: lookslike classify [OPTIONS] IMAGE.jpg...\n\n"
+               "Classifies each image with the pipeline of the service and prints the top k.\n\n");
+    else if (command == COMMAND_HEALTHCHECK)
+        printf("usage: lookslike healthcheck [OPTIONS]\n\n"
+               "Exits 0 when GET /readyz of the server so configured answers 200 within 2 s, else 1.\n\n");
+    else
+        printf("usage: lookslike [serve] [OPTIONS]\n       lookslike classify [OPTIONS] IMAGE.jpg...\n"
+               "       lookslike healthcheck [OPTIONS]\n\n"
+               "Serves POST /predict (JPEG in, top-k ImageNet classes out as JSON), /healthz, /readyz,\n"
+               "/v1/models, /metrics and the web UI.\n\n");
+    printf("Every option can also be set by its environment variable.\n");
     for (size_t i = 0; i < sizeof options / sizeof *options; i++)
-        printf("  %-22s %-30s %s\n", options[i].flag, options[i].env, options[i].help);
+        if (options[i].commands & command)
+            printf("  %-22s %-30s %s\n", options[i].flag, options[i].env, options[i].help);
 }
 
-int config_load(service_config *c, int argc, char **argv)
+int config_load(service_config *c, config_command command, int argc, char **argv, int *first)
 {
     defaults(c);
     for (size_t i = 0; i < sizeof options / sizeof *options; i++) {
         const char *v = getenv(options[i].env);
-        if (v && set(c, &options[i], v, options[i].env) < 0)
+        if ((options[i].commands & command) && v && set(c, &options[i], v, options[i].env) < 0)
             return -1;
     }
-    for (int a = 1; a < argc; a++) {
-        if (!strcmp(argv[a], "-h") || !strcmp(argv[a], "--help")) {
-            usage();
+    int a = 1;
+    for (; a < argc; a++) {
+        const char *arg = argv[a];
+        if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
+            usage(command);
             return 1;
         }
-        const char *eq = strchr(argv[a], '=');
-        size_t n = eq ? (size_t)(eq - argv[a]) : strlen(argv[a]);
+        if (arg[0] != '-') {
+            if (first)
+                break; /* the images */
+            fprintf(stderr, "lookslike: unexpected argument: %s (see --help)\n", arg);
+            return -1;
+        }
+        const char *eq = strchr(arg, '=');
+        size_t n = eq ? (size_t)(eq - arg) : strlen(arg);
         const option *o = NULL;
         for (size_t i = 0; i < sizeof options / sizeof *options; i++)
-            if (strlen(options[i].flag) == n && !strncmp(argv[a], options[i].flag, n))
+            if ((options[i].commands & command) && strlen(options[i].flag) == n && !strncmp(arg, options[i].flag, n))
                 o = &options[i];
-        const char *value = eq ? eq + 1 : (a + 1 < argc ? argv[++a] : NULL);
-        if (!o || !value) {
-            fprintf(stderr, "lookslike: unknown option or missing value: %s (see --help)\n", argv[a]);
+        if (!o) {
+            fprintf(stderr, "lookslike: unknown option: %.*s (see --help)\n", (int)n, arg);
+            return -1;
+        }
+        const char *value = eq ? eq + 1 : a + 1 < argc ? argv[++a] : NULL;
+        if (!value) {
+            fprintf(stderr, "lookslike: %s needs a value (see --help)\n", o->flag);
             return -1;
         }
         if (set(c, o, value, o->flag) < 0)
             return -1;
     }
+    if (first)
+        *first = a;
     return resolve_body_budget(c);
 }

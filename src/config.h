@@ -1,9 +1,16 @@
-/* Service configuration: defaults, then LOOKSLIKE_* environment variables,
- * then command-line flags (the last word wins). */
+/* Configuration of every subcommand from one option table: defaults, then
+ * LOOKSLIKE_* environment variables, then command-line flags (the last word
+ * wins). Each option says which subcommands take it. */
 #ifndef LOOKSLIKE_CONFIG_H
 #define LOOKSLIKE_CONFIG_H
 
 #include <stddef.h>
+
+typedef enum {
+    COMMAND_SERVE = 1,
+    COMMAND_CLASSIFY = 2,
+    COMMAND_HEALTHCHECK = 4,
+} config_command;
 
 typedef struct {
     int port;
@@ -25,9 +32,16 @@ typedef struct {
     int per_ip_connections;
     int access_log;
     int shutdown_grace; /* seconds from SIGTERM to exit, at most */
+    /* lookslike classify */
+    char crop[16]; /* center or full */
+    int k; /* classes to print */
 } service_config;
 
-/* Returns 0 to go on, 1 when --help was printed, -1 after printing an error. */
-int config_load(service_config *c, int argc, char **argv);
+/* Fills c for the subcommand from argv[1..]. For classify, the arguments from
+ * the first that is not an option on are images: *first is set to its index
+ * (argc when there is none); other subcommands take no such arguments (first
+ * may be NULL). Returns 0 to go on, 1 when --help was printed, -1 after
+ * printing an error. */
+int config_load(service_config *c, config_command command, int argc, char **argv, int *first);
 
 #endif

@@ -13,9 +13,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "file_read.h"
 #include "tflite_model.h"
 
 #define MAX_FILES 8
+/* The largest official MobileNet .tflite is 7 MB. */
+#define MAX_INPUT_BYTES (256u << 20)
 
 typedef struct {
     char *text;
@@ -318,21 +321,13 @@ static void convert_op(converter *c, const tfl_model *m, const tfl_op *op, int *
     layer_of[op->outputs[0]] = c->last;
 }
 
-static uint8_t *read_file(const char *path, size_t *size)
+/* A .tflite or labels file, whole; the converter stops at the first failure. */
+static uint8_t *read_input(const char *path, size_t *size)
 {
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        die(NULL, "%s: %s", path, strerror(errno));
-    if (fseek(f, 0, SEEK_END) != 0)
-        die(NULL, "%s: cannot seek", path);
-    long n = ftell(f);
-    if (n < 0 || fseek(f, 0, SEEK_SET) != 0)
-        die(NULL, "%s: cannot tell size", path);
-    uint8_t *data = malloc(n ? (size_t)n : 1);
-    if (!data || fread(data, 1, (size_t)n, f) != (size_t)n)
-        die(NULL, "%s: read failed", path);
-    fclose(f);
-    *size = (size_t)n;
+    char err[512];
+    uint8_t *data = file_read(path, MAX_INPUT_BYTES, size, err, sizeof err);
+    if (!data)
+        die(NULL, "%s", err);
     return data;
 }
 
@@ -367,7 +362,7 @@ static void write_weights(const converter *c, const char *path)
 static void write_labels(const char *in, const char *out, int classes)
 {
     size_t size;
-    uint8_t *data = read_file(in, &size);
+    uint8_t *data = read_input(in, &size);
     int lines = 0;
     for (size_t i = 0; i < size; i++)
         lines += data[i] == '\n';
@@ -414,7 +409,7 @@ int main(int argc, char **argv)
     int prev_output_layer = -1, prev_c = 0, prev_h = 0, prev_w = 0;
     for (int f = 0; f < nfiles; f++) {
         size_t size;
-        uint8_t *data = read_file(files[f], &size);
+        uint8_t *data = read_input(files[f], &size);
         tfl_model m;
         char err[256];
         c.file = files[f];

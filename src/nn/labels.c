@@ -1,9 +1,10 @@
 #include "labels.h"
 
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "../file_read.h"
 
 #define LABELS_MAX_BYTES (4 << 20)
 
@@ -11,20 +12,15 @@ int nn_labels_load(nn_labels *l, const char *path, int expected, char *err, size
 {
     memset(l, 0, sizeof *l);
     l->background = -1;
-    FILE *f = fopen(path, "rb");
-    if (!f) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    size_t len;
+    l->storage = (char *)file_read(path, LABELS_MAX_BYTES, &len, err, errlen);
+    if (!l->storage)
         return -1;
-    }
-    l->storage = malloc(LABELS_MAX_BYTES + 1);
-    size_t len = l->storage ? fread(l->storage, 1, LABELS_MAX_BYTES + 1, f) : 0;
-    fclose(f);
-    if (!l->storage || len > LABELS_MAX_BYTES || memchr(l->storage, '\0', len)) {
-        snprintf(err, errlen, "%s: not a labels text file of at most %d bytes", path, LABELS_MAX_BYTES);
+    if (memchr(l->storage, '\0', len)) {
+        snprintf(err, errlen, "%s: not a labels text file (NUL bytes)", path);
         nn_labels_free(l);
         return -1;
     }
-    l->storage[len] = '\0';
     l->full = calloc((size_t)expected + 1, sizeof *l->full);
     l->short_name = calloc((size_t)expected + 1, sizeof *l->short_name);
     if (!l->full || !l->short_name) {

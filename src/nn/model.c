@@ -1,11 +1,11 @@
 #include "model.h"
 
-#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../file_read.h"
 #include "cfg_file.h"
 #include "layer_parsers.h"
 
@@ -245,45 +245,18 @@ int nn_model_read_weights(nn_model *m, const uint8_t *data, size_t len, const ch
     return 0;
 }
 
-static uint8_t *read_whole_file(const char *path, size_t limit, size_t *len, char *err, size_t errlen)
-{
-    FILE *fp = fopen(path, "rb");
-    if (!fp) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        return NULL;
-    }
-    uint8_t *buf = NULL;
-    long size = -1;
-    if (fseek(fp, 0, SEEK_END) == 0)
-        size = ftell(fp);
-    if (size < 0 || fseek(fp, 0, SEEK_SET) != 0) {
-        snprintf(err, errlen, "%s: not a regular file", path);
-    } else if ((size_t)size > limit) {
-        snprintf(err, errlen, "%s: %ld bytes is more than the %zu allowed", path, size, limit);
-    } else if (!(buf = malloc((size_t)size + 1))) {
-        snprintf(err, errlen, "%s: out of memory", path);
-    } else if (fread(buf, 1, (size_t)size, fp) != (size_t)size) {
-        snprintf(err, errlen, "%s: read error", path);
-        free(buf);
-        buf = NULL;
-    }
-    fclose(fp);
-    *len = (size_t)size;
-    return buf;
-}
-
 int nn_model_load(nn_model *m, const char *cfg_path, const char *weights_path, char *err, size_t errlen)
 {
     size_t len;
     memset(m, 0, sizeof *m);
-    uint8_t *text = read_whole_file(cfg_path, 1 << 20, &len, err, errlen);
+    uint8_t *text = file_read(cfg_path, 1 << 20, &len, err, errlen);
     if (!text)
         return -1;
     int rc = nn_model_parse_cfg(m, (const char *)text, len, cfg_path, err, errlen);
     free(text);
     if (rc < 0)
         return -1;
-    uint8_t *weights = read_whole_file(weights_path, (size_t)NN_MAX_PARAMS * 4 + 64, &len, err, errlen);
+    uint8_t *weights = file_read(weights_path, (size_t)NN_MAX_PARAMS * 4 + 64, &len, err, errlen);
     if (!weights) {
         nn_model_free(m);
         return -1;

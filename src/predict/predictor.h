@@ -12,6 +12,9 @@
 #include "model_registry.h"
 
 #define PREDICT_MAX_K 20
+/* Images narrower or lower than this are refused: below it a 224x224 input
+ * is mostly interpolation. */
+#define PREDICT_MIN_SIDE 16
 
 typedef enum {
     PREDICT_OK = 0,

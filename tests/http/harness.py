@@ -1,5 +1,6 @@
 """Shared pieces of the HTTP test programs: a lookslike process on a free
-loopback port, and a careful one-request HTTP client."""
+loopback port, a careful one-request HTTP client, and the tally of checks
+("ok - ..." / "not ok - ..." lines and the closing count)."""
 import http.client
 import os
 import re
@@ -79,3 +80,25 @@ def request(port, method, path, body=None, headers=None, chunked=False, timeout=
         conn.close()
 
 
+
+
+_tally = {"passed": 0, "failed": 0}
+
+
+def check(ok, what):
+    """Counts and prints one check; returns ok."""
+    _tally["passed" if ok else "failed"] += 1
+    print(("ok - " if ok else "not ok - ") + what, flush=True)
+    return ok
+
+
+def check_no_sanitizer_reports(srv, name):
+    """No AddressSanitizer or UBSan report in the server's log so far."""
+    errors = [l for l in srv.log if "ERROR: AddressSanitizer" in l or "runtime error" in l]
+    return check(not errors, f"{name}: no sanitizer reports: {errors[:3]}")
+
+
+def summary():
+    """Prints the closing count; returns the exit code."""
+    print(f"# {_tally['passed']} passed, {_tally['failed']} failed")
+    return 1 if _tally["failed"] else 0

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import shutil
+import socket
 import signal
 import subprocess
 import sys
@@ -18,7 +19,7 @@ import threading
 import time
 
 import harness
-from harness import request
+from harness import check, request, summary
 
 LOOKSLIKE, MAKE_JPEGS, CORAL, STATIC = sys.argv[1:5]
 # LOOKSLIKE_TEST_ENGINE picks the engine; LOOKSLIKE_HTTP_QUICK=1 sends fewer
@@ -30,18 +31,6 @@ QUICK = os.environ.get("LOOKSLIKE_HTTP_QUICK") == "1"
 def server(*args):
     return harness.Server(LOOKSLIKE, "--engine", ENGINE, *args)
 PHOTOS = ["hot_dog.jpg", "owl.jpg", "parrot.jpg"]
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok - " + what)
-    else:
-        failed += 1
-        print("not ok - " + what)
-    return ok
 
 
 def jpeg_post(port, data, query="", content_type="image/jpeg"):
@@ -77,6 +66,24 @@ def cli_top3(image, crop):
     out = subprocess.run([LOOKSLIKE, "classify", "--engine", ENGINE, "--crop", crop, image], capture_output=True, text=True,
                          check=True).stdout
     return [(int(m.group(2)), float(m.group(1)) / 100) for m in re.finditer(r"^\s+([\d.]+)%\s+(\d+)\s", out, re.M)]
+
+
+def test_command_line(jpegs):
+    """The options of `lookslike` and `lookslike classify` come from one table:
+    errors name the option, and classify applies the server's limits."""
+    bad = subprocess.run([LOOKSLIKE, "--bogus", "5"], capture_output=True, text=True)
+    check(bad.returncode == 2 and "--bogus" in bad.stderr and ": 5" not in bad.stderr,
+          f"an unknown option is named, not its value: {bad.stderr.strip()!r}")
+    bad = subprocess.run([LOOKSLIKE, "serve", "--port"], capture_output=True, text=True)
+    check(bad.returncode == 2 and "--port needs a value" in bad.stderr, f"a missing value: {bad.stderr.strip()!r}")
+    tiny = subprocess.run([LOOKSLIKE, "classify", "--engine", ENGINE, os.path.join(jpegs, "tiny_8x8.jpg")],
+                          capture_output=True, text=True)
+    check(tiny.returncode == 1 and "at least 16 pixels" in tiny.stderr,
+          f"classify refuses an 8x8 image as the server does: {tiny.stderr.strip()!r}")
+    small = subprocess.run([LOOKSLIKE, "classify", "--engine", ENGINE, "--max-pixels", "1000",
+                            os.path.join(CORAL, "parrot.jpg")], capture_output=True, text=True)
+    check(small.returncode == 1 and "the limit is 1000" in small.stderr,
+          f"classify takes --max-pixels: {small.stderr.strip()!r}")
 
 
 def test_predict_inputs(port):
@@ -204,6 +211,13 @@ def test_endpoints(port, after_traffic):
     check(status == 200 and json.loads(body)["status"] == "alive", "/healthz")
     status, _, body = request(port, "GET", "/readyz")
     check(status == 200 and json.loads(body)["status"] == "ready", "/readyz")
+    probe = subprocess.run([LOOKSLIKE, "healthcheck", "--bind", "127.0.0.1", "--port", str(port)])
+    check(probe.returncode == 0, f"`lookslike healthcheck` exits 0 for a ready server ({probe.returncode})")
+    with socket.socket() as closed:  # a port nothing listens on
+        closed.bind(("127.0.0.1", 0))
+        probe = subprocess.run([LOOKSLIKE, "healthcheck", "--port", str(closed.getsockname()[1])],
+                               stderr=subprocess.DEVNULL)
+    check(probe.returncode == 1, f"`lookslike healthcheck` exits 1 when nothing answers ({probe.returncode})")
     status, _, body = request(port, "GET", "/v1/models")
     m = json.loads(body)["models"][0] if status == 200 else {}
     check(m.get("name") == "mobilenet_v1" and m.get("input") == {"width": 224, "height": 224, "channels": 3}
@@ -351,13 +365,13 @@ def main():
         finally:
             check(srv.stop() == 0, "server exits 0 on SIGTERM")
         test_model_files(work)
+        test_command_line(jpegs)
         test_limits()
         test_backpressure()
         test_shutdown()
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    print(f"# {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

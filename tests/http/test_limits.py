@@ -17,22 +17,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import harness
-from harness import request
+from harness import check, check_no_sanitizer_reports, request, summary
 
 LOOKSLIKE, MAKE_SCAN_BOMB, PHOTO = sys.argv[1:4]
 MIB = 1 << 20
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok - " + what)
-    else:
-        failed += 1
-        print("not ok - " + what)
-    return ok
 
 
 def rss_kib(pid, field):
@@ -41,11 +29,6 @@ def rss_kib(pid, field):
             if line.startswith(field + ":"):
                 return int(line.split()[1])
     return 0
-
-
-def no_sanitizer_reports(srv, name):
-    errors = [l for l in srv.log if "ERROR: AddressSanitizer" in l or "runtime error" in l]
-    check(not errors, f"{name}: no sanitizer reports: {errors[:3]}")
 
 
 def post_jpeg(port, body, timeout=60):
@@ -80,7 +63,7 @@ def scan_bomb(work):
                                                   f"({normal[0]} in {normal[2]:.2f} s)")
     finally:
         check(srv.stop() == 0, "scan bomb: server exits 0")
-        no_sanitizer_reports(srv, "scan bomb")
+        check_no_sanitizer_reports(srv, "scan bomb")
 
 
 class Upload:
@@ -159,7 +142,7 @@ def held_uploads(chunked):
         for u in uploads:
             u.sock.close()
         check(srv.stop() == 0, f"{name}: server exits 0")
-        no_sanitizer_reports(srv, f"held uploads {name}")
+        check_no_sanitizer_reports(srv, f"held uploads {name}")
 
 
 def per_address_limit():
@@ -195,8 +178,7 @@ def main():
     held_uploads(chunked=False)
     held_uploads(chunked=True)
     per_address_limit()
-    print(f"# {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

@@ -17,26 +17,9 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import harness
-from harness import request
+from harness import check, check_no_sanitizer_reports, request, summary
 
 LOOKSLIKE, PHOTO, BIG_PHOTO = sys.argv[1:4]
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    if ok:
-        passed += 1
-        print("ok - " + what)
-    else:
-        failed += 1
-        print("not ok - " + what)
-    return ok
-
-
-def no_sanitizer_reports(srv, name):
-    errors = [l for l in srv.log if "ERROR: AddressSanitizer" in l or "runtime error" in l]
-    check(not errors, f"{name}: no sanitizer reports: {errors[:3]}")
 
 
 def keep_alive_client(port, photo, stop, statuses, lock):
@@ -90,7 +73,7 @@ def sigterm_under_keep_alive():
     check(code == 0, f"SIGTERM under kept-alive load: exit 0 (exit {code})")
     check(took < 10, f"... within the grace period ({took:.2f} s)")
     check(set(statuses) <= {200, 503}, f"every answer 200 or 503: {sorted(set(statuses))}")
-    no_sanitizer_reports(srv, "SIGTERM under load")
+    check_no_sanitizer_reports(srv, "SIGTERM under load")
 
 
 def queue_longer_than_grace():
@@ -121,14 +104,13 @@ def queue_longer_than_grace():
     check(code == 0, f"... exit 0: the running job finished in the time kept for it (exit {code})")
     check(counts.get(503, 0) > 0 and set(statuses) <= {200, 503},
           f"... queued requests it could not run answered 503, the rest 200: {counts}")
-    no_sanitizer_reports(srv, "queue longer than the grace period")
+    check_no_sanitizer_reports(srv, "queue longer than the grace period")
 
 
 def main():
     sigterm_under_keep_alive()
     queue_longer_than_grace()
-    print(f"# {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":

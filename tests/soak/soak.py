@@ -24,17 +24,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "http"))
 import harness  # noqa: E402
-from harness import request  # noqa: E402
-
-passed = failed = 0
-
-
-def check(ok, what):
-    global passed, failed
-    passed += bool(ok)
-    failed += not ok
-    print(("ok - " if ok else "not ok - ") + what, flush=True)
-    return ok
+from harness import check, request, summary  # noqa: E402
 
 
 def rss_kib(pid):
@@ -161,8 +151,7 @@ def main():
         if srv.proc.poll() is None:
             check(srv.stop() == 0, "server exits 0")
     shutdown_under_load(a.lookslike, a.jpeg)
-    print(f"# {passed} passed, {failed} failed")
-    return 1 if failed else 0
+    return summary()
 
 
 if __name__ == "__main__":
