@@ -1,33 +1,50 @@
-# lookslike in a container: a build stage (compilers, -dev packages, model
-# conversion) and a slim runtime stage (shared libraries, the binary, the
-# model, the UI), on Debian 12.
-#   docker build -t lookslike .                         # with the libdarknet engine
-#   docker build --build-arg WITH_DARKNET=0 -t lookslike .
+# lookslike in a container, on Debian 12: a build stage (compilers, -dev
+# packages, model conversion) and a lean runtime stage (shared libraries, the
+# binary, the models, the UI).
+#   docker build -t lookslike .                                   # default: oneDNN engine only
+#   docker build --build-arg WITH_DARKNET=1 -t lookslike:darknet .  # adds --engine darknet (~900 MB more)
+#   podman build --format docker -t lookslike .                   # podman: keep the HEALTHCHECK
 # Model sources: put the official files in ./model-source/<folder>/ of the build
-# context to build offline; otherwise the pinned files are downloaded. Either
-# way they are sha256-checked against models/*.sources.
-# tools/verify_fresh_debian.sh runs these same steps in a debootstrapped root.
-FROM debian:bookworm-slim AS build
-ARG WITH_DARKNET=1
-WORKDIR /src
-COPY . .
-RUN WITH_DARKNET=${WITH_DARKNET} bash tools/container_build.sh /opt/lookslike \
- && rm -rf /var/lib/apt/lists/*
+# context to build offline (tools/container_test.sh copies ../shared/models
+# there); otherwise the pinned files are downloaded. Either way they are
+# sha256-checked against models/*.sources.
+# The base is a tag, not a digest: bookworm-slim is rebuilt with Debian's
+# security updates, which a digest would freeze. For a reproducible build pass
+# one: --build-arg BASE_IMAGE=debian:bookworm-slim@sha256:...
+# tools/verify_fresh_debian.sh runs the same build steps in a debootstrapped root.
+ARG BASE_IMAGE=debian:bookworm-slim
 
-FROM debian:bookworm-slim AS runtime
-ARG WITH_DARKNET=1
-COPY tools/debian-runtime-packages.txt /tmp/packages.txt
-RUN apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      $(grep -v '^\s*\(#\|$\)' /tmp/packages.txt | { if [ "$WITH_DARKNET" = 1 ]; then cat; else grep -vx darknet; fi; }) \
- && rm -rf /var/lib/apt/lists/* /tmp/packages.txt \
- && useradd --system --no-create-home --shell /usr/sbin/nologin lookslike
+FROM ${BASE_IMAGE} AS build
+ARG WITH_DARKNET=0
+WORKDIR /src
+# Packages first, sources after: an edit to the sources does not re-run apt.
+COPY tools/debian-packages.txt tools/install_packages.sh tools/
+RUN WITH_DARKNET=${WITH_DARKNET} bash tools/install_packages.sh tools/debian-packages.txt \
+ && rm -rf /var/lib/apt/lists/*
+COPY . .
+RUN WITH_DARKNET=${WITH_DARKNET} LOOKSLIKE_SKIP_PACKAGES=1 bash tools/container_build.sh /opt/lookslike
+
+FROM ${BASE_IMAGE} AS runtime
+ARG WITH_DARKNET=0
+# A fixed numeric user, so that Kubernetes' runAsNonRoot can verify it.
+ARG UID=10001
+COPY tools/debian-runtime-packages.txt tools/install_packages.sh /tmp/
+# Leaves no package lists or caches behind (a base made with debootstrap has
+# no apt hook that cleans them), nor documentation.
+RUN printf 'path-exclude /usr/share/doc/*\npath-exclude /usr/share/man/*\npath-exclude /usr/share/locale/*\n' \
+      > /etc/dpkg/dpkg.cfg.d/lookslike-no-docs \
+ && WITH_DARKNET=${WITH_DARKNET} bash /tmp/install_packages.sh /tmp/debian-runtime-packages.txt \
+ && rm -rf /var/lib/apt/lists/* /var/cache/apt/* /var/cache/debconf/*-old /var/log/apt /var/log/dpkg.log /tmp/* \
+ && groupadd --gid ${UID} lookslike \
+ && useradd --uid ${UID} --gid ${UID} --no-create-home --home-dir /nonexistent --shell /usr/sbin/nologin lookslike
 COPY --from=build /opt/lookslike /opt/lookslike
 ENV LOOKSLIKE_MODEL_DIR=/opt/lookslike/share/lookslike/models \
     LOOKSLIKE_STATIC_DIR=/opt/lookslike/share/lookslike/static \
     LOOKSLIKE_BIND=0.0.0.0 \
     LOOKSLIKE_PORT=8080
-USER lookslike
+USER ${UID}:${UID}
 EXPOSE 8080
 HEALTHCHECK --interval=10s --timeout=3s --start-period=15s --retries=3 \
-  CMD curl -fsS http://127.0.0.1:8080/readyz || exit 1
+  CMD ["/opt/lookslike/bin/lookslike", "healthcheck"]
+STOPSIGNAL SIGTERM
 ENTRYPOINT ["/opt/lookslike/bin/lookslike"]

@@ -15,7 +15,7 @@ out=$("$here/tests/browser/node_modules/.bin/dockerfile-utils" lint "$here/Docke
 cd "$here"
 docker-compose config -q 2>&1 && ok "docker-compose.yml is valid" || bad "docker-compose.yml invalid"
 services=$(docker-compose --profile scale config --services 2>&1 | sort | tr '\n' ' ')
-[[ $services == "lookslike nginx " ]] && ok "scale profile adds nginx ($services)" || bad "scale profile services: $services"
+[[ $services == "lookslike nginx replica " ]] && ok "scale profile adds nginx and the replicas ($services)" || bad "scale profile services: $services"
 
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 cp deploy/nginx/nginx.conf "$tmp/"
@@ -34,6 +34,8 @@ c = kinds["Deployment"]["spec"]["template"]["spec"]["containers"][0]
 assert c["readinessProbe"]["httpGet"]["path"] == "/readyz", "readiness probe"
 assert c["livenessProbe"]["httpGet"]["path"] == "/healthz", "liveness probe"
 assert c["resources"]["requests"] and c["resources"]["limits"], "resources"
+pod = kinds["Deployment"]["spec"]["template"]["spec"]["securityContext"]
+assert pod["runAsNonRoot"] and isinstance(pod["runAsUser"], int) and pod["runAsUser"] > 0, "numeric non-root user"
 assert kinds["HorizontalPodAutoscaler"]["spec"]["scaleTargetRef"]["name"] == kinds["Deployment"]["metadata"]["name"]
 print("kinds", sorted(kinds))
 PY

@@ -1,0 +1,202 @@
+#!/usr/bin/env bash
+# The container test, with a real engine: builds the image from the Dockerfile
+# with podman (both variants: the default and WITH_DARKNET=1), runs it as
+# docker-compose.yml does (read-only root, tmpfs /tmp) and checks /readyz,
+# /predict on the parrot, the UI, the numeric non-root user, the image's own
+# HEALTHCHECK, SIGTERM with requests in flight, and the image size against
+# its goal (at most 100 MB over debian:bookworm-slim); then plays the
+# Kubernetes manifests with `podman kube play` and classifies the parrot
+# through the pod. Needs root (apt-get, podman). Takes 10-15 minutes on 2 cores.
+#   sudo bash tools/container_test.sh [--variant default|darknet|both] [--working-tree] [--keep]
+# The build context is a fresh clone of the committed HEAD (--working-tree:
+# this checkout as it is), with ../shared/models copied into its
+# ./model-source/ (gitignored), so the build needs no download.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+repo=$PWD
+variant=both keep=0 working_tree=0
+while (($#)); do
+  case $1 in
+    --variant) variant=$2; shift ;;
+    --working-tree) working_tree=1 ;;
+    --keep) keep=1 ;;
+    *) echo "usage: $0 [--variant default|darknet|both] [--working-tree] [--keep]" >&2; exit 2 ;;
+  esac
+  shift
+done
+parrot=$repo/../shared/images/coral/parrot.jpg
+pass=0 fail=0
+ok()  { echo "ok - $*"; pass=$((pass + 1)); }
+bad() { echo "not ok - $*"; fail=$((fail + 1)); }
+check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; }
+log() { echo "# $(date +%T) $*"; }
+
+# --- the engine -------------------------------------------------------------
+if ! command -v podman >/dev/null || ! command -v debootstrap >/dev/null || ! command -v runc >/dev/null; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -q && apt-get install -y -q --no-install-recommends podman runc debootstrap uidmap \
+    slirp4netns fuse-overlayfs curl ca-certificates >/dev/null || { echo "cannot install podman"; exit 1; }
+fi
+# Sandbox-only engine settings, not the project's concern: these build
+# machines give containers no CAP_SYS_RESOURCE (so the default ulimits
+# cannot be raised) and have hybrid cgroups (crun fails there; runc works).
+conf=/etc/containers/containers.conf
+if ! grep -qs 'lookslike container_test' "$conf"; then
+  mkdir -p /etc/containers
+  cat >>"$conf" <<'EOF'
+# added by lookslike container_test (sandbox-only settings)
+[containers]
+default_ulimits = ["nofile=20000:20000", "nproc=4096:4096"]
+[engine]
+runtime = "runc"
+EOF
+fi
+
+# --- the base image: from the registry, else made with debootstrap ------------
+base=docker.io/library/debian:bookworm-slim
+if ! podman image exists "$base"; then
+  if ! timeout 60 podman pull -q "$base" >/dev/null 2>&1; then
+    log "no registry: debootstrap --variant=minbase bookworm as $base"
+    root=$(mktemp -d)
+    debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/dev/null || { echo "debootstrap failed"; exit 1; }
+    rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/var/log/*.log
+    tar -C "$root" -c . | podman import --change 'CMD ["bash"]' - "$base" >/dev/null
+    rm -rf "$root"
+  fi
+fi
+base_size=$(podman image inspect --format '{{.Size}}' "$base")
+log "base $base: $((base_size / 1000000)) MB"
+
+# --- build context ----------------------------------------------------------------
+tmp=$(mktemp -d)
+context=$repo
+if ((!working_tree)); then
+  context=$tmp/context
+  git clone -q "$repo" "$context" && log "context: a clone of $(git -C "$context" log --oneline -1)"
+fi
+if [[ ! -d $context/model-source ]]; then
+  mkdir "$context/model-source" && cp -r "$repo/../shared/models/." "$context/model-source/"
+fi
+
+http() { # METHOD URL [curl args...]: prints the status, the body to $tmp/body
+  local method=$1 url=$2; shift 2
+  curl -s -o "$tmp/body" -w '%{http_code}' -X "$method" --max-time 30 "$@" "$url"
+}
+wait_ready() { # URL: up to 60 s
+  for _ in $(seq 120); do [[ $(http GET "$1/readyz") == 200 ]] && return 0; sleep 0.5; done
+  return 1
+}
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
+cleanup() {
+  podman rm -f lookslike-ct >/dev/null 2>&1
+  ((keep)) || podman kube down "$tmp/kube.yaml" >/dev/null 2>&1
+  rm -rf "$tmp"
+}
+trap cleanup EXIT
+
+# test_variant TAG BUILD_ARG ENGINE SIZE_GOAL_MB
+test_variant() {
+  local tag=$1 arg=$2 engine=$3 goal=$4
+  log "podman build --format docker $arg -t $tag ."
+  local t0=$SECONDS
+  if ! podman build --format docker $arg -t "$tag" "$context" >"$tmp/build.log" 2>&1; then
+    tail -30 "$tmp/build.log"; bad "$tag: image builds"; return
+  fi
+  ok "$tag: image builds ($((SECONDS - t0)) s)"
+  local size over
+  size=$(podman image inspect --format '{{.Size}}' "$tag")
+  over=$(((size - base_size) / 1000000))
+  if [[ -n $goal ]]; then
+    check "$tag: $((size / 1000000)) MB, $over MB over the base (goal: at most $goal)" test "$over" -le "$goal"
+  else
+    echo "# $tag: $((size / 1000000)) MB, $over MB over the base"
+  fi
+  local user health
+  user=$(podman image inspect --format '{{.Config.User}}' "$tag")
+  check "$tag: runs as a numeric non-root user ($user)" bash -c "[[ '$user' =~ ^[1-9][0-9]*(:[0-9]+)?$ ]]"
+  health=$(podman image inspect --format '{{json .Config.Healthcheck.Test}}' "$tag")
+  check "$tag: HEALTHCHECK needs no HTTP client ($health)" bash -c "grep -q 'lookslike\",\"healthcheck' <<<'$health'"
+  check "$tag: no curl and no converter in the image" \
+    bash -c "! podman run --rm --entrypoint /bin/sh '$tag' -c 'command -v curl || ls /opt/lookslike/bin/tflite2darknet' 2>/dev/null | grep -q ."
+
+  # As docker-compose.yml runs it: read-only root, tmpfs /tmp.
+  local port url
+  port=$(free_port) url=http://127.0.0.1:$port
+  podman rm -f lookslike-ct >/dev/null 2>&1
+  podman run -d --name lookslike-ct --read-only --tmpfs /tmp -p "127.0.0.1:$port:8080" \
+    -e LOOKSLIKE_ENGINE="$engine" "$tag" >/dev/null
+  if ! wait_ready "$url"; then
+    podman logs lookslike-ct 2>&1 | tail -20; bad "$tag: /readyz within 60 s"; return
+  fi
+  ok "$tag: /readyz answers 200 (engine $engine)"
+  local status
+  status=$(http POST "$url/predict" -H 'Content-Type: image/jpeg' --data-binary "@$parrot")
+  check "$tag: /predict on the parrot: $status $(head -c 120 "$tmp/body")" \
+    bash -c "[[ $status == 200 ]] && grep -q '\"predictions\":\[{\"label\":\"macaw\",\"index\":89' '$tmp/body'"
+  status=$(http GET "$url/")
+  check "$tag: the UI at / ($status)" bash -c "[[ $status == 200 ]] && grep -qi '<html' '$tmp/body'"
+  local uid
+  uid=$(podman exec lookslike-ct sh -c 'id -u' 2>/dev/null)
+  check "$tag: the process runs as uid $uid, not root" bash -c "[[ '$uid' =~ ^[1-9][0-9]*$ ]]"
+  check "$tag: the root file system is read-only" \
+    bash -c "! podman exec lookslike-ct sh -c 'touch /opt/lookslike/x' 2>/dev/null && podman exec lookslike-ct sh -c 'touch /tmp/x'"
+  check "$tag: the image's HEALTHCHECK reports healthy" podman healthcheck run lookslike-ct
+
+  # SIGTERM with requests in flight: every one answered, exit 0 within the grace period.
+  local pids=() i t1
+  for i in $(seq 8); do
+    (http POST "$url/predict" -H 'Content-Type: image/jpeg' --data-binary "@$parrot" >"$tmp/inflight.$i") & pids+=($!)
+  done
+  sleep 0.05
+  t1=$(date +%s.%N)
+  podman stop -t 30 lookslike-ct >/dev/null
+  local took code answers
+  took=$(python3 -c "print(round($(date +%s.%N) - $t1, 2))")
+  wait "${pids[@]}"
+  code=$(podman inspect --format '{{.State.ExitCode}}' lookslike-ct)
+  answers=$(cat "$tmp"/inflight.* | tr '\n' ' ')
+  check "$tag: SIGTERM with 8 requests in flight: exit $code after $took s, answers $answers" \
+    bash -c "[[ $code == 0 ]] && python3 -c 'import sys; sys.exit(not $took < 25)' && ! grep -qv '^\(200\|503\)$' <(cat $tmp/inflight.*)"
+  podman rm -f lookslike-ct >/dev/null 2>&1
+}
+
+case $variant in
+  default) test_variant lookslike:latest "" onednn 100 ;;
+  darknet) test_variant lookslike:darknet "--build-arg WITH_DARKNET=1" darknet "" ;;
+  both)
+    test_variant lookslike:latest "" onednn 100
+    test_variant lookslike:darknet "--build-arg WITH_DARKNET=1" darknet ""
+    ;;
+esac
+
+# --- Kubernetes manifests through a real consumer ------------------------------------
+if podman image exists lookslike:latest; then
+  cat deploy/k8s/deployment.yaml <(echo ---) deploy/k8s/service.yaml >"$tmp/kube.yaml"
+  podman kube down "$tmp/kube.yaml" >/dev/null 2>&1
+  log "podman kube play deploy/k8s/deployment.yaml + service.yaml"
+  if podman kube play "$tmp/kube.yaml" >"$tmp/play.log" 2>&1; then
+    ok "podman kube play starts the Deployment"
+    ctr=$(podman ps --filter label=io.kubernetes.pod.name --format '{{.Names}}' | grep -v infra | head -1)
+    ctr=${ctr:-$(podman ps --format '{{.Names}}' | grep -v infra | grep lookslike | head -1)}
+    ip=$(podman inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}' "$ctr" 2>/dev/null)
+    [[ -z $ip ]] && ip=$(podman pod inspect --format '{{.InfraContainerID}}' "$(podman ps --format '{{.Pod}}' --filter name="$ctr" | head -1)" \
+      | xargs -r podman inspect --format '{{range .NetworkSettings.Networks}}{{.IPAddress}}{{end}}')
+    url=http://$ip:8080
+    if [[ -n $ip ]] && wait_ready "$url"; then
+      ok "the pod is ready ($ctr at $ip)"
+      status=$(http POST "$url/predict" -H 'Content-Type: image/jpeg' --data-binary "@$parrot")
+      check "the pod classifies the parrot: $status $(head -c 100 "$tmp/body")" \
+        bash -c "[[ $status == 200 ]] && grep -q '\"label\":\"macaw\"' '$tmp/body'"
+      uid=$(podman exec "$ctr" sh -c 'id -u')
+      check "the pod runs as uid $uid (runAsNonRoot verified)" bash -c "[[ '$uid' =~ ^[1-9][0-9]*$ ]]"
+    else
+      podman ps -a | tail -5; podman logs "$ctr" 2>&1 | tail -5
+      bad "the pod is ready (container '$ctr', address '$ip')"
+    fi
+  else
+    cat "$tmp/play.log"; bad "podman kube play starts the Deployment"
+  fi
+fi
+
+echo "$pass passed, $fail failed"
+((fail == 0))
