@@ -114,11 +114,12 @@ int cli_serve(int argc, char **argv)
     const char *host = strchr(c.bind, ':') ? "[%s]" : "%s";
     char shown[80];
     snprintf(shown, sizeof shown, host, c.bind);
-    fprintf(stderr, "lookslike: listening on http://%s:%d/ model %s (%dx%d, %zu outputs) engine %s, "
+    model_description d;
+    model_registry_describe(&models, 0, &d);
+    fprintf(stderr, "lookslike: listening on http://%s:%d/ model %s (%dx%d, %d classes) engine %s, "
                     "%d workers, up to %d threads per request; ready in %.0f ms\n",
-            shown, http_server_port(server), models.models[0].name, models.models[0].model.input.w,
-            models.models[0].model.input.h, nn_model_outputs(&models.models[0].model), c.engine, c.workers,
-            c.threads, clock_ms() - t0);
+            shown, http_server_port(server), d.name, d.width, d.height, d.classes, c.engine, c.workers, c.threads,
+            clock_ms() - t0);
 
     int sig;
     sigwait(&stop, &sig);

@@ -3,6 +3,8 @@
 #ifndef LOOKSLIKE_HTTP_METRICS_H
 #define LOOKSLIKE_HTTP_METRICS_H
 
+#include "../predict/model_registry.h"
+
 typedef enum {
     STAGE_QUEUE,
     STAGE_DECODE,
@@ -19,12 +21,7 @@ typedef struct {
 
 void metrics_count_request(const char *route, int status);
 void metrics_observe(metrics_stage stage, double ms);
-/* Appends one model_info line per served model at render time. */
-typedef struct {
-    const char *model, *engine;
-    int width, height, channels, classes;
-} metrics_model;
-/* Returns a malloc'd exposition text. */
-char *metrics_render(const metrics_gauges *g, const metrics_model *models, int nmodels);
+/* Returns a malloc'd exposition text, with one model_info line per served model. */
+char *metrics_render(const metrics_gauges *g, const char *engine, const model_description *models, int nmodels);
 
 #endif

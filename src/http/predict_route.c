@@ -8,12 +8,12 @@
 #include <string.h>
 
 #include "metrics.h"
-#include "request.h"
+#include "http_request.h"
 
 #define MULTIPART_BUFFER 65536
 
 /* Makes sure the request holds at least n bytes of the server's body budget. */
-static int reserve(request *r, size_t n)
+static int reserve(http_request *r, size_t n)
 {
     if (n <= r->body_reserved)
         return 0;
@@ -24,7 +24,7 @@ static int reserve(request *r, size_t n)
 }
 
 /* Records why the body cannot be taken; it is answered once the body has been read. */
-static void body_fails(request *r, int status, const char *message)
+static void body_fails(http_request *r, int status, const char *message)
 {
     if (!r->body_error) {
         r->body_error = status;
@@ -36,7 +36,7 @@ static void body_fails(request *r, int status, const char *message)
 
 /* Adds bytes to the body buffer, which grows by doubling within the budget
  * (the whole Content-Length was taken from it when the request began). */
-static int append(request *r, const char *data, size_t size)
+static int append(http_request *r, const char *data, size_t size)
 {
     size_t limit = server_config(r->server)->max_body;
     if (size > limit - r->body_len) {
@@ -77,7 +77,7 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     (void)kind;
     (void)key;
     (void)transfer_encoding;
-    request *r = cls;
+    http_request *r = cls;
     if (!filename)
         return MHD_YES; /* ordinary form fields are ignored (their bytes still count against the limit) */
     if (!part_type_acceptable(content_type)) {
@@ -93,14 +93,14 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
 
 static void on_job_done(inference_job *job, void *arg)
 {
-    request *r = arg;
+    http_request *r = arg;
     (void)job;
     atomic_store(&r->job_done, 1);
     MHD_resume_connection(r->conn);
 }
 
 /* Query parameters k, model, crop; an error is answered right away. */
-static int parse_query(request *r, enum MHD_Result *answered)
+static int parse_query(http_request *r, enum MHD_Result *answered)
 {
     const char *k = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "k");
     const char *model = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "model");
@@ -133,7 +133,7 @@ static int parse_query(request *r, enum MHD_Result *answered)
 }
 
 /* First call: everything that can be refused before reading the body. */
-static enum MHD_Result begin(request *r)
+static enum MHD_Result begin(http_request *r)
 {
     enum MHD_Result answered;
     if (parse_query(r, &answered) < 0)
@@ -148,12 +148,12 @@ static enum MHD_Result begin(request *r)
         return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", BUDGET_EXHAUSTED);
     const char *type = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     r->kind = body_kind_of(type);
-    if (r->kind == BODY_UNSUPPORTED)
+    if (r->kind == BODY_KIND_UNSUPPORTED)
         return respond_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
                              "send image/jpeg, multipart/form-data with a JPEG file, or application/json "
                              "{\"image\": \"data:image/jpeg;base64,...\"}; got %.80s",
                              type ? type : "no Content-Type");
-    if (r->kind == BODY_MULTIPART) {
+    if (r->kind == BODY_KIND_MULTIPART) {
         /* The parser's buffer comes out of the budget too. */
         if (server_body_take(r->server, MULTIPART_BUFFER) < 0)
             return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", BUDGET_EXHAUSTED);
@@ -163,7 +163,7 @@ static enum MHD_Result begin(request *r)
             return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart",
                                  "multipart/form-data without a usable boundary");
     }
-    r->phase = PREDICT_RECEIVING;
+    r->phase = PHASE_RECEIVING;
     return MHD_YES;
 }
 
@@ -173,7 +173,7 @@ static enum MHD_Result begin(request *r)
  * on forever: past twice the limit the connection is simply closed. Every
  * byte of the body counts against the limit, whatever the media type: in a
  * multipart body the boundaries, headers and ordinary fields too. */
-static enum MHD_Result receive(request *r, const char *upload, size_t *upload_size)
+static enum MHD_Result receive(http_request *r, const char *upload, size_t *upload_size)
 {
     size_t n = *upload_size, limit = server_config(r->server)->max_body;
     *upload_size = 0;
@@ -188,7 +188,7 @@ static enum MHD_Result receive(request *r, const char *upload, size_t *upload_si
 }
 
 /* Body complete: turn it into JPEG bytes and queue the job. */
-static enum MHD_Result submit(request *r)
+static enum MHD_Result submit(http_request *r)
 {
     const char *message = r->body_error_message;
     switch (r->body_error) {
@@ -213,17 +213,17 @@ static enum MHD_Result submit(request *r)
     }
     r->job.jpeg = r->body;
     r->job.len = r->body_len;
-    if (r->kind == BODY_JSON) {
+    if (r->kind == BODY_KIND_JSON) {
         /* Parsing copies the string, decoding writes 3/4 of it again. */
         if (reserve(r, r->body_cap + 2 * r->body_len) < 0)
             return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", BUDGET_EXHAUSTED);
         char err[256];
         size_t len;
-        request_status st = request_image_from_json((const char *)r->body, r->body_len, &r->decoded, &len, err,
+        body_status st = body_image_from_json((const char *)r->body, r->body_len, &r->decoded, &len, err,
                                                     sizeof err);
-        if (st != REQUEST_OK)
-            return respond_error(r, st == REQUEST_BAD ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                 st == REQUEST_BAD ? "bad_request" : "unsupported_media_type", "%s", err);
+        if (st != BODY_DECODED)
+            return respond_error(r, st == BODY_MALFORMED ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                                 st == BODY_MALFORMED ? "bad_request" : "unsupported_media_type", "%s", err);
         r->job.jpeg = r->decoded;
         r->job.len = len;
     }
@@ -235,15 +235,15 @@ static enum MHD_Result submit(request *r)
     /* Suspend first: the worker may finish (and resume) before submit returns. */
     MHD_suspend_connection(r->conn);
     if (worker_pool_submit(server_pool(r->server), &r->job) < 0) {
-        r->phase = PREDICT_REJECTED;
+        r->phase = PHASE_REJECTED;
         MHD_resume_connection(r->conn);
         return MHD_YES;
     }
-    r->phase = PREDICT_RUNNING;
+    r->phase = PHASE_RUNNING;
     return MHD_YES;
 }
 
-static enum MHD_Result respond_prediction(request *r)
+static enum MHD_Result respond_prediction(http_request *r)
 {
     inference_job *j = &r->job;
     switch (j->status) {
@@ -294,33 +294,33 @@ static enum MHD_Result respond_prediction(request *r)
     return respond_cjson(r, MHD_HTTP_OK, root, NULL, NULL);
 }
 
-enum MHD_Result predict_route(request *r, const char *upload, size_t *upload_size)
+enum MHD_Result predict_route(http_request *r, const char *upload, size_t *upload_size)
 {
     enum MHD_Result rc = MHD_YES;
     switch (r->phase) {
-    case PREDICT_NEW:
+    case PHASE_NEW:
         rc = begin(r);
         break;
-    case PREDICT_RECEIVING:
+    case PHASE_RECEIVING:
         rc = *upload_size ? receive(r, upload, upload_size) : submit(r);
         break;
-    case PREDICT_RUNNING:
+    case PHASE_RUNNING:
         if (atomic_load(&r->job_done))
             rc = respond_prediction(r);
         break; /* else woken early: keep waiting */
-    case PREDICT_REJECTED:
+    case PHASE_REJECTED:
         rc = respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", "the inference queue is full; retry shortly");
         break;
-    case PREDICT_RESPONDED:
+    case PHASE_RESPONDED:
         *upload_size = 0; /* the rest of an upload we already answered */
         break;
     }
     if (r->status)
-        r->phase = PREDICT_RESPONDED;
+        r->phase = PHASE_RESPONDED;
     return rc;
 }
 
-void predict_request_free(request *r)
+void predict_route_free(http_request *r)
 {
     if (r->post)
         MHD_destroy_post_processor(r->post);

@@ -3,9 +3,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "request.h"
+#include "http_request.h"
 
-enum MHD_Result respond_json(request *r, unsigned status, const char *json, const char *extra_header,
+enum MHD_Result respond_json(http_request *r, unsigned status, const char *json, const char *extra_header,
                              const char *extra_value)
 {
     struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(json), (void *)json, MHD_RESPMEM_MUST_COPY);
@@ -23,7 +23,7 @@ enum MHD_Result respond_json(request *r, unsigned status, const char *json, cons
     return rc;
 }
 
-enum MHD_Result respond_cjson(request *r, unsigned status, cJSON *root, const char *extra_header,
+enum MHD_Result respond_cjson(http_request *r, unsigned status, cJSON *root, const char *extra_header,
                               const char *extra_value)
 {
     char *text = root ? cJSON_PrintUnformatted(root) : NULL;
@@ -35,7 +35,7 @@ enum MHD_Result respond_cjson(request *r, unsigned status, cJSON *root, const ch
     return rc;
 }
 
-static enum MHD_Result error_with_header(request *r, unsigned status, const char *code, const char *message,
+static enum MHD_Result error_with_header(http_request *r, unsigned status, const char *code, const char *message,
                                          const char *header, const char *value)
 {
     /* Messages quote what the client sent; keep only printable ASCII so the
@@ -51,7 +51,7 @@ static enum MHD_Result error_with_header(request *r, unsigned status, const char
     return respond_cjson(r, status, root, header, value);
 }
 
-enum MHD_Result respond_error(request *r, unsigned status, const char *code, const char *fmt, ...)
+enum MHD_Result respond_error(http_request *r, unsigned status, const char *code, const char *fmt, ...)
 {
     char message[512];
     va_list ap;
@@ -63,7 +63,7 @@ enum MHD_Result respond_error(request *r, unsigned status, const char *code, con
     return error_with_header(r, status, code, message, NULL, NULL);
 }
 
-enum MHD_Result respond_method_not_allowed(request *r, const char *allow)
+enum MHD_Result respond_method_not_allowed(http_request *r, const char *allow)
 {
     char message[128];
     snprintf(message, sizeof message, "%s is not allowed here; use %s", r->method, allow);

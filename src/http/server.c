@@ -11,7 +11,7 @@
 
 #include "../clock.h"
 #include "metrics.h"
-#include "request.h"
+#include "http_request.h"
 
 struct http_server {
     http_config cfg;
@@ -85,7 +85,7 @@ static route_id route_of(const char *url)
 static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 {
     http_server *s = cls;
-    request *r = calloc(1, sizeof *r);
+    http_request *r = calloc(1, sizeof *r);
     if (!r)
         return NULL;
     r->server = s;
@@ -99,35 +99,36 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
 }
 
 /* Whether the request announces a body (a length other than 0, or chunks). */
-static int has_body(request *r)
+static int has_body(http_request *r)
 {
     const char *length = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     const char *chunked = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_TRANSFER_ENCODING);
     return chunked || (length && strspn(length, "0") != strlen(length));
 }
 
-static enum MHD_Result models_route(request *r)
+static enum MHD_Result models_route(http_request *r)
 {
     const model_registry *reg = r->server->models;
     cJSON *root = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(root, "models");
     for (int i = 0; i < reg->count; i++) {
-        const served_model *m = &reg->models[i];
+        model_description d;
+        model_registry_describe(reg, i, &d);
         cJSON *o = cJSON_CreateObject();
-        cJSON_AddStringToObject(o, "name", m->name);
-        cJSON_AddBoolToObject(o, "default", i == 0);
+        cJSON_AddStringToObject(o, "name", d.name);
+        cJSON_AddBoolToObject(o, "default", d.is_default);
         cJSON *in = cJSON_AddObjectToObject(o, "input");
-        cJSON_AddNumberToObject(in, "width", m->model.input.w);
-        cJSON_AddNumberToObject(in, "height", m->model.input.h);
-        cJSON_AddNumberToObject(in, "channels", m->model.input.c);
-        cJSON_AddNumberToObject(o, "classes", m->labels.count - (m->labels.background >= 0));
-        cJSON_AddNumberToObject(o, "outputs", (double)nn_model_outputs(&m->model));
+        cJSON_AddNumberToObject(in, "width", d.width);
+        cJSON_AddNumberToObject(in, "height", d.height);
+        cJSON_AddNumberToObject(in, "channels", d.channels);
+        cJSON_AddNumberToObject(o, "classes", d.classes);
+        cJSON_AddNumberToObject(o, "outputs", d.outputs);
         cJSON_AddStringToObject(o, "engine", worker_pool_engine(r->server->pool));
         cJSON_AddItemToArray(list, o);
     }
     return respond_cjson(r, MHD_HTTP_OK, root, NULL, NULL);
 }
 
-static enum MHD_Result metrics_route(request *r)
+static enum MHD_Result metrics_route(http_request *r)
 {
     http_server *s = r->server;
     metrics_gauges g = {.queue_depth = worker_pool_queue_depth(s->pool),
@@ -136,13 +137,10 @@ static enum MHD_Result metrics_route(request *r)
                         .ready = worker_pool_ready(s->pool) && !server_draining(s),
                         .body_bytes = (double)server_body_held(s),
                         .body_bytes_limit = (double)s->cfg.max_body_total};
-    metrics_model models[REGISTRY_MAX_MODELS];
-    for (int i = 0; i < s->models->count; i++) {
-        const served_model *m = &s->models->models[i];
-        models[i] = (metrics_model){m->name, worker_pool_engine(s->pool), m->model.input.w, m->model.input.h,
-                                    m->model.input.c, (int)nn_model_outputs(&m->model)};
-    }
-    char *text = metrics_render(&g, models, s->models->count);
+    model_description models[REGISTRY_MAX_MODELS];
+    for (int i = 0; i < s->models->count; i++)
+        model_registry_describe(s->models, i, &models[i]);
+    char *text = metrics_render(&g, worker_pool_engine(s->pool), models, s->models->count);
     if (!text)
         return MHD_NO;
     struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
@@ -157,7 +155,7 @@ static enum MHD_Result metrics_route(request *r)
     return rc;
 }
 
-static enum MHD_Result get_route(request *r, const char *url)
+static enum MHD_Result get_route(http_request *r, const char *url)
 {
     switch (r->route) {
     case ROUTE_HEALTHZ: return respond_json(r, MHD_HTTP_OK, "{\"status\":\"alive\"}", NULL, NULL);
@@ -173,7 +171,7 @@ static enum MHD_Result get_route(request *r, const char *url)
 
 /* The first call for a request, with its headers: what can be refused before
  * any body is read. MHD_YES without a response: go on. */
-static enum MHD_Result begin_request(request *r, const char *url, const char *method, int *answered)
+static enum MHD_Result begin_request(http_request *r, const char *url, const char *method, int *answered)
 {
     *answered = 1;
     snprintf(r->method, sizeof r->method, "%s", method);
@@ -208,7 +206,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     (void)cls;
     (void)conn;
     (void)version;
-    request *r = *con_cls;
+    http_request *r = *con_cls;
     if (!r)
         return MHD_NO;
     if (!r->method[0]) {
@@ -217,7 +215,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         if (answered)
             return rc;
     }
-    if (r->status && r->phase == PREDICT_NEW) { /* answered in begin_request (or below) */
+    if (r->status && r->phase == PHASE_NEW) { /* answered in begin_request (or below) */
         *upload_size = 0;
         return MHD_YES;
     }
@@ -252,7 +250,7 @@ static void json_escape(const char *src, char *out, size_t outlen)
     out[j] = '\0';
 }
 
-static void log_request(request *r, double ms, enum MHD_RequestTerminationCode why)
+static void log_request(http_request *r, double ms, enum MHD_RequestTerminationCode why)
 {
     char method[sizeof r->method * 6], path[256];
     json_escape(r->method, method, sizeof method);
@@ -265,7 +263,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 {
     http_server *s = cls;
     (void)conn;
-    request *r = *con_cls;
+    http_request *r = *con_cls;
     if (!r)
         return;
     double ms = clock_ms() - r->started_ms;
@@ -277,7 +275,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
             log_request(r, ms, why);
     }
     if (r->route == ROUTE_PREDICT)
-        predict_request_free(r);
+        predict_route_free(r);
     free(r);
     *con_cls = NULL;
     atomic_fetch_sub(&s->in_flight, 1);

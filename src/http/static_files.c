@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "request.h"
+#include "http_request.h"
 
 static const struct {
     const char *ext, *type;
@@ -87,7 +87,7 @@ int static_file_exists(http_server *s, const char *url)
 }
 
 /* Also answers HEAD: libmicrohttpd leaves out the body itself. */
-enum MHD_Result static_route(request *r, const char *url)
+enum MHD_Result static_route(http_request *r, const char *url)
 {
     char real[PATH_MAX], etag[64], modified[64];
     struct stat st;

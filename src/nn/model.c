@@ -7,7 +7,7 @@
 
 #include "../file_read.h"
 #include "cfg_file.h"
-#include "layer_parsers.h"
+#include "cfg_layers.h"
 
 #define NN_MAX_LAYERS 1000
 #define NN_MAX_PARAMS (256u << 20) /* 1 GiB of floats */

@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "engine.h"
-#include "onednn_buffers.h"
+#include "activation_plan.h"
 
 #define MAX_ARGS (NN_MAX_ROUTE_INPUTS + 4)
 
@@ -145,7 +145,7 @@ static dnnl_memory_t as_layout(onednn_engine *e, dnnl_memory_t src, const dnnl_m
 {
     if (dnnl_memory_desc_equal(desc_of(src), want))
         return src;
-    dnnl_memory_t dst = plan_new(&e->acts, e->eng, want);
+    dnnl_memory_t dst = activation_plan_new(&e->acts, e->eng, want);
     dnnl_primitive_desc_t pd;
     dnnl_primitive_attr_t attr = new_attr(ACT_LINEAR);
     dnnl_status_t st = dnnl_reorder_primitive_desc_create(&pd, desc_of(src), e->eng, want, e->eng, attr);
@@ -225,28 +225,37 @@ static int channel_block(void)
 }
 
 /* Convolution or inner product: the two layers with weights. */
-static int build_weighted(onednn_engine *e, const nn_model *m, int i, dnnl_memory_t in)
+/* The memory descriptors of a convolution or inner product: its source and
+ * destination in this CPU's blocked layout where the channels allow, and
+ * its weights in the layout they are stored in (w_tag) and as "any", for
+ * oneDNN to choose. */
+typedef struct {
+    dnnl_memory_desc_t src, weights_any, bias, dst;
+    dnnl_dims_t src_dims, dst_dims, weight_dims, bias_dims;
+    int weight_ndims;
+    dnnl_format_tag_t weight_tag; /* of the weights as stored in the model */
+} weighted_descs;
+
+static void weighted_layer_descs(const nn_layer *l, weighted_descs *d)
 {
-    const nn_layer *l = &m->layers[i];
     int conv = l->kind == LAYER_CONVOLUTIONAL;
-    dnnl_memory_desc_t src_md, w_md, b_md, dst_md;
-    dnnl_dims_t src_d, dst_d, w_d, b_d = {l->filters};
-    dims4(src_d, l->in);
-    dims4(dst_d, l->out);
-    int w_ndims = 4;
-    dnnl_format_tag_t w_tag = dnnl_oihw;
+    dims4(d->src_dims, l->in);
+    dims4(d->dst_dims, l->out);
+    d->bias_dims[0] = l->filters;
+    d->weight_ndims = 4;
+    d->weight_tag = dnnl_oihw;
     if (conv && l->groups > 1) {
-        w_ndims = 5;
-        w_tag = dnnl_goihw;
-        w_d[0] = l->groups;
-        w_d[1] = l->filters / l->groups;
-        w_d[2] = l->in.c / l->groups;
-        w_d[3] = w_d[4] = l->size;
+        d->weight_ndims = 5;
+        d->weight_tag = dnnl_goihw;
+        d->weight_dims[0] = l->groups;
+        d->weight_dims[1] = l->filters / l->groups;
+        d->weight_dims[2] = l->in.c / l->groups;
+        d->weight_dims[3] = d->weight_dims[4] = l->size;
     } else {
-        w_d[0] = l->filters;
-        w_d[1] = l->in.c;
-        w_d[2] = conv ? l->size : l->in.h;
-        w_d[3] = conv ? l->size : l->in.w;
+        d->weight_dims[0] = l->filters;
+        d->weight_dims[1] = l->in.c;
+        d->weight_dims[2] = conv ? l->size : l->in.h;
+        d->weight_dims[3] = conv ? l->size : l->in.w;
     }
     /* Left to choose ("any"), oneDNN 2.6 picks channels-last for these
      * convolutions, which measured slower on AVX-512 than the 16-channel
@@ -257,51 +266,76 @@ static int build_weighted(onednn_engine *e, const nn_model *m, int i, dnnl_memor
     dnnl_format_tag_t blocked = block == 16 ? dnnl_nChw16c : dnnl_nChw8c;
     dnnl_format_tag_t src_tag = conv && l->in.c % block == 0 ? blocked : dnnl_format_tag_any;
     dnnl_format_tag_t dst_tag = conv && l->filters % block == 0 ? blocked : dnnl_format_tag_any;
-    dnnl_memory_desc_init_by_tag(&src_md, 4, src_d, dnnl_f32, src_tag);
-    dnnl_memory_desc_init_by_tag(&w_md, w_ndims, w_d, dnnl_f32, dnnl_format_tag_any);
-    dnnl_memory_desc_init_by_tag(&b_md, 1, b_d, dnnl_f32, dnnl_x);
-    dnnl_dims_t dst2 = {1, l->filters};
-    dnnl_memory_desc_init_by_tag(&dst_md, conv ? 4 : 2, conv ? dst_d : dst2, dnnl_f32, dst_tag);
+    dnnl_memory_desc_init_by_tag(&d->src, 4, d->src_dims, dnnl_f32, src_tag);
+    dnnl_memory_desc_init_by_tag(&d->weights_any, d->weight_ndims, d->weight_dims, dnnl_f32, dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&d->bias, 1, d->bias_dims, dnnl_f32, dnnl_x);
+    dnnl_dims_t flat = {1, l->filters}; /* an inner product writes N x C */
+    dnnl_memory_desc_init_by_tag(&d->dst, conv ? 4 : 2, conv ? d->dst_dims : flat, dnnl_f32, dst_tag);
+}
 
-    dnnl_primitive_desc_t pd;
+/* The convolution or inner product primitive, with the activation fused. */
+static int create_weighted_primitive(onednn_engine *e, const nn_layer *l, int i, const weighted_descs *d,
+                                     dnnl_primitive_desc_t *pd)
+{
+    int conv = l->kind == LAYER_CONVOLUTIONAL;
     dnnl_primitive_attr_t attr = new_attr(l->activation);
     dnnl_status_t st;
     if (conv) {
         dnnl_convolution_desc_t cd;
         dnnl_dims_t strides = {l->stride, l->stride}, pl = {l->pad_before, l->pad_before},
                     pr = {l->pad_after, l->pad_after};
-        st = dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, &src_md, &w_md,
-                                                &b_md, &dst_md, strides, pl, pr);
+        st = dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, &d->src,
+                                                &d->weights_any, &d->bias, &d->dst, strides, pl, pr);
         if (st == dnnl_success)
-            st = dnnl_primitive_desc_create(&pd, &cd, attr, e->eng, NULL);
+            st = dnnl_primitive_desc_create(pd, &cd, attr, e->eng, NULL);
     } else {
         dnnl_inner_product_desc_t ipd;
-        st = dnnl_inner_product_forward_desc_init(&ipd, dnnl_forward_inference, &src_md, &w_md, &b_md, &dst_md);
+        st = dnnl_inner_product_forward_desc_init(&ipd, dnnl_forward_inference, &d->src, &d->weights_any, &d->bias,
+                                                  &d->dst);
         if (st == dnnl_success)
-            st = dnnl_primitive_desc_create(&pd, &ipd, attr, e->eng, NULL);
+            st = dnnl_primitive_desc_create(pd, &ipd, attr, e->eng, NULL);
     }
     dnnl_primitive_attr_destroy(attr);
-    if (check(e, st, conv ? "convolution" : "inner product", i) < 0)
-        return -1;
+    return check(e, st, conv ? "convolution" : "inner product", i);
+}
 
-    /* Weights are folded and reordered once; a later schedule reuses them. */
-    const dnnl_memory_desc_t *w_want = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
-    dnnl_memory_t wmem = reusable(e->weights[i], w_want), bmem = reusable(e->biases[i], &b_md);
-    if (!wmem || !bmem) {
-        float *w = malloc(l->nweights * sizeof *w), *b = malloc((size_t)l->filters * sizeof *b);
-        wmem = bmem = NULL;
-        if (w && b) {
-            fold_batch_norm(l, w, b);
-            wmem = e->weights[i] = constant(e, w, w_ndims, w_d, w_tag, w_want, i);
-            bmem = wmem ? (e->biases[i] = constant(e, b, 1, b_d, dnnl_x, &b_md, i)) : NULL;
-        }
-        free(w);
-        free(b);
+/* The layer's weights and bias with batch norm folded in, reordered into the
+ * layout the primitive wants; done once, a later schedule reuses them. */
+static int folded_weights(onednn_engine *e, const nn_layer *l, int i, const weighted_descs *d,
+                          dnnl_primitive_desc_t pd, dnnl_memory_t *wmem, dnnl_memory_t *bmem)
+{
+    const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    *wmem = reusable(e->weights[i], want);
+    *bmem = reusable(e->biases[i], &d->bias);
+    if (*wmem && *bmem)
+        return 0;
+    float *w = malloc(l->nweights * sizeof *w), *b = malloc((size_t)l->filters * sizeof *b);
+    *wmem = *bmem = NULL;
+    if (w && b) {
+        fold_batch_norm(l, w, b);
+        *wmem = e->weights[i] = constant(e, w, d->weight_ndims, d->weight_dims, d->weight_tag, want, i);
+        *bmem = *wmem ? (e->biases[i] = constant(e, b, 1, d->bias_dims, dnnl_x, &d->bias, i)) : NULL;
     }
-    dnnl_memory_t src = wmem && bmem ? as_layout(e, in, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), i)
-                                     : NULL;
-    dnnl_memory_t dst = src ? plan_new(&e->acts, e->eng, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0))
-                            : NULL;
+    free(w);
+    free(b);
+    return *wmem && *bmem ? 0 : -1;
+}
+
+/* A convolution or inner product: descriptors, primitive, weights, then its
+ * input (reordered if it must be) and output wired into a step. */
+static int build_weighted(onednn_engine *e, const nn_model *m, int i, dnnl_memory_t in)
+{
+    const nn_layer *l = &m->layers[i];
+    weighted_descs d;
+    dnnl_primitive_desc_t pd;
+    weighted_layer_descs(l, &d);
+    if (create_weighted_primitive(e, l, i, &d, &pd) < 0)
+        return -1;
+    dnnl_memory_t wmem, bmem, src = NULL, dst = NULL;
+    if (folded_weights(e, l, i, &d, pd, &wmem, &bmem) == 0)
+        src = as_layout(e, in, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0), i);
+    if (src)
+        dst = activation_plan_new(&e->acts, e->eng, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0));
     if (!dst) {
         dnnl_primitive_desc_destroy(pd);
         return check(e, dnnl_out_of_memory, "memory", i);
@@ -310,15 +344,15 @@ static int build_weighted(onednn_engine *e, const nn_model *m, int i, dnnl_memor
                               {DNNL_ARG_DST, dst}};
     if (add_step(e, pd, 4, args, i) < 0)
         return -1;
-    if (conv) {
+    if (l->kind == LAYER_CONVOLUTIONAL) {
         e->out[i] = dst;
         return 0;
     }
     /* The inner product writes N x C; later layers see it as N x C x 1 x 1. */
     dnnl_memory_desc_t view;
-    if (check(e, dnnl_memory_desc_reshape(&view, desc_of(dst), 4, dst_d), "reshape", i) < 0)
+    if (check(e, dnnl_memory_desc_reshape(&view, desc_of(dst), 4, d.dst_dims), "reshape", i) < 0)
         return -1;
-    e->out[i] = plan_view(&e->acts, e->eng, &view, dst);
+    e->out[i] = activation_plan_view(&e->acts, e->eng, &view, dst);
     return e->out[i] ? 0 : check(e, dnnl_out_of_memory, "memory", i);
 }
 
@@ -343,7 +377,7 @@ static int build_pool(onednn_engine *e, const nn_layer *l, int i, dnnl_memory_t 
     dnnl_primitive_attr_destroy(attr);
     if (check(e, st, "pooling", i) < 0)
         return -1;
-    dnnl_memory_t dst = plan_new(&e->acts, e->eng, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0));
+    dnnl_memory_t dst = activation_plan_new(&e->acts, e->eng, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0));
     dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, in}, {DNNL_ARG_DST, dst}};
     e->out[i] = dst;
     return dst ? add_step(e, pd, 2, args, i) : check(e, dnnl_out_of_memory, "memory", i);
@@ -362,7 +396,7 @@ static int build_shortcut(onednn_engine *e, const nn_layer *l, int i, dnnl_memor
     dnnl_primitive_attr_destroy(attr);
     if (!other || check(e, st, "shortcut", i) < 0)
         return -1;
-    dnnl_memory_t dst = plan_new(&e->acts, e->eng, md);
+    dnnl_memory_t dst = activation_plan_new(&e->acts, e->eng, md);
     dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC_0, in}, {DNNL_ARG_SRC_1, other}, {DNNL_ARG_DST, dst}};
     e->out[i] = dst;
     return dst ? add_step(e, pd, 3, args, i) : check(e, dnnl_out_of_memory, "memory", i);
@@ -386,7 +420,7 @@ static int build_route(onednn_engine *e, const nn_layer *l, int i)
     dnnl_primitive_attr_destroy(attr);
     if (check(e, st, "route (concat)", i) < 0)
         return -1;
-    dnnl_memory_t dst = plan_new(&e->acts, e->eng, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0));
+    dnnl_memory_t dst = activation_plan_new(&e->acts, e->eng, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0));
     args[l->nroutes] = (dnnl_exec_arg_t){DNNL_ARG_DST, dst};
     e->out[i] = dst;
     return dst ? add_step(e, pd, l->nroutes + 1, args, i) : check(e, dnnl_out_of_memory, "memory", i);
@@ -406,8 +440,8 @@ static int build_softmax(onednn_engine *e, const nn_layer *l, int i, dnnl_memory
     if (!src)
         return -1;
     /* (a view needs a planned base: softmax straight on the network input is refused) */
-    dnnl_memory_t src_flat = plan_view(&e->acts, e->eng, &flat, src);
-    dnnl_memory_t dst_flat = plan_new(&e->acts, e->eng, &flat);
+    dnnl_memory_t src_flat = activation_plan_view(&e->acts, e->eng, &flat, src);
+    dnnl_memory_t dst_flat = activation_plan_new(&e->acts, e->eng, &flat);
     if (!src_flat || !dst_flat)
         return check(e, dnnl_unimplemented, "softmax input", i);
     dnnl_softmax_desc_t desc;
@@ -422,7 +456,7 @@ static int build_softmax(onednn_engine *e, const nn_layer *l, int i, dnnl_memory
     dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, src_flat}, {DNNL_ARG_DST, dst_flat}};
     if (add_step(e, pd, 2, args, i) < 0)
         return -1;
-    e->out[i] = plan_view(&e->acts, e->eng, &view, dst_flat);
+    e->out[i] = activation_plan_view(&e->acts, e->eng, &view, dst_flat);
     return e->out[i] ? 0 : check(e, dnnl_out_of_memory, "memory", i);
 }
 
@@ -494,9 +528,9 @@ static int build(onednn_engine *e, const nn_model *m)
             step *st = &e->sched[k].steps[s];
             st->args[st->nargs++] = (dnnl_exec_arg_t){DNNL_ARG_SCRATCHPAD, e->scratchpad};
             for (int a = 0; a < st->nargs; a++)
-                plan_use(&e->acts, st->args[a].memory, numbered);
+                activation_plan_use(&e->acts, st->args[a].memory, numbered);
         }
-    return plan_commit(&e->acts) == 0 ? 0 : check(e, dnnl_out_of_memory, "activation buffers", -1);
+    return activation_plan_commit(&e->acts) == 0 ? 0 : check(e, dnnl_out_of_memory, "activation buffers", -1);
 }
 
 static void onednn_destroy(nn_engine *base)
@@ -509,7 +543,7 @@ static void onednn_destroy(nn_engine *base)
     }
     for (int i = 0; i < e->nmems; i++)
         dnnl_memory_destroy(e->mems[i]);
-    plan_free(&e->acts);
+    activation_plan_free(&e->acts);
     if (e->stream)
         dnnl_stream_destroy(e->stream);
     if (e->eng)

@@ -94,3 +94,15 @@ const served_model *model_registry_find(const model_registry *r, const char *nam
             return &r->models[i];
     return NULL;
 }
+
+void model_registry_describe(const model_registry *r, int i, model_description *d)
+{
+    const served_model *m = &r->models[i];
+    *d = (model_description){.name = m->name,
+                             .is_default = i == 0,
+                             .width = m->model.input.w,
+                             .height = m->model.input.h,
+                             .channels = m->model.input.c,
+                             .classes = m->labels.count - (m->labels.background >= 0),
+                             .outputs = (int)nn_model_outputs(&m->model)};
+}

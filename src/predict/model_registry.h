@@ -28,6 +28,19 @@ int model_registry_load(model_registry *r, const char *dir, const char *names, c
 void model_registry_free(model_registry *r);
 /* Once every engine is built: frees the raw weights, keeping shapes and labels. */
 void model_registry_release_params(model_registry *r);
+/* What a served model is, in the terms the service reports it (/v1/models,
+ * /metrics, the start-up line), so that those need no nn/ types. */
+typedef struct {
+    const char *name;
+    int is_default;
+    int width, height, channels; /* the input the network takes */
+    int classes; /* labels that can be answered (without a "background" class) */
+    int outputs; /* the network's output size (classes, plus one for a background class) */
+} model_description;
+
+/* Describes the i-th model (0 is the default). */
+void model_registry_describe(const model_registry *r, int i, model_description *d);
+
 /* NULL or "" gives the default model; NULL when the name is not served. */
 const served_model *model_registry_find(const model_registry *r, const char *name);
 

@@ -1,20 +1,20 @@
 #!/usr/bin/env bash
 # Seed corpora for the fuzz targets, made from real files at run time:
-# OUT/jpeg, OUT/request, OUT/model. usage: make_seeds.sh OUT MAKE_TEST_JPEGS SHARED_IMAGES_DIR
+# OUT/jpeg, OUT/body, OUT/model. usage: make_seeds.sh OUT MAKE_TEST_JPEGS SHARED_IMAGES_DIR
 set -euo pipefail
 out=$1 make_jpegs=$2 shared=$3
 here=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$out"/{jpeg,request,model,tmp}
+mkdir -p "$out"/{jpeg,body,model,tmp}
 "$make_jpegs" "$out/tmp"
 for f in "$out"/tmp/*.jpg "$shared"/coral/*.jpg; do
   [[ -f $f ]] || continue
   name=$(basename "$f")
   cp "$f" "$out/jpeg/$name"
-  { printf 'image/jpeg\n'; cat "$f"; } > "$out/request/raw-$name"
-  { printf 'application/json\n{"image": "data:image/jpeg;base64,'; base64 -w0 "$f"; printf '"}'; } > "$out/request/json-$name"
+  { printf 'image/jpeg\n'; cat "$f"; } > "$out/body/raw-$name"
+  { printf 'application/json\n{"image": "data:image/jpeg;base64,'; base64 -w0 "$f"; printf '"}'; } > "$out/body/json-$name"
 done
-printf 'application/json\n{"image": 5}' > "$out/request/json-not-string"
-printf 'image/png\n\x89PNG' > "$out/request/png"
+printf 'application/json\n{"image": 5}' > "$out/body/json-not-string"
+printf 'image/png\n\x89PNG' > "$out/body/png"
 # Model seeds: every corpus cfg, plus a small valid model with exact weights.
 for f in "$here"/../loader_corpus/*.cfg; do
   python3 - "$f" "$out/model/$(basename "$f")" <<'PY'

@@ -225,6 +225,9 @@ def test_endpoints(port, after_traffic):
     status, headers, body = request(port, "GET", "/metrics")
     text = body.decode()
     check(status == 200 and headers.get("content-type", "").startswith("text/plain"), "/metrics is text")
+    info = [l for l in text.splitlines() if l.startswith('lookslike_model_info{model="mobilenet_v1"')]
+    check(len(info) == 1 and 'classes="1000"' in info[0] and 'input="224x224x3"' in info[0],
+          f"/metrics describes the model as /v1/models does (1000 classes): {info}")
     for needle in () if not after_traffic else ('lookslike_requests_total{route="predict",status="200"}',
                    'lookslike_requests_total{route="predict",status="400"}',
                    'lookslike_stage_duration_seconds_bucket{stage="inference",le="+Inf"}',

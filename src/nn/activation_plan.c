@@ -1,4 +1,4 @@
-#include "onednn_buffers.h"
+#include "activation_plan.h"
 
 #include <limits.h>
 #include <stdlib.h>
@@ -41,7 +41,7 @@ static int root(const activation_plan *p, int i)
     return i;
 }
 
-dnnl_memory_t plan_new(activation_plan *p, dnnl_engine_t eng, const dnnl_memory_desc_t *md)
+dnnl_memory_t activation_plan_new(activation_plan *p, dnnl_engine_t eng, const dnnl_memory_desc_t *md)
 {
     dnnl_memory_t mem;
     if (dnnl_memory_create(&mem, md, eng, DNNL_MEMORY_NONE) != dnnl_success)
@@ -53,7 +53,7 @@ dnnl_memory_t plan_new(activation_plan *p, dnnl_engine_t eng, const dnnl_memory_
     return mem;
 }
 
-dnnl_memory_t plan_view(activation_plan *p, dnnl_engine_t eng, const dnnl_memory_desc_t *md, dnnl_memory_t base)
+dnnl_memory_t activation_plan_view(activation_plan *p, dnnl_engine_t eng, const dnnl_memory_desc_t *md, dnnl_memory_t base)
 {
     int b = find(p, base);
     dnnl_memory_t mem;
@@ -70,7 +70,7 @@ dnnl_memory_t plan_view(activation_plan *p, dnnl_engine_t eng, const dnnl_memory
     return mem;
 }
 
-void plan_use(activation_plan *p, dnnl_memory_t mem, int step)
+void activation_plan_use(activation_plan *p, dnnl_memory_t mem, int step)
 {
     int i = find(p, mem);
     if (i < 0)
@@ -88,7 +88,7 @@ static int by_first(const void *a, const void *b, void *acts)
     return (x->first > y->first) - (x->first < y->first);
 }
 
-int plan_commit(activation_plan *p)
+int activation_plan_commit(activation_plan *p)
 {
     /* Greedy interval colouring in order of first use: a buffer is free for
      * an activation once every step of its previous occupant has run. */
@@ -138,7 +138,7 @@ out:
     return rc;
 }
 
-void plan_free(activation_plan *p)
+void activation_plan_free(activation_plan *p)
 {
     for (int i = 0; i < p->count; i++)
         dnnl_memory_destroy(p->acts[i].mem);

@@ -1,4 +1,4 @@
-#include "predict_request.h"
+#include "body_decode.h"
 
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -28,14 +28,14 @@ static int is_jpeg_type(const char *ct)
 body_kind body_kind_of(const char *ct)
 {
     if (!ct)
-        return BODY_UNSUPPORTED;
+        return BODY_KIND_UNSUPPORTED;
     if (is_jpeg_type(ct) || media_type_is(ct, "application/octet-stream"))
-        return BODY_JPEG;
+        return BODY_KIND_JPEG;
     if (media_type_is(ct, "application/json"))
-        return BODY_JSON;
+        return BODY_KIND_JSON;
     if (media_type_is(ct, "multipart/form-data"))
-        return BODY_MULTIPART;
-    return BODY_UNSUPPORTED;
+        return BODY_KIND_MULTIPART;
+    return BODY_KIND_UNSUPPORTED;
 }
 
 int part_type_acceptable(const char *ct)
@@ -81,16 +81,16 @@ long base64_decode(const char *in, size_t len, uint8_t *out)
     return (long)o;
 }
 
-request_status request_image_from_json(const char *body, size_t len, uint8_t **jpeg, size_t *jpeg_len, char *err,
+body_status body_image_from_json(const char *body, size_t len, uint8_t **jpeg, size_t *jpeg_len, char *err,
                                        size_t errlen)
 {
     *jpeg = NULL;
     cJSON *root = cJSON_ParseWithLength(body, len);
     if (!root) {
         snprintf(err, errlen, "body is not valid JSON");
-        return REQUEST_BAD;
+        return BODY_MALFORMED;
     }
-    request_status st = REQUEST_BAD;
+    body_status st = BODY_MALFORMED;
     const cJSON *image = cJSON_GetObjectItemCaseSensitive(root, "image");
     const char *s = cJSON_GetStringValue(image);
     if (!cJSON_IsObject(root) || !s) {
@@ -118,7 +118,7 @@ request_status request_image_from_json(const char *body, size_t len, uint8_t **j
         type[tlen] = '\0';
         if (!is_jpeg_type(type)) {
             snprintf(err, errlen, "data URL media type '%s' is not image/jpeg", type);
-            st = REQUEST_UNSUPPORTED_MEDIA;
+            st = BODY_NOT_JPEG;
             goto out;
         }
         data = comma + 1;
@@ -133,7 +133,7 @@ request_status request_image_from_json(const char *body, size_t len, uint8_t **j
     }
     *jpeg = buf;
     *jpeg_len = (size_t)decoded;
-    st = REQUEST_OK;
+    st = BODY_DECODED;
 out:
     cJSON_Delete(root);
     return st;

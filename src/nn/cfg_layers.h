@@ -1,8 +1,9 @@
-/* Per-layer-kind parsing of cfg sections into nn_layer, internal to src/nn.
+/* Per-layer-kind parsing of cfg sections into nn_layer (the cfg_*.c files;
+ * the forward passes are the engines'), internal to src/nn.
  * Each parser receives the layer with `in` already set to its input shape and
  * must fill `out` and every field its kind uses, rejecting what it cannot run. */
-#ifndef LOOKSLIKE_NN_LAYER_PARSERS_H
-#define LOOKSLIKE_NN_LAYER_PARSERS_H
+#ifndef LOOKSLIKE_NN_CFG_LAYERS_H
+#define LOOKSLIKE_NN_CFG_LAYERS_H
 
 #include "cfg_file.h"
 #include "model.h"

@@ -1,6 +1,6 @@
 /* Per-request state of the HTTP layer, internal to src/http. */
-#ifndef LOOKSLIKE_HTTP_REQUEST_H
-#define LOOKSLIKE_HTTP_REQUEST_H
+#ifndef LOOKSLIKE_HTTP_HTTP_REQUEST_H
+#define LOOKSLIKE_HTTP_HTTP_REQUEST_H
 
 #include <cjson/cJSON.h>
 #include <microhttpd.h>
@@ -9,7 +9,7 @@
 #include <stdint.h>
 
 #include "../predict/worker_pool.h"
-#include "../request/predict_request.h"
+#include "../body/body_decode.h"
 #include "server.h"
 
 typedef enum {
@@ -23,11 +23,11 @@ typedef enum {
 } route_id;
 
 typedef enum {
-    PREDICT_NEW, /* nothing checked yet */
-    PREDICT_RECEIVING, /* body still arriving */
-    PREDICT_RUNNING, /* submitted, connection suspended */
-    PREDICT_REJECTED, /* queue full, 503 to send */
-    PREDICT_RESPONDED,
+    PHASE_NEW, /* nothing checked yet */
+    PHASE_RECEIVING, /* body still arriving */
+    PHASE_RUNNING, /* submitted, connection suspended */
+    PHASE_REJECTED, /* queue full, 503 to send */
+    PHASE_RESPONDED,
 } predict_phase;
 
 /* What was wrong with the raw request line's URI, found before anything of it is cut. */
@@ -39,7 +39,7 @@ typedef enum {
 
 #define HTTP_MAX_URI 8192
 
-typedef struct request {
+typedef struct http_request {
     http_server *server;
     struct MHD_Connection *conn;
     route_id route;
@@ -64,22 +64,22 @@ typedef struct request {
     uint8_t *decoded; /* JSON: the base64-decoded image */
     inference_job job;
     atomic_int job_done;
-} request;
+} http_request;
 
 /* Responses (responses.c). Each records r->status. */
-enum MHD_Result respond_json(request *r, unsigned status, const char *json, const char *extra_header,
+enum MHD_Result respond_json(http_request *r, unsigned status, const char *json, const char *extra_header,
                              const char *extra_value);
 /* Sends root as JSON and frees it. */
-enum MHD_Result respond_cjson(request *r, unsigned status, cJSON *root, const char *extra_header,
+enum MHD_Result respond_cjson(http_request *r, unsigned status, cJSON *root, const char *extra_header,
                               const char *extra_value);
-enum MHD_Result respond_error(request *r, unsigned status, const char *code, const char *fmt, ...)
+enum MHD_Result respond_error(http_request *r, unsigned status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
-enum MHD_Result respond_method_not_allowed(request *r, const char *allow);
+enum MHD_Result respond_method_not_allowed(http_request *r, const char *allow);
 
 /* Routes. */
-enum MHD_Result predict_route(request *r, const char *upload, size_t *upload_size);
-void predict_request_free(request *r);
-enum MHD_Result static_route(request *r, const char *url);
+enum MHD_Result predict_route(http_request *r, const char *upload, size_t *upload_size);
+void predict_route_free(http_request *r);
+enum MHD_Result static_route(http_request *r, const char *url);
 int static_file_exists(http_server *s, const char *url);
 
 /* Server internals the routes need (server.c). */

@@ -1,4 +1,4 @@
-/* Fuzz target: the request decoding path. Input = a Content-Type line, '\n',
+/* Fuzz target: request body decoding (src/body). Input = a Content-Type line, '\n',
  * then the body; the body goes where the server would send it (JSON data URL
  * decoding, then JPEG decode and preprocessing). */
 #include <stdint.h>
@@ -7,7 +7,7 @@
 
 #include "image/jpeg_decode.h"
 #include "image/preprocess.h"
-#include "request/predict_request.h"
+#include "body/body_decode.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -31,12 +31,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     uint8_t *decoded = NULL;
     const uint8_t *jpeg = body;
     switch (body_kind_of(type)) {
-    case BODY_JSON:
-        if (request_image_from_json((const char *)body, len, &decoded, &len, err, sizeof err) != REQUEST_OK)
+    case BODY_KIND_JSON:
+        if (body_image_from_json((const char *)body, len, &decoded, &len, err, sizeof err) != BODY_DECODED)
             return 0;
         jpeg = decoded;
         break;
-    case BODY_JPEG: break;
+    case BODY_KIND_JPEG: break;
     default: return 0; /* multipart framing is libmicrohttpd's; other types are refused */
     }
     rgb_image img;

@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "layer_parsers.h"
+#include "cfg_layers.h"
 
 int resolve_layer_ref(cfg_file *f, int line, int index, long ref, int *out)
 {

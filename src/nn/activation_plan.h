@@ -3,8 +3,8 @@
  * each one's lifetime (first and last step that touches it) is known, and
  * memories whose lifetimes do not overlap share one buffer. MobileNet then
  * needs a few buffers instead of one per layer. Internal to src/nn. */
-#ifndef LOOKSLIKE_NN_ONEDNN_BUFFERS_H
-#define LOOKSLIKE_NN_ONEDNN_BUFFERS_H
+#ifndef LOOKSLIKE_NN_ACTIVATION_PLAN_H
+#define LOOKSLIKE_NN_ACTIVATION_PLAN_H
 
 #include <dnnl.h>
 #include <stddef.h>
@@ -20,15 +20,15 @@ typedef struct {
 } activation_plan;
 
 /* A memory of descriptor md whose storage the plan will provide; NULL on failure. */
-dnnl_memory_t plan_new(activation_plan *p, dnnl_engine_t eng, const dnnl_memory_desc_t *md);
+dnnl_memory_t activation_plan_new(activation_plan *p, dnnl_engine_t eng, const dnnl_memory_desc_t *md);
 /* A second view (another descriptor) of the same storage as base, which must
- * come from plan_new or plan_view; NULL on failure. */
-dnnl_memory_t plan_view(activation_plan *p, dnnl_engine_t eng, const dnnl_memory_desc_t *md, dnnl_memory_t base);
+ * come from activation_plan_new or activation_plan_view; NULL on failure. */
+dnnl_memory_t activation_plan_view(activation_plan *p, dnnl_engine_t eng, const dnnl_memory_desc_t *md, dnnl_memory_t base);
 /* Records that step number `step` reads or writes mem (ignored if not planned). */
-void plan_use(activation_plan *p, dnnl_memory_t mem, int step);
+void activation_plan_use(activation_plan *p, dnnl_memory_t mem, int step);
 /* Assigns buffers and attaches them. Returns 0 or -1 (out of memory). */
-int plan_commit(activation_plan *p);
+int activation_plan_commit(activation_plan *p);
 /* Destroys the memories it created and frees the buffers. */
-void plan_free(activation_plan *p);
+void activation_plan_free(activation_plan *p);
 
 #endif

@@ -1,24 +1,24 @@
-/* Request decoding: what the client sent (a media type and a body) -> the
+/* Request body decoding: what the client sent (a media type and a body) -> the
  * JPEG bytes to classify. Transport details (streaming, multipart framing)
  * stay in src/http; image decoding stays in src/image. */
-#ifndef LOOKSLIKE_REQUEST_PREDICT_REQUEST_H
-#define LOOKSLIKE_REQUEST_PREDICT_REQUEST_H
+#ifndef LOOKSLIKE_BODY_BODY_DECODE_H
+#define LOOKSLIKE_BODY_BODY_DECODE_H
 
 #include <stddef.h>
 #include <stdint.h>
 
 typedef enum {
-    BODY_JPEG, /* image/jpeg (or application/octet-stream): the body is the image */
-    BODY_JSON, /* application/json: {"image": "data:image/jpeg;base64,..."} */
-    BODY_MULTIPART, /* multipart/form-data with the image in a file field */
-    BODY_UNSUPPORTED,
+    BODY_KIND_JPEG, /* image/jpeg (or application/octet-stream): the body is the image */
+    BODY_KIND_JSON, /* application/json: {"image": "data:image/jpeg;base64,..."} */
+    BODY_KIND_MULTIPART, /* multipart/form-data with the image in a file field */
+    BODY_KIND_UNSUPPORTED,
 } body_kind;
 
 typedef enum {
-    REQUEST_OK = 0,
-    REQUEST_BAD, /* malformed JSON, base64 or data URL: 400 */
-    REQUEST_UNSUPPORTED_MEDIA, /* a media type other than JPEG: 415 */
-} request_status;
+    BODY_DECODED = 0,
+    BODY_MALFORMED, /* malformed JSON, base64 or data URL: 400 */
+    BODY_NOT_JPEG, /* a media type other than JPEG: 415 */
+} body_status;
 
 /* Classifies a Content-Type header value (NULL when absent); parameters such
  * as "; charset=" or "; boundary=" are ignored here. */
@@ -29,7 +29,7 @@ int part_type_acceptable(const char *content_type);
 
 /* Extracts and base64-decodes the image of a JSON body into a new buffer
  * (*jpeg, to be freed by the caller). */
-request_status request_image_from_json(const char *body, size_t len, uint8_t **jpeg, size_t *jpeg_len, char *err,
+body_status body_image_from_json(const char *body, size_t len, uint8_t **jpeg, size_t *jpeg_len, char *err,
                                        size_t errlen);
 
 /* Standard base64 (RFC 4648, padding optional). Returns the decoded length, or
