@@ -4,7 +4,7 @@ engine next to its peers (a plain oneDNN port, onnxruntime, TensorFlow.js
 wasm, libdarknet) on the same tensor, batching, the request pipeline with
 and without DCT-scaled decoding, and the HTTP service end to end under each
 scheduling choice (latency at 1 client, throughput at 16, readiness, memory),
-then which performance targets (issue #8) this run met. Everything is
+then which performance targets this run met. Everything is
 measured in this one run, so the ratios compare like with like.
 
 usage: bench/report.py [--quick]   (normally through bench/run.sh)
@@ -24,7 +24,7 @@ TENSOR = os.path.join(SHARED, "reference", "tensors", "parrot.jpg.crop.rgb")
 FRAME = os.path.join(SHARED, "images", "bench", "parrot_640x480.jpg")
 PHOTO = os.path.join(SHARED, "images", "bench", "hot_dog_4032x3024.jpg")
 WRK_SCRIPT = os.path.join(ROOT, "tests", "soak", "predict_only.lua")
-ISSUE_PEAK = 539.0  # GFLOP/s on 2 cores, as the issue states it
+NOMINAL_PEAK = 539.0  # GFLOP/s: the nominal FMA peak of the 2-core AVX-512 machines the targets were set on
 QUICK = "--quick" in sys.argv
 RUNS = "50" if QUICK else "200"
 SECONDS = 4 if QUICK else 15
@@ -151,7 +151,7 @@ def main():
             gflops = 2 * macs / (r["ms"] * 1e6)
             ratio = r["ms"] / ours[t]["ms"]
             print(f"{label:<22}{t:>8}{r['ms']:>11.3f}{r['min']:>9.3f}{gflops:>9.1f}{100 * gflops / peak[t]:>7.1f}%"
-                  f"{100 * gflops / ISSUE_PEAK:>8.1f}%{ratio:>13.2f}x{r['top1']:>9} ({r['prob']:.6f})")
+                  f"{100 * gflops / NOMINAL_PEAK:>8.1f}%{ratio:>13.2f}x{r['top1']:>9} ({r['prob']:.6f})")
     print("  (vs lookslike = that runtime's time / lookslike's at the same thread count; > 1 means lookslike is faster)")
 
     print("\n== Batching (plain oneDNN port; what dynamic batching could gain per image)")
@@ -186,7 +186,7 @@ def main():
               f"{e['VmHWM']:>7.1f}")
 
     # ------------------------------------------------------------ targets
-    print("\n== Targets (issue #8), this run")
+    print("\n== Targets, this run")
     faster = all(ours[t]["ms"] < row(rows, p, t)["ms"] for t in (1, 2) for p in ("onednn-plain", "onnxruntime")
                  if row(rows, p, t))
     darknet = row(rows, "darknet", 1)

@@ -53,8 +53,12 @@ function render(predictions) {
 function flashIndicator() {
   const dot = $('indicator');
   dot.classList.add('lit');
+  dot.setAttribute('aria-label', 'New-prediction light: on');
   clearTimeout(flashIndicator.timer);
-  flashIndicator.timer = setTimeout(() => dot.classList.remove('lit'), 700);
+  flashIndicator.timer = setTimeout(() => {
+    dot.classList.remove('lit');
+    dot.setAttribute('aria-label', 'New-prediction light: off');
+  }, 700);
 }
 
 // ---- what to send ----------------------------------------------------------

@@ -9,8 +9,13 @@ pass=0 fail=0
 ok()  { echo "ok - $*"; pass=$((pass+1)); }
 bad() { echo "not ok - $*"; fail=$((fail+1)); }
 
-out=$("$here/tests/browser/node_modules/.bin/dockerfile-utils" lint "$here/Dockerfile" 2>&1)
-[[ $? == 0 && -z $out ]] && ok "Dockerfile lints clean" || bad "Dockerfile: $out"
+lint=$here/tests/node_modules/.bin/dockerfile-utils
+if [[ -x $lint ]]; then
+  out=$("$lint" lint "$here/Dockerfile" 2>&1)
+  [[ $? == 0 && -z $out ]] && ok "Dockerfile lints clean" || bad "Dockerfile: $out"
+else
+  echo "ok - # SKIP Dockerfile lint: dockerfile-utils is not installed (tests/run.sh runs npm ci in tests/)"
+fi
 
 cd "$here"
 docker-compose config -q 2>&1 && ok "docker-compose.yml is valid" || bad "docker-compose.yml invalid"

@@ -12,10 +12,12 @@ if [[ ${LOOKSLIKE_SANITIZE:-1} != 0 ]]; then
   passes+=("build-asan|-Db_sanitize=address,undefined -Db_lundef=false -Dbuildtype=debugoptimized")
 fi
 
-# Test tools from the npm registry (playwright-core, dockerfile-utils), pinned by package-lock.json.
+# Test tools from the npm registry (tests/package.json: playwright-core, axe-core,
+# dockerfile-utils), pinned by tests/package-lock.json; installed again when the lock changed.
 command -v npm >/dev/null || { sudo=; [[ $(id -u) == 0 ]] || sudo=sudo; $sudo apt-get install -y -q npm; }
-if [[ ! -d tests/browser/node_modules/playwright-core || ! -d tests/browser/node_modules/dockerfile-utils ]]; then
-  (cd tests/browser && npm ci --no-audit --no-fund) || { echo "0 passed, 1 failed (npm ci)"; exit 1; }
+if ! cmp -s tests/package-lock.json tests/node_modules/.lookslike-lock.json; then
+  (cd tests && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.lookslike-lock.json) \
+    || { echo "0 passed, 1 failed (npm ci)"; exit 1; }
 fi
 
 rc=0

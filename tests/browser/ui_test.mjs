@@ -5,6 +5,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, copyFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
@@ -14,6 +15,7 @@ const GREEN = 'rgb(143, 214, 148)'; // --p50
 const YELLOW = 'rgb(255, 232, 102)'; // --p25
 const WORK = mkdtempSync(path.join(tmpdir(), 'lookslike-ui-'));
 const FAKE_CAMERA = path.join(WORK, 'camera.y4m');
+const AXE = createRequire(import.meta.url).resolve('axe-core/axe.min.js');
 
 let browser;
 const servers = [];
@@ -254,5 +256,63 @@ test('works on a phone-sized screen', async () => {
   assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px)`);
   await predictAndWait(page, predicts);
   await shot(page, 'phone');
+  await page.context().close();
+});
+
+// axe-core, the common accessibility checker, on the page after a prediction,
+// at a desktop and a phone width: no violation of WCAG 2 A/AA or of its
+// best-practice rules.
+for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 }]) {
+  test(`axe finds no accessibility violations at ${viewport.width} px`, async () => {
+    const { page, predicts } = await newPage(server.base, viewport);
+    await predictAndWait(page, predicts);
+    await page.addScriptTag({ path: AXE });
+    const violations = await page.evaluate(async () => (await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    })).violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`));
+    assert.deepEqual(violations, [], violations.join('\n'));
+    await page.context().close();
+  });
+}
+
+// Every control can be reached with Tab, shows where the focus is, and works
+// from the keyboard (Enter and Space on buttons, Space on the checkbox).
+test('every control is reachable and usable by keyboard, with a visible focus', async () => {
+  const { page, predicts } = await newPage(server.base);
+  const focusable = ['mode', 'back', 'forward', 'predict', 'whole-frame', 'add-slides'];
+  const reached = new Set();
+  const unseen = [];
+  for (let i = 0; i < 40 && reached.size < focusable.length; i++) {
+    await page.keyboard.press('Tab');
+    const f = await page.evaluate(() => {
+      const el = document.activeElement;
+      const style = getComputedStyle(el);
+      return { id: el.id, visible: el.matches(':focus-visible') && (style.outlineStyle !== 'none' || style.boxShadow !== 'none') };
+    });
+    if (focusable.includes(f.id)) {
+      reached.add(f.id);
+      if (!f.visible) unseen.push(f.id);
+    }
+  }
+  assert.deepEqual([...reached].sort(), [...focusable].sort(), 'Tab reaches every control');
+  assert.deepEqual(unseen, [], 'the focus is visible on every control');
+
+  const before = predicts.length;
+  await page.focus('#predict');
+  await page.keyboard.press('Enter');
+  await page.waitForResponse((r) => r.url().includes('/predict'));
+  assert.equal(predicts.length, before + 1, 'Enter on Predict predicts');
+  await page.focus('#whole-frame');
+  await page.keyboard.press(' ');
+  assert.equal(await page.isChecked('#whole-frame'), true, 'Space toggles the checkbox');
+  await page.focus('#mode');
+  await page.keyboard.press('Enter');
+  await page.waitForSelector('#video-view:not([hidden])');
+  await page.focus('#auto');
+  await page.keyboard.press('Enter');
+  assert.match(await page.textContent('#auto'), /25/, 'Enter on Auto switches it on');
+  await page.keyboard.press('Enter');
+  await page.keyboard.press('Enter');
+  assert.match(await page.textContent('#auto'), /Off/, 'and round to Off');
   await page.context().close();
 });

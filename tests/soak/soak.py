@@ -16,6 +16,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -140,6 +141,9 @@ def main():
     ap.add_argument("--connections", type=int, default=32)
     ap.add_argument("--slow", type=int, default=500)
     a = ap.parse_args()
+    if not shutil.which("wrk"):
+        check(False, "wrk is installed (Debian package wrk; tests/run.sh installs it)")
+        return summary()
     # Every client here shares 127.0.0.1: lift the per-address connection
     # limit so that the slowloris phase stands for many attackers' addresses.
     srv = harness.Server(a.lookslike, "--access-log", "0", "--per-ip-connections", "0")

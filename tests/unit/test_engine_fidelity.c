@@ -174,10 +174,11 @@ static void test_v1_features(const char *model_dir)
             worst = fmax(worst, fmin(s0, s1));
         }
         double n = NIMAGES * FEATURES;
-        /* The issue asked for 99 %; TFLite's own two kernel families agree
-         * with each other on only ~91 % of these values within 2 steps, so the
-         * bar a float engine can be held to is: at least that agreement, and
-         * no value further than 16 steps (0.38) from both. */
+        /* 99 % within 2 steps would be too strict a bar: TFLite's own two
+         * kernel families agree with each other on only ~91 % of these values
+         * within 2 steps, so the bar a float engine can be held to is: at
+         * least that agreement, and no value further than 16 steps (0.38)
+         * from both. */
         check(close >= families_close && worst <= 16.0,
               "v1 %s pool features: %.2f%% within 2 quantisation steps of a TFLite family "
               "(builtin alone %.2f%%, xnnpack alone %.2f%%; builtin vs xnnpack %.2f%%; worst %.1f steps)",
