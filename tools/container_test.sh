@@ -32,9 +32,10 @@ check() { local what=$1; shift; if "$@"; then ok "$what"; else bad "$what"; fi; 
 log() { echo "# $(date +%T) $*"; }
 
 # --- the engine -------------------------------------------------------------
-if ! command -v podman >/dev/null || ! command -v debootstrap >/dev/null || ! command -v runc >/dev/null; then
+if ! command -v podman >/dev/null || ! command -v debootstrap >/dev/null || ! command -v runc >/dev/null \
+   || ! command -v catatonit >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -q && apt-get install -y -q --no-install-recommends podman runc debootstrap uidmap \
+  apt-get update -q && apt-get install -y -q --no-install-recommends podman runc catatonit debootstrap uidmap \
     slirp4netns fuse-overlayfs curl ca-certificates >/dev/null || { echo "cannot install podman"; exit 1; }
 fi
 # Sandbox-only engine settings, not the project's concern: these build
@@ -80,7 +81,7 @@ fi
 
 http() { # METHOD URL [curl args...]: prints the status, the body to $tmp/body
   local method=$1 url=$2; shift 2
-  curl -s -o "$tmp/body" -w '%{http_code}' -X "$method" --max-time 30 "$@" "$url"
+  curl -s -o "$tmp/body" -w '%{http_code}\n' -X "$method" --max-time 30 "$@" "$url"
 }
 wait_ready() { # URL: up to 60 s
   for _ in $(seq 120); do [[ $(http GET "$1/readyz") == 200 ]] && return 0; sleep 0.5; done
