@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "file_read.h"
+#include "growable.h"
 #include "tflite_model.h"
 
 #define MAX_FILES 8
@@ -53,17 +54,12 @@ static void die(const converter *c, const char *fmt, ...)
     exit(1);
 }
 
+/* grow_doubling, or the converter stops. */
 static void *grow(void *p, size_t *cap, size_t need, size_t elem)
 {
-    if (need <= *cap)
-        return p;
-    size_t n = *cap ? *cap : 4096;
-    while (n < need)
-        n *= 2;
-    p = realloc(p, n * elem);
+    p = grow_doubling(p, cap, need, elem);
     if (!p)
         die(NULL, "out of memory");
-    *cap = n;
     return p;
 }
 

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../growable.h"
+
 #define MAX_SERIES 128
 
 static const double bucket_ms[] = {0.5, 1, 2, 5, 10, 20, 50, 100, 200, 500, 1000, 2000, 5000};
@@ -62,17 +64,13 @@ __attribute__((format(printf, 2, 3))) static void put(out_buf *o, const char *fm
     va_end(ap);
     if (n < 0 || !o->text)
         return;
-    if (o->len + (size_t)n + 1 > o->cap) {
-        size_t cap = (o->cap + (size_t)n + 1) * 2;
-        char *t = realloc(o->text, cap);
-        if (!t) {
-            free(o->text);
-            o->text = NULL;
-            return;
-        }
-        o->text = t;
-        o->cap = cap;
+    char *t = grow_doubling(o->text, &o->cap, o->len + (size_t)n + 1, 1);
+    if (!t) {
+        free(o->text);
+        o->text = NULL;
+        return;
     }
+    o->text = t;
     va_start(ap, fmt);
     vsnprintf(o->text + o->len, (size_t)n + 1, fmt, ap);
     va_end(ap);

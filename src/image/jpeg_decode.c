@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <turbojpeg.h>
 
+#include "../growable.h"
 #include "jpeg_structure.h"
 
 struct jpeg_decoder {
@@ -38,18 +39,6 @@ void jpeg_decoder_trim(jpeg_decoder *d, size_t keep)
     free(d->buf);
     d->buf = NULL;
     d->cap = 0;
-}
-
-static int ensure(jpeg_decoder *d, size_t need)
-{
-    if (need <= d->cap)
-        return 0;
-    uint8_t *b = realloc(d->buf, need);
-    if (!b)
-        return -1;
-    d->buf = b;
-    d->cap = need;
-    return 0;
 }
 
 /* Adobe CMYK JPEGs store inverted ink values; as Pillow does, a pixel is
@@ -141,7 +130,7 @@ jpeg_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const 
     w = TJSCALED(w, scale);
     h = TJSCALED(h, scale);
     int cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
-    if (ensure(d, (size_t)w * (size_t)h * (cmyk ? 4 : 3)) < 0) {
+    if (reserve_exact((void **)&d->buf, &d->cap, (size_t)w * (size_t)h * (cmyk ? 4 : 3), 1) < 0) {
         snprintf(err, errlen, "out of memory for a %dx%d image", w, h);
         return JPEG_ERR_NO_MEMORY;
     }

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../growable.h"
+
 #define PRECISION_BITS 22
 
 /* The filter taps of one axis, for `in` -> `out` pixels: for output i, n[i]
@@ -66,19 +68,6 @@ void resize_workspace_free(resize_workspace *ws)
     free(ws);
 }
 
-/* Makes *buf hold at least `need` elements of `size` bytes; grows only. */
-static int reserve(void **buf, size_t *cap, size_t need, size_t size)
-{
-    if (need <= *cap)
-        return 0;
-    void *p = realloc(*buf, need * size);
-    if (!p)
-        return -1;
-    *buf = p;
-    *cap = need;
-    return 0;
-}
-
 static double triangle(double x)
 {
     x = fabs(x);
@@ -91,7 +80,7 @@ static void taps_widen(taps *t, int out)
 {
     int groups = (t->ksize + 3) / 4;
     t->groups = groups;
-    if (groups > 3 || reserve((void **)&t->wide, &t->cap_wide, (size_t)out * (size_t)groups * 16,
+    if (groups > 3 || reserve_exact((void **)&t->wide, &t->cap_wide, (size_t)out * (size_t)groups * 16,
                               sizeof *t->wide) < 0) {
         free(t->wide);
         t->wide = NULL;
@@ -117,10 +106,10 @@ static int taps_init(resize_workspace *ws, taps *t, int in, int out, int wide)
     double support = filterscale; /* bilinear support is 1, widened when downscaling */
     int ksize = (int)ceil(support) * 2 + 1;
     t->in = t->out = 0; /* invalid until fully computed */
-    if (reserve((void **)&t->start, &t->cap_start, (size_t)out, sizeof *t->start) < 0 ||
-        reserve((void **)&t->n, &t->cap_n, (size_t)out, sizeof *t->n) < 0 ||
-        reserve((void **)&t->coeff, &t->cap_coeff, (size_t)out * (size_t)ksize, sizeof *t->coeff) < 0 ||
-        reserve((void **)&ws->w, &ws->cap_w, (size_t)ksize, sizeof *ws->w) < 0)
+    if (reserve_exact((void **)&t->start, &t->cap_start, (size_t)out, sizeof *t->start) < 0 ||
+        reserve_exact((void **)&t->n, &t->cap_n, (size_t)out, sizeof *t->n) < 0 ||
+        reserve_exact((void **)&t->coeff, &t->cap_coeff, (size_t)out * (size_t)ksize, sizeof *t->coeff) < 0 ||
+        reserve_exact((void **)&ws->w, &ws->cap_w, (size_t)ksize, sizeof *ws->w) < 0)
         return -1;
     t->ksize = ksize;
     memset(t->coeff, 0, (size_t)out * (size_t)ksize * sizeof *t->coeff);
@@ -274,7 +263,7 @@ int resize_bilinear_rgb(resize_workspace *ws, const uint8_t *src, int src_w, int
             row_hi = ws->v.start[dst_h - 1] + ws->v.n[dst_h - 1];
         }
         if (taps_init(ws, &ws->h, src_w, dst_w, 1) < 0 ||
-            reserve((void **)&ws->tmp, &ws->cap_tmp, (size_t)(row_hi - row_lo) * (size_t)dst_w * 3, 1) < 0)
+            reserve_exact((void **)&ws->tmp, &ws->cap_tmp, (size_t)(row_hi - row_lo) * (size_t)dst_w * 3, 1) < 0)
             return -1;
         horizontal_pass(src + (size_t)row_lo * (size_t)src_stride, (size_t)src_stride, src_w, ws->tmp,
                         (size_t)dst_w * 3, dst_w, row_hi - row_lo, &ws->h, ws->threads);
@@ -283,7 +272,7 @@ int resize_bilinear_rgb(resize_workspace *ws, const uint8_t *src, int src_w, int
         first_row = row_lo;
     }
     if (dst_h != src_h) {
-        if (reserve((void **)&ws->acc, &ws->cap_acc, (size_t)ws->threads * (size_t)dst_w * 3, sizeof *ws->acc) < 0)
+        if (reserve_exact((void **)&ws->acc, &ws->cap_acc, (size_t)ws->threads * (size_t)dst_w * 3, sizeof *ws->acc) < 0)
             return -1;
         vertical_pass(mid, mid_stride, first_row, dst, dst_w * 3, dst_h, &ws->v, ws->acc, ws->threads);
     } else {

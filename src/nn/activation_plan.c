@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../growable.h"
+
 struct activation {
     dnnl_memory_t mem;
     size_t size;
@@ -14,14 +16,10 @@ struct activation {
 
 static int add(activation_plan *p, dnnl_memory_t mem, size_t size, int base)
 {
-    if (p->count == p->cap) {
-        int cap = p->cap ? 2 * p->cap : 64;
-        activation *a = realloc(p->acts, (size_t)cap * sizeof *a);
-        if (!a)
-            return -1;
-        p->acts = a;
-        p->cap = cap;
-    }
+    activation *a = grow_doubling(p->acts, &p->cap, (size_t)p->count + 1, sizeof *a);
+    if (!a)
+        return -1;
+    p->acts = a;
     p->acts[p->count++] = (activation){mem, size, base, INT_MAX, -1, -1};
     return 0;
 }

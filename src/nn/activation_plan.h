@@ -13,7 +13,8 @@ typedef struct activation activation;
 
 typedef struct {
     activation *acts;
-    int count, cap;
+    int count;
+    size_t cap;
     void **buffers;
     int nbuffers;
     size_t bytes; /* total allocated, for reporting */

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "../growable.h"
 #include "activation_plan.h"
 
 #define MAX_ARGS (NN_MAX_ROUTE_INPUTS + 4)
@@ -30,7 +31,8 @@ typedef struct {
 typedef struct {
     int threads;
     step *steps;
-    int nsteps, cap_steps;
+    int nsteps;
+    size_t cap_steps;
 } schedule;
 
 typedef struct {
@@ -42,7 +44,8 @@ typedef struct {
     schedule *cur; /* the one being built */
     dnnl_memory_t *weights, *biases; /* per layer, reordered once, shared by the schedules */
     dnnl_memory_t *mems; /* weights, user and scratchpad memories, for cleanup */
-    int nmems, cap_mems;
+    int nmems;
+    size_t cap_mems;
     dnnl_memory_t *out; /* per layer: its output, as a 4-D N,C,H,W memory */
     dnnl_memory_t user_in, user_out;
     dnnl_memory_t scratchpad;
@@ -60,21 +63,10 @@ static int check(onednn_engine *e, dnnl_status_t s, const char *what, int layer)
     return -1;
 }
 
-static void *grow(void *p, int *cap, int need, size_t elem)
-{
-    if (need <= *cap)
-        return p;
-    int n = *cap ? *cap * 2 : 64;
-    void *q = realloc(p, (size_t)n * elem);
-    if (q)
-        *cap = n;
-    return q;
-}
-
 static dnnl_memory_t new_memory(onednn_engine *e, const dnnl_memory_desc_t *md, void *handle)
 {
     dnnl_memory_t mem;
-    dnnl_memory_t *mems = grow(e->mems, &e->cap_mems, e->nmems + 1, sizeof *mems);
+    dnnl_memory_t *mems = grow_doubling(e->mems, &e->cap_mems, (size_t)e->nmems + 1, sizeof *mems);
     if (!mems)
         return NULL;
     e->mems = mems;
@@ -118,7 +110,7 @@ static dnnl_primitive_attr_t new_attr(nn_activation act)
 static int add_step(onednn_engine *e, dnnl_primitive_desc_t pd, int nargs, const dnnl_exec_arg_t *args, int layer)
 {
     schedule *sc = e->cur;
-    step *steps = grow(sc->steps, &sc->cap_steps, sc->nsteps + 1, sizeof *steps);
+    step *steps = grow_doubling(sc->steps, &sc->cap_steps, (size_t)sc->nsteps + 1, sizeof *steps);
     if (!steps) {
         dnnl_primitive_desc_destroy(pd);
         return check(e, dnnl_out_of_memory, "allocation", layer);
