@@ -7,20 +7,25 @@
 # its goal (at most 100 MB over debian:bookworm-slim); then plays the
 # Kubernetes manifests with `podman kube play` and classifies the parrot
 # through the pod. Needs root (apt-get, podman). Takes 10-15 minutes on 2 cores.
-#   sudo bash tools/container_test.sh [--variant default|darknet|both] [--working-tree] [--keep]
+#   sudo bash tools/container_test.sh [--variant default|darknet|both] [--working-tree] [--keep] [--docker]
+# --docker also builds with Docker (docker.io; dockerd started if none runs)
+# and runs docker-compose.yml: the single service (ready, healthy, /predict),
+# then the scale profile with 4 replicas behind nginx (requests spread over
+# all, a replica killed under load costs no request).
 # The build context is a fresh clone of the committed HEAD (--working-tree:
 # this checkout as it is), with ../shared/models copied into its
 # ./model-source/ (gitignored), so the build needs no download.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
-variant=both keep=0 working_tree=0
+variant=both keep=0 working_tree=0 docker=0
 while (($#)); do
   case $1 in
     --variant) variant=$2; shift ;;
     --working-tree) working_tree=1 ;;
     --keep) keep=1 ;;
-    *) echo "usage: $0 [--variant default|darknet|both] [--working-tree] [--keep]" >&2; exit 2 ;;
+    --docker) docker=1 ;;
+    *) echo "usage: $0 [--variant default|darknet|both] [--working-tree] [--keep] [--docker]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -187,7 +192,7 @@ if podman image exists lookslike:latest; then
       check "the pod classifies the parrot: $status $(head -c 100 "$tmp/body")" \
         bash -c "[[ $status == 200 ]] && grep -q '\"label\":\"macaw\"' '$tmp/body'"
       uid=$(podman exec "$ctr" sh -c 'id -u')
-      check "the pod runs as uid $uid (runAsNonRoot verified by podman)" bash -c "[[ '$uid' =~ ^[1-9][0-9]*$ ]]"
+      check "the pod runs as uid $uid (the manifest's runAsUser)" bash -c "[[ '$uid' =~ ^[1-9][0-9]*$ ]]"
     else
       podman ps -a | tail -5; podman logs "$ctr" 2>&1 | tail -5
       bad "the pod ($ctr) is ready"
@@ -195,6 +200,80 @@ if podman image exists lookslike:latest; then
   else
     cat "$tmp/play.log"; bad "podman kube play starts the Deployment"
   fi
+fi
+
+# --- Docker and Compose ------------------------------------------------------------------
+# predict_burst CLIENTS REQUESTS_EACH: POSTs the parrot to nginx on :8000; prints "200 count" lines.
+predict_burst() {
+  python3 - "$1" "$2" "$parrot" <<'PY'
+import http.client, sys, threading
+clients, each, image = int(sys.argv[1]), int(sys.argv[2]), open(sys.argv[3], "rb").read()
+statuses = []
+def client():
+    for _ in range(each):
+        try:
+            c = http.client.HTTPConnection("127.0.0.1", 8000, timeout=30)
+            c.request("POST", "/predict", image, {"Content-Type": "image/jpeg"})
+            r = c.getresponse(); r.read(); c.close()
+            statuses.append(str(r.status))
+        except OSError as e:
+            statuses.append(type(e).__name__)
+threads = [threading.Thread(target=client) for _ in range(clients)]
+for t in threads: t.start()
+for t in threads: t.join()
+for s in sorted(set(statuses)): print(s, statuses.count(s))
+PY
+}
+
+if ((docker)); then
+  command -v dockerd >/dev/null || apt-get install -y -q --no-install-recommends docker.io >/dev/null
+  if ! docker info >/dev/null 2>&1; then
+    # Sandbox-only: no CAP_SYS_RESOURCE here, so the default ulimits must be lowered.
+    dockerd --default-ulimit nofile=20000:20000 --default-ulimit nproc=4096:4096 >"$tmp/dockerd.log" 2>&1 &
+    for _ in $(seq 30); do docker info >/dev/null 2>&1 && break; sleep 1; done
+  fi
+  docker image inspect debian:bookworm-slim >/dev/null 2>&1 || podman save "$base" | docker load -q >/dev/null
+  log "docker build -t lookslike:latest (classic builder)"
+  if DOCKER_BUILDKIT=0 docker build -q -t lookslike:latest "$context" >"$tmp/docker-build.log" 2>&1; then
+    ok "docker build: $(docker image inspect --format '{{.Size}}' lookslike:latest | awk '{printf "%d MB", $1 / 1000000}')"
+  else
+    tail -20 "$tmp/docker-build.log"; bad "docker build"
+  fi
+  compose=(docker-compose --project-directory "$context" -f "$context/docker-compose.yml" -p lookslikect)
+  "${compose[@]}" --profile scale down >/dev/null 2>&1
+  if "${compose[@]}" up -d >"$tmp/compose.log" 2>&1 && wait_ready http://127.0.0.1:8080; then
+    status=$(http POST http://127.0.0.1:8080/predict -H 'Content-Type: image/jpeg' --data-binary "@$parrot")
+    check "docker-compose up: one service on :8080 classifies the parrot ($status)" \
+      bash -c "[[ $status == 200 ]] && grep -q '\"label\":\"macaw\"' '$tmp/body'"
+    for _ in $(seq 30); do
+      health=$(docker inspect --format '{{.State.Health.Status}}' "$("${compose[@]}" ps -q lookslike)")
+      [[ $health == healthy ]] && break; sleep 1
+    done
+    check "docker-compose up: the service is $health" test "$health" = healthy
+  else
+    cat "$tmp/compose.log"; bad "docker-compose up"
+  fi
+  log "docker-compose --profile scale up --scale replica=4"
+  if "${compose[@]}" --profile scale up -d --build --scale replica=4 >"$tmp/compose.log" 2>&1; then
+    for _ in $(seq 60); do
+      [[ $("${compose[@]}" --profile scale ps | grep -c 'replica.*(healthy)') == 4 ]] && break; sleep 1
+    done
+    sleep 2
+    burst=$(predict_burst 8 10 | tr '\n' ' ')
+    spread=$(for c in $("${compose[@]}" --profile scale ps -q replica); do
+      docker logs "$c" 2>&1 | grep -c '"path":"/predict"'; done | tr '\n' ' ')
+    check "scale profile: 80 requests through nginx: $burst; per replica: $spread" \
+      bash -c "[[ '$burst' == '200 80 ' ]] && ! grep -qw 0 <<<'$spread'"
+    predict_burst 8 25 >"$tmp/burst" & burst_pid=$!
+    sleep 1.5
+    docker kill "$("${compose[@]}" --profile scale ps -q replica | head -1)" >/dev/null
+    wait "$burst_pid"
+    check "scale profile: a replica killed under load: $(tr '\n' ' ' <"$tmp/burst")" \
+      bash -c "[[ \"\$(cat '$tmp/burst')\" == '200 200' ]]"
+  else
+    cat "$tmp/compose.log"; bad "docker-compose --profile scale up"
+  fi
+  "${compose[@]}" --profile scale down >/dev/null 2>&1
 fi
 
 echo "$pass passed, $fail failed"
