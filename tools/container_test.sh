@@ -200,6 +200,7 @@ if podman image exists lookslike:latest; then
   else
     cat "$tmp/play.log"; bad "podman kube play starts the Deployment"
   fi
+  ((keep)) || podman kube down "$tmp/kube.yaml" >/dev/null 2>&1 # frees port 8080 for compose
 fi
 
 # --- Docker and Compose ------------------------------------------------------------------
