@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # README command 2: installs what is missing, builds, and runs every test suite
 # registered with meson twice: in the normal build (build/) and in an
-# AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/). Ends with
-# one line "N passed, N failed, N skipped" over both.
-# LOOKSLIKE_SANITIZE=0 skips the sanitizer pass (quicker local runs).
+# AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/); then, as
+# root, the container test (tools/container_test.sh --docker: the image built
+# and run with podman and Docker, Compose, podman kube play), counted as one
+# more suite. Ends with one line "N passed, N failed, N skipped" over all.
+# LOOKSLIKE_SANITIZE=0 skips the sanitizer pass, LOOKSLIKE_CONTAINER_TEST=0 the
+# container test (quicker local runs).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -37,10 +40,28 @@ for pass in "${passes[@]}"; do
   logs+=("$dir/meson-logs/testlog.json")
 done
 
-python3 - "${logs[@]}" <<'PY'
+container=SKIP
+if [[ ${LOOKSLIKE_CONTAINER_TEST:-1} == 0 ]]; then
+  echo "=== container test: skipped (LOOKSLIKE_CONTAINER_TEST=0)"
+elif [[ $(id -u) != 0 ]]; then
+  echo "=== container test: skipped (needs root: sudo bash tools/container_test.sh --docker)"
+else
+  echo "=== container test (tools/container_test.sh --variant both --docker, log in build/container-test.log)"
+  if bash tools/container_test.sh --variant both --docker >build/container-test.log 2>&1; then
+    container=OK
+  else
+    container=FAIL
+    rc=1
+  fi
+  grep -E '^(ok|not ok) |passed, ' build/container-test.log
+fi
+
+python3 - "$container" "${logs[@]}" <<'PY'
 import json, sys
 counts = {"passed": 0, "failed": 0, "skipped": 0}
-for path in sys.argv[1:]:
+container = sys.argv[1]
+counts["passed" if container == "OK" else "skipped" if container == "SKIP" else "failed"] += 1
+for path in sys.argv[2:]:
     for line in open(path):
         r = json.loads(line)["result"]
         counts["passed" if r == "OK" else "skipped" if r == "SKIP" else "failed"] += 1
