@@ -84,9 +84,8 @@ tail -2 "$work/container-build.log"
 log "Dockerfile runtime stage in a second fresh root: runtime packages only, non-root user"
 rt=$work/runtime-root
 mount_system "$rt"
-cp "$repo/tools/debian-runtime-packages.txt" "$rt/tmp/packages.txt"
-chroot "$rt" /bin/bash -c "apt-get update -q && grep -v '^\s*\(#\|\$\)' /tmp/packages.txt \
-  | DEBIAN_FRONTEND=noninteractive xargs apt-get install -y -q --no-install-recommends \
+cp "$repo/tools/debian-runtime-packages.txt" "$repo/tools/install_packages.sh" "$rt/tmp/"
+chroot "$rt" /bin/bash -c "WITH_DARKNET=1 bash /tmp/install_packages.sh /tmp/debian-runtime-packages.txt \
   && useradd --system --no-create-home --shell /usr/sbin/nologin lookslike" >"$work/runtime.log" 2>&1 || {
   tail -20 "$work/runtime.log"; exit 1; }
 cp -a "$root/opt/lookslike" "$rt/opt/lookslike"
