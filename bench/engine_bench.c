@@ -90,9 +90,10 @@ static int measure(const nn_model *m, const float *image, int runs, result *r)
     return 0;
 }
 
-/* 12 independent 16-lane FMA chains (enough to cover the latency of two FMA
- * ports) for `iters` rounds; returns the FLOPs done. */
-__attribute__((target("avx512f"))) static double fma_chains(long iters)
+/* 12 independent FMA chains of 16 lanes (AVX-512) or 8 (AVX2), enough to
+ * cover the latency of two FMA ports, for `iters` rounds; return the FLOPs
+ * done. */
+__attribute__((target("avx512f"))) static double fma_chains_avx512(long iters)
 {
     __m512 a[12], b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
     for (int j = 0; j < 12; j++)
@@ -104,6 +105,29 @@ __attribute__((target("avx512f"))) static double fma_chains(long iters)
     for (int j = 0; j < 12; j++)
         sink += _mm512_reduce_add_ps(a[j]);
     return (double)iters * 12 * 16 * 2 + (sink == 42.0f); /* (keeps the loop alive) */
+}
+
+__attribute__((target("avx2,fma"))) static double fma_chains_avx2(long iters)
+{
+    __m256 a[12], b = _mm256_set1_ps(0.999999f), c = _mm256_set1_ps(1e-7f);
+    for (int j = 0; j < 12; j++)
+        a[j] = _mm256_set1_ps((float)j);
+    for (long i = 0; i < iters; i++)
+        for (int j = 0; j < 12; j++)
+            a[j] = _mm256_fmadd_ps(a[j], b, c);
+    float lanes[8], sink = 0;
+    for (int j = 0; j < 12; j++) {
+        _mm256_storeu_ps(lanes, a[j]);
+        for (int k = 0; k < 8; k++)
+            sink += lanes[k];
+    }
+    return (double)iters * 12 * 8 * 2 + (sink == 42.0f);
+}
+
+/* The widest FMA this CPU has: an AVX2-only CPU has no AVX-512 (SIGILL). */
+static double fma_chains(long iters)
+{
+    return __builtin_cpu_supports("avx512f") ? fma_chains_avx512(iters) : fma_chains_avx2(iters);
 }
 
 /* This CPU's single-precision FMA peak in GFLOP/s with `threads` threads,
