@@ -22,6 +22,7 @@ struct worker_pool {
     pthread_cond_t wake, started;
     inference_job *head, *tail;
     int depth, busy, stopping, closed, running, failed;
+    int completing; /* done() callbacks running now */
     int cores_used; /* by the jobs running now */
     int warm; /* workers that finished warming up */
     worker *workers;
@@ -117,14 +118,19 @@ static void *worker_main(void *arg)
         job->status = predictor_run_jpeg(w->predictor, job->model, job->jpeg, job->len, job->crop, job->k,
                                          &p->cfg.limits, &job->result, job->error, sizeof job->error);
 
-        /* The job stays counted as busy until done() has returned, so that
-         * worker_pool_idle() means no callback is still running. */
-        job->done(job, job->done_arg); /* the job may be freed from here on */
+        /* The cores are free before the client hears back (its next request
+         * may have them all); the callback is counted until it has returned,
+         * so that worker_pool_idle() means no callback is still running. */
         pthread_mutex_lock(&p->lock);
         p->busy--;
         w->busy = 0;
         p->cores_used -= threads;
+        p->completing++;
         pthread_cond_broadcast(&p->wake); /* a waiting job may start now */
+        pthread_mutex_unlock(&p->lock);
+        job->done(job, job->done_arg); /* the job may be freed from here on */
+        pthread_mutex_lock(&p->lock);
+        p->completing--;
         pthread_mutex_unlock(&p->lock);
     }
     return NULL;
@@ -199,7 +205,7 @@ int worker_pool_submit(worker_pool *p, inference_job *job)
 int worker_pool_idle(worker_pool *p)
 {
     pthread_mutex_lock(&p->lock);
-    int idle = !p->head && !p->busy;
+    int idle = !p->head && !p->busy && !p->completing;
     pthread_mutex_unlock(&p->lock);
     return idle;
 }
