@@ -3,7 +3,6 @@
  * seconds, 1 otherwise. For container HEALTHCHECKs, so that the image needs
  * no HTTP client of its own. A wildcard --bind (0.0.0.0, ::) is reached on
  * loopback. */
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <stdio.h>
@@ -14,6 +13,7 @@
 #include "clock.h"
 #include "cli.h"
 #include "config.h"
+#include "socket_address.h"
 
 #define TIMEOUT_MS 2000
 
@@ -27,26 +27,18 @@ static int wait_for(int fd, short events, double deadline)
 
 static int connect_to(const service_config *c, double deadline)
 {
-    struct sockaddr_storage addr = {0};
-    socklen_t len;
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
-    if (inet_pton(AF_INET, c->bind, &v4->sin_addr) == 1) {
-        if (v4->sin_addr.s_addr == htonl(INADDR_ANY))
-            v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons((uint16_t)c->port);
-        len = sizeof *v4;
-    } else if (inet_pton(AF_INET6, c->bind, &v6->sin6_addr) == 1) {
-        if (IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr))
-            v6->sin6_addr = in6addr_loopback;
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons((uint16_t)c->port);
-        len = sizeof *v6;
-    } else {
+    struct sockaddr_storage addr;
+    socklen_t len = socket_address_parse(c->bind, c->port, &addr);
+    if (!len) {
         fprintf(stderr, "lookslike healthcheck: --bind %s is not an IPv4 or IPv6 address\n", c->bind);
         return -1;
     }
+    struct sockaddr_in *v4 = (struct sockaddr_in *)&addr; /* a wildcard is reached on loopback */
+    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
+    if (addr.ss_family == AF_INET && v4->sin_addr.s_addr == htonl(INADDR_ANY))
+        v4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    if (addr.ss_family == AF_INET6 && IN6_IS_ADDR_UNSPECIFIED(&v6->sin6_addr))
+        v6->sin6_addr = in6addr_loopback;
     int fd = socket(addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;

@@ -227,5 +227,5 @@ int config_load(service_config *c, config_command command, int argc, char **argv
     }
     if (first)
         *first = a;
-    return resolve_body_budget(c);
+    return command == COMMAND_SERVE ? resolve_body_budget(c) : 0;
 }

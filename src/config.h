@@ -22,7 +22,7 @@ typedef struct {
     int workers; /* inference workers */
     int threads; /* the most oneDNN threads one request may use */
     long long max_body; /* bytes */
-    long long max_body_total; /* bytes of bodies held at once; 0 until resolved (see config.c) */
+    long long max_body_total; /* bytes of bodies held at once; resolved for serve only (see config.c) */
     long long max_pixels;
     int dct_scaling;
     int queue;

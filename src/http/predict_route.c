@@ -144,20 +144,17 @@ static enum MHD_Result begin(http_request *r)
     if (announced > limit)
         return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
                              "the body is %.20s bytes; the limit is %zu", length, limit);
-    if (reserve(r, (size_t)announced) < 0)
-        return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", BUDGET_EXHAUSTED);
     const char *type = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     r->kind = body_kind_of(type);
+    /* The announced body, and a multipart parser's buffer, come out of the budget. */
+    if (reserve(r, (size_t)announced + (r->kind == BODY_KIND_MULTIPART ? MULTIPART_BUFFER : 0)) < 0)
+        return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", BUDGET_EXHAUSTED);
     if (r->kind == BODY_KIND_UNSUPPORTED)
         return respond_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
                              "send image/jpeg, multipart/form-data with a JPEG file, or application/json "
                              "{\"image\": \"data:image/jpeg;base64,...\"}; got %.80s",
                              type ? type : "no Content-Type");
     if (r->kind == BODY_KIND_MULTIPART) {
-        /* The parser's buffer comes out of the budget too. */
-        if (server_body_take(r->server, MULTIPART_BUFFER) < 0)
-            return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", BUDGET_EXHAUSTED);
-        r->body_reserved += MULTIPART_BUFFER;
         r->post = MHD_create_post_processor(r->conn, MULTIPART_BUFFER, on_part, r);
         if (!r->post)
             return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart",

@@ -1,6 +1,5 @@
 #include "server.h"
 
-#include <arpa/inet.h>
 #include <cjson/cJSON.h>
 #include <limits.h>
 #include <stdio.h>
@@ -10,6 +9,7 @@
 #include <unistd.h>
 
 #include "../clock.h"
+#include "../socket_address.h"
 #include "metrics.h"
 #include "http_request.h"
 
@@ -169,6 +169,15 @@ static enum MHD_Result get_route(http_request *r, const char *url)
     }
 }
 
+/* A method other than GET or HEAD on a route that only takes those: 404
+ * for a file that does not exist, else 405. */
+static enum MHD_Result refuse_method(http_request *r, const char *url)
+{
+    if (r->route == ROUTE_STATIC && !static_file_exists(r->server, url))
+        return respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such resource: %.200s", url);
+    return respond_method_not_allowed(r, "GET, HEAD");
+}
+
 /* The first call for a request, with its headers: what can be refused before
  * any body is read. MHD_YES without a response: go on. */
 static enum MHD_Result begin_request(http_request *r, const char *url, const char *method, int *answered)
@@ -187,9 +196,7 @@ static enum MHD_Result begin_request(http_request *r, const char *url, const cha
         /* No other route takes a body: answer now, without reading it (the
          * connection then closes). */
         if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-            return r->route == ROUTE_STATIC && !static_file_exists(r->server, url)
-                       ? respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such resource: %.200s", url)
-                       : respond_method_not_allowed(r, "GET, HEAD");
+            return refuse_method(r, url);
         return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_not_allowed",
                              "%s %.200s takes no request body", method, url);
     }
@@ -222,9 +229,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     if (r->route != ROUTE_PREDICT) {
         if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
             return get_route(r, url);
-        if (r->route == ROUTE_STATIC && !static_file_exists(r->server, url))
-            return respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such resource: %.200s", url);
-        return respond_method_not_allowed(r, "GET, HEAD");
+        return refuse_method(r, url);
     }
     if (strcmp(method, "POST"))
         return respond_method_not_allowed(r, "POST");
@@ -299,23 +304,15 @@ http_server *http_server_start(const http_config *cfg, worker_pool *pool, const 
     }
     s->cfg.static_dir = s->static_root;
 
-    struct sockaddr_storage addr;
-    memset(&addr, 0, sizeof addr);
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
-    struct sockaddr_in *v4 = (struct sockaddr_in *)&addr;
-    struct sockaddr_in6 *v6 = (struct sockaddr_in6 *)&addr;
-    if (inet_pton(AF_INET, cfg->bind, &v4->sin_addr) == 1) {
-        v4->sin_family = AF_INET;
-        v4->sin_port = htons((uint16_t)cfg->port);
-    } else if (inet_pton(AF_INET6, cfg->bind, &v6->sin6_addr) == 1) {
-        v6->sin6_family = AF_INET6;
-        v6->sin6_port = htons((uint16_t)cfg->port);
-        flags |= MHD_USE_IPv6;
-    } else {
+    struct sockaddr_storage addr;
+    if (!socket_address_parse(cfg->bind, cfg->port, &addr)) {
         snprintf(err, errlen, "--bind %s is not an IPv4 or IPv6 address", cfg->bind);
         free(s);
         return NULL;
     }
+    if (addr.ss_family == AF_INET6)
+        flags |= MHD_USE_IPv6;
     s->daemon = MHD_start_daemon(
         flags, (uint16_t)cfg->port, NULL, NULL, on_request, s, MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&addr,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads, MHD_OPTION_CONNECTION_LIMIT,
