@@ -82,6 +82,15 @@ def request(port, method, path, body=None, headers=None, chunked=False, timeout=
 
 
 
+def memory_kib(pid, field="VmRSS"):
+    """A memory figure of a process from /proc (VmRSS: resident now, VmHWM: its peak), in KiB."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
 _tally = {"passed": 0, "failed": 0}
 
 

@@ -17,18 +17,10 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import harness
-from harness import check, check_no_sanitizer_reports, request, summary
+from harness import check, check_no_sanitizer_reports, memory_kib, request, summary
 
 LOOKSLIKE, MAKE_SCAN_BOMB, PHOTO = sys.argv[1:4]
 MIB = 1 << 20
-
-
-def rss_kib(pid, field):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    return 0
 
 
 def post_jpeg(port, body, timeout=60):
@@ -109,7 +101,7 @@ def held_uploads(chunked):
     os.environ["ASAN_OPTIONS"] = env_asan
     uploads = []
     try:
-        base = rss_kib(srv.proc.pid, "VmRSS")
+        base = memory_kib(srv.proc.pid, "VmRSS")
         payload = os.urandom(10 * MIB)
         uploads = [Upload(srv.port, 10 * MIB, chunked) for _ in range(150)]
         threads = [threading.Thread(target=u.send, args=(payload,)) for u in uploads]
@@ -118,7 +110,7 @@ def held_uploads(chunked):
         for t in threads:
             t.join(120)
         time.sleep(0.5)
-        peak = rss_kib(srv.proc.pid, "VmHWM")
+        peak = memory_kib(srv.proc.pid, "VmHWM")
         status, _, _ = request(srv.port, "GET", "/readyz", timeout=10)
         _, _, metrics = request(srv.port, "GET", "/metrics", timeout=10)
         held = [l for l in metrics.decode().splitlines() if l.startswith("lookslike_request_body_bytes ")]

@@ -25,14 +25,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "http"))
 import harness  # noqa: E402
-from harness import check, request, summary  # noqa: E402
-
-
-def rss_kib(pid):
-    for line in open(f"/proc/{pid}/status"):
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
+from harness import check, memory_kib, request, summary  # noqa: E402
 
 
 def fds(pid):
@@ -49,20 +42,20 @@ def soak(srv, jpeg, seconds, connections):
                            stdout=subprocess.PIPE, text=True, env=env)
     warm = max(5.0, seconds * 0.1)
     time.sleep(warm)
-    rss_warm = rss_kib(pid)
+    rss_warm = memory_kib(pid)
     samples = [(warm, rss_warm, fds(pid))]
     while wrk.poll() is None:
         time.sleep(min(10, seconds / 10))
         if srv.proc.poll() is not None:
             break
-        samples.append((time.time(), rss_kib(pid), fds(pid)))
+        samples.append((time.time(), memory_kib(pid), fds(pid)))
     out = wrk.communicate()[0]
     print(out)
     alive = srv.proc.poll() is None
     check(alive, "server alive after the soak")
     if not alive:
         return
-    rss_end = rss_kib(pid)
+    rss_end = memory_kib(pid)
     time.sleep(1)
     end_fds = fds(pid)
     counts = json.loads(re.search(r"STATUS_COUNTS (\{.*\})", out).group(1))
