@@ -7,6 +7,7 @@
  * pad_mode=tf_same / input_mean / input_scale keys) is an error naming the
  * operator: a silently different model would be worse than none. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -34,6 +35,7 @@ typedef struct {
 typedef struct {
     strbuf cfg;
     floatbuf weights;
+    int quantized; /* the model's input is uint8: write the quantization keys */
     int nlayers; /* Darknet layers emitted so far */
     int last; /* index of the layer whose output is "the current value"; -1 = network input */
     int out_c, out_h, out_w; /* shape of the last layer's output */
@@ -142,6 +144,58 @@ static void tf_pads(int padding, int in, int k, int stride, int *before, int *af
     *after = total - *before;
 }
 
+static int same_quantization(const tfl_tensor *a, const tfl_tensor *b)
+{
+    return a->nscales == 1 && b->nscales == 1 && tfl_tensor_scale(a, 0) == tfl_tensor_scale(b, 0) &&
+           tfl_tensor_zero_point(a, 0) == tfl_tensor_zero_point(b, 0);
+}
+
+/* An operator that must not change the quantization (pooling, reshape). */
+static void require_same_quantization(const converter *c, const tfl_model *m, const tfl_op *op)
+{
+    if (c->quantized && !same_quantization(&m->tensors[op->inputs[0]], &m->tensors[op->outputs[0]]))
+        die(c, "%s changes the quantization of its input; the integer engine has no rescaling there",
+            tfl_op_name(op->builtin));
+}
+
+/* output_scale/output_zero_point: the uint8 activation a layer writes. */
+static void emit_output_quantization(converter *c, const tfl_tensor *out)
+{
+    if (out->type != TFL_UINT8 || out->nscales != 1)
+        die(c, "output '%s' of a quantized model is not a uint8 tensor with one scale", out->name);
+    cfg_printf(c, "output_scale=%.9g\noutput_zero_point=%lld\n", (double)tfl_tensor_scale(out, 0),
+               (long long)tfl_tensor_zero_point(out, 0));
+}
+
+/* weight_scale/weight_zero_point (one value, or one per filter) and the output's. */
+static void emit_weight_quantization(converter *c, const tfl_tensor *w, const tfl_tensor *out)
+{
+    if (w->type != TFL_UINT8 || w->nscales == 0)
+        die(c, "weights '%s' of a quantized model are not uint8 with scales", w->name);
+    cfg_printf(c, "weight_scale=");
+    for (size_t k = 0; k < w->nscales; k++)
+        cfg_printf(c, "%s%.9g", k ? "," : "", (double)tfl_tensor_scale(w, (int)k));
+    cfg_printf(c, "\nweight_zero_point=");
+    for (size_t k = 0; k < w->nscales; k++)
+        cfg_printf(c, "%s%lld", k ? "," : "", (long long)tfl_tensor_zero_point(w, (int)k));
+    cfg_printf(c, "\n");
+    emit_output_quantization(c, out);
+}
+
+/* A quantized bias as the format stores it: (input scale * weight scale) * q
+ * in double, rounded once to float, so that the loader recovers q exactly.
+ * TFLite stores the bias's own scale, which must be that product. */
+static float quantized_bias(const converter *c, const tfl_tensor *in, const tfl_tensor *w, const tfl_tensor *b,
+                            int o)
+{
+    double scale = (double)tfl_tensor_scale(in, 0) * (double)tfl_tensor_scale(w, w->nscales > 1 ? o : 0);
+    if (b->type != TFL_INT32 || fabs((double)tfl_tensor_scale(b, b->nscales > 1 ? o : 0) / scale - 1.0) > 1e-6)
+        die(c, "bias '%s' is not int32 with scale input scale x weight scale", b->name);
+    int32_t q;
+    memcpy(&q, b->data + 4 * (size_t)o, 4);
+    return (float)(scale * (double)q);
+}
+
 static void emit_convolution(converter *c, const tfl_model *m, const tfl_op *op, int depthwise)
 {
     const tfl_tensor *in = &m->tensors[op->inputs[0]];
@@ -190,6 +244,8 @@ static void emit_convolution(converter *c, const tfl_model *m, const tfl_op *op,
     else if (top != bottom)
         cfg_printf(c, "pad_mode=tf_same\n");
     cfg_printf(c, "activation=%s\n", activation_name(c, op->activation));
+    if (c->quantized)
+        emit_weight_quantization(c, w, out);
 
     int expect_h = (in_h + top + bottom - kh) / op->stride_h + 1;
     if (expect_h != c->out_h || filters != c->out_c)
@@ -197,7 +253,7 @@ static void emit_convolution(converter *c, const tfl_model *m, const tfl_op *op,
 
     /* Darknet order: biases[filters], then weights[filters][in_c/groups][kh][kw]. */
     for (int o = 0; o < filters; o++)
-        push_weight(c, b ? (float)tfl_tensor_value(b, (size_t)o, o) : 0.0f);
+        push_weight(c, !b ? 0.0f : c->quantized ? quantized_bias(c, in, w, b, o) : (float)tfl_tensor_value(b, (size_t)o, o));
     /* Per-channel scales must run along the output channels, the only axis we index them by. */
     if (w->nscales > 1 && w->quantized_dimension != (depthwise ? 3 : 0))
         die(c, "weights quantised along dimension %d are not supported", w->quantized_dimension);
@@ -223,6 +279,7 @@ static void emit_pool(converter *c, const tfl_model *m, const tfl_op *op)
     nhwc(c, in, &in_c, &in_h, &in_w);
     if (op->activation != TFL_ACT_NONE)
         die(c, "a fused activation on pooling is not supported");
+    require_same_quantization(c, m, op);
     if (op->builtin == TFL_OP_AVERAGE_POOL_2D) {
         /* Darknet's [avgpool] is global: only a pool covering the whole input maps to it. */
         if (op->filter_h != in_h || op->filter_w != in_w)
@@ -257,6 +314,8 @@ static void emit_add(converter *c, const tfl_model *m, const tfl_op *op, const i
         die(c, "ADD of the network input is not supported");
     begin_layer(c, "shortcut", &m->tensors[op->outputs[0]]);
     cfg_printf(c, "from=%d\nactivation=%s\n", other, activation_name(c, op->activation));
+    if (c->quantized)
+        emit_output_quantization(c, &m->tensors[op->outputs[0]]);
 }
 
 static void check_input(const converter *c, const tfl_model *m, const tfl_op *op, const int *layer_of, int k)
@@ -302,12 +361,16 @@ static void convert_op(converter *c, const tfl_model *m, const tfl_op *op, int *
             die(c, "RESHAPE that moves data (%s) is not supported", in->name);
         if (layer_of[op->inputs[0]] != c->last)
             die(c, "RESHAPE of an earlier tensor is not supported");
+        require_same_quantization(c, m, op);
         break;
     case TFL_OP_SOFTMAX:
         if (op->beta != 1.0f)
             die(c, "SOFTMAX with beta %g is not supported", (double)op->beta);
         if (layer_of[op->inputs[0]] != c->last)
             die(c, "SOFTMAX of an earlier tensor is not supported");
+        if (c->quantized && (out->nscales != 1 || tfl_tensor_scale(out, 0) != 1.0f / 256.0f ||
+                             tfl_tensor_zero_point(out, 0) != 0))
+            die(c, "a quantized SOFTMAX must write scale 1/256, zero point 0 (TFLite's uint8 softmax)");
         cfg_printf(c, "\n[softmax]\ngroups=1\n");
         c->last = c->nlayers++;
         break;
@@ -400,9 +463,12 @@ int main(int argc, char **argv)
     cfg_printf(&c, "# Darknet cfg written by tflite2darknet from:");
     for (int i = 0; i < nfiles; i++)
         cfg_printf(&c, " %s", base_name(files[i]));
-    cfg_printf(&c, "\n# Extensions (see models/darknet-format.md): input_mean/input_scale, pad_mode=tf_same.\n");
+    cfg_printf(&c, "\n# Extensions (see models/darknet-format.md): input_mean/input_scale, pad_mode=tf_same,\n"
+                   "# and for a quantized model weight_scale/weight_zero_point/output_scale/output_zero_point.\n");
 
     int prev_output_layer = -1, prev_c = 0, prev_h = 0, prev_w = 0;
+    float prev_scale = 0.0f; /* the previous model's output quantization (0: none) */
+    int64_t prev_zero_point = 0;
     for (int f = 0; f < nfiles; f++) {
         size_t size;
         uint8_t *data = read_input(files[f], &size);
@@ -421,9 +487,13 @@ int main(int argc, char **argv)
             cfg_printf(&c, "\n[net]\nbatch=1\nwidth=%d\nheight=%d\nchannels=%d\n", w, h, ch);
             cfg_printf(&c, "input_mean=%lld\ninput_scale=%.9g\n", (long long)tfl_tensor_zero_point(in, 0),
                        (double)tfl_tensor_scale(in, 0));
+            c.quantized = in->type == TFL_UINT8;
         } else if (ch != prev_c || h != prev_h || w != prev_w) {
             die(&c, "input %dx%dx%d does not match the previous model's output %dx%dx%d", h, w, ch, prev_h, prev_w,
                 prev_c);
+        } else if (c.quantized && (in->nscales != 1 || tfl_tensor_scale(in, 0) != prev_scale ||
+                                   tfl_tensor_zero_point(in, 0) != prev_zero_point)) {
+            die(&c, "input quantization differs from the previous model's output: the chain is not exact");
         }
         int *layer_of = malloc(m.ntensors * sizeof *layer_of);
         if (!layer_of)
@@ -440,6 +510,8 @@ int main(int argc, char **argv)
             die(&c, "the graph output is not the last operator's output");
         prev_output_layer = c.last;
         const tfl_tensor *out = &m.tensors[m.output];
+        prev_scale = out->nscales == 1 ? tfl_tensor_scale(out, 0) : 0.0f;
+        prev_zero_point = out->nscales == 1 ? tfl_tensor_zero_point(out, 0) : 0;
         prev_c = out->dims[out->ndims - 1];
         prev_h = out->ndims == 4 ? out->dims[1] : 1;
         prev_w = out->ndims == 4 ? out->dims[2] : 1;

@@ -11,5 +11,5 @@ int nn_parse_connected(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_l
     /* Darknet flattens the input in C,H,W order; the output is 1x1 spatially. */
     l->out = (nn_shape){l->filters, 1, 1};
     l->nweights = (size_t)l->filters * nn_shape_size(l->in);
-    return 0;
+    return nn_parse_weight_quantization(f, s, l);
 }

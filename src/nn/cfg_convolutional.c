@@ -55,5 +55,5 @@ int nn_parse_convolutional(cfg_file *f, cfg_section *s, nn_model *m, int index, 
                          l->in.w);
     l->out = (nn_shape){l->filters, oh, ow};
     l->nweights = (size_t)l->filters * (size_t)(l->in.c / l->groups) * (size_t)l->size * (size_t)l->size;
-    return 0;
+    return nn_parse_weight_quantization(f, s, l);
 }

@@ -29,7 +29,7 @@ int nn_parse_shortcut(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_la
         return cfg_error(f, s->line, "shortcut adds layer %d (%dx%dx%d) to a %dx%dx%d input; shapes must match",
                          l->from, o.c, o.h, o.w, l->in.c, l->in.h, l->in.w);
     l->out = l->in;
-    return 0;
+    return nn_parse_output_quantization(f, s, l);
 }
 
 int nn_parse_route(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l)

@@ -32,4 +32,15 @@ int nn_parse_activation(cfg_file *f, cfg_section *s, const char *dflt, nn_activa
  * absolute index of an earlier layer. */
 int resolve_layer_ref(cfg_file *f, int line, int index, long ref, int *out);
 
+/* Quantization keys (model_quantization.c): weight_* and output_* of a
+ * weighted layer, output_* of a shortcut; absent keys leave the layer float. */
+int nn_parse_weight_quantization(cfg_file *f, cfg_section *s, nn_layer *l);
+int nn_parse_output_quantization(cfg_file *f, cfg_section *s, nn_layer *l);
+/* After all layers: marks the model quantized, checks every layer agrees and
+ * sets each layer's in_q (and out_q where it has no keys). */
+int nn_propagate_quantization(cfg_file *f, nn_model *m);
+/* After the weights are bound: qweights and qbiases, or an error naming the layer. */
+int nn_recover_quantized_params(nn_model *m, const char *name, char *err, size_t errlen);
+void nn_free_quantized_params(nn_model *m);
+
 #endif

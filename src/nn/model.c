@@ -172,10 +172,12 @@ int nn_model_parse_cfg(nn_model *m, const char *text, size_t len, const char *na
         goto out;
     }
     for (int i = 1; i < f.nsections; i++) {
+        m->nlayers = i; /* counted before parsing, so that nn_model_free frees what a failed parse allocated */
         if (parse_layer(&f, &f.sections[i], m, i - 1) < 0)
             goto out;
-        m->nlayers = i;
     }
+    if (nn_propagate_quantization(&f, m) < 0)
+        goto out;
     rc = 0;
 out:
     cfg_free(&f);
@@ -242,7 +244,7 @@ int nn_model_read_weights(nn_model *m, const uint8_t *data, size_t len, const ch
                 return -1;
             }
     }
-    return 0;
+    return m->quantized ? nn_recover_quantized_params(m, name, err, errlen) : 0;
 }
 
 int nn_model_load(nn_model *m, const char *cfg_path, const char *weights_path, char *err, size_t errlen)
@@ -270,6 +272,9 @@ int nn_model_load(nn_model *m, const char *cfg_path, const char *weights_path, c
 
 void nn_model_free(nn_model *m)
 {
+    nn_free_quantized_params(m);
+    for (int i = 0; i < m->nlayers; i++)
+        free(m->layers[i].weight_q);
     free(m->layers);
     free(m->params);
     memset(m, 0, sizeof *m);
@@ -281,6 +286,7 @@ void nn_model_release_params(nn_model *m)
         nn_layer *l = &m->layers[i];
         l->biases = l->scales = l->rolling_mean = l->rolling_variance = l->weights = NULL;
     }
+    nn_free_quantized_params(m);
     free(m->params);
     m->params = NULL;
 }

@@ -32,6 +32,12 @@ typedef struct {
     int c, h, w;
 } nn_shape;
 
+/* An 8-bit quantized tensor's real value is scale * (q - zero_point), q in 0..255. */
+typedef struct {
+    float scale;
+    int zero_point;
+} nn_quant;
+
 #define NN_MAX_ROUTE_INPUTS 8
 
 typedef struct {
@@ -54,6 +60,19 @@ typedef struct {
     /* parameters, pointing into nn_model.params; NULL where the layer has none */
     float *biases, *scales, *rolling_mean, *rolling_variance, *weights;
     size_t nweights; /* elements in weights */
+
+    /* Quantization (models/darknet-format.md, "Quantization"), set on every
+     * layer of a quantized model. in_q is the quantization of what the layer
+     * reads (the producing layer's out_q, or the network input's); a layer
+     * without quantization keys passes in_q through. weight_q holds one entry
+     * or one per filter (nweight_q). qweights/qbiases are the integers the
+     * loader recovered from the float parameters (same order as weights and
+     * biases); they live as long as the parameters. */
+    nn_quant in_q, out_q;
+    int nweight_q;
+    nn_quant *weight_q;
+    uint8_t *qweights;
+    int32_t *qbiases;
 } nn_layer;
 
 typedef struct {
@@ -65,6 +84,9 @@ typedef struct {
     size_t nparams; /* floats the .weights file must hold after its header */
     float *params;
     int uses_tf_same; /* some layer pads the TF "SAME" way */
+    /* Every weighted layer and shortcut carries quantization keys; the input
+     * is then quantized as (input_scale, input_mean): q = pixel. */
+    int quantized;
 } nn_model;
 
 #define NN_ERR_LEN 512
@@ -81,6 +103,10 @@ int nn_model_read_weights(nn_model *m, const uint8_t *data, size_t len, const ch
 int nn_model_load(nn_model *m, const char *cfg_path, const char *weights_path, char *err, size_t errlen);
 
 void nn_model_free(nn_model *m);
+
+/* The scale of a quantized layer's int32 biases for filter o: input scale
+ * times weight scale, in double, as TFLite defines it. */
+double nn_bias_scale(const nn_layer *l, int o);
 
 /* Frees the parameters but keeps the description (shapes, input size).
  * Engines copy what they need when created, so a server drops the 17 MB of

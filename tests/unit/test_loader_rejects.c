@@ -111,6 +111,52 @@ static void weights_file(void)
     check(rc < 0 && strstr(err, "/nonexistent/x.cfg: No such file"), "missing cfg: %s", err);
 }
 
+/* A quantized layer's floats must lie on its grid: weights scale * (q - zp)
+ * with q in 0..255, biases (input scale * weight scale) * an integer. */
+static void quantized_weights(void)
+{
+    static const char cfg[] = "[net]\nwidth=2\nheight=2\nchannels=1\ninput_mean=128\ninput_scale=0.5\n\n"
+                              "[convolutional]\nfilters=2\nsize=1\nstride=1\nactivation=linear\n"
+                              "weight_scale=0.25,0.125\nweight_zero_point=10,200\noutput_scale=1\noutput_zero_point=5\n";
+    nn_model m;
+    char err[NN_ERR_LEN];
+    if (!check(nn_model_parse_cfg(&m, cfg, strlen(cfg), "q.cfg", err, sizeof err) == 0 && m.quantized &&
+                   m.layers[0].nweight_q == 2,
+               "quantized cfg with per-filter weight quantization parses (%s)", err))
+        return;
+    /* biases: 3 * (0.5 * 0.25), -7 * (0.5 * 0.125); weights: 0.25 * (250 - 10), 0.125 * (0 - 200) */
+    float good[4] = {0.375f, -0.4375f, 60.0f, -25.0f};
+    struct {
+        int index;
+        float value;
+        const char *expect;
+    } bad[] = {
+        {2, 60.1f, "layer 0 (cfg line 8): weight 0 = 60.0999985 is not weight_scale * (q - 10) for any q in 0..255"},
+        {2, 0.25f * 246.0f, "weight 0 = 61.5 is not weight_scale * (q - 10)"}, /* q = 256 */
+        {3, 0.125f * -201.0f, "weight 1 = -25.125 is not weight_scale * (q - 200)"}, /* q = -1 */
+        {0, 0.4f, "bias 0 = 0.400000006 is not input scale * weight scale * an integer"},
+        {1, 0.0625f * 16777217.0f, "bias 1 = 1048576 is not input scale * weight scale * an integer below 2^24"},
+    };
+    uint8_t buf[64];
+    int32_t header[3] = {0, 2, 0};
+    memset(buf, 0, sizeof buf);
+    memcpy(buf, header, sizeof header);
+    memcpy(buf + 20, good, sizeof good);
+    int rc = nn_model_read_weights(&m, buf, 20 + sizeof good, "q.weights", err, sizeof err);
+    check(rc == 0 && m.layers[0].qweights[0] == 250 && m.layers[0].qweights[1] == 0 && m.layers[0].qbiases[0] == 3 &&
+              m.layers[0].qbiases[1] == -7,
+          "on-grid weights recover q = 250, 0 and biases 3, -7 (%s)", rc ? err : "ok");
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        float w[4];
+        memcpy(w, good, sizeof w);
+        w[bad[i].index] = bad[i].value;
+        memcpy(buf + 20, w, sizeof w);
+        rc = nn_model_read_weights(&m, buf, 20 + sizeof w, "q.weights", err, sizeof err);
+        check(rc < 0 && strstr(err, "q.weights: ") && strstr(err, bad[i].expect), "refused: %s", err);
+    }
+    nn_model_free(&m);
+}
+
 static void real_model_truncations(const char *model_dir)
 {
     char cfg[4096], wpath[4096], err[NN_ERR_LEN];
@@ -156,6 +202,7 @@ int main(int argc, char **argv)
     }
     corpus(argv[1]);
     weights_file();
+    quantized_weights();
     real_model_truncations(argv[2]);
     return check_done();
 }

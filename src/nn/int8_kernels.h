@@ -1,0 +1,86 @@
+/* The integer layers of a quantized network, as the kernels see them, and the
+ * kernel sets that compute them: `reference` (int8_reference.c: TFLite's
+ * arithmetic in plain C, loop by loop) and the fast paths (int8_avx2.c),
+ * which must produce the same bytes. Activations are uint8 NHWC.
+ * A kernel works on a range of output rows so that threads can share a layer;
+ * kernels keep no state beyond what prepare() packed into the layer. */
+#ifndef LOOKSLIKE_NN_INT8_KERNELS_H
+#define LOOKSLIKE_NN_INT8_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "model.h"
+
+typedef enum {
+    INT8_CONV, /* any convolution or connected layer on a 1x1 map */
+    INT8_DEPTHWISE, /* groups == input channels == filters */
+    INT8_ADD, /* shortcut: the previous layer's output + layer `from` */
+    INT8_AVGPOOL, /* global */
+    INT8_MAXPOOL,
+    INT8_SOFTMAX, /* TFLite's uint8 softmax (the engine's API uses a float one) */
+    INT8_PASS, /* route of one layer, dropout: the input itself */
+} int8_op;
+
+typedef struct {
+    int8_op op;
+    nn_shape in, out; /* c, h, w of NHWC tensors */
+    int size, stride, pad_top, pad_left;
+    int in_zp, out_zp;
+    int act_min, act_max; /* the fused activation, as a uint8 range */
+
+    /* INT8_CONV / INT8_DEPTHWISE */
+    int filters, patch; /* patch: inputs per output (size * size * in.c / groups) */
+    uint8_t *weights; /* [filters][size][size][in.c / groups], as the model has them (q) */
+    int16_t *weight_zps; /* [filters] */
+    int32_t *biases, *multipliers; /* [filters] */
+    int *shifts; /* [filters] */
+    void *packed; /* the kernel set's own copy of the weights (prepare) */
+
+    /* INT8_ADD: TFLite's uint8 ADD, both inputs rescaled to 2^20 times
+     * twice the larger input scale, summed, rescaled to the output */
+    int from;
+    int add_left_shift, add_zp[2];
+    int32_t add_multiplier[3];
+    int add_shift[3];
+
+    float in_scale; /* INT8_SOFTMAX */
+} int8_layer;
+
+typedef struct {
+    const char *name;
+    int (*cpu_has)(void);
+    /* Packs what the kernels need into layer->packed; 0 or -1 (out of memory). */
+    int (*prepare)(int8_layer *l);
+    void (*release)(int8_layer *l);
+    /* Output rows [y0, y1) of a convolution or depthwise layer. */
+    void (*conv)(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1);
+    void (*depthwise)(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1);
+} int8_kernels;
+
+extern const int8_kernels int8_kernels_reference;
+extern const int8_kernels int8_kernels_avx2;
+
+/* The plain kernels, also the fast sets' fallback for what they do not cover. */
+void int8_reference_conv(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1);
+void int8_reference_depthwise_channels(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1,
+                                       int c0, int c1);
+void int8_reference_add(const int8_layer *l, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t n);
+void int8_reference_avgpool(const int8_layer *l, const uint8_t *in, uint8_t *out);
+void int8_reference_maxpool(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1);
+void int8_reference_softmax(const int8_layer *l, const uint8_t *in, uint8_t *out);
+
+/* Requantizes one accumulator (bias included) of filter o to the output. */
+static inline uint8_t int8_requantize(const int8_layer *l, int o, int32_t acc);
+
+#include "int8_arith.h"
+
+static inline uint8_t int8_requantize(const int8_layer *l, int o, int32_t acc)
+{
+    int32_t v = multiply_by_quantized_multiplier(acc, l->multipliers[o], l->shifts[o]) + l->out_zp;
+    v = v < l->act_min ? l->act_min : v;
+    v = v > l->act_max ? l->act_max : v;
+    return (uint8_t)v;
+}
+
+#endif

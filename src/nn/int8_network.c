@@ -1,0 +1,320 @@
+/* Builds the integer layers of a quantized model and runs them top to bottom
+ * (see int8_network.h). Everything TFLite derives from the scales -- the
+ * fixed-point multipliers, the activation bounds, ADD's rescaling -- is
+ * derived here once, with TFLite's formulas, in double as TFLite does. */
+#include "int8_network.h"
+
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../growable.h"
+
+struct int8_network {
+    const int8_kernels *kernels;
+    nn_shape input;
+    int nlayers;
+    int8_layer *layers;
+    uint8_t **outputs; /* per layer; a pass-through layer's is its source's */
+    const uint8_t *input_pixels; /* during a run */
+    uint8_t *storage;
+};
+
+static const int8_kernels *const kernel_sets[] = {&int8_kernels_reference};
+
+const int8_kernels *int8_kernels_named(const char *name)
+{
+    for (size_t i = 0; i < sizeof kernel_sets / sizeof *kernel_sets; i++)
+        if (!strcmp(kernel_sets[i]->name, name))
+            return kernel_sets[i]->cpu_has() ? kernel_sets[i] : NULL;
+    return NULL;
+}
+
+const int8_kernels *int8_kernels_best(void)
+{
+    const int8_kernels *best = &int8_kernels_reference;
+    for (size_t i = 0; i < sizeof kernel_sets / sizeof *kernel_sets; i++)
+        if (kernel_sets[i]->cpu_has())
+            best = kernel_sets[i];
+    return best;
+}
+
+const char *int8_kernels_on_this_cpu(void)
+{
+    static char list[64];
+    if (!list[0])
+        for (size_t i = 0; i < sizeof kernel_sets / sizeof *kernel_sets; i++)
+            if (kernel_sets[i]->cpu_has())
+                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? " " : "", kernel_sets[i]->name);
+    return list;
+}
+
+/* The uint8 range of a fused activation, as TFLite's CalculateActivationRangeQuantized. */
+static int activation_range(nn_activation a, nn_quant q, int *lo, int *hi)
+{
+    *lo = 0;
+    *hi = 255;
+    if (a == ACT_LINEAR)
+        return 0;
+    if (a != ACT_RELU && a != ACT_RELU6)
+        return -1;
+    *lo = q.zero_point > 0 ? q.zero_point : 0; /* real 0 */
+    if (a == ACT_RELU6) {
+        int six = quantize_value(q.scale, q.zero_point, 6.0f);
+        *hi = six < 255 ? six : 255;
+    }
+    return 0;
+}
+
+static int build_weighted(int8_layer *L, const nn_layer *l, char *err, size_t errlen)
+{
+    int depthwise = l->groups > 1;
+    if (depthwise && (l->groups != l->in.c || l->filters != l->in.c)) {
+        snprintf(err, errlen, "grouped convolution (groups=%d) is not depthwise", l->groups);
+        return -1;
+    }
+    if (l->kind == LAYER_CONNECTED && (l->in.h != 1 || l->in.w != 1)) {
+        snprintf(err, errlen, "[connected] on a %dx%d map (only 1x1)", l->in.h, l->in.w);
+        return -1;
+    }
+    int size = l->kind == LAYER_CONNECTED ? 1 : l->size, cin = depthwise ? 1 : l->in.c;
+    L->op = depthwise ? INT8_DEPTHWISE : INT8_CONV;
+    L->size = size;
+    L->stride = l->kind == LAYER_CONNECTED ? 1 : l->stride;
+    L->pad_top = L->pad_left = l->pad_before;
+    L->filters = l->filters;
+    L->patch = size * size * cin;
+    L->weights = malloc(l->nweights);
+    L->weight_zps = malloc((size_t)l->filters * sizeof *L->weight_zps);
+    L->biases = malloc((size_t)l->filters * sizeof *L->biases);
+    L->multipliers = malloc((size_t)l->filters * sizeof *L->multipliers);
+    L->shifts = malloc((size_t)l->filters * sizeof *L->shifts);
+    if (!L->weights || !L->weight_zps || !L->biases || !L->multipliers || !L->shifts) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    for (int o = 0; o < l->filters; o++) {
+        const nn_quant *wq = &l->weight_q[l->nweight_q > 1 ? o : 0];
+        L->weight_zps[o] = (int16_t)wq->zero_point;
+        L->biases[o] = l->qbiases[o];
+        /* TFLite's uint8 kernels take the product of the two scales in float
+         * (GetQuantizedConvolutionMultipler), then divide in double. With the
+         * product in double, 3418 of v1's 8192 reference feature bytes come
+         * out up to 4 off. */
+        quantize_multiplier((double)(l->in_q.scale * wq->scale) / (double)l->out_q.scale, &L->multipliers[o],
+                            &L->shifts[o]);
+        /* Darknet's [filter][channel][y][x] to [filter][y][x][channel], the NHWC order of the patches. */
+        for (int i = 0; i < cin; i++)
+            for (int k = 0; k < size * size; k++)
+                L->weights[(size_t)o * (size_t)L->patch + (size_t)k * (size_t)cin + (size_t)i] =
+                    l->qweights[((size_t)o * (size_t)cin + (size_t)i) * (size_t)(size * size) + (size_t)k];
+    }
+    return 0;
+}
+
+/* TFLite's uint8 ADD parameters (its kernels/add.cc, with left shift 20). */
+static void build_add(int8_layer *L, nn_quant a, nn_quant b, nn_quant out)
+{
+    L->add_left_shift = 20;
+    double twice_max = 2.0 * (double)(a.scale > b.scale ? a.scale : b.scale);
+    quantize_multiplier((double)a.scale / twice_max, &L->add_multiplier[0], &L->add_shift[0]);
+    quantize_multiplier((double)b.scale / twice_max, &L->add_multiplier[1], &L->add_shift[1]);
+    quantize_multiplier(twice_max / ((double)(1 << L->add_left_shift) * (double)out.scale), &L->add_multiplier[2],
+                        &L->add_shift[2]);
+    L->add_zp[0] = a.zero_point;
+    L->add_zp[1] = b.zero_point;
+}
+
+static int build_layer(int8_network *n, const nn_model *m, int i, char *err, size_t errlen)
+{
+    const nn_layer *l = &m->layers[i];
+    int8_layer *L = &n->layers[i];
+    /* Kernels see NHWC shapes; a [connected] or [softmax] output is 1x1xC. */
+    L->in = l->in;
+    L->out = l->out;
+    L->in_zp = l->in_q.zero_point;
+    L->out_zp = l->out_q.zero_point;
+    if (activation_range(l->activation, l->out_q, &L->act_min, &L->act_max) < 0) {
+        snprintf(err, errlen, "activation %s has no integer form", nn_activation_name(l->activation));
+        return -1;
+    }
+    switch (l->kind) {
+    case LAYER_CONVOLUTIONAL:
+    case LAYER_CONNECTED: return build_weighted(L, l, err, errlen);
+    case LAYER_SHORTCUT:
+        L->op = INT8_ADD;
+        L->from = l->from;
+        build_add(L, l->in_q, m->layers[l->from].out_q, l->out_q);
+        return 0;
+    case LAYER_AVGPOOL: L->op = INT8_AVGPOOL; return 0;
+    case LAYER_MAXPOOL:
+        L->op = INT8_MAXPOOL;
+        L->size = l->size;
+        L->stride = l->stride;
+        L->pad_top = L->pad_left = l->pad_before;
+        return 0;
+    case LAYER_SOFTMAX:
+        L->op = INT8_SOFTMAX;
+        L->in_scale = l->in_q.scale;
+        return 0;
+    case LAYER_ROUTE:
+        if (l->nroutes > 1) {
+            snprintf(err, errlen, "a route of several layers (concatenation)");
+            return -1;
+        }
+        L->op = INT8_PASS;
+        L->from = l->routes[0];
+        return 0;
+    case LAYER_DROPOUT:
+        L->op = INT8_PASS;
+        L->from = i - 1;
+        return 0;
+    }
+    snprintf(err, errlen, "a layer kind the integer engine does not run");
+    return -1;
+}
+
+int8_network *int8_network_new(const nn_model *m, const int8_kernels *k, char *err, size_t errlen)
+{
+    if (!m->quantized) {
+        snprintf(err, errlen, "the model carries no quantization (models/darknet-format.md)");
+        return NULL;
+    }
+    if (!k->cpu_has()) {
+        snprintf(err, errlen, "this CPU cannot run the %s kernels", k->name);
+        return NULL;
+    }
+    int8_network *n = calloc(1, sizeof *n);
+    if (!n || !(n->layers = calloc((size_t)m->nlayers, sizeof *n->layers)) ||
+        !(n->outputs = calloc((size_t)m->nlayers, sizeof *n->outputs))) {
+        snprintf(err, errlen, "out of memory");
+        free(n ? n->layers : NULL);
+        free(n);
+        return NULL;
+    }
+    n->kernels = k;
+    n->input = m->input;
+    n->nlayers = m->nlayers;
+    size_t total = 0;
+    for (int i = 0; i < m->nlayers; i++) {
+        char why[200] = "";
+        if (build_layer(n, m, i, why, sizeof why) < 0 || k->prepare(&n->layers[i]) < 0) {
+            snprintf(err, errlen, "layer %d (cfg line %d): %s", i, m->layers[i].line,
+                     why[0] ? why : "out of memory");
+            int8_network_free(n);
+            return NULL;
+        }
+        if (n->layers[i].op != INT8_PASS)
+            total += nn_shape_size(m->layers[i].out);
+    }
+    n->storage = malloc(total ? total : 1);
+    if (!n->storage) {
+        snprintf(err, errlen, "out of memory");
+        int8_network_free(n);
+        return NULL;
+    }
+    uint8_t *p = n->storage;
+    for (int i = 0; i < m->nlayers; i++) {
+        const int8_layer *L = &n->layers[i];
+        if (L->op == INT8_PASS) {
+            n->outputs[i] = n->outputs[L->from];
+        } else {
+            n->outputs[i] = p;
+            p += nn_shape_size(L->out);
+        }
+    }
+    return n;
+}
+
+void int8_network_free(int8_network *n)
+{
+    if (!n)
+        return;
+    for (int i = 0; i < n->nlayers; i++) {
+        int8_layer *L = &n->layers[i];
+        n->kernels->release(L);
+        free(L->weights);
+        free(L->weight_zps);
+        free(L->biases);
+        free(L->multipliers);
+        free(L->shifts);
+    }
+    free(n->layers);
+    free(n->outputs);
+    free(n->storage);
+    free(n);
+}
+
+/* Thread t of nt's share [*b, *e) of n items. */
+static void share(int n, int t, int nt, int *b, int *e)
+{
+    *b = (int)((long)n * t / nt);
+    *e = (int)((long)n * (t + 1) / nt);
+}
+
+/* Layer i by thread t of nt; every thread calls it, then waits for the others. */
+static void run_layer(int8_network *n, int i, int t, int nt)
+{
+    const int8_layer *L = &n->layers[i];
+    const uint8_t *in = i ? n->outputs[i - 1] : n->input_pixels;
+    uint8_t *out = n->outputs[i];
+    int b, e;
+    switch (L->op) {
+    case INT8_CONV:
+        share(L->out.h, t, nt, &b, &e);
+        n->kernels->conv(L, in, out, b, e);
+        break;
+    case INT8_DEPTHWISE:
+        share(L->out.h, t, nt, &b, &e);
+        n->kernels->depthwise(L, in, out, b, e);
+        break;
+    case INT8_MAXPOOL:
+        share(L->out.h, t, nt, &b, &e);
+        int8_reference_maxpool(L, in, out, b, e);
+        break;
+    case INT8_ADD: {
+        size_t size = nn_shape_size(L->out);
+        share((int)size, t, nt, &b, &e);
+        int8_reference_add(L, in + b, n->outputs[L->from] + b, out + b, (size_t)(e - b));
+        break;
+    }
+    case INT8_AVGPOOL:
+        if (t == 0)
+            int8_reference_avgpool(L, in, out);
+        break;
+    case INT8_SOFTMAX:
+        if (t == 0)
+            int8_reference_softmax(L, in, out);
+        break;
+    case INT8_PASS: break;
+    }
+}
+
+void int8_network_run(int8_network *n, const uint8_t *rgb_hwc, int threads)
+{
+    n->input_pixels = rgb_hwc;
+    if (threads <= 1) {
+        for (int i = 0; i < n->nlayers; i++)
+            run_layer(n, i, 0, 1);
+        return;
+    }
+#pragma omp parallel num_threads(threads)
+    {
+        int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        for (int i = 0; i < n->nlayers; i++) {
+            run_layer(n, i, t, nt);
+#pragma omp barrier
+        }
+    }
+}
+
+const uint8_t *int8_network_output(const int8_network *n, int layer)
+{
+    return n->outputs[layer];
+}
+
+const int8_kernels *int8_network_kernels(const int8_network *n)
+{
+    return n->kernels;
+}

@@ -1,0 +1,35 @@
+/* A quantized model as a network of integer layers (int8_kernels.h), built
+ * once from a validated nn_model and run on uint8 RGB pixels, which are the
+ * quantized input itself. Every layer's uint8 NHWC output stays readable
+ * after a run (the tests compare them with TFLite's). One kernel set per
+ * network; one thread runs a network at a time, using up to `threads`
+ * OpenMP threads inside a run. */
+#ifndef LOOKSLIKE_NN_INT8_NETWORK_H
+#define LOOKSLIKE_NN_INT8_NETWORK_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "int8_kernels.h"
+#include "model.h"
+
+typedef struct int8_network int8_network;
+
+/* The fastest kernel set this CPU runs, and a set by name ("reference",
+ * "avx2"): NULL when unknown or when this CPU lacks its instructions. */
+const int8_kernels *int8_kernels_best(void);
+const int8_kernels *int8_kernels_named(const char *name);
+/* Space-separated names of the kernel sets this CPU runs, fastest last. */
+const char *int8_kernels_on_this_cpu(void);
+
+/* NULL with a reason when the model is not quantized or has a layer the
+ * integer engine does not run (the caller may fall back to float). */
+int8_network *int8_network_new(const nn_model *m, const int8_kernels *k, char *err, size_t errlen);
+void int8_network_free(int8_network *n);
+/* rgb_hwc: the model's input, height x width x channels bytes. */
+void int8_network_run(int8_network *n, const uint8_t *rgb_hwc, int threads);
+/* Layer i's output after a run: NHWC uint8, quantized as the model's layer i out_q. */
+const uint8_t *int8_network_output(const int8_network *n, int layer);
+const int8_kernels *int8_network_kernels(const int8_network *n);
+
+#endif
