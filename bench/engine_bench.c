@@ -27,7 +27,7 @@ static int cmp_double(const void *a, const void *b)
 }
 
 typedef struct {
-    const char *name; /* "onednn", "darknet" (engines) or "onednn-plain" (the peer) */
+    const char *name; /* "onednn", "int8", "darknet" (engines) or "onednn-plain" (the peer) */
     int threads, batch;
     double median, min, max; /* per image */
     int top1;
@@ -35,18 +35,18 @@ typedef struct {
 } result;
 
 typedef struct {
-    nn_engine *engine;
-    plain_net *plain;
+    nn_engine *engine; /* takes the 8-bit image */
+    plain_net *plain; /* takes the normalised float tensor(s) */
     size_t outputs;
     int threads;
 } runner;
 
-static int run_once(runner *r, const float *input, float *out)
+static int run_once(runner *r, const uint8_t *rgb, const float *input, float *out)
 {
-    return r->engine ? nn_engine_run(r->engine, input, out, r->threads) : plain_net_run(r->plain, input, out, r->outputs);
+    return r->engine ? nn_engine_run(r->engine, rgb, out, r->threads) : plain_net_run(r->plain, input, out, r->outputs);
 }
 
-static int measure(const nn_model *m, const float *image, int runs, result *r)
+static int measure(const nn_model *m, const uint8_t *rgb, const float *image, int runs, result *r)
 {
     char err[NN_ERR_LEN] = "cannot build it";
     size_t n = nn_shape_size(m->input);
@@ -65,10 +65,10 @@ static int measure(const nn_model *m, const float *image, int runs, result *r)
     for (int b = 0; b < batch; b++)
         memcpy(input + (size_t)b * n, image, n * sizeof *input);
     for (int i = 0; i < 10; i++) /* warm-up: first-touch, caches, frequency */
-        run_once(&run, input, out);
+        run_once(&run, rgb, input, out);
     for (int i = 0; i < runs; i++) {
         double t0 = clock_ms();
-        run_once(&run, input, out);
+        run_once(&run, rgb, input, out);
         t[i] = (clock_ms() - t0) / batch;
     }
     qsort(t, (size_t)runs, sizeof *t, cmp_double);
@@ -209,6 +209,7 @@ int main(int argc, char **argv)
             macs += (double)m.layers[i].nweights * m.layers[i].out.h * m.layers[i].out.w;
 
     result results[] = {{.name = "onednn", .threads = 1},       {.name = "onednn", .threads = 2},
+                        {.name = "int8", .threads = 1},         {.name = "int8", .threads = 2},
                         {.name = "onednn-plain", .threads = 1}, {.name = "onednn-plain", .threads = 2},
                         {.name = "onednn-plain", .threads = 1, .batch = 4},
                         {.name = "onednn-plain", .threads = 2, .batch = 2},
@@ -227,7 +228,7 @@ int main(int argc, char **argv)
            "max ms", "GFLOP/s", "% peak", "top-1");
     for (int i = 0; i < nres; i++) {
         result *r = &results[i];
-        if (measure(&m, input, runs, r) < 0)
+        if (measure(&m, rgb, input, runs, r) < 0)
             continue;
         double gflops = 2 * macs / (r->median * 1e6);
         printf("%-13s %7d %5d %10.3f %10.3f %10.3f %10.1f %6.1f%% %8d\n", r->name, r->threads, r->batch ? r->batch : 1,

@@ -75,19 +75,25 @@ static double median(double *v, int n)
 int main(int argc, char **argv)
 {
     int runs = 30, first = 1;
-    if (argc > 2 && !strcmp(argv[1], "--runs")) {
-        runs = atoi(argv[2]);
-        first = 3;
+    const char *precision = "auto";
+    while (first + 1 < argc && (!strcmp(argv[first], "--runs") || !strcmp(argv[first], "--precision"))) {
+        if (!strcmp(argv[first], "--runs"))
+            runs = atoi(argv[first + 1]);
+        else
+            precision = argv[first + 1];
+        first += 2;
     }
     if (runs < 5)
         runs = 5;
     char err[NN_ERR_LEN];
     model_registry reg;
-    if (first >= argc || model_registry_load(&reg, LOOKSLIKE_MODEL_DIR, "mobilenet_v1", err, sizeof err) < 0) {
-        fprintf(stderr, "usage: lookslike-pipeline-bench [--runs N] IMAGE.jpg... (%s)\n", first < argc ? err : "");
+    if (first >= argc ||
+        model_registry_load(&reg, LOOKSLIKE_MODEL_DIR, "mobilenet_v1", "onednn", precision, err, sizeof err) < 0) {
+        fprintf(stderr, "usage: lookslike-pipeline-bench [--runs N] [--precision P] IMAGE.jpg... (%s)\n",
+                first < argc ? err : "");
         return 2;
     }
-    predictor *p = predictor_new(&reg, "onednn", 1, err, sizeof err);
+    predictor *p = predictor_new(&reg, 1, err, sizeof err);
     if (!p) {
         fprintf(stderr, "%s\n", err);
         return 1;

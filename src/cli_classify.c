@@ -26,17 +26,18 @@ int cli_classify(int argc, char **argv)
     }
     char err[NN_ERR_LEN];
     model_registry reg;
-    if (model_registry_load(&reg, c.model_dir, c.model, err, sizeof err) < 0) {
+    if (model_registry_load(&reg, c.model_dir, c.model, c.engine, c.precision, err, sizeof err) < 0) {
         fprintf(stderr, "lookslike: %s\n", err);
         return 1;
     }
-    predictor *p = predictor_new(&reg, c.engine, c.threads, err, sizeof err);
+    predictor *p = predictor_new(&reg, c.threads, err, sizeof err);
     if (!p) {
         fprintf(stderr, "lookslike: %s\n", err);
         model_registry_free(&reg);
         return 1;
     }
-    printf("model %s, engine %s, crop %s\n", reg.models[0].name, predictor_engine_name(p), crop_mode_name(crop));
+    printf("model %s, engine %s, precision %s, crop %s\n", reg.models[0].name, reg.models[0].engine,
+           reg.models[0].precision, crop_mode_name(crop));
     int failures = 0;
     predict_limits limits = {.max_pixels = (uint64_t)c.max_pixels, .min_side = PREDICT_MIN_SIDE,
                              .dct_scaling = c.dct_scaling};

@@ -10,6 +10,7 @@
 #include "clock.h"
 #include "config.h"
 #include "http/server.h"
+#include "nn/int8_network.h"
 #include "predict/worker_pool.h"
 
 /* The end of the grace period kept for the jobs still running and for
@@ -74,7 +75,7 @@ int cli_serve(int argc, char **argv)
 
     char err[NN_ERR_LEN];
     model_registry models;
-    if (model_registry_load(&models, c.model_dir, c.model, err, sizeof err) < 0) {
+    if (model_registry_load(&models, c.model_dir, c.model, c.engine, c.precision, err, sizeof err) < 0) {
         fprintf(stderr, "lookslike: cannot load model: %s\n", err);
         return 1;
     }
@@ -85,8 +86,7 @@ int cli_serve(int argc, char **argv)
                              .queue_capacity = c.queue,
                              .limits = {.max_pixels = (uint64_t)c.max_pixels,
                                         .min_side = PREDICT_MIN_SIDE,
-                                        .dct_scaling = c.dct_scaling},
-                             .engine = c.engine};
+                                        .dct_scaling = c.dct_scaling}};
     worker_pool *pool = worker_pool_start(&models, &pc, err, sizeof err);
     if (!pool) {
         fprintf(stderr, "lookslike: cannot start the engine: %s\n", err);
@@ -116,10 +116,11 @@ int cli_serve(int argc, char **argv)
     snprintf(shown, sizeof shown, host, c.bind);
     model_description d;
     model_registry_describe(&models, 0, &d);
-    fprintf(stderr, "lookslike: listening on http://%s:%d/ model %s (%dx%d, %d classes) engine %s, "
+    fprintf(stderr, "lookslike: listening on http://%s:%d/ model %s (%dx%d, %d classes) engine %s, precision %s%s%s, "
                     "%d workers, up to %d threads per request; ready in %.0f ms\n",
-            shown, http_server_port(server), d.name, d.width, d.height, d.classes, c.engine, c.workers, c.threads,
-            clock_ms() - t0);
+            shown, http_server_port(server), d.name, d.width, d.height, d.classes, d.engine, d.precision,
+            strcmp(d.precision, "int8") ? "" : " on the kernels: ",
+            strcmp(d.precision, "int8") ? "" : int8_kernels_best()->name, c.workers, c.threads, clock_ms() - t0);
 
     int sig;
     sigwait(&stop, &sig);

@@ -38,7 +38,10 @@ static const option options[] = {
      "model name(s) to serve, comma-separated; the first is the default"},
     {"--model-dir", "LOOKSLIKE_MODEL_DIR", SERVE | CLASSIFY, OPT_STRING, FIELD(model_dir), 0, 0,
      "directory of NAME.cfg, NAME.weights, NAME.labels"},
-    {"--engine", "LOOKSLIKE_ENGINE", SERVE | CLASSIFY, OPT_STRING, FIELD(engine), 0, 0, "inference engine: onednn or darknet"},
+    {"--engine", "LOOKSLIKE_ENGINE", SERVE | CLASSIFY, OPT_STRING, FIELD(engine), 0, 0,
+     "float inference engine: onednn or darknet"},
+    {"--precision", "LOOKSLIKE_PRECISION", SERVE | CLASSIFY, OPT_STRING, FIELD(precision), 0, 0,
+     "auto (int8 for a quantized model on a CPU with fast integer kernels, else fp32), int8 or fp32"},
     {"--workers", "LOOKSLIKE_WORKERS", SERVE, OPT_INT, FIELD(workers), 1, 256, "inference workers (default: cores)"},
     {"--threads", "LOOKSLIKE_THREADS", SERVE | CLASSIFY, OPT_INT, FIELD(threads), 1, 256,
      "most engine threads per request: all for a lone request, 1 each under load (default: cores)"},
@@ -115,6 +118,7 @@ static void defaults(service_config *c)
     snprintf(c->model, sizeof c->model, "mobilenet_v1");
     snprintf(c->model_dir, sizeof c->model_dir, "%s", LOOKSLIKE_MODEL_DIR);
     snprintf(c->engine, sizeof c->engine, "onednn");
+    snprintf(c->precision, sizeof c->precision, "auto");
     snprintf(c->static_dir, sizeof c->static_dir, "%s", LOOKSLIKE_STATIC_DIR);
     c->workers = cores > 0 ? (int)cores : 1;
     c->threads = c->workers;

@@ -18,6 +18,7 @@ typedef struct {
     char model[256]; /* comma-separated model names; the first is the default */
     char model_dir[1024];
     char engine[32];
+    char precision[8];
     char static_dir[1024];
     int workers; /* inference workers */
     int threads; /* the most oneDNN threads one request may use */

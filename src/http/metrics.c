@@ -77,7 +77,7 @@ __attribute__((format(printf, 2, 3))) static void put(out_buf *o, const char *fm
     o->len += (size_t)n;
 }
 
-char *metrics_render(const metrics_gauges *g, const char *engine, const model_description *models, int nmodels)
+char *metrics_render(const metrics_gauges *g, const model_description *models, int nmodels)
 {
     out_buf o = {malloc(4096), 0, 4096};
     if (o.text)
@@ -121,8 +121,11 @@ char *metrics_render(const metrics_gauges *g, const char *engine, const model_de
         g->body_bytes, g->body_bytes_limit);
     put(&o, "# HELP lookslike_model_info Served models.\n# TYPE lookslike_model_info gauge\n");
     for (int i = 0; i < nmodels; i++)
-        put(&o, "lookslike_model_info{model=\"%s\",engine=\"%s\",input=\"%dx%dx%d\",classes=\"%d\",default=\"%s\"} 1\n",
-            models[i].name, engine, models[i].width, models[i].height, models[i].channels, models[i].classes,
+        put(&o,
+            "lookslike_model_info{model=\"%s\",engine=\"%s\",precision=\"%s\",input=\"%dx%dx%d\",classes=\"%d\","
+            "default=\"%s\"} 1\n",
+            models[i].name, models[i].engine, models[i].precision, models[i].width, models[i].height,
+            models[i].channels, models[i].classes,
             models[i].is_default ? "true" : "false");
     return o.text;
 }

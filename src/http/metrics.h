@@ -22,6 +22,6 @@ typedef struct {
 void metrics_count_request(const char *route, int status);
 void metrics_observe(metrics_stage stage, double ms);
 /* Returns a malloc'd exposition text, with one model_info line per served model. */
-char *metrics_render(const metrics_gauges *g, const char *engine, const model_description *models, int nmodels);
+char *metrics_render(const metrics_gauges *g, const model_description *models, int nmodels);
 
 #endif

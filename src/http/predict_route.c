@@ -262,6 +262,7 @@ static enum MHD_Result respond_prediction(http_request *r)
 
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "model", res->model->name);
+    cJSON_AddStringToObject(root, "precision", res->model->precision);
     cJSON *preds = cJSON_AddArrayToObject(root, "predictions");
     for (int i = 0; i < res->count; i++) {
         cJSON *p = cJSON_CreateObject();

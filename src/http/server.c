@@ -122,7 +122,8 @@ static enum MHD_Result models_route(http_request *r)
         cJSON_AddNumberToObject(in, "channels", d.channels);
         cJSON_AddNumberToObject(o, "classes", d.classes);
         cJSON_AddNumberToObject(o, "outputs", d.outputs);
-        cJSON_AddStringToObject(o, "engine", worker_pool_engine(r->server->pool));
+        cJSON_AddStringToObject(o, "engine", d.engine);
+        cJSON_AddStringToObject(o, "precision", d.precision);
         cJSON_AddItemToArray(list, o);
     }
     return respond_cjson(r, MHD_HTTP_OK, root, NULL, NULL);
@@ -140,7 +141,7 @@ static enum MHD_Result metrics_route(http_request *r)
     model_description models[REGISTRY_MAX_MODELS];
     for (int i = 0; i < s->models->count; i++)
         model_registry_describe(s->models, i, &models[i]);
-    char *text = metrics_render(&g, worker_pool_engine(s->pool), models, s->models->count);
+    char *text = metrics_render(&g, models, s->models->count);
     if (!text)
         return MHD_NO;
     struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);

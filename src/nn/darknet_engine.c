@@ -21,6 +21,8 @@ typedef struct {
     nn_engine base;
     network *net;
     size_t outputs;
+    const nn_model *model; /* its input normalisation */
+    float *input; /* the normalised input tensor */
 } darknet_engine;
 
 /* libdarknet passes layers by value and all layers of a type share one
@@ -158,6 +160,7 @@ static void darknet_destroy(nn_engine *base)
         free(e->net->workspace);
         free_network(e->net);
     }
+    free(e->input);
     free(e);
 }
 
@@ -189,10 +192,17 @@ static nn_engine *darknet_create(const nn_model *m, int threads, char *err, size
         e->base.ops = &nn_darknet_engine;
         e->net = parse_quietly(path);
         e->outputs = nn_model_outputs(m);
+        e->model = m;
+        e->input = malloc(nn_shape_size(m->input) * sizeof *e->input);
     }
     unlink(path);
     if (!e)
         return NULL;
+    if (!e->input) {
+        snprintf(err, errlen, "out of memory");
+        darknet_destroy(&e->base);
+        return NULL;
+    }
     if (!e->net || e->net->n != m->nlayers || (size_t)e->net->outputs != e->outputs) {
         snprintf(err, errlen, "darknet engine: libdarknet built a different network than the cfg describes");
         darknet_destroy(&e->base);
@@ -208,17 +218,19 @@ static nn_engine *darknet_create(const nn_model *m, int threads, char *err, size
     return &e->base;
 }
 
-static int darknet_run(nn_engine *base, const float *input, float *output, int threads)
+static int darknet_run(nn_engine *base, const uint8_t *pixels, float *output, int threads)
 {
     (void)threads; /* one thread, always */
     darknet_engine *e = (darknet_engine *)base;
-    float *out = network_predict(e->net, (float *)input); /* libdarknet only reads it */
+    nn_model_normalize_input(e->model, pixels, e->input);
+    float *out = network_predict(e->net, e->input);
     memcpy(output, out, e->outputs * sizeof *output);
     return 0;
 }
 
 const nn_engine_ops nn_darknet_engine = {
     .name = "darknet",
+    .precision = "fp32",
     .create = darknet_create,
     .run = darknet_run,
     .destroy = darknet_destroy,

@@ -6,6 +6,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "int8_network.h"
+
 /* The libdarknet engine is a plugin (see src/meson.build for why), loaded from
  * one place: a program that runs from the build tree loads the build tree's
  * plugin; any other (an installed binary) only the installed one in LIBDIR,
@@ -51,6 +53,7 @@ const char *nn_engine_list(void)
 nn_engine *nn_engine_create(const char *name, const nn_model *m, int threads, char *err, size_t errlen)
 {
     const nn_engine_ops *ops = !strcmp(name, "onednn")    ? &nn_onednn_engine
+                               : !strcmp(name, "int8")    ? &nn_int8_engine
                                : !strcmp(name, "darknet") ? load_darknet(err, errlen)
                                                           : NULL;
     if (!ops && strcmp(name, "darknet"))
@@ -58,9 +61,53 @@ nn_engine *nn_engine_create(const char *name, const nn_model *m, int threads, ch
     return ops ? ops->create(m, threads < 1 ? 1 : threads, err, errlen) : NULL;
 }
 
-int nn_engine_run(nn_engine *e, const float *input, float *output, int threads)
+int nn_engine_run(nn_engine *e, const uint8_t *pixels, float *output, int threads)
 {
-    return e->ops->run(e, input, output, threads);
+    return e->ops->run(e, pixels, output, threads);
+}
+
+/* Whether the integer engine runs every layer of m (it has no integer form
+ * of a concatenation, leaky or logistic activations, ...), with the reason. */
+static int int8_runs(const nn_model *m, char *err, size_t errlen)
+{
+    int8_network *n = int8_network_new(m, &int8_kernels_reference, err, errlen);
+    int8_network_free(n);
+    return n != NULL;
+}
+
+int nn_engine_choose(const nn_model *m, const char *engine, const char *precision, const char **chosen, char *err,
+                     size_t errlen)
+{
+    char why[NN_ERR_LEN];
+    if (!strcmp(precision, "fp32")) {
+        *chosen = engine;
+        return 0;
+    }
+    if (!strcmp(precision, "int8")) {
+        if (strcmp(engine, "onednn")) {
+            snprintf(err, errlen, "--precision int8 runs lookslike's integer engine; --engine %s is float32 only",
+                     engine);
+            return -1;
+        }
+        if (!int8_runs(m, why, sizeof why)) {
+            snprintf(err, errlen, "--precision int8: %s", why);
+            return -1;
+        }
+        *chosen = "int8";
+        return 0;
+    }
+    if (strcmp(precision, "auto")) {
+        snprintf(err, errlen, "unknown precision '%s' (auto, int8 or fp32)", precision);
+        return -1;
+    }
+    int fast = int8_kernels_best() != &int8_kernels_reference;
+    *chosen = m->quantized && !strcmp(engine, "onednn") && fast && int8_runs(m, why, sizeof why) ? "int8" : engine;
+    return 0;
+}
+
+const char *nn_engine_precision(const char *engine)
+{
+    return !strcmp(engine, "int8") ? nn_int8_engine.precision : "fp32";
 }
 
 void nn_engine_destroy(nn_engine *e)

@@ -1,11 +1,14 @@
 /* One small interface over the inference engines: build from a validated
- * model once, then run input tensors to output vectors. An engine instance is
- * used by one thread at a time; give each worker its own. An engine created
- * for N threads can run each input on 1 or on N of them. */
+ * model once, then run 8-bit input images to output vectors. An engine
+ * instance is used by one thread at a time; give each worker its own. An
+ * engine created for N threads can run each input on 1 or on N of them. The
+ * model must outlive its engines (its description; the parameters may be
+ * released once they are built). */
 #ifndef LOOKSLIKE_NN_ENGINE_H
 #define LOOKSLIKE_NN_ENGINE_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "model.h"
 
@@ -13,11 +16,13 @@ typedef struct nn_engine nn_engine;
 
 typedef struct {
     const char *name;
+    const char *precision; /* the arithmetic it runs: "fp32" or "int8" */
     nn_engine *(*create)(const nn_model *m, int threads, char *err, size_t errlen);
-    /* input: CHW float tensor as made by nn_model_normalize_input();
-     * output: nn_model_outputs() floats; threads: 1, or more for all the
-     * threads the engine was created with. Returns 0 or -1. */
-    int (*run)(nn_engine *e, const float *input, float *output, int threads);
+    /* pixels: the model's input as 8-bit HWC (height x width x channels);
+     * output: nn_model_outputs() floats (probabilities after a softmax);
+     * threads: 1, or more for all the threads the engine was created with.
+     * Returns 0 or -1. */
+    int (*run)(nn_engine *e, const uint8_t *pixels, float *output, int threads);
     void (*destroy)(nn_engine *e);
 } nn_engine_ops;
 
@@ -26,16 +31,29 @@ struct nn_engine {
     const nn_engine_ops *ops;
 };
 
-/* "onednn" or "darknet" (the latter only when built with libdarknet). NULL
- * and a message when the name is unknown or the engine cannot run the model. */
+/* "onednn", "darknet" (only when built with libdarknet) or "int8". NULL and
+ * a message when the name is unknown or the engine cannot run the model. */
 nn_engine *nn_engine_create(const char *name, const nn_model *m, int threads, char *err, size_t errlen);
-int nn_engine_run(nn_engine *e, const float *input, float *output, int threads);
+int nn_engine_run(nn_engine *e, const uint8_t *pixels, float *output, int threads);
 void nn_engine_destroy(nn_engine *e);
 const char *nn_engine_name(const nn_engine *e);
-/* Space-separated names of the engines this build has. */
+/* Space-separated names of the float engines this build has. */
 const char *nn_engine_list(void);
 
+/* Which engine runs a model, given the float engine asked for (--engine) and
+ * a precision (--precision): "fp32" runs that engine; "int8" the integer
+ * engine, which needs a quantized model; "auto" the integer engine when the
+ * model is quantized, the float engine asked for is the default (onednn)
+ * and this CPU has fast integer kernels, else the float engine. Writes the
+ * engine's name to `chosen` (static storage); -1 and a message when the
+ * combination cannot run. */
+int nn_engine_choose(const nn_model *m, const char *engine, const char *precision, const char **chosen, char *err,
+                     size_t errlen);
+/* "fp32" or "int8" for an engine name nn_engine_choose() gave. */
+const char *nn_engine_precision(const char *engine);
+
 extern const nn_engine_ops nn_onednn_engine;
+extern const nn_engine_ops nn_int8_engine;
 /* Defined by the libdarknet plugin (darknet_engine.c), found with dlsym. */
 extern const nn_engine_ops nn_darknet_engine;
 

@@ -51,7 +51,8 @@ static int parse_list(cfg_file *f, cfg_section *s, const char *key, int count, n
     for (const char *p = text;; k++) {
         if (k == count)
             return cfg_error(f, line, "%s= has more than %d values", key, count);
-        int used = scales ? parse_scale(f, line, key, p, &q[k].scale) : parse_zero_point(f, line, key, p, &q[k].zero_point);
+        int used = scales ? parse_scale(f, line, key, p, &q[k].scale)
+                          : parse_zero_point(f, line, key, p, &q[k].zero_point);
         if (used < 0)
             return -1;
         p += used;
@@ -128,8 +129,9 @@ int nn_propagate_quantization(cfg_file *f, nn_model *m)
     m->quantized = 1;
     if (m->input_mean != floorf(m->input_mean) || m->input_mean < 0.0f || m->input_mean > 255.0f ||
         m->input_scale <= 0.0f)
-        return cfg_error(f, f->sections[0].line, "a quantized model needs input_mean= a zero point in 0..255 and input_scale= above 0 "
-                               "(its input is the 8-bit pixel)");
+        return cfg_error(f, f->sections[0].line,
+                         "a quantized model needs input_mean= a zero point in 0..255 and input_scale= above 0 "
+                         "(its input is the 8-bit pixel)");
     nn_quant input = {m->input_scale, (int)m->input_mean};
     for (int i = 0; i < m->nlayers; i++) {
         nn_layer *l = &m->layers[i];
@@ -194,7 +196,8 @@ int nn_recover_quantized_params(nn_model *m, const char *name, char *err, size_t
             long d;
             if (!on_grid(l->weights[k], q->scale, 256, &d) || d + q->zero_point < 0 || d + q->zero_point > 255) {
                 snprintf(err, errlen,
-                         "%s: layer %d (cfg line %d): weight %zu = %.9g is not weight_scale * (q - %d) for any q in 0..255",
+                         "%s: layer %d (cfg line %d): weight %zu = %.9g is not weight_scale * (q - %d) for any q in "
+                         "0..255",
                          name, i, l->line, k, (double)l->weights[k], q->zero_point);
                 return -1;
             }

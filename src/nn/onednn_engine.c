@@ -48,6 +48,8 @@ typedef struct {
     size_t cap_mems;
     dnnl_memory_t *out; /* per layer: its output, as a 4-D N,C,H,W memory */
     dnnl_memory_t user_in, user_out;
+    const nn_model *model; /* its input normalisation */
+    float *input; /* the normalised input tensor */
     dnnl_memory_t scratchpad;
     activation_plan acts; /* layer outputs and reordered copies, sharing buffers */
     size_t scratch_size;
@@ -544,6 +546,7 @@ static void onednn_destroy(nn_engine *base)
     free(e->out);
     free(e->weights);
     free(e->biases);
+    free(e->input);
     free(e);
 }
 
@@ -552,13 +555,15 @@ static nn_engine *onednn_create(const nn_model *m, int threads, char *err, size_
     onednn_engine *e = calloc(1, sizeof *e);
     size_t n = (size_t)m->nlayers;
     if (!e || !(e->out = calloc(n, sizeof *e->out)) || !(e->weights = calloc(n, sizeof *e->weights)) ||
-        !(e->biases = calloc(n, sizeof *e->biases))) {
+        !(e->biases = calloc(n, sizeof *e->biases)) ||
+        !(e->input = malloc(nn_shape_size(m->input) * sizeof *e->input))) {
         snprintf(err, errlen, "out of memory");
         if (e)
             onednn_destroy(&e->base);
         return NULL;
     }
     e->base.ops = &nn_onednn_engine;
+    e->model = m;
     e->sched[0].threads = 1;
     e->sched[1].threads = threads;
     e->nsched = threads > 1 ? 2 : 1;
@@ -573,13 +578,14 @@ static nn_engine *onednn_create(const nn_model *m, int threads, char *err, size_
     return &e->base;
 }
 
-static int onednn_run(nn_engine *base, const float *input, float *output, int threads)
+static int onednn_run(nn_engine *base, const uint8_t *pixels, float *output, int threads)
 {
     onednn_engine *e = (onednn_engine *)base;
     const schedule *sc = &e->sched[threads > 1 ? e->nsched - 1 : 0];
     /* OpenMP's thread count is per calling thread, so each run sets its own. */
     omp_set_num_threads(sc->threads);
-    if (dnnl_memory_set_data_handle(e->user_in, (void *)input) != dnnl_success ||
+    nn_model_normalize_input(e->model, pixels, e->input);
+    if (dnnl_memory_set_data_handle(e->user_in, e->input) != dnnl_success ||
         dnnl_memory_set_data_handle(e->user_out, output) != dnnl_success)
         return -1;
     for (int i = 0; i < sc->nsteps; i++)
@@ -591,6 +597,7 @@ static int onednn_run(nn_engine *base, const float *input, float *output, int th
 
 const nn_engine_ops nn_onednn_engine = {
     .name = "onednn",
+    .precision = "fp32",
     .create = onednn_create,
     .run = onednn_run,
     .destroy = onednn_destroy,

@@ -3,6 +3,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../nn/engine.h"
+
 static int valid_name(const char *s, size_t n)
 {
     if (n == 0 || n >= MODEL_NAME_MAX)
@@ -14,7 +16,8 @@ static int valid_name(const char *s, size_t n)
     return s[0] != '.';
 }
 
-static int load_one(served_model *m, const char *dir, char *err, size_t errlen)
+static int load_one(served_model *m, const char *dir, const char *engine, const char *precision, char *err,
+                    size_t errlen)
 {
     char cfg[4096], weights[4096], labels[4096];
     snprintf(cfg, sizeof cfg, "%s/%s.cfg", dir, m->name);
@@ -22,14 +25,23 @@ static int load_one(served_model *m, const char *dir, char *err, size_t errlen)
     snprintf(labels, sizeof labels, "%s/%s.labels", dir, m->name);
     if (nn_model_load(&m->model, cfg, weights, err, errlen) < 0)
         return -1;
+    char why[512];
     if (nn_labels_load(&m->labels, labels, (int)nn_model_outputs(&m->model), err, errlen) < 0) {
         nn_model_free(&m->model);
         return -1;
     }
+    if (nn_engine_choose(&m->model, engine, precision, &m->engine, why, sizeof why) < 0) {
+        snprintf(err, errlen, "model '%s': %s", m->name, why);
+        nn_model_free(&m->model);
+        nn_labels_free(&m->labels);
+        return -1;
+    }
+    m->precision = nn_engine_precision(m->engine);
     return 0;
 }
 
-int model_registry_load(model_registry *r, const char *dir, const char *names, char *err, size_t errlen)
+int model_registry_load(model_registry *r, const char *dir, const char *names, const char *engine,
+                        const char *precision, char *err, size_t errlen)
 {
     memset(r, 0, sizeof *r);
     const char *p = names;
@@ -54,7 +66,7 @@ int model_registry_load(model_registry *r, const char *dir, const char *names, c
             model_registry_free(r);
             return -1;
         }
-        if (load_one(m, dir, err, errlen) < 0) {
+        if (load_one(m, dir, engine, precision, err, errlen) < 0) {
             model_registry_free(r);
             return -1;
         }
@@ -104,5 +116,7 @@ void model_registry_describe(const model_registry *r, int i, model_description *
                              .height = m->model.input.h,
                              .channels = m->model.input.c,
                              .classes = m->labels.count - (m->labels.background >= 0),
-                             .outputs = (int)nn_model_outputs(&m->model)};
+                             .outputs = (int)nn_model_outputs(&m->model),
+                             .engine = m->engine,
+                             .precision = m->precision};
 }

@@ -16,6 +16,8 @@ typedef struct {
     char name[MODEL_NAME_MAX];
     nn_model model;
     nn_labels labels;
+    const char *engine; /* the engine chosen for it (nn_engine_choose) */
+    const char *precision; /* "fp32" or "int8", what that engine runs */
 } served_model;
 
 typedef struct {
@@ -23,8 +25,10 @@ typedef struct {
     served_model models[REGISTRY_MAX_MODELS];
 } model_registry;
 
-/* names: comma-separated; the first is the default model. */
-int model_registry_load(model_registry *r, const char *dir, const char *names, char *err, size_t errlen);
+/* names: comma-separated; the first is the default model. engine and
+ * precision (--engine, --precision) choose each model's engine. */
+int model_registry_load(model_registry *r, const char *dir, const char *names, const char *engine,
+                        const char *precision, char *err, size_t errlen);
 void model_registry_free(model_registry *r);
 /* Once every engine is built: frees the raw weights, keeping shapes and labels. */
 void model_registry_release_params(model_registry *r);
@@ -36,6 +40,7 @@ typedef struct {
     int width, height, channels; /* the input the network takes */
     int classes; /* labels that can be answered (without a "background" class) */
     int outputs; /* the network's output size (classes, plus one for a background class) */
+    const char *engine, *precision;
 } model_description;
 
 /* Describes the i-th model (0 is the default). */

@@ -14,12 +14,11 @@ struct predictor {
     jpeg_decoder *decoder;
     resize_workspace *resize;
     uint8_t *rgb; /* preprocessed input, largest model input */
-    float *tensor; /* normalised input */
     float *output; /* largest model output */
     int threads; /* for the next runs */
 };
 
-predictor *predictor_new(const model_registry *r, const char *engine, int threads, char *err, size_t errlen)
+predictor *predictor_new(const model_registry *r, int threads, char *err, size_t errlen)
 {
     predictor *p = calloc(1, sizeof *p);
     if (!p) {
@@ -35,7 +34,7 @@ predictor *predictor_new(const model_registry *r, const char *engine, int thread
             max_in = nn_shape_size(m->input);
         if (nn_model_outputs(m) > max_out)
             max_out = nn_model_outputs(m);
-        p->engines[i] = nn_engine_create(engine, m, threads, err, errlen);
+        p->engines[i] = nn_engine_create(r->models[i].engine, m, threads, err, errlen);
         if (!p->engines[i]) {
             predictor_free(p);
             return NULL;
@@ -46,9 +45,8 @@ predictor *predictor_new(const model_registry *r, const char *engine, int thread
     if (p->resize)
         resize_workspace_set_threads(p->resize, threads);
     p->rgb = malloc(max_in);
-    p->tensor = malloc(max_in * sizeof *p->tensor);
     p->output = calloc(max_out, sizeof *p->output);
-    if (!p->decoder || !p->resize || !p->rgb || !p->tensor || !p->output) {
+    if (!p->decoder || !p->resize || !p->rgb || !p->output) {
         snprintf(err, errlen, "out of memory");
         predictor_free(p);
         return NULL;
@@ -65,7 +63,6 @@ void predictor_free(predictor *p)
     jpeg_decoder_free(p->decoder);
     resize_workspace_free(p->resize);
     free(p->rgb);
-    free(p->tensor);
     free(p->output);
     free(p);
 }
@@ -76,18 +73,12 @@ void predictor_set_threads(predictor *p, int threads)
     resize_workspace_set_threads(p->resize, threads);
 }
 
-const char *predictor_engine_name(const predictor *p)
-{
-    return nn_engine_name(p->engines[0]);
-}
-
 predict_status predictor_run_tensor(predictor *p, const served_model *m, const uint8_t *rgb, int k,
                                     prediction_result *res)
 {
     int slot = (int)(m - p->registry->models);
     double t0 = clock_ms();
-    nn_model_normalize_input(&m->model, rgb, p->tensor);
-    if (nn_engine_run(p->engines[slot], p->tensor, p->output, p->threads) < 0)
+    if (nn_engine_run(p->engines[slot], rgb, p->output, p->threads) < 0)
         return PREDICT_INTERNAL;
     res->inference_ms = clock_ms() - t0;
     res->threads = p->threads;

@@ -1,5 +1,5 @@
 /* One worker's inference pipeline: JPEG bytes -> decode -> crop and resize ->
- * normalise -> engine -> top-k labels. Owns an engine per served model and all
+ * engine -> top-k labels. Owns an engine per served model and all
  * the buffers it needs, so a request allocates nothing once warm. Not
  * thread-safe: one predictor per worker thread. */
 #ifndef LOOKSLIKE_PREDICT_PREDICTOR_H
@@ -53,13 +53,13 @@ typedef struct {
 
 typedef struct predictor predictor;
 
-/* threads: the most the engines may use per image (see predictor_set_threads). */
-predictor *predictor_new(const model_registry *r, const char *engine, int threads, char *err, size_t errlen);
+/* Builds each model's chosen engine (served_model.engine); threads: the most
+ * the engines may use per image (see predictor_set_threads). */
+predictor *predictor_new(const model_registry *r, int threads, char *err, size_t errlen);
 void predictor_free(predictor *p);
 /* Threads for the following runs: 1, or more for the predictor's maximum
  * (the default). */
 void predictor_set_threads(predictor *p, int threads);
-const char *predictor_engine_name(const predictor *p);
 
 predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uint8_t *jpeg, size_t len,
                                   crop_mode crop, int k, const predict_limits *limits, prediction_result *res,

@@ -35,7 +35,7 @@ struct worker_pool {
 static int warm_up(worker *w, char *err, size_t errlen)
 {
     worker_pool *p = w->pool;
-    w->predictor = predictor_new(p->registry, p->cfg.engine, w->max_threads, err, errlen);
+    w->predictor = predictor_new(p->registry, w->max_threads, err, errlen);
     if (!w->predictor)
         return -1;
     for (int i = 0; i < p->registry->count; i++) {
@@ -250,11 +250,6 @@ int worker_pool_busy(worker_pool *p)
     int b = p->busy;
     pthread_mutex_unlock(&p->lock);
     return b;
-}
-
-const char *worker_pool_engine(worker_pool *p)
-{
-    return p->cfg.engine;
 }
 
 void worker_pool_stop(worker_pool *p)

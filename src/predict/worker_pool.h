@@ -51,7 +51,6 @@ typedef struct {
     int cores; /* threads all jobs together may use (at least `workers`) */
     int queue_capacity; /* jobs waiting, beyond those being run */
     predict_limits limits;
-    const char *engine;
 } worker_pool_config;
 
 /* Starts the workers; each builds its engines and runs one warm-up inference
@@ -71,7 +70,6 @@ int worker_pool_cancel_queued(worker_pool *p);
 int worker_pool_ready(worker_pool *p);
 int worker_pool_queue_depth(worker_pool *p);
 int worker_pool_busy(worker_pool *p); /* jobs being run right now */
-const char *worker_pool_engine(worker_pool *p);
 
 /* Finishes the queued jobs, then joins the workers (waiting for a job that is
  * running: to bound shutdown, stop only an idle pool). */

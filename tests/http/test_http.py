@@ -25,11 +25,14 @@ LOOKSLIKE, MAKE_JPEGS, CORAL, STATIC = sys.argv[1:5]
 # LOOKSLIKE_TEST_ENGINE picks the engine; LOOKSLIKE_HTTP_QUICK=1 sends fewer
 # images (for runs under valgrind, where each inference takes seconds).
 ENGINE = os.environ.get("LOOKSLIKE_TEST_ENGINE", "onednn")
+# LOOKSLIKE_TEST_PRECISION: fp32 (the float engine above) or int8 (the integer engine)
+PRECISION = os.environ.get("LOOKSLIKE_TEST_PRECISION", "fp32")
+RUNS = "int8" if PRECISION == "int8" else ENGINE  # the engine that runs the model
 QUICK = os.environ.get("LOOKSLIKE_HTTP_QUICK") == "1"
 
 
 def server(*args):
-    return harness.Server(LOOKSLIKE, "--engine", ENGINE, *args)
+    return harness.Server(LOOKSLIKE, "--engine", ENGINE, "--precision", PRECISION, *args)
 PHOTOS = ["hot_dog.jpg", "owl.jpg", "parrot.jpg"]
 
 
@@ -63,7 +66,7 @@ def expect_error(port, what, result, status, code=None):
 
 
 def cli_top3(image, crop):
-    out = subprocess.run([LOOKSLIKE, "classify", "--engine", ENGINE, "--crop", crop, image], capture_output=True, text=True,
+    out = subprocess.run([LOOKSLIKE, "classify", "--engine", ENGINE, "--precision", PRECISION, "--crop", crop, image], capture_output=True, text=True,
                          check=True).stdout
     return [(int(m.group(2)), float(m.group(1)) / 100) for m in re.finditer(r"^\s+([\d.]+)%\s+(\d+)\s", out, re.M)]
 
@@ -105,7 +108,7 @@ def test_predict_inputs(port):
                 r = json.loads(raw) if ok else {}
                 got = [(p["index"], p["probability"]) for p in r.get("predictions", [])]
                 same = len(got) == 3 and all(g[0] == e[0] and abs(g[1] - e[1]) < 1e-4 for g, e in zip(got, expected))
-                fields = ok and r["model"] == "mobilenet_v1" and set(r["timing_ms"]) >= {
+                fields = ok and r["model"] == "mobilenet_v1" and r["precision"] == PRECISION and set(r["timing_ms"]) >= {
                     "decode", "preprocess", "inference", "total"} and r["image"]["width"] > 0 and all(
                     p["label"] and p["index"] != 0 for p in r["predictions"])
                 check(ok and same and fields,
@@ -221,12 +224,14 @@ def test_endpoints(port, after_traffic):
     status, _, body = request(port, "GET", "/v1/models")
     m = json.loads(body)["models"][0] if status == 200 else {}
     check(m.get("name") == "mobilenet_v1" and m.get("input") == {"width": 224, "height": 224, "channels": 3}
-          and m.get("classes") == 1000 and m.get("engine") == ENGINE, f"/v1/models: {body[:200]!r}")
+          and m.get("classes") == 1000 and m.get("engine") == RUNS and m.get("precision") == PRECISION,
+          f"/v1/models: {body[:200]!r}")
     status, headers, body = request(port, "GET", "/metrics")
     text = body.decode()
     check(status == 200 and headers.get("content-type", "").startswith("text/plain"), "/metrics is text")
     info = [l for l in text.splitlines() if l.startswith('lookslike_model_info{model="mobilenet_v1"')]
-    check(len(info) == 1 and 'classes="1000"' in info[0] and 'input="224x224x3"' in info[0],
+    check(len(info) == 1 and 'classes="1000"' in info[0] and 'input="224x224x3"' in info[0]
+          and f'precision="{PRECISION}"' in info[0] and f'engine="{RUNS}"' in info[0],
           f"/metrics describes the model as /v1/models does (1000 classes): {info}")
     for needle in () if not after_traffic else ('lookslike_requests_total{route="predict",status="200"}',
                    'lookslike_requests_total{route="predict",status="400"}',

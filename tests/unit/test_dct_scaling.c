@@ -84,11 +84,11 @@ int main(int argc, char **argv)
                             "hot_dog.jpg", "owl.jpg", "parrot.jpg", "sunflower.bmp"};
     char err[NN_ERR_LEN], path[4096];
     model_registry reg;
-    if (model_registry_load(&reg, argv[1], "mobilenet_v1", err, sizeof err) < 0) {
+    if (model_registry_load(&reg, argv[1], "mobilenet_v1", "onednn", "fp32", err, sizeof err) < 0) {
         printf("# SKIP: %s\n", err);
         return 77;
     }
-    predictor *p = predictor_new(&reg, "onednn", 1, err, sizeof err);
+    predictor *p = predictor_new(&reg, 1, err, sizeof err);
     if (!check(p != NULL, "predictor: %s", p ? "ok" : err))
         return check_done();
     const served_model *m = &reg.models[0];

@@ -60,7 +60,6 @@ static int run_images(const nn_model *m, const char *crop, float *out, size_t no
     nn_engine *e = nn_engine_create(engine_name, m, 2, err, sizeof err);
     if (!check(e != NULL, "%s engine builds: %s", engine_name, e ? "yes" : err))
         return -1;
-    float *tensor = malloc(224 * 224 * 3 * sizeof *tensor);
     int rc = 0;
     for (int i = 0; i < NIMAGES && rc == 0; i++) {
         char path[4096];
@@ -71,13 +70,11 @@ static int run_images(const nn_model *m, const char *crop, float *out, size_t no
             check(0, "read %s", path);
             rc = -1;
         } else {
-            nn_model_normalize_input(m, rgb, tensor);
             /* alternately on 1 and 2 threads: both of the engine's schedules must be right */
-            rc = nn_engine_run(e, tensor, out + (size_t)i * nout, 1 + i % 2);
+            rc = nn_engine_run(e, rgb, out + (size_t)i * nout, 1 + i % 2);
         }
         free(rgb);
     }
-    free(tensor);
     nn_engine_destroy(e);
     return rc;
 }
