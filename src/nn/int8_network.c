@@ -21,7 +21,7 @@ struct int8_network {
     uint8_t *storage;
 };
 
-static const int8_kernels *const kernel_sets[] = {&int8_kernels_reference};
+static const int8_kernels *const kernel_sets[] = {&int8_kernels_reference, &int8_kernels_avx2};
 
 const int8_kernels *int8_kernels_named(const char *name)
 {

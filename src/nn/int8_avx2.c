@@ -1,0 +1,374 @@
+/* The AVX2 integer kernels: the same bytes as int8_reference.c, faster.
+ *
+ * Products are exact 16-bit ones: inputs and weights, each minus its zero
+ * point, are int16 in -255..255, and vpmaddwd multiplies pairs of them and
+ * adds each pair into an int32 lane (at most 2 * 255 * 255), so nothing
+ * saturates (vpmaddubsw, the 8-bit instruction, would: 2 * 255 * 128 > 2^15).
+ * Accumulators are int32 as in TFLite; the requantization below is TFLite's
+ * fixed-point one, lane by lane.
+ *
+ * Convolutions (int8_avx2_conv) are a GEMM: for 4 output pixels at a time the
+ * patch values (x - zx) are laid out as int16 pairs, and every block of 8
+ * filters has its (w - zw) packed as matching int16 pairs, [block][pair][8].
+ * Depthwise convolutions (int8_avx2_depthwise) take 16 channels of two taps,
+ * interleave them into pairs, and multiply them with weights interleaved the
+ * same way; the interleave leaves channels in the order 0-3, 8-11 | 4-7,
+ * 12-15, so biases and multipliers are stored in that order too, and packing
+ * the results back to bytes restores 0..15. */
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "int8_kernels.h"
+
+#define AVX2 __attribute__((target("avx2")))
+#define MR 4 /* output pixels per GEMM step */
+
+/* The per-channel requantization constants of one 8-lane vector. */
+typedef struct {
+    __m256i bias, multiplier, left, right;
+} lanes;
+
+typedef struct {
+    int pairs; /* GEMM: patch pairs; depthwise: tap pairs */
+    int blocks; /* GEMM: blocks of 8 filters; depthwise: blocks of 16 channels */
+    int32_t *weights; /* int16 pairs */
+    lanes *q; /* GEMM: one per block; depthwise: two per block (lo, hi lanes) */
+    ptrdiff_t *taps; /* depthwise: each tap's offset in the input from the window's corner */
+} packed;
+
+static int avx2_cpu_has(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2");
+}
+
+static int32_t pair(int lo, int hi)
+{
+    return (int32_t)(((uint32_t)(uint16_t)(int16_t)hi << 16) | (uint16_t)(int16_t)lo);
+}
+
+static void lane_params(const int8_layer *l, const int *channel, lanes *q)
+{
+    int32_t b[8], m[8], left[8], right[8];
+    for (int k = 0; k < 8; k++) {
+        int c = channel[k] < l->filters ? channel[k] : -1; /* a padding lane computes nothing useful */
+        b[k] = c < 0 ? 0 : l->biases[c];
+        m[k] = c < 0 ? 0 : l->multipliers[c];
+        int s = c < 0 ? 0 : l->shifts[c];
+        left[k] = s > 0 ? s : 0;
+        right[k] = s > 0 ? 0 : -s;
+    }
+    memcpy(&q->bias, b, 32);
+    memcpy(&q->multiplier, m, 32);
+    memcpy(&q->left, left, 32);
+    memcpy(&q->right, right, 32);
+}
+
+static int prepare_gemm(int8_layer *l, packed *p)
+{
+    p->pairs = (l->patch + 1) / 2;
+    p->blocks = (l->filters + 7) / 8;
+    p->weights = aligned_alloc(32, (size_t)p->blocks * (size_t)p->pairs * 8 * sizeof *p->weights);
+    p->q = aligned_alloc(32, (size_t)p->blocks * sizeof *p->q);
+    if (!p->weights || !p->q)
+        return -1;
+    for (int b = 0; b < p->blocks; b++) {
+        int channel[8];
+        for (int j = 0; j < 8; j++)
+            channel[j] = b * 8 + j;
+        lane_params(l, channel, &p->q[b]);
+        for (int k = 0; k < p->pairs; k++)
+            for (int j = 0; j < 8; j++) {
+                int o = b * 8 + j, w[2] = {0, 0};
+                for (int h = 0; h < 2 && o < l->filters; h++) {
+                    int i = 2 * k + h;
+                    if (i < l->patch)
+                        w[h] = l->weights[(size_t)o * (size_t)l->patch + (size_t)i] - l->weight_zps[o];
+                }
+                p->weights[((size_t)b * (size_t)p->pairs + (size_t)k) * 8 + (size_t)j] = pair(w[0], w[1]);
+            }
+    }
+    return 0;
+}
+
+/* The lane order an unpacklo/unpackhi_epi16 of two 16-channel vectors leaves. */
+static const int interleaved_lo[8] = {0, 1, 2, 3, 8, 9, 10, 11}, interleaved_hi[8] = {4, 5, 6, 7, 12, 13, 14, 15};
+
+static int prepare_depthwise(int8_layer *l, packed *p)
+{
+    int taps = l->size * l->size;
+    p->pairs = (taps + 1) / 2;
+    p->blocks = l->filters / 16; /* a remainder of channels runs on the reference kernel */
+    p->weights = aligned_alloc(32, ((size_t)p->blocks * (size_t)p->pairs * 16 + 1) * sizeof *p->weights);
+    p->q = aligned_alloc(32, ((size_t)p->blocks * 2 + 1) * sizeof *p->q);
+    p->taps = malloc((size_t)(2 * p->pairs) * sizeof *p->taps);
+    if (!p->weights || !p->q || !p->taps)
+        return -1;
+    for (int t = 0; t < 2 * p->pairs; t++)
+        p->taps[t] = t < taps ? ((ptrdiff_t)(t / l->size) * l->in.w + t % l->size) * l->in.c : 0;
+    for (int b = 0; b < p->blocks; b++) {
+        int lo[8], hi[8];
+        for (int j = 0; j < 8; j++) {
+            lo[j] = b * 16 + interleaved_lo[j];
+            hi[j] = b * 16 + interleaved_hi[j];
+        }
+        lane_params(l, lo, &p->q[2 * b]);
+        lane_params(l, hi, &p->q[2 * b + 1]);
+        for (int k = 0; k < p->pairs; k++)
+            for (int j = 0; j < 16; j++) {
+                int c = j < 8 ? lo[j] : hi[j - 8], w[2] = {0, 0};
+                for (int h = 0; h < 2; h++) {
+                    int t = 2 * k + h;
+                    if (t < taps)
+                        w[h] = l->weights[(size_t)c * (size_t)l->patch + (size_t)t] - l->weight_zps[c];
+                }
+                p->weights[((size_t)b * (size_t)p->pairs + (size_t)k) * 16 + (size_t)j] = pair(w[0], w[1]);
+            }
+    }
+    return 0;
+}
+
+static int avx2_prepare(int8_layer *l)
+{
+    if (l->op != INT8_CONV && l->op != INT8_DEPTHWISE)
+        return 0;
+    packed *p = calloc(1, sizeof *p);
+    if (!p)
+        return -1;
+    l->packed = p;
+    return l->op == INT8_CONV ? prepare_gemm(l, p) : prepare_depthwise(l, p);
+}
+
+static void avx2_release(int8_layer *l)
+{
+    packed *p = l->packed;
+    if (p) {
+        free(p->weights);
+        free(p->q);
+        free(p->taps);
+        free(p);
+    }
+    l->packed = NULL;
+}
+
+/* TFLite's requantization of 8 accumulators (bias already added):
+ * MultiplyByQuantizedMultiplier, the output zero point, the activation clamp.
+ * The rounding doubling high multiply, for a multiplier >= 0, is
+ * floor((a * m + 2^30) / 2^31): the 64-bit products of the even and of the
+ * odd lanes are rounded, and bits 31..62 of each put back in its lane. */
+AVX2 static inline __m256i requantize(__m256i acc, const lanes *q, __m256i zero_point, __m256i lo, __m256i hi)
+{
+    const __m256i half = _mm256_set1_epi64x(1LL << 30), one = _mm256_set1_epi32(1);
+    __m256i x = _mm256_sllv_epi32(acc, q->left);
+    __m256i even = _mm256_add_epi64(_mm256_mul_epi32(x, q->multiplier), half);
+    __m256i odd = _mm256_add_epi64(
+        _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(q->multiplier, 32)), half);
+    x = _mm256_blend_epi32(_mm256_srli_epi64(even, 31), _mm256_slli_epi64(odd, 1), 0xAA);
+    /* rounding divide by 2^right: ties away from zero */
+    __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, q->right), one);
+    __m256i remainder = _mm256_and_si256(x, mask);
+    __m256i threshold =
+        _mm256_add_epi32(_mm256_srai_epi32(mask, 1), _mm256_and_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), x), one));
+    x = _mm256_add_epi32(_mm256_srav_epi32(x, q->right), _mm256_and_si256(_mm256_cmpgt_epi32(remainder, threshold), one));
+    x = _mm256_add_epi32(x, zero_point);
+    return _mm256_min_epi32(_mm256_max_epi32(x, lo), hi);
+}
+
+/* 8 int32 in 0..255 to 8 bytes. */
+AVX2 static inline __m128i bytes8(__m256i v)
+{
+    __m256i t = _mm256_packus_epi16(_mm256_packs_epi32(v, v), _mm256_setzero_si256());
+    return _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(t, _mm256_setr_epi32(0, 4, 0, 0, 0, 0, 0, 0)));
+}
+
+/* n bytes to int16 (x - zx). */
+AVX2 static inline void widen(const uint8_t *x, int n, int zero_point, int16_t *a)
+{
+    const __m256i zx = _mm256_set1_epi16((int16_t)zero_point);
+    int i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm256_storeu_si256((__m256i *)(a + i),
+                            _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(x + i))), zx));
+    for (; i < n; i++)
+        a[i] = (int16_t)(x[i] - zero_point);
+}
+
+/* The patch of output pixel (oy, ox) as int16 (x - zx), zero-padded to
+ * `pairs` pairs. In NHWC the taps of one kernel row inside the map are
+ * contiguous: one stretch per row. */
+AVX2 static void load_patch(const int8_layer *l, const uint8_t *in, int oy, int ox, int pairs, int16_t *a)
+{
+    int cin = l->in.c, row = l->size * cin;
+    int ix = ox * l->stride - l->pad_left, kx0 = ix < 0 ? -ix : 0;
+    int kx1 = l->in.w - ix < l->size ? l->in.w - ix : l->size;
+    for (int ky = 0; ky < l->size; ky++, a += row) {
+        int iy = oy * l->stride - l->pad_top + ky;
+        if (iy < 0 || iy >= l->in.h || kx0 >= kx1) {
+            memset(a, 0, (size_t)row * sizeof *a);
+            continue;
+        }
+        memset(a, 0, (size_t)(kx0 * cin) * sizeof *a);
+        widen(in + ((size_t)iy * (size_t)l->in.w + (size_t)(ix + kx0)) * (size_t)cin, (kx1 - kx0) * cin, l->in_zp,
+              a + kx0 * cin);
+        memset(a + kx1 * cin, 0, (size_t)((l->size - kx1) * cin) * sizeof *a);
+    }
+    if (2 * pairs > l->patch) /* the odd patch's last pair */
+        *a = 0;
+}
+
+/* Requantizes and stores the 8 accumulators of filter block b for one pixel. */
+AVX2 static inline void store_block(const int8_layer *l, const packed *p, __m256i acc, int b, uint8_t *pixel_out)
+{
+    const __m256i zp = _mm256_set1_epi32(l->out_zp), lo = _mm256_set1_epi32(l->act_min),
+                  hi = _mm256_set1_epi32(l->act_max);
+    int first = b * 8, n = l->filters - first < 8 ? l->filters - first : 8;
+    __m128i v = bytes8(requantize(acc, &p->q[b], zp, lo, hi));
+    if (n == 8) {
+        _mm_storel_epi64((__m128i *)(pixel_out + first), v);
+    } else {
+        uint8_t tmp[16];
+        _mm_storeu_si128((__m128i *)tmp, v);
+        memcpy(pixel_out + first, tmp, (size_t)n);
+    }
+}
+
+/* MR (4) pixels x filter blocks b and b+1: 8 accumulators, each step one
+ * pair of every pixel's patch (broadcast) times the blocks' weight pairs.
+ * Written out register by register: as an array, GCC shuffles them. */
+AVX2 static void gemm_tile(const int8_layer *l, const packed *p, const int32_t *a, int rows, int b, int two,
+                           uint8_t *out)
+{
+    int K = p->pairs;
+    const int32_t *w0 = p->weights + (size_t)b * (size_t)K * 8, *w1 = two ? w0 + (size_t)K * 8 : w0;
+    const int32_t *a0 = a, *a1 = a + K, *a2 = a + 2 * K, *a3 = a + 3 * K;
+    __m256i c00 = p->q[b].bias, c10 = c00, c20 = c00, c30 = c00;
+    __m256i c01 = two ? p->q[b + 1].bias : c00, c11 = c01, c21 = c01, c31 = c01;
+    for (int k = 0; k < K; k++) {
+        __m256i b0 = _mm256_load_si256((const __m256i *)(w0 + (size_t)k * 8));
+        __m256i b1 = _mm256_load_si256((const __m256i *)(w1 + (size_t)k * 8));
+        __m256i x = _mm256_set1_epi32(a0[k]);
+        c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x, b0));
+        c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x, b1));
+        x = _mm256_set1_epi32(a1[k]);
+        c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x, b0));
+        c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x, b1));
+        x = _mm256_set1_epi32(a2[k]);
+        c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x, b0));
+        c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x, b1));
+        x = _mm256_set1_epi32(a3[k]);
+        c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x, b0));
+        c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x, b1));
+    }
+    __m256i acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
+    for (int r = 0; r < rows; r++)
+        for (int h = 0; h < 1 + two; h++)
+            store_block(l, p, acc[r][h], b + h, out + (size_t)r * (size_t)l->filters);
+}
+
+/* Pixels are taken in chunks whose patches (int16) fit in CHUNK_BYTES, and
+ * each pair of filter blocks runs over the whole chunk before the next: the
+ * weights of a pair stay in cache across the chunk, the chunk across the
+ * pairs (a late layer's weights, 1024 x 1024 pairs of bytes, do not fit). */
+#define CHUNK_BYTES (96 << 10)
+
+AVX2 static void avx2_conv(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1)
+{
+    const packed *p = l->packed;
+    int chunk = CHUNK_BYTES / (4 * p->pairs) / MR * MR;
+    if (chunk < MR) {
+        int8_reference_conv(l, in, out, y0, y1);
+        return;
+    }
+    int32_t a[CHUNK_BYTES / 4] __attribute__((aligned(32)));
+    int W = l->out.w;
+    size_t first = (size_t)y0 * (size_t)W, end = (size_t)y1 * (size_t)W;
+    for (size_t c0 = first; c0 < end; c0 += (size_t)chunk) {
+        int n = end - c0 < (size_t)chunk ? (int)(end - c0) : chunk, padded = (n + MR - 1) / MR * MR;
+        for (int r = 0; r < padded; r++) {
+            int16_t *row = (int16_t *)(a + (size_t)r * (size_t)p->pairs);
+            if (r < n)
+                load_patch(l, in, (int)((c0 + (size_t)r) / (size_t)W), (int)((c0 + (size_t)r) % (size_t)W), p->pairs,
+                           row);
+            else
+                memset(row, 0, (size_t)p->pairs * 4);
+        }
+        for (int b = 0; b < p->blocks; b += 2)
+            for (int r = 0; r < n; r += MR)
+                gemm_tile(l, p, a + (size_t)r * (size_t)p->pairs, n - r < MR ? n - r : MR, b, b + 1 < p->blocks,
+                          out + (c0 + (size_t)r) * (size_t)l->filters);
+    }
+}
+
+/* 16 channels of one tap as int16 (x - zx). */
+AVX2 static inline __m256i tap16(const uint8_t *x, __m256i zx)
+{
+    return _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)x)), zx);
+}
+
+/* One output pixel's channels [16 b, 16 b + 16). corner: the input at the
+ * window's top-left tap; `inside` when every tap is in the map, else taps
+ * outside it count zero. */
+AVX2 static inline void depthwise16(const int8_layer *l, const packed *p, const uint8_t *corner, int iy0, int ix0,
+                                    int inside, int b, uint8_t *dst)
+{
+    const __m256i zx = _mm256_set1_epi16((int16_t)l->in_zp), zp = _mm256_set1_epi32(l->out_zp),
+                  lo = _mm256_set1_epi32(l->act_min), hi = _mm256_set1_epi32(l->act_max);
+    const __m256i *w = (const __m256i *)(p->weights + (size_t)b * (size_t)p->pairs * 16);
+    const uint8_t *x = corner + b * 16;
+    int taps = l->size * l->size;
+    __m256i acc_lo = p->q[2 * b].bias, acc_hi = p->q[2 * b + 1].bias;
+    for (int k = 0; k < p->pairs; k++) {
+        __m256i x0, x1;
+        if (inside) {
+            x0 = tap16(x + p->taps[2 * k], zx);
+            x1 = 2 * k + 1 < taps ? tap16(x + p->taps[2 * k + 1], zx) : _mm256_setzero_si256();
+        } else {
+            __m256i v[2];
+            for (int h = 0; h < 2; h++) {
+                int t = 2 * k + h, iy = iy0 + t / l->size, ix = ix0 + t % l->size;
+                v[h] = t < taps && iy >= 0 && iy < l->in.h && ix >= 0 && ix < l->in.w ? tap16(x + p->taps[t], zx)
+                                                                                       : _mm256_setzero_si256();
+            }
+            x0 = v[0];
+            x1 = v[1];
+        }
+        acc_lo = _mm256_add_epi32(acc_lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1), _mm256_load_si256(w + 2 * k)));
+        acc_hi =
+            _mm256_add_epi32(acc_hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1), _mm256_load_si256(w + 2 * k + 1)));
+    }
+    __m256i r_lo = requantize(acc_lo, &p->q[2 * b], zp, lo, hi);
+    __m256i r_hi = requantize(acc_hi, &p->q[2 * b + 1], zp, lo, hi);
+    /* packs interleaves the lanes back: int16 channels 0-7 | 8-15, then bytes */
+    __m256i w16 = _mm256_packs_epi32(r_lo, r_hi);
+    __m256i b8 = _mm256_permute4x64_epi64(_mm256_packus_epi16(w16, w16), 0x08);
+    _mm_storeu_si128((__m128i *)(dst + b * 16), _mm256_castsi256_si128(b8));
+}
+
+AVX2 static void avx2_depthwise(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1)
+{
+    const packed *p = l->packed;
+    int C = l->in.c;
+    for (int oy = y0; oy < y1; oy++)
+        for (int ox = 0; ox < l->out.w; ox++) {
+            int iy0 = oy * l->stride - l->pad_top, ix0 = ox * l->stride - l->pad_left;
+            int inside = iy0 >= 0 && ix0 >= 0 && iy0 + l->size <= l->in.h && ix0 + l->size <= l->in.w;
+            /* the corner may lie outside the map; only taps inside it are read */
+            const uint8_t *corner = in + ((ptrdiff_t)iy0 * l->in.w + ix0) * C;
+            uint8_t *dst = out + ((size_t)oy * (size_t)l->out.w + (size_t)ox) * (size_t)C;
+            for (int b = 0; b < p->blocks; b++)
+                depthwise16(l, p, corner, iy0, ix0, inside, b, dst);
+        }
+    if (p->blocks * 16 < C)
+        int8_reference_depthwise_channels(l, in, out, y0, y1, p->blocks * 16, C);
+}
+
+const int8_kernels int8_kernels_avx2 = {
+    .name = "avx2",
+    .cpu_has = avx2_cpu_has,
+    .prepare = avx2_prepare,
+    .release = avx2_release,
+    .conv = avx2_conv,
+    .depthwise = avx2_depthwise,
+};
