@@ -20,14 +20,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cfg_layers.h" /* NN_MAX_KERNEL */
 #include "int8_kernels.h"
 
 #define AVX2 __attribute__((target("avx2")))
 #define MR 4 /* output pixels per GEMM step */
 
-/* The per-channel requantization constants of one 8-lane vector. */
+/* The per-channel requantization constants of one 8-lane vector: the bias,
+ * the Q31 multiplier (and its odd lanes moved down, for the 64-bit
+ * products), the left and right shifts, and for the right shift its mask
+ * 2^right - 1 and half of it. */
 typedef struct {
-    __m256i bias, multiplier, left, right;
+    __m256i bias, multiplier, multiplier_odd, left, right, mask, half_mask;
 } lanes;
 
 typedef struct {
@@ -51,7 +55,7 @@ static int32_t pair(int lo, int hi)
 
 static void lane_params(const int8_layer *l, const int *channel, lanes *q)
 {
-    int32_t b[8], m[8], left[8], right[8];
+    int32_t b[8], m[8], m_odd[8], left[8], right[8], mask[8], half[8];
     for (int k = 0; k < 8; k++) {
         int c = channel[k] < l->filters ? channel[k] : -1; /* a padding lane computes nothing useful */
         b[k] = c < 0 ? 0 : l->biases[c];
@@ -59,11 +63,18 @@ static void lane_params(const int8_layer *l, const int *channel, lanes *q)
         int s = c < 0 ? 0 : l->shifts[c];
         left[k] = s > 0 ? s : 0;
         right[k] = s > 0 ? 0 : -s;
+        mask[k] = (int32_t)((1u << right[k]) - 1);
+        half[k] = mask[k] >> 1;
     }
+    for (int k = 0; k < 8; k++)
+        m_odd[k] = k % 2 == 0 ? m[k + 1] : 0;
     memcpy(&q->bias, b, 32);
     memcpy(&q->multiplier, m, 32);
+    memcpy(&q->multiplier_odd, m_odd, 32);
     memcpy(&q->left, left, 32);
     memcpy(&q->right, right, 32);
+    memcpy(&q->mask, mask, 32);
+    memcpy(&q->half_mask, half, 32);
 }
 
 static int prepare_gemm(int8_layer *l, packed *p)
@@ -160,18 +171,16 @@ static void avx2_release(int8_layer *l)
  * odd lanes are rounded, and bits 31..62 of each put back in its lane. */
 AVX2 static inline __m256i requantize(__m256i acc, const lanes *q, __m256i zero_point, __m256i lo, __m256i hi)
 {
-    const __m256i half = _mm256_set1_epi64x(1LL << 30), one = _mm256_set1_epi32(1);
+    const __m256i half = _mm256_set1_epi64x(1LL << 30);
     __m256i x = _mm256_sllv_epi32(acc, q->left);
     __m256i even = _mm256_add_epi64(_mm256_mul_epi32(x, q->multiplier), half);
-    __m256i odd = _mm256_add_epi64(
-        _mm256_mul_epi32(_mm256_srli_epi64(x, 32), _mm256_srli_epi64(q->multiplier, 32)), half);
+    __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), q->multiplier_odd), half);
     x = _mm256_blend_epi32(_mm256_srli_epi64(even, 31), _mm256_slli_epi64(odd, 1), 0xAA);
-    /* rounding divide by 2^right: ties away from zero */
-    __m256i mask = _mm256_sub_epi32(_mm256_sllv_epi32(one, q->right), one);
-    __m256i remainder = _mm256_and_si256(x, mask);
-    __m256i threshold =
-        _mm256_add_epi32(_mm256_srai_epi32(mask, 1), _mm256_and_si256(_mm256_cmpgt_epi32(_mm256_setzero_si256(), x), one));
-    x = _mm256_add_epi32(_mm256_srav_epi32(x, q->right), _mm256_and_si256(_mm256_cmpgt_epi32(remainder, threshold), one));
+    /* rounding divide by 2^right, ties away from zero: one more when the
+     * remainder is at least half the divisor (more than half, x negative) */
+    __m256i threshold = _mm256_add_epi32(q->half_mask, _mm256_srli_epi32(x, 31));
+    __m256i up = _mm256_cmpgt_epi32(_mm256_and_si256(x, q->mask), threshold); /* -1 or 0 */
+    x = _mm256_sub_epi32(_mm256_srav_epi32(x, q->right), up);
     x = _mm256_add_epi32(x, zero_point);
     return _mm256_min_epi32(_mm256_max_epi32(x, lo), hi);
 }
@@ -346,10 +355,70 @@ AVX2 static inline void depthwise16(const int8_layer *l, const packed *p, const 
     _mm_storeu_si128((__m128i *)(dst + b * 16), _mm256_castsi256_si128(b8));
 }
 
+/* The kernel rows of one output row, as int16 (x - zx) with zeros for the
+ * padding: each input row converted once per output row instead of once per
+ * tap. Up to ROWS_BYTES; a layer needing more takes the per-tap path. */
+#define ROWS_BYTES (96 << 10)
+
+/* size: the kernel's, passed as a constant for 3x3 so that the tap loop unrolls */
+AVX2 static inline __attribute__((always_inline)) void depthwise_rows(const int8_layer *l, const packed *p,
+                                                                      const uint8_t *in, uint8_t *out, int y0, int y1,
+                                                                      int size)
+{
+    const __m256i zp = _mm256_set1_epi32(l->out_zp), lo = _mm256_set1_epi32(l->act_min),
+                  hi = _mm256_set1_epi32(l->act_max);
+    int C = l->in.c, taps = size * size, pairs = (taps + 1) / 2, width = (l->out.w - 1) * l->stride + size;
+    size_t row = (size_t)width * (size_t)C;
+    int16_t rows[ROWS_BYTES / 2] __attribute__((aligned(32)));
+    size_t off[2 * (NN_MAX_KERNEL * NN_MAX_KERNEL + 1) / 2 + 1]; /* each tap's offset in `rows` */
+    for (int t = 0; t < 2 * pairs; t++)
+        off[t] = t < taps ? (size_t)(t / size) * row + (size_t)(t % size) * (size_t)C : 0;
+    for (int oy = y0; oy < y1; oy++) {
+        for (int ky = 0; ky < size; ky++) {
+            int16_t *r = rows + (size_t)ky * row;
+            int iy = oy * l->stride - l->pad_top + ky, x0 = l->pad_left;
+            int x1 = l->in.w + l->pad_left < width ? l->in.w + l->pad_left : width; /* map columns in the row */
+            if (iy < 0 || iy >= l->in.h) {
+                memset(r, 0, row * sizeof *r);
+                continue;
+            }
+            memset(r, 0, (size_t)x0 * (size_t)C * sizeof *r);
+            widen(in + (size_t)iy * (size_t)l->in.w * (size_t)C, (x1 - x0) * C, l->in_zp, r + (size_t)x0 * (size_t)C);
+            memset(r + (size_t)x1 * (size_t)C, 0, (size_t)(width - x1) * (size_t)C * sizeof *r);
+        }
+        uint8_t *dst = out + (size_t)oy * (size_t)l->out.w * (size_t)C;
+        for (int ox = 0; ox < l->out.w; ox++, dst += C)
+            for (int b = 0; b < p->blocks; b++) {
+                const __m256i *w = (const __m256i *)(p->weights + (size_t)b * (size_t)pairs * 16);
+                const int16_t *x = rows + (size_t)(ox * l->stride) * (size_t)C + (size_t)b * 16;
+                __m256i acc_lo = p->q[2 * b].bias, acc_hi = p->q[2 * b + 1].bias;
+                for (int k = 0; k < pairs; k++) {
+                    __m256i v0 = _mm256_load_si256((const __m256i *)(x + off[2 * k]));
+                    __m256i v1 = 2 * k + 1 < taps ? _mm256_load_si256((const __m256i *)(x + off[2 * k + 1]))
+                                                  : _mm256_setzero_si256();
+                    acc_lo = _mm256_add_epi32(acc_lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(v0, v1), w[2 * k]));
+                    acc_hi = _mm256_add_epi32(acc_hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(v0, v1), w[2 * k + 1]));
+                }
+                __m256i w16 = _mm256_packs_epi32(requantize(acc_lo, &p->q[2 * b], zp, lo, hi),
+                                                 requantize(acc_hi, &p->q[2 * b + 1], zp, lo, hi));
+                __m256i b8 = _mm256_permute4x64_epi64(_mm256_packus_epi16(w16, w16), 0x08);
+                _mm_storeu_si128((__m128i *)(dst + b * 16), _mm256_castsi256_si128(b8));
+            }
+    }
+}
+
 AVX2 static void avx2_depthwise(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1)
 {
     const packed *p = l->packed;
     int C = l->in.c;
+    size_t need = (size_t)l->size * (size_t)((l->out.w - 1) * l->stride + l->size) * (size_t)C * 2;
+    if (need <= ROWS_BYTES && C % 16 == 0) {
+        if (l->size == 3)
+            depthwise_rows(l, p, in, out, y0, y1, 3);
+        else
+            depthwise_rows(l, p, in, out, y0, y1, l->size);
+        return;
+    }
     for (int oy = y0; oy < y1; oy++)
         for (int ox = 0; ox < l->out.w; ox++) {
             int iy0 = oy * l->stride - l->pad_top, ix0 = ox * l->stride - l->pad_left;
