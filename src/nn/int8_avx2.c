@@ -200,8 +200,14 @@ AVX2 static inline void widen(const uint8_t *x, int n, int zero_point, int16_t *
     for (; i + 16 <= n; i += 16)
         _mm256_storeu_si256((__m256i *)(a + i),
                             _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(x + i))), zx));
-    for (; i < n; i++)
-        a[i] = (int16_t)(x[i] - zero_point);
+    if (i < n) { /* the rest through a buffer, so that nothing outside x or a is touched */
+        uint8_t tail[16] = {0};
+        int16_t wide[16];
+        memcpy(tail, x + i, (size_t)(n - i));
+        _mm256_storeu_si256((__m256i *)wide,
+                            _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)tail)), zx));
+        memcpy(a + i, wide, (size_t)(n - i) * sizeof *a);
+    }
 }
 
 /* The patch of output pixel (oy, ox) as int16 (x - zx), zero-padded to
@@ -292,10 +298,14 @@ AVX2 static void avx2_conv(const int8_layer *l, const uint8_t *in, uint8_t *out,
     }
     int32_t a[CHUNK_BYTES / 4] __attribute__((aligned(32)));
     int W = l->out.w;
+    /* a 1x1 convolution's patches are its input pixels, one after the other */
+    int pointwise = l->size == 1 && l->stride == 1 && l->pad_top == 0 && l->pad_left == 0 && l->patch % 2 == 0;
     size_t first = (size_t)y0 * (size_t)W, end = (size_t)y1 * (size_t)W;
     for (size_t c0 = first; c0 < end; c0 += (size_t)chunk) {
         int n = end - c0 < (size_t)chunk ? (int)(end - c0) : chunk, padded = (n + MR - 1) / MR * MR;
-        for (int r = 0; r < padded; r++) {
+        if (pointwise)
+            widen(in + c0 * (size_t)l->patch, n * l->patch, l->in_zp, (int16_t *)a);
+        for (int r = pointwise ? n : 0; r < padded; r++) {
             int16_t *row = (int16_t *)(a + (size_t)r * (size_t)p->pairs);
             if (r < n)
                 load_patch(l, in, (int)((c0 + (size_t)r) / (size_t)W), (int)((c0 + (size_t)r) % (size_t)W), p->pairs,
