@@ -1,20 +1,26 @@
 /* The AVX2 integer kernels: the same bytes as int8_reference.c, faster.
- *
- * Products are exact 16-bit ones: inputs and weights, each minus its zero
- * point, are int16 in -255..255, and vpmaddwd multiplies pairs of them and
- * adds each pair into an int32 lane (at most 2 * 255 * 255), so nothing
- * saturates (vpmaddubsw, the 8-bit instruction, would: 2 * 255 * 128 > 2^15).
  * Accumulators are int32 as in TFLite; the requantization below is TFLite's
- * fixed-point one, lane by lane.
+ * fixed-point one, lane by lane. Every product is exact:
  *
- * Convolutions (int8_avx2_conv) are a GEMM: for 4 output pixels at a time the
- * patch values (x - zx) are laid out as int16 pairs, and every block of 8
- * filters has its (w - zw) packed as matching int16 pairs, [block][pair][8].
- * Depthwise convolutions (int8_avx2_depthwise) take 16 channels of two taps,
- * interleave them into pairs, and multiply them with weights interleaved the
- * same way; the interleave leaves channels in the order 0-3, 8-11 | 4-7,
- * 12-15, so biases and multipliers are stored in that order too, and packing
- * the results back to bytes restores 0..15. */
+ * Convolutions are a GEMM on the raw uint8 inputs x with vpmaddubsw, which
+ * multiplies unsigned by signed bytes and adds pairs into int16 -- saturating
+ * when a pair's sum leaves int16. With x in 0..255 a pair of int8 weights
+ * (c0, c1) cannot saturate unless both have the same sign and |c0| + |c1| >
+ * 128 (255 * 128 = 32640). So each pair of centred weights d = w - zw (in
+ * -255..255) is split into such a pair c, stored as int8, and a residual
+ * d - c; vpmaddwd with ones then widens four products to int32. Residuals
+ * are rare (in MobileNet v1, weights beyond +-64 are 0.08 %) and are added
+ * with exact int16 products from a sparse list. Sum x * d = sum (x - zx) * d + zx * sum d,
+ * so the bias absorbs zx * sum d, and padding taps read zx (they count 0).
+ * 4 output pixels x 16 filters per tile; a 1x1 layer reads its input pixels
+ * in place, others gather patches into a chunk that stays in cache while
+ * each pair of filter blocks runs over it.
+ *
+ * Depthwise convolutions take 16 channels of two taps as int16 (x - zx),
+ * interleave them into pairs and multiply with weights interleaved the same
+ * way (vpmaddwd: at most 2 * 255 * 255 per pair); the interleave leaves
+ * channels in the order 0-3, 8-11 | 4-7, 12-15, so biases and multipliers
+ * are stored in that order too, and packing the results restores 0..15. */
 #include <immintrin.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -34,11 +40,21 @@ typedef struct {
     __m256i bias, multiplier, multiplier_odd, left, right, mask, half_mask;
 } lanes;
 
+/* Four inputs whose residual weights are not all 0 for a block of 8 filters:
+ * the residuals as int16 pairs (inputs 4q, 4q+1 | 4q+2, 4q+3) per filter. */
 typedef struct {
-    int pairs; /* GEMM: patch pairs; depthwise: tap pairs */
+    __m256i pairs[2];
+    int quad;
+} residual;
+
+typedef struct {
+    int pairs; /* depthwise: tap pairs */
+    int quads; /* GEMM: patch length / 4, rounded up */
     int blocks; /* GEMM: blocks of 8 filters; depthwise: blocks of 16 channels */
-    int32_t *weights; /* int16 pairs */
+    int32_t *weights; /* GEMM: [block][quad][filter] 4 int8 each; depthwise: int16 pairs */
     lanes *q; /* GEMM: one per block; depthwise: two per block (lo, hi lanes) */
+    residual *residuals; /* GEMM: block b's are [first[b], first[b + 1]) */
+    int *first;
     ptrdiff_t *taps; /* depthwise: each tap's offset in the input from the window's corner */
 } packed;
 
@@ -77,30 +93,79 @@ static void lane_params(const int8_layer *l, const int *channel, lanes *q)
     memcpy(&q->half_mask, half, 32);
 }
 
+/* The largest int8 pair (c0, c1) within (d0, d1), toward 0, that vpmaddubsw
+ * cannot saturate with unsigned bytes: same-signed parts sum at most 128. */
+static void split_pair(int d0, int d1, int *c0, int *c1)
+{
+    *c0 = d0 < -128 ? -128 : d0 > 127 ? 127 : d0;
+    *c1 = d1 < -128 ? -128 : d1 > 127 ? 127 : d1;
+    int same = (*c0 > 0 && *c1 > 0) || (*c0 < 0 && *c1 < 0);
+    int a0 = abs(*c0), a1 = abs(*c1);
+    if (!same || a0 + a1 <= 128)
+        return;
+    int s = *c0 > 0 ? 1 : -1; /* shares: the smaller keeps its value up to 64, the larger gets the rest */
+    int small = a0 < a1 ? a0 : a1, keep_small = small < 64 ? small : 64, keep_large = 128 - keep_small;
+    *c0 = s * (a0 < a1 ? keep_small : keep_large);
+    *c1 = s * (a0 < a1 ? keep_large : keep_small);
+}
+
 static int prepare_gemm(int8_layer *l, packed *p)
 {
-    p->pairs = (l->patch + 1) / 2;
+    p->quads = (l->patch + 3) / 4;
     p->blocks = (l->filters + 7) / 8;
-    p->weights = aligned_alloc(32, (size_t)p->blocks * (size_t)p->pairs * 8 * sizeof *p->weights);
+    p->weights = aligned_alloc(32, (size_t)p->blocks * (size_t)p->quads * 8 * sizeof *p->weights);
     p->q = aligned_alloc(32, (size_t)p->blocks * sizeof *p->q);
-    if (!p->weights || !p->q)
+    p->first = calloc((size_t)p->blocks + 1, sizeof *p->first);
+    if (!p->weights || !p->q || !p->first)
         return -1;
+    size_t nres = 0, cap = 0;
     for (int b = 0; b < p->blocks; b++) {
         int channel[8];
         for (int j = 0; j < 8; j++)
             channel[j] = b * 8 + j;
         lane_params(l, channel, &p->q[b]);
-        for (int k = 0; k < p->pairs; k++)
+        int32_t bias[8];
+        memcpy(bias, &p->q[b].bias, sizeof bias);
+        p->first[b] = (int)nres;
+        for (int k = 0; k < p->quads; k++) {
+            int16_t r[8][4] = {{0}};
+            int any = 0;
             for (int j = 0; j < 8; j++) {
-                int o = b * 8 + j, w[2] = {0, 0};
-                for (int h = 0; h < 2 && o < l->filters; h++) {
-                    int i = 2 * k + h;
-                    if (i < l->patch)
-                        w[h] = l->weights[(size_t)o * (size_t)l->patch + (size_t)i] - l->weight_zps[o];
+                int o = b * 8 + j, d[4] = {0, 0, 0, 0}, c[4];
+                for (int h = 0; h < 4 && o < l->filters && 4 * k + h < l->patch; h++) {
+                    d[h] = l->weights[(size_t)o * (size_t)l->patch + (size_t)(4 * k + h)] - l->weight_zps[o];
+                    bias[j] -= l->in_zp * d[h];
                 }
-                p->weights[((size_t)b * (size_t)p->pairs + (size_t)k) * 8 + (size_t)j] = pair(w[0], w[1]);
+                split_pair(d[0], d[1], &c[0], &c[1]);
+                split_pair(d[2], d[3], &c[2], &c[3]);
+                int8_t bytes[4];
+                for (int h = 0; h < 4; h++) {
+                    bytes[h] = (int8_t)c[h];
+                    r[j][h] = (int16_t)(d[h] - c[h]);
+                    any |= r[j][h] != 0;
+                }
+                memcpy(&p->weights[((size_t)b * (size_t)p->quads + (size_t)k) * 8 + (size_t)j], bytes, 4);
             }
+            if (!any)
+                continue;
+            if (nres == cap) {
+                residual *more = realloc(p->residuals, (cap = cap ? 2 * cap : 16) * sizeof *more);
+                if (!more)
+                    return -1;
+                p->residuals = more;
+            }
+            int32_t lo[8], hi[8];
+            for (int j = 0; j < 8; j++) {
+                lo[j] = pair(r[j][0], r[j][1]);
+                hi[j] = pair(r[j][2], r[j][3]);
+            }
+            memcpy(&p->residuals[nres].pairs[0], lo, 32);
+            memcpy(&p->residuals[nres].pairs[1], hi, 32);
+            p->residuals[nres++].quad = k;
+        }
+        memcpy(&p->q[b].bias, bias, sizeof bias);
     }
+    p->first[p->blocks] = (int)nres;
     return 0;
 }
 
@@ -158,6 +223,8 @@ static void avx2_release(int8_layer *l)
     if (p) {
         free(p->weights);
         free(p->q);
+        free(p->residuals);
+        free(p->first);
         free(p->taps);
         free(p);
     }
@@ -210,10 +277,11 @@ AVX2 static inline void widen(const uint8_t *x, int n, int zero_point, int16_t *
     }
 }
 
-/* The patch of output pixel (oy, ox) as int16 (x - zx), zero-padded to
- * `pairs` pairs. In NHWC the taps of one kernel row inside the map are
- * contiguous: one stretch per row. */
-AVX2 static void load_patch(const int8_layer *l, const uint8_t *in, int oy, int ox, int pairs, int16_t *a)
+/* The patch of output pixel (oy, ox) as bytes: the inputs, the zero point
+ * where a tap lies outside the map (it then counts 0), and 0 up to a whole
+ * quad (those weights are 0). In NHWC the taps of one kernel row inside the
+ * map are contiguous. */
+static void load_patch(const int8_layer *l, const uint8_t *in, int oy, int ox, int quads, uint8_t *a)
 {
     int cin = l->in.c, row = l->size * cin;
     int ix = ox * l->stride - l->pad_left, kx0 = ix < 0 ? -ix : 0;
@@ -221,16 +289,15 @@ AVX2 static void load_patch(const int8_layer *l, const uint8_t *in, int oy, int 
     for (int ky = 0; ky < l->size; ky++, a += row) {
         int iy = oy * l->stride - l->pad_top + ky;
         if (iy < 0 || iy >= l->in.h || kx0 >= kx1) {
-            memset(a, 0, (size_t)row * sizeof *a);
+            memset(a, l->in_zp, (size_t)row);
             continue;
         }
-        memset(a, 0, (size_t)(kx0 * cin) * sizeof *a);
-        widen(in + ((size_t)iy * (size_t)l->in.w + (size_t)(ix + kx0)) * (size_t)cin, (kx1 - kx0) * cin, l->in_zp,
-              a + kx0 * cin);
-        memset(a + kx1 * cin, 0, (size_t)((l->size - kx1) * cin) * sizeof *a);
+        memset(a, l->in_zp, (size_t)(kx0 * cin));
+        memcpy(a + kx0 * cin, in + ((size_t)iy * (size_t)l->in.w + (size_t)(ix + kx0)) * (size_t)cin,
+               (size_t)((kx1 - kx0) * cin));
+        memset(a + kx1 * cin, l->in_zp, (size_t)((l->size - kx1) * cin));
     }
-    if (2 * pairs > l->patch) /* the odd patch's last pair */
-        *a = 0;
+    memset(a, 0, (size_t)(4 * quads - l->patch));
 }
 
 /* Requantizes and stores the 8 accumulators of filter block b for one pixel. */
@@ -249,73 +316,89 @@ AVX2 static inline void store_block(const int8_layer *l, const packed *p, __m256
     }
 }
 
-/* MR (4) pixels x filter blocks b and b+1: 8 accumulators, each step one
- * pair of every pixel's patch (broadcast) times the blocks' weight pairs.
- * Written out register by register: as an array, GCC shuffles them. */
-AVX2 static void gemm_tile(const int8_layer *l, const packed *p, const int32_t *a, int rows, int b, int two,
-                           uint8_t *out)
+/* Four input bytes as one int32, to broadcast. */
+static inline int32_t quad_at(const uint8_t *x)
 {
-    int K = p->pairs;
+    int32_t v;
+    memcpy(&v, x, 4);
+    return v;
+}
+
+/* Block b's residual products for one pixel's patch x. */
+AVX2 static inline __m256i add_residuals(__m256i acc, const packed *p, int b, const uint8_t *x)
+{
+    for (int e = p->first[b]; e < p->first[b + 1]; e++) {
+        const uint8_t *v = x + 4 * p->residuals[e].quad;
+        __m256i lo = _mm256_set1_epi32(v[0] | v[1] << 16), hi = _mm256_set1_epi32(v[2] | v[3] << 16);
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(lo, p->residuals[e].pairs[0]));
+        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(hi, p->residuals[e].pairs[1]));
+    }
+    return acc;
+}
+
+/* MR (4) pixels, their patches `stride` bytes apart, x filter blocks b and
+ * b+1 (when `two`): 8 accumulators; each step one quad of every patch
+ * (broadcast) times the blocks' quads of clamped weights. Written out
+ * register by register: as an array, GCC shuffles them. */
+#define ROW(r)                                                                                                         \
+    x = _mm256_set1_epi32(quad_at(a##r + 4 * k));                                                                      \
+    c##r##0 = _mm256_add_epi32(c##r##0, _mm256_madd_epi16(_mm256_maddubs_epi16(x, b0), ones));                         \
+    c##r##1 = _mm256_add_epi32(c##r##1, _mm256_madd_epi16(_mm256_maddubs_epi16(x, b1), ones));
+
+AVX2 static void gemm_tile(const int8_layer *l, const packed *p, const uint8_t *a, size_t stride, int rows, int b,
+                           int two, uint8_t *out)
+{
+    const __m256i ones = _mm256_set1_epi16(1);
+    int K = p->quads;
     const int32_t *w0 = p->weights + (size_t)b * (size_t)K * 8, *w1 = two ? w0 + (size_t)K * 8 : w0;
-    const int32_t *a0 = a, *a1 = a + K, *a2 = a + 2 * K, *a3 = a + 3 * K;
+    /* rows past the last compute on the first row's patch and are not stored */
+    const uint8_t *a0 = a, *a1 = rows > 1 ? a + stride : a, *a2 = rows > 2 ? a + 2 * stride : a,
+                  *a3 = rows > 3 ? a + 3 * stride : a;
     __m256i c00 = p->q[b].bias, c10 = c00, c20 = c00, c30 = c00;
     __m256i c01 = two ? p->q[b + 1].bias : c00, c11 = c01, c21 = c01, c31 = c01;
     for (int k = 0; k < K; k++) {
         __m256i b0 = _mm256_load_si256((const __m256i *)(w0 + (size_t)k * 8));
         __m256i b1 = _mm256_load_si256((const __m256i *)(w1 + (size_t)k * 8));
-        __m256i x = _mm256_set1_epi32(a0[k]);
-        c00 = _mm256_add_epi32(c00, _mm256_madd_epi16(x, b0));
-        c01 = _mm256_add_epi32(c01, _mm256_madd_epi16(x, b1));
-        x = _mm256_set1_epi32(a1[k]);
-        c10 = _mm256_add_epi32(c10, _mm256_madd_epi16(x, b0));
-        c11 = _mm256_add_epi32(c11, _mm256_madd_epi16(x, b1));
-        x = _mm256_set1_epi32(a2[k]);
-        c20 = _mm256_add_epi32(c20, _mm256_madd_epi16(x, b0));
-        c21 = _mm256_add_epi32(c21, _mm256_madd_epi16(x, b1));
-        x = _mm256_set1_epi32(a3[k]);
-        c30 = _mm256_add_epi32(c30, _mm256_madd_epi16(x, b0));
-        c31 = _mm256_add_epi32(c31, _mm256_madd_epi16(x, b1));
+        __m256i x;
+        ROW(0) ROW(1) ROW(2) ROW(3)
     }
+    const uint8_t *patch[MR] = {a0, a1, a2, a3};
     __m256i acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
     for (int r = 0; r < rows; r++)
         for (int h = 0; h < 1 + two; h++)
-            store_block(l, p, acc[r][h], b + h, out + (size_t)r * (size_t)l->filters);
+            store_block(l, p, add_residuals(acc[r][h], p, b + h, patch[r]), b + h, out + (size_t)r * (size_t)l->filters);
 }
+#undef ROW
 
-/* Pixels are taken in chunks whose patches (int16) fit in CHUNK_BYTES, and
- * each pair of filter blocks runs over the whole chunk before the next: the
- * weights of a pair stay in cache across the chunk, the chunk across the
- * pairs (a late layer's weights, 1024 x 1024 pairs of bytes, do not fit). */
-#define CHUNK_BYTES (96 << 10)
+/* Patches are gathered in chunks of up to CHUNK_BYTES, and each pair of
+ * filter blocks runs over a whole chunk before the next: the weights of a
+ * pair stay in cache across the chunk, the chunk across the pairs (a late
+ * layer's weights, 1024 x 1024 bytes, do not fit). */
+#define CHUNK_BYTES (64 << 10)
 
 AVX2 static void avx2_conv(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1)
 {
     const packed *p = l->packed;
-    int chunk = CHUNK_BYTES / (4 * p->pairs) / MR * MR;
-    if (chunk < MR) {
+    size_t stride = 4 * (size_t)p->quads;
+    int chunk = (int)(CHUNK_BYTES / stride);
+    if (chunk < 1) {
         int8_reference_conv(l, in, out, y0, y1);
         return;
     }
-    int32_t a[CHUNK_BYTES / 4] __attribute__((aligned(32)));
+    uint8_t a[CHUNK_BYTES] __attribute__((aligned(32)));
     int W = l->out.w;
     /* a 1x1 convolution's patches are its input pixels, one after the other */
-    int pointwise = l->size == 1 && l->stride == 1 && l->pad_top == 0 && l->pad_left == 0 && l->patch % 2 == 0;
+    int pointwise = l->size == 1 && l->stride == 1 && l->pad_top == 0 && l->pad_left == 0 && l->patch % 4 == 0;
     size_t first = (size_t)y0 * (size_t)W, end = (size_t)y1 * (size_t)W;
     for (size_t c0 = first; c0 < end; c0 += (size_t)chunk) {
-        int n = end - c0 < (size_t)chunk ? (int)(end - c0) : chunk, padded = (n + MR - 1) / MR * MR;
-        if (pointwise)
-            widen(in + c0 * (size_t)l->patch, n * l->patch, l->in_zp, (int16_t *)a);
-        for (int r = pointwise ? n : 0; r < padded; r++) {
-            int16_t *row = (int16_t *)(a + (size_t)r * (size_t)p->pairs);
-            if (r < n)
-                load_patch(l, in, (int)((c0 + (size_t)r) / (size_t)W), (int)((c0 + (size_t)r) % (size_t)W), p->pairs,
-                           row);
-            else
-                memset(row, 0, (size_t)p->pairs * 4);
-        }
+        int n = end - c0 < (size_t)chunk ? (int)(end - c0) : chunk;
+        const uint8_t *patches = pointwise ? in + c0 * stride : a;
+        for (int r = 0; !pointwise && r < n; r++)
+            load_patch(l, in, (int)((c0 + (size_t)r) / (size_t)W), (int)((c0 + (size_t)r) % (size_t)W), p->quads,
+                       a + (size_t)r * stride);
         for (int b = 0; b < p->blocks; b += 2)
             for (int r = 0; r < n; r += MR)
-                gemm_tile(l, p, a + (size_t)r * (size_t)p->pairs, n - r < MR ? n - r : MR, b, b + 1 < p->blocks,
+                gemm_tile(l, p, patches + (size_t)r * stride, stride, n - r < MR ? n - r : MR, b, b + 1 < p->blocks,
                           out + (c0 + (size_t)r) * (size_t)l->filters);
     }
 }
