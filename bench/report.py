@@ -59,11 +59,11 @@ def row(rows, name, threads, batch=1):
 
 
 # ---------------------------------------------------------------- pipeline
-def pipeline():
-    out = run([os.path.join(BUILD, "bench", "lookslike-pipeline-bench"), "--runs", "10" if QUICK else "30", FRAME,
-               PHOTO])
-    return [dict(image=i, scaling=int(s), size=f"{w}x{h}", decode=float(d), pre=float(p), infer=float(n),
-                 heap=float(a), engine_heap=int(e), top1=int(c), prob=float(pr))
+def pipeline(precision):
+    out = run([os.path.join(BUILD, "bench", "lookslike-pipeline-bench"), "--runs", "10" if QUICK else "30",
+               "--precision", precision, FRAME, PHOTO])
+    return [dict(image=i, precision=precision, scaling=int(s), size=f"{w}x{h}", decode=float(d), pre=float(p),
+                 infer=float(n), heap=float(a), engine_heap=int(e), top1=int(c), prob=float(pr))
             for i, s, w, h, d, p, n, a, e, c, pr in lines(out, "PIPELINE")]
 
 
@@ -130,29 +130,36 @@ def end_to_end(workers, threads, extra=()):
 # ---------------------------------------------------------------- report
 def main():
     rows, peak, macs = engines()
-    pipe = pipeline()
+    pipe = pipeline("int8") + pipeline("fp32")
     # (a) one inference at a time on both cores, (b) one worker per core on one
-    # core each, (d) the default: 2 workers, a lone request on both cores.
+    # core each, (d) the default: 2 workers, a lone request on both cores;
+    # each with the default precision (int8 for these quantized models where
+    # the CPU has integer kernels), and the default scheduling in fp32.
     e2e = [end_to_end(1, 2), end_to_end(2, 1), end_to_end(2, 2)]
+    fp32_default = end_to_end(2, 2, ["--precision", "fp32"])
     full_decode = end_to_end(2, 2, ["--dct-scaling", "0"])
 
     ours = {t: row(rows, "onednn", t) for t in (1, 2)}
+    int8 = {t: row(rows, "int8", t) for t in (1, 2)}
     print(f"\n== Engine: MobileNet v1 ({macs / 1e6:.0f} M multiply-adds), same weights and input tensor, "
           f"{RUNS} runs each; FMA peak measured {peak[1]:.0f} / {peak[2]:.0f} GFLOP/s (1 / 2 threads)")
-    print(f"{'runtime':<22}{'threads':>8}{'median ms':>11}{'min ms':>9}{'GFLOP/s':>9}{'% peak':>8}"
-          f"{'% of 539':>9}{'vs lookslike':>14}{'top-1 (prob)':>20}")
-    names = [("onednn", "lookslike (oneDNN)"), ("onednn-plain", "plain oneDNN port"),
-             ("onnxruntime", "onnxruntime-node"), ("tfjs-wasm", "tfjs wasm"), ("darknet", "Debian libdarknet")]
+    print(f"{'runtime':<28}{'threads':>8}{'median ms':>11}{'min ms':>9}{'GFLOP/s':>9}{'% peak':>8}"
+          f"{'% of 539':>9}{'vs fp32':>9}{'vs int8':>9}{'top-1 (prob)':>20}")
+    names = [("onednn", "lookslike fp32 (oneDNN)"), ("int8", "lookslike int8 (exact)"),
+             ("onednn-plain", "plain oneDNN port fp32"), ("onnxruntime", "onnxruntime-node fp32"),
+             ("onnxruntime-int8-u8", "onnxruntime int8, u8 weights"), ("onnxruntime-int8-s8", "onnxruntime int8, s8 weights"),
+             ("tfjs-wasm", "tfjs wasm fp32"), ("darknet", "Debian libdarknet fp32")]
     for key, label in names:
         for t in (1, 2):
             r = row(rows, key, t)
             if not r:
                 continue
             gflops = 2 * macs / (r["ms"] * 1e6)
-            ratio = r["ms"] / ours[t]["ms"]
-            print(f"{label:<22}{t:>8}{r['ms']:>11.3f}{r['min']:>9.3f}{gflops:>9.1f}{100 * gflops / peak[t]:>7.1f}%"
-                  f"{100 * gflops / NOMINAL_PEAK:>8.1f}%{ratio:>13.2f}x{r['top1']:>9} ({r['prob']:.6f})")
-    print("  (vs lookslike = that runtime's time / lookslike's at the same thread count; > 1 means lookslike is faster)")
+            vs_int8 = f"{r['ms'] / int8[t]['ms']:>8.2f}x" if int8[t] else f"{'-':>9}"
+            print(f"{label:<28}{t:>8}{r['ms']:>11.3f}{r['min']:>9.3f}{gflops:>9.1f}{100 * gflops / peak[t]:>7.1f}%"
+                  f"{100 * gflops / NOMINAL_PEAK:>8.1f}%{r['ms'] / ours[t]['ms']:>8.2f}x{vs_int8}"
+                  f"{r['top1']:>9} ({r['prob']:.6f})")
+    print("  (vs fp32 / vs int8 = that runtime's time / lookslike's at the same thread count; > 1: lookslike is faster)")
 
     print("\n== Batching (plain oneDNN port; what dynamic batching could gain per image)")
     print(f"{'threads':>8}{'batch':>7}{'ms/image':>10}{'vs batch 1':>12}")
@@ -161,13 +168,13 @@ def main():
         print(f"{r['threads']:>8}{r['batch']:>7}{r['ms']:>10.3f}{r['ms'] / base:>11.2f}x")
 
     print("\n== Request pipeline, one worker (medians; heap calls = the whole process's, libraries included)")
-    print(f"{'image':<24}{'DCT scaling':>12}{'decoded':>11}{'decode ms':>11}{'resize ms':>11}{'infer ms':>10}"
-          f"{'heap/req':>10}{'(engine)':>10}{'top-1 (prob)':>20}")
+    print(f"{'image':<24}{'precision':>10}{'DCT scaling':>12}{'decoded':>11}{'decode ms':>11}{'resize ms':>11}"
+          f"{'infer ms':>10}{'heap/req':>10}{'(engine)':>10}{'top-1 (prob)':>20}")
     for p in pipe:
-        print(f"{p['image']:<24}{'on' if p['scaling'] else 'off':>12}{p['size']:>11}{p['decode']:>11.3f}"
+        print(f"{p['image']:<24}{p['precision']:>10}{'on' if p['scaling'] else 'off':>12}{p['size']:>11}{p['decode']:>11.3f}"
               f"{p['pre']:>11.3f}{p['infer']:>10.3f}{p['heap']:>10.0f}{p['engine_heap']:>10}"
               f"{p['top1']:>9} ({p['prob']:.6f})")
-    big = {p["scaling"]: p for p in pipe if p["image"] == os.path.basename(PHOTO)}
+    big = {p["scaling"]: p for p in pipe if p["image"] == os.path.basename(PHOTO) and p["precision"] == "int8"}
     speedup = (big[0]["decode"] + big[0]["pre"]) / (big[1]["decode"] + big[1]["pre"])
     print(f"  4032x3024 decode+resize: {speedup:.1f}x faster with DCT scaling; top-1 "
           f"{'unchanged' if big[0]['top1'] == big[1]['top1'] else 'CHANGED'}")
@@ -176,10 +183,10 @@ def main():
           "wrk on the same 2 cores")
     print(f"{'scheduling':<32}{'ready ms':>9}{'1 client p50':>13}{'p99':>8}{'img/s':>8}{'16 clients img/s':>17}"
           f"{'p50':>8}{'p99':>8}{'errors':>7}{'12MP p50':>10}{'RSS MiB':>9}{'peak':>7}")
-    for e in e2e + [full_decode]:
+    for e in e2e + [fp32_default, full_decode]:
         label = {(1, 2): "(a) 1 worker, 2 threads", (2, 1): "(b) 2 workers, 1 thread",
                  (2, 2): "(d) 2 workers, adaptive"}[(e["workers"], e["threads"])]
-        label += " no DCT" if e is full_decode else ""
+        label += " no DCT" if e is full_decode else " fp32" if e is fp32_default else ""
         print(f"{label:<32}{e['ready']:>9.0f}{e['one']['p50']:>13.2f}{e['one']['p99']:>8.2f}{e['one']['rps']:>8.1f}"
               f"{e['sixteen']['rps']:>17.1f}{e['sixteen']['p50']:>8.2f}{e['sixteen']['p99']:>8.2f}"
               f"{e['sixteen']['errors'] + e['one']['errors']:>7}{e['photo']['p50']:>10.2f}{e['VmRSS']:>9.1f}"
@@ -191,9 +198,17 @@ def main():
                  if row(rows, p, t))
     darknet = row(rows, "darknet", 1)
     default = e2e[2]  # the shipped default
-    engine_at = ours[2]["ms"]
+    engine_at = (int8[2] or ours[2])["ms"]  # what the default runs: int8 where this CPU has integer kernels
+    exact_peers = ("onnxruntime-int8-u8", "onnxruntime-int8-s8")
+    int8_faster = bool(int8[1]) and all(int8[t]["ms"] < row(rows, p, t)["ms"] for t in (1, 2) for p in exact_peers
+                                        if row(rows, p, t))
+    int8_ratio = ours[1]["ms"] / int8[1]["ms"] if int8[1] else 0
+    service = default["sixteen"]["rps"] / fp32_default["sixteen"]["rps"]
     targets = [
-        ("engine faster than onnxruntime and a plain oneDNN port, 1 and 2 threads", faster),
+        ("fp32 engine faster than onnxruntime fp32 and a plain oneDNN port, 1 and 2 threads", faster),
+        ("int8 engine faster than onnxruntime int8 (u8 and s8 weights), 1 and 2 threads", int8_faster),
+        (f"int8 engine >= 2.5x lookslike fp32 at 1 thread ({int8_ratio:.2f}x)", int8_ratio >= 2.5),
+        (f"POST /predict at 16 clients, default (int8) >= 1.8x fp32 ({service:.2f}x)", service >= 1.8),
         (f"engine >= 30x libdarknet (2 threads: {darknet['ms'] / ours[2]['ms']:.1f}x)" if darknet else
          "engine >= 30x libdarknet (not built)", bool(darknet) and darknet["ms"] / ours[2]["ms"] >= 30),
         (f"1-client p50 <= engine + 1.5 ms (default: {default['one']['p50']:.2f} vs {engine_at:.2f} + 1.5)",

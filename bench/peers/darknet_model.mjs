@@ -5,6 +5,9 @@
 // the build; anything outside the subset is refused rather than guessed.
 import { readFileSync } from 'node:fs';
 
+// Whether the first weighted layer carries quantization keys.
+const k0 = (secs) => secs.some((s) => s.type === 'convolutional' && s.keys.weight_scale !== undefined);
+
 function sections(text) {
   const out = [];
   for (const raw of text.split('\n')) {
@@ -49,6 +52,10 @@ export function loadDarknet(cfgPath, weightsPath) {
     scale: Number(net.keys.input_scale ?? 1 / 255),
     layers: [],
   };
+  // A quantized model (the keys of models/darknet-format.md): the input is
+  // the pixel itself, quantized (input_scale, input_mean).
+  let q = k0(secs) ? { scale: model.scale, zeroPoint: model.mean } : null;
+  model.inputQuant = q;
   for (const s of secs) {
     const k = s.keys;
     if (s.type === 'convolutional') {
@@ -60,8 +67,21 @@ export function loadDarknet(cfgPath, weightsPath) {
       const y = axis(h, size, stride, k), x = axis(w, size, stride, k);
       const biases = take(filters);
       const weights = take((filters * c * size * size) / groups);
-      model.layers.push({ kind: 'conv', inC: c, filters, size, stride, groups, pad: [y.before, x.before, y.after, x.after],
-                          activation: act, biases, weights });
+      const layer = { kind: 'conv', inC: c, filters, size, stride, groups, pad: [y.before, x.before, y.after, x.after],
+                      activation: act, biases, weights };
+      if (q) {
+        // the integers behind the floats: weight q = w / scale + zero point, bias = b / (input scale * weight scale)
+        const ws = Number(k.weight_scale), wz = Number(k.weight_zero_point);
+        if (!Number.isFinite(ws) || !Number.isFinite(wz)) throw new Error('peer bench: per-filter weight scales');
+        layer.quant = {
+          input: q, weightScale: ws, weightZeroPoint: wz,
+          output: { scale: Number(k.output_scale), zeroPoint: Number(k.output_zero_point) },
+          weights: Uint8Array.from(weights, (v) => Math.round(v / ws) + wz),
+          biases: Int32Array.from(biases, (v) => Math.round(v / (q.scale * ws))),
+        };
+        q = layer.quant.output;
+      }
+      model.layers.push(layer);
       c = filters; h = y.out; w = x.out;
     } else if (s.type === 'avgpool') {
       model.layers.push({ kind: 'avgpool' });

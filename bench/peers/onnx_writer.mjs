@@ -29,13 +29,13 @@ function float32(field, f) {
   return Buffer.concat([key(field, WIRE_FIXED32), b]);
 }
 
-const FLOAT = 1; // TensorProto.DataType
+const FLOAT = 1, UINT8 = 2, INT8 = 3, INT32 = 6; // TensorProto.DataType
 const ATTR_INT = 2, ATTR_INTS = 7; // AttributeProto.AttributeType
 
 // TensorProto: dims 1, data_type 2, name 8, raw_data 9.
-function tensor(field, name, dims, data) {
+function tensor(field, name, dims, data, type = FLOAT) {
   const raw = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
-  return msg(field, [...dims.map((d) => int(1, d)), int(2, FLOAT), str(8, name), bytes(9, raw)]);
+  return msg(field, [...dims.map((d) => int(1, d)), int(2, type), str(8, name), bytes(9, raw)]);
 }
 
 // AttributeProto: name 1, i 3, ints 8, type 20.
@@ -52,9 +52,16 @@ function node(op, inputs, output, attrs = {}) {
 }
 
 // ValueInfoProto { name 1, type 2 { tensor_type 1 { elem_type 1, shape 2 { dim 1 { dim_value 1 } } } } }.
-function valueInfo(field, name, dims) {
+function valueInfo(field, name, dims, type = FLOAT) {
   const shape = msg(2, dims.map((d) => msg(1, [int(1, d)])));
-  return msg(field, [str(1, name), msg(2, [msg(1, [int(1, FLOAT), shape])])]);
+  return msg(field, [str(1, name), msg(2, [msg(1, [int(1, type), shape])])]);
+}
+
+// ModelProto: ir_version 1, producer_name 2, graph 7, opset_import 8 { domain 1, version 2 }.
+function modelProto(nodes, inits, inputType, inputDims, output, outputs) {
+  const graph = msg(7, [...nodes, str(2, 'darknet'), ...inits, valueInfo(11, 'input', inputDims, inputType),
+                        valueInfo(12, output, [1, outputs])]);
+  return Buffer.concat([int(1, 7), str(2, 'lookslike-bench'), graph, msg(8, [str(1, ''), int(2, 13)])]);
 }
 
 export function toOnnx(model) {
@@ -79,8 +86,57 @@ export function toOnnx(model) {
     }
     x = y;
   });
-  const graph = msg(7, [...nodes, str(2, 'darknet'), ...inits, valueInfo(11, 'input', [1, c, h, w]),
-                        valueInfo(12, x, [1, model.outputs])]);
-  // ModelProto: ir_version 1, producer_name 2, graph 7, opset_import 8 { domain 1, version 2 }.
-  return Buffer.concat([int(1, 7), str(2, 'lookslike-bench'), graph, msg(8, [str(1, ''), int(2, 13)])]);
+  return modelProto(nodes, inits, FLOAT, [1, c, h, w], x, model.outputs);
+}
+
+// The quantized network in ONNX's integer operators: QLinearConv with the
+// model's uint8 weights, or (signedWeights) the same integers encoded as
+// int8 (q - 128, zero point - 128), which lets onnxruntime use its u8s8
+// kernels. The input is the uint8 pixels (NCHW). A relu6 whose range is the
+// whole uint8 range (MobileNet v1: 6 / scale >= 255, zero point 0) is the
+// output's saturation; the global pool runs in float between
+// DequantizeLinear and QuantizeLinear; the logits are dequantized for the
+// float softmax.
+export function toQuantizedOnnx(model, signedWeights) {
+  const nodes = [], inits = [];
+  const { c, h, w } = model.input;
+  const scalar = (name, v, type) => inits.push(tensor(5, name, [], type === FLOAT ? new Float32Array([v])
+    : type === UINT8 ? new Uint8Array([v]) : new Int8Array([v]), type));
+  let x = 'input', q = model.inputQuant;
+  model.layers.forEach((l, i) => {
+    const y = `l${i}`;
+    if (l.kind === 'conv') {
+      const lq = l.quant, out = lq.output;
+      const six = out.zeroPoint + Math.round(6 / out.scale);
+      if (l.activation === 'relu6' && (out.zeroPoint !== 0 || six < 255))
+        throw new Error('peer bench: relu6 narrower than the uint8 range');
+      scalar(`${y}.xs`, lq.input.scale, FLOAT);
+      scalar(`${y}.xz`, lq.input.zeroPoint, UINT8);
+      scalar(`${y}.ws`, lq.weightScale, FLOAT);
+      scalar(`${y}.wz`, signedWeights ? lq.weightZeroPoint - 128 : lq.weightZeroPoint, signedWeights ? INT8 : UINT8);
+      scalar(`${y}.ys`, out.scale, FLOAT);
+      scalar(`${y}.yz`, out.zeroPoint, UINT8);
+      const wq = signedWeights ? Int8Array.from(lq.weights, (v) => v - 128) : lq.weights;
+      inits.push(tensor(5, `${y}.w`, [l.filters, l.inC / l.groups, l.size, l.size], wq, signedWeights ? INT8 : UINT8),
+                 tensor(5, `${y}.b`, [l.filters], lq.biases, INT32));
+      nodes.push(node('QLinearConv', [x, `${y}.xs`, `${y}.xz`, `${y}.w`, `${y}.ws`, `${y}.wz`, `${y}.ys`, `${y}.yz`,
+                                      `${y}.b`], y,
+                      { kernel_shape: [l.size, l.size], strides: [l.stride, l.stride], pads: l.pad, group: l.groups }));
+      q = out;
+    } else if (l.kind === 'avgpool') {
+      scalar(`${y}.s`, q.scale, FLOAT);
+      scalar(`${y}.z`, q.zeroPoint, UINT8);
+      nodes.push(node('DequantizeLinear', [x, `${y}.s`, `${y}.z`], `${y}.f`));
+      nodes.push(node('GlobalAveragePool', [`${y}.f`], `${y}.p`));
+      nodes.push(node('QuantizeLinear', [`${y}.p`, `${y}.s`, `${y}.z`], y));
+    } else if (l.kind === 'softmax') {
+      scalar(`${y}.s`, q.scale, FLOAT);
+      scalar(`${y}.z`, q.zeroPoint, UINT8);
+      nodes.push(node('DequantizeLinear', [x, `${y}.s`, `${y}.z`], `${y}.f`));
+      nodes.push(node('Flatten', [`${y}.f`], `${y}.flat`, { axis: 1 }));
+      nodes.push(node('Softmax', [`${y}.flat`], y, { axis: 1 }));
+    }
+    x = y;
+  });
+  return modelProto(nodes, inits, UINT8, [1, c, h, w], x, model.outputs);
 }

@@ -9,7 +9,7 @@ import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
 import { loadDarknet, normalize } from './darknet_model.mjs';
-import { toOnnx } from './onnx_writer.mjs';
+import { toOnnx, toQuantizedOnnx } from './onnx_writer.mjs';
 
 const require = createRequire(import.meta.url);
 const [cfg, weightsPath, rgbPath, runsArg] = process.argv.slice(2);
@@ -33,14 +33,29 @@ async function measure(name, threads, once) {
                out[best].toFixed(6)].join(' '));
 }
 
-async function onnxruntime(threads) {
+// precision: 'fp32', or for a quantized model 'int8-u8' (its uint8 weights)
+// or 'int8-s8' (the same integers as int8, q - 128).
+async function onnxruntime(threads, precision = 'fp32') {
   const ort = require('onnxruntime-node');
-  const session = await ort.InferenceSession.create(toOnnx(model), {
+  const onnx = precision === 'fp32' ? toOnnx(model) : toQuantizedOnnx(model, precision === 'int8-s8');
+  const session = await ort.InferenceSession.create(onnx, {
     intraOpNumThreads: threads, interOpNumThreads: 1, executionMode: 'sequential', graphOptimizationLevel: 'all' });
   const { c, h, w } = model.input;
-  const feeds = { [session.inputNames[0]]: new ort.Tensor('float32', normalize(model, rgb, 'nchw'), [1, c, h, w]) };
-  await measure('onnxruntime', threads, async () => (await session.run(feeds))[session.outputNames[0]].data);
+  const input = precision === 'fp32' ? new ort.Tensor('float32', normalize(model, rgb, 'nchw'), [1, c, h, w])
+    : new ort.Tensor('uint8', pixelsNchw(model, rgb), [1, c, h, w]);
+  const feeds = { [session.inputNames[0]]: input };
+  const name = precision === 'fp32' ? 'onnxruntime' : `onnxruntime-${precision}`;
+  await measure(name, threads, async () => (await session.run(feeds))[session.outputNames[0]].data);
   await session.release();
+}
+
+// The 8-bit pixels in NCHW order: a quantized model's input as it is.
+function pixelsNchw(m, pixels) {
+  const { c, h, w } = m.input;
+  const x = new Uint8Array(c * h * w);
+  for (let i = 0; i < h * w; i++)
+    for (let ch = 0; ch < c; ch++) x[ch * h * w + i] = pixels[i * c + ch];
+  return x;
 }
 
 // TensorFlow.js builds the same graph from its ops (NHWC, weights as HWIO /
@@ -91,6 +106,6 @@ async function tfjsWasm() {
   });
 }
 
-await onnxruntime(1);
-await onnxruntime(2);
+for (const precision of model.inputQuant ? ['fp32', 'int8-u8', 'int8-s8'] : ['fp32'])
+  for (const threads of [1, 2]) await onnxruntime(threads, precision);
 await tfjsWasm();

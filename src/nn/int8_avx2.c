@@ -64,6 +64,13 @@ static int avx2_cpu_has(void)
     return __builtin_cpu_supports("avx2");
 }
 
+/* 32-byte aligned memory for n bytes: aligned_alloc wants a whole number of
+ * alignments, and at least one (found by the model fuzz target under ASan). */
+static void *aligned32(size_t n)
+{
+    return aligned_alloc(32, (n + 31) / 32 * 32 + (n == 0) * 32);
+}
+
 static int32_t pair(int lo, int hi)
 {
     return (int32_t)(((uint32_t)(uint16_t)(int16_t)hi << 16) | (uint16_t)(int16_t)lo);
@@ -113,8 +120,8 @@ static int prepare_gemm(int8_layer *l, packed *p)
 {
     p->quads = (l->patch + 3) / 4;
     p->blocks = (l->filters + 7) / 8;
-    p->weights = aligned_alloc(32, (size_t)p->blocks * (size_t)p->quads * 8 * sizeof *p->weights);
-    p->q = aligned_alloc(32, (size_t)p->blocks * sizeof *p->q);
+    p->weights = aligned32((size_t)p->blocks * (size_t)p->quads * 8 * sizeof *p->weights);
+    p->q = aligned32((size_t)p->blocks * sizeof *p->q);
     p->first = calloc((size_t)p->blocks + 1, sizeof *p->first);
     if (!p->weights || !p->q || !p->first)
         return -1;
@@ -177,8 +184,8 @@ static int prepare_depthwise(int8_layer *l, packed *p)
     int taps = l->size * l->size;
     p->pairs = (taps + 1) / 2;
     p->blocks = l->filters / 16; /* a remainder of channels runs on the reference kernel */
-    p->weights = aligned_alloc(32, ((size_t)p->blocks * (size_t)p->pairs * 16 + 1) * sizeof *p->weights);
-    p->q = aligned_alloc(32, ((size_t)p->blocks * 2 + 1) * sizeof *p->q);
+    p->weights = aligned32(((size_t)p->blocks * (size_t)p->pairs * 16 + 1) * sizeof *p->weights);
+    p->q = aligned32(((size_t)p->blocks * 2 + 1) * sizeof *p->q);
     p->taps = malloc((size_t)(2 * p->pairs) * sizeof *p->taps);
     if (!p->weights || !p->q || !p->taps)
         return -1;

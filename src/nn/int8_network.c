@@ -1,15 +1,13 @@
 /* Builds the integer layers of a quantized model and runs them top to bottom
  * (see int8_network.h). Everything TFLite derives from the scales -- the
  * fixed-point multipliers, the activation bounds, ADD's rescaling -- is
- * derived here once, with TFLite's formulas, in double as TFLite does. */
+ * derived here once, with TFLite's formulas and its mix of float and double. */
 #include "int8_network.h"
 
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include "../growable.h"
 
 struct int8_network {
     const int8_kernels *kernels;
@@ -40,14 +38,13 @@ const int8_kernels *int8_kernels_best(void)
     return best;
 }
 
-const char *int8_kernels_on_this_cpu(void)
+void int8_kernels_on_this_cpu(char *list, size_t len)
 {
-    static char list[64];
-    if (!list[0])
-        for (size_t i = 0; i < sizeof kernel_sets / sizeof *kernel_sets; i++)
-            if (kernel_sets[i]->cpu_has())
-                snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s", i ? " " : "", kernel_sets[i]->name);
-    return list;
+    size_t used = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < sizeof kernel_sets / sizeof *kernel_sets && used < len; i++)
+        if (kernel_sets[i]->cpu_has())
+            used += (size_t)snprintf(list + used, len - used, "%s%s", used ? " " : "", kernel_sets[i]->name);
 }
 
 /* The uint8 range of a fused activation, as TFLite's CalculateActivationRangeQuantized. */

@@ -19,8 +19,8 @@ typedef struct int8_network int8_network;
  * "avx2"): NULL when unknown or when this CPU lacks its instructions. */
 const int8_kernels *int8_kernels_best(void);
 const int8_kernels *int8_kernels_named(const char *name);
-/* Space-separated names of the kernel sets this CPU runs, fastest last. */
-const char *int8_kernels_on_this_cpu(void);
+/* Writes the space-separated names of the kernel sets this CPU runs, fastest last. */
+void int8_kernels_on_this_cpu(char *list, size_t len);
 
 /* NULL with a reason when the model is not quantized or has a layer the
  * integer engine does not run (the caller may fall back to float). */

@@ -1,9 +1,49 @@
 /* Fuzz target: the Darknet cfg parser and weights loader. Input = a 2-byte
- * little-endian cfg length, the cfg text, then the weights file bytes. */
+ * little-endian cfg length, the cfg text, then the weights file bytes.
+ * A small quantized model that loads is also run on the integer engine's
+ * reference kernels and on the fastest ones of this CPU, which must agree
+ * byte for byte in every layer (differential: a mismatch aborts). */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "nn/int8_network.h"
 #include "nn/model.h"
+
+/* Bounds that keep one run short. */
+#define FUZZ_MAX_ELEMENTS (1 << 16)
+#define FUZZ_MAX_MACS (1 << 22)
+
+static int small_enough(const nn_model *m)
+{
+    size_t elements = nn_shape_size(m->input), macs = 0;
+    for (int i = 0; i < m->nlayers; i++) {
+        elements += nn_shape_size(m->layers[i].out);
+        macs += m->layers[i].nweights * (size_t)m->layers[i].out.h * (size_t)m->layers[i].out.w;
+    }
+    return elements <= FUZZ_MAX_ELEMENTS && macs <= FUZZ_MAX_MACS;
+}
+
+static void run_both(const nn_model *m, const uint8_t *seed, size_t seed_len)
+{
+    char err[NN_ERR_LEN];
+    int8_network *ref = int8_network_new(m, &int8_kernels_reference, err, sizeof err);
+    int8_network *fast = ref ? int8_network_new(m, int8_kernels_best(), err, sizeof err) : NULL;
+    size_t n = nn_shape_size(m->input);
+    uint8_t *input = fast ? malloc(n) : NULL;
+    if (input) {
+        for (size_t i = 0; i < n; i++)
+            input[i] = seed_len ? seed[i % seed_len] : (uint8_t)i;
+        int8_network_run(ref, input, 1);
+        int8_network_run(fast, input, 1);
+        for (int i = 0; i < m->nlayers; i++)
+            if (memcmp(int8_network_output(ref, i), int8_network_output(fast, i), nn_shape_size(m->layers[i].out)))
+                abort();
+    }
+    free(input);
+    int8_network_free(fast);
+    int8_network_free(ref);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -17,7 +57,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     nn_model m;
     if (nn_model_parse_cfg(&m, cfg, cfg_len, "fuzz.cfg", err, sizeof err) == 0) {
         /* The weights must fit exactly, so give the parser the bytes that remain. */
-        nn_model_read_weights(&m, data + 2 + cfg_len, size - 2 - cfg_len, "fuzz.weights", err, sizeof err);
+        if (nn_model_read_weights(&m, data + 2 + cfg_len, size - 2 - cfg_len, "fuzz.weights", err, sizeof err) == 0 &&
+            m.quantized && small_enough(&m))
+            run_both(&m, data, size);
         nn_model_free(&m);
     }
     return 0;

@@ -32,4 +32,20 @@ params = (2 * 4 + 2 * 3 * 9) + (3 + 3 * 16)  # conv with batch norm; connected o
 weights = struct.pack("<3iQ", 0, 2, 0, 0) + struct.pack("<%df" % params, *([0.5] * params))
 open(sys.argv[1], "wb").write(struct.pack("<H", len(cfg)) + cfg + weights)
 PY
+# A small quantized model with weights on its grid (q - zero point = 1, biases 3).
+python3 - "$out/model/tiny-quantized" <<'PY'
+import struct, sys
+cfg = (b"[net]\nwidth=6\nheight=6\nchannels=3\ninput_mean=128\ninput_scale=0.0078125\n"
+       b"[convolutional]\nfilters=5\nsize=3\nstride=2\npad_mode=tf_same\nactivation=relu6\n"
+       b"weight_scale=0.5\nweight_zero_point=100\noutput_scale=0.25\noutput_zero_point=0\n"
+       b"[convolutional]\nfilters=5\nsize=3\nstride=1\ngroups=5\npadding=1\nactivation=linear\n"
+       b"weight_scale=0.25,0.5,1,2,4\nweight_zero_point=1,2,3,4,250\noutput_scale=0.5\noutput_zero_point=7\n"
+       b"[shortcut]\nfrom=-2\nactivation=relu\noutput_scale=0.75\noutput_zero_point=3\n"
+       b"[avgpool]\n[softmax]\n")
+w1 = [0.0078125 * 0.5 * 3] * 5 + [0.5] * (5 * 27)
+w2 = [0.25 * 0.25 * 3, 0.25 * 0.5 * 3, 0.25 * 3, 0.25 * 2 * 3, 0.25 * 4 * 3]
+w2 += [s for s in (0.25, 0.5, 1, 2, 4) for _ in range(9)]
+weights = struct.pack("<3iQ", 0, 2, 0, 0) + struct.pack("<%df" % (len(w1) + len(w2)), *(w1 + w2))
+open(sys.argv[1], "wb").write(struct.pack("<H", len(cfg)) + cfg + weights)
+PY
 rm -rf "$out/tmp"

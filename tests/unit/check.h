@@ -47,4 +47,18 @@ __attribute__((unused)) static unsigned char *check_read_file(const char *path, 
     return buf;
 }
 
+/* Whether ../shared/reference (REF_DIR) holds the reference tensors; says
+ * SKIP when not, for the caller to return 77. */
+__attribute__((unused)) static int check_have_reference(const char *ref_dir)
+{
+    char probe[4096];
+    size_t len;
+    snprintf(probe, sizeof probe, "%s/tensors/cat.bmp.crop.rgb", ref_dir);
+    unsigned char *p = check_read_file(probe, &len);
+    if (!p)
+        printf("# SKIP: no reference tensors in %s\n", ref_dir);
+    free(p);
+    return p != NULL;
+}
+
 #endif

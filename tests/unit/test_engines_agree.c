@@ -67,15 +67,8 @@ int main(int argc, char **argv)
         return 2;
     }
 #ifdef LOOKSLIKE_HAVE_DARKNET
-    char probe[4096];
-    size_t len;
-    snprintf(probe, sizeof probe, "%s/tensors/cat.bmp.crop.rgb", argv[2]);
-    void *p = check_read_file(probe, &len);
-    if (!p) {
-        printf("# SKIP: no reference tensors in %s\n", argv[2]);
+    if (!check_have_reference(argv[2]))
         return 77;
-    }
-    free(p);
     compare(argv[1], argv[2], "mobilenet_v1");
     compare(argv[1], argv[2], "mobilenet_v2");
     return check_done();

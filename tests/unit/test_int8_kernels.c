@@ -1,0 +1,189 @@
+/* Every fast integer kernel set against the reference kernels, layer by
+ * layer, on random quantized networks with the shapes MobileNet never has:
+ * odd channel counts (depthwise channel tails, patches that are not whole
+ * quads), 1x1 to 5x5 kernels, strides 1 and 2, both padding modes, per-filter
+ * quantization, large weights (the residual path of the AVX2 GEMM), zero
+ * points across the range, relu / relu6 / linear, shortcuts and a softmax.
+ * The outputs must be equal byte for byte. Deterministic (fixed seeds).
+ * usage: test_int8_kernels [NETWORKS] */
+#include <stdarg.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "check.h"
+#include "nn/int8_network.h"
+#include "nn/model.h"
+
+static uint64_t rng_state;
+
+static uint32_t rnd(uint32_t n)
+{
+    rng_state = rng_state * 6364136223846793005ULL + 1442695040888963407ULL;
+    return (uint32_t)(rng_state >> 33) % n;
+}
+
+static float scale(void)
+{
+    return (float)(0.001 + rnd(1000) / 4000.0);
+}
+
+typedef struct {
+    char text[16384];
+    size_t len;
+    float params[1 << 18];
+    size_t nparams;
+} random_model;
+
+static void put(random_model *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void put(random_model *r, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    r->len += (size_t)vsnprintf(r->text + r->len, sizeof r->text - r->len, fmt, ap);
+    va_end(ap);
+}
+
+/* A convolution of c inputs on an h x w map; returns its filters. */
+static int add_conv(random_model *r, int c, int *h, int *w, float in_scale)
+{
+    int depthwise = rnd(3) == 0, size = 1 + 2 * (int)rnd(3), stride = 1 + (int)rnd(2);
+    int filters = depthwise ? c : 1 + (int)rnd(40), per_filter = rnd(2);
+    int tf_same = rnd(2), pad = tf_same ? 0 : (int)rnd((unsigned)size);
+    if (*h + 2 * pad < size || *w + 2 * pad < size)
+        size = 1, pad = 0, tf_same = 0;
+    static const char *const acts[] = {"linear", "relu", "relu6"};
+    put(r, "\n[convolutional]\nfilters=%d\nsize=%d\nstride=%d\nactivation=%s\n", filters, size, stride, acts[rnd(3)]);
+    if (depthwise)
+        put(r, "groups=%d\n", c);
+    if (tf_same)
+        put(r, "pad_mode=tf_same\n");
+    else
+        put(r, "padding=%d\n", pad);
+    float ws[64];
+    int wz[64];
+    put(r, "weight_scale=");
+    for (int o = 0; o < (per_filter ? filters : 1); o++)
+        put(r, "%s%.9g", o ? "," : "", (double)(ws[o] = scale()));
+    put(r, "\nweight_zero_point=");
+    for (int o = 0; o < (per_filter ? filters : 1); o++)
+        put(r, "%s%d", o ? "," : "", wz[o] = (int)rnd(256));
+    put(r, "\noutput_scale=%.9g\noutput_zero_point=%d\n", (double)(scale() * 8), (int)rnd(256));
+    int per = (depthwise ? 1 : c) * size * size;
+    for (int o = 0; o < filters; o++) {
+        float s = ws[per_filter ? o : 0];
+        r->params[r->nparams++] = (float)((double)in_scale * (double)s * (double)((int)rnd(20001) - 10000));
+    }
+    for (int o = 0; o < filters; o++)
+        for (int k = 0; k < per; k++) {
+            /* mostly near the zero point, sometimes anywhere: large centred weights */
+            int q = rnd(8) ? wz[per_filter ? o : 0] + (int)rnd(61) - 30 : (int)rnd(256);
+            q = q < 0 ? 0 : q > 255 ? 255 : q;
+            float s = ws[per_filter ? o : 0];
+            r->params[r->nparams++] = (float)((double)s * (double)(q - wz[per_filter ? o : 0]));
+        }
+    if (tf_same) {
+        *h = (*h + stride - 1) / stride;
+        *w = (*w + stride - 1) / stride;
+    } else {
+        *h = (*h + 2 * pad - size) / stride + 1;
+        *w = (*w + 2 * pad - size) / stride + 1;
+    }
+    return filters;
+}
+
+/* A random network; returns 0 when it could not be made within the buffers. */
+static int make_model(random_model *r)
+{
+    /* square maps: pad_mode=tf_same needs the same padding on both axes */
+    int c = 1 + (int)rnd(4), h = 3 + (int)rnd(20), w = h, layers = 2 + (int)rnd(6);
+    float in_scale = scale();
+    r->len = r->nparams = 0;
+    put(r, "[net]\nwidth=%d\nheight=%d\nchannels=%d\ninput_mean=%d\ninput_scale=%.9g\n", w, h, c, (int)rnd(256),
+        (double)in_scale);
+    int last_c = c, last_h = h, last_w = w, index = 0, shortcut_from = -1;
+    for (int i = 0; i < layers; i++) {
+        float s;
+        /* the input scale of the next layer: read back from the text just written */
+        const char *o = strstr(r->text + (r->len > 64 ? r->len - 64 : 0), "output_scale=");
+        s = index == 0 ? in_scale : o ? (float)atof(o + 13) : in_scale;
+        if (index > 0 && shortcut_from >= 0 && rnd(2)) {
+            put(r, "\n[shortcut]\nfrom=%d\nactivation=linear\noutput_scale=%.9g\noutput_zero_point=%d\n", shortcut_from,
+                (double)(scale() * 8), (int)rnd(256));
+            shortcut_from = -1;
+        } else {
+            int nc = add_conv(r, last_c, &last_h, &last_w, s);
+            shortcut_from = nc == last_c && rnd(2) ? index : -1;
+            last_c = nc;
+            if (last_h < 1 || last_w < 1 || r->nparams > (1 << 17))
+                return 0;
+        }
+        index++;
+    }
+    put(r, "\n[avgpool]\n\n[softmax]\n");
+    return r->len < sizeof r->text - 1;
+}
+
+int main(int argc, char **argv)
+{
+    int networks = argc > 1 ? atoi(argv[1]) : 300;
+    static random_model r;
+    static uint8_t input[32 * 32 * 32], weights[20 + sizeof r.params];
+    int built = 0, compared = 0, mismatches = 0;
+    char sets[64];
+    int8_kernels_on_this_cpu(sets, sizeof sets);
+    printf("# kernel sets on this CPU: %s\n", sets);
+    for (int n = 0; n < networks; n++) {
+        rng_state = 0x9E3779B97F4A7C15ULL * (uint64_t)(n + 1);
+        if (!make_model(&r))
+            continue;
+        nn_model m;
+        char err[NN_ERR_LEN];
+        if (!check(nn_model_parse_cfg(&m, r.text, r.len, "random.cfg", err, sizeof err) == 0, "network %d parses: %s",
+                   n, err))
+            continue;
+        int32_t header[3] = {0, 2, 0};
+        memset(weights, 0, 20);
+        memcpy(weights, header, sizeof header);
+        memcpy(weights + 20, r.params, r.nparams * sizeof(float));
+        if (!check(nn_model_read_weights(&m, weights, 20 + r.nparams * sizeof(float), "random.weights", err,
+                                         sizeof err) == 0,
+                   "network %d weights load: %s", n, err)) {
+            nn_model_free(&m);
+            continue;
+        }
+        for (size_t i = 0; i < nn_shape_size(m.input); i++)
+            input[i] = (uint8_t)rnd(256);
+        int8_network *ref = int8_network_new(&m, &int8_kernels_reference, err, sizeof err);
+        char list[64];
+        snprintf(list, sizeof list, "%s", sets);
+        for (char *k = strtok(list, " "); ref && k; k = strtok(NULL, " ")) {
+            if (!strcmp(k, "reference"))
+                continue;
+            int8_network *fast = int8_network_new(&m, int8_kernels_named(k), err, sizeof err);
+            if (!check(fast != NULL, "network %d builds on %s: %s", n, k, fast ? "" : err))
+                continue;
+            built++;
+            for (int threads = 1; threads <= 2; threads++) {
+                int8_network_run(ref, input, 1);
+                int8_network_run(fast, input, threads);
+                for (int i = 0; i < m.nlayers; i++) {
+                    size_t size = nn_shape_size(m.layers[i].out);
+                    compared++;
+                    if (memcmp(int8_network_output(ref, i), int8_network_output(fast, i), size)) {
+                        mismatches++;
+                        check(0, "network %d layer %d (%s kernels, %d threads) differs from the reference:\n%s", n, i,
+                              k, threads, r.text);
+                        break;
+                    }
+                }
+            }
+            int8_network_free(fast);
+        }
+        int8_network_free(ref);
+        nn_model_free(&m);
+    }
+    check(built >= networks / 2 || !strcmp(sets, "reference"), "%d random networks built on the fast kernels", built);
+    check(mismatches == 0, "%d layer outputs equal to the reference kernels' byte for byte (%d differ)", compared,
+          mismatches);
+    return check_done();
+}
