@@ -10,7 +10,7 @@ lookslike=$1 model_dir=$2 image=$3
 shift 3
 fails=0
 for model in "$@"; do
-  log=$(ONEDNN_VERBOSE=1 "$lookslike" classify --model "$model" --model-dir "$model_dir" "$image" 2>&1)
+  log=$(ONEDNN_VERBOSE=1 "$lookslike" classify --precision fp32 --model "$model" --model-dir "$model_dir" "$image" 2>&1)
   # onednn_verbose,exec,cpu,PRIMITIVE,IMPLEMENTATION,...; reorders of the weights at load may be plain copies
   kernels=$(awk -F, '$1 == "onednn_verbose" && $2 == "exec" && $4 != "reorder" {print $4 " " $5}' <<<"$log" | sort | uniq -c)
   if [[ -z $kernels ]]; then
