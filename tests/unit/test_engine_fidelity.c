@@ -150,6 +150,7 @@ static void test_v1_features(const char *model_dir)
         if (m.layers[i].kind == LAYER_AVGPOOL)
             pool = i;
     check(pool >= 0 && nn_model_outputs(&m) == CLASSES, "mobilenet_v1 has an average pool");
+    int all = m.nlayers; /* restored before nn_model_free, which frees what every layer owns */
     m.nlayers = pool + 1;
     float *out = malloc(NIMAGES * FEATURES * sizeof *out);
     const char *crops[2] = {"crop", "full"};
@@ -185,6 +186,7 @@ static void test_v1_features(const char *model_dir)
         free(ref[1]);
     }
     free(out);
+    m.nlayers = all;
     nn_model_free(&m);
 }
 
