@@ -10,8 +10,9 @@
  * -255..255) is split into such a pair c, stored as int8, and a residual
  * d - c; vpmaddwd with ones then widens four products to int32. Residuals
  * are rare (in MobileNet v1, weights beyond +-64 are 0.08 %) and are added
- * with exact int16 products from a sparse list. Sum x * d = sum (x - zx) * d + zx * sum d,
- * so the bias absorbs zx * sum d, and padding taps read zx (they count 0).
+ * with exact int16 products from a sparse list. As sum x * d =
+ * sum (x - zx) * d + zx * sum d, the bias absorbs zx * sum d, and padding
+ * taps read zx (they count 0).
  * 4 output pixels x 16 filters per tile; a 1x1 layer reads its input pixels
  * in place, others gather patches into a chunk that stays in cache while
  * each pair of filter blocks runs over it.
@@ -100,8 +101,9 @@ static void lane_params(const int8_layer *l, const int *channel, lanes *q)
     memcpy(&q->half_mask, half, 32);
 }
 
-/* The largest int8 pair (c0, c1) within (d0, d1), toward 0, that vpmaddubsw
- * cannot saturate with unsigned bytes: same-signed parts sum at most 128. */
+/* An int8 pair (c0, c1) between 0 and (d0, d1) that vpmaddubsw cannot
+ * saturate with unsigned bytes (same-signed parts sum at most 128), taking
+ * as much of (d0, d1) as that allows. */
 static void split_pair(int d0, int d1, int *c0, int *c1)
 {
     *c0 = d0 < -128 ? -128 : d0 > 127 ? 127 : d0;
@@ -373,7 +375,8 @@ AVX2 static void gemm_tile(const int8_layer *l, const packed *p, const uint8_t *
     __m256i acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
     for (int r = 0; r < rows; r++)
         for (int h = 0; h < 1 + two; h++)
-            store_block(l, p, add_residuals(acc[r][h], p, b + h, patch[r]), b + h, out + (size_t)r * (size_t)l->filters);
+            store_block(l, p, add_residuals(acc[r][h], p, b + h, patch[r]), b + h,
+                        out + (size_t)r * (size_t)l->filters);
 }
 #undef ROW
 
@@ -443,9 +446,9 @@ AVX2 static inline void depthwise16(const int8_layer *l, const packed *p, const 
             x0 = v[0];
             x1 = v[1];
         }
-        acc_lo = _mm256_add_epi32(acc_lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(x0, x1), _mm256_load_si256(w + 2 * k)));
-        acc_hi =
-            _mm256_add_epi32(acc_hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(x0, x1), _mm256_load_si256(w + 2 * k + 1)));
+        __m256i lo_pairs = _mm256_unpacklo_epi16(x0, x1), hi_pairs = _mm256_unpackhi_epi16(x0, x1);
+        acc_lo = _mm256_add_epi32(acc_lo, _mm256_madd_epi16(lo_pairs, _mm256_load_si256(w + 2 * k)));
+        acc_hi = _mm256_add_epi32(acc_hi, _mm256_madd_epi16(hi_pairs, _mm256_load_si256(w + 2 * k + 1)));
     }
     __m256i r_lo = requantize(acc_lo, &p->q[2 * b], zp, lo, hi);
     __m256i r_hi = requantize(acc_hi, &p->q[2 * b + 1], zp, lo, hi);

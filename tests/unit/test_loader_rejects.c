@@ -117,7 +117,8 @@ static void quantized_weights(void)
 {
     static const char cfg[] = "[net]\nwidth=2\nheight=2\nchannels=1\ninput_mean=128\ninput_scale=0.5\n\n"
                               "[convolutional]\nfilters=2\nsize=1\nstride=1\nactivation=linear\n"
-                              "weight_scale=0.25,0.125\nweight_zero_point=10,200\noutput_scale=1\noutput_zero_point=5\n";
+                              "weight_scale=0.25,0.125\nweight_zero_point=10,200\n"
+                              "output_scale=1\noutput_zero_point=5\n";
     nn_model m;
     char err[NN_ERR_LEN];
     if (!check(nn_model_parse_cfg(&m, cfg, strlen(cfg), "q.cfg", err, sizeof err) == 0 && m.quantized &&
