@@ -49,6 +49,12 @@ def engines():
     model = os.path.join(BUILD, "models", "mobilenet_v1")
     peers = run(["node", os.path.join(ROOT, "bench", "peers", "peers.mjs"), model + ".cfg", model + ".weights", TENSOR,
                  RUNS])
+    xnnpack = os.path.join(BUILD, "bench", "lookslike-xnnpack-peer")
+    if os.path.exists(xnnpack):
+        peers += run([xnnpack, model + ".cfg", model + ".weights", TENSOR, RUNS, "--reference",
+                      os.path.join(SHARED, "reference")])
+        same, total = lines(peers, "XNNPACK_EXACT")[0]
+        print(f"XNNPACK's uint8 softmax equals TFLite-XNNPACK's on {same} of {total} bytes", file=sys.stderr)
     rows += [dict(name=n, threads=int(t), batch=1, ms=float(med), min=float(lo), top1=int(c), prob=float(p))
              for n, t, med, lo, hi, c, p in lines(peers, "PEER")]
     return rows, peak, macs
@@ -148,6 +154,7 @@ def main():
     names = [("onednn", "lookslike fp32 (oneDNN)"), ("int8", "lookslike int8 (exact)"),
              ("onednn-plain", "plain oneDNN port fp32"), ("onnxruntime", "onnxruntime-node fp32"),
              ("onnxruntime-int8-u8", "onnxruntime int8, u8 weights"), ("onnxruntime-int8-s8", "onnxruntime int8, s8 weights"),
+             ("xnnpack-qu8", "XNNPACK QU8 (Debian, 2022)"),
              ("tfjs-wasm", "tfjs wasm fp32"), ("darknet", "Debian libdarknet fp32")]
     for key, label in names:
         for t in (1, 2):
@@ -199,14 +206,14 @@ def main():
     darknet = row(rows, "darknet", 1)
     default = e2e[2]  # the shipped default
     engine_at = (int8[2] or ours[2])["ms"]  # what the default runs: int8 where this CPU has integer kernels
-    exact_peers = ("onnxruntime-int8-u8", "onnxruntime-int8-s8")
+    exact_peers = ("onnxruntime-int8-u8", "onnxruntime-int8-s8", "xnnpack-qu8")
     int8_faster = bool(int8[1]) and all(int8[t]["ms"] < row(rows, p, t)["ms"] for t in (1, 2) for p in exact_peers
                                         if row(rows, p, t))
     int8_ratio = ours[1]["ms"] / int8[1]["ms"] if int8[1] else 0
     service = default["sixteen"]["rps"] / fp32_default["sixteen"]["rps"]
     targets = [
         ("fp32 engine faster than onnxruntime fp32 and a plain oneDNN port, 1 and 2 threads", faster),
-        ("int8 engine faster than onnxruntime int8 (u8 and s8 weights), 1 and 2 threads", int8_faster),
+        ("int8 engine faster than onnxruntime int8 (u8 and s8 weights) and XNNPACK QU8, 1 and 2 threads", int8_faster),
         (f"int8 engine >= 2.5x lookslike fp32 at 1 thread ({int8_ratio:.2f}x)", int8_ratio >= 2.5),
         (f"POST /predict at 16 clients, default (int8) >= 1.8x fp32 ({service:.2f}x)", service >= 1.8),
         (f"engine >= 30x libdarknet (2 threads: {darknet['ms'] / ours[2]['ms']:.1f}x)" if darknet else

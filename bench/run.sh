@@ -6,6 +6,13 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/bootstrap.sh --with-tests >&2
+# XNNPACK, a peer (bench/xnnpack_peer.c): installed here, then the build picks it up.
+if ! dpkg-query -W libxnnpack-dev libpthreadpool-dev >/dev/null 2>&1; then
+  sudo=; [[ $(id -u) == 0 ]] || sudo=sudo
+  $sudo apt-get install -y -q --no-install-recommends libxnnpack-dev libpthreadpool-dev >&2
+  meson setup --reconfigure build >&2
+fi
+meson compile -C build >&2
 if [[ ! -d bench/peers/node_modules/onnxruntime-node ]]; then
   # onnxruntime-node's install step would try to download CUDA libraries; its CPU library is in the package.
   (cd bench/peers && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund >&2)
