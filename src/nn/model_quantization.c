@@ -124,8 +124,17 @@ int nn_propagate_quantization(cfg_file *f, nn_model *m)
     for (int i = 0; i < m->nlayers && first < 0; i++)
         if (takes_keys(&m->layers[i]))
             first = i;
-    if (first < 0 || !has_keys(&m->layers[first]))
-        return 0; /* a float model; a layer further on with keys is reported below */
+    if (first < 0)
+        return 0;
+    if (!has_keys(&m->layers[first])) { /* a float model: no layer may carry keys */
+        for (int i = first + 1; i < m->nlayers; i++)
+            if (has_keys(&m->layers[i]))
+                return cfg_error(f, m->layers[i].line,
+                                 "layer %d has quantization keys but layer %d has none: a model is quantized in "
+                                 "every layer or none",
+                                 i, first);
+        return 0;
+    }
     m->quantized = 1;
     if (m->input_mean != floorf(m->input_mean) || m->input_mean < 0.0f || m->input_mean > 255.0f ||
         m->input_scale <= 0.0f)
