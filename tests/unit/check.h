@@ -47,6 +47,11 @@ __attribute__((unused)) static unsigned char *check_read_file(const char *path, 
     return buf;
 }
 
+/* The rows of the .u8 files in ../shared/reference/outputs: these images, in this order. */
+#define REFERENCE_IMAGES 8
+__attribute__((unused)) static const char *const reference_images[REFERENCE_IMAGES] = {
+    "bird.bmp", "cat.bmp", "dragonfly.bmp", "grace_hopper.bmp", "hot_dog.jpg", "owl.jpg", "parrot.jpg", "sunflower.bmp"};
+
 /* Whether ../shared/reference (REF_DIR) holds the reference tensors; says
  * SKIP when not, for the caller to return 77. */
 __attribute__((unused)) static int check_have_reference(const char *ref_dir)

@@ -9,13 +9,10 @@
 #include "nn/engine.h"
 #include "nn/model.h"
 
-#define NIMAGES 8
 #define CLASSES 1001
 #define FEATURES 1024
 #define FEATURE_SCALE 0.023528477f
 
-static const char *const images[NIMAGES] = {"bird.bmp", "cat.bmp", "dragonfly.bmp", "grace_hopper.bmp",
-                                            "hot_dog.jpg", "owl.jpg", "parrot.jpg", "sunflower.bmp"};
 static const char *const family[2] = {"builtin", "xnnpack"};
 static const char *ref_dir, *engine_name;
 
@@ -61,10 +58,10 @@ static int run_images(const nn_model *m, const char *crop, float *out, size_t no
     if (!check(e != NULL, "%s engine builds: %s", engine_name, e ? "yes" : err))
         return -1;
     int rc = 0;
-    for (int i = 0; i < NIMAGES && rc == 0; i++) {
+    for (int i = 0; i < REFERENCE_IMAGES && rc == 0; i++) {
         char path[4096];
         size_t len;
-        snprintf(path, sizeof path, "%s/tensors/%s.%s.rgb", ref_dir, images[i], crop);
+        snprintf(path, sizeof path, "%s/tensors/%s.%s.rgb", ref_dir, reference_images[i], crop);
         uint8_t *rgb = check_read_file(path, &len);
         if (!rgb || len != 224 * 224 * 3) {
             check(0, "read %s", path);
@@ -84,9 +81,9 @@ static void compare_probabilities(const char *model, const char *crop, const flo
     uint8_t *ref[2];
     char prefix[256];
     snprintf(prefix, sizeof prefix, "%s_test_%s", model, crop);
-    if (load_refs(prefix, NIMAGES * CLASSES, ref) < 0)
+    if (load_refs(prefix, REFERENCE_IMAGES * CLASSES, ref) < 0)
         return;
-    for (int i = 0; i < NIMAGES; i++) {
+    for (int i = 0; i < REFERENCE_IMAGES; i++) {
         const float *p = ours + (size_t)i * CLASSES;
         const uint8_t *r0 = ref[0] + (size_t)i * CLASSES, *r1 = ref[1] + (size_t)i * CLASSES;
         double worst = 0;
@@ -105,8 +102,8 @@ static void compare_probabilities(const char *model, const char *crop, const flo
                 top1_ok = 0;
         }
         check(worst <= 0.04, "%s %s %s: reference top-5 probabilities within 0.04 (worst %.4f)", model, crop,
-              images[i], worst);
-        check(top1_ok, "%s %s %s: top-1 %d agrees with every clear reference top-1", model, crop, images[i],
+              reference_images[i], worst);
+        check(top1_ok, "%s %s %s: top-1 %d agrees with every clear reference top-1", model, crop, reference_images[i],
               ours_top1);
     }
     free(ref[0]);
@@ -129,7 +126,7 @@ static void test_model(const char *model_dir, const char *name, const char *ref_
     if (load_model(&m, model_dir, name) < 0)
         return;
     const char *crops[2] = {"crop", "full"};
-    float *out = malloc(NIMAGES * CLASSES * sizeof *out);
+    float *out = malloc(REFERENCE_IMAGES * CLASSES * sizeof *out);
     for (int c = 0; c < 2; c++)
         if (run_images(&m, crops[c], out, CLASSES) == 0)
             compare_probabilities(ref_name, crops[c], out);
@@ -152,17 +149,17 @@ static void test_v1_features(const char *model_dir)
     check(pool >= 0 && nn_model_outputs(&m) == CLASSES, "mobilenet_v1 has an average pool");
     int all = m.nlayers; /* restored before nn_model_free, which frees what every layer owns */
     m.nlayers = pool + 1;
-    float *out = malloc(NIMAGES * FEATURES * sizeof *out);
+    float *out = malloc(REFERENCE_IMAGES * FEATURES * sizeof *out);
     const char *crops[2] = {"crop", "full"};
     for (int c = 0; c < 2 && pool >= 0; c++) {
         uint8_t *ref[2];
         char prefix[256];
         snprintf(prefix, sizeof prefix, "mobilenet_v1_1.0_224_quant_feat_test_%s", crops[c]);
-        if (run_images(&m, crops[c], out, FEATURES) < 0 || load_refs(prefix, NIMAGES * FEATURES, ref) < 0)
+        if (run_images(&m, crops[c], out, FEATURES) < 0 || load_refs(prefix, REFERENCE_IMAGES * FEATURES, ref) < 0)
             continue;
         int close = 0, close_each[2] = {0, 0}, families_close = 0;
         double worst = 0;
-        for (int i = 0; i < NIMAGES * FEATURES; i++) {
+        for (int i = 0; i < REFERENCE_IMAGES * FEATURES; i++) {
             double q = out[i] / FEATURE_SCALE;
             double s0 = fabs(q - ref[0][i]), s1 = fabs(q - ref[1][i]);
             close += fmin(s0, s1) <= 2.0;
@@ -171,7 +168,7 @@ static void test_v1_features(const char *model_dir)
             families_close += abs(ref[0][i] - ref[1][i]) <= 2;
             worst = fmax(worst, fmin(s0, s1));
         }
-        double n = NIMAGES * FEATURES;
+        double n = REFERENCE_IMAGES * FEATURES;
         /* 99 % within 2 steps would be too strict a bar: TFLite's own two
          * kernel families agree with each other on only ~91 % of these values
          * within 2 steps, so the bar a float engine can be held to is: at

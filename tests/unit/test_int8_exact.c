@@ -11,12 +11,9 @@
 #include "nn/int8_network.h"
 #include "nn/model.h"
 
-#define NIMAGES 8
 #define CLASSES 1001
 #define FEATURES 1024
 
-static const char *const images[NIMAGES] = {"bird.bmp", "cat.bmp", "dragonfly.bmp", "grace_hopper.bmp",
-                                            "hot_dog.jpg", "owl.jpg", "parrot.jpg", "sunflower.bmp"};
 static const char *const crops[2] = {"crop", "full"};
 static const char *model_dir, *ref_dir;
 
@@ -46,7 +43,7 @@ static void compare(const char *what, const char *kernels, int threads, const ch
 {
     size_t differ = 0, first = n;
     int worst = 0;
-    for (size_t i = 0; i < NIMAGES * n; i++)
+    for (size_t i = 0; i < REFERENCE_IMAGES * n; i++)
         if (got[i] != ref[i]) {
             differ++;
             first = first < n ? first : i;
@@ -55,7 +52,7 @@ static void compare(const char *what, const char *kernels, int threads, const ch
         }
     check(differ == 0, "%s, %s kernels, %d thread(s), %s: equal to TFLite builtin byte for byte (%zu of %zu differ, "
                        "by up to %d; first at image %zu byte %zu)",
-          what, kernels, threads, crop, differ, (size_t)NIMAGES * n, worst, first / n, first % n);
+          what, kernels, threads, crop, differ, (size_t)REFERENCE_IMAGES * n, worst, first / n, first % n);
 }
 
 static void test_model(const char *name, const char *ref_prefix, int check_features)
@@ -84,13 +81,13 @@ static void test_model(const char *name, const char *ref_prefix, int check_featu
         for (int c = 0; c < 2; c++) {
             char path[4096];
             snprintf(path, sizeof path, "%s/outputs/%s_test_%s.builtin.u8", ref_dir, ref_prefix, crops[c]);
-            uint8_t *ref_probs = read_exact(path, NIMAGES * CLASSES);
+            uint8_t *ref_probs = read_exact(path, REFERENCE_IMAGES * CLASSES);
             snprintf(path, sizeof path, "%s/outputs/%s_feat_test_%s.builtin.u8", ref_dir, ref_prefix, crops[c]);
-            uint8_t *ref_features = check_features ? read_exact(path, NIMAGES * FEATURES) : NULL;
+            uint8_t *ref_features = check_features ? read_exact(path, REFERENCE_IMAGES * FEATURES) : NULL;
             for (int threads = 1; threads <= 2; threads++) {
-                uint8_t probs[NIMAGES * CLASSES], features[NIMAGES * FEATURES];
-                for (int i = 0; i < NIMAGES; i++) {
-                    snprintf(path, sizeof path, "%s/tensors/%s.%s.rgb", ref_dir, images[i], crops[c]);
+                uint8_t probs[REFERENCE_IMAGES * CLASSES], features[REFERENCE_IMAGES * FEATURES];
+                for (int i = 0; i < REFERENCE_IMAGES; i++) {
+                    snprintf(path, sizeof path, "%s/tensors/%s.%s.rgb", ref_dir, reference_images[i], crops[c]);
                     uint8_t *rgb = read_exact(path, 224 * 224 * 3);
                     if (!rgb)
                         continue;
