@@ -14,7 +14,7 @@ struct int8_network {
     nn_shape input;
     int nlayers;
     int8_layer *layers;
-    uint8_t **outputs; /* per layer; a pass-through layer's is its source's */
+    uint8_t **outputs; /* per layer; a pass-through layer's is its source's, set by each run */
     const uint8_t *input_pixels; /* during a run */
     uint8_t *storage;
 };
@@ -165,7 +165,7 @@ static int build_layer(int8_network *n, const nn_model *m, int i, char *err, siz
         return 0;
     case LAYER_DROPOUT:
         L->op = INT8_PASS;
-        L->from = i - 1;
+        L->from = i - 1; /* -1: the network input */
         return 0;
     }
     snprintf(err, errlen, "a layer kind the integer engine does not run");
@@ -212,15 +212,11 @@ int8_network *int8_network_new(const nn_model *m, const int8_kernels *k, char *e
         return NULL;
     }
     uint8_t *p = n->storage;
-    for (int i = 0; i < m->nlayers; i++) {
-        const int8_layer *L = &n->layers[i];
-        if (L->op == INT8_PASS) {
-            n->outputs[i] = n->outputs[L->from];
-        } else {
+    for (int i = 0; i < m->nlayers; i++)
+        if (n->layers[i].op != INT8_PASS) {
             n->outputs[i] = p;
-            p += nn_shape_size(L->out);
+            p += nn_shape_size(n->layers[i].out);
         }
-    }
     return n;
 }
 
@@ -291,6 +287,11 @@ static void run_layer(int8_network *n, int i, int t, int nt)
 void int8_network_run(int8_network *n, const uint8_t *rgb_hwc, int threads)
 {
     n->input_pixels = rgb_hwc;
+    /* A pass-through layer's output is its source's, which may be this run's
+     * input (a [dropout] first); layers only read it. */
+    for (int i = 0; i < n->nlayers; i++)
+        if (n->layers[i].op == INT8_PASS)
+            n->outputs[i] = n->layers[i].from < 0 ? (uint8_t *)rgb_hwc : n->outputs[n->layers[i].from];
     if (threads <= 1) {
         for (int i = 0; i < n->nlayers; i++)
             run_layer(n, i, 0, 1);

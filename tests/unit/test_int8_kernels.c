@@ -123,8 +123,40 @@ static int make_model(random_model *r)
     return r->len < sizeof r->text - 1;
 }
 
+/* A [dropout] as the first layer passes the network input through: its
+ * output is the input image, and the next layer reads that. */
+static void dropout_first(void)
+{
+    static const char cfg[] = "[net]\nwidth=2\nheight=2\nchannels=1\ninput_mean=10\ninput_scale=0.5\n\n[dropout]\n\n"
+                              "[convolutional]\nfilters=1\nsize=1\nstride=1\nactivation=linear\n"
+                              "weight_scale=1\nweight_zero_point=100\noutput_scale=1\noutput_zero_point=0\n";
+    float params[2] = {0.5f * 1.0f * 4.0f, 1.0f * 2.0f}; /* bias 4, weight q = 102 */
+    uint8_t weights[20 + sizeof params] = {0}, input[4] = {11, 12, 13, 14};
+    int32_t header[3] = {0, 2, 0};
+    memcpy(weights, header, sizeof header);
+    memcpy(weights + 20, params, sizeof params);
+    nn_model m;
+    char err[NN_ERR_LEN] = "ok";
+    if (!check(nn_model_parse_cfg(&m, cfg, strlen(cfg), "dropout.cfg", err, sizeof err) == 0 &&
+                   nn_model_read_weights(&m, weights, sizeof weights, "dropout.weights", err, sizeof err) == 0,
+               "a quantized model beginning with [dropout] loads (%s)", err))
+        return;
+    int8_network *n = int8_network_new(&m, &int8_kernels_reference, err, sizeof err);
+    if (check(n != NULL, "it builds on the reference kernels: %s", n ? "yes" : err)) {
+        int8_network_run(n, input, 1);
+        const uint8_t *pass = int8_network_output(n, 0), *conv = int8_network_output(n, 1);
+        /* ((x - 10) * (102 - 100) + 4) * (0.5 * 1 / 1): the accumulator at the output's scale */
+        check(!memcmp(pass, input, 4) && conv[0] == 3 && conv[1] == 4 && conv[2] == 5 && conv[3] == 6,
+              "the dropout passes the input (%d %d %d %d), the convolution reads it (%d %d %d %d)", pass[0], pass[1],
+              pass[2], pass[3], conv[0], conv[1], conv[2], conv[3]);
+        int8_network_free(n);
+    }
+    nn_model_free(&m);
+}
+
 int main(int argc, char **argv)
 {
+    dropout_first();
     int networks = argc > 1 ? atoi(argv[1]) : 300;
     static random_model r;
     static uint8_t input[32 * 32 * 32], weights[20 + sizeof r.params];
