@@ -66,15 +66,6 @@ int nn_engine_run(nn_engine *e, const uint8_t *pixels, float *output, int thread
     return e->ops->run(e, pixels, output, threads);
 }
 
-/* Whether the integer engine runs every layer of m (it has no integer form
- * of a concatenation, leaky or logistic activations, ...), with the reason. */
-static int int8_runs(const nn_model *m, char *err, size_t errlen)
-{
-    int8_network *n = int8_network_new(m, &int8_kernels_reference, err, errlen);
-    int8_network_free(n);
-    return n != NULL;
-}
-
 int nn_engine_choose(const nn_model *m, const char *engine, const char *precision, const char **chosen, char *err,
                      size_t errlen)
 {
@@ -89,7 +80,7 @@ int nn_engine_choose(const nn_model *m, const char *engine, const char *precisio
                      engine);
             return -1;
         }
-        if (!int8_runs(m, why, sizeof why)) {
+        if (!int8_network_supports(m, why, sizeof why)) {
             snprintf(err, errlen, "--precision int8: %s", why);
             return -1;
         }
@@ -101,7 +92,8 @@ int nn_engine_choose(const nn_model *m, const char *engine, const char *precisio
         return -1;
     }
     int fast = int8_kernels_best() != &int8_kernels_reference;
-    *chosen = m->quantized && !strcmp(engine, "onednn") && fast && int8_runs(m, why, sizeof why) ? "int8" : engine;
+    int int8 = !strcmp(engine, "onednn") && fast && int8_network_supports(m, why, sizeof why);
+    *chosen = int8 ? "int8" : engine;
     return 0;
 }
 

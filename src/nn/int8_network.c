@@ -11,7 +11,6 @@
 
 struct int8_network {
     const int8_kernels *kernels;
-    nn_shape input;
     int nlayers;
     int8_layer *layers;
     uint8_t **outputs; /* per layer; a pass-through layer's is its source's, set by each run */
@@ -64,17 +63,43 @@ static int activation_range(nn_activation a, nn_quant q, int *lo, int *hi)
     return 0;
 }
 
-static int build_weighted(int8_layer *L, const nn_layer *l, char *err, size_t errlen)
+/* Whether the integer engine runs layer l; why not, in why. */
+static int layer_supported(const nn_layer *l, char *why, size_t len)
+{
+    int lo, hi;
+    if (activation_range(l->activation, l->out_q, &lo, &hi) < 0)
+        snprintf(why, len, "activation %s has no integer form", nn_activation_name(l->activation));
+    else if (l->kind == LAYER_CONVOLUTIONAL && l->groups > 1 && (l->groups != l->in.c || l->filters != l->in.c))
+        snprintf(why, len, "grouped convolution (groups=%d) is not depthwise", l->groups);
+    else if (l->kind == LAYER_CONNECTED && (l->in.h != 1 || l->in.w != 1))
+        snprintf(why, len, "[connected] on a %dx%d map (only 1x1)", l->in.h, l->in.w);
+    else if (l->kind == LAYER_ROUTE && l->nroutes > 1)
+        snprintf(why, len, "a route of several layers (concatenation)");
+    else
+        return 1;
+    return 0;
+}
+
+int int8_network_supports(const nn_model *m, char *err, size_t errlen)
+{
+    if (!m->quantized) {
+        snprintf(err, errlen, "the model carries no quantization (models/darknet-format.md)");
+        return 0;
+    }
+    for (int i = 0; i < m->nlayers; i++) {
+        char why[200];
+        if (!layer_supported(&m->layers[i], why, sizeof why)) {
+            snprintf(err, errlen, "layer %d (cfg line %d): %s", i, m->layers[i].line, why);
+            return 0;
+        }
+    }
+    return 1;
+}
+
+/* Returns 0, or -1 when out of memory. */
+static int build_weighted(int8_layer *L, const nn_layer *l)
 {
     int depthwise = l->groups > 1;
-    if (depthwise && (l->groups != l->in.c || l->filters != l->in.c)) {
-        snprintf(err, errlen, "grouped convolution (groups=%d) is not depthwise", l->groups);
-        return -1;
-    }
-    if (l->kind == LAYER_CONNECTED && (l->in.h != 1 || l->in.w != 1)) {
-        snprintf(err, errlen, "[connected] on a %dx%d map (only 1x1)", l->in.h, l->in.w);
-        return -1;
-    }
     int size = l->kind == LAYER_CONNECTED ? 1 : l->size, cin = depthwise ? 1 : l->in.c;
     L->op = depthwise ? INT8_DEPTHWISE : INT8_CONV;
     L->size = size;
@@ -87,10 +112,8 @@ static int build_weighted(int8_layer *L, const nn_layer *l, char *err, size_t er
     L->biases = malloc((size_t)l->filters * sizeof *L->biases);
     L->multipliers = malloc((size_t)l->filters * sizeof *L->multipliers);
     L->shifts = malloc((size_t)l->filters * sizeof *L->shifts);
-    if (!L->weights || !L->weight_zps || !L->biases || !L->multipliers || !L->shifts) {
-        snprintf(err, errlen, "out of memory");
+    if (!L->weights || !L->weight_zps || !L->biases || !L->multipliers || !L->shifts)
         return -1;
-    }
     for (int o = 0; o < l->filters; o++) {
         const nn_quant *wq = &l->weight_q[l->nweight_q > 1 ? o : 0];
         L->weight_zps[o] = (int16_t)wq->zero_point;
@@ -123,7 +146,8 @@ static void build_add(int8_layer *L, nn_quant a, nn_quant b, nn_quant out)
     L->add_zp[1] = b.zero_point;
 }
 
-static int build_layer(int8_network *n, const nn_model *m, int i, char *err, size_t errlen)
+/* Layer i, which int8_network_supports() accepted; 0, or -1 when out of memory. */
+static int build_layer(int8_network *n, const nn_model *m, int i)
 {
     const nn_layer *l = &m->layers[i];
     int8_layer *L = &n->layers[i];
@@ -132,13 +156,10 @@ static int build_layer(int8_network *n, const nn_model *m, int i, char *err, siz
     L->out = l->out;
     L->in_zp = l->in_q.zero_point;
     L->out_zp = l->out_q.zero_point;
-    if (activation_range(l->activation, l->out_q, &L->act_min, &L->act_max) < 0) {
-        snprintf(err, errlen, "activation %s has no integer form", nn_activation_name(l->activation));
-        return -1;
-    }
+    activation_range(l->activation, l->out_q, &L->act_min, &L->act_max);
     switch (l->kind) {
     case LAYER_CONVOLUTIONAL:
-    case LAYER_CONNECTED: return build_weighted(L, l, err, errlen);
+    case LAYER_CONNECTED: return build_weighted(L, l);
     case LAYER_SHORTCUT:
         L->op = INT8_ADD;
         L->from = l->from;
@@ -156,10 +177,6 @@ static int build_layer(int8_network *n, const nn_model *m, int i, char *err, siz
         L->in_scale = l->in_q.scale;
         return 0;
     case LAYER_ROUTE:
-        if (l->nroutes > 1) {
-            snprintf(err, errlen, "a route of several layers (concatenation)");
-            return -1;
-        }
         L->op = INT8_PASS;
         L->from = l->routes[0];
         return 0;
@@ -168,16 +185,13 @@ static int build_layer(int8_network *n, const nn_model *m, int i, char *err, siz
         L->from = i - 1; /* -1: the network input */
         return 0;
     }
-    snprintf(err, errlen, "a layer kind the integer engine does not run");
-    return -1;
+    return 0;
 }
 
 int8_network *int8_network_new(const nn_model *m, const int8_kernels *k, char *err, size_t errlen)
 {
-    if (!m->quantized) {
-        snprintf(err, errlen, "the model carries no quantization (models/darknet-format.md)");
+    if (!int8_network_supports(m, err, errlen))
         return NULL;
-    }
     if (!k->cpu_has()) {
         snprintf(err, errlen, "this CPU cannot run the %s kernels", k->name);
         return NULL;
@@ -191,14 +205,11 @@ int8_network *int8_network_new(const nn_model *m, const int8_kernels *k, char *e
         return NULL;
     }
     n->kernels = k;
-    n->input = m->input;
     n->nlayers = m->nlayers;
     size_t total = 0;
     for (int i = 0; i < m->nlayers; i++) {
-        char why[200] = "";
-        if (build_layer(n, m, i, why, sizeof why) < 0 || k->prepare(&n->layers[i]) < 0) {
-            snprintf(err, errlen, "layer %d (cfg line %d): %s", i, m->layers[i].line,
-                     why[0] ? why : "out of memory");
+        if (build_layer(n, m, i) < 0 || k->prepare(&n->layers[i]) < 0) {
+            snprintf(err, errlen, "layer %d (cfg line %d): out of memory", i, m->layers[i].line);
             int8_network_free(n);
             return NULL;
         }
@@ -310,9 +321,4 @@ void int8_network_run(int8_network *n, const uint8_t *rgb_hwc, int threads)
 const uint8_t *int8_network_output(const int8_network *n, int layer)
 {
     return n->outputs[layer];
-}
-
-const int8_kernels *int8_network_kernels(const int8_network *n)
-{
-    return n->kernels;
 }

@@ -22,14 +22,18 @@ const int8_kernels *int8_kernels_named(const char *name);
 /* Writes the space-separated names of the kernel sets this CPU runs, fastest last. */
 void int8_kernels_on_this_cpu(char *list, size_t len);
 
-/* NULL with a reason when the model is not quantized or has a layer the
- * integer engine does not run (the caller may fall back to float). */
+/* Whether the integer engine runs m: quantized, and every layer one it has
+ * (no concatenation, leaky or logistic activation, ...); 0 and why in err
+ * when not. Cheap: builds nothing. */
+int int8_network_supports(const nn_model *m, char *err, size_t errlen);
+
+/* NULL with a reason when int8_network_supports() refuses m (the caller may
+ * fall back to float) or memory runs out. */
 int8_network *int8_network_new(const nn_model *m, const int8_kernels *k, char *err, size_t errlen);
 void int8_network_free(int8_network *n);
 /* rgb_hwc: the model's input, height x width x channels bytes. */
 void int8_network_run(int8_network *n, const uint8_t *rgb_hwc, int threads);
 /* Layer i's output after a run: NHWC uint8, quantized as the model's layer i out_q. */
 const uint8_t *int8_network_output(const int8_network *n, int layer);
-const int8_kernels *int8_network_kernels(const int8_network *n);
 
 #endif
