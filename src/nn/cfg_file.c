@@ -150,6 +150,12 @@ const char *cfg_string(cfg_section *s, const char *key, const char *dflt)
     return o ? o->value : dflt;
 }
 
+int cfg_line(cfg_section *s, const char *key)
+{
+    cfg_option *o = find(s, key);
+    return o ? o->line : s->line;
+}
+
 int cfg_int(cfg_file *f, cfg_section *s, const char *key, int dflt, int min, int max, int *out)
 {
     cfg_option *o = find(s, key);

@@ -36,6 +36,8 @@ void cfg_free(cfg_file *f);
 int cfg_int(cfg_file *f, cfg_section *s, const char *key, int dflt, int min, int max, int *out);
 int cfg_float(cfg_file *f, cfg_section *s, const char *key, float dflt, float min, float max, float *out);
 const char *cfg_string(cfg_section *s, const char *key, const char *dflt);
+/* The line of key in s, or of the section header when the key is absent. */
+int cfg_line(cfg_section *s, const char *key);
 
 /* Reports the first key in the section that no look-up asked for. */
 int cfg_check_unused(cfg_file *f, cfg_section *s);

@@ -10,6 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "int8_arith.h"
 #include "model.h"
 
 typedef enum {
@@ -70,17 +71,16 @@ void int8_reference_avgpool(const int8_layer *l, const uint8_t *in, uint8_t *out
 void int8_reference_maxpool(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1);
 void int8_reference_softmax(const int8_layer *l, const uint8_t *in, uint8_t *out);
 
+/* v clamped to the layer's activation range [act_min, act_max] (within 0..255). */
+static inline uint8_t int8_clamp(const int8_layer *l, int32_t v)
+{
+    return (uint8_t)(v < l->act_min ? l->act_min : v > l->act_max ? l->act_max : v);
+}
+
 /* Requantizes one accumulator (bias included) of filter o to the output. */
-static inline uint8_t int8_requantize(const int8_layer *l, int o, int32_t acc);
-
-#include "int8_arith.h"
-
 static inline uint8_t int8_requantize(const int8_layer *l, int o, int32_t acc)
 {
-    int32_t v = multiply_by_quantized_multiplier(acc, l->multipliers[o], l->shifts[o]) + l->out_zp;
-    v = v < l->act_min ? l->act_min : v;
-    v = v > l->act_max ? l->act_max : v;
-    return (uint8_t)v;
+    return int8_clamp(l, multiply_by_quantized_multiplier(acc, l->multipliers[o], l->shifts[o]) + l->out_zp);
 }
 
 #endif

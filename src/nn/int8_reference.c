@@ -84,8 +84,7 @@ void int8_reference_add(const int8_layer *l, const uint8_t *a, const uint8_t *b,
             sum += multiply_by_quantized_multiplier(x[k] * (1 << l->add_left_shift), l->add_multiplier[k],
                                                     l->add_shift[k]);
         int32_t v = multiply_by_quantized_multiplier(sum, l->add_multiplier[2], l->add_shift[2]) + l->out_zp;
-        v = v < l->act_min ? l->act_min : v;
-        out[i] = (uint8_t)(v > l->act_max ? l->act_max : v);
+        out[i] = int8_clamp(l, v);
     }
 }
 
@@ -98,9 +97,7 @@ void int8_reference_avgpool(const int8_layer *l, const uint8_t *in, uint8_t *out
         int32_t acc = 0;
         for (int i = 0; i < count; i++)
             acc += in[(size_t)i * (size_t)l->in.c + (size_t)c];
-        int32_t v = (acc + count / 2) / count;
-        v = v < l->act_min ? l->act_min : v;
-        out[c] = (uint8_t)(v > l->act_max ? l->act_max : v);
+        out[c] = int8_clamp(l, (acc + count / 2) / count);
     }
 }
 

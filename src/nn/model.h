@@ -104,10 +104,6 @@ int nn_model_load(nn_model *m, const char *cfg_path, const char *weights_path, c
 
 void nn_model_free(nn_model *m);
 
-/* The scale of a quantized layer's int32 biases for filter o: input scale
- * times weight scale, in double, as TFLite defines it. */
-double nn_bias_scale(const nn_layer *l, int o);
-
 /* Frees the parameters but keeps the description (shapes, input size).
  * Engines copy what they need when created, so a server drops the 17 MB of
  * raw weights once its engines are built. */

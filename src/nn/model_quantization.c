@@ -43,10 +43,7 @@ static int parse_zero_point(cfg_file *f, int line, const char *key, const char *
 static int parse_list(cfg_file *f, cfg_section *s, const char *key, int count, nn_quant *q, int *n, int scales)
 {
     const char *text = cfg_string(s, key, NULL);
-    int line = s->line;
-    for (int i = 0; i < s->noptions; i++)
-        if (!strcmp(s->options[i].key, key))
-            line = s->options[i].line;
+    int line = cfg_line(s, key);
     int k = 0;
     for (const char *p = text;; k++) {
         if (k == count)
@@ -169,7 +166,9 @@ int nn_propagate_quantization(cfg_file *f, nn_model *m)
     return 0;
 }
 
-double nn_bias_scale(const nn_layer *l, int o)
+/* The scale of a quantized layer's int32 biases for filter o: input scale
+ * times weight scale, in double, as TFLite defines it. */
+static double bias_scale(const nn_layer *l, int o)
 {
     const nn_quant *w = &l->weight_q[l->nweight_q > 1 ? o : 0];
     return (double)l->in_q.scale * (double)w->scale;
@@ -199,22 +198,23 @@ int nn_recover_quantized_params(nn_model *m, const char *name, char *err, size_t
             return -1;
         }
         size_t per_filter = l->nweights / (size_t)l->filters;
-        for (size_t k = 0; k < l->nweights; k++) {
-            int o = (int)(k / per_filter);
+        for (int o = 0; o < l->filters; o++) {
             const nn_quant *q = &l->weight_q[l->nweight_q > 1 ? o : 0];
-            long d;
-            if (!on_grid(l->weights[k], q->scale, 256, &d) || d + q->zero_point < 0 || d + q->zero_point > 255) {
-                snprintf(err, errlen,
-                         "%s: layer %d (cfg line %d): weight %zu = %.9g is not weight_scale * (q - %d) for any q in "
-                         "0..255",
-                         name, i, l->line, k, (double)l->weights[k], q->zero_point);
-                return -1;
+            for (size_t k = (size_t)o * per_filter; k < (size_t)(o + 1) * per_filter; k++) {
+                long d;
+                if (!on_grid(l->weights[k], q->scale, 256, &d) || d + q->zero_point < 0 || d + q->zero_point > 255) {
+                    snprintf(err, errlen,
+                             "%s: layer %d (cfg line %d): weight %zu = %.9g is not weight_scale * (q - %d) for any q "
+                             "in 0..255",
+                             name, i, l->line, k, (double)l->weights[k], q->zero_point);
+                    return -1;
+                }
+                l->qweights[k] = (uint8_t)(d + q->zero_point);
             }
-            l->qweights[k] = (uint8_t)(d + q->zero_point);
         }
         for (int o = 0; o < l->filters; o++) {
             long b;
-            if (!on_grid(l->biases[o], nn_bias_scale(l, o), NN_MAX_EXACT_BIAS, &b)) {
+            if (!on_grid(l->biases[o], bias_scale(l, o), NN_MAX_EXACT_BIAS, &b)) {
                 snprintf(err, errlen,
                          "%s: layer %d (cfg line %d): bias %d = %.9g is not input scale * weight scale * an integer "
                          "below 2^24",
