@@ -19,12 +19,7 @@
 #include "nn/engine.h"
 #include "nn/model.h"
 #include "onednn_plain.h"
-
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
+#include "timings.h"
 
 typedef struct {
     const char *name; /* "onednn", "int8", "darknet" (engines) or "onednn-plain" (the peer) */
@@ -71,7 +66,7 @@ static int measure(const nn_model *m, const uint8_t *rgb, const float *image, in
         run_once(&run, rgb, input, out);
         t[i] = (clock_ms() - t0) / batch;
     }
-    qsort(t, (size_t)runs, sizeof *t, cmp_double);
+    timings_sort(t, runs);
     r->median = t[runs / 2];
     r->min = t[0];
     r->max = t[runs - 1];

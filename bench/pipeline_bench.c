@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "predict/predictor.h"
+#include "timings.h"
 
 /* Heap calls are counted by interposing the allocator for the whole process:
  * the executable's definitions win over libc's for every shared library, and
@@ -60,15 +61,9 @@ void *aligned_alloc(size_t align, size_t n)
     return __libc_memalign(align, n);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double median(double *v, int n)
 {
-    qsort(v, (size_t)n, sizeof *v, cmp_double);
+    timings_sort(v, n);
     return v[n / 2];
 }
 

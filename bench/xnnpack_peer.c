@@ -14,7 +14,9 @@
 #include <xnnpack.h>
 
 #include "clock.h"
+#include "file_read.h"
 #include "nn/model.h"
+#include "timings.h"
 
 #define MAX_OPS 64
 
@@ -108,20 +110,13 @@ static void run(network *n, const uint8_t *rgb, pthreadpool_t pool)
         xnn_run_operator(n->op[i], pool);
 }
 
-static int cmp_double(const void *a, const void *b)
+/* The whole file, which must be exactly `want` bytes; NULL otherwise. */
+static uint8_t *read_exact(const char *path, size_t want)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-static uint8_t *read_all(const char *path, size_t want)
-{
-    FILE *f = fopen(path, "rb");
-    uint8_t *b = malloc(want);
-    size_t got = f ? fread(b, 1, want, f) : 0;
-    if (f)
-        fclose(f);
-    if (got != want) {
+    char err[256];
+    size_t len;
+    uint8_t *b = file_read(path, want, &len, err, sizeof err);
+    if (b && len != want) {
         free(b);
         return NULL;
     }
@@ -142,7 +137,7 @@ int main(int argc, char **argv)
         fail(err);
         return 1;
     }
-    uint8_t *rgb = read_all(argv[3], nn_shape_size(m.input));
+    uint8_t *rgb = read_exact(argv[3], nn_shape_size(m.input));
     if (!m.quantized || !rgb || xnn_initialize(NULL) != xnn_status_success) {
         fail("a quantized model, its input tensor and XNNPACK are needed");
         return 1;
@@ -160,7 +155,7 @@ int main(int argc, char **argv)
             run(&n, rgb, pool);
             t[i] = clock_ms() - t0;
         }
-        qsort(t, (size_t)runs, sizeof *t, cmp_double);
+        timings_sort(t, runs);
         const uint8_t *probs = n.buffers[n.nops];
         int top = 0;
         for (int i = 1; i < n.outputs; i++)
@@ -172,11 +167,11 @@ int main(int argc, char **argv)
                                                   "hot_dog.jpg", "owl.jpg", "parrot.jpg",   "sunflower.bmp"};
             char path[4096];
             snprintf(path, sizeof path, "%s/outputs/mobilenet_v1_1.0_224_quant_test_crop.xnnpack.u8", reference);
-            uint8_t *want = read_all(path, 8 * (size_t)n.outputs);
+            uint8_t *want = read_exact(path, 8 * (size_t)n.outputs);
             int same = 0;
             for (int i = 0; want && i < 8; i++) {
                 snprintf(path, sizeof path, "%s/tensors/%s.crop.rgb", reference, images[i]);
-                uint8_t *in = read_all(path, nn_shape_size(m.input));
+                uint8_t *in = read_exact(path, nn_shape_size(m.input));
                 if (!in)
                     continue;
                 run(&n, in, pool);
