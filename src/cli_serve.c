@@ -116,11 +116,15 @@ int cli_serve(int argc, char **argv)
     snprintf(shown, sizeof shown, host, c.bind);
     model_description d;
     model_registry_describe(&models, 0, &d);
-    fprintf(stderr, "lookslike: listening on http://%s:%d/ model %s (%dx%d, %d classes) engine %s, precision %s%s%s, "
+    char precision[64]; /* the integer engine names its kernels */
+    if (!strcmp(d.precision, "int8"))
+        snprintf(precision, sizeof precision, "int8 (%s kernels)", int8_kernels_best()->name);
+    else
+        snprintf(precision, sizeof precision, "%s", d.precision);
+    fprintf(stderr, "lookslike: listening on http://%s:%d/ model %s (%dx%d, %d classes) engine %s, precision %s, "
                     "%d workers, up to %d threads per request; ready in %.0f ms\n",
-            shown, http_server_port(server), d.name, d.width, d.height, d.classes, d.engine, d.precision,
-            strcmp(d.precision, "int8") ? "" : " on the kernels: ",
-            strcmp(d.precision, "int8") ? "" : int8_kernels_best()->name, c.workers, c.threads, clock_ms() - t0);
+            shown, http_server_port(server), d.name, d.width, d.height, d.classes, d.engine, precision, c.workers,
+            c.threads, clock_ms() - t0);
 
     int sig;
     sigwait(&stop, &sig);
