@@ -36,8 +36,10 @@ int cli_classify(int argc, char **argv)
         model_registry_free(&reg);
         return 1;
     }
-    printf("model %s, engine %s, precision %s, crop %s\n", reg.models[0].name, reg.models[0].engine,
-           reg.models[0].precision, crop_mode_name(crop));
+    model_description d;
+    model_registry_describe(&reg, 0, &d);
+    printf("model %s, engine %s, precision %s, preprocess %s, crop %s\n", d.name, d.engine, d.precision,
+           d.preprocess, crop_mode_name(crop));
     int failures = 0;
     predict_limits limits = {.max_pixels = (uint64_t)c.max_pixels, .min_side = PREDICT_MIN_SIDE,
                              .dct_scaling = c.dct_scaling};

@@ -463,7 +463,7 @@ int main(int argc, char **argv)
     cfg_printf(&c, "# Darknet cfg written by tflite2darknet from:");
     for (int i = 0; i < nfiles; i++)
         cfg_printf(&c, " %s", base_name(files[i]));
-    cfg_printf(&c, "\n# Extensions (see models/darknet-format.md): input_mean/input_scale, pad_mode=tf_same,\n"
+    cfg_printf(&c, "\n# Extensions (see models/darknet-format.md): preprocess, input_mean/input_scale, pad_mode=tf_same,\n"
                    "# and for a quantized model weight_scale/weight_zero_point/output_scale/output_zero_point.\n");
 
     int prev_output_layer = -1, prev_c = 0, prev_h = 0, prev_w = 0;
@@ -484,7 +484,7 @@ int main(int argc, char **argv)
         if (f == 0) {
             if (in->nscales != 1)
                 die(&c, "the input is not quantised, so its normalisation is unknown");
-            cfg_printf(&c, "\n[net]\nbatch=1\nwidth=%d\nheight=%d\nchannels=%d\n", w, h, ch);
+            cfg_printf(&c, "\n[net]\nbatch=1\nwidth=%d\nheight=%d\nchannels=%d\npreprocess=tf_slim\n", w, h, ch);
             cfg_printf(&c, "input_mean=%lld\ninput_scale=%.9g\n", (long long)tfl_tensor_zero_point(in, 0),
                        (double)tfl_tensor_scale(in, 0));
             c.quantized = in->type == TFL_UINT8;

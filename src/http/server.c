@@ -124,6 +124,7 @@ static enum MHD_Result models_route(http_request *r)
         cJSON_AddNumberToObject(o, "outputs", d.outputs);
         cJSON_AddStringToObject(o, "engine", d.engine);
         cJSON_AddStringToObject(o, "precision", d.precision);
+        cJSON_AddStringToObject(o, "preprocess", d.preprocess);
         cJSON_AddItemToArray(list, o);
     }
     return respond_cjson(r, MHD_HTTP_OK, root, NULL, NULL);

@@ -1,6 +1,8 @@
-/* Layers without weights that shape the graph: route, shortcut, softmax, dropout. */
+/* Layers without weights that shape the graph: route, shortcut, softmax,
+ * dropout, crop and cost. */
 #include <errno.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cfg_layers.h"
 
@@ -14,20 +16,37 @@ int resolve_layer_ref(cfg_file *f, int line, int index, long ref, int *out)
     return 0;
 }
 
+/* Darknet's rule for a shortcut between different sizes (shortcut_cpu in its
+ * blas.c, whose asserts are refusals here): see nn_shortcut_geometry. */
 int nn_parse_shortcut(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l)
 {
     int from;
+    float alpha, beta;
     if (cfg_int(f, s, "from", 0, -100000, 100000, &from) < 0 ||
-        nn_parse_activation(f, s, "linear", &l->activation) < 0)
+        nn_parse_activation(f, s, "linear", &l->activation) < 0 ||
+        cfg_float(f, s, "alpha", 1.0f, -1e6f, 1e6f, &alpha) < 0 || cfg_float(f, s, "beta", 1.0f, -1e6f, 1e6f, &beta) < 0)
         return -1;
     if (!cfg_string(s, "from", NULL))
         return cfg_error(f, s->line, "[shortcut] needs from=");
+    if (alpha != 1.0f || beta != 1.0f)
+        return cfg_error(f, cfg_line(s, alpha != 1.0f ? "alpha" : "beta"),
+                         "a weighted shortcut (alpha, beta other than 1) is not supported");
     if (resolve_layer_ref(f, s->line, index, from, &l->from) < 0)
         return -1;
-    nn_shape o = m->layers[l->from].out;
-    if (o.c != l->in.c || o.h != l->in.h || o.w != l->in.w)
-        return cfg_error(f, s->line, "shortcut adds layer %d (%dx%dx%d) to a %dx%dx%d input; shapes must match",
-                         l->from, o.c, o.h, o.w, l->in.c, l->in.h, l->in.w);
+    nn_shape add = m->layers[l->from].out, in = l->in;
+    nn_shortcut_geometry *g = &l->shortcut;
+    g->stride = add.w / in.w;
+    g->sample = in.w / add.w;
+    if (g->stride != add.h / in.h || g->sample != in.h / add.h)
+        return cfg_error(f, s->line,
+                         "shortcut adds layer %d (%dx%dx%d) to a %dx%dx%d input: their widths and heights differ "
+                         "by different factors, which Darknet does not define",
+                         l->from, add.c, add.h, add.w, in.c, in.h, in.w);
+    g->stride = g->stride > 1 ? g->stride : 1;
+    g->sample = g->sample > 1 ? g->sample : 1;
+    g->channels = add.c < in.c ? add.c : in.c;
+    g->h = add.h < in.h ? add.h : in.h;
+    g->w = add.w < in.w ? add.w : in.w;
     l->out = l->in;
     return nn_parse_output_quantization(f, s, l);
 }
@@ -72,8 +91,13 @@ int nn_parse_softmax(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_lay
     (void)m;
     (void)index;
     int groups;
-    if (cfg_int(f, s, "groups", 1, 1, 1, &groups) < 0)
+    float temperature;
+    if (cfg_int(f, s, "groups", 1, 1, 1, &groups) < 0 ||
+        cfg_float(f, s, "temperature", 1.0f, 1.0f, 1.0f, &temperature) < 0)
         return -1;
+    if (cfg_string(s, "tree", NULL))
+        return cfg_error(f, cfg_line(s, "tree"),
+                         "a hierarchical softmax (tree=, as in darknet9000.cfg) is not supported");
     /* Darknet's softmax runs over the flattened input. */
     l->out = (nn_shape){(int)nn_shape_size(l->in), 1, 1};
     return 0;
@@ -87,5 +111,54 @@ int nn_parse_dropout(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_lay
     if (cfg_float(f, s, "probability", 0.5f, 0.0f, 1.0f, &p) < 0)
         return -1;
     l->out = l->in; /* identity at inference */
+    return 0;
+}
+
+/* Darknet's [crop] at inference (forward_crop_layer with net.train = 0): the
+ * centred crop_height x crop_width window, times 2 minus 1 unless noadjust=1.
+ * Its augmentation keys only act in training. */
+int nn_parse_crop(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l)
+{
+    (void)m;
+    (void)index;
+    static const char *const training_keys[] = {"flip", "angle", "saturation", "exposure", "shift", NULL};
+    int h, w, noadjust;
+    if (cfg_int(f, s, "crop_height", 1, 1, NN_MAX_DIM, &h) < 0 ||
+        cfg_int(f, s, "crop_width", 1, 1, NN_MAX_DIM, &w) < 0 || cfg_int(f, s, "noadjust", 0, 0, 1, &noadjust) < 0)
+        return -1;
+    for (int i = 0; training_keys[i]; i++)
+        cfg_string(s, training_keys[i], NULL);
+    if (h > l->in.h || w > l->in.w)
+        return cfg_error(f, s->line, "crop %dx%d is larger than its %dx%d input", w, h, l->in.w, l->in.h);
+    l->crop_y = (l->in.h - h) / 2;
+    l->crop_x = (l->in.w - w) / 2;
+    l->crop_scale = noadjust ? 1.0f : 2.0f;
+    l->crop_shift = noadjust ? 0.0f : -1.0f;
+    l->out = (nn_shape){l->in.c, h, w};
+    return 0;
+}
+
+/* [cost] only computes a training loss: at inference it passes its input on
+ * (Darknet's network output is the last layer that is not a cost layer). It
+ * must end the network: Darknet leaves its output unwritten at inference, so a
+ * layer after it would read zeros (model.c refuses that). */
+int nn_parse_cost(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l)
+{
+    (void)m;
+    (void)index;
+    static const char *const types[] = {"sse", "masked", "smooth", "L1", "seg", "wgan", NULL};
+    const char *type = cfg_string(s, "type", "sse");
+    float scale;
+    int known = 0;
+    for (int i = 0; types[i]; i++)
+        known |= !strcmp(type, types[i]);
+    if (!known)
+        return cfg_error(f, cfg_line(s, "type"), "unknown cost type '%.40s'", type);
+    if (cfg_float(f, s, "scale", 1.0f, -1e6f, 1e6f, &scale) < 0)
+        return -1;
+    cfg_string(s, "ratio", NULL);
+    cfg_string(s, "noobj", NULL);
+    cfg_string(s, "thresh", NULL);
+    l->out = l->in;
     return 0;
 }

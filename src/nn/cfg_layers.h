@@ -25,6 +25,8 @@ int nn_parse_softmax(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_lay
 int nn_parse_shortcut(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l);
 int nn_parse_route(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l);
 int nn_parse_dropout(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l);
+int nn_parse_crop(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l);
+int nn_parse_cost(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l);
 
 /* Shared by the parsers. */
 int nn_parse_activation(cfg_file *f, cfg_section *s, const char *dflt, nn_activation *out);

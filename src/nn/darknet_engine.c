@@ -90,6 +90,11 @@ static int write_cfg(FILE *f, const nn_model *m, char *err, size_t errlen)
             fprintf(f, "\n");
             break;
         case LAYER_DROPOUT: fprintf(f, "\n[dropout]\nprobability=0\n"); break;
+        case LAYER_CROP:
+            fprintf(f, "\n[crop]\ncrop_height=%d\ncrop_width=%d\nnoadjust=%d\n", l->out.h, l->out.w,
+                    l->crop_scale == 1.0f);
+            break;
+        case LAYER_COST: fprintf(f, "\n[cost]\n"); break;
         }
     }
     return ferror(f) ? -1 : 0;

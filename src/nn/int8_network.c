@@ -75,6 +75,11 @@ static int layer_supported(const nn_layer *l, char *why, size_t len)
         snprintf(why, len, "[connected] on a %dx%d map (only 1x1)", l->in.h, l->in.w);
     else if (l->kind == LAYER_ROUTE && l->nroutes > 1)
         snprintf(why, len, "a route of several layers (concatenation)");
+    else if (l->kind == LAYER_SHORTCUT && (l->shortcut.channels != l->in.c || l->shortcut.h != l->in.h ||
+                                           l->shortcut.w != l->in.w))
+        snprintf(why, len, "a shortcut between maps of different sizes");
+    else if (l->kind == LAYER_CROP)
+        snprintf(why, len, "[crop]");
     else
         return 1;
     return 0;
@@ -166,6 +171,7 @@ static int build_layer(int8_network *n, const nn_model *m, int i)
         build_add(L, l->in_q, m->layers[l->from].out_q, l->out_q);
         return 0;
     case LAYER_AVGPOOL: L->op = INT8_AVGPOOL; return 0;
+    case LAYER_CROP: return 0; /* refused by layer_supported */
     case LAYER_MAXPOOL:
         L->op = INT8_MAXPOOL;
         L->size = l->size;
@@ -181,6 +187,7 @@ static int build_layer(int8_network *n, const nn_model *m, int i)
         L->from = l->routes[0];
         return 0;
     case LAYER_DROPOUT:
+    case LAYER_COST:
         L->op = INT8_PASS;
         L->from = i - 1; /* -1: the network input */
         return 0;

@@ -31,17 +31,15 @@ int nn_labels_load(nn_labels *l, const char *path, int expected, char *err, size
     /* Each line is cut in place: full name up to the newline; the short name
      * is a second copy cut at the first comma. */
     char *p = l->storage;
-    while (*p && l->count <= expected) {
+    while (*p && l->count < expected) {
         char *nl = strchr(p, '\n');
         if (nl)
             *nl = '\0';
         size_t n = strlen(p);
         if (n && p[n - 1] == '\r')
             p[--n] = '\0';
-        if (n == 0 || l->count == expected) {
-            l->count = expected + 1; /* reported below */
+        if (n == 0)
             break;
-        }
         l->full[l->count] = p;
         l->short_name[l->count] = strndup(p, strcspn(p, ","));
         if (!l->short_name[l->count]) {
@@ -53,8 +51,8 @@ int nn_labels_load(nn_labels *l, const char *path, int expected, char *err, size
         p = nl ? nl + 1 : p + n;
     }
     if (l->count != expected) {
-        snprintf(err, errlen, "%s: expected %d non-empty lines, one per model output; found %s", path, expected,
-                 l->count > expected ? "more, or an empty line" : "fewer");
+        snprintf(err, errlen, "%s: expected %d non-empty lines, one per model output; line %d is %s", path, expected,
+                 l->count + 1, *p ? "empty" : "missing");
         nn_labels_free(l);
         return -1;
     }

@@ -1,4 +1,5 @@
-/* Class labels: one line per output of the model, line k naming class k. */
+/* Class labels: one line per output of the model, line k naming class k
+ * (a Darknet names file as it is, or "synonym, synonym" lines). */
 #ifndef LOOKSLIKE_NN_LABELS_H
 #define LOOKSLIKE_NN_LABELS_H
 
@@ -12,7 +13,10 @@ typedef struct {
     int background; /* index of a "background" class never to report, or -1 */
 } nn_labels;
 
-/* Loads a labels file that must have exactly `expected` non-empty lines. */
+/* Loads a labels file whose first `expected` lines, none empty, name the
+ * model's outputs in order. Later lines are ignored, as Darknet does: its
+ * names files may list more classes than a model has (imagenet.shortnames.list
+ * has 21842 lines, of which the 1000-class models use the first 1000). */
 int nn_labels_load(nn_labels *l, const char *path, int expected, char *err, size_t errlen);
 void nn_labels_free(nn_labels *l);
 

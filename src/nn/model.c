@@ -37,12 +37,22 @@ static const struct {
     {"shortcut", LAYER_SHORTCUT, nn_parse_shortcut},
     {"route", LAYER_ROUTE, nn_parse_route},
     {"dropout", LAYER_DROPOUT, nn_parse_dropout},
+    {"crop", LAYER_CROP, nn_parse_crop},
+    {"cost", LAYER_COST, nn_parse_cost},
 };
 
 static const char *const activation_names[] = {
     [ACT_LINEAR] = "linear", [ACT_RELU] = "relu", [ACT_RELU6] = "relu6", [ACT_LEAKY] = "leaky",
-    [ACT_LOGISTIC] = "logistic",
+    [ACT_LOGISTIC] = "logistic", [ACT_RAMP] = "ramp",
 };
+
+static const char *const preprocessing_names[] = {[NN_PREPROCESS_DARKNET] = "darknet",
+                                                    [NN_PREPROCESS_TF_SLIM] = "tf_slim"};
+
+const char *nn_preprocessing_name(nn_preprocessing p)
+{
+    return preprocessing_names[p];
+}
 
 const char *nn_activation_name(nn_activation a)
 {
@@ -85,6 +95,13 @@ static int parse_net(cfg_file *f, cfg_section *s, nn_model *m)
         return cfg_error(f, s->line, "[net] needs width=, height= and channels=");
     if (m->input_scale == 0.0f)
         return cfg_error(f, s->line, "input_scale must not be 0");
+    const char *preprocess = cfg_string(s, "preprocess", "darknet");
+    if (!strcmp(preprocess, "darknet"))
+        m->preprocess = NN_PREPROCESS_DARKNET;
+    else if (!strcmp(preprocess, "tf_slim"))
+        m->preprocess = NN_PREPROCESS_TF_SLIM;
+    else
+        return cfg_error(f, cfg_line(s, "preprocess"), "preprocess=%.40s is not 'darknet' or 'tf_slim'", preprocess);
     for (int i = 0; net_training_keys[i]; i++)
         cfg_string(s, net_training_keys[i], NULL);
     return cfg_check_unused(f, s);
@@ -139,6 +156,8 @@ static int parse_layer(cfg_file *f, cfg_section *s, nn_model *m, int index)
         }
     if (!parse)
         return cfg_error(f, s->line, "unknown or unsupported section [%.40s]", s->name);
+    if (index > 0 && m->layers[index - 1].kind == LAYER_COST && l->kind != LAYER_COST)
+        return cfg_error(f, s->line, "a layer after [cost] (Darknet leaves a cost layer's output unset at inference)");
     if (parse(f, s, m, index, l) < 0 || cfg_check_unused(f, s) < 0)
         return -1;
     if (l->out.c < 1 || l->out.h < 1 || l->out.w < 1 || nn_shape_size(l->out) > NN_MAX_ACTIVATION_ELEMENTS)

@@ -15,6 +15,7 @@ typedef enum {
     ACT_RELU6,
     ACT_LEAKY,
     ACT_LOGISTIC,
+    ACT_RAMP, /* Darknet's: x > 0 ? x + 0.1x : 0.1x */
 } nn_activation;
 
 typedef enum {
@@ -26,6 +27,8 @@ typedef enum {
     LAYER_SHORTCUT,
     LAYER_ROUTE,
     LAYER_DROPOUT,
+    LAYER_CROP,
+    LAYER_COST,
 } nn_layer_kind;
 
 typedef struct {
@@ -39,6 +42,17 @@ typedef struct {
 } nn_quant;
 
 #define NN_MAX_ROUTE_INPUTS 8
+
+/* Darknet's [shortcut] (shortcut_cpu in its blas.c) also adds layers of
+ * another size: the output is the input (the previous layer's output), and on
+ * its first `channels` channels, output pixel (y*sample, x*sample) gains the
+ * added layer's pixel (y*stride, x*stride), for y < h, x < w. Equal shapes:
+ * every channel and pixel, stride = sample = 1. */
+typedef struct {
+    int channels, h, w;
+    int stride; /* in the added layer: its width / the output's, at least 1 */
+    int sample; /* in the output: its width / the added layer's, at least 1 */
+} nn_shortcut_geometry;
 
 typedef struct {
     nn_layer_kind kind;
@@ -54,8 +68,15 @@ typedef struct {
 
     /* shortcut: absolute index of the added layer; route: absolute indices */
     int from;
+    nn_shortcut_geometry shortcut;
     int nroutes;
     int routes[NN_MAX_ROUTE_INPUTS];
+
+    /* crop (Darknet's [crop] at inference): out = in[c][y + crop_y][x + crop_x]
+     * * crop_scale + crop_shift, a centred window; scale 2, shift -1 maps
+     * Darknet's 0..1 pixels to -1..1 unless noadjust=1 (then 1 and 0). */
+    int crop_y, crop_x;
+    float crop_scale, crop_shift;
 
     /* parameters, pointing into nn_model.params; NULL where the layer has none */
     float *biases, *scales, *rolling_mean, *rolling_variance, *weights;
@@ -75,8 +96,20 @@ typedef struct {
     int32_t *qbiases;
 } nn_layer;
 
+/* How photos become the input the network was trained on ([net]
+ * preprocess=, models/darknet-format.md): Darknet's classifier pipeline (the
+ * default, for models trained with Darknet) or TF-slim's evaluation one (for
+ * models converted from TensorFlow). Carried out in src/image/. */
+typedef enum {
+    NN_PREPROCESS_DARKNET,
+    NN_PREPROCESS_TF_SLIM,
+} nn_preprocessing;
+
+const char *nn_preprocessing_name(nn_preprocessing p);
+
 typedef struct {
     nn_shape input;
+    nn_preprocessing preprocess;
     /* x = (pixel - input_mean) * input_scale, pixel in 0..255 */
     float input_mean, input_scale;
     int nlayers;

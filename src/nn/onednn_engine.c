@@ -47,7 +47,7 @@ typedef struct {
     int nmems;
     size_t cap_mems;
     dnnl_memory_t *out; /* per layer: its output, as a 4-D N,C,H,W memory */
-    dnnl_memory_t user_in, user_out;
+    dnnl_memory_t user_in, user_out; /* user_in holds `input`; user_out the caller's buffer, per run */
     const nn_model *model; /* its input normalisation */
     float *input; /* the normalised input tensor */
     dnnl_memory_t scratchpad;
@@ -100,6 +100,8 @@ static dnnl_primitive_attr_t new_attr(nn_activation act)
     case ACT_RELU6: dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_clip, 0.0f, 6.0f); break;
     case ACT_LEAKY: dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_relu, 0.1f, 0.0f); break;
     case ACT_LOGISTIC: dnnl_post_ops_append_eltwise(po, 1.0f, dnnl_eltwise_logistic, 0.0f, 0.0f); break;
+    /* x > 0: 1.1 x; else 0.1 x = 1.1 (x / 11) */
+    case ACT_RAMP: dnnl_post_ops_append_eltwise(po, 1.1f, dnnl_eltwise_relu, 1.0f / 11.0f, 0.0f); break;
     case ACT_LINEAR: break;
     }
     dnnl_primitive_attr_set_post_ops(attr, po);
@@ -154,6 +156,15 @@ static dnnl_memory_t as_layout(onednn_engine *e, dnnl_memory_t src, const dnnl_m
 static dnnl_memory_t reusable(dnnl_memory_t mem, const dnnl_memory_desc_t *want)
 {
     return mem && dnnl_memory_desc_equal(desc_of(mem), want) ? mem : NULL;
+}
+
+/* A memory of descriptor md over the storage of base: the input tensor, or an
+ * activation of the plan. */
+static dnnl_memory_t view_of(onednn_engine *e, dnnl_memory_t base, const dnnl_memory_desc_t *md)
+{
+    if (base == e->user_in)
+        return new_memory(e, md, e->input);
+    return activation_plan_view(&e->acts, e->eng, md, base);
 }
 
 /* Copies constant parameters (plain layout `tag`) into memory of layout `want`, now. */
@@ -377,8 +388,90 @@ static int build_pool(onednn_engine *e, const nn_layer *l, int i, dnnl_memory_t 
     return dst ? add_step(e, pd, 2, args, i) : check(e, dnnl_out_of_memory, "memory", i);
 }
 
-static int build_shortcut(onednn_engine *e, const nn_layer *l, int i, dnnl_memory_t in)
+/* A step applying the activation to mem in place (for the layers that
+ * cannot take it as a post-op). */
+static int activate_in_place(onednn_engine *e, dnnl_memory_t mem, nn_activation act, int i)
 {
+    if (act == ACT_LINEAR)
+        return 0;
+    dnnl_eltwise_desc_t desc;
+    dnnl_primitive_desc_t pd;
+    /* linear with alpha 1: the identity, carrying the activation as a post-op */
+    dnnl_status_t st = dnnl_eltwise_forward_desc_init(&desc, dnnl_forward_inference, dnnl_eltwise_linear,
+                                                      desc_of(mem), 1.0f, 0.0f);
+    dnnl_primitive_attr_t attr = new_attr(act);
+    if (st == dnnl_success)
+        st = dnnl_primitive_desc_create(&pd, &desc, attr, e->eng, NULL);
+    dnnl_primitive_attr_destroy(attr);
+    if (check(e, st, "activation", i) < 0)
+        return -1;
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, mem}, {DNNL_ARG_DST, mem}};
+    return add_step(e, pd, 2, args, i);
+}
+
+/* A plain N,C,H,W descriptor of shape s. */
+static void plain_desc(dnnl_memory_desc_t *md, nn_shape s)
+{
+    dnnl_dims_t d;
+    dims4(d, s);
+    dnnl_memory_desc_init_by_tag(md, 4, d, dnnl_f32, dnnl_nchw);
+}
+
+/* A view into a plain map of shape `whole`: its first c channels, h x w
+ * pixels, every `step`-th pixel in both directions. */
+static void strided_view_desc(dnnl_memory_desc_t *md, nn_shape whole, int c, int h, int w, int step)
+{
+    dnnl_dims_t d = {1, c, h, w},
+                strides = {(dnnl_dim_t)nn_shape_size(whole), (dnnl_dim_t)whole.h * whole.w,
+                           (dnnl_dim_t)whole.w * step, step};
+    dnnl_memory_desc_init_by_strides(md, 4, d, dnnl_f32, strides);
+}
+
+/* Darknet's shortcut between maps of different sizes (nn_shortcut_geometry):
+ * the input copied to a plain output, the added layer's strided pixels summed
+ * into a strided part of it by a reorder with a sum post-op, then the
+ * activation. Only ResNet's few downsampling blocks take this path. */
+static int build_shortcut_resampled(onednn_engine *e, const nn_model *m, const nn_layer *l, int i, dnnl_memory_t in)
+{
+    const nn_shortcut_geometry *g = &l->shortcut;
+    nn_shape add_shape = m->layers[l->from].out;
+    dnnl_memory_desc_t out_md, add_md, out_part, add_part;
+    plain_desc(&out_md, l->out);
+    plain_desc(&add_md, add_shape);
+    strided_view_desc(&out_part, l->out, g->channels, g->h, g->w, g->sample);
+    strided_view_desc(&add_part, add_shape, g->channels, g->h, g->w, g->stride);
+    dnnl_memory_t dst = activation_plan_new(&e->acts, e->eng, &out_md);
+    dnnl_memory_t add = dst ? as_layout(e, e->out[l->from], &add_md, i) : NULL;
+    dnnl_memory_t dst_view = add ? view_of(e, dst, &out_part) : NULL, add_view = dst_view ? view_of(e, add, &add_part) : NULL;
+    if (!add_view)
+        return check(e, dnnl_out_of_memory, "shortcut memory", i);
+    dnnl_primitive_desc_t pd;
+    dnnl_primitive_attr_t attr = new_attr(ACT_LINEAR);
+    dnnl_status_t st = dnnl_reorder_primitive_desc_create(&pd, desc_of(in), e->eng, &out_md, e->eng, attr);
+    dnnl_exec_arg_t copy[] = {{DNNL_ARG_SRC, in}, {DNNL_ARG_DST, dst}};
+    if (check(e, st, "shortcut copy", i) < 0 || add_step(e, pd, 2, copy, i) < 0) {
+        dnnl_primitive_attr_destroy(attr);
+        return -1;
+    }
+    dnnl_post_ops_t po;
+    dnnl_post_ops_create(&po);
+    dnnl_post_ops_append_sum(po, 1.0f);
+    dnnl_primitive_attr_set_post_ops(attr, po);
+    dnnl_post_ops_destroy(po);
+    st = dnnl_reorder_primitive_desc_create(&pd, &add_part, e->eng, &out_part, e->eng, attr);
+    dnnl_primitive_attr_destroy(attr);
+    dnnl_exec_arg_t sum[] = {{DNNL_ARG_SRC, add_view}, {DNNL_ARG_DST, dst_view}};
+    if (check(e, st, "shortcut sum", i) < 0 || add_step(e, pd, 2, sum, i) < 0)
+        return -1;
+    e->out[i] = dst;
+    return activate_in_place(e, dst, l->activation, i);
+}
+
+static int build_shortcut(onednn_engine *e, const nn_model *m, const nn_layer *l, int i, dnnl_memory_t in)
+{
+    const nn_shortcut_geometry *g = &l->shortcut;
+    if (g->channels != l->in.c || g->h != l->in.h || g->w != l->in.w)
+        return build_shortcut_resampled(e, m, l, i, in);
     const dnnl_memory_desc_t *md = desc_of(in);
     dnnl_memory_t other = as_layout(e, e->out[l->from], md, i);
     dnnl_binary_desc_t desc;
@@ -394,6 +487,43 @@ static int build_shortcut(onednn_engine *e, const nn_layer *l, int i, dnnl_memor
     dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC_0, in}, {DNNL_ARG_SRC_1, other}, {DNNL_ARG_DST, dst}};
     e->out[i] = dst;
     return dst ? add_step(e, pd, 3, args, i) : check(e, dnnl_out_of_memory, "memory", i);
+}
+
+/* Darknet's [crop] at inference: the window copied out of the plain input by
+ * a reorder, then scaled and shifted in place. */
+static int build_crop(onednn_engine *e, const nn_layer *l, int i, dnnl_memory_t in)
+{
+    dnnl_memory_desc_t in_md, window, out_md;
+    dnnl_dims_t out_d, offsets = {0, 0, l->crop_y, l->crop_x};
+    plain_desc(&in_md, l->in);
+    plain_desc(&out_md, l->out);
+    dims4(out_d, l->out);
+    if (check(e, dnnl_memory_desc_init_submemory(&window, &in_md, out_d, offsets), "crop window", i) < 0)
+        return -1;
+    dnnl_memory_t src = as_layout(e, in, &in_md, i);
+    dnnl_memory_t src_window = src ? view_of(e, src, &window) : NULL;
+    dnnl_memory_t dst = src_window ? activation_plan_new(&e->acts, e->eng, &out_md) : NULL;
+    if (!dst)
+        return check(e, dnnl_out_of_memory, "crop memory", i);
+    dnnl_primitive_desc_t pd;
+    dnnl_primitive_attr_t attr = new_attr(ACT_LINEAR);
+    dnnl_status_t st = dnnl_reorder_primitive_desc_create(&pd, &window, e->eng, &out_md, e->eng, attr);
+    dnnl_primitive_attr_destroy(attr);
+    dnnl_exec_arg_t copy[] = {{DNNL_ARG_SRC, src_window}, {DNNL_ARG_DST, dst}};
+    if (check(e, st, "crop", i) < 0 || add_step(e, pd, 2, copy, i) < 0)
+        return -1;
+    e->out[i] = dst;
+    if (l->crop_scale == 1.0f && l->crop_shift == 0.0f)
+        return 0;
+    dnnl_eltwise_desc_t desc;
+    st = dnnl_eltwise_forward_desc_init(&desc, dnnl_forward_inference, dnnl_eltwise_linear, &out_md, l->crop_scale,
+                                        l->crop_shift);
+    attr = new_attr(ACT_LINEAR);
+    if (st == dnnl_success)
+        st = dnnl_primitive_desc_create(&pd, &desc, attr, e->eng, NULL);
+    dnnl_primitive_attr_destroy(attr);
+    dnnl_exec_arg_t scale[] = {{DNNL_ARG_SRC, dst}, {DNNL_ARG_DST, dst}};
+    return check(e, st, "crop scaling", i) < 0 ? -1 : add_step(e, pd, 2, scale, i);
 }
 
 static int build_route(onednn_engine *e, const nn_layer *l, int i)
@@ -433,8 +563,7 @@ static int build_softmax(onednn_engine *e, const nn_layer *l, int i, dnnl_memory
     dnnl_memory_t src = as_layout(e, in, &plain, i);
     if (!src)
         return -1;
-    /* (a view needs a planned base: softmax straight on the network input is refused) */
-    dnnl_memory_t src_flat = activation_plan_view(&e->acts, e->eng, &flat, src);
+    dnnl_memory_t src_flat = view_of(e, src, &flat);
     dnnl_memory_t dst_flat = activation_plan_new(&e->acts, e->eng, &flat);
     if (!src_flat || !dst_flat)
         return check(e, dnnl_unimplemented, "softmax input", i);
@@ -469,10 +598,12 @@ static int build_schedule(onednn_engine *e, const nn_model *m)
         case LAYER_CONNECTED: rc = build_weighted(e, m, i, in); break;
         case LAYER_MAXPOOL:
         case LAYER_AVGPOOL: rc = build_pool(e, l, i, in); break;
-        case LAYER_SHORTCUT: rc = build_shortcut(e, l, i, in); break;
+        case LAYER_SHORTCUT: rc = build_shortcut(e, m, l, i, in); break;
         case LAYER_ROUTE: rc = build_route(e, l, i); break;
         case LAYER_SOFTMAX: rc = build_softmax(e, l, i, in); break;
-        case LAYER_DROPOUT: e->out[i] = in; break;
+        case LAYER_CROP: rc = build_crop(e, l, i, in); break;
+        case LAYER_DROPOUT:
+        case LAYER_COST: e->out[i] = in; break;
         }
         if (rc < 0)
             return -1;
@@ -496,8 +627,8 @@ static int build(onednn_engine *e, const nn_model *m)
     dims4(out_d, m->layers[m->nlayers - 1].out);
     dnnl_memory_desc_init_by_tag(&in_md, 4, in_d, dnnl_f32, dnnl_nchw);
     dnnl_memory_desc_init_by_tag(&out_md, 4, out_d, dnnl_f32, dnnl_nchw);
-    /* The caller's buffers are attached per run with dnnl_memory_set_data_handle. */
-    e->user_in = new_memory(e, &in_md, DNNL_MEMORY_NONE);
+    /* The caller's output buffer is attached per run with dnnl_memory_set_data_handle. */
+    e->user_in = new_memory(e, &in_md, e->input);
     e->user_out = new_memory(e, &out_md, DNNL_MEMORY_NONE);
     if (!e->user_in || !e->user_out)
         return check(e, dnnl_out_of_memory, "memory", -1);
@@ -585,8 +716,7 @@ static int onednn_run(nn_engine *base, const uint8_t *pixels, float *output, int
     /* OpenMP's thread count is per calling thread, so each run sets its own. */
     omp_set_num_threads(sc->threads);
     nn_model_normalize_input(e->model, pixels, e->input);
-    if (dnnl_memory_set_data_handle(e->user_in, e->input) != dnnl_success ||
-        dnnl_memory_set_data_handle(e->user_out, output) != dnnl_success)
+    if (dnnl_memory_set_data_handle(e->user_out, output) != dnnl_success)
         return -1;
     for (int i = 0; i < sc->nsteps; i++)
         if (dnnl_primitive_execute(sc->steps[i].prim, e->stream, sc->steps[i].nargs, sc->steps[i].args) !=

@@ -37,6 +37,7 @@ static int load_one(served_model *m, const char *dir, const char *engine, const 
         return -1;
     }
     m->precision = nn_engine_precision(m->engine);
+    m->preprocess = m->model.preprocess == NN_PREPROCESS_TF_SLIM ? PREPROCESS_TF_SLIM : PREPROCESS_DARKNET;
     return 0;
 }
 
@@ -118,5 +119,6 @@ void model_registry_describe(const model_registry *r, int i, model_description *
                              .classes = m->labels.count - (m->labels.background >= 0),
                              .outputs = (int)nn_model_outputs(&m->model),
                              .engine = m->engine,
-                             .precision = m->precision};
+                             .precision = m->precision,
+                             .preprocess = nn_preprocessing_name(m->model.preprocess)};
 }

@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "../image/preprocess.h"
 #include "../nn/labels.h"
 #include "../nn/model.h"
 
@@ -18,6 +19,7 @@ typedef struct {
     nn_labels labels;
     const char *engine; /* the engine chosen for it (nn_engine_choose) */
     const char *precision; /* "fp32" or "int8", what that engine runs */
+    preprocess_style preprocess; /* the model's (its [net] preprocess=) */
 } served_model;
 
 typedef struct {
@@ -41,6 +43,7 @@ typedef struct {
     int classes; /* labels that can be answered (without a "background" class) */
     int outputs; /* the network's output size (classes, plus one for a background class) */
     const char *engine, *precision;
+    const char *preprocess; /* "darknet" or "tf_slim" */
 } model_description;
 
 /* Describes the i-th model (0 is the default). */

@@ -104,18 +104,12 @@ predict_status predictor_run_tensor(predictor *p, const served_model *m, const u
  * full size; anything bigger is freed after its request (see jpeg_decoder_trim). */
 #define DECODE_BUFFER_KEEP (16u << 20)
 
-static jpeg_decode_options decode_options(const predict_limits *limits, crop_mode crop, nn_shape in)
+static jpeg_decode_options decode_options(const predict_limits *limits, const served_model *m, crop_mode crop)
 {
     jpeg_decode_options o = {limits->max_pixels, limits->min_side, 0, 0};
-    if (limits->dct_scaling) {
-        /* centre crop keeps floor(7/8 n): n >= ceil(need * 8 / 7) keeps `need` */
-        o.min_width = DCT_SCALING_GAP * in.w;
-        o.min_height = DCT_SCALING_GAP * in.h;
-        if (crop == CROP_CENTER) {
-            o.min_width = (o.min_width * 8 + 6) / 7;
-            o.min_height = (o.min_height * 8 + 6) / 7;
-        }
-    }
+    if (limits->dct_scaling)
+        preprocess_min_decode_size(m->preprocess, crop, DCT_SCALING_GAP, m->model.input.w, m->model.input.h,
+                                   &o.min_width, &o.min_height);
     return o;
 }
 
@@ -126,7 +120,7 @@ predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uin
     memset(res, 0, sizeof *res);
     rgb_image img;
     const nn_shape in = m->model.input;
-    jpeg_decode_options opt = decode_options(limits, crop, in);
+    jpeg_decode_options opt = decode_options(limits, m, crop);
     double t0 = clock_ms();
     jpeg_status decoded = jpeg_decode(p->decoder, jpeg, len, &opt, &img, err, errlen);
     if (decoded != JPEG_OK)
@@ -144,7 +138,7 @@ predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uin
         snprintf(err, errlen, "model '%s' does not take RGB input", m->name);
         return PREDICT_INTERNAL;
     }
-    if (preprocess_rgb(p->resize, img.rgb, img.width, img.height, crop, p->rgb, in.w, in.h) < 0) {
+    if (preprocess_rgb(p->resize, img.rgb, img.width, img.height, m->preprocess, crop, p->rgb, in.w, in.h) < 0) {
         snprintf(err, errlen, "out of memory while resizing");
         return PREDICT_INTERNAL;
     }

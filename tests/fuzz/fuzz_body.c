@@ -41,7 +41,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     rgb_image img;
     if (jpeg_decode(d, jpeg, len, &(jpeg_decode_options){4000000, 16, 0, 0}, &img, err, sizeof err) == JPEG_OK)
-        preprocess_rgb(ws, img.rgb, img.width, img.height, CROP_CENTER, out, 224, 224);
+        preprocess_rgb(ws, img.rgb, img.width, img.height, PREPROCESS_TF_SLIM, CROP_CENTER, out, 224, 224);
     free(decoded);
     return 0;
 }

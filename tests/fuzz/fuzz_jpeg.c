@@ -19,8 +19,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     /* a 4 MP limit keeps each run fast; the limit logic and DCT scaling (to no
      * less than 64x64) are exercised too */
     if (jpeg_decode(d, data, size, &(jpeg_decode_options){4000000, 1, 64, 64}, &img, err, sizeof err) == JPEG_OK) {
-        preprocess_rgb(ws, img.rgb, img.width, img.height, CROP_CENTER, out, 224, 224);
-        preprocess_rgb(ws, img.rgb, img.width, img.height, CROP_FULL, out, 224, 224);
+        for (preprocess_style style = PREPROCESS_TF_SLIM; style <= PREPROCESS_DARKNET; style++)
+            for (crop_mode mode = CROP_CENTER; mode <= CROP_FULL; mode++)
+                preprocess_rgb(ws, img.rgb, img.width, img.height, style, mode, out, 224, 224);
     }
     return 0;
 }

@@ -224,7 +224,8 @@ def test_endpoints(port, after_traffic):
     status, _, body = request(port, "GET", "/v1/models")
     m = json.loads(body)["models"][0] if status == 200 else {}
     check(m.get("name") == "mobilenet_v1" and m.get("input") == {"width": 224, "height": 224, "channels": 3}
-          and m.get("classes") == 1000 and m.get("engine") == RUNS and m.get("precision") == PRECISION,
+          and m.get("classes") == 1000 and m.get("engine") == RUNS and m.get("precision") == PRECISION
+          and m.get("preprocess") == "tf_slim",
           f"/v1/models: {body[:200]!r}")
     status, headers, body = request(port, "GET", "/metrics")
     text = body.decode()

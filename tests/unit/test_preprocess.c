@@ -39,7 +39,7 @@ int main(int argc, char **argv)
                 free(ref);
                 continue;
             }
-            preprocess_rgb(ws, img.rgb, img.width, img.height, mode, out, 224, 224);
+            preprocess_rgb(ws, img.rgb, img.width, img.height, PREPROCESS_TF_SLIM, mode, out, 224, 224);
             int worst = 0, differ = 0;
             for (size_t k = 0; k < sizeof out; k++) {
                 int dlt = abs(out[k] - ref[k]);

@@ -1,0 +1,74 @@
+#include "darknet_zoo.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+int zoo_write_cfg(const char *src, const char *dst, int size)
+{
+    FILE *in = fopen(src, "r"), *out = fopen(dst, "w");
+    if (!in || !out) {
+        fprintf(stderr, "%s: cannot open\n", in ? dst : src);
+        if (in)
+            fclose(in);
+        if (out)
+            fclose(out);
+        return -1;
+    }
+    char line[4096];
+    int in_net = 0;
+    while (fgets(line, sizeof line, in)) {
+        char key[64] = "";
+        if (line[0] == '[')
+            in_net = !strncmp(line, "[net]", 5) || !strncmp(line, "[network]", 9);
+        if (in_net && sscanf(line, " %63[a-z_] =", key) == 1) {
+            if (!strcmp(key, "batch") || !strcmp(key, "subdivisions"))
+                continue;
+            if (size > 0 && (!strcmp(key, "width") || !strcmp(key, "height"))) {
+                fprintf(out, "%s=%d\n", key, size);
+                continue;
+            }
+        }
+        fputs(line, out);
+        if (!strncmp(line, "[net]", 5) || !strncmp(line, "[network]", 9))
+            fputs("batch=1\nsubdivisions=1\n", out);
+    }
+    fclose(in);
+    return fclose(out) == 0 ? 0 : -1;
+}
+
+/* Darknet's forward_network, except that each batch-normalised layer runs in
+ * training mode (normalising with its own batch statistics, which it leaves
+ * in l.mean and l.variance) and keeps those statistics as its rolling ones. */
+static void calibrate(network *net, const float *input)
+{
+    network n = *net;
+    n.input = (float *)input;
+    n.truth = 0;
+    n.train = 0;
+    n.delta = 0;
+    for (int i = 0; i < n.n; i++) {
+        n.index = i;
+        layer l = n.layers[i];
+        int bn = l.batch_normalize && (l.type == CONVOLUTIONAL || l.type == CONNECTED);
+        n.train = bn;
+        l.forward(l, n);
+        n.train = 0;
+        if (bn) {
+            memcpy(l.rolling_mean, l.mean, (size_t)l.out_c * sizeof(float));
+            memcpy(l.rolling_variance, l.variance, (size_t)l.out_c * sizeof(float));
+        }
+        n.input = l.output;
+    }
+}
+
+network *zoo_make_weights(const char *cfg, const char *weights, unsigned seed, const float *input)
+{
+    srand(seed);
+    network *net = parse_network_cfg((char *)cfg);
+    if (!net)
+        return NULL;
+    calibrate(net, input);
+    save_weights(net, (char *)weights);
+    return net;
+}
