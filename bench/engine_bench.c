@@ -5,8 +5,11 @@
  * compare like with like on a noisy machine. Not a test: it prints numbers.
  * Besides the table it prints one "RESULT name threads batch median min max
  * top1 prob" line per row (times per image) for bench/run.sh.
- * usage: lookslike-bench [--runs N] [--model-dir DIR] [--model NAME]
- *                        [IMAGE.jpg | --rgb TENSOR.rgb] */
+ * usage: lookslike-bench [--runs N] [--model-dir DIR] [--model NAME] [--zoo]
+ *                        [--save-rgb FILE] [IMAGE.jpg | --rgb TENSOR.rgb]
+ * --zoo: only the float engines next to libdarknet (a float model of the
+ * Darknet zoo: no integer engine, no batching); --save-rgb: writes the
+ * preprocessed input tensor, for a peer in another process. */
 #include <immintrin.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -169,7 +172,8 @@ static int load_input(const nn_model *m, const char *image, int raw, uint8_t *rg
 int main(int argc, char **argv)
 {
     const char *dir = LOOKSLIKE_MODEL_DIR, *name = "mobilenet_v1", *image = NULL;
-    int runs = 100, raw = 0;
+    int runs = 100, raw = 0, zoo = 0;
+    const char *save_rgb = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--runs") && i + 1 < argc)
             runs = atoi(argv[++i]);
@@ -177,6 +181,10 @@ int main(int argc, char **argv)
             dir = argv[++i];
         else if (!strcmp(argv[i], "--model") && i + 1 < argc)
             name = argv[++i];
+        else if (!strcmp(argv[i], "--zoo"))
+            zoo = 1;
+        else if (!strcmp(argv[i], "--save-rgb") && i + 1 < argc)
+            save_rgb = argv[++i];
         else if (!strcmp(argv[i], "--rgb") && i + 1 < argc)
             image = argv[++i], raw = 1;
         else
@@ -198,6 +206,11 @@ int main(int argc, char **argv)
     if (image && load_input(&m, image, raw, rgb, n) < 0)
         return 1;
     nn_model_normalize_input(&m, rgb, input);
+    FILE *saved = save_rgb ? fopen(save_rgb, "wb") : NULL;
+    if (save_rgb && (!saved || fwrite(rgb, 1, n, saved) != n || fclose(saved) != 0)) {
+        perror(save_rgb);
+        return 1;
+    }
 
     /* MobileNet v1 is 569 M multiply-adds; count them from the model. */
     double macs = 0;
@@ -216,7 +229,13 @@ int main(int argc, char **argv)
                         {.name = "darknet", .threads = 1}
 #endif
     };
-    int nres = sizeof results / sizeof *results;
+    result zoo_results[] = {{.name = "onednn", .threads = 1}, {.name = "onednn", .threads = 2},
+#ifdef LOOKSLIKE_HAVE_DARKNET
+                            {.name = "darknet", .threads = 1}
+#endif
+    };
+    int nres = zoo ? (int)(sizeof zoo_results / sizeof *zoo_results) : (int)(sizeof results / sizeof *results);
+    result *chosen = zoo ? zoo_results : results;
     double peak[3] = {0, fma_peak(1), fma_peak(2)};
     printf("model %s: %.0f M multiply-adds, %zu parameters; %d timed runs after 10 warm-up runs\n", name, macs / 1e6,
            m.nparams, runs);
@@ -224,7 +243,7 @@ int main(int argc, char **argv)
     printf("%-13s %7s %5s %10s %10s %10s %10s %7s %8s\n", "engine", "threads", "batch", "ms/image", "min ms",
            "max ms", "GFLOP/s", "% peak", "top-1");
     for (int i = 0; i < nres; i++) {
-        result *r = &results[i];
+        result *r = &chosen[i];
         if (measure(&m, rgb, input, runs, r) < 0)
             continue;
         double gflops = 2 * macs / (r->median * 1e6);

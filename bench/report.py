@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs every benchmark of lookslike in one go and prints one table: the
 engine next to its peers (a plain oneDNN port, onnxruntime, TensorFlow.js
-wasm, libdarknet) on the same tensor, batching, the request pipeline with
+wasm, libdarknet) on the same tensor, batching, two Darknet zoo models next
+to libdarknet and OpenCV DNN, the request pipeline with
 and without DCT-scaled decoding, and the HTTP service end to end under each
 scheduling choice (latency at 1 client, throughput at 16, readiness, memory),
 then which performance targets this run met. Everything is
@@ -58,6 +59,75 @@ def engines():
     rows += [dict(name=n, threads=int(t), batch=1, ms=float(med), min=float(lo), top1=int(c), prob=float(p))
              for n, t, med, lo, hi, c, p in lines(peers, "PEER")]
     return rows, peak, macs
+
+
+# ---------------------------------------------------------------- Darknet zoo
+ZOO_CFG = "/usr/share/darknet/cfg"
+ZOO_MODELS = ("darknet19", "resnet50")
+
+
+def zoo():
+    """darknet19 and resnet50 at their 256x256 with random weights made by
+    libdarknet: lookslike (oneDNN) vs libdarknet vs OpenCV DNN, same tensor."""
+    make = os.path.join(BUILD, "tests", "make_darknet_weights")
+    if not os.path.exists(make):
+        return []
+    out_dir = os.path.join(BUILD, "bench-zoo")
+    os.makedirs(out_dir, exist_ok=True)
+    results = []
+    for name in ZOO_MODELS:
+        prefix = os.path.join(out_dir, name)
+        if not os.path.exists(prefix + ".weights"):
+            run([make, os.path.join(ZOO_CFG, name + ".cfg"), prefix])
+        tensor = prefix + ".rgb"
+        out = run([os.path.join(BUILD, "bench", "lookslike-bench"), "--zoo", "--runs", "10" if QUICK else "30",
+                   "--model-dir", out_dir, "--model", name, "--save-rgb", tensor, FRAME])
+        rows = [dict(name=n, threads=int(t), ms=float(med), min=float(lo), top1=int(c), prob=float(p))
+                for n, t, b, med, lo, hi, c, p in lines(out, "RESULT")]
+        peak = {int(t): float(v) for t, v in lines(out, "PEAK")}
+        macs = float(lines(out, "MACS")[0][0])
+        size = re.search(r"^width=(\d+)", open(prefix + ".cfg").read(), re.M)[1]
+        peer = run(["/usr/bin/python3", os.path.join(ROOT, "bench", "peers", "opencv_dnn.py"), prefix + ".cfg",
+                    prefix + ".weights", tensor, size, size, "5" if QUICK else "15"])
+        rows += [dict(name=n, threads=int(t), ms=float(med), min=float(lo), top1=int(c), prob=float(p))
+                 for n, t, med, lo, hi, c, p in lines(peer, "PEER")]
+        error = next((" ".join(e) for e in lines(peer, "PEER_ERROR")), None)
+        results.append(dict(model=name, size=size, rows=rows, peak=peak, macs=macs, opencv_error=error))
+    return results
+
+
+def print_zoo(results):
+    if not results:
+        print("\n== Darknet zoo: skipped (built without libdarknet)")
+        return
+    print("\n== Darknet zoo: random weights made by libdarknet, the 640x480 frame through Darknet's preprocessing")
+    print(f"{'model':<11}{'runtime':<22}{'threads':>8}{'median ms':>11}{'min ms':>9}{'GFLOP/s':>9}{'% peak':>8}"
+          f"{'vs lookslike':>13}{'top-1 (prob)':>20}")
+    labels = {"onednn": "lookslike (oneDNN)", "darknet": "Debian libdarknet", "opencv-dnn": "OpenCV DNN 4.6"}
+    for z in results:
+        for key in ("onednn", "darknet", "opencv-dnn"):
+            for r in (r for r in z["rows"] if r["name"] == key):
+                ours = next(o for o in z["rows"] if o["name"] == "onednn" and o["threads"] == r["threads"])
+                gflops = 2 * z["macs"] / (r["ms"] * 1e6)
+                print(f"{z['model']:<11}{labels[key]:<22}{r['threads']:>8}{r['ms']:>11.2f}{r['min']:>9.2f}"
+                      f"{gflops:>9.1f}{100 * gflops / z['peak'][r['threads']]:>7.1f}%{r['ms'] / ours['ms']:>12.2f}x"
+                      f"{r['top1']:>9} ({r['prob']:.6f})")
+        if z["opencv_error"]:
+            print(f"{z['model']:<11}{labels['opencv-dnn']:<22} cannot run it: {z['opencv_error'][:150]}")
+
+
+def zoo_targets(results):
+    targets = []
+    for z in results:
+        ours = {r["threads"]: r for r in z["rows"] if r["name"] == "onednn"}
+        share = 100 * 2 * z["macs"] / (ours[1]["ms"] * 1e6) / z["peak"][1]
+        targets.append((f"{z['model']}: >= 75 % of the FMA peak at 1 thread ({share:.0f} %)", share >= 75))
+        for r in (r for r in z["rows"] if r["name"] == "opencv-dnn"):
+            ratio = r["ms"] / ours[r["threads"]]["ms"]
+            targets.append((f"{z['model']}: >= 3x OpenCV DNN at {r['threads']} thread(s) ({ratio:.1f}x)", ratio >= 3))
+        same = all(r["top1"] == ours[1]["top1"] for r in z["rows"])
+        targets.append((f"{z['model']}: every runtime's top-1 is lookslike's", same))
+    return targets
 
 
 def row(rows, name, threads, batch=1):
@@ -136,6 +206,7 @@ def end_to_end(workers, threads, extra=()):
 # ---------------------------------------------------------------- report
 def main():
     rows, peak, macs = engines()
+    zoo_results = zoo()
     pipe = pipeline("int8") + pipeline("fp32")
     # (a) one inference at a time on both cores, (b) one worker per core on one
     # core each, (d) the default: 2 workers, a lone request on both cores;
@@ -199,6 +270,8 @@ def main():
               f"{e['sixteen']['errors'] + e['one']['errors']:>7}{e['photo']['p50']:>10.2f}{e['VmRSS']:>9.1f}"
               f"{e['VmHWM']:>7.1f}")
 
+    print_zoo(zoo_results)
+
     # ------------------------------------------------------------ targets
     print("\n== Targets, this run")
     faster = all(ours[t]["ms"] < row(rows, p, t)["ms"] for t in (1, 2) for p in ("onednn-plain", "onnxruntime")
@@ -228,7 +301,7 @@ def main():
          f"{big[1]['heap']:.0f}, {big[1]['engine_heap']} of them inside oneDNN)", big[1]["heap"] == 0),
         (f"peak RSS <= 96 MiB (default: {default['VmHWM']:.1f})", default["VmHWM"] <= 96),
         (f"ready <= 300 ms after exec (default: {default['ready']:.0f} ms)", default["ready"] <= 300),
-    ]
+    ] + zoo_targets(zoo_results)
     for text, ok in targets:
         print(f"  [{'met' if ok else 'NOT met'}] {text}")
 

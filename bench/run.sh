@@ -6,10 +6,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash tools/bootstrap.sh --with-tests >&2
-# XNNPACK, a peer (bench/xnnpack_peer.c): installed here, then the build picks it up.
-if ! dpkg-query -W libxnnpack-dev libpthreadpool-dev >/dev/null 2>&1; then
+# XNNPACK (bench/xnnpack_peer.c) and OpenCV DNN (bench/peers/opencv_dnn.py), peers: installed here,
+# then the build picks XNNPACK up.
+if ! dpkg-query -W libxnnpack-dev libpthreadpool-dev python3-opencv >/dev/null 2>&1; then
   sudo=; [[ $(id -u) == 0 ]] || sudo=sudo
-  $sudo apt-get install -y -q --no-install-recommends libxnnpack-dev libpthreadpool-dev >&2
+  $sudo apt-get install -y -q --no-install-recommends libxnnpack-dev libpthreadpool-dev python3-opencv >&2
   meson setup --reconfigure build >&2
 fi
 meson compile -C build >&2
