@@ -6,10 +6,11 @@
  * Besides the table it prints one "RESULT name threads batch median min max
  * top1 prob" line per row (times per image) for bench/run.sh.
  * usage: lookslike-bench [--runs N] [--model-dir DIR] [--model NAME] [--zoo]
- *                        [--save-rgb FILE] [IMAGE.jpg | --rgb TENSOR.rgb]
+ *                        [--only ENGINE] [--save-rgb FILE] [IMAGE.jpg | --rgb TENSOR.rgb]
  * --zoo: only the float engines next to libdarknet (a float model of the
- * Darknet zoo: no integer engine, no batching); --save-rgb: writes the
- * preprocessed input tensor, for a peer in another process. */
+ * Darknet zoo: no integer engine, no batching); --only NAME: only that
+ * engine's rows; --save-rgb: writes the preprocessed input tensor, for a
+ * peer in another process. */
 #include <immintrin.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -173,7 +174,7 @@ int main(int argc, char **argv)
 {
     const char *dir = LOOKSLIKE_MODEL_DIR, *name = "mobilenet_v1", *image = NULL;
     int runs = 100, raw = 0, zoo = 0;
-    const char *save_rgb = NULL;
+    const char *save_rgb = NULL, *only = NULL;
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--runs") && i + 1 < argc)
             runs = atoi(argv[++i]);
@@ -183,6 +184,8 @@ int main(int argc, char **argv)
             name = argv[++i];
         else if (!strcmp(argv[i], "--zoo"))
             zoo = 1;
+        else if (!strcmp(argv[i], "--only") && i + 1 < argc)
+            only = argv[++i];
         else if (!strcmp(argv[i], "--save-rgb") && i + 1 < argc)
             save_rgb = argv[++i];
         else if (!strcmp(argv[i], "--rgb") && i + 1 < argc)
@@ -244,6 +247,8 @@ int main(int argc, char **argv)
            "max ms", "GFLOP/s", "% peak", "top-1");
     for (int i = 0; i < nres; i++) {
         result *r = &chosen[i];
+        if (only && strcmp(r->name, only))
+            continue;
         if (measure(&m, rgb, input, runs, r) < 0)
             continue;
         double gflops = 2 * macs / (r->median * 1e6);
