@@ -32,6 +32,16 @@ params = (2 * 4 + 2 * 3 * 9) + (3 + 3 * 16)  # conv with batch norm; connected o
 weights = struct.pack("<3iQ", 0, 2, 0, 0) + struct.pack("<%df" % params, *([0.5] * params))
 open(sys.argv[1], "wb").write(struct.pack("<H", len(cfg)) + cfg + weights)
 PY
+# A small Darknet-zoo-style model: [crop], a shortcut between sizes, ramp, [cost].
+python3 - "$out/model/tiny-zoo" <<'PY'
+import struct, sys
+cfg = (b"[net]\nwidth=10\nheight=10\nchannels=3\npreprocess=darknet\n[crop]\ncrop_width=8\ncrop_height=8\nflip=1\n"
+       b"[convolutional]\nfilters=2\nsize=3\npad=1\nactivation=ramp\n[convolutional]\nfilters=4\nsize=3\nstride=2\n"
+       b"pad=1\nactivation=leaky\n[shortcut]\nfrom=-2\nactivation=leaky\n[avgpool]\n[softmax]\n[cost]\ntype=sse\n")
+params = (2 + 2 * 3 * 9) + (4 + 4 * 2 * 9)
+weights = struct.pack("<3iQ", 0, 2, 0, 0) + struct.pack("<%df" % params, *([0.5] * params))
+open(sys.argv[1], "wb").write(struct.pack("<H", len(cfg)) + cfg + weights)
+PY
 # A small quantized model with weights on its grid (q - zero point = 1, biases 3).
 python3 - "$out/model/tiny-quantized" <<'PY'
 import struct, sys
