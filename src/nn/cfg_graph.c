@@ -95,10 +95,11 @@ int nn_parse_softmax(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_lay
     if (cfg_int(f, s, "groups", 1, 1, 1, &groups) < 0 ||
         cfg_float(f, s, "temperature", 1.0f, 1.0f, 1.0f, &temperature) < 0)
         return -1;
-    if (cfg_string(s, "tree", NULL))
-        return cfg_error(f, cfg_line(s, "tree"),
-                         "a hierarchical softmax (tree=, as in darknet9000.cfg) is not supported");
-    /* Darknet's softmax runs over the flattened input. */
+    /* A tree is read by nn_model_load, next to the weights: parsing reads no file. */
+    const char *tree = cfg_string(s, "tree", NULL);
+    if (tree && !(l->tree_path = strdup(tree)))
+        return cfg_error(f, s->line, "out of memory");
+    /* Darknet's softmax runs over the flattened input (or each group of the tree's siblings). */
     l->out = (nn_shape){(int)nn_shape_size(l->in), 1, 1};
     return 0;
 }

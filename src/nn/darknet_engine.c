@@ -79,7 +79,11 @@ static int write_cfg(FILE *f, const nn_model *m, char *err, size_t errlen)
                     l->pad_before + l->pad_after);
             break;
         case LAYER_AVGPOOL: fprintf(f, "\n[avgpool]\n"); break;
-        case LAYER_SOFTMAX: fprintf(f, "\n[softmax]\ngroups=1\n"); break;
+        case LAYER_SOFTMAX:
+            fprintf(f, "\n[softmax]\ngroups=1\n");
+            if (l->tree_path)
+                fprintf(f, "tree=%s\n", l->tree_path);
+            break;
         case LAYER_SHORTCUT:
             fprintf(f, "\n[shortcut]\nfrom=%d\nactivation=%s\n", l->from, darknet_activation(l->activation));
             break;
@@ -230,6 +234,8 @@ static int darknet_run(nn_engine *base, const uint8_t *pixels, float *output, in
     nn_model_normalize_input(e->model, pixels, e->input);
     float *out = network_predict(e->net, e->input);
     memcpy(output, out, e->outputs * sizeof *output);
+    if (e->net->hierarchy) /* what darknet's classifier reports (softmax_tree.h) */
+        hierarchy_predictions(output, (int)e->outputs, e->net->hierarchy, 1, 1);
     return 0;
 }
 

@@ -80,6 +80,8 @@ static int layer_supported(const nn_layer *l, char *why, size_t len)
         snprintf(why, len, "a shortcut between maps of different sizes");
     else if (l->kind == LAYER_CROP)
         snprintf(why, len, "[crop]");
+    else if (l->kind == LAYER_SOFTMAX && l->tree_path)
+        snprintf(why, len, "a hierarchical softmax (tree=)");
     else
         return 1;
     return 0;

@@ -266,6 +266,35 @@ int nn_model_read_weights(nn_model *m, const uint8_t *data, size_t len, const ch
     return m->quantized ? nn_recover_quantized_params(m, name, err, errlen) : 0;
 }
 
+/* Reads the tree of each hierarchical softmax, its path relative to the cfg's directory. */
+static int load_softmax_trees(nn_model *m, const char *cfg_path, char *err, size_t errlen)
+{
+    for (int i = 0; i < m->nlayers; i++) {
+        nn_layer *l = &m->layers[i];
+        if (!l->tree_path)
+            continue;
+        char path[4096];
+        const char *slash = strrchr(cfg_path, '/');
+        if (l->tree_path[0] == '/' || !slash)
+            snprintf(path, sizeof path, "%s", l->tree_path);
+        else
+            snprintf(path, sizeof path, "%.*s/%s", (int)(slash - cfg_path), cfg_path, l->tree_path);
+        free(l->tree_path); /* from now on, the file that was read */
+        if (!(l->tree_path = strdup(path))) {
+            snprintf(err, errlen, "%s: out of memory", cfg_path);
+            return -1;
+        }
+        if (!(l->tree = nn_softmax_tree_read(path, err, errlen)))
+            return -1;
+        if ((size_t)l->tree->n != nn_shape_size(l->in)) {
+            snprintf(err, errlen, "%s:%d: the tree %s has %d nodes but the softmax has %zu inputs", cfg_path, l->line,
+                     path, l->tree->n, nn_shape_size(l->in));
+            return -1;
+        }
+    }
+    return 0;
+}
+
 int nn_model_load(nn_model *m, const char *cfg_path, const char *weights_path, char *err, size_t errlen)
 {
     size_t len;
@@ -277,6 +306,10 @@ int nn_model_load(nn_model *m, const char *cfg_path, const char *weights_path, c
     free(text);
     if (rc < 0)
         return -1;
+    if (load_softmax_trees(m, cfg_path, err, errlen) < 0) {
+        nn_model_free(m);
+        return -1;
+    }
     uint8_t *weights = file_read(weights_path, (size_t)NN_MAX_PARAMS * 4 + 64, &len, err, errlen);
     if (!weights) {
         nn_model_free(m);
@@ -292,8 +325,11 @@ int nn_model_load(nn_model *m, const char *cfg_path, const char *weights_path, c
 void nn_model_free(nn_model *m)
 {
     nn_free_quantized_params(m);
-    for (int i = 0; i < m->nlayers; i++)
+    for (int i = 0; i < m->nlayers; i++) {
         free(m->layers[i].weight_q);
+        free(m->layers[i].tree_path);
+        nn_softmax_tree_free(m->layers[i].tree);
+    }
     free(m->layers);
     free(m->params);
     memset(m, 0, sizeof *m);

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "softmax_tree.h"
+
 typedef enum {
     ACT_LINEAR,
     ACT_RELU,
@@ -78,6 +80,12 @@ typedef struct {
     int crop_y, crop_x;
     float crop_scale, crop_shift;
 
+    /* softmax with tree=: the path (as written; once nn_model_load has read the
+     * tree, the file it read, relative paths taken from the cfg's directory)
+     * and the tree; both owned by the layer */
+    char *tree_path;
+    nn_softmax_tree *tree;
+
     /* parameters, pointing into nn_model.params; NULL where the layer has none */
     float *biases, *scales, *rolling_mean, *rolling_variance, *weights;
     size_t nweights; /* elements in weights */
@@ -132,7 +140,7 @@ int nn_model_parse_cfg(nn_model *m, const char *text, size_t len, const char *na
 int nn_model_read_weights(nn_model *m, const uint8_t *data, size_t len, const char *name, char *err,
                           size_t errlen);
 
-/* Both of the above from files. */
+/* Both of the above from files, and the tree of a hierarchical softmax. */
 int nn_model_load(nn_model *m, const char *cfg_path, const char *weights_path, char *err, size_t errlen);
 
 void nn_model_free(nn_model *m);

@@ -23,7 +23,8 @@
 #define MAX_ARGS (NN_MAX_ROUTE_INPUTS + 4)
 
 typedef struct {
-    dnnl_primitive_t prim;
+    dnnl_primitive_t prim; /* NULL: a step run on the host, below */
+    const nn_softmax_tree *tree; /* host step: Darknet's hierarchical softmax, args[0] -> args[1] */
     int nargs;
     dnnl_exec_arg_t args[MAX_ARGS];
 } step;
@@ -151,6 +152,29 @@ static int add_step(onednn_engine *e, dnnl_primitive_desc_t pd, int nargs, const
     memcpy(s->args, args, (size_t)nargs * sizeof *args);
     s->nargs = nargs;
     sc->nsteps++;
+    return 0;
+}
+
+/* A step oneDNN has no primitive for: the hierarchical softmax of a tree,
+ * src -> dst (plain, flat), run by onednn_run between primitives. */
+static int add_tree_step(onednn_engine *e, const nn_softmax_tree *tree, dnnl_memory_t src, dnnl_memory_t dst, int layer)
+{
+    schedule *sc = e->cur;
+    step *steps = grow_doubling(sc->steps, &sc->cap_steps, (size_t)sc->nsteps + 1, sizeof *steps);
+    if (!steps)
+        return check(e, dnnl_out_of_memory, "allocation", layer);
+    sc->steps = steps;
+    sc->steps[sc->nsteps++] = (step){.tree = tree, .nargs = 2, .args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}};
+    return 0;
+}
+
+static int run_tree_step(const step *s)
+{
+    void *in = NULL, *out = NULL;
+    if (dnnl_memory_get_data_handle(s->args[0].memory, &in) != dnnl_success ||
+        dnnl_memory_get_data_handle(s->args[1].memory, &out) != dnnl_success)
+        return -1;
+    nn_softmax_tree_apply(s->tree, in, out);
     return 0;
 }
 
@@ -594,6 +618,16 @@ static int build_softmax(onednn_engine *e, const nn_layer *l, int i, dnnl_memory
     dnnl_memory_t dst_flat = activation_plan_new(&e->acts, e->eng, &flat);
     if (!src_flat || !dst_flat)
         return check(e, dnnl_unimplemented, "softmax input", i);
+    if (l->tree_path) {
+        if (!l->tree) {
+            snprintf(e->err, e->errlen, "layer %d: the softmax tree %s was not read", i, l->tree_path);
+            return -1;
+        }
+        if (add_tree_step(e, l->tree, src_flat, dst_flat, i) < 0)
+            return -1;
+        e->out[i] = activation_plan_view(&e->acts, e->eng, &view, dst_flat);
+        return e->out[i] ? 0 : check(e, dnnl_out_of_memory, "memory", i);
+    }
     dnnl_softmax_desc_t desc;
     dnnl_primitive_desc_t pd;
     dnnl_primitive_attr_t attr = new_attr(ACT_LINEAR);
@@ -690,7 +724,8 @@ static void onednn_destroy(nn_engine *base)
     onednn_engine *e = (onednn_engine *)base;
     for (int k = 0; k < e->nsched; k++) {
         for (int i = 0; i < e->sched[k].nsteps; i++)
-            dnnl_primitive_destroy(e->sched[k].steps[i].prim);
+            if (e->sched[k].steps[i].prim)
+                dnnl_primitive_destroy(e->sched[k].steps[i].prim);
         free(e->sched[k].steps);
     }
     for (int i = 0; i < e->nmems; i++)
@@ -745,10 +780,15 @@ static int onednn_run(nn_engine *base, const uint8_t *pixels, float *output, int
     nn_model_normalize_input(e->model, pixels, e->input);
     if (dnnl_memory_set_data_handle(e->user_out, output) != dnnl_success)
         return -1;
-    for (int i = 0; i < sc->nsteps; i++)
-        if (dnnl_primitive_execute(sc->steps[i].prim, e->stream, sc->steps[i].nargs, sc->steps[i].args) !=
-            dnnl_success)
+    for (int i = 0; i < sc->nsteps; i++) {
+        const step *s = &sc->steps[i];
+        if (!s->prim) { /* after the primitives before it are done */
+            if (dnnl_stream_wait(e->stream) != dnnl_success || run_tree_step(s) < 0)
+                return -1;
+        } else if (dnnl_primitive_execute(s->prim, e->stream, s->nargs, s->args) != dnnl_success) {
             return -1;
+        }
+    }
     return dnnl_stream_wait(e->stream) == dnnl_success ? 0 : -1;
 }
 

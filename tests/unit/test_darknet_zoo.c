@@ -76,6 +76,8 @@ static void compare(const char *zoo, const char *work, const char *photo, const 
     if (!check(net != NULL, "%s: libdarknet makes the weights", name))
         goto out;
     float *theirs = network_predict(net, x);
+    if (net->hierarchy) /* darknet9000: what darknet's classifier reports, leaves' absolute probabilities */
+        hierarchy_predictions(theirs, (int)n, net->hierarchy, 1, 1);
     int loaded = nn_model_load(&m, cfg, weights, err, sizeof err);
     if (!check(loaded == 0, "%s: the loader accepts the weights (%s)", name, loaded ? err : "ok")) {
         free_network(net);

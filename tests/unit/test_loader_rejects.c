@@ -6,6 +6,7 @@
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check.h"
 #include "nn/model.h"
@@ -195,6 +196,78 @@ out:
     free(w);
 }
 
+static void write_text(const char *dir, const char *name, const char *text)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *f = fopen(path, "w");
+    if (f) {
+        fputs(text, f);
+        fclose(f);
+    }
+}
+
+/* A hierarchical softmax's tree file, read by nn_model_load next to the cfg:
+ * valid trees load and compute Darknet's hierarchy; bad ones are refused
+ * with the file, line and reason. */
+static void softmax_trees(void)
+{
+    char dir[] = "/tmp/lookslike-trees-XXXXXX", cfg[4096], weights[4096], err[NN_ERR_LEN];
+    if (!check(mkdtemp(dir) != NULL, "scratch directory"))
+        return;
+    snprintf(cfg, sizeof cfg, "%s/tree.cfg", dir);
+    snprintf(weights, sizeof weights, "%s/tree.weights", dir);
+    write_text(dir, "tree.cfg", "[net]\nwidth=4\nheight=4\nchannels=3\n[convolutional]\nfilters=2\nsize=1\n"
+                                "activation=linear\n[avgpool]\n[softmax]\ntree=t.tree\n");
+    uint8_t buf[256];
+    size_t len = make_weights(buf, 0, 2, 2 + 2 * 3);
+    FILE *f = fopen(weights, "wb");
+    if (f) {
+        fwrite(buf, 1, len, f);
+        fclose(f);
+    }
+    static const struct {
+        const char *tree, *expect;
+    } cases[] = {
+        {"n1 -1\nn2 -1\n", NULL},
+        {"root -1\nchild 0\n\n", NULL},
+        {"n1 -1\nn2 5\n", "t.tree:2: parent 5 is not -1 or a node of the tree (2 nodes)"},
+        {"n1 -1\n\nn2 -1\n", "t.tree:2: blank line inside the tree"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        write_text(dir, "t.tree", cases[i].tree);
+        nn_model m;
+        int rc = nn_model_load(&m, cfg, weights, err, sizeof err);
+        if (!cases[i].expect) {
+            float in[2] = {1.0f, 2.0f}, out[2];
+            if (check(rc == 0 && m.layers[2].tree && m.layers[2].tree->n == 2, "tree %zu loads (%s)", i,
+                      rc ? err : "ok")) {
+                nn_softmax_tree_apply(m.layers[2].tree, in, out);
+                /* one group: a plain softmax; root -> child: the root is no leaf (0), the child 1 * 1 */
+                int ok = i == 0 ? fabsf(out[0] - 0.26894142f) < 1e-6f && fabsf(out[1] - 0.73105858f) < 1e-6f
+                                : out[0] == 0.0f && out[1] == 1.0f;
+                check(ok, "tree %zu: Darknet's hierarchy (%g %g)", i, out[0], out[1]);
+                nn_model_free(&m);
+            }
+        } else {
+            check(rc < 0 && strstr(err, cases[i].expect), "tree %zu refused: %s", i, rc ? err : "accepted!");
+        }
+    }
+    nn_model m;
+    write_text(dir, "t.tree", "n1 -1\nn2 -1\nn3 -1\n");
+    int rc = nn_model_load(&m, cfg, weights, err, sizeof err);
+    check(rc < 0 && strstr(err, "tree.cfg:10: the tree ") && strstr(err, "has 3 nodes but the softmax has 2 inputs"),
+          "3 nodes for 2 outputs: %s", err);
+    remove(weights);
+    char path[4096];
+    snprintf(path, sizeof path, "%s/t.tree", dir);
+    remove(path);
+    rc = nn_model_load(&m, cfg, weights, err, sizeof err);
+    check(rc < 0 && strstr(err, "t.tree"), "a missing tree file: %s", err);
+    remove(cfg);
+    rmdir(dir);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 3) {
@@ -205,5 +278,6 @@ int main(int argc, char **argv)
     weights_file();
     quantized_weights();
     real_model_truncations(argv[2]);
+    softmax_trees();
     return check_done();
 }
