@@ -463,8 +463,9 @@ int main(int argc, char **argv)
     cfg_printf(&c, "# Darknet cfg written by tflite2darknet from:");
     for (int i = 0; i < nfiles; i++)
         cfg_printf(&c, " %s", base_name(files[i]));
-    cfg_printf(&c, "\n# Extensions (see models/darknet-format.md): preprocess, input_mean/input_scale, pad_mode=tf_same,\n"
-                   "# and for a quantized model weight_scale/weight_zero_point/output_scale/output_zero_point.\n");
+    cfg_printf(&c, "\n# Extensions (see models/darknet-format.md): preprocess, input_mean/input_scale,\n"
+                   "# pad_mode=tf_same, and for a quantized model\n"
+                   "# weight_scale/weight_zero_point/output_scale/output_zero_point.\n");
 
     int prev_output_layer = -1, prev_c = 0, prev_h = 0, prev_w = 0;
     float prev_scale = 0.0f; /* the previous model's output quantization (0: none) */

@@ -24,7 +24,8 @@ int nn_parse_shortcut(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_la
     float alpha, beta;
     if (cfg_int(f, s, "from", 0, -100000, 100000, &from) < 0 ||
         nn_parse_activation(f, s, "linear", &l->activation) < 0 ||
-        cfg_float(f, s, "alpha", 1.0f, -1e6f, 1e6f, &alpha) < 0 || cfg_float(f, s, "beta", 1.0f, -1e6f, 1e6f, &beta) < 0)
+        cfg_float(f, s, "alpha", 1.0f, -1e6f, 1e6f, &alpha) < 0 ||
+        cfg_float(f, s, "beta", 1.0f, -1e6f, 1e6f, &beta) < 0)
         return -1;
     if (!cfg_string(s, "from", NULL))
         return cfg_error(f, s->line, "[shortcut] needs from=");
