@@ -3,7 +3,8 @@
  * semantics: for each, libdarknet makes seeded random weights (see
  * tests/tools/darknet_zoo.h), runs the original cfg itself, and the oneDNN
  * engine, given our loader's reading of the same files, must agree: the same
- * top-5 classes and every probability within 1e-4 and within 0.1 % of
+ * top-5 classes (up to the order of near-ties, within 0.1 %) and every
+ * probability within 1e-4 and within 0.1 % of
  * libdarknet's (random weights leave many probabilities near 1/1000, where
  * 1e-4 alone would say little).
  *
@@ -99,8 +100,18 @@ static void compare(const char *zoo, const char *work, const char *photo, const 
             worst = fmax(worst, fabs((double)ours[c] - theirs[c]));
             worst_log = fmax(worst_log, fabs(log((double)ours[c]) - log((double)theirs[c])));
         }
-        check(!memcmp(a, b, sizeof a), "%s, %d thread%s: top-5 = libdarknet's (%d %d %d %d %d; p1 %.4f)", name,
-              threads, threads > 1 ? "s" : "", b[0], b[1], b[2], b[3], b[4], theirs[b[0]]);
+        /* Random weights leave near-ties; classes whose probabilities (in
+         * libdarknet's own output) are within 0.1 % of each other, the
+         * tolerance below, may come in either order. */
+        int same = 1, swapped = 0;
+        for (int r = 0; r < TOP; r++) {
+            swapped += a[r] != b[r];
+            same &= a[r] == b[r] || fabs((double)theirs[a[r]] - theirs[b[r]]) <= 1e-3 * theirs[b[r]];
+        }
+        check(same, "%s, %d thread%s: top-5 = libdarknet's (%d %d %d %d %d; p1 %.4f; ours %d %d %d %d %d, %d ranks "
+              "swapped within a tie)",
+              name, threads, threads > 1 ? "s" : "", b[0], b[1], b[2], b[3], b[4], theirs[b[0]], a[0], a[1], a[2],
+              a[3], a[4], swapped);
         check(worst <= 1e-4 && worst_log <= 1e-3,
               "%s, %d thread%s: every probability within 1e-4 of libdarknet's (worst %.2e) and 0.1 %% of it "
               "(worst log ratio %.2e)",
