@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "darknet_free.h"
 #include "engine.h"
 
 typedef struct {
@@ -157,18 +158,7 @@ static void copy_params(network *net, const nn_model *m)
 static void darknet_destroy(nn_engine *base)
 {
     darknet_engine *e = (darknet_engine *)base;
-    if (e->net) {
-        /* libdarknet's free_network() forgets these (found by LeakSanitizer). */
-        for (int i = 0; i < e->net->n; i++) {
-            free(e->net->layers[i].loss);
-            e->net->layers[i].loss = NULL;
-        }
-        free(e->net->seen);
-        free(e->net->t);
-        free(e->net->cost);
-        free(e->net->workspace);
-        free_network(e->net);
-    }
+    darknet_free_network(e->net);
     free(e->input);
     free(e);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "darknet_zoo.h"
+#include "nn/darknet_free.h"
 
 int main(int argc, char **argv)
 {
@@ -21,7 +22,7 @@ int main(int argc, char **argv)
         return 1;
     network *probe = parse_network_cfg(cfg); /* for the input size */
     size_t n = (size_t)probe->inputs;
-    free_network(probe);
+    darknet_free_network(probe);
     float *x = malloc(n * sizeof *x);
     srand(1);
     for (size_t i = 0; i < n; i++)
@@ -30,6 +31,6 @@ int main(int argc, char **argv)
     free(x);
     if (!net)
         return 1;
-    free_network(net);
+    darknet_free_network(net);
     return 0;
 }

@@ -17,6 +17,7 @@
 
 #include "check.h"
 #include "darknet_zoo.h"
+#include "nn/darknet_free.h"
 #include "image/jpeg_decode.h"
 #include "image/preprocess.h"
 #include "nn/engine.h"
@@ -81,7 +82,7 @@ static void compare(const char *zoo, const char *work, const char *photo, const 
         hierarchy_predictions(theirs, (int)n, net->hierarchy, 1, 1);
     int loaded = nn_model_load(&m, cfg, weights, err, sizeof err);
     if (!check(loaded == 0, "%s: the loader accepts the weights (%s)", name, loaded ? err : "ok")) {
-        free_network(net);
+        darknet_free_network(net);
         goto out;
     }
     for (int threads = 1; threads <= 2; threads++) {
@@ -117,7 +118,7 @@ static void compare(const char *zoo, const char *work, const char *photo, const 
               "(worst log ratio %.2e)",
               name, threads, threads > 1 ? "s" : "", worst, worst_log);
     }
-    free_network(net);
+    darknet_free_network(net);
     nn_model_free(&m);
 out:
     free(pixels);
