@@ -22,6 +22,7 @@
 #include "image/preprocess.h"
 #include "nn/engine.h"
 #include "nn/model.h"
+#include "predict/model_registry.h"
 #include "onednn_plain.h"
 #include "timings.h"
 
@@ -160,9 +161,8 @@ static int load_input(const nn_model *m, const char *image, int raw, uint8_t *rg
     int ok = jpeg_decode(d, buf, len, &(jpeg_decode_options){1ull << 32, 1, 0, 0}, &img, err, sizeof err) == JPEG_OK;
     resize_workspace *ws = resize_workspace_new();
     if (ok)
-        ok = preprocess_rgb(ws, img.rgb, img.width, img.height,
-                            m->preprocess == NN_PREPROCESS_TF_SLIM ? PREPROCESS_TF_SLIM : PREPROCESS_DARKNET,
-                            CROP_CENTER, rgb, m->input.w, m->input.h) == 0;
+        ok = preprocess_rgb(ws, img.rgb, img.width, img.height, model_preprocess_style(m), CROP_CENTER, rgb, m->input.w,
+                            m->input.h) == 0;
     else
         fprintf(stderr, "%s: %s\n", image, err);
     jpeg_decoder_free(d);

@@ -37,7 +37,6 @@ static int load_one(served_model *m, const char *dir, const char *engine, const 
         return -1;
     }
     m->precision = nn_engine_precision(m->engine);
-    m->preprocess = m->model.preprocess == NN_PREPROCESS_TF_SLIM ? PREPROCESS_TF_SLIM : PREPROCESS_DARKNET;
     return 0;
 }
 
@@ -106,6 +105,11 @@ const served_model *model_registry_find(const model_registry *r, const char *nam
         if (!strcmp(r->models[i].name, name))
             return &r->models[i];
     return NULL;
+}
+
+preprocess_style model_preprocess_style(const nn_model *m)
+{
+    return m->preprocess == NN_PREPROCESS_TF_SLIM ? PREPROCESS_TF_SLIM : PREPROCESS_DARKNET;
 }
 
 void model_registry_describe(const model_registry *r, int i, model_description *d)

@@ -19,7 +19,6 @@ typedef struct {
     nn_labels labels;
     const char *engine; /* the engine chosen for it (nn_engine_choose) */
     const char *precision; /* "fp32" or "int8", what that engine runs */
-    preprocess_style preprocess; /* the model's (its [net] preprocess=) */
 } served_model;
 
 typedef struct {
@@ -45,6 +44,9 @@ typedef struct {
     const char *engine, *precision;
     const char *preprocess; /* "darknet" or "tf_slim" */
 } model_description;
+
+/* The photo preprocessing a model was trained with (its [net] preprocess=), in image/'s terms. */
+preprocess_style model_preprocess_style(const nn_model *m);
 
 /* Describes the i-th model (0 is the default). */
 void model_registry_describe(const model_registry *r, int i, model_description *d);

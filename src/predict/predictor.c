@@ -108,8 +108,8 @@ static jpeg_decode_options decode_options(const predict_limits *limits, const se
 {
     jpeg_decode_options o = {limits->max_pixels, limits->min_side, 0, 0};
     if (limits->dct_scaling)
-        preprocess_min_decode_size(m->preprocess, crop, DCT_SCALING_GAP, m->model.input.w, m->model.input.h,
-                                   &o.min_width, &o.min_height);
+        preprocess_min_decode_size(model_preprocess_style(&m->model), crop, DCT_SCALING_GAP, m->model.input.w,
+                                   m->model.input.h, &o.min_width, &o.min_height);
     return o;
 }
 
@@ -138,7 +138,7 @@ predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uin
         snprintf(err, errlen, "model '%s' does not take RGB input", m->name);
         return PREDICT_INTERNAL;
     }
-    if (preprocess_rgb(p->resize, img.rgb, img.width, img.height, m->preprocess, crop, p->rgb, in.w, in.h) < 0) {
+    if (preprocess_rgb(p->resize, img.rgb, img.width, img.height, model_preprocess_style(&m->model), crop, p->rgb, in.w, in.h) < 0) {
         snprintf(err, errlen, "out of memory while resizing");
         return PREDICT_INTERNAL;
     }
