@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/darknet_free.h"
+
 int zoo_write_cfg(const char *src, const char *dst, int size)
 {
     FILE *in = fopen(src, "r"), *out = fopen(dst, "w");
@@ -68,7 +70,19 @@ network *zoo_make_weights(const char *cfg, const char *weights, unsigned seed, c
     network *net = parse_network_cfg((char *)cfg);
     if (!net)
         return NULL;
-    calibrate(net, input);
+    float *own = NULL;
+    if (!input) { /* after the weights, so that they depend on seed alone */
+        size_t n = (size_t)net->inputs;
+        if (!(own = malloc(n * sizeof *own))) {
+            darknet_free_network(net);
+            return NULL;
+        }
+        srand(1);
+        for (size_t i = 0; i < n; i++)
+            own[i] = (float)(rand() % 256) / 255.0f;
+    }
+    calibrate(net, input ? input : own);
+    free(own);
     save_weights(net, (char *)weights);
     return net;
 }

@@ -21,7 +21,8 @@ int zoo_write_cfg(const char *src, const char *dst, int size);
 
 /* Parses cfg (as zoo_write_cfg wrote it) with libdarknet, initialises random
  * weights from seed, calibrates batch norm on input (the network's C,H,W
- * float input) and writes weights. Returns the network, ready for
+ * float input; NULL: a fixed pseudo-random image, rand() values / 255 from
+ * srand(1)) and writes weights. Returns the network, ready for
  * network_predict (free with darknet_free_network, nn/darknet_free.h), or NULL. */
 network *zoo_make_weights(const char *cfg, const char *weights, unsigned seed, const float *input);
 

@@ -20,15 +20,7 @@ int main(int argc, char **argv)
     snprintf(weights, sizeof weights, "%s.weights", argv[2]);
     if (zoo_write_cfg(argv[1], cfg, argc == 4 ? atoi(argv[3]) : 0) < 0)
         return 1;
-    network *probe = parse_network_cfg(cfg); /* for the input size */
-    size_t n = (size_t)probe->inputs;
-    darknet_free_network(probe);
-    float *x = malloc(n * sizeof *x);
-    srand(1);
-    for (size_t i = 0; i < n; i++)
-        x[i] = (float)(rand() % 256) / 255.0f;
-    network *net = zoo_make_weights(cfg, weights, 2222222, x);
-    free(x);
+    network *net = zoo_make_weights(cfg, weights, 2222222, NULL);
     if (!net)
         return 1;
     darknet_free_network(net);
