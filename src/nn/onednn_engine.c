@@ -178,6 +178,41 @@ static int run_tree_step(const step *s)
     return 0;
 }
 
+/* The primitive descriptor of the operation op (whose initialisation
+ * returned st), with the activation fused; on failure, an error saying what
+ * failed for the layer. */
+static int op_primitive_desc(onednn_engine *e, dnnl_status_t st, const_dnnl_op_desc_t op, nn_activation act,
+                             const char *what, int layer, dnnl_primitive_desc_t *pd)
+{
+    dnnl_primitive_attr_t attr = new_attr(act);
+    if (st == dnnl_success)
+        st = dnnl_primitive_desc_create(pd, op, attr, e->eng, NULL);
+    dnnl_primitive_attr_destroy(attr);
+    return check(e, st, what, layer);
+}
+
+/* A step copying src into dst, memories of any layouts (strided views
+ * included); with sum, adding src to what dst holds. */
+static int add_reorder_step(onednn_engine *e, dnnl_memory_t src, dnnl_memory_t dst, int sum, const char *what,
+                            int layer)
+{
+    dnnl_primitive_desc_t pd;
+    dnnl_primitive_attr_t attr = new_attr(ACT_LINEAR);
+    if (sum) {
+        dnnl_post_ops_t po;
+        dnnl_post_ops_create(&po);
+        dnnl_post_ops_append_sum(po, 1.0f);
+        dnnl_primitive_attr_set_post_ops(attr, po);
+        dnnl_post_ops_destroy(po);
+    }
+    dnnl_status_t st = dnnl_reorder_primitive_desc_create(&pd, desc_of(src), e->eng, desc_of(dst), e->eng, attr);
+    dnnl_primitive_attr_destroy(attr);
+    if (check(e, st, what, layer) < 0)
+        return -1;
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
+    return add_step(e, pd, 2, args, layer);
+}
+
 /* Memory holding `src` in the layout `want`: src itself, or a reordered copy
  * made by a step added here. */
 static dnnl_memory_t as_layout(onednn_engine *e, dnnl_memory_t src, const dnnl_memory_desc_t *want, int layer)
@@ -185,14 +220,11 @@ static dnnl_memory_t as_layout(onednn_engine *e, dnnl_memory_t src, const dnnl_m
     if (dnnl_memory_desc_equal(desc_of(src), want))
         return src;
     dnnl_memory_t dst = activation_plan_new(&e->acts, e->eng, want);
-    dnnl_primitive_desc_t pd;
-    dnnl_primitive_attr_t attr = new_attr(ACT_LINEAR);
-    dnnl_status_t st = dnnl_reorder_primitive_desc_create(&pd, desc_of(src), e->eng, want, e->eng, attr);
-    dnnl_primitive_attr_destroy(attr);
-    if (!dst || check(e, st, "reorder", layer) < 0)
+    if (!dst) {
+        check(e, dnnl_out_of_memory, "memory", layer);
         return NULL;
-    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}};
-    return add_step(e, pd, 2, args, layer) < 0 ? NULL : dst;
+    }
+    return add_reorder_step(e, src, dst, 0, "reorder", layer) < 0 ? NULL : dst;
 }
 
 /* mem, if it exists and has layout `want` (a schedule built earlier made it); else NULL. */
@@ -332,26 +364,19 @@ static void weighted_layer_descs(const nn_layer *l, weighted_descs *d)
 static int create_weighted_primitive(onednn_engine *e, const nn_layer *l, int i, const weighted_descs *d,
                                      dnnl_primitive_desc_t *pd)
 {
-    int conv = l->kind == LAYER_CONVOLUTIONAL;
-    dnnl_primitive_attr_t attr = new_attr(l->activation);
-    dnnl_status_t st;
-    if (conv) {
+    if (l->kind == LAYER_CONVOLUTIONAL) {
         dnnl_convolution_desc_t cd;
         dnnl_dims_t strides = {l->stride, l->stride}, pl = {l->pad_before, l->pad_before},
                     pr = {l->pad_after, l->pad_after};
-        st = dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct, &d->src,
-                                                &d->weights_any, &d->bias, &d->dst, strides, pl, pr);
-        if (st == dnnl_success)
-            st = dnnl_primitive_desc_create(pd, &cd, attr, e->eng, NULL);
-    } else {
-        dnnl_inner_product_desc_t ipd;
-        st = dnnl_inner_product_forward_desc_init(&ipd, dnnl_forward_inference, &d->src, &d->weights_any, &d->bias,
-                                                  &d->dst);
-        if (st == dnnl_success)
-            st = dnnl_primitive_desc_create(pd, &ipd, attr, e->eng, NULL);
+        dnnl_status_t st = dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct,
+                                                              &d->src, &d->weights_any, &d->bias, &d->dst, strides,
+                                                              pl, pr);
+        return op_primitive_desc(e, st, &cd, l->activation, "convolution", i, pd);
     }
-    dnnl_primitive_attr_destroy(attr);
-    return check(e, st, conv ? "convolution" : "inner product", i);
+    dnnl_inner_product_desc_t ipd;
+    dnnl_status_t st = dnnl_inner_product_forward_desc_init(&ipd, dnnl_forward_inference, &d->src, &d->weights_any,
+                                                            &d->bias, &d->dst);
+    return op_primitive_desc(e, st, &ipd, l->activation, "inner product", i, pd);
 }
 
 /* The layer's weights and bias with batch norm folded in, reordered into the
@@ -426,11 +451,7 @@ static int build_pool(onednn_engine *e, const nn_layer *l, int i, dnnl_memory_t 
     dnnl_status_t st = dnnl_pooling_forward_desc_init(&desc, dnnl_forward_inference,
                                                       global ? dnnl_pooling_avg_exclude_padding : dnnl_pooling_max,
                                                       desc_of(in), &dst_md, strides, kernel, pl, pr);
-    dnnl_primitive_attr_t attr = new_attr(ACT_LINEAR);
-    if (st == dnnl_success)
-        st = dnnl_primitive_desc_create(&pd, &desc, attr, e->eng, NULL);
-    dnnl_primitive_attr_destroy(attr);
-    if (check(e, st, "pooling", i) < 0)
+    if (op_primitive_desc(e, st, &desc, ACT_LINEAR, "pooling", i, &pd) < 0)
         return -1;
     dnnl_memory_t dst = activation_plan_new(&e->acts, e->eng, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0));
     dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, in}, {DNNL_ARG_DST, dst}};
@@ -444,11 +465,7 @@ static int eltwise_in_place(onednn_engine *e, dnnl_memory_t mem, dnnl_alg_kind_t
     dnnl_eltwise_desc_t desc;
     dnnl_primitive_desc_t pd;
     dnnl_status_t st = dnnl_eltwise_forward_desc_init(&desc, dnnl_forward_inference, alg, desc_of(mem), alpha, beta);
-    dnnl_primitive_attr_t attr = new_attr(ACT_LINEAR);
-    if (st == dnnl_success)
-        st = dnnl_primitive_desc_create(&pd, &desc, attr, e->eng, NULL);
-    dnnl_primitive_attr_destroy(attr);
-    if (check(e, st, "activation", i) < 0)
+    if (op_primitive_desc(e, st, &desc, ACT_LINEAR, "activation", i, &pd) < 0)
         return -1;
     dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, mem}, {DNNL_ARG_DST, mem}};
     return add_step(e, pd, 2, args, i);
@@ -504,23 +521,8 @@ static int build_shortcut_resampled(onednn_engine *e, const nn_model *m, const n
     dnnl_memory_t add_view = dst_view ? view_of(e, add, &add_part) : NULL;
     if (!add_view)
         return check(e, dnnl_out_of_memory, "shortcut memory", i);
-    dnnl_primitive_desc_t pd;
-    dnnl_primitive_attr_t attr = new_attr(ACT_LINEAR);
-    dnnl_status_t st = dnnl_reorder_primitive_desc_create(&pd, desc_of(in), e->eng, &out_md, e->eng, attr);
-    dnnl_exec_arg_t copy[] = {{DNNL_ARG_SRC, in}, {DNNL_ARG_DST, dst}};
-    if (check(e, st, "shortcut copy", i) < 0 || add_step(e, pd, 2, copy, i) < 0) {
-        dnnl_primitive_attr_destroy(attr);
-        return -1;
-    }
-    dnnl_post_ops_t po;
-    dnnl_post_ops_create(&po);
-    dnnl_post_ops_append_sum(po, 1.0f);
-    dnnl_primitive_attr_set_post_ops(attr, po);
-    dnnl_post_ops_destroy(po);
-    st = dnnl_reorder_primitive_desc_create(&pd, &add_part, e->eng, &out_part, e->eng, attr);
-    dnnl_primitive_attr_destroy(attr);
-    dnnl_exec_arg_t sum[] = {{DNNL_ARG_SRC, add_view}, {DNNL_ARG_DST, dst_view}};
-    if (check(e, st, "shortcut sum", i) < 0 || add_step(e, pd, 2, sum, i) < 0)
+    if (add_reorder_step(e, in, dst, 0, "shortcut copy", i) < 0 ||
+        add_reorder_step(e, add_view, dst_view, 1, "shortcut sum", i) < 0)
         return -1;
     e->out[i] = dst;
     return activate_in_place(e, dst, l->activation, i);
@@ -536,11 +538,7 @@ static int build_shortcut(onednn_engine *e, const nn_model *m, const nn_layer *l
     dnnl_binary_desc_t desc;
     dnnl_primitive_desc_t pd;
     dnnl_status_t st = dnnl_binary_desc_init(&desc, dnnl_binary_add, md, md, md);
-    dnnl_primitive_attr_t attr = new_attr(l->activation);
-    if (st == dnnl_success)
-        st = dnnl_primitive_desc_create(&pd, &desc, attr, e->eng, NULL);
-    dnnl_primitive_attr_destroy(attr);
-    if (!other || check(e, st, "shortcut", i) < 0)
+    if (!other || op_primitive_desc(e, st, &desc, l->activation, "shortcut", i, &pd) < 0)
         return -1;
     dnnl_memory_t dst = activation_plan_new(&e->acts, e->eng, md);
     dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC_0, in}, {DNNL_ARG_SRC_1, other}, {DNNL_ARG_DST, dst}};
@@ -564,12 +562,7 @@ static int build_crop(onednn_engine *e, const nn_layer *l, int i, dnnl_memory_t 
     dnnl_memory_t dst = src_window ? activation_plan_new(&e->acts, e->eng, &out_md) : NULL;
     if (!dst)
         return check(e, dnnl_out_of_memory, "crop memory", i);
-    dnnl_primitive_desc_t pd;
-    dnnl_primitive_attr_t attr = new_attr(ACT_LINEAR);
-    dnnl_status_t st = dnnl_reorder_primitive_desc_create(&pd, &window, e->eng, &out_md, e->eng, attr);
-    dnnl_primitive_attr_destroy(attr);
-    dnnl_exec_arg_t copy[] = {{DNNL_ARG_SRC, src_window}, {DNNL_ARG_DST, dst}};
-    if (check(e, st, "crop", i) < 0 || add_step(e, pd, 2, copy, i) < 0)
+    if (add_reorder_step(e, src_window, dst, 0, "crop", i) < 0)
         return -1;
     e->out[i] = dst;
     if (l->crop_scale == 1.0f && l->crop_shift == 0.0f)
@@ -605,12 +598,10 @@ static int build_softmax(onednn_engine *e, const nn_layer *l, int i, dnnl_memory
 {
     /* Softmax over the flattened C,H,W input: make it plain, then view as N x K. */
     dnnl_memory_desc_t plain, flat, view;
-    dnnl_dims_t in_d, out_d, flat_d = {1, (dnnl_dim_t)nn_shape_size(l->in)};
-    dims4(in_d, l->in);
-    dims4(out_d, l->out);
-    dnnl_memory_desc_init_by_tag(&plain, 4, in_d, dnnl_f32, dnnl_nchw);
+    dnnl_dims_t flat_d = {1, (dnnl_dim_t)nn_shape_size(l->in)};
+    plain_desc(&plain, l->in);
     dnnl_memory_desc_init_by_tag(&flat, 2, flat_d, dnnl_f32, dnnl_nc);
-    dnnl_memory_desc_init_by_tag(&view, 4, out_d, dnnl_f32, dnnl_nchw);
+    plain_desc(&view, l->out);
     dnnl_memory_t src = as_layout(e, in, &plain, i);
     if (!src)
         return -1;
@@ -630,12 +621,8 @@ static int build_softmax(onednn_engine *e, const nn_layer *l, int i, dnnl_memory
     }
     dnnl_softmax_desc_t desc;
     dnnl_primitive_desc_t pd;
-    dnnl_primitive_attr_t attr = new_attr(ACT_LINEAR);
     dnnl_status_t st = dnnl_softmax_forward_desc_init(&desc, dnnl_forward_inference, &flat, 1);
-    if (st == dnnl_success)
-        st = dnnl_primitive_desc_create(&pd, &desc, attr, e->eng, NULL);
-    dnnl_primitive_attr_destroy(attr);
-    if (check(e, st, "softmax", i) < 0)
+    if (op_primitive_desc(e, st, &desc, ACT_LINEAR, "softmax", i, &pd) < 0)
         return -1;
     dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, src_flat}, {DNNL_ARG_DST, dst_flat}};
     if (add_step(e, pd, 2, args, i) < 0)
@@ -669,25 +656,14 @@ static int build_schedule(onednn_engine *e, const nn_model *m)
         if (rc < 0)
             return -1;
     }
-    dnnl_primitive_desc_t pd;
-    dnnl_primitive_attr_t attr = new_attr(ACT_LINEAR);
-    dnnl_status_t st = dnnl_reorder_primitive_desc_create(&pd, desc_of(e->out[m->nlayers - 1]), e->eng,
-                                                          desc_of(e->user_out), e->eng, attr);
-    dnnl_primitive_attr_destroy(attr);
-    if (check(e, st, "output reorder", m->nlayers - 1) < 0)
-        return -1;
-    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, e->out[m->nlayers - 1]}, {DNNL_ARG_DST, e->user_out}};
-    return add_step(e, pd, 2, args, m->nlayers - 1);
+    return add_reorder_step(e, e->out[m->nlayers - 1], e->user_out, 0, "output reorder", m->nlayers - 1);
 }
 
 static int build(onednn_engine *e, const nn_model *m)
 {
     dnnl_memory_desc_t in_md, out_md;
-    dnnl_dims_t in_d, out_d;
-    dims4(in_d, m->input);
-    dims4(out_d, m->layers[m->nlayers - 1].out);
-    dnnl_memory_desc_init_by_tag(&in_md, 4, in_d, dnnl_f32, dnnl_nchw);
-    dnnl_memory_desc_init_by_tag(&out_md, 4, out_d, dnnl_f32, dnnl_nchw);
+    plain_desc(&in_md, m->input);
+    plain_desc(&out_md, m->layers[m->nlayers - 1].out);
     /* The caller's output buffer is attached per run with dnnl_memory_set_data_handle. */
     e->user_in = new_memory(e, &in_md, e->input);
     e->user_out = new_memory(e, &out_md, DNNL_MEMORY_NONE);
