@@ -40,13 +40,24 @@ def lines(text, tag):
     return [l.split()[1:] for l in text.splitlines() if l.startswith(tag + " ")]
 
 
-# ---------------------------------------------------------------- engines
-def engines():
-    out = run([os.path.join(BUILD, "bench", "lookslike-bench"), "--runs", RUNS, "--rgb", TENSOR])
+def bench_results(out):
+    """lookslike-bench's output: its rows, the FMA peak by thread count, the model's multiply-adds."""
     rows = [dict(name=n, threads=int(t), batch=int(b), ms=float(med), min=float(lo), top1=int(c), prob=float(p))
             for n, t, b, med, lo, hi, c, p in lines(out, "RESULT")]
     peak = {int(t): float(v) for t, v in lines(out, "PEAK")}
-    macs = float(lines(out, "MACS")[0][0])
+    return rows, peak, float(lines(out, "MACS")[0][0])
+
+
+def peer_rows(out):
+    """A peer's "PEER name threads median min max top1 prob" lines as rows."""
+    return [dict(name=n, threads=int(t), batch=1, ms=float(med), min=float(lo), top1=int(c), prob=float(p))
+            for n, t, med, lo, hi, c, p in lines(out, "PEER")]
+
+
+# ---------------------------------------------------------------- engines
+def engines():
+    rows, peak, macs = bench_results(run([os.path.join(BUILD, "bench", "lookslike-bench"), "--runs", RUNS,
+                                          "--rgb", TENSOR]))
     model = os.path.join(BUILD, "models", "mobilenet_v1")
     peers = run(["node", os.path.join(ROOT, "bench", "peers", "peers.mjs"), model + ".cfg", model + ".weights", TENSOR,
                  RUNS])
@@ -56,9 +67,7 @@ def engines():
                       os.path.join(SHARED, "reference")])
         same, total = lines(peers, "XNNPACK_EXACT")[0]
         print(f"XNNPACK's uint8 softmax equals TFLite-XNNPACK's on {same} of {total} bytes", file=sys.stderr)
-    rows += [dict(name=n, threads=int(t), batch=1, ms=float(med), min=float(lo), top1=int(c), prob=float(p))
-             for n, t, med, lo, hi, c, p in lines(peers, "PEER")]
-    return rows, peak, macs
+    return rows + peer_rows(peers), peak, macs
 
 
 # ---------------------------------------------------------------- Darknet zoo
@@ -80,17 +89,13 @@ def zoo():
         if not os.path.exists(prefix + ".weights"):
             run([make, os.path.join(ZOO_CFG, name + ".cfg"), prefix])
         tensor = prefix + ".rgb"
-        out = run([os.path.join(BUILD, "bench", "lookslike-bench"), "--zoo", "--runs", "10" if QUICK else "30",
-                   "--model-dir", out_dir, "--model", name, "--save-rgb", tensor, FRAME])
-        rows = [dict(name=n, threads=int(t), ms=float(med), min=float(lo), top1=int(c), prob=float(p))
-                for n, t, b, med, lo, hi, c, p in lines(out, "RESULT")]
-        peak = {int(t): float(v) for t, v in lines(out, "PEAK")}
-        macs = float(lines(out, "MACS")[0][0])
+        rows, peak, macs = bench_results(run([os.path.join(BUILD, "bench", "lookslike-bench"), "--zoo", "--runs",
+                                              "10" if QUICK else "30", "--model-dir", out_dir, "--model", name,
+                                              "--save-rgb", tensor, FRAME]))
         size = re.search(r"^width=(\d+)", open(prefix + ".cfg").read(), re.M)[1]
         peer = run(["/usr/bin/python3", os.path.join(ROOT, "bench", "peers", "opencv_dnn.py"), prefix + ".cfg",
                     prefix + ".weights", tensor, size, size, "5" if QUICK else "15"])
-        rows += [dict(name=n, threads=int(t), ms=float(med), min=float(lo), top1=int(c), prob=float(p))
-                 for n, t, med, lo, hi, c, p in lines(peer, "PEER")]
+        rows += peer_rows(peer)
         error = next((" ".join(e) for e in lines(peer, "PEER_ERROR")), None)
         results.append(dict(model=name, size=size, rows=rows, peak=peak, macs=macs, opencv_error=error))
     return results
