@@ -6,6 +6,8 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../image/image_decode.h"
+
 /* Compares the media type (the part before ';', trimmed) case-insensitively. */
 static int media_type_is(const char *value, const char *type)
 {
@@ -20,17 +22,23 @@ static int media_type_is(const char *value, const char *type)
     return *value == '\0' || *value == ';';
 }
 
-static int is_jpeg_type(const char *ct)
+/* The image types of IMAGE_ACCEPTED_TYPES and the aliases clients send for them. */
+static int is_image_type(const char *ct)
 {
-    return media_type_is(ct, "image/jpeg") || media_type_is(ct, "image/jpg") || media_type_is(ct, "image/pjpeg");
+    static const char *const types[] = {"image/jpeg", "image/jpg", "image/pjpeg", "image/png", "image/webp",
+                                        "image/bmp", "image/x-bmp", "image/x-ms-bmp", "image/gif"};
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+        if (media_type_is(ct, types[i]))
+            return 1;
+    return 0;
 }
 
 body_kind body_kind_of(const char *ct)
 {
     if (!ct)
         return BODY_KIND_UNSUPPORTED;
-    if (is_jpeg_type(ct) || media_type_is(ct, "application/octet-stream"))
-        return BODY_KIND_JPEG;
+    if (is_image_type(ct) || media_type_is(ct, "application/octet-stream"))
+        return BODY_KIND_IMAGE;
     if (media_type_is(ct, "application/json"))
         return BODY_KIND_JSON;
     if (media_type_is(ct, "multipart/form-data"))
@@ -40,7 +48,7 @@ body_kind body_kind_of(const char *ct)
 
 int part_type_acceptable(const char *ct)
 {
-    return !ct || is_jpeg_type(ct) || media_type_is(ct, "application/octet-stream");
+    return !ct || is_image_type(ct) || media_type_is(ct, "application/octet-stream");
 }
 
 static int b64_value(unsigned char c)
@@ -81,18 +89,18 @@ long base64_decode(const char *in, size_t len, uint8_t *out)
     return (long)o;
 }
 
-body_status body_image_from_json(const char *body, size_t len, uint8_t **jpeg, size_t *jpeg_len, char *err,
+body_status body_image_from_json(const char *body, size_t len, uint8_t **image, size_t *image_len, char *err,
                                        size_t errlen)
 {
-    *jpeg = NULL;
+    *image = NULL;
     cJSON *root = cJSON_ParseWithLength(body, len);
     if (!root) {
         snprintf(err, errlen, "body is not valid JSON");
         return BODY_MALFORMED;
     }
     body_status st = BODY_MALFORMED;
-    const cJSON *image = cJSON_GetObjectItemCaseSensitive(root, "image");
-    const char *s = cJSON_GetStringValue(image);
+    const cJSON *field = cJSON_GetObjectItemCaseSensitive(root, "image");
+    const char *s = cJSON_GetStringValue(field);
     if (!cJSON_IsObject(root) || !s) {
         snprintf(err, errlen, "expected a JSON object with a string field \"image\"");
         goto out;
@@ -116,9 +124,9 @@ body_status body_image_from_json(const char *body, size_t len, uint8_t **jpeg, s
             tlen = sizeof type - 1;
         memcpy(type, s + 5, tlen);
         type[tlen] = '\0';
-        if (!is_jpeg_type(type)) {
-            snprintf(err, errlen, "data URL media type '%s' is not image/jpeg", type);
-            st = BODY_NOT_JPEG;
+        if (!is_image_type(type)) {
+            snprintf(err, errlen, "data URL media type '%s' is not one of %s", type, IMAGE_ACCEPTED_TYPES);
+            st = BODY_UNSUPPORTED_TYPE;
             goto out;
         }
         data = comma + 1;
@@ -131,8 +139,8 @@ body_status body_image_from_json(const char *body, size_t len, uint8_t **jpeg, s
         snprintf(err, errlen, decoded == 0 ? "image data is empty" : "image data is not valid base64");
         goto out;
     }
-    *jpeg = buf;
-    *jpeg_len = (size_t)decoded;
+    *image = buf;
+    *image_len = (size_t)decoded;
     st = BODY_DECODED;
 out:
     cJSON_Delete(root);

@@ -1,5 +1,5 @@
 /* Request body decoding: what the client sent (a media type and a body) -> the
- * JPEG bytes to classify. Transport details (streaming, multipart framing)
+ * encoded image bytes to classify. Transport details (streaming, multipart framing)
  * stay in src/http; image decoding stays in src/image. */
 #ifndef LOOKSLIKE_BODY_BODY_DECODE_H
 #define LOOKSLIKE_BODY_BODY_DECODE_H
@@ -8,8 +8,8 @@
 #include <stdint.h>
 
 typedef enum {
-    BODY_KIND_JPEG, /* image/jpeg (or application/octet-stream): the body is the image */
-    BODY_KIND_JSON, /* application/json: {"image": "data:image/jpeg;base64,..."} */
+    BODY_KIND_IMAGE, /* an accepted image type (or application/octet-stream): the body is the image */
+    BODY_KIND_JSON, /* application/json: {"image": "data:image/png;base64,..."} */
     BODY_KIND_MULTIPART, /* multipart/form-data with the image in a file field */
     BODY_KIND_UNSUPPORTED,
 } body_kind;
@@ -17,19 +17,21 @@ typedef enum {
 typedef enum {
     BODY_DECODED = 0,
     BODY_MALFORMED, /* malformed JSON, base64 or data URL: 400 */
-    BODY_NOT_JPEG, /* a media type other than JPEG: 415 */
+    BODY_UNSUPPORTED_TYPE, /* a media type that is not an accepted image type: 415 */
 } body_status;
 
 /* Classifies a Content-Type header value (NULL when absent); parameters such
  * as "; charset=" or "; boundary=" are ignored here. */
 body_kind body_kind_of(const char *content_type);
 
-/* Whether a multipart file part with this Content-Type (NULL when absent) may hold our JPEG. */
+/* Whether a multipart file part with this Content-Type (NULL when absent) may hold an image:
+ * an accepted image type (IMAGE_ACCEPTED_TYPES, and their common aliases) or application/octet-stream. */
 int part_type_acceptable(const char *content_type);
 
-/* Extracts and base64-decodes the image of a JSON body into a new buffer
- * (*jpeg, to be freed by the caller). */
-body_status body_image_from_json(const char *body, size_t len, uint8_t **jpeg, size_t *jpeg_len, char *err,
+/* Extracts and base64-decodes the image of a JSON body (a data URL of an
+ * accepted image type, or bare base64) into a new buffer (*image, to be freed
+ * by the caller). */
+body_status body_image_from_json(const char *body, size_t len, uint8_t **image, size_t *image_len, char *err,
                                        size_t errlen);
 
 /* Standard base64 (RFC 4648, padding optional). Returns the decoded length, or

@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "metrics.h"
+#include "../image/image_decode.h"
 #include "http_request.h"
+#include "metrics.h"
 
 #define MULTIPART_BUFFER 65536
 
@@ -81,7 +82,8 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     if (!filename)
         return MHD_YES; /* ordinary form fields are ignored (their bytes still count against the limit) */
     if (!part_type_acceptable(content_type)) {
-        body_fails(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "the uploaded file is not a JPEG");
+        body_fails(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                   "the uploaded file's Content-Type is not an image type: send one of " IMAGE_ACCEPTED_TYPES);
         return MHD_NO;
     }
     if (off == 0 && size > 0 && ++r->file_parts > 1) { /* a part's first bytes (an empty call may come first) */
@@ -151,8 +153,8 @@ static enum MHD_Result begin(http_request *r)
         return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", BUDGET_EXHAUSTED);
     if (r->kind == BODY_KIND_UNSUPPORTED)
         return respond_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
-                             "send image/jpeg, multipart/form-data with a JPEG file, or application/json "
-                             "{\"image\": \"data:image/jpeg;base64,...\"}; got %.80s",
+                             "send an image (" IMAGE_ACCEPTED_TYPES "), multipart/form-data with an image "
+                             "file, or application/json {\"image\": \"data:image/png;base64,...\"}; got %.80s",
                              type ? type : "no Content-Type");
     if (r->kind == BODY_KIND_MULTIPART) {
         r->post = MHD_create_post_processor(r->conn, MULTIPART_BUFFER, on_part, r);
@@ -184,7 +186,7 @@ static enum MHD_Result receive(http_request *r, const char *upload, size_t *uplo
     return MHD_YES;
 }
 
-/* Body complete: turn it into JPEG bytes and queue the job. */
+/* Body complete: turn it into encoded image bytes and queue the job. */
 static enum MHD_Result submit(http_request *r)
 {
     const char *message = r->body_error_message;
@@ -208,7 +210,7 @@ static enum MHD_Result submit(http_request *r)
             return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart",
                                  "expected exactly one file field, found %d", r->file_parts);
     }
-    r->job.jpeg = r->body;
+    r->job.image = r->body;
     r->job.len = r->body_len;
     if (r->kind == BODY_KIND_JSON) {
         /* Parsing copies the string, decoding writes 3/4 of it again. */
@@ -221,7 +223,7 @@ static enum MHD_Result submit(http_request *r)
         if (st != BODY_DECODED)
             return respond_error(r, st == BODY_MALFORMED ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
                                  st == BODY_MALFORMED ? "bad_request" : "unsupported_media_type", "%s", err);
-        r->job.jpeg = r->decoded;
+        r->job.image = r->decoded;
         r->job.len = len;
     }
     if (r->job.len == 0)
@@ -246,6 +248,8 @@ static enum MHD_Result respond_prediction(http_request *r)
     switch (j->status) {
     case PREDICT_OK: break;
     case PREDICT_BAD_IMAGE: return respond_error(r, MHD_HTTP_BAD_REQUEST, "invalid_image", "%s", j->error);
+    case PREDICT_UNSUPPORTED_IMAGE:
+        return respond_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "%s", j->error);
     case PREDICT_TOO_MANY_PIXELS:
         return respond_error(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "image_too_large", "%s", j->error);
     case PREDICT_TOO_SMALL: return respond_error(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "image_too_small", "%s", j->error);

@@ -4,13 +4,11 @@
 #include <stdlib.h>
 #include <turbojpeg.h>
 
-#include "../growable.h"
 #include "jpeg_structure.h"
 
 struct jpeg_decoder {
     tjhandle tj;
-    uint8_t *buf;
-    size_t cap;
+    pixel_buffer pixels;
 };
 
 jpeg_decoder *jpeg_decoder_new(void)
@@ -28,17 +26,13 @@ void jpeg_decoder_free(jpeg_decoder *d)
     if (!d)
         return;
     tjDestroy(d->tj);
-    free(d->buf);
+    pixel_buffer_free(&d->pixels);
     free(d);
 }
 
 void jpeg_decoder_trim(jpeg_decoder *d, size_t keep)
 {
-    if (d->cap <= keep)
-        return;
-    free(d->buf);
-    d->buf = NULL;
-    d->cap = 0;
+    pixel_buffer_trim(&d->pixels, keep);
 }
 
 /* Adobe CMYK JPEGs store inverted ink values; as Pillow does, a pixel is
@@ -81,11 +75,10 @@ static tjscalingfactor choose_scale(int w, int h, int min_w, int min_h)
     return best;
 }
 
-jpeg_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const jpeg_decode_options *opt,
+image_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const image_decode_options *opt,
                         rgb_image *out, char *err, size_t errlen)
 {
     const uint64_t max_pixels = opt->max_pixels;
-    const int min_side = opt->min_side;
     /* TurboJPEG can report success for a stream that ends before its frame
      * header without setting the size, so it starts at 0 (= invalid). */
     int w = 0, h = 0, subsamp = -1, colorspace = -1;
@@ -96,17 +89,11 @@ jpeg_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const 
         snprintf(err, errlen, "not a decodable JPEG: %s",
                  !len ? "empty body" : rc != 0 ? tjGetErrorStr2(d->tj) : "no frame header");
         reset_after_error(d);
-        return JPEG_ERR_INVALID;
+        return IMAGE_ERR_INVALID;
     }
-    if ((uint64_t)w * (uint64_t)h > max_pixels) {
-        snprintf(err, errlen, "image is %dx%d = %llu pixels; the limit is %llu", w, h,
-                 (unsigned long long)w * (unsigned long long)h, (unsigned long long)max_pixels);
-        return JPEG_ERR_TOO_MANY_PIXELS;
-    }
-    if (w < min_side || h < min_side) {
-        snprintf(err, errlen, "image is %dx%d; both sides must be at least %d pixels", w, h, min_side);
-        return JPEG_ERR_TOO_SMALL;
-    }
+    image_status size_ok = image_check_size((uint64_t)w, (uint64_t)h, opt, err, errlen);
+    if (size_ok != IMAGE_OK)
+        return size_ok;
     /* Cheap to measure (one pass over the bytes), expensive to find out by decoding. */
     jpeg_structure js;
     jpeg_structure_read(data, len, &js);
@@ -116,13 +103,13 @@ jpeg_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const 
                  "JPEG with %d scans would take %llu block decodes; the limit is %llu (%d passes over the "
                  "largest image allowed)",
                  js.scans, (unsigned long long)js.block_visits, (unsigned long long)max_visits, JPEG_MAX_PASSES);
-        return JPEG_ERR_TOO_COMPLEX;
+        return IMAGE_ERR_TOO_COMPLEX;
     }
     if (js.coefficient_bytes > max_pixels * JPEG_COEFFICIENT_BYTES_PER_PIXEL) {
         snprintf(err, errlen, "%dx%d JPEG with %d scans needs %llu MB of coefficients to decode; the limit is %llu MB",
                  w, h, js.scans, (unsigned long long)(js.coefficient_bytes >> 20),
                  (unsigned long long)((max_pixels * JPEG_COEFFICIENT_BYTES_PER_PIXEL) >> 20));
-        return JPEG_ERR_TOO_COMPLEX;
+        return IMAGE_ERR_TOO_COMPLEX;
     }
     out->source_width = w;
     out->source_height = h;
@@ -130,22 +117,22 @@ jpeg_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const 
     w = TJSCALED(w, scale);
     h = TJSCALED(h, scale);
     int cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
-    if (reserve_exact((void **)&d->buf, &d->cap, (size_t)w * (size_t)h * (cmyk ? 4 : 3), 1) < 0) {
+    if (pixel_buffer_reserve(&d->pixels, (size_t)w * (size_t)h * (cmyk ? 4 : 3)) < 0) {
         snprintf(err, errlen, "out of memory for a %dx%d image", w, h);
-        return JPEG_ERR_NO_MEMORY;
+        return IMAGE_ERR_NO_MEMORY;
     }
     /* Warnings (e.g. a truncated file decoded as grey) are failures: we would
      * otherwise classify pixels the client never sent. */
     int flags = TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS;
-    if (tjDecompress2(d->tj, data, (unsigned long)len, d->buf, w, 0, h, cmyk ? TJPF_CMYK : TJPF_RGB, flags) != 0) {
+    if (tjDecompress2(d->tj, data, (unsigned long)len, d->pixels.data, w, 0, h, cmyk ? TJPF_CMYK : TJPF_RGB, flags) != 0) {
         snprintf(err, errlen, "corrupt or truncated JPEG: %s", tjGetErrorStr2(d->tj));
         reset_after_error(d);
-        return JPEG_ERR_INVALID;
+        return IMAGE_ERR_INVALID;
     }
     if (cmyk)
-        cmyk_to_rgb(d->buf, (size_t)w * (size_t)h);
+        cmyk_to_rgb(d->pixels.data, (size_t)w * (size_t)h);
     out->width = w;
     out->height = h;
-    out->rgb = d->buf;
-    return JPEG_OK;
+    out->rgb = d->pixels.data;
+    return IMAGE_OK;
 }

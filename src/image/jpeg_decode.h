@@ -12,35 +12,13 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum {
-    JPEG_OK = 0,
-    JPEG_ERR_INVALID, /* not a JPEG, corrupt or truncated */
-    JPEG_ERR_TOO_MANY_PIXELS, /* header says more than max_pixels */
-    JPEG_ERR_TOO_SMALL, /* smaller than min_side in either dimension */
-    JPEG_ERR_TOO_COMPLEX, /* more scan work or coefficient memory than max_pixels allows */
-    JPEG_ERR_NO_MEMORY,
-} jpeg_status;
+#include "decoded_image.h"
 
-typedef struct {
-    int width, height; /* as decoded (scaled) */
-    int source_width, source_height; /* as the JPEG header states */
-    uint8_t *rgb; /* width * height * 3 bytes, row-major; owned by the decoder */
-} rgb_image;
-
-typedef struct {
-    /* Larger images (by header) are refused. It also bounds the work and the
-     * memory of multi-scan JPEGs: at most JPEG_MAX_PASSES passes of the
-     * entropy decoder over a max_pixels image (8x8 blocks visited, summed over
-     * the scans), and a coefficient buffer of at most
-     * JPEG_COEFFICIENT_BYTES_PER_PIXEL bytes per max_pixels. */
-    uint64_t max_pixels;
-    int min_side; /* images narrower or lower than this are refused */
-    /* Decode at the smallest DCT scale that is still at least this large in
-     * both directions; 0 = always full size. */
-    int min_width, min_height;
-} jpeg_decode_options;
-
-/* A standard progressive script (libjpeg's, 10 scans) makes 8 passes over a
+/* opt->max_pixels also bounds multi-scan JPEGs: at most JPEG_MAX_PASSES
+ * passes of the entropy decoder over a max_pixels image (8x8 blocks visited,
+ * summed over the scans), and a coefficient buffer of at most
+ * JPEG_COEFFICIENT_BYTES_PER_PIXEL bytes per max_pixels.
+ * A standard progressive script (libjpeg's, 10 scans) makes 8 passes over a
  * 4:2:0 image and 14 over a 4:4:4 one. */
 #define JPEG_MAX_PASSES 16
 /* 2 bytes per coefficient: 3 for 4:2:0, 6 for 4:4:4 three-component images. */
@@ -53,11 +31,10 @@ void jpeg_decoder_free(jpeg_decoder *d);
 
 /* Decodes into a buffer the decoder owns and reuses (valid until the next
  * decode). On failure, a human-readable reason is written to err. */
-jpeg_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const jpeg_decode_options *opt,
+image_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const image_decode_options *opt,
                         rgb_image *out, char *err, size_t errlen);
 
-/* Frees the pixel buffer if it is larger than `keep` bytes, so one unusually
- * large image does not stay resident for the life of the worker. */
+/* Frees the pixel buffer if it is larger than `keep` bytes (pixel_buffer_trim). */
 void jpeg_decoder_trim(jpeg_decoder *d, size_t keep);
 
 #endif

@@ -5,13 +5,13 @@
 #include <string.h>
 
 #include "../clock.h"
-#include "../image/jpeg_decode.h"
+#include "../image/image_decode.h"
 #include "../nn/engine.h"
 
 struct predictor {
     const model_registry *registry;
     nn_engine *engines[REGISTRY_MAX_MODELS];
-    jpeg_decoder *decoder;
+    image_decoder *decoder;
     resize_workspace *resize;
     uint8_t *rgb; /* preprocessed input, largest model input */
     float *output; /* largest model output */
@@ -40,7 +40,7 @@ predictor *predictor_new(const model_registry *r, int threads, char *err, size_t
             return NULL;
         }
     }
-    p->decoder = jpeg_decoder_new();
+    p->decoder = image_decoder_new();
     p->resize = resize_workspace_new();
     if (p->resize)
         resize_workspace_set_threads(p->resize, threads);
@@ -60,7 +60,7 @@ void predictor_free(predictor *p)
         return;
     for (int i = 0; i < REGISTRY_MAX_MODELS; i++)
         nn_engine_destroy(p->engines[i]);
-    jpeg_decoder_free(p->decoder);
+    image_decoder_free(p->decoder);
     resize_workspace_free(p->resize);
     free(p->rgb);
     free(p->output);
@@ -101,37 +101,38 @@ predict_status predictor_run_tensor(predictor *p, const served_model *m, const u
 #define DCT_SCALING_GAP 2
 
 /* Decoded pixels kept between requests: enough for a 5 MP photo decoded at
- * full size; anything bigger is freed after its request (see jpeg_decoder_trim). */
+ * full size; anything bigger is freed after its request (see image_decoder_trim). */
 #define DECODE_BUFFER_KEEP (16u << 20)
 
-static jpeg_decode_options decode_options(const predict_limits *limits, const served_model *m, crop_mode crop)
+static image_decode_options decode_options(const predict_limits *limits, const served_model *m, crop_mode crop)
 {
-    jpeg_decode_options o = {limits->max_pixels, limits->min_side, 0, 0};
+    image_decode_options o = {limits->max_pixels, limits->min_side, 0, 0};
     if (limits->dct_scaling)
         preprocess_min_decode_size(model_preprocess_style(&m->model), crop, DCT_SCALING_GAP, m->model.input.w,
                                    m->model.input.h, &o.min_width, &o.min_height);
     return o;
 }
 
-predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uint8_t *jpeg, size_t len,
+predict_status predictor_run_image(predictor *p, const served_model *m, const uint8_t *image, size_t len,
                                   crop_mode crop, int k, const predict_limits *limits, prediction_result *res,
                                   char *err, size_t errlen)
 {
     memset(res, 0, sizeof *res);
     rgb_image img;
     const nn_shape in = m->model.input;
-    jpeg_decode_options opt = decode_options(limits, m, crop);
+    image_decode_options opt = decode_options(limits, m, crop);
     double t0 = clock_ms();
-    jpeg_status decoded = jpeg_decode(p->decoder, jpeg, len, &opt, &img, err, errlen);
-    if (decoded != JPEG_OK)
-        jpeg_decoder_trim(p->decoder, DECODE_BUFFER_KEEP);
+    image_status decoded = image_decode(p->decoder, image, len, &opt, &img, err, errlen);
+    if (decoded != IMAGE_OK)
+        image_decoder_trim(p->decoder, DECODE_BUFFER_KEEP);
     switch (decoded) {
-    case JPEG_OK: break;
-    case JPEG_ERR_INVALID: return PREDICT_BAD_IMAGE;
-    case JPEG_ERR_TOO_MANY_PIXELS: return PREDICT_TOO_MANY_PIXELS;
-    case JPEG_ERR_TOO_SMALL: return PREDICT_TOO_SMALL;
-    case JPEG_ERR_TOO_COMPLEX: return PREDICT_TOO_COMPLEX;
-    case JPEG_ERR_NO_MEMORY: return PREDICT_INTERNAL;
+    case IMAGE_OK: break;
+    case IMAGE_ERR_INVALID: return PREDICT_BAD_IMAGE;
+    case IMAGE_ERR_UNSUPPORTED: return PREDICT_UNSUPPORTED_IMAGE;
+    case IMAGE_ERR_TOO_MANY_PIXELS: return PREDICT_TOO_MANY_PIXELS;
+    case IMAGE_ERR_TOO_SMALL: return PREDICT_TOO_SMALL;
+    case IMAGE_ERR_TOO_COMPLEX: return PREDICT_TOO_COMPLEX;
+    case IMAGE_ERR_NO_MEMORY: return PREDICT_INTERNAL;
     }
     double t1 = clock_ms();
     if (in.c != 3) {
@@ -143,7 +144,7 @@ predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uin
         return PREDICT_INTERNAL;
     }
     double t2 = clock_ms();
-    jpeg_decoder_trim(p->decoder, DECODE_BUFFER_KEEP);
+    image_decoder_trim(p->decoder, DECODE_BUFFER_KEEP);
     predict_status st = predictor_run_tensor(p, m, p->rgb, k, res);
     if (st != PREDICT_OK)
         snprintf(err, errlen, "inference failed");

@@ -1,4 +1,4 @@
-/* One worker's inference pipeline: JPEG bytes -> decode -> crop and resize ->
+/* One worker's inference pipeline: image bytes -> decode -> crop and resize ->
  * engine -> top-k labels. Owns an engine per served model and all
  * the buffers it needs, so a request allocates nothing once warm. Not
  * thread-safe: one predictor per worker thread. */
@@ -18,7 +18,8 @@
 
 typedef enum {
     PREDICT_OK = 0,
-    PREDICT_BAD_IMAGE, /* undecodable, corrupt, truncated or empty */
+    PREDICT_BAD_IMAGE, /* not an image, corrupt, truncated or empty */
+    PREDICT_UNSUPPORTED_IMAGE, /* an image format (or variant) not decoded here */
     PREDICT_TOO_MANY_PIXELS,
     PREDICT_TOO_SMALL,
     PREDICT_TOO_COMPLEX, /* decoding would cost more work or memory than allowed */
@@ -61,7 +62,8 @@ void predictor_free(predictor *p);
  * (the default). */
 void predictor_set_threads(predictor *p, int threads);
 
-predict_status predictor_run_jpeg(predictor *p, const served_model *m, const uint8_t *jpeg, size_t len,
+/* From encoded image bytes: JPEG, PNG, WebP, BMP or GIF (image_decode.h). */
+predict_status predictor_run_image(predictor *p, const served_model *m, const uint8_t *image, size_t len,
                                   crop_mode crop, int k, const predict_limits *limits, prediction_result *res,
                                   char *err, size_t errlen);
 

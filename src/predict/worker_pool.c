@@ -115,7 +115,7 @@ static void *worker_main(void *arg)
         job->queue_ms = clock_ms() - job->enqueued_at;
         job->error[0] = '\0';
         predictor_set_threads(w->predictor, threads);
-        job->status = predictor_run_jpeg(w->predictor, job->model, job->jpeg, job->len, job->crop, job->k,
+        job->status = predictor_run_image(w->predictor, job->model, job->image, job->len, job->crop, job->k,
                                          &p->cfg.limits, &job->result, job->error, sizeof job->error);
 
         /* The cores are free before the client hears back (its next request

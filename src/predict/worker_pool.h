@@ -25,7 +25,7 @@
 typedef struct inference_job inference_job;
 struct inference_job {
     /* request */
-    const uint8_t *jpeg;
+    const uint8_t *image; /* encoded, any format image_decode reads */
     size_t len;
     const served_model *model;
     crop_mode crop;

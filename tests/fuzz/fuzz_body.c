@@ -1,22 +1,22 @@
 /* Fuzz target: request body decoding (src/body). Input = a Content-Type line, '\n',
  * then the body; the body goes where the server would send it (JSON data URL
- * decoding, then JPEG decode and preprocessing). */
+ * decoding, then image decoding, whatever the format, and preprocessing). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "image/jpeg_decode.h"
+#include "image/image_decode.h"
 #include "image/preprocess.h"
 #include "body/body_decode.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static jpeg_decoder *d;
+    static image_decoder *d;
     static resize_workspace *ws;
     static uint8_t out[224 * 224 * 3];
     char type[256], err[256];
     if (!d)
-        d = jpeg_decoder_new();
+        d = image_decoder_new();
     if (!ws)
         ws = resize_workspace_new();
     const uint8_t *nl = memchr(data, '\n', size < sizeof type ? size : sizeof type - 1);
@@ -29,18 +29,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len = size - tlen - 1;
 
     uint8_t *decoded = NULL;
-    const uint8_t *jpeg = body;
+    const uint8_t *image = body;
     switch (body_kind_of(type)) {
     case BODY_KIND_JSON:
         if (body_image_from_json((const char *)body, len, &decoded, &len, err, sizeof err) != BODY_DECODED)
             return 0;
-        jpeg = decoded;
+        image = decoded;
         break;
-    case BODY_KIND_JPEG: break;
+    case BODY_KIND_IMAGE: break;
     default: return 0; /* multipart framing is libmicrohttpd's; other types are refused */
     }
     rgb_image img;
-    if (jpeg_decode(d, jpeg, len, &(jpeg_decode_options){4000000, 16, 0, 0}, &img, err, sizeof err) == JPEG_OK)
+    if (image_decode(d, image, len, &(image_decode_options){4000000, 16, 0, 0}, &img, err, sizeof err) == IMAGE_OK)
         preprocess_rgb(ws, img.rgb, img.width, img.height, PREPROCESS_TF_SLIM, CROP_CENTER, out, 224, 224);
     free(decoded);
     return 0;

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Seed corpora for the fuzz targets, made from real files at run time:
-# OUT/jpeg, OUT/body, OUT/model. usage: make_seeds.sh OUT MAKE_TEST_JPEGS SHARED_IMAGES_DIR
+# OUT/jpeg, OUT/body, OUT/model, and OUT/png, webp, gif, bmp (every variant of
+# tests/image/format_cases.py, made with Debian's python3-pil, plus the Coral BMPs).
+# usage: make_seeds.sh OUT MAKE_TEST_JPEGS SHARED_IMAGES_DIR
 set -euo pipefail
 out=$1 make_jpegs=$2 shared=$3
 here=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$out"/{jpeg,body,model,tmp}
+mkdir -p "$out"/{jpeg,body,model,png,webp,gif,bmp,tmp}
 "$make_jpegs" "$out/tmp"
 for f in "$out"/tmp/*.jpg "$shared"/coral/*.jpg; do
   [[ -f $f ]] || continue
@@ -15,6 +17,11 @@ for f in "$out"/tmp/*.jpg "$shared"/coral/*.jpg; do
 done
 printf 'application/json\n{"image": 5}' > "$out/body/json-not-string"
 printf 'image/png\n\x89PNG' > "$out/body/png"
+/usr/bin/python3 "$here/../image/format_cases.py" "$shared/coral/parrot.jpg" "$out"
+cp "$shared"/coral/*.bmp "$out/bmp/"
+for f in "$out"/png/* "$out"/gif/* "$out"/webp/*; do
+  { printf 'image/png\n'; cat "$f"; } > "$out/body/raw-$(basename "$f")"
+done
 # Model seeds: every corpus cfg, plus a small valid model with exact weights.
 for f in "$here"/../loader_corpus/*.cfg; do
   python3 - "$f" "$out/model/$(basename "$f")" <<'PY'

@@ -5,6 +5,7 @@ requests, generated here, each expected to get its documented 4xx JSON error
 answer after every batch and the server must exit 0 at the end.
 
 usage: test_bad_inputs.py LOOKSLIKE MAKE_TEST_JPEGS CORAL_IMAGES_DIR
+(with Debian's python3-pil, which makes the PNG, WebP, GIF and BMP files)
 """
 import base64
 import json
@@ -19,6 +20,9 @@ from concurrent.futures import ThreadPoolExecutor
 
 import harness
 from harness import request
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "image"))
+import format_cases  # noqa: E402
 
 LOOKSLIKE, MAKE_JPEGS, CORAL = sys.argv[1:4]
 MAX_BODY = 2 * 1024 * 1024
@@ -135,7 +139,7 @@ def main():
                  for i in range(400)]
         batch(port, "bit-flipped JPEGs", cases, {200, 400, 422})
 
-        # Not JPEG at all, declared as JPEG.
+        # Not an image at all, or a broken one of another format, declared as JPEG.
         cases = [(f"random {i}", lambda d=os.urandom(rng.randint(1, 5000)): post(port, d)) for i in range(60)]
         cases += [("png", lambda: post(port, b"\x89PNG\r\n\x1a\n" + os.urandom(500))),
                   ("gif", lambda: post(port, b"GIF89a" + os.urandom(500))),
@@ -145,10 +149,35 @@ def main():
         cases += [(f"bmp {i}", lambda d=d: post(port, d)) for i, d in enumerate(bmps)]
         batch(port, "non-JPEG bodies as image/jpeg", cases, {400})
 
-        # Other image types, declared as such.
+        # The other formats: every variant of format_cases and the parrot in each, cut at 20 points and
+        # bit-flipped: still an image (200), or refused as broken, unsupported or too small; never a 5xx.
+        from PIL import Image
+        import io
+        parrot = Image.open(io.BytesIO(photos["parrot.jpg"])).convert("RGB")
+        others = [data for name, data, _ in format_cases.cases(parrot.crop((100, 100, 164, 148)))
+                  if not name.startswith(("jpeg", "tiff", "not-"))]
+        for fmt, kw in (("PNG", {}), ("WEBP", {"quality": 80}), ("WEBP", {"lossless": True}), ("GIF", {}),
+                        ("BMP", {})):
+            b = io.BytesIO()
+            parrot.save(b, fmt, **kw)
+            others.append(b.getvalue())
+        cases = [(f"{data[:4]!r} cut at {cut}", lambda d=data[:cut]: post(port, d, "image/png"))
+                 for data in others[-5:] for cut in (2 + (len(data) - 4) * k // 20 for k in range(20))]
+        batch(port, "truncated PNG, WebP, GIF, BMP", cases, {400, 422})
+        cases = [(f"flip {i}", lambda d=flip_bits(rng.choice(others), rng.randint(1, 8)): post(port, d, "image/gif"))
+                 for i in range(400)]
+        batch(port, "bit-flipped PNG, WebP, GIF, BMP", cases, {200, 400, 415, 422})
+
+        # Broken images of the other formats, declared as such: decoded by their bytes, refused as invalid.
         cases = [(t, lambda t=t, d=d: post(port, d, t)) for t, d in
                  (("image/png", b"\x89PNG\r\n\x1a\n"), ("image/gif", b"GIF89a"), ("image/bmp", bmps[0]),
-                  ("image/webp", b"RIFF"), ("text/plain", b"x"), ("application/xml", b"<a/>"))]
+                  ("image/webp", b"RIFF"))]
+        batch(port, "broken PNG, GIF, BMP, WebP", cases, {400})
+
+        # Media types that are not accepted image types, and image formats not decoded.
+        cases = [(t, lambda t=t, d=d: post(port, d, t)) for t, d in
+                 (("image/tiff", b"II*\0"), ("image/heic", b"x"), ("text/plain", b"x"), ("application/xml", b"<a/>"),
+                  ("image/jpeg", b"II*\0" + bytes(100)), ("image/png", b"\0\0\0\x1cftypavif" + bytes(100)))]
         batch(port, "unsupported media types", cases, {415})
 
         # Size edges.
@@ -194,7 +223,7 @@ def main():
             ("garbage", lambda: post(port, os.urandom(3000), "multipart/form-data; boundary=XyZ")),
             ("file not jpeg", lambda: post(port, mp([file_part.replace(good, os.urandom(2000))]),
                                            "multipart/form-data; boundary=XyZ")),
-            ("gif part", lambda: post(port, mp([file_part.replace(b"image/jpeg", b"image/gif")]),
+            ("tiff part", lambda: post(port, mp([file_part.replace(b"image/jpeg", b"image/tiff")]),
                                       "multipart/form-data; boundary=XyZ")),
         ]
         cases += [(f"truncated multipart {k}", lambda k=k: post(port, mp([file_part])[:k * 997],
@@ -218,8 +247,10 @@ def main():
             + "\"}").encode() for _ in range(80)]
         batch(port, "bad JSON, base64 and data URLs",
               [(f"json {i}", lambda b=b: post(port, b, "application/json")) for i, b in enumerate(bodies)], {400, 415})
-        batch(port, "PNG data URL", [("png url", lambda: post(port, b"{\"image\": \"data:image/png;base64,iVBORw0KGgo=\"}",
-                                                             "application/json"))], {415})
+        batch(port, "TIFF data URL", [("tiff url", lambda: post(port, b"{\"image\": \"data:image/tiff;base64,SUkqAA==\"}",
+                                                               "application/json"))], {415})
+        batch(port, "truncated PNG data URL", [("png url", lambda: post(port, b"{\"image\": \"data:image/png;base64,iVBORw0KGgo=\"}",
+                                                                       "application/json"))], {400})
 
         # Bodies over the limit, with and without Content-Length.
         big = os.urandom(MAX_BODY + 1000)

@@ -137,20 +137,23 @@ def test_decoder_edges(port, jpegs):
 
 def test_errors(port):
     owl = open(os.path.join(CORAL, "owl.jpg"), "rb").read()
-    expect_error(port, "non-JPEG bytes as image/jpeg", jpeg_post(port, b"\x89PNG\r\n\x1a\n" + b"x" * 100), 400,
+    expect_error(port, "a broken PNG as image/jpeg", jpeg_post(port, b"\x89PNG\r\n\x1a\n" + b"x" * 100), 400,
                  "invalid_image")
+    expect_error(port, "no image signature", jpeg_post(port, b"hello, world" * 20), 400, "invalid_image")
+    tiff = b"II*\0" + bytes(200)
+    expect_error(port, "TIFF bytes as image/jpeg", jpeg_post(port, tiff), 415, "unsupported_media_type")
     expect_error(port, "truncated JPEG", jpeg_post(port, owl[:len(owl) // 2]), 400, "invalid_image")
     expect_error(port, "empty body", jpeg_post(port, b""), 400)
     expect_error(port, "bad JSON", jpeg_post(port, b"{\"image\": ", "", "application/json"), 400, "bad_request")
     expect_error(port, "JSON without image", jpeg_post(port, b"{\"img\": 1}", "", "application/json"), 400)
     expect_error(port, "bad base64", jpeg_post(port, b"{\"image\": \"data:image/jpeg;base64,@@@@\"}", "",
                                                "application/json"), 400, "bad_request")
-    expect_error(port, "PNG data URL", jpeg_post(port, b"{\"image\": \"data:image/png;base64,AAAA\"}", "",
-                                                 "application/json"), 415, "unsupported_media_type")
-    expect_error(port, "image/png body", jpeg_post(port, owl, "", "image/png"), 415, "unsupported_media_type")
+    expect_error(port, "TIFF data URL", jpeg_post(port, b"{\"image\": \"data:image/tiff;base64,AAAA\"}", "",
+                                                  "application/json"), 415, "unsupported_media_type")
+    expect_error(port, "image/tiff body", jpeg_post(port, owl, "", "image/tiff"), 415, "unsupported_media_type")
     expect_error(port, "no Content-Type", request(port, "POST", "/predict", owl, {"Content-Type": ""}), 415)
-    body, ctype = multipart(owl, part_type="image/gif")
-    expect_error(port, "multipart GIF part", jpeg_post(port, body, "", ctype), 415)
+    body, ctype = multipart(owl, part_type="image/heic")
+    expect_error(port, "multipart HEIC part", jpeg_post(port, body, "", ctype), 415)
     body, _ = multipart(owl)
     expect_error(port, "multipart without boundary", jpeg_post(port, body, "", "multipart/form-data"), 400,
                  "bad_multipart")

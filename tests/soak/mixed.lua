@@ -29,7 +29,7 @@ function request()
   elseif r <= 90 then
     return wrk.format("POST", "/predict?k=0", { ["Content-Type"] = "image/jpeg" }, jpeg)
   elseif r <= 95 then
-    return wrk.format("POST", "/predict", { ["Content-Type"] = "image/png" }, jpeg)
+    return wrk.format("POST", "/predict", { ["Content-Type"] = "image/tiff" }, jpeg)
   else
     return wrk.format("GET", "/healthz")
   end

@@ -39,10 +39,10 @@ static void compare(const char *path)
     size_t len;
     unsigned char *jpeg = check_read_file(path, &len);
     jpeg_decoder *d = jpeg_decoder_new();
-    jpeg_decode_options opt = {.max_pixels = 1u << 26, .min_side = 1};
+    image_decode_options opt = {.max_pixels = 1u << 26, .min_side = 1};
     rgb_image img;
     char err[256];
-    if (!check(jpeg && d && jpeg_decode(d, jpeg, len, &opt, &img, err, sizeof err) == JPEG_OK, "decode %s", path)) {
+    if (!check(jpeg && d && jpeg_decode(d, jpeg, len, &opt, &img, err, sizeof err) == IMAGE_OK, "decode %s", path)) {
         free(jpeg);
         jpeg_decoder_free(d);
         return;

@@ -71,7 +71,7 @@ int main(int argc, char **argv)
         for (int round = 0; round < 2; round++) { /* round 0 warms up */
             counting = round;
             for (int i = 0; i < 6; i++)
-                ok &= predictor_run_jpeg(p, &reg.models[0], jpeg[i % 2], len[i % 2], i % 3 ? CROP_CENTER : CROP_FULL,
+                ok &= predictor_run_image(p, &reg.models[0], jpeg[i % 2], len[i % 2], i % 3 ? CROP_CENTER : CROP_FULL,
                                          3, &limits, &res, err, sizeof err) == PREDICT_OK;
         }
         counting = 0;

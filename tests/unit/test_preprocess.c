@@ -28,9 +28,9 @@ int main(int argc, char **argv)
             return 77;
         }
         rgb_image img;
-        int st = jpeg_decode(d, jpeg, len, &(jpeg_decode_options){50000000, 1, 0, 0}, &img, err, sizeof err);
+        int st = jpeg_decode(d, jpeg, len, &(image_decode_options){50000000, 1, 0, 0}, &img, err, sizeof err);
         free(jpeg);
-        if (!check(st == JPEG_OK, "decode %s: %s", photos[i], st == JPEG_OK ? "ok" : err))
+        if (!check(st == IMAGE_OK, "decode %s: %s", photos[i], st == IMAGE_OK ? "ok" : err))
             continue;
         for (crop_mode mode = CROP_CENTER; mode <= CROP_FULL; mode++) {
             snprintf(path, sizeof path, "%s/tensors/%s.%s.rgb", argv[2], photos[i], mode == CROP_CENTER ? "crop" : "full");

@@ -1,0 +1,56 @@
+/* What every image decoder here produces and how it is bounded: 8-bit RGB
+ * pixels, row-major, in a buffer the caller's decoder owns and reuses; the
+ * limits a request may not exceed, checked from the header before any pixel
+ * is decoded; and the outcome. Shared by the JPEG decoder and the other
+ * formats (image_decode.h). */
+#ifndef LOOKSLIKE_IMAGE_DECODED_IMAGE_H
+#define LOOKSLIKE_IMAGE_DECODED_IMAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum {
+    IMAGE_OK = 0,
+    IMAGE_ERR_INVALID, /* not an image, or a corrupt or truncated one */
+    IMAGE_ERR_UNSUPPORTED, /* a well-formed image in a format or variant not decoded here */
+    IMAGE_ERR_TOO_MANY_PIXELS, /* header says more than max_pixels */
+    IMAGE_ERR_TOO_SMALL, /* smaller than min_side in either dimension */
+    IMAGE_ERR_TOO_COMPLEX, /* JPEG: more scan work or coefficient memory than max_pixels allows */
+    IMAGE_ERR_NO_MEMORY,
+} image_status;
+
+typedef struct {
+    int width, height; /* as decoded (a JPEG may be DCT-scaled) */
+    int source_width, source_height; /* as the header states */
+    uint8_t *rgb; /* width * height * 3 bytes, row-major; owned by the decoder */
+} rgb_image;
+
+typedef struct {
+    /* Larger images (by header) are refused. For JPEG it also bounds the
+     * work and memory of multi-scan images (jpeg_decode.h). */
+    uint64_t max_pixels;
+    int min_side; /* images narrower or lower than this are refused */
+    /* JPEG only: decode at the smallest DCT scale that is still at least this
+     * large in both directions; 0 = always full size. */
+    int min_width, min_height;
+} image_decode_options;
+
+/* The header's size against the options: IMAGE_OK, or IMAGE_ERR_TOO_MANY_PIXELS /
+ * IMAGE_ERR_TOO_SMALL with the reason in err. */
+image_status image_check_size(uint64_t width, uint64_t height, const image_decode_options *opt, char *err,
+                              size_t errlen);
+
+/* A pixel buffer sized to the largest image so far; a decoder's own. */
+typedef struct {
+    uint8_t *data;
+    size_t cap;
+} pixel_buffer;
+
+/* At least `bytes`: 0, or -1 when out of memory (the old buffer is kept). */
+int pixel_buffer_reserve(pixel_buffer *b, size_t bytes);
+/* Frees the buffer if it holds more than `keep` bytes, so one unusually large
+ * image does not stay resident for the life of a worker. */
+void pixel_buffer_trim(pixel_buffer *b, size_t keep);
+void pixel_buffer_free(pixel_buffer *b);
+
+#endif

@@ -1,0 +1,80 @@
+/* WebP -> RGB with libwebp, straight into the RGB buffer: a still image
+ * (lossy, lossless, with or without alpha), or an animation's first frame on
+ * its canvas.
+ *
+ * Pillow, which this reproduces, decodes every WebP with libwebp's animation
+ * decoder into RGBA (fancy upsampling, libwebp's default) and convert("RGB")
+ * drops the alpha: the colour samples are libwebp's, unpremultiplied, and a
+ * canvas area the first frame does not cover is (0, 0, 0). */
+#include <stdio.h>
+#include <string.h>
+#include <webp/decode.h>
+#include <webp/demux.h>
+
+#include "image_formats.h"
+
+/* An animation's first frame is a key frame: libwebp's animation decoder
+ * clears its canvas and decodes the frame into its rectangle without
+ * blending. The same is done here straight into the RGB buffer, so no RGBA
+ * canvases (libwebp's decoder keeps two) are held. */
+static image_status first_frame(const uint8_t *data, size_t len, size_t w, size_t h, pixel_buffer *px,
+                                rgb_image *out, char *err, size_t errlen)
+{
+    WebPData wd = {data, len};
+    WebPDemuxer *demux = WebPDemux(&wd);
+    WebPIterator frame;
+    if (!demux || !WebPDemuxGetFrame(demux, 1, &frame)) {
+        WebPDemuxDelete(demux);
+        snprintf(err, errlen, "not a decodable WebP animation: no first frame");
+        return IMAGE_ERR_INVALID;
+    }
+    image_status st = IMAGE_OK;
+    size_t x0 = (size_t)frame.x_offset, y0 = (size_t)frame.y_offset;
+    if (x0 + (size_t)frame.width > w || y0 + (size_t)frame.height > h) {
+        snprintf(err, errlen, "corrupt WebP animation: the first frame lies outside the canvas");
+        st = IMAGE_ERR_INVALID;
+    } else if (pixel_buffer_reserve(px, w * h * 3) < 0) {
+        snprintf(err, errlen, "out of memory for a %zux%zu image", w, h);
+        st = IMAGE_ERR_NO_MEMORY;
+    } else {
+        memset(px->data, 0, w * h * 3);
+        uint8_t *at = px->data + (y0 * w + x0) * 3;
+        if (!WebPDecodeRGBInto(frame.fragment.bytes, frame.fragment.size, at, w * h * 3 - (size_t)(at - px->data),
+                               (int)(w * 3))) {
+            snprintf(err, errlen, "corrupt or truncated WebP animation frame");
+            st = IMAGE_ERR_INVALID;
+        }
+    }
+    WebPDemuxReleaseIterator(&frame);
+    WebPDemuxDelete(demux);
+    if (st == IMAGE_OK)
+        *out = (rgb_image){(int)w, (int)h, (int)w, (int)h, px->data};
+    return st;
+}
+
+image_status webp_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px,
+                         rgb_image *out, char *err, size_t errlen)
+{
+    WebPBitstreamFeatures f;
+    VP8StatusCode rc = WebPGetFeatures(data, len, &f);
+    if (rc != VP8_STATUS_OK) {
+        snprintf(err, errlen, "not a decodable WebP (libwebp status %d)", (int)rc);
+        return IMAGE_ERR_INVALID;
+    }
+    image_status st = image_check_size((uint64_t)f.width, (uint64_t)f.height, opt, err, errlen);
+    if (st != IMAGE_OK)
+        return st;
+    size_t w = (size_t)f.width, h = (size_t)f.height;
+    if (f.has_animation)
+        return first_frame(data, len, w, h, px, out, err, errlen);
+    if (pixel_buffer_reserve(px, w * h * 3) < 0) {
+        snprintf(err, errlen, "out of memory for a %zux%zu image", w, h);
+        return IMAGE_ERR_NO_MEMORY;
+    }
+    if (!WebPDecodeRGBInto(data, len, px->data, w * h * 3, (int)(w * 3))) {
+        snprintf(err, errlen, "corrupt or truncated WebP");
+        return IMAGE_ERR_INVALID;
+    }
+    *out = (rgb_image){(int)w, (int)h, (int)w, (int)h, px->data};
+    return IMAGE_OK;
+}

@@ -1,0 +1,46 @@
+/* image_to_rgb [--max-pixels N] FILE: decodes FILE with lookslike's image
+ * decoder (any format it reads) and writes "WIDTH HEIGHT\n" and the raw RGB
+ * bytes to stdout, for tests that compare them with an independent decoder.
+ * On failure: "STATUS: reason" on stderr, where STATUS is invalid,
+ * unsupported, too_many_pixels, too_small, too_complex or no_memory; exit 1. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "file_read.h"
+#include "image/image_decode.h"
+
+int main(int argc, char **argv)
+{
+    static const char *const names[] = {"ok", "invalid", "unsupported", "too_many_pixels", "too_small",
+                                        "too_complex", "no_memory"};
+    unsigned long long max_pixels = 1ull << 32;
+    int a = 1;
+    if (argc == 4 && !strcmp(argv[1], "--max-pixels"))
+        max_pixels = strtoull(argv[2], NULL, 10), a = 3;
+    if (a != argc - 1) {
+        fprintf(stderr, "usage: image_to_rgb [--max-pixels N] FILE\n");
+        return 2;
+    }
+    char err[256];
+    size_t len;
+    uint8_t *data = file_read(argv[a], 1u << 30, &len, err, sizeof err);
+    image_decoder *d = image_decoder_new();
+    if (!data || !d) {
+        fprintf(stderr, "%s\n", data ? "out of memory" : err);
+        return 2;
+    }
+    rgb_image img;
+    image_status st = image_decode(d, data, len, &(image_decode_options){max_pixels, 1, 0, 0}, &img, err, sizeof err);
+    int rc = 0;
+    if (st != IMAGE_OK) {
+        fprintf(stderr, "%s: %s\n", names[st], err);
+        rc = 1;
+    } else {
+        printf("%d %d\n", img.width, img.height);
+        fwrite(img.rgb, 3, (size_t)img.width * (size_t)img.height, stdout);
+    }
+    image_decoder_free(d);
+    free(data);
+    return rc;
+}
