@@ -1,10 +1,12 @@
 // lookslike's page: slides and video in, the server's top-3 out.
-// Everything the network sees goes to POST /predict as a JPEG.
+// Everything the network sees goes to POST /predict: a slide as its own file where the server reads
+// its format, anything else (video frames, other formats) as a JPEG of the canvas.
 'use strict';
 
 const $ = (id) => document.getElementById(id);
 const THRESHOLDS = [0, 0.25, 0.5]; // Auto: Off, 25 %, 50 %
 const AUTO_INTERVAL_MS = 1000;
+const SENT_AS_IS = ['image/jpeg', 'image/png', 'image/webp', 'image/bmp', 'image/gif']; // the server decodes these
 
 const state = {
   mode: 'slide',
@@ -72,7 +74,7 @@ function canvasJpeg(source, width, height) {
     canvas.toBlob((b) => (b ? resolve(b) : reject(new Error('could not encode the frame'))), 'image/jpeg', 0.92));
 }
 
-async function currentJpeg() {
+async function currentImage() {
   if (state.mode === 'video') {
     const video = $('video');
     if (!video.videoWidth) throw new Error('the video has no picture yet');
@@ -80,9 +82,9 @@ async function currentJpeg() {
   }
   const slide = state.slides[state.index];
   if (!slide) throw new Error('there is no slide; add a photo first');
-  // A JPEG slide is sent as it is, so the answer is the server's answer for that file.
+  // A slide the server decodes is sent as it is, so the answer is the server's answer for that file.
   const blob = slide.blob || (await (await fetch(slide.src)).blob());
-  if (blob.type === 'image/jpeg') return blob;
+  if (SENT_AS_IS.includes(blob.type)) return blob;
   const img = $('slide');
   return canvasJpeg(img, img.naturalWidth, img.naturalHeight);
 }
@@ -93,13 +95,13 @@ async function predict(fromAuto) {
   if (state.busy) return; // one request at a time; Auto skips a tick rather than queueing
   state.busy = true;
   try {
-    const jpeg = await currentJpeg();
+    const image = await currentImage();
     const crop = $('whole-frame').checked ? 'full' : 'center';
     const started = performance.now();
     const res = await fetch(`predict?crop=${crop}`, {
       method: 'POST',
-      headers: { 'Content-Type': 'image/jpeg' },
-      body: jpeg,
+      headers: { 'Content-Type': image.type || 'image/jpeg' },
+      body: image,
     });
     let body = null;
     try {

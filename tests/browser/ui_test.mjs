@@ -182,6 +182,32 @@ test('photos dropped on the picture become slides', async () => {
   await page.context().close();
 });
 
+test('a PNG slide is sent as it is, as image/png, and classified', async () => {
+  const { page, predicts } = await newPage(server.base);
+  const types = [];
+  page.on('request', (r) => { if (r.url().includes('/predict')) types.push(r.headers()['content-type']); });
+  // The browser makes a PNG of the sample photo and asks the server about it directly; the page,
+  // given the same file as a slide, must get the same answer (a JPEG of it would differ).
+  const direct = await page.evaluate(async () => {
+    const img = new Image();
+    img.src = 'samples/cat.jpg';
+    await img.decode();
+    const c = Object.assign(document.createElement('canvas'), { width: img.naturalWidth, height: img.naturalHeight });
+    c.getContext('2d').drawImage(img, 0, 0);
+    const blob = await new Promise((resolve) => c.toBlob(resolve, 'image/png'));
+    const answer = await (await fetch('predict?crop=center', { method: 'POST', headers: { 'Content-Type': 'image/png' }, body: blob })).json();
+    const dt = new DataTransfer();
+    dt.items.add(new File([blob], 'cat.png', { type: 'image/png' }));
+    document.getElementById('drop-zone').dispatchEvent(new DragEvent('drop', { dataTransfer: dt, bubbles: true, cancelable: true }));
+    return answer.predictions.map((p) => p.probability);
+  });
+  await page.waitForFunction(() => document.getElementById('slide-caption').textContent.includes('cat.png'));
+  const shown = await predictAndWait(page, predicts);
+  assert.equal(types.at(-1), 'image/png');
+  assert.deepEqual(shown.map((r) => r.probability), direct);
+  await page.context().close();
+});
+
 test('Video plays the sample clip and Predict classifies a frame', async () => {
   const { page, predicts } = await newPage(server.base);
   await page.click('#mode');
