@@ -56,6 +56,20 @@ static int stop_service(http_server *server, worker_pool *pool, int grace_s)
     return 0;
 }
 
+/* --cors-origin and --api-key-file, checked before anything is loaded. */
+static int load_access_control(const service_config *c, cors_policy *cors, api_keys **keys, char *err, size_t errlen)
+{
+    if (c->cors_origin[0] && cors_parse(cors, c->cors_origin, err, errlen) < 0)
+        return -1;
+    if (c->metrics_need_key && !c->api_key_file[0]) {
+        snprintf(err, errlen, "--metrics-need-key needs --api-key-file");
+        return -1;
+    }
+    if (c->api_key_file[0] && !(*keys = api_keys_load(c->api_key_file, err, errlen)))
+        return -1;
+    return 0;
+}
+
 int cli_serve(int argc, char **argv)
 {
     double t0 = clock_ms();
@@ -74,9 +88,16 @@ int cli_serve(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
 
     char err[NN_ERR_LEN];
+    cors_policy cors;
+    api_keys *keys = NULL;
+    if (load_access_control(&c, &cors, &keys, err, sizeof err) < 0) {
+        fprintf(stderr, "lookslike: %s\n", err);
+        return 2;
+    }
     model_registry models;
     if (model_registry_load(&models, c.model_dir, c.model, c.engine, c.precision, err, sizeof err) < 0) {
         fprintf(stderr, "lookslike: cannot load model: %s\n", err);
+        api_keys_free(keys);
         return 1;
     }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -91,6 +112,7 @@ int cli_serve(int argc, char **argv)
     if (!pool) {
         fprintf(stderr, "lookslike: cannot start the engine: %s\n", err);
         model_registry_free(&models);
+        api_keys_free(keys);
         return 1;
     }
     model_registry_release_params(&models); /* the engines hold their own copies now */
@@ -103,12 +125,16 @@ int cli_serve(int argc, char **argv)
                       .timeout_s = c.timeout,
                       .max_connections = c.max_connections,
                       .per_ip_connections = c.per_ip_connections,
-                      .access_log = c.access_log};
+                      .access_log = c.access_log,
+                      .cors = c.cors_origin[0] ? &cors : NULL,
+                      .keys = keys,
+                      .metrics_need_key = c.metrics_need_key};
     http_server *server = http_server_start(&hc, pool, &models, err, sizeof err);
     if (!server) {
         fprintf(stderr, "lookslike: %s\n", err);
         worker_pool_stop(pool);
         model_registry_free(&models);
+        api_keys_free(keys);
         return 1;
     }
     const char *host = strchr(c.bind, ':') ? "[%s]" : "%s";
@@ -125,6 +151,11 @@ int cli_serve(int argc, char **argv)
                     "%d workers, up to %d threads per request; ready in %.0f ms\n",
             shown, http_server_port(server), d.name, d.width, d.height, d.classes, d.engine, precision, c.workers,
             c.threads, clock_ms() - t0);
+    if (keys)
+        fprintf(stderr, "lookslike: POST /predict%s requires one of the %d API key(s) of %s\n",
+                c.metrics_need_key ? " and GET /metrics" : "", api_keys_count(keys), c.api_key_file);
+    if (c.cors_origin[0])
+        fprintf(stderr, "lookslike: the API answers cross-origin requests from %s\n", c.cors_origin);
 
     int sig;
     sigwait(&stop, &sig);
@@ -132,6 +163,7 @@ int cli_serve(int argc, char **argv)
             sig == SIGTERM ? "SIGTERM" : "SIGINT", http_server_in_flight(server));
     rc = stop_service(server, pool, c.shutdown_grace);
     model_registry_free(&models);
+    api_keys_free(keys);
     fprintf(stderr, "lookslike: stopped\n");
     return rc;
 }

@@ -33,6 +33,9 @@ typedef struct {
     int per_ip_connections;
     int access_log;
     int shutdown_grace; /* seconds from SIGTERM to exit, at most */
+    char cors_origin[2048]; /* "" (off), "*" or comma-separated origins */
+    char api_key_file[1024]; /* "" (off): the keys /predict requires */
+    int metrics_need_key; /* with keys: /metrics requires one too */
     /* lookslike classify */
     char crop[16]; /* center or full */
     int k; /* classes to print */

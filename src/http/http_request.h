@@ -49,6 +49,7 @@ typedef struct http_request {
     int after_shutdown_began; /* arrived once the server had begun to drain: refused */
     double started_ms;
     int status; /* of the response queued, for the log and metrics */
+    const char *cors_origin; /* Access-Control-Allow-Origin for this response, or NULL (cors.h) */
     size_t bytes_in;
 
     /* POST /predict */
@@ -75,6 +76,11 @@ enum MHD_Result respond_cjson(http_request *r, unsigned status, cJSON *root, con
 enum MHD_Result respond_error(http_request *r, unsigned status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 enum MHD_Result respond_method_not_allowed(http_request *r, const char *allow);
+/* 401 with WWW-Authenticate: Bearer, for a missing or wrong API key. */
+enum MHD_Result respond_unauthorized(http_request *r);
+/* A CORS preflight: 204 with the Access-Control-Allow-* headers if
+ * r->cors_origin is set, else 403. */
+enum MHD_Result respond_preflight(http_request *r);
 
 /* Routes. */
 enum MHD_Result predict_route(http_request *r, const char *upload, size_t *upload_size);

@@ -5,6 +5,17 @@
 
 #include "http_request.h"
 
+/* On an API route, to an allowed origin: who may read the response. */
+static void add_cors_headers(const http_request *r, struct MHD_Response *resp)
+{
+    if (!r->cors_origin)
+        return;
+    MHD_add_response_header(resp, "Access-Control-Allow-Origin", r->cors_origin);
+    MHD_add_response_header(resp, "Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS);
+    if (strcmp(r->cors_origin, "*")) /* the answer depends on the Origin: caches must know */
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
+}
+
 enum MHD_Result respond_json(http_request *r, unsigned status, const char *json, const char *extra_header,
                              const char *extra_value)
 {
@@ -17,6 +28,7 @@ enum MHD_Result respond_json(http_request *r, unsigned status, const char *json,
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     if (extra_header)
         MHD_add_response_header(resp, extra_header, extra_value);
+    add_cors_headers(r, resp);
     r->status = (int)status;
     enum MHD_Result rc = MHD_queue_response(r->conn, status, resp);
     MHD_destroy_response(resp);
@@ -69,4 +81,29 @@ enum MHD_Result respond_method_not_allowed(http_request *r, const char *allow)
     snprintf(message, sizeof message, "%s is not allowed here; use %s", r->method, allow);
     return error_with_header(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", message, MHD_HTTP_HEADER_ALLOW,
                              allow);
+}
+
+enum MHD_Result respond_unauthorized(http_request *r)
+{
+    return error_with_header(r, MHD_HTTP_UNAUTHORIZED, "unauthorized",
+                             "this route needs an API key: send 'Authorization: Bearer KEY'",
+                             MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"lookslike\"");
+}
+
+enum MHD_Result respond_preflight(http_request *r)
+{
+    if (!r->cors_origin)
+        return respond_error(r, MHD_HTTP_FORBIDDEN, "origin_not_allowed",
+                             "this origin may not call the API (see --cors-origin)");
+    struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
+    if (!resp)
+        return MHD_NO;
+    add_cors_headers(r, resp);
+    MHD_add_response_header(resp, "Access-Control-Allow-Methods", CORS_ALLOW_METHODS);
+    MHD_add_response_header(resp, "Access-Control-Allow-Headers", CORS_ALLOW_HEADERS);
+    MHD_add_response_header(resp, "Access-Control-Max-Age", CORS_MAX_AGE);
+    r->status = MHD_HTTP_NO_CONTENT;
+    enum MHD_Result rc = MHD_queue_response(r->conn, MHD_HTTP_NO_CONTENT, resp);
+    MHD_destroy_response(resp);
+    return rc;
 }

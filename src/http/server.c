@@ -180,6 +180,24 @@ static enum MHD_Result refuse_method(http_request *r, const char *url)
     return respond_method_not_allowed(r, "GET, HEAD");
 }
 
+/* The routes other services call: they answer cross-origin requests (--cors-origin). */
+static int api_route(route_id route)
+{
+    return route == ROUTE_PREDICT || route == ROUTE_MODELS;
+}
+
+/* With --api-key-file: the routes that need a key. */
+static int needs_key(const http_request *r)
+{
+    const http_config *cfg = &r->server->cfg;
+    return cfg->keys && (r->route == ROUTE_PREDICT || (r->route == ROUTE_METRICS && cfg->metrics_need_key));
+}
+
+static const char *header(http_request *r, const char *name)
+{
+    return MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, name);
+}
+
 /* The first call for a request, with its headers: what can be refused before
  * any body is read. MHD_YES without a response: go on. */
 static enum MHD_Result begin_request(http_request *r, const char *url, const char *method, int *answered)
@@ -194,6 +212,14 @@ static enum MHD_Result begin_request(http_request *r, const char *url, const cha
         return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_path", "the path contains an encoded NUL byte");
     if (r->after_shutdown_began)
         return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting_down", "the server is shutting down");
+    const http_config *cfg = &r->server->cfg;
+    if (cfg->cors && api_route(r->route)) {
+        r->cors_origin = cors_allow_origin(cfg->cors, header(r, "Origin"));
+        if (!strcmp(method, "OPTIONS")) /* a preflight carries no credentials */
+            return respond_preflight(r);
+    }
+    if (needs_key(r) && !api_keys_accept(cfg->keys, header(r, MHD_HTTP_HEADER_AUTHORIZATION)))
+        return respond_unauthorized(r);
     if (r->route != ROUTE_PREDICT && has_body(r)) {
         /* No other route takes a body: answer now, without reading it (the
          * connection then closes). */

@@ -8,6 +8,8 @@
 
 #include "../predict/model_registry.h"
 #include "../predict/worker_pool.h"
+#include "api_keys.h"
+#include "cors.h"
 
 typedef struct {
     const char *bind; /* IPv4 or IPv6 address */
@@ -20,6 +22,9 @@ typedef struct {
     int max_connections;
     int per_ip_connections; /* 0 = no per-address limit */
     int access_log;
+    const cors_policy *cors; /* NULL: no cross-origin access */
+    const api_keys *keys; /* NULL: no keys required; else POST /predict needs one */
+    int metrics_need_key; /* with keys: /metrics needs one too */
 } http_config;
 
 typedef struct http_server http_server;
