@@ -7,6 +7,7 @@ const $ = (id) => document.getElementById(id);
 const THRESHOLDS = [0, 0.25, 0.5]; // Auto: Off, 25 %, 50 %
 const AUTO_INTERVAL_MS = 1000;
 const SENT_AS_IS = ['image/jpeg', 'image/png', 'image/webp', 'image/bmp', 'image/gif']; // the server decodes these
+const KEY_STORAGE = 'lookslike-api-key'; // a server started with --api-key-file asks for one (401)
 
 const state = {
   mode: 'slide',
@@ -98,11 +99,10 @@ async function predict(fromAuto) {
     const image = await currentImage();
     const crop = $('whole-frame').checked ? 'full' : 'center';
     const started = performance.now();
-    const res = await fetch(`predict?crop=${crop}`, {
-      method: 'POST',
-      headers: { 'Content-Type': image.type || 'image/jpeg' },
-      body: image,
-    });
+    const headers = { 'Content-Type': image.type || 'image/jpeg' };
+    const key = sessionStorage.getItem(KEY_STORAGE);
+    if (key) headers.Authorization = `Bearer ${key}`;
+    const res = await fetch(`predict?crop=${crop}`, { method: 'POST', headers, body: image });
     let body = null;
     try {
       body = await res.json();
@@ -113,6 +113,13 @@ async function predict(fromAuto) {
     if (!res.ok) {
       const why = body && body.error ? body.error.message : res.statusText;
       if (!fromAuto) $('predictions').replaceChildren(); // the old list would answer a different picture
+      if (res.status === 401) {
+        sessionStorage.removeItem(KEY_STORAGE);
+        $('key-form').hidden = false;
+        if (!fromAuto) $('api-key').focus();
+        showError(key ? 'The server did not accept this API key; enter another.' : 'This server needs an API key: enter it below.');
+        return;
+      }
       showError(`The server could not classify this image (${res.status}): ${why}`);
       return;
     }
@@ -242,6 +249,14 @@ function init() {
     state.videoUrl = URL.createObjectURL(f);
     $('video').src = state.videoUrl;
     $('video').play().catch((err) => showError(`Cannot play ${f.name}: ${err.message}`));
+  });
+  $('key-form').addEventListener('submit', (e) => {
+    e.preventDefault();
+    sessionStorage.setItem(KEY_STORAGE, $('api-key').value.trim());
+    $('api-key').value = '';
+    $('key-form').hidden = true;
+    clearError();
+    predict(false);
   });
   $('add-slides').addEventListener('change', (e) => addFiles(e.target.files));
 

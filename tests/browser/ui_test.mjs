@@ -4,7 +4,8 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, copyFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -205,6 +206,75 @@ test('a PNG slide is sent as it is, as image/png, and classified', async () => {
   const shown = await predictAndWait(page, predicts);
   assert.equal(types.at(-1), 'image/png');
   assert.deepEqual(shown.map((r) => r.probability), direct);
+  await page.context().close();
+});
+
+const API_KEY = 'browser-test-key-0123456789';
+
+function keyFile() {
+  const file = path.join(WORK, 'api-keys');
+  writeFileSync(file, `${API_KEY}\n`);
+  return file;
+}
+
+// Another origin: an empty page served from its own loopback port.
+function startOtherSite() {
+  return new Promise((resolve) => {
+    const site = http.createServer((req, res) => {
+      res.writeHead(200, { 'Content-Type': 'text/html' });
+      res.end('<!doctype html><html lang="en"><title>another site</title></html>');
+    });
+    site.listen(0, '127.0.0.1', () => resolve({ site, origin: `http://127.0.0.1:${site.address().port}` }));
+  });
+}
+
+test('a page on another origin calls the API where --cors-origin allows it, and only there', async () => {
+  const { site, origin } = await startOtherSite();
+  const allowed = await startServer('--cors-origin', origin, '--api-key-file', keyFile());
+  const elsewhere = await startServer('--cors-origin', 'https://app.example.com');
+  const page = await (await browser.newContext()).newPage();
+  await page.goto(`${origin}/`);
+  const bytes = Array.from(readFileSync(path.join(STATIC_DIR, 'samples', 'cat.jpg')));
+  // image/jpeg and Authorization make Chromium send a preflight first.
+  const call = (base, key) => page.evaluate(async ({ base, key, bytes }) => {
+    const headers = { 'Content-Type': 'image/jpeg' };
+    if (key) headers.Authorization = `Bearer ${key}`;
+    try {
+      const res = await fetch(`${base}predict`, { method: 'POST', headers, body: new Uint8Array(bytes) });
+      return { status: res.status, body: await res.json() };
+    } catch (e) {
+      return { blocked: e.name };
+    }
+  }, { base, key, bytes });
+  const ok = await call(allowed.base, API_KEY);
+  assert.equal(ok.status, 200, JSON.stringify(ok));
+  assert.equal(ok.body.predictions.length, 3);
+  const noKey = await call(allowed.base, null);
+  assert.equal(noKey.status, 401, 'the error is readable from the allowed origin');
+  assert.equal(noKey.body.error.code, 'unauthorized');
+  const refused = await call(elsewhere.base, null);
+  assert.equal(refused.blocked, 'TypeError', 'Chromium blocks a call the server does not allow');
+  await page.context().close();
+  site.close();
+});
+
+test('with API keys on, the UI asks for a key, keeps it for the tab and classifies', async () => {
+  const keyed = await startServer('--api-key-file', keyFile());
+  const { page, predicts } = await newPage(keyed.base);
+  await page.click('#predict');
+  await page.waitForSelector('#key-form', { state: 'visible' });
+  assert.match(await page.textContent('#error'), /needs an API key/);
+  await page.fill('#api-key', 'not-the-key-0123456789');
+  await page.click('#key-form button[type=submit]');
+  await page.waitForFunction(() => document.getElementById('error').textContent.includes('did not accept'));
+  await page.fill('#api-key', API_KEY);
+  await page.click('#key-form button[type=submit]');
+  await page.waitForFunction(() => document.querySelectorAll('#predictions li').length === 3);
+  assert.equal(await page.isHidden('#key-form'), true);
+  assert.equal(await page.evaluate(() => sessionStorage.getItem('lookslike-api-key')), API_KEY);
+  const shown = await predictAndWait(page, predicts); // the kept key, no question
+  assert.equal(shown.length, 3);
+  await shot(page, 'api-key');
   await page.context().close();
 });
 
