@@ -9,7 +9,9 @@ every format; formats not decoded answer 415 with the accepted types. Prints
 each format's decode time for a 640x480 photo (the response's timing).
 Needs Debian's python3-pil: run with /usr/bin/python3.
 
-usage: test_image_formats.py LOOKSLIKE PHOTO.jpg PHOTO_640x480.jpg
+The Coral BMP photos get TFLite's own top-1 (reference/top5_tflite_builtin.tsv).
+
+usage: test_image_formats.py LOOKSLIKE PHOTO.jpg PHOTO_640x480.jpg REFERENCE_DIR
 """
 import base64
 import io
@@ -26,7 +28,7 @@ from harness import Server, check, check_no_sanitizer_reports, request, summary
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "image"))
 import format_cases  # noqa: E402
 
-LOOKSLIKE, PHOTO, PHOTO_640 = sys.argv[1:4]
+LOOKSLIKE, PHOTO, PHOTO_640, REFERENCE = sys.argv[1:5]
 MAX_PIXELS = 1000000
 
 
@@ -101,6 +103,16 @@ def main():
         status, r = predict(port, body, ctype)
         check(status == 200 and top(r) == want and r["image"] == {"width": 512, "height": 929, "crop": "center"},
               f"multipart upload of a BMP as image/x-ms-bmp, its size reported ({status}, {r.get('image')})")
+
+        # The TFLite sample photos that are BMPs: TFLite's top-1, both crops.
+        rows = [line.rstrip("\n").split("\t") for line in open(os.path.join(REFERENCE, "top5_tflite_builtin.tsv"))]
+        for model, crop, _, image, _, top1, *_ in rows[1:]:
+            if model != "mobilenet_v1_1.0_224_quant" or not image.endswith(".bmp"):
+                continue
+            data = open(os.path.join(os.path.dirname(PHOTO), image), "rb").read()
+            status, r = predict(port, data, "image/bmp", "k=1&crop=" + ("center" if crop == "crop" else "full"))
+            got = top(r)[:1]
+            check(status == 200 and got and got[0][0] == int(top1), f"{image} ({crop}): TFLite's top-1 {top1}, got {got}")
 
         # Limits from the header, and what is not decoded.
         tiny = format_cases.png(1, 1, 8, 0, [[(0,)]])

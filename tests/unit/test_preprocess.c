@@ -1,10 +1,11 @@
 /* Decode + crop + resize must reproduce the tensors the TFLite reference was
- * fed (libjpeg-turbo defaults, Pillow BILINEAR), byte for byte (at most 1 off). */
+ * fed (Pillow's decoding: libjpeg-turbo defaults for the JPEGs, its BMP reader
+ * for the BMP photos; Pillow BILINEAR), byte for byte (at most 1 off). */
 #include <stdint.h>
 #include <string.h>
 
 #include "check.h"
-#include "image/jpeg_decode.h"
+#include "image/image_decode.h"
 #include "image/preprocess.h"
 
 int main(int argc, char **argv)
@@ -13,23 +14,25 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: %s CORAL_IMAGES_DIR REFERENCE_DIR\n", argv[0]);
         return 2;
     }
-    const char *photos[] = {"hot_dog.jpg", "owl.jpg", "parrot.jpg"};
-    jpeg_decoder *d = jpeg_decoder_new();
+    const char *photos[] = {"hot_dog.jpg", "owl.jpg", "parrot.jpg", "bird.bmp", "cat.bmp", "dragonfly.bmp",
+                            "grace_hopper.bmp", "sunflower.bmp"};
+    const int count = (int)(sizeof photos / sizeof *photos);
+    image_decoder *d = image_decoder_new();
     resize_workspace *ws = resize_workspace_new();
     uint8_t out[224 * 224 * 3];
-    for (int i = 0; i < 3; i++) {
+    for (int i = 0; i < count; i++) {
         char path[4096], err[256];
         size_t len, rlen;
         snprintf(path, sizeof path, "%s/%s", argv[1], photos[i]);
-        uint8_t *jpeg = check_read_file(path, &len);
-        if (!jpeg) {
+        uint8_t *file = check_read_file(path, &len);
+        if (!file) {
             printf("# SKIP: %s not found\n", path);
-            jpeg_decoder_free(d);
+            image_decoder_free(d);
             return 77;
         }
         rgb_image img;
-        int st = jpeg_decode(d, jpeg, len, &(image_decode_options){50000000, 1, 0, 0}, &img, err, sizeof err);
-        free(jpeg);
+        int st = image_decode(d, file, len, &(image_decode_options){50000000, 1, 0, 0}, &img, err, sizeof err);
+        free(file);
         if (!check(st == IMAGE_OK, "decode %s: %s", photos[i], st == IMAGE_OK ? "ok" : err))
             continue;
         for (crop_mode mode = CROP_CENTER; mode <= CROP_FULL; mode++) {
@@ -52,7 +55,7 @@ int main(int argc, char **argv)
             free(ref);
         }
     }
-    jpeg_decoder_free(d);
+    image_decoder_free(d);
     resize_workspace_free(ws);
     return check_done();
 }
