@@ -52,7 +52,8 @@ int cli_classify(int argc, char **argv)
             failures++;
             continue;
         }
-        if (predictor_run_image(p, &reg.models[0], data, len, crop, c.k, &limits, &res, err, sizeof err) != PREDICT_OK) {
+        predict_status st = predictor_run_image(p, &reg.models[0], data, len, crop, c.k, &limits, &res, err, sizeof err);
+        if (st != PREDICT_OK) {
             fprintf(stderr, "%s: %s\n", argv[i], err);
             failures++;
         } else {

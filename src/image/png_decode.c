@@ -46,7 +46,9 @@ static void pixel_to_rgb(const uint8_t *row, size_t x, const struct spng_ihdr *h
         out[0] = out[1] = out[2] = (uint8_t)v;
         return;
     }
-    case SPNG_COLOR_TYPE_GRAYSCALE_ALPHA: out[0] = out[1] = out[2] = (uint8_t)(sample(row, 2 * x, d) >> (d - 8)); return;
+    case SPNG_COLOR_TYPE_GRAYSCALE_ALPHA:
+        out[0] = out[1] = out[2] = (uint8_t)(sample(row, 2 * x, d) >> (d - 8));
+        return;
     case SPNG_COLOR_TYPE_INDEXED: rgb_palette_put(out, pal, sample(row, x, d)); return;
     default: { /* truecolour, with or without alpha */
         size_t n = h->color_type == SPNG_COLOR_TYPE_TRUECOLOR ? 3 : 4;
