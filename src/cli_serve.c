@@ -57,7 +57,7 @@ static int stop_service(http_server *server, worker_pool *pool, int grace_s)
 }
 
 /* --cors-origin and --api-key-file, checked before anything is loaded. */
-static int load_access_control(const service_config *c, cors_policy *cors, api_keys **keys, char *err, size_t errlen)
+static int check_settings(const service_config *c, cors_policy *cors, api_keys **keys, char *err, size_t errlen)
 {
     if (c->cors_origin[0] && cors_parse(cors, c->cors_origin, err, errlen) < 0)
         return -1;
@@ -90,7 +90,7 @@ int cli_serve(int argc, char **argv)
     char err[NN_ERR_LEN];
     cors_policy cors;
     api_keys *keys = NULL;
-    if (load_access_control(&c, &cors, &keys, err, sizeof err) < 0) {
+    if (check_settings(&c, &cors, &keys, err, sizeof err) < 0) {
         fprintf(stderr, "lookslike: %s\n", err);
         return 2;
     }
@@ -121,6 +121,7 @@ int cli_serve(int argc, char **argv)
                       .static_dir = c.static_dir,
                       .max_body = (size_t)c.max_body,
                       .max_body_total = (size_t)c.max_body_total,
+                      .max_batch = c.max_batch < c.queue ? c.max_batch : c.queue, /* a batch is queued whole */
                       .http_threads = c.http_threads,
                       .timeout_s = c.timeout,
                       .max_connections = c.max_connections,

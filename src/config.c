@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "body/body_decode.h"
 #include "predict/predictor.h"
 
 /* Where the build put the models and the UI (set by src/meson.build). */
@@ -55,6 +56,8 @@ static const option options[] = {
     {"--dct-scaling", "LOOKSLIKE_DCT_SCALING", SERVE | CLASSIFY, OPT_BOOL, FIELD(dct_scaling), 0, 1,
      "decode big JPEGs at 1/2..1/8 scale, keeping 2x the model input (1/0; 0 = always full size)"},
     {"--queue", "LOOKSLIKE_QUEUE", SERVE, OPT_INT, FIELD(queue), 1, 100000, "images that may wait for a worker; more get 503"},
+    {"--max-batch", "LOOKSLIKE_MAX_BATCH", SERVE, OPT_INT, FIELD(max_batch), 1, BODY_MAX_IMAGES,
+     "images one POST /predict may carry (several multipart files, or a JSON images array); at most --queue"},
     {"--static-dir", "LOOKSLIKE_STATIC_DIR", SERVE, OPT_STRING, FIELD(static_dir), 0, 0, "directory of the web UI"},
     {"--http-threads", "LOOKSLIKE_HTTP_THREADS", SERVE, OPT_INT, FIELD(http_threads), 1, 256, "HTTP event-loop threads"},
     {"--timeout", "LOOKSLIKE_TIMEOUT", SERVE, OPT_INT, FIELD(timeout), 1, 3600, "idle connection timeout, seconds"},
@@ -138,6 +141,7 @@ static void defaults(service_config *c)
     c->per_ip_connections = 128;
     c->access_log = 1;
     c->shutdown_grace = 25;
+    c->max_batch = 32;
     snprintf(c->crop, sizeof c->crop, "center");
     c->k = 3;
 }

@@ -27,6 +27,7 @@ typedef struct {
     long long max_pixels;
     int dct_scaling;
     int queue;
+    int max_batch; /* images in one request */
     int http_threads;
     int timeout;
     int max_connections;

@@ -89,58 +89,99 @@ long base64_decode(const char *in, size_t len, uint8_t *out)
     return (long)o;
 }
 
-body_status body_image_from_json(const char *body, size_t len, uint8_t **image, size_t *image_len, char *err,
-                                       size_t errlen)
+/* One image string: a data URL, data:<media type>;base64,<data>, or bare
+ * base64. Sets *data and *n to the base64 text. */
+static body_status image_text(const char *s, const char **data, char *err, size_t errlen)
 {
-    *image = NULL;
+    *data = s;
+    if (strncmp(s, "data:", 5) != 0)
+        return BODY_DECODED;
+    const char *comma = strchr(s, ',');
+    if (!comma) {
+        snprintf(err, errlen, "data URL without a comma");
+        return BODY_MALFORMED;
+    }
+    size_t header = (size_t)(comma - s);
+    if (header < 12 || strncmp(comma - 7, ";base64", 7) != 0) {
+        snprintf(err, errlen, "data URL is not base64-encoded");
+        return BODY_MALFORMED;
+    }
+    char type[64];
+    size_t tlen = header - 5 - 7;
+    if (tlen >= sizeof type)
+        tlen = sizeof type - 1;
+    memcpy(type, s + 5, tlen);
+    type[tlen] = '\0';
+    if (!is_image_type(type)) {
+        snprintf(err, errlen, "data URL media type '%s' is not one of %s", type, IMAGE_ACCEPTED_TYPES);
+        return BODY_UNSUPPORTED_TYPE;
+    }
+    *data = comma + 1;
+    return BODY_DECODED;
+}
+
+body_status body_images_from_json(const char *body, size_t len, int max_images, body_images *out, char *err,
+                                  size_t errlen)
+{
+    memset(out, 0, sizeof *out);
     cJSON *root = cJSON_ParseWithLength(body, len);
     if (!root) {
         snprintf(err, errlen, "body is not valid JSON");
         return BODY_MALFORMED;
     }
     body_status st = BODY_MALFORMED;
-    const cJSON *field = cJSON_GetObjectItemCaseSensitive(root, "image");
-    const char *s = cJSON_GetStringValue(field);
-    if (!cJSON_IsObject(root) || !s) {
-        snprintf(err, errlen, "expected a JSON object with a string field \"image\"");
+    const cJSON *one = cJSON_GetObjectItemCaseSensitive(root, "image");
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "images");
+    if (!cJSON_IsObject(root) || (one && list) || (one ? !cJSON_IsString(one) : !cJSON_IsArray(list))) {
+        snprintf(err, errlen, "expected a JSON object with a string field \"image\" or an array \"images\"");
         goto out;
     }
-    /* A data URL: data:<media type>[;base64],<data>. Bare base64 is accepted too. */
-    const char *data = s;
-    if (!strncmp(s, "data:", 5)) {
-        const char *comma = strchr(s, ',');
-        if (!comma) {
-            snprintf(err, errlen, "data URL without a comma");
-            goto out;
-        }
-        size_t header = (size_t)(comma - s);
-        if (header < 12 || strncmp(comma - 7, ";base64", 7) != 0) {
-            snprintf(err, errlen, "data URL is not base64-encoded");
-            goto out;
-        }
-        char type[64];
-        size_t tlen = header - 5 - 7;
-        if (tlen >= sizeof type)
-            tlen = sizeof type - 1;
-        memcpy(type, s + 5, tlen);
-        type[tlen] = '\0';
-        if (!is_image_type(type)) {
-            snprintf(err, errlen, "data URL media type '%s' is not one of %s", type, IMAGE_ACCEPTED_TYPES);
-            st = BODY_UNSUPPORTED_TYPE;
-            goto out;
-        }
-        data = comma + 1;
-    }
-    size_t n = strlen(data);
-    uint8_t *buf = malloc(3 * (n / 4) + 3);
-    long decoded = buf ? base64_decode(data, n, buf) : -1;
-    if (decoded <= 0) {
-        free(buf);
-        snprintf(err, errlen, decoded == 0 ? "image data is empty" : "image data is not valid base64");
+    out->batch = list != NULL;
+    int n = one ? 1 : cJSON_GetArraySize(list);
+    if (n == 0) {
+        snprintf(err, errlen, "\"images\" is empty");
         goto out;
     }
-    *image = buf;
-    *image_len = (size_t)decoded;
+    if (n > max_images || n > BODY_MAX_IMAGES) {
+        snprintf(err, errlen, "%d images in one request; the limit is %d", n, max_images);
+        st = BODY_TOO_MANY_IMAGES;
+        goto out;
+    }
+    /* Every image's base64 text first: their total bounds the decoded size. */
+    const char *text[BODY_MAX_IMAGES];
+    size_t total = 0;
+    for (int i = 0; i < n; i++) {
+        const cJSON *item = one ? one : cJSON_GetArrayItem(list, i);
+        const char *s = cJSON_GetStringValue(item);
+        if (!s) {
+            snprintf(err, errlen, "\"images\"[%d] is not a string", i);
+            goto out;
+        }
+        if ((st = image_text(s, &text[i], err, errlen)) != BODY_DECODED)
+            goto out;
+        st = BODY_MALFORMED;
+        total += 3 * (strlen(text[i]) / 4) + 3;
+    }
+    out->bytes = malloc(total ? total : 1);
+    if (!out->bytes) {
+        snprintf(err, errlen, "out of memory");
+        goto out;
+    }
+    for (int i = 0; i < n; i++) {
+        long decoded = base64_decode(text[i], strlen(text[i]), out->bytes + out->start[i]);
+        if (decoded <= 0) {
+            const char *why = decoded == 0 ? "image data is empty" : "image data is not valid base64";
+            if (out->batch)
+                snprintf(err, errlen, "\"images\"[%d]: %s", i, why);
+            else
+                snprintf(err, errlen, "%s", why);
+            free(out->bytes);
+            out->bytes = NULL;
+            goto out;
+        }
+        out->start[i + 1] = out->start[i] + (size_t)decoded;
+    }
+    out->count = n;
     st = BODY_DECODED;
 out:
     cJSON_Delete(root);

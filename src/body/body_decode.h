@@ -18,7 +18,19 @@ typedef enum {
     BODY_DECODED = 0,
     BODY_MALFORMED, /* malformed JSON, base64 or data URL: 400 */
     BODY_UNSUPPORTED_TYPE, /* a media type that is not an accepted image type: 415 */
+    BODY_TOO_MANY_IMAGES, /* more images than the request may hold: 413 */
 } body_status;
+
+/* The most images one request may carry, whatever --max-batch says. */
+#define BODY_MAX_IMAGES 256
+
+/* The images of a JSON body, decoded back to back into one buffer. */
+typedef struct {
+    uint8_t *bytes; /* owned: free() it */
+    size_t start[BODY_MAX_IMAGES + 1]; /* image i is bytes[start[i] .. start[i + 1]) */
+    int count;
+    int batch; /* {"images": [...]}: answered as a list even with one image */
+} body_images;
 
 /* Classifies a Content-Type header value (NULL when absent); parameters such
  * as "; charset=" or "; boundary=" are ignored here. */
@@ -28,11 +40,11 @@ body_kind body_kind_of(const char *content_type);
  * an accepted image type (IMAGE_ACCEPTED_TYPES, and their common aliases) or application/octet-stream. */
 int part_type_acceptable(const char *content_type);
 
-/* Extracts and base64-decodes the image of a JSON body (a data URL of an
- * accepted image type, or bare base64) into a new buffer (*image, to be freed
- * by the caller). */
-body_status body_image_from_json(const char *body, size_t len, uint8_t **image, size_t *image_len, char *err,
-                                       size_t errlen);
+/* Extracts and base64-decodes the images of a JSON body, {"image": "..."} or
+ * {"images": ["...", ...]} (at most max_images), each a data URL of an
+ * accepted image type or bare base64. On failure nothing is left to free. */
+body_status body_images_from_json(const char *body, size_t len, int max_images, body_images *out, char *err,
+                                  size_t errlen);
 
 /* Standard base64 (RFC 4648, padding optional). Returns the decoded length, or
  * -1 on a character outside the alphabet or a misplaced '='. out must hold

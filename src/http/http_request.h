@@ -52,7 +52,8 @@ typedef struct http_request {
     const char *cors_origin; /* Access-Control-Allow-Origin for this response, or NULL (cors.h) */
     size_t bytes_in;
 
-    /* POST /predict */
+    /* POST /predict: one image, or a batch (several multipart files, or a
+     * JSON "images" array), each image a job of its own */
     predict_phase phase;
     body_kind kind;
     uint8_t *body;
@@ -60,11 +61,18 @@ typedef struct http_request {
     size_t body_reserved; /* bytes of the server's body budget this request holds */
     struct MHD_PostProcessor *post;
     int file_parts; /* multipart file fields seen */
+    size_t part_start[BODY_MAX_IMAGES]; /* where each file field's bytes begin in body */
     int body_error; /* HTTP status to answer once the body has been drained */
     const char *body_error_message; /* for body_error, when it has its own wording */
-    uint8_t *decoded; /* JSON: the base64-decoded image */
-    inference_job job;
-    atomic_int job_done;
+    body_images decoded; /* JSON: the base64-decoded images */
+    int k; /* query parameters, for every image */
+    crop_mode crop;
+    const served_model *model;
+    int batch; /* answered as {"results": [...]} */
+    inference_job *jobs;
+    int job_count;
+    atomic_int jobs_pending; /* not yet done; the last one done resumes the connection */
+    atomic_int jobs_done;
 } http_request;
 
 /* Responses (responses.c). Each records r->status. */

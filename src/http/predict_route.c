@@ -1,6 +1,7 @@
 /* POST /predict: receive the body within the size limit (raw, JSON or
- * multipart), hand it to the worker pool with the connection suspended, and
- * answer with the top-k as JSON once the pool calls back. */
+ * multipart), hand its image (or each image of a batch, as a job of its own)
+ * to the worker pool with the connection suspended, and answer with the
+ * top-k as JSON once the pool has called back for every image. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
@@ -86,19 +87,26 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
                    "the uploaded file's Content-Type is not an image type: send one of " IMAGE_ACCEPTED_TYPES);
         return MHD_NO;
     }
-    if (off == 0 && size > 0 && ++r->file_parts > 1) { /* a part's first bytes (an empty call may come first) */
-        body_fails(r, MHD_HTTP_BAD_REQUEST, "expected exactly one file field, found more");
-        return MHD_NO;
+    if (off == 0 && size > 0) { /* a part's first bytes (an empty call may come first) */
+        if (r->file_parts == server_config(r->server)->max_batch) {
+            body_fails(r, MHD_HTTP_CONTENT_TOO_LARGE,
+                       "more file fields than one request may carry (--max-batch, at most --queue)");
+            return MHD_NO;
+        }
+        r->part_start[r->file_parts++] = r->body_len;
     }
     return size == 0 || append(r, data, size) == 0 ? MHD_YES : MHD_NO;
 }
 
+/* On a worker thread, once per image: the last one resumes the connection. */
 static void on_job_done(inference_job *job, void *arg)
 {
     http_request *r = arg;
     (void)job;
-    atomic_store(&r->job_done, 1);
-    MHD_resume_connection(r->conn);
+    if (atomic_fetch_sub(&r->jobs_pending, 1) == 1) {
+        atomic_store(&r->jobs_done, 1);
+        MHD_resume_connection(r->conn);
+    }
 }
 
 /* Query parameters k, model, crop; an error is answered right away. */
@@ -107,7 +115,7 @@ static int parse_query(http_request *r, enum MHD_Result *answered)
     const char *k = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "k");
     const char *model = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "model");
     const char *crop = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "crop");
-    r->job.k = 3;
+    r->k = 3;
     if (k) {
         char *end;
         errno = 0;
@@ -117,16 +125,16 @@ static int parse_query(http_request *r, enum MHD_Result *answered)
                                       "k must be an integer from 1 to %d, not '%.40s'", PREDICT_MAX_K, k);
             return -1;
         }
-        r->job.k = (int)v;
+        r->k = (int)v;
     }
-    r->job.crop = CROP_CENTER;
-    if (crop && crop_mode_parse(crop, &r->job.crop) < 0) {
+    r->crop = CROP_CENTER;
+    if (crop && crop_mode_parse(crop, &r->crop) < 0) {
         *answered = respond_error(r, MHD_HTTP_BAD_REQUEST, "invalid_parameter",
                                   "crop must be 'center' or 'full', not '%.40s'", crop);
         return -1;
     }
-    r->job.model = model_registry_find(server_models(r->server), model);
-    if (!r->job.model) {
+    r->model = model_registry_find(server_models(r->server), model);
+    if (!r->model) {
         *answered = respond_error(r, MHD_HTTP_NOT_FOUND, "model_not_found", "no model named '%.64s' is served",
                                   model);
         return -1;
@@ -186,13 +194,78 @@ static enum MHD_Result receive(http_request *r, const char *upload, size_t *uplo
     return MHD_YES;
 }
 
-/* Body complete: turn it into encoded image bytes and queue the job. */
+/* One job per image: images[i] is bytes[start[i] .. start[i + 1]). */
+static int make_jobs(http_request *r, const uint8_t *bytes, const size_t *start, int count)
+{
+    r->jobs = calloc((size_t)count, sizeof *r->jobs);
+    if (!r->jobs)
+        return -1;
+    r->job_count = count;
+    for (int i = 0; i < count; i++)
+        r->jobs[i] = (inference_job){.image = bytes + start[i], .len = start[i + 1] - start[i], .model = r->model,
+                                     .crop = r->crop, .k = r->k, .done = on_job_done, .done_arg = r};
+    return 0;
+}
+
+/* The images of a complete body, as jobs; an error is answered right away. */
+static int collect_images(http_request *r, enum MHD_Result *answered)
+{
+    const size_t whole[2] = {0, r->body_len};
+    if (r->kind == BODY_KIND_MULTIPART) {
+        if (r->file_parts == 0) {
+            *answered = respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart", "no file field in the form");
+            return -1;
+        }
+        r->batch = r->file_parts > 1;
+        size_t start[BODY_MAX_IMAGES + 1];
+        memcpy(start, r->part_start, (size_t)r->file_parts * sizeof *start);
+        start[r->file_parts] = r->body_len;
+        if (make_jobs(r, r->body, start, r->file_parts) == 0)
+            return 0;
+    } else if (r->kind == BODY_KIND_JSON) {
+        /* Parsing copies the strings, decoding writes 3/4 of them again. */
+        if (reserve(r, r->body_cap + 2 * r->body_len) < 0) {
+            *answered = respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", BUDGET_EXHAUSTED);
+            return -1;
+        }
+        char err[256];
+        body_status st = body_images_from_json((const char *)r->body, r->body_len, server_config(r->server)->max_batch,
+                                               &r->decoded, err, sizeof err);
+        if (st != BODY_DECODED) {
+            unsigned status = st == BODY_MALFORMED           ? MHD_HTTP_BAD_REQUEST
+                              : st == BODY_TOO_MANY_IMAGES ? MHD_HTTP_CONTENT_TOO_LARGE
+                                                           : MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
+            const char *code = st == BODY_MALFORMED           ? "bad_request"
+                               : st == BODY_TOO_MANY_IMAGES ? "batch_too_large"
+                                                            : "unsupported_media_type";
+            *answered = respond_error(r, status, code, "%s", err);
+            return -1;
+        }
+        r->batch = r->decoded.batch;
+        if (make_jobs(r, r->decoded.bytes, r->decoded.start, r->decoded.count) == 0)
+            return 0;
+    } else {
+        if (r->body_len == 0) {
+            *answered = respond_error(r, MHD_HTTP_BAD_REQUEST, "empty_body", "no image in the request body");
+            return -1;
+        }
+        if (make_jobs(r, r->body, whole, 1) == 0)
+            return 0;
+    }
+    *answered = respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out_of_memory", "cannot hold the request's jobs");
+    return -1;
+}
+
+/* Body complete: turn it into images and queue a job for each. */
 static enum MHD_Result submit(http_request *r)
 {
     const char *message = r->body_error_message;
     switch (r->body_error) {
     case 0: break;
     case MHD_HTTP_CONTENT_TOO_LARGE:
+        if (message)
+            return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "batch_too_large", "%s (%d)", message,
+                                 server_config(r->server)->max_batch);
         return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
                              "the body is larger than the limit of %zu bytes", server_config(r->server)->max_body);
     case MHD_HTTP_BAD_REQUEST: return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart", "%s", message);
@@ -206,34 +279,15 @@ static enum MHD_Result submit(http_request *r)
         r->post = NULL;
         if (ok != MHD_YES)
             return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart", "malformed or unterminated multipart body");
-        if (r->file_parts != 1)
-            return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart",
-                                 "expected exactly one file field, found %d", r->file_parts);
     }
-    r->job.image = r->body;
-    r->job.len = r->body_len;
-    if (r->kind == BODY_KIND_JSON) {
-        /* Parsing copies the string, decoding writes 3/4 of it again. */
-        if (reserve(r, r->body_cap + 2 * r->body_len) < 0)
-            return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", BUDGET_EXHAUSTED);
-        char err[256];
-        size_t len;
-        body_status st = body_image_from_json((const char *)r->body, r->body_len, &r->decoded, &len, err,
-                                                    sizeof err);
-        if (st != BODY_DECODED)
-            return respond_error(r, st == BODY_MALFORMED ? MHD_HTTP_BAD_REQUEST : MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                 st == BODY_MALFORMED ? "bad_request" : "unsupported_media_type", "%s", err);
-        r->job.image = r->decoded;
-        r->job.len = len;
-    }
-    if (r->job.len == 0)
-        return respond_error(r, MHD_HTTP_BAD_REQUEST, "empty_body", "no image in the request body");
+    enum MHD_Result answered;
+    if (collect_images(r, &answered) < 0)
+        return answered;
 
-    r->job.done = on_job_done;
-    r->job.done_arg = r;
-    /* Suspend first: the worker may finish (and resume) before submit returns. */
+    atomic_store(&r->jobs_pending, r->job_count);
+    /* Suspend first: the workers may finish (and resume) before submit returns. */
     MHD_suspend_connection(r->conn);
-    if (worker_pool_submit(server_pool(r->server), &r->job) < 0) {
+    if (worker_pool_submit_all(server_pool(r->server), r->jobs, r->job_count) < 0) {
         r->phase = PHASE_REJECTED;
         MHD_resume_connection(r->conn);
         return MHD_YES;
@@ -242,22 +296,26 @@ static enum MHD_Result submit(http_request *r)
     return MHD_YES;
 }
 
-static enum MHD_Result respond_prediction(http_request *r)
+/* The HTTP status and error code of an image's outcome (200, NULL for a prediction). */
+static unsigned outcome_of(const inference_job *j, const char **code)
 {
-    inference_job *j = &r->job;
     switch (j->status) {
-    case PREDICT_OK: break;
-    case PREDICT_BAD_IMAGE: return respond_error(r, MHD_HTTP_BAD_REQUEST, "invalid_image", "%s", j->error);
-    case PREDICT_UNSUPPORTED_IMAGE:
-        return respond_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "%s", j->error);
-    case PREDICT_TOO_MANY_PIXELS:
-        return respond_error(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "image_too_large", "%s", j->error);
-    case PREDICT_TOO_SMALL: return respond_error(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "image_too_small", "%s", j->error);
-    case PREDICT_TOO_COMPLEX:
-        return respond_error(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "image_too_complex", "%s", j->error);
-    case PREDICT_INTERNAL: return respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "internal", "%s", j->error);
-    case PREDICT_CANCELLED: return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting_down", "%s", j->error);
+    case PREDICT_OK: *code = NULL; return MHD_HTTP_OK;
+    case PREDICT_BAD_IMAGE: *code = "invalid_image"; return MHD_HTTP_BAD_REQUEST;
+    case PREDICT_UNSUPPORTED_IMAGE: *code = "unsupported_media_type"; return MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
+    case PREDICT_TOO_MANY_PIXELS: *code = "image_too_large"; return MHD_HTTP_UNPROCESSABLE_CONTENT;
+    case PREDICT_TOO_SMALL: *code = "image_too_small"; return MHD_HTTP_UNPROCESSABLE_CONTENT;
+    case PREDICT_TOO_COMPLEX: *code = "image_too_complex"; return MHD_HTTP_UNPROCESSABLE_CONTENT;
+    case PREDICT_CANCELLED: *code = "shutting_down"; return MHD_HTTP_SERVICE_UNAVAILABLE;
+    case PREDICT_INTERNAL: break;
     }
+    *code = "internal";
+    return MHD_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+/* An image's prediction as JSON; its stage times go to the metrics. */
+static cJSON *prediction_json(const inference_job *j)
+{
     const prediction_result *res = &j->result;
     metrics_observe(STAGE_QUEUE, j->queue_ms);
     metrics_observe(STAGE_DECODE, res->decode_ms);
@@ -293,7 +351,38 @@ static enum MHD_Result respond_prediction(http_request *r)
     cJSON_AddNumberToObject(image, "width", res->width);
     cJSON_AddNumberToObject(image, "height", res->height);
     cJSON_AddStringToObject(image, "crop", crop_mode_name(j->crop));
+    return root;
+}
+
+/* A batch: every image's prediction or error object, in order. */
+static enum MHD_Result respond_batch(http_request *r)
+{
+    cJSON *root = cJSON_CreateObject(), *results = cJSON_AddArrayToObject(root, "results");
+    for (int i = 0; i < r->job_count; i++) {
+        const char *code;
+        unsigned status = outcome_of(&r->jobs[i], &code);
+        cJSON *item = code ? cJSON_CreateObject() : prediction_json(&r->jobs[i]);
+        if (code) {
+            cJSON *err = cJSON_AddObjectToObject(item, "error");
+            cJSON_AddStringToObject(err, "code", code);
+            cJSON_AddStringToObject(err, "message", r->jobs[i].error);
+            cJSON_AddNumberToObject(err, "status", status);
+        }
+        cJSON_AddItemToArray(results, item);
+    }
     return respond_cjson(r, MHD_HTTP_OK, root, NULL, NULL);
+}
+
+static enum MHD_Result respond_prediction(http_request *r)
+{
+    if (r->batch)
+        return respond_batch(r);
+    const inference_job *j = &r->jobs[0];
+    const char *code;
+    unsigned status = outcome_of(j, &code);
+    if (code)
+        return respond_error(r, status, code, "%s", j->error);
+    return respond_cjson(r, MHD_HTTP_OK, prediction_json(j), NULL, NULL);
 }
 
 enum MHD_Result predict_route(http_request *r, const char *upload, size_t *upload_size)
@@ -307,7 +396,7 @@ enum MHD_Result predict_route(http_request *r, const char *upload, size_t *uploa
         rc = *upload_size ? receive(r, upload, upload_size) : submit(r);
         break;
     case PHASE_RUNNING:
-        if (atomic_load(&r->job_done))
+        if (atomic_load(&r->jobs_done))
             rc = respond_prediction(r);
         break; /* else woken early: keep waiting */
     case PHASE_REJECTED:
@@ -327,6 +416,7 @@ void predict_route_free(http_request *r)
     if (r->post)
         MHD_destroy_post_processor(r->post);
     free(r->body);
-    free(r->decoded);
+    free(r->decoded.bytes);
+    free(r->jobs);
     server_body_give(r->server, r->body_reserved);
 }

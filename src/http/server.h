@@ -17,6 +17,7 @@ typedef struct {
     const char *static_dir;
     size_t max_body; /* bytes; larger bodies get 413 */
     size_t max_body_total; /* bytes of request bodies held at once, all connections together; beyond: 503 */
+    int max_batch; /* images one request may carry (at most BODY_MAX_IMAGES) */
     int http_threads;
     int timeout_s; /* idle connection timeout */
     int max_connections;

@@ -182,22 +182,26 @@ worker_pool *worker_pool_start(const model_registry *r, const worker_pool_config
     return p;
 }
 
-int worker_pool_submit(worker_pool *p, inference_job *job)
+int worker_pool_submit_all(worker_pool *p, inference_job *jobs, int n)
 {
     pthread_mutex_lock(&p->lock);
-    if (p->stopping || p->closed || p->depth >= p->cfg.queue_capacity) {
+    if (p->stopping || p->closed || n > p->cfg.queue_capacity - p->depth) {
         pthread_mutex_unlock(&p->lock);
         return -1;
     }
-    job->next = NULL;
-    job->enqueued_at = clock_ms();
-    if (p->tail)
-        p->tail->next = job;
-    else
-        p->head = job;
-    p->tail = job;
-    p->depth++;
-    pthread_cond_broadcast(&p->wake); /* only some workers may take it (may_take) */
+    double now = clock_ms();
+    for (int i = 0; i < n; i++) {
+        inference_job *job = &jobs[i];
+        job->next = NULL;
+        job->enqueued_at = now;
+        if (p->tail)
+            p->tail->next = job;
+        else
+            p->head = job;
+        p->tail = job;
+        p->depth++;
+    }
+    pthread_cond_broadcast(&p->wake); /* only some workers may take them (may_take) */
     pthread_mutex_unlock(&p->lock);
     return 0;
 }

@@ -57,8 +57,11 @@ typedef struct {
  * before the pool reports ready. */
 worker_pool *worker_pool_start(const model_registry *r, const worker_pool_config *cfg, char *err, size_t errlen);
 
-/* 0 when queued, -1 when the queue is full (or the pool is stopping or closed). */
-int worker_pool_submit(worker_pool *p, inference_job *job);
+/* The n jobs of jobs[] all queued (0), or none (-1) when the queue cannot
+ * take them all, or the pool is stopping or closed: a batch is never half
+ * accepted. Idle workers take them as
+ * they come, so a batch is spread over the workers. */
+int worker_pool_submit_all(worker_pool *p, inference_job *jobs, int n);
 
 /* No job queued or running, and no done() callback still running. */
 int worker_pool_idle(worker_pool *p);

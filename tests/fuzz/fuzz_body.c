@@ -1,6 +1,7 @@
 /* Fuzz target: request body decoding (src/body). Input = a Content-Type line, '\n',
  * then the body; the body goes where the server would send it (JSON data URL
- * decoding, then image decoding, whatever the format, and preprocessing). */
+ * decoding, one image or an "images" list, then image decoding, whatever the
+ * format, and preprocessing). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,20 +29,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *body = nl + 1;
     size_t len = size - tlen - 1;
 
-    uint8_t *decoded = NULL;
-    const uint8_t *image = body;
+    body_images json = {0};
+    const uint8_t *bytes = body;
+    size_t whole[2] = {0, len};
+    const size_t *start = whole;
+    int count = 1;
     switch (body_kind_of(type)) {
     case BODY_KIND_JSON:
-        if (body_image_from_json((const char *)body, len, &decoded, &len, err, sizeof err) != BODY_DECODED)
+        if (body_images_from_json((const char *)body, len, 4, &json, err, sizeof err) != BODY_DECODED)
             return 0;
-        image = decoded;
+        bytes = json.bytes, start = json.start, count = json.count;
         break;
     case BODY_KIND_IMAGE: break;
     default: return 0; /* multipart framing is libmicrohttpd's; other types are refused */
     }
-    rgb_image img;
-    if (image_decode(d, image, len, &(image_decode_options){4000000, 16, 0, 0}, &img, err, sizeof err) == IMAGE_OK)
-        preprocess_rgb(ws, img.rgb, img.width, img.height, PREPROCESS_TF_SLIM, CROP_CENTER, out, 224, 224);
-    free(decoded);
+    for (int i = 0; i < count; i++) {
+        rgb_image img;
+        if (image_decode(d, bytes + start[i], start[i + 1] - start[i], &(image_decode_options){4000000, 16, 0, 0}, &img,
+                         err, sizeof err) == IMAGE_OK)
+            preprocess_rgb(ws, img.rgb, img.width, img.height, PREPROCESS_TF_SLIM, CROP_CENTER, out, 224, 224);
+    }
+    free(json.bytes);
     return 0;
 }
