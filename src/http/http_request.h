@@ -19,6 +19,7 @@ typedef enum {
     ROUTE_MODELS,
     ROUTE_METRICS,
     ROUTE_STATIC,
+    ROUTE_V2, /* the Open Inference Protocol's /v2/... (v2_route.c) */
     ROUTE_COUNT,
 } route_id;
 
@@ -52,8 +53,8 @@ typedef struct http_request {
     const char *cors_origin; /* Access-Control-Allow-Origin for this response, or NULL (cors.h) */
     size_t bytes_in;
 
-    /* POST /predict: one image, or a batch (several multipart files, or a
-     * JSON "images" array), each image a job of its own */
+    /* POST /predict and /v2/models/NAME/infer: one image, or a batch, each
+     * image a job of its own (inference_exchange.c) */
     predict_phase phase;
     body_kind kind;
     uint8_t *body;
@@ -73,11 +74,22 @@ typedef struct http_request {
     int job_count;
     atomic_int jobs_pending; /* not yet done; the last one done resumes the connection */
     atomic_int jobs_done;
+    float *probabilities; /* v2: every job's outputs, job after job */
+    int v2_errors; /* errors as the Open Inference Protocol has them: {"error": "message"} */
+    char v2_model[128]; /* v2: the model named in the path */
+    size_t v2_json_length; /* Inference-Header-Content-Length, 0 when the body is all JSON */
+    int v2_classification; /* classes asked for (the classification extension), 0 for probabilities */
+    int v2_binary; /* the output asked for as binary data */
+    char v2_id[128]; /* the request's "id", echoed */
+    int v2_has_id;
 } http_request;
 
 /* Responses (responses.c). Each records r->status. */
 enum MHD_Result respond_json(http_request *r, unsigned status, const char *json, const char *extra_header,
                              const char *extra_value);
+/* Any body (copied), with its media type. */
+enum MHD_Result respond_body(http_request *r, unsigned status, const char *content_type, const void *body, size_t len,
+                             const char *extra_header, const char *extra_value);
 /* Sends root as JSON and frees it. */
 enum MHD_Result respond_cjson(http_request *r, unsigned status, cJSON *root, const char *extra_header,
                               const char *extra_value);
@@ -92,7 +104,32 @@ enum MHD_Result respond_preflight(http_request *r);
 
 /* Routes. */
 enum MHD_Result predict_route(http_request *r, const char *upload, size_t *upload_size);
-void predict_route_free(http_request *r);
+enum MHD_Result v2_route(http_request *r, const char *url, const char *method, const char *upload,
+                         size_t *upload_size);
+/* Whether a /v2 path takes a body (inference). */
+int v2_takes_body(const char *url);
+
+/* A request that uploads images for inference (inference_exchange.c): the
+ * route's hooks, each answering an error itself (return -1, *answered set). */
+typedef struct {
+    /* Before the body: the target and headers; sets r->kind (and r->model, k, crop). */
+    int (*begin)(http_request *r, enum MHD_Result *answered);
+    /* The whole body is in r->body: r->jobs made (exchange_make_jobs). */
+    int (*collect)(http_request *r, enum MHD_Result *answered);
+    /* Every job done: the answer. */
+    enum MHD_Result (*respond)(http_request *r);
+} inference_route;
+
+enum MHD_Result inference_exchange(http_request *r, const inference_route *route, const char *upload,
+                                   size_t *upload_size);
+void inference_exchange_free(http_request *r);
+/* One job per image: image i is bytes[start[i] .. start[i + 1]). 0, or -1 when out of memory. */
+int exchange_make_jobs(http_request *r, const uint8_t *bytes, const size_t *start, int count);
+/* Makes sure the request holds at least n bytes of the server's body budget: 0, or -1. */
+int exchange_reserve(http_request *r, size_t n);
+/* The HTTP status and error code of a job's outcome (200 and NULL for a prediction). */
+unsigned exchange_outcome(const inference_job *j, const char **code);
+#define BUDGET_EXHAUSTED "the server holds as many request bodies in memory as it may; retry shortly"
 enum MHD_Result static_route(http_request *r, const char *url);
 int static_file_exists(http_server *s, const char *url);
 

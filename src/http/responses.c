@@ -19,10 +19,16 @@ static void add_cors_headers(const http_request *r, struct MHD_Response *resp)
 enum MHD_Result respond_json(http_request *r, unsigned status, const char *json, const char *extra_header,
                              const char *extra_value)
 {
-    struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(json), (void *)json, MHD_RESPMEM_MUST_COPY);
+    return respond_body(r, status, "application/json", json, strlen(json), extra_header, extra_value);
+}
+
+enum MHD_Result respond_body(http_request *r, unsigned status, const char *content_type, const void *body, size_t len,
+                             const char *extra_header, const char *extra_value)
+{
+    struct MHD_Response *resp = MHD_create_response_from_buffer(len, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!resp)
         return MHD_NO;
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "application/json");
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
     if (server_draining(r->server)) /* shutting down: no further requests on this connection */
         MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
@@ -57,9 +63,14 @@ static enum MHD_Result error_with_header(http_request *r, unsigned status, const
     for (const unsigned char *p = (const unsigned char *)message; *p && n < sizeof clean - 1; p++)
         clean[n++] = *p >= 0x20 && *p < 0x7f ? (char)*p : '?';
     clean[n] = '\0';
-    cJSON *root = cJSON_CreateObject(), *err = cJSON_AddObjectToObject(root, "error");
-    cJSON_AddStringToObject(err, "code", code);
-    cJSON_AddStringToObject(err, "message", clean);
+    cJSON *root = cJSON_CreateObject();
+    if (r->v2_errors) { /* the Open Inference Protocol's form */
+        cJSON_AddStringToObject(root, "error", clean);
+    } else {
+        cJSON *err = cJSON_AddObjectToObject(root, "error");
+        cJSON_AddStringToObject(err, "code", code);
+        cJSON_AddStringToObject(err, "message", clean);
+    }
     return respond_cjson(r, status, root, header, value);
 }
 

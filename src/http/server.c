@@ -24,7 +24,8 @@ struct http_server {
     atomic_size_t body_held; /* bytes of request bodies taken from cfg.max_body_total */
 };
 
-static const char *const route_names[ROUTE_COUNT] = {"predict", "healthz", "readyz", "models", "metrics", "static"};
+static const char *const route_names[ROUTE_COUNT] = {"predict", "healthz", "readyz", "models", "metrics", "static",
+                                                     "v2"};
 
 worker_pool *server_pool(http_server *s)
 {
@@ -76,6 +77,8 @@ static route_id route_of(const char *url)
     for (size_t i = 0; i < sizeof table / sizeof *table; i++)
         if (!strcmp(url, table[i].path))
             return table[i].id;
+    if (!strcmp(url, "/v2") || !strncmp(url, "/v2/", 4))
+        return ROUTE_V2;
     return ROUTE_STATIC;
 }
 
@@ -183,14 +186,20 @@ static enum MHD_Result refuse_method(http_request *r, const char *url)
 /* The routes other services call: they answer cross-origin requests (--cors-origin). */
 static int api_route(route_id route)
 {
-    return route == ROUTE_PREDICT || route == ROUTE_MODELS;
+    return route == ROUTE_PREDICT || route == ROUTE_MODELS || route == ROUTE_V2;
+}
+
+/* The requests that upload images for inference. */
+static int takes_body(const http_request *r, const char *url)
+{
+    return r->route == ROUTE_PREDICT || (r->route == ROUTE_V2 && v2_takes_body(url));
 }
 
 /* With --api-key-file: the routes that need a key. */
-static int needs_key(const http_request *r)
+static int needs_key(const http_request *r, const char *url)
 {
     const http_config *cfg = &r->server->cfg;
-    return cfg->keys && (r->route == ROUTE_PREDICT || (r->route == ROUTE_METRICS && cfg->metrics_need_key));
+    return cfg->keys && (takes_body(r, url) || (r->route == ROUTE_METRICS && cfg->metrics_need_key));
 }
 
 static const char *header(http_request *r, const char *name)
@@ -205,6 +214,7 @@ static enum MHD_Result begin_request(http_request *r, const char *url, const cha
     *answered = 1;
     snprintf(r->method, sizeof r->method, "%s", method);
     r->route = route_of(url);
+    r->v2_errors = r->route == ROUTE_V2;
     if (r->uri == URI_TOO_LONG)
         return respond_error(r, MHD_HTTP_URI_TOO_LONG, "uri_too_long", "the request target is longer than %d bytes",
                              HTTP_MAX_URI - 1);
@@ -218,9 +228,9 @@ static enum MHD_Result begin_request(http_request *r, const char *url, const cha
         if (!strcmp(method, "OPTIONS")) /* a preflight carries no credentials */
             return respond_preflight(r);
     }
-    if (needs_key(r) && !api_keys_accept(cfg->keys, header(r, MHD_HTTP_HEADER_AUTHORIZATION)))
+    if (needs_key(r, url) && !api_keys_accept(cfg->keys, header(r, MHD_HTTP_HEADER_AUTHORIZATION)))
         return respond_unauthorized(r);
-    if (r->route != ROUTE_PREDICT && has_body(r)) {
+    if (!takes_body(r, url) && has_body(r)) {
         /* No other route takes a body: answer now, without reading it (the
          * connection then closes). */
         if (strcmp(method, "GET") && strcmp(method, "HEAD"))
@@ -228,10 +238,10 @@ static enum MHD_Result begin_request(http_request *r, const char *url, const cha
         return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_not_allowed",
                              "%s %.200s takes no request body", method, url);
     }
-    /* Anything but /predict answers on the next call: a response queued
+    /* Anything but an upload answers on the next call: a response queued
      * before the (empty) body was read makes libmicrohttpd close the
      * connection instead of keeping it alive. */
-    *answered = r->route == ROUTE_PREDICT ? 0 : 1;
+    *answered = takes_body(r, url) ? 0 : 1;
     return MHD_YES;
 }
 
@@ -254,6 +264,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;
         return MHD_YES;
     }
+    if (r->route == ROUTE_V2)
+        return v2_route(r, url, method, upload, upload_size);
     if (r->route != ROUTE_PREDICT) {
         if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
             return get_route(r, url);
@@ -307,8 +319,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         if (s->cfg.access_log)
             log_request(r, ms, why);
     }
-    if (r->route == ROUTE_PREDICT)
-        predict_route_free(r);
+    if (r->route == ROUTE_PREDICT || r->route == ROUTE_V2)
+        inference_exchange_free(r);
     free(r);
     *con_cls = NULL;
     atomic_fetch_sub(&s->in_flight, 1);

@@ -88,6 +88,7 @@ predict_status predictor_run_tensor(predictor *p, const served_model *m, const u
     int idx[PREDICT_MAX_K];
     int n = (int)nn_model_outputs(&m->model);
     res->count = nn_top_k(p->output, n, k, m->labels.background, idx);
+    res->outputs = p->output;
     for (int i = 0; i < res->count; i++)
         res->top[i] = (prediction){idx[i], p->output[idx[i]], m->labels.short_name[idx[i]], m->labels.full[idx[i]]};
     return PREDICT_OK;
@@ -117,9 +118,7 @@ predict_status predictor_run_image(predictor *p, const served_model *m, const ui
                                   crop_mode crop, int k, const predict_limits *limits, prediction_result *res,
                                   char *err, size_t errlen)
 {
-    memset(res, 0, sizeof *res);
     rgb_image img;
-    const nn_shape in = m->model.input;
     image_decode_options opt = decode_options(limits, m, crop);
     double t0 = clock_ms();
     image_status decoded = image_decode(p->decoder, image, len, &opt, &img, err, errlen);
@@ -134,25 +133,35 @@ predict_status predictor_run_image(predictor *p, const served_model *m, const ui
     case IMAGE_ERR_TOO_COMPLEX: return PREDICT_TOO_COMPLEX;
     case IMAGE_ERR_NO_MEMORY: return PREDICT_INTERNAL;
     }
-    double t1 = clock_ms();
+    double decode_ms = clock_ms() - t0;
+    predict_status st = predictor_run_rgb(p, m, img.rgb, img.width, img.height, crop, k, res, err, errlen);
+    image_decoder_trim(p->decoder, DECODE_BUFFER_KEEP);
+    res->width = img.source_width;
+    res->height = img.source_height;
+    res->decode_ms = decode_ms;
+    return st;
+}
+
+predict_status predictor_run_rgb(predictor *p, const served_model *m, const uint8_t *rgb, int width, int height,
+                                 crop_mode crop, int k, prediction_result *res, char *err, size_t errlen)
+{
+    memset(res, 0, sizeof *res);
+    const nn_shape in = m->model.input;
     if (in.c != 3) {
         snprintf(err, errlen, "model '%s' does not take RGB input", m->name);
         return PREDICT_INTERNAL;
     }
-    if (preprocess_rgb(p->resize, img.rgb, img.width, img.height, model_preprocess_style(&m->model), crop, p->rgb, in.w, in.h) < 0) {
+    double t0 = clock_ms();
+    if (preprocess_rgb(p->resize, rgb, width, height, model_preprocess_style(&m->model), crop, p->rgb, in.w, in.h) < 0) {
         snprintf(err, errlen, "out of memory while resizing");
         return PREDICT_INTERNAL;
     }
-    double t2 = clock_ms();
-    image_decoder_trim(p->decoder, DECODE_BUFFER_KEEP);
+    double preprocess_ms = clock_ms() - t0;
     predict_status st = predictor_run_tensor(p, m, p->rgb, k, res);
     if (st != PREDICT_OK)
         snprintf(err, errlen, "inference failed");
-    res->width = img.source_width;
-    res->height = img.source_height;
-    res->decoded_width = img.width;
-    res->decoded_height = img.height;
-    res->decode_ms = t1 - t0;
-    res->preprocess_ms = t2 - t1;
+    res->width = res->decoded_width = width;
+    res->height = res->decoded_height = height;
+    res->preprocess_ms = preprocess_ms;
     return st;
 }

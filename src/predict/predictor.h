@@ -50,6 +50,7 @@ typedef struct {
     prediction top[PREDICT_MAX_K];
     double decode_ms, preprocess_ms, inference_ms;
     int threads; /* the inference ran on */
+    const float *outputs; /* every output's probability, owned by the predictor: valid until its next run */
 } prediction_result;
 
 typedef struct predictor predictor;
@@ -66,6 +67,10 @@ void predictor_set_threads(predictor *p, int threads);
 predict_status predictor_run_image(predictor *p, const served_model *m, const uint8_t *image, size_t len,
                                   crop_mode crop, int k, const predict_limits *limits, prediction_result *res,
                                   char *err, size_t errlen);
+
+/* From decoded 8-bit RGB pixels of any size (width * height * 3 bytes, row-major). */
+predict_status predictor_run_rgb(predictor *p, const served_model *m, const uint8_t *rgb, int width, int height,
+                                 crop_mode crop, int k, prediction_result *res, char *err, size_t errlen);
 
 /* From an already preprocessed uint8 RGB tensor of the model's input size. */
 predict_status predictor_run_tensor(predictor *p, const served_model *m, const uint8_t *rgb, int k,

@@ -115,8 +115,16 @@ static void *worker_main(void *arg)
         job->queue_ms = clock_ms() - job->enqueued_at;
         job->error[0] = '\0';
         predictor_set_threads(w->predictor, threads);
-        job->status = predictor_run_image(w->predictor, job->model, job->image, job->len, job->crop, job->k,
-                                         &p->cfg.limits, &job->result, job->error, sizeof job->error);
+        if (job->pixels)
+            job->status = predictor_run_rgb(w->predictor, job->model, job->pixels, job->width, job->height, job->crop,
+                                            job->k, &job->result, job->error, sizeof job->error);
+        else
+            job->status = predictor_run_image(w->predictor, job->model, job->image, job->len, job->crop, job->k,
+                                              &p->cfg.limits, &job->result, job->error, sizeof job->error);
+        if (job->status == PREDICT_OK && job->probabilities)
+            memcpy(job->probabilities, job->result.outputs,
+                   nn_model_outputs(&job->model->model) * sizeof *job->probabilities);
+        job->result.outputs = NULL; /* the predictor's, about to be reused */
 
         /* The cores are free before the client hears back (its next request
          * may have them all); the callback is counted until it has returned,

@@ -27,6 +27,9 @@ struct inference_job {
     /* request */
     const uint8_t *image; /* encoded, any format image_decode reads */
     size_t len;
+    const uint8_t *pixels; /* or, when not NULL: 8-bit RGB, width * height * 3 bytes */
+    int width, height;
+    float *probabilities; /* when not NULL: every output's probability is copied here */
     const served_model *model;
     crop_mode crop;
     int k;

@@ -152,8 +152,16 @@ function validateAnswer(api, ajv, docPath, method, res, what) {
 
 // ---- the requests
 
+const MODEL = 'mobilenet_v1';
 const ROUTES = { '/healthz': '/healthz', '/readyz': '/readyz', '/v1/models': '/v1/models', '/metrics': '/metrics',
-  '/openapi.json': '/openapi.json', '/{file}': '/index.html' };
+  '/openapi.json': '/openapi.json', '/{file}': '/index.html', '/v2': '/v2', '/v2/health/live': '/v2/health/live',
+  '/v2/health/ready': '/v2/health/ready', '/v2/models/{model}': `/v2/models/${MODEL}`,
+  '/v2/models/{model}/ready': `/v2/models/${MODEL}/ready` };
+const INFER = `/v2/models/${MODEL}/infer`;
+function inferBody(input, outputs) {
+  return Buffer.from(JSON.stringify({ inputs: [input], ...(outputs ? { outputs } : {}) }));
+}
+const imageInput = (images) => ({ name: 'image', datatype: 'BYTES', shape: [images.length], data: images.map((b) => b.toString('base64')) });
 
 function commonCases(port) { // on a server without keys: the errors every route shares
   const cases = [];
@@ -171,6 +179,14 @@ function commonCases(port) { // on a server without keys: the errors every route
   cases.push({ port, docPath: '/predict', method: 'post', req: { method: 'POST', target: `/predict?q=${'a'.repeat(8200)}` } });
   for (const docPath of ['/predict', '/v1/models'])
     cases.push({ port, docPath, method: 'options', req: { method: 'OPTIONS', target: docPath, headers: { Origin: ORIGIN } } });
+  for (const docPath of ['/v2/models/{model}', '/v2/models/{model}/ready'])
+    cases.push({ port, docPath, method: 'get', req: { method: 'GET', target: docPath.replace('{model}', 'nope') } });
+  const infer = (req) => ({ port, docPath: '/v2/models/{model}/infer', method: 'post', req });
+  cases.push(infer({ method: 'GET', target: INFER }));
+  cases.push(infer({ method: 'POST', target: `${INFER}?x=%00` }));
+  cases.push(infer({ method: 'POST', target: `${INFER}?q=${'a'.repeat(8200)}` }));
+  // base64 of 1.2 kB decodes to 0.9 kB more than the 2 kB budget holds: 503 busy
+  cases.push(infer({ method: 'POST', target: INFER, headers: { 'Content-Type': 'application/json' }, body: inferBody(imageInput([Buffer.alloc(900)])) }));
   // the body budget (--max-body-total) cannot hold a multipart parser: 503 busy
   cases.push({ port, docPath: '/predict', method: 'post', req: { method: 'POST', target: '/predict', headers: { 'Content-Type': MULTIPART }, body: multipart([Buffer.from('x')]) } });
   return cases;
@@ -197,6 +213,17 @@ function keyedCases(port) { // --api-key-file, --metrics-need-key, --cors-origin
     { port, docPath: '/metrics', method: 'get', req: { method: 'GET', target: '/metrics', headers: auth } },
     { port, docPath: '/v1/models', method: 'get', req: { method: 'GET', target: '/v1/models', headers: { Origin: ORIGIN } } },
     pre('/predict', ORIGIN), pre('/predict', 'https://evil.example'), pre('/v1/models', ORIGIN), pre('/v1/models', 'https://evil.example'),
+    ...[[inferBody(imageInput([photo]), [{ name: 'probabilities', parameters: { classification: 3 } }]), auth],
+      [inferBody(imageInput([photo]), [{ name: 'probabilities', parameters: { binary_data: true } }]), auth],
+      [inferBody(imageInput([photo])), {}],
+      [Buffer.from('{'), auth],
+      [inferBody(imageInput([photo, photo, photo, photo, photo])), auth],
+      [inferBody(imageInput([Buffer.concat([Buffer.from('II*\0'), Buffer.alloc(64)])])), auth],
+      [inferBody({ name: 'pixels', datatype: 'UINT8', shape: [1, 8, 8, 3], data: new Array(192).fill(0) }), auth],
+    ].map(([body, h]) => ({ port, docPath: '/v2/models/{model}/infer', method: 'post',
+      req: { method: 'POST', target: INFER, headers: { 'Content-Type': 'application/json', ...h }, body } })),
+    { port, docPath: '/v2/models/{model}/infer', method: 'post',
+      req: { method: 'POST', target: '/v2/models/nope/infer', headers: { 'Content-Type': 'application/json', ...auth }, body: inferBody(imageInput([photo])) } },
   ];
 }
 
@@ -204,7 +231,8 @@ function keyedCases(port) { // --api-key-file, --metrics-need-key, --cors-origin
 async function shutdownCases(api, ajv) {
   const s = await startServer('--shutdown-grace', '10');
   const routes = [...Object.entries(ROUTES).map(([docPath, target]) => ({ docPath, method: 'get', req: { method: 'GET', target } })),
-    { docPath: '/predict', method: 'post', req: { method: 'POST', target: '/predict', headers: { 'Content-Type': 'image/jpeg' }, body: photo } }];
+    { docPath: '/predict', method: 'post', req: { method: 'POST', target: '/predict', headers: { 'Content-Type': 'image/jpeg' }, body: photo } },
+    { docPath: '/v2/models/{model}/infer', method: 'post', req: { method: 'POST', target: INFER, headers: { 'Content-Type': 'application/json' }, body: inferBody(imageInput([photo])) } }];
   const sockets = [];
   for (const r of routes) {
     const sock = await connect(s.port);

@@ -1,0 +1,261 @@
+/* The life of a request that uploads images and waits for their inference
+ * (POST /predict, POST /v2/models/NAME/infer): the body received within
+ * --max-body and the server's body budget (raw, or multipart with a file
+ * field per image), one job per image queued whole, the connection
+ * suspended until the workers have called back for the last image; the
+ * route's hooks (inference_route) parse what is theirs and answer. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../image/image_decode.h"
+#include "http_request.h"
+
+#define MULTIPART_BUFFER 65536
+
+/* Makes sure the request holds at least n bytes of the server's body budget. */
+int exchange_reserve(http_request *r, size_t n)
+{
+    if (n <= r->body_reserved)
+        return 0;
+    if (server_body_take(r->server, n - r->body_reserved) < 0)
+        return -1;
+    r->body_reserved = n;
+    return 0;
+}
+
+/* Records why the body cannot be taken; it is answered once the body has been read. */
+static void body_fails(http_request *r, int status, const char *message)
+{
+    if (!r->body_error) {
+        r->body_error = status;
+        r->body_error_message = message;
+    }
+}
+
+/* Adds bytes to the body buffer, which grows by doubling within the budget
+ * (the whole Content-Length was taken from it when the request began). */
+static int append(http_request *r, const char *data, size_t size)
+{
+    size_t limit = server_config(r->server)->max_body;
+    if (size > limit - r->body_len) {
+        body_fails(r, MHD_HTTP_CONTENT_TOO_LARGE, NULL);
+        return -1;
+    }
+    if (r->body_len + size > r->body_cap) {
+        size_t cap = r->body_cap ? r->body_cap : 65536;
+        while (cap < r->body_len + size)
+            cap *= 2;
+        if (cap > limit)
+            cap = limit;
+        size_t parser = r->post ? MULTIPART_BUFFER : 0; /* also held in the budget */
+        if (cap < r->body_reserved - parser) /* the announced length: no need to double past it */
+            cap = r->body_reserved - parser;
+        if (exchange_reserve(r, cap + parser) < 0) {
+            body_fails(r, MHD_HTTP_SERVICE_UNAVAILABLE, BUDGET_EXHAUSTED);
+            return -1;
+        }
+        uint8_t *b = realloc(r->body, cap);
+        if (!b) {
+            body_fails(r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL);
+            return -1;
+        }
+        r->body = b;
+        r->body_cap = cap;
+    }
+    memcpy(r->body + r->body_len, data, size);
+    r->body_len += size;
+    return 0;
+}
+
+/* libmicrohttpd's multipart parser calls this for every piece of every field. */
+static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *key, const char *filename,
+                               const char *content_type, const char *transfer_encoding, const char *data,
+                               uint64_t off, size_t size)
+{
+    (void)kind;
+    (void)key;
+    (void)transfer_encoding;
+    http_request *r = cls;
+    if (!filename)
+        return MHD_YES; /* ordinary form fields are ignored (their bytes still count against the limit) */
+    if (!part_type_acceptable(content_type)) {
+        body_fails(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
+                   "the uploaded file's Content-Type is not an image type: send one of " IMAGE_ACCEPTED_TYPES);
+        return MHD_NO;
+    }
+    if (off == 0 && size > 0) { /* a part's first bytes (an empty call may come first) */
+        if (r->file_parts == server_config(r->server)->max_batch) {
+            body_fails(r, MHD_HTTP_CONTENT_TOO_LARGE,
+                       "more file fields than one request may carry (--max-batch, at most --queue)");
+            return MHD_NO;
+        }
+        r->part_start[r->file_parts++] = r->body_len;
+    }
+    return size == 0 || append(r, data, size) == 0 ? MHD_YES : MHD_NO;
+}
+
+/* On a worker thread, once per image: the last one resumes the connection. */
+static void on_job_done(inference_job *job, void *arg)
+{
+    http_request *r = arg;
+    (void)job;
+    if (atomic_fetch_sub(&r->jobs_pending, 1) == 1) {
+        atomic_store(&r->jobs_done, 1);
+        MHD_resume_connection(r->conn);
+    }
+}
+
+/* First call: the route's checks, then the announced length against the
+ * limit and the budget, and a multipart parser if the body is a form. */
+static enum MHD_Result begin(http_request *r, const inference_route *route)
+{
+    enum MHD_Result answered;
+    if (route->begin(r, &answered) < 0)
+        return answered;
+    const char *length = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
+    size_t limit = server_config(r->server)->max_body;
+    unsigned long long announced = length ? strtoull(length, NULL, 10) : 0;
+    if (announced > limit)
+        return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
+                             "the body is %.20s bytes; the limit is %zu", length, limit);
+    /* The announced body, and a multipart parser's buffer, come out of the budget. */
+    if (exchange_reserve(r, (size_t)announced + (r->kind == BODY_KIND_MULTIPART ? MULTIPART_BUFFER : 0)) < 0)
+        return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", BUDGET_EXHAUSTED);
+    if (r->kind == BODY_KIND_MULTIPART) {
+        r->post = MHD_create_post_processor(r->conn, MULTIPART_BUFFER, on_part, r);
+        if (!r->post)
+            return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart",
+                                 "multipart/form-data without a usable boundary");
+    }
+    r->phase = PHASE_RECEIVING;
+    return MHD_YES;
+}
+
+/* libmicrohttpd (0.9.75) cannot answer in the middle of an upload, so a body
+ * that turns out too large or malformed is read on and dropped (never
+ * buffered), and answered at its end. Without a Content-Length that could go
+ * on forever: past twice the limit the connection is simply closed. Every
+ * byte of the body counts against the limit, whatever the media type: in a
+ * multipart body the boundaries, headers and ordinary fields too. */
+static enum MHD_Result receive(http_request *r, const char *upload, size_t *upload_size)
+{
+    size_t n = *upload_size, limit = server_config(r->server)->max_body;
+    *upload_size = 0;
+    r->bytes_in += n;
+    if (!r->body_error && r->bytes_in > limit)
+        body_fails(r, MHD_HTTP_CONTENT_TOO_LARGE, NULL);
+    if (r->body_error)
+        return r->bytes_in > 2 * limit ? MHD_NO : MHD_YES;
+    if (r->post ? MHD_post_process(r->post, upload, n) != MHD_YES : append(r, upload, n) < 0)
+        body_fails(r, MHD_HTTP_BAD_REQUEST, "malformed multipart/form-data body");
+    return MHD_YES;
+}
+
+/* One job per image: images[i] is bytes[start[i] .. start[i + 1]). */
+int exchange_make_jobs(http_request *r, const uint8_t *bytes, const size_t *start, int count)
+{
+    r->jobs = calloc((size_t)count, sizeof *r->jobs);
+    if (!r->jobs)
+        return -1;
+    r->job_count = count;
+    for (int i = 0; i < count; i++)
+        r->jobs[i] = (inference_job){.image = bytes + start[i], .len = start[i + 1] - start[i], .model = r->model,
+                                     .crop = r->crop, .k = r->k, .done = on_job_done, .done_arg = r};
+    return 0;
+}
+
+/* Body complete: the route turns it into jobs, which are queued whole. */
+static enum MHD_Result submit(http_request *r, const inference_route *route)
+{
+    const char *message = r->body_error_message;
+    switch (r->body_error) {
+    case 0: break;
+    case MHD_HTTP_CONTENT_TOO_LARGE:
+        if (message)
+            return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "batch_too_large", "%s (%d)", message,
+                                 server_config(r->server)->max_batch);
+        return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
+                             "the body is larger than the limit of %zu bytes", server_config(r->server)->max_body);
+    case MHD_HTTP_BAD_REQUEST: return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart", "%s", message);
+    case MHD_HTTP_UNSUPPORTED_MEDIA_TYPE:
+        return respond_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "%s", message);
+    case MHD_HTTP_SERVICE_UNAVAILABLE: return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", "%s", message);
+    default: return respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out_of_memory", "cannot hold the request body");
+    }
+    if (r->post) {
+        enum MHD_Result ok = MHD_destroy_post_processor(r->post);
+        r->post = NULL;
+        if (ok != MHD_YES)
+            return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart", "malformed or unterminated multipart body");
+    }
+    enum MHD_Result answered;
+    if (route->collect(r, &answered) < 0)
+        return answered;
+
+    atomic_store(&r->jobs_pending, r->job_count);
+    /* Suspend first: the workers may finish (and resume) before submit returns. */
+    MHD_suspend_connection(r->conn);
+    if (worker_pool_submit_all(server_pool(r->server), r->jobs, r->job_count) < 0) {
+        r->phase = PHASE_REJECTED;
+        MHD_resume_connection(r->conn);
+        return MHD_YES;
+    }
+    r->phase = PHASE_RUNNING;
+    return MHD_YES;
+}
+
+/* The HTTP status and error code of an image's outcome (200, NULL for a prediction). */
+unsigned exchange_outcome(const inference_job *j, const char **code)
+{
+    switch (j->status) {
+    case PREDICT_OK: *code = NULL; return MHD_HTTP_OK;
+    case PREDICT_BAD_IMAGE: *code = "invalid_image"; return MHD_HTTP_BAD_REQUEST;
+    case PREDICT_UNSUPPORTED_IMAGE: *code = "unsupported_media_type"; return MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
+    case PREDICT_TOO_MANY_PIXELS: *code = "image_too_large"; return MHD_HTTP_UNPROCESSABLE_CONTENT;
+    case PREDICT_TOO_SMALL: *code = "image_too_small"; return MHD_HTTP_UNPROCESSABLE_CONTENT;
+    case PREDICT_TOO_COMPLEX: *code = "image_too_complex"; return MHD_HTTP_UNPROCESSABLE_CONTENT;
+    case PREDICT_CANCELLED: *code = "shutting_down"; return MHD_HTTP_SERVICE_UNAVAILABLE;
+    case PREDICT_INTERNAL: break;
+    }
+    *code = "internal";
+    return MHD_HTTP_INTERNAL_SERVER_ERROR;
+}
+
+enum MHD_Result inference_exchange(http_request *r, const inference_route *route, const char *upload,
+                                   size_t *upload_size)
+{
+    enum MHD_Result rc = MHD_YES;
+    switch (r->phase) {
+    case PHASE_NEW:
+        rc = begin(r, route);
+        break;
+    case PHASE_RECEIVING:
+        rc = *upload_size ? receive(r, upload, upload_size) : submit(r, route);
+        break;
+    case PHASE_RUNNING:
+        if (atomic_load(&r->jobs_done))
+            rc = route->respond(r);
+        break; /* else woken early: keep waiting */
+    case PHASE_REJECTED:
+        rc = respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", "the inference queue is full; retry shortly");
+        break;
+    case PHASE_RESPONDED:
+        *upload_size = 0; /* the rest of an upload we already answered */
+        break;
+    }
+    if (r->status)
+        r->phase = PHASE_RESPONDED;
+    return rc;
+}
+
+void inference_exchange_free(http_request *r)
+{
+    if (r->post)
+        MHD_destroy_post_processor(r->post);
+    free(r->body);
+    free(r->decoded.bytes);
+    free(r->jobs);
+    free(r->probabilities);
+    server_body_give(r->server, r->body_reserved);
+}
