@@ -4,6 +4,7 @@
  * field per image), one job per image queued whole, the connection
  * suspended until the workers have called back for the last image; the
  * route's hooks (inference_route) parse what is theirs and answer. */
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -104,6 +105,29 @@ static void on_job_done(inference_job *job, void *arg)
         atomic_store(&r->jobs_done, 1);
         MHD_resume_connection(r->conn);
     }
+}
+
+/* What cJSON allocates per value: the node and the allocator's header. */
+#define JSON_NODE_BYTES (sizeof(cJSON) + 16)
+
+int exchange_reserve_json(http_request *r, const uint8_t *text, size_t len, enum MHD_Result *answered)
+{
+    size_t values = 1;
+    for (size_t i = 0; i < len; i++)
+        values += text[i] == ',' || text[i] == '[' || text[i] == '{' || text[i] == ':';
+    size_t need = values * JSON_NODE_BYTES;
+    if (need > server_config(r->server)->max_body_total) {
+        *answered = respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
+                                  "%zu JSON values would take %zu MiB to parse, more than the server holds for "
+                                  "request bodies; send fewer values (large tensors: as binary data)",
+                                  values, need >> 20);
+        return -1;
+    }
+    if (exchange_reserve(r, r->body_reserved + need) < 0) {
+        *answered = respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", BUDGET_EXHAUSTED);
+        return -1;
+    }
+    return 0;
 }
 
 /* First call: the route's checks, then the announced length against the

@@ -82,6 +82,8 @@ static int collect_images(http_request *r, enum MHD_Result *answered)
             *answered = respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", BUDGET_EXHAUSTED);
             return -1;
         }
+        if (exchange_reserve_json(r, r->body, r->body_len, answered) < 0)
+            return -1;
         char err[256];
         body_status st = body_images_from_json((const char *)r->body, r->body_len, server_config(r->server)->max_batch,
                                                &r->decoded, err, sizeof err);

@@ -217,6 +217,26 @@ static int flatten(const cJSON *data, cJSON **items, int max, int count)
     return count;
 }
 
+/* The numbers of a (nested) JSON array into buf: how many, or -1 for a
+ * value that is not an integer from 0 to 255 or more than max of them. */
+static long fill_u8(const cJSON *data, uint8_t *buf, long max, long count)
+{
+    const cJSON *e;
+    cJSON_ArrayForEach(e, data)
+    {
+        if (cJSON_IsArray(e)) {
+            if ((count = fill_u8(e, buf, max, count)) < 0)
+                return -1;
+            continue;
+        }
+        double v = cJSON_IsNumber(e) ? e->valuedouble : -1;
+        if (count == max || v < 0 || v > 255 || v != (int)v)
+            return -1;
+        buf[count++] = (uint8_t)v;
+    }
+    return count;
+}
+
 /* BYTES [N] (or [N, 1]): N encoded images, from base64 strings or the binary section. */
 static int image_input(http_request *r, const cJSON *input, const long long *d, int dims, size_t *bin,
                        const char **why)
@@ -348,17 +368,8 @@ static int pixels_input(http_request *r, const cJSON *input, const long long *d,
             return -4;
         }
         uint8_t *buf = r->decoded.bytes = malloc(size);
-        cJSON **items = malloc(size * sizeof *items);
-        int count = buf && items ? flatten(data, items, (int)size, 0) : -3;
-        for (int i = 0; count == (int)size && i < count; i++) {
-            double v = cJSON_IsNumber(items[i]) ? items[i]->valuedouble : -1;
-            if (v < 0 || v > 255 || v != (int)v)
-                count = -1;
-            else
-                buf[i] = (uint8_t)v;
-        }
-        free(items);
-        if (count != (int)size) {
+        long count = buf ? fill_u8(data, buf, (long)size, 0) : -3;
+        if (count != (long)size) {
             *why = count == -3 ? NULL : "UINT8 data must be N * H * W * 3 integers from 0 to 255";
             return count == -3 ? -3 : -1;
         }
@@ -422,6 +433,8 @@ static int collect_infer(http_request *r, enum MHD_Result *answered)
                                   V2_HEADER_LENGTH " is longer than the body");
         return -1;
     }
+    if (exchange_reserve_json(r, r->body, json_len, answered) < 0)
+        return -1;
     cJSON *root = cJSON_ParseWithLength((const char *)r->body, json_len);
     const char *why = "the body is not a JSON inference request";
     int rc = -1;

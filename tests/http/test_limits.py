@@ -3,7 +3,8 @@
 down: a progressive-JPEG scan bomb (a few MB that took a worker most of a
 minute to decode), many near-limit uploads held open at once (each connection
 could buffer --max-body, with no global bound), and the per-address
-connection limit that is on by default.
+connection limit that is on by default, and JSON bodies of many small values
+(a 6 MB array of numbers made cJSON allocate ~250 MB to parse it).
 
 usage: test_limits.py LOOKSLIKE MAKE_SCAN_BOMB PHOTO.jpg
 """
@@ -164,8 +165,28 @@ def per_address_limit():
         check(srv.stop() == 0, "per-address limit: server exits 0")
 
 
+def json_values():
+    """A JSON body is parsed only once the body budget holds the nodes its values can make."""
+    srv = harness.Server(LOOKSLIKE, "--max-body", "8MiB", "--max-body-total", "32MiB", "--access-log", "0")
+    try:
+        before = memory_kib(srv.proc.pid, "VmHWM")
+        values = b"[" + b"0," * (3 * MIB) + b"0]"  # 6 MB, 3 M values
+        for path, body in (("/predict", b'{"image": "AAAA", "pad": ' + values + b"}"),
+                           ("/v2/models/mobilenet_v1/infer", b'{"inputs": [{"name": "pixels", "datatype": "UINT8", '
+                            b'"shape": [1, 1024, 1024, 3], "data": ' + values + b"}]}")):
+            status, _, data = request(srv.port, "POST", path, body, {"Content-Type": "application/json"}, timeout=60)
+            check(status == 413 and b"JSON values" in data, f"{path}: 3 M JSON values refused before parsing "
+                  f"({status} {data[:120]!r})")
+        grown = (memory_kib(srv.proc.pid, "VmHWM") - before) // 1024
+        check(grown < 100, f"peak resident memory grew {grown} MiB (< 100: the body, not a parse tree)")
+        check_no_sanitizer_reports(srv, "JSON values")
+    finally:
+        check(srv.stop() == 0, "JSON values: server exits 0")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="lookslike-limits-")
+    json_values()
     scan_bomb(work)
     held_uploads(chunked=False)
     held_uploads(chunked=True)
