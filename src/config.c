@@ -72,7 +72,7 @@ static const option options[] = {
     {"--cors-origin", "LOOKSLIKE_CORS_ORIGIN", SERVE, OPT_STRING, FIELD(cors_origin), 0, 0,
      "browser origins that may call the API: * or comma-separated scheme://host[:port] (default: none)"},
     {"--api-key-file", "LOOKSLIKE_API_KEY_FILE", SERVE, OPT_STRING, FIELD(api_key_file), 0, 0,
-     "file of API keys, one per line: /predict then requires 'Authorization: Bearer KEY' (default: no keys)"},
+     "file of API keys, one per line: /predict and v2 inference then require 'Authorization: Bearer KEY' (default: none)"},
     {"--metrics-need-key", "LOOKSLIKE_METRICS_NEED_KEY", SERVE, OPT_BOOL, FIELD(metrics_need_key), 0, 1,
      "with --api-key-file: /metrics requires a key too (1/0)"},
     {"--crop", "LOOKSLIKE_CROP", CLASSIFY, OPT_STRING, FIELD(crop), 0, 0,
