@@ -49,13 +49,18 @@ def post(port, body, ctype="image/jpeg", query="", chunked=False, headers=None):
 
 def json_error(result):
     status, headers, body = result
+    if "inference-header-content-length" in headers:  # a v2 answer with binary data: its JSON header
+        body = body[:int(headers["inference-header-content-length"])]
     try:
         doc = json.loads(body)
     except ValueError:
         return status, None
     if status == 200:
         return status, doc
-    return status, doc.get("error", {}).get("code") if isinstance(doc, dict) else None
+    err = doc.get("error") if isinstance(doc, dict) else None
+    if isinstance(err, str):  # the Open Inference Protocol's {"error": "message"}
+        return status, err
+    return status, err.get("code") if isinstance(err, dict) else None
 
 
 def batch(port, name, cases, allowed, json_required=True):
@@ -280,6 +285,39 @@ def main():
             ("files up to 1.5x the limit, chunked",
              lambda: post(port, mp([file_part] * (MAX_BODY * 3 // 2 // len(file_part))),
                           "multipart/form-data; boundary=XyZ", chunked=True))], {413})
+
+        # Open Inference Protocol inference: valid requests (JSON, binary BYTES, binary UINT8) truncated,
+        # bit-flipped and with a wrong header length; answered with a JSON error or a result, never a 5xx.
+        import struct
+        infer = "/v2/models/mobilenet_v1/infer"
+        jpeg_b64 = base64.b64encode(photos["owl.jpg"]).decode()
+        v2 = []
+        doc = json.dumps({"inputs": [{"name": "image", "shape": [1], "datatype": "BYTES", "data": [jpeg_b64]}],
+                          "outputs": [{"name": "probabilities", "parameters": {"classification": 2}}]}).encode()
+        v2.append((doc, None))
+        element = struct.pack("<I", len(photos["owl.jpg"])) + photos["owl.jpg"]
+        head = json.dumps({"inputs": [{"name": "image", "shape": [1], "datatype": "BYTES",
+                                       "parameters": {"binary_data_size": len(element)}}]}).encode()
+        v2.append((head + element, len(head)))
+        frame = bytes(rng.randrange(256) for _ in range(32 * 24 * 3))
+        head = json.dumps({"inputs": [{"name": "pixels", "shape": [1, 24, 32, 3], "datatype": "UINT8",
+                                       "parameters": {"binary_data_size": len(frame)}}],
+                           "outputs": [{"name": "probabilities", "parameters": {"binary_data": True}}]}).encode()
+        v2.append((head + frame, len(head)))
+
+        def v2_post(body, header_len):
+            h = {"Content-Type": "application/json"}
+            if header_len is not None:
+                h["Inference-Header-Content-Length"] = str(header_len)
+            return request(port, "POST", infer, body, h)
+        cases = [(f"v2 cut {i}", lambda b=b[:rng.randrange(len(b))], n=n: v2_post(b, n))
+                 for i, (b, n) in enumerate(v2 * 30)]
+        cases += [(f"v2 flip {i}", lambda b=flip_bits(b, rng.randint(1, 6)), n=n: v2_post(b, n))
+                  for i, (b, n) in enumerate(v2 * 60)]
+        cases += [(f"v2 header length {i}", lambda b=b, n=rng.choice([0, 1, len(b), len(b) + 9, 10 ** 12, -3]):
+                   v2_post(b, n)) for i, (b, _) in enumerate(v2 * 10)]
+        batch(port, "Open Inference Protocol requests truncated, bit-flipped, with wrong header lengths", cases,
+              {200, 400, 404, 413, 415, 422})
 
         # Routes that take no body refuse one at once (used to be read up to
         # the limit, then the connection just closed).
