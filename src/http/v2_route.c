@@ -22,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../growable.h"
 #include "http_request.h"
 
 #define V2_VERSION "1"
@@ -440,6 +441,10 @@ static int collect_infer(http_request *r, enum MHD_Result *answered)
     int rc = -1;
     const cJSON *inputs = cJSON_GetObjectItemCaseSensitive(root, "inputs");
     const cJSON *input = cJSON_GetArrayItem(inputs, 0);
+    if (!root) {
+        why = "the body (or its JSON header) is not valid JSON";
+        goto out;
+    }
     if (!cJSON_IsObject(root) || !cJSON_IsArray(inputs) || cJSON_GetArraySize(inputs) != 1 || !cJSON_IsObject(input)) {
         why = "expected an inference request with one input, \"" V2_INPUT_IMAGE "\" or \"" V2_INPUT_PIXELS "\"";
         goto out;
@@ -495,26 +500,101 @@ out:
     return -1;
 }
 
-/* The k highest of n values, highest first (ties: the lower index). */
-static void top_indices(const float *v, int n, int k, int *idx)
+/* Output indices by probability, highest first (ties: the lower index). */
+static int by_probability(const void *a, const void *b, void *values)
 {
-    for (int j = 0; j < k; j++)
-        idx[j] = -1;
-    for (int i = 0; i < n; i++) {
-        int j = k;
-        while (j > 0 && (idx[j - 1] < 0 || v[i] > v[idx[j - 1]]))
-            j--;
-        if (j == k)
-            continue;
-        memmove(idx + j + 1, idx + j, (size_t)(k - j - 1) * sizeof *idx);
-        idx[j] = i;
-    }
+    const float *v = values;
+    int i = *(const int *)a, j = *(const int *)b;
+    return v[i] > v[j] ? -1 : v[i] < v[j] ? 1 : i - j;
 }
 
-/* "probability:index:label" */
-static int class_string(char *out, size_t len, float p, int index, const char *label)
+/* The output tensor, built as text or bytes, then handed over whole. */
+typedef struct {
+    char *data;
+    size_t len, cap;
+    int failed;
+} text_buffer;
+
+static void put(text_buffer *b, const void *bytes, size_t n)
 {
-    return snprintf(out, len, "%.6f:%d:%s", (double)p, index, label);
+    if (b->failed)
+        return;
+    char *grown = grow_doubling(b->data, &b->cap, b->len + n + 1, 1);
+    if (!grown) {
+        b->failed = 1;
+        return;
+    }
+    b->data = grown;
+    memcpy(b->data + b->len, bytes, n);
+    b->len += n;
+}
+
+/* A JSON string: quotes, backslashes and control bytes escaped. */
+static void put_json_string(text_buffer *b, const char *s)
+{
+    put(b, "\"", 1);
+    for (; *s; s++) {
+        char esc[8];
+        unsigned char c = (unsigned char)*s;
+        int n = c == '"' || c == '\\' ? snprintf(esc, sizeof esc, "\\%c", c)
+                : c < 0x20           ? snprintf(esc, sizeof esc, "\\u%04x", c)
+                                     : snprintf(esc, sizeof esc, "%c", c);
+        put(b, esc, (size_t)n);
+    }
+    put(b, "\"", 1);
+}
+
+/* N images' probabilities, or their top-k as "probability:index:label", as a
+ * JSON array (text) or the binary tensor data (bytes; BYTES elements each
+ * with its 4-byte little-endian length). */
+static int output_tensor(const http_request *r, int binary, text_buffer *b)
+{
+    const served_model *m = r->model;
+    const int n = r->job_count, outputs = (int)nn_model_outputs(&m->model), k = r->v2_classification;
+    int *order = k ? malloc((size_t)outputs * sizeof *order) : NULL;
+    if (k && !order)
+        return -1;
+    if (!binary)
+        put(b, "[", 1);
+    for (int i = 0; i < n; i++) {
+        float *p = r->probabilities + (size_t)i * (size_t)outputs;
+        if (!k) {
+            if (binary) {
+                put(b, p, (size_t)outputs * sizeof *p); /* little-endian, as the CPU */
+                continue;
+            }
+            for (int j = 0; j < outputs; j++) {
+                char num[32];
+                int len = snprintf(num, sizeof num, "%s%.9g", i || j ? "," : "", (double)p[j]);
+                put(b, num, (size_t)len);
+            }
+            continue;
+        }
+        for (int j = 0; j < outputs; j++)
+            order[j] = j;
+        qsort_r(order, (size_t)outputs, sizeof *order, by_probability, p);
+        for (int j = 0; j < k; j++) {
+            char s[256];
+            int len = snprintf(s, sizeof s, "%.6f:%d:%s", (double)p[order[j]], order[j], m->labels.short_name[order[j]]);
+            if (len >= (int)sizeof s)
+                len = (int)sizeof s - 1;
+            if (binary) {
+                const uint8_t le[4] = {(uint8_t)len, (uint8_t)(len >> 8), 0, 0};
+                put(b, le, 4);
+                put(b, s, (size_t)len);
+            } else {
+                if (i || j)
+                    put(b, ",", 1);
+                put_json_string(b, s);
+            }
+        }
+    }
+    if (!binary)
+        put(b, "]", 1);
+    if (!b->failed)
+        b->data[b->len] = '\0'; /* put keeps room for it */
+    free(order);
+    return b->failed ? -1 : 0;
 }
 
 static enum MHD_Result respond_infer(http_request *r)
@@ -526,7 +606,12 @@ static enum MHD_Result respond_infer(http_request *r)
             return respond_error(r, status, code, "input element %d: %s", i, r->jobs[i].error);
     }
     const served_model *m = r->model;
-    const int n = r->job_count, outputs = (int)nn_model_outputs(&m->model), k = r->v2_classification;
+    const int k = r->v2_classification;
+    text_buffer tensor = {0};
+    if (output_tensor(r, r->v2_binary, &tensor) < 0) {
+        free(tensor.data);
+        return respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out_of_memory", "out of memory");
+    }
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "model_name", m->name);
     cJSON_AddStringToObject(root, "model_version", V2_VERSION);
@@ -536,71 +621,34 @@ static enum MHD_Result respond_infer(http_request *r)
     cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "outputs"), out);
     cJSON_AddStringToObject(out, "name", V2_OUTPUT);
     cJSON_AddStringToObject(out, "datatype", k ? "BYTES" : "FP32");
-    int shape[2] = {n, k ? k : outputs};
+    int shape[2] = {r->job_count, k ? k : (int)nn_model_outputs(&m->model)};
     cJSON_AddItemToObject(out, "shape", cJSON_CreateIntArray(shape, 2));
-    /* The tensor, as JSON values or as the binary section. */
-    size_t cap = k ? (size_t)n * (size_t)k * (4 + 32 + 128) : (size_t)n * (size_t)outputs * sizeof(float);
-    uint8_t *bin = r->v2_binary ? malloc(cap) : NULL;
-    size_t bin_len = 0;
-    cJSON *data = r->v2_binary ? NULL : cJSON_AddArrayToObject(out, "data");
-    if (r->v2_binary && !bin) {
-        cJSON_Delete(root);
-        return respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out_of_memory", "out of memory");
-    }
-    int idx[1024];
-    for (int i = 0; i < n; i++) {
-        const float *p = r->probabilities + (size_t)i * (size_t)outputs;
-        if (!k) {
-            if (bin) {
-                memcpy(bin + bin_len, p, (size_t)outputs * sizeof *p); /* little-endian, as the CPU */
-                bin_len += (size_t)outputs * sizeof *p;
-            } else {
-                for (int j = 0; j < outputs; j++) {
-                    char num[32];
-                    snprintf(num, sizeof num, "%.9g", (double)p[j]);
-                    cJSON_AddItemToArray(data, cJSON_CreateRaw(num));
-                }
-            }
-            continue;
-        }
-        for (int done = 0; done < k; done += 1024) {
-            int batch = k - done < 1024 ? k - done : 1024;
-            top_indices(p, outputs, done + batch, idx); /* k beyond 1024: recomputed in steps, rare */
-            for (int j = done; j < done + batch; j++) {
-                char s[4 + 32 + 128];
-                int len = class_string(s, sizeof s, p[idx[j - done]], idx[j - done], m->labels.short_name[idx[j - done]]);
-                if (len >= (int)sizeof s)
-                    len = (int)sizeof s - 1;
-                if (bin) {
-                    uint32_t l = (uint32_t)len;
-                    memcpy(bin + bin_len, &l, 4);
-                    memcpy(bin + bin_len + 4, s, (size_t)len);
-                    bin_len += 4 + (size_t)len;
-                } else {
-                    cJSON_AddItemToArray(data, cJSON_CreateString(s));
-                }
-            }
-        }
-    }
-    if (!bin)
+    if (!r->v2_binary) {
+        cJSON_AddRawToObject(out, "data", tensor.data);
+        free(tensor.data);
         return respond_cjson(r, MHD_HTTP_OK, root, NULL, NULL);
-    cJSON_AddNumberToObject(cJSON_AddObjectToObject(out, "parameters"), "binary_data_size", (double)bin_len);
+    }
+    /* The binary tensor data extension: the JSON header, then the bytes. */
+    cJSON_AddNumberToObject(cJSON_AddObjectToObject(out, "parameters"), "binary_data_size", (double)tensor.len);
     char *json = cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
+    text_buffer body = {0};
     size_t json_len = json ? strlen(json) : 0;
-    uint8_t *body = json ? malloc(json_len + bin_len) : NULL;
-    enum MHD_Result rc = MHD_NO;
-    if (body) {
-        memcpy(body, json, json_len);
-        memcpy(body + json_len, bin, bin_len);
+    if (json) {
+        put(&body, json, json_len);
+        put(&body, tensor.data, tensor.len);
+    }
+    enum MHD_Result rc;
+    if (!json || body.failed) {
+        rc = respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out_of_memory", "out of memory");
+    } else {
         char length[32];
         snprintf(length, sizeof length, "%zu", json_len);
-        rc = respond_body(r, MHD_HTTP_OK, "application/octet-stream", body, json_len + bin_len, V2_HEADER_LENGTH,
-                          length);
+        rc = respond_body(r, MHD_HTTP_OK, "application/octet-stream", body.data, body.len, V2_HEADER_LENGTH, length);
     }
-    free(body);
     cJSON_free(json);
-    free(bin);
+    free(body.data);
+    free(tensor.data);
     return rc;
 }
 

@@ -100,6 +100,14 @@ def main():
         labels = out.get("data", [""])[0].split(":")[2:]
         check(labels == ["macaw"], f"classification strings carry the label: {out.get('data', [''])[0]}")
 
+        req = {"inputs": [{"name": "image", "shape": [1], "datatype": "BYTES", "data": b64[:1]}],
+               "outputs": [{"name": "probabilities", "parameters": {"classification": 1001}}]}
+        status, doc, _, _ = infer(port, req)
+        every = classes(doc["outputs"][0]["data"]) if status == 200 else []
+        check(len(every) == 1001 and sorted(i for i, _ in every) == list(range(1001)) and
+              all(a[1] >= b[1] for a, b in zip(every, every[1:])) and every[:3] == want[0],
+              f"classification 1001: every class once, highest first ({status}, {len(every)})")
+
         # FP32 output, JSON and binary
         req = {"inputs": [{"name": "image", "shape": [1], "datatype": "BYTES", "data": b64[:1]}]}
         status, doc, _, _ = infer(port, req)
@@ -189,6 +197,32 @@ def main():
         check(status == 405, f"GET on infer: 405 ({status})")
     finally:
         srv.stop()
+
+    # A model of more classes than any fixed list would hold: 1500 outputs, all ranked.
+    with tempfile.TemporaryDirectory() as models:
+        outputs = 1500
+        with open(os.path.join(models, "wide.cfg"), "w") as f:
+            f.write(f"[net]\nwidth=16\nheight=16\nchannels=3\n[avgpool]\n[connected]\noutput={outputs}\n"
+                    "activation=linear\n[softmax]\n")
+        weights = [((i * 7919) % 1000) / 1000.0 for i in range(outputs)] + [((i * 104729) % 997) / 997.0 - 0.5
+                                                                       for i in range(outputs * 3)]
+        with open(os.path.join(models, "wide.weights"), "wb") as f:
+            f.write(struct.pack("<3iQ", 0, 2, 0, 0) + struct.pack(f"<{len(weights)}f", *weights))
+        with open(os.path.join(models, "wide.labels"), "w") as f:
+            f.write("".join(f"class {i}\n" for i in range(outputs)))
+        srv = Server(LOOKSLIKE, "--model-dir", models, "--model", "wide", "--access-log", "0")
+        try:
+            req = {"inputs": [{"name": "image", "shape": [1], "datatype": "BYTES", "data": b64[:1]}],
+                   "outputs": [{"name": "probabilities", "parameters": {"classification": outputs}}]}
+            status, doc, _, _ = infer(srv.port, req, model="wide")
+            every = classes(doc["outputs"][0]["data"]) if status == 200 else []
+            top = predict(srv.port, photos[0], "k=3")
+            check(len(every) == outputs and sorted(i for i, _ in every) == list(range(outputs)) and
+                  all(a[1] >= b[1] for a, b in zip(every, every[1:])) and every[:3] == top,
+                  f"a {outputs}-class model, classification {outputs}: every class once, highest first, "
+                  f"the top 3 /predict's ({status}, {len(every)})")
+        finally:
+            srv.stop()
 
     srv = Server(LOOKSLIKE, "--api-key-file", keys.name, "--access-log", "0")
     try:
