@@ -255,8 +255,8 @@ static int image_input(http_request *r, const cJSON *input, const long long *d, 
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(input, "parameters");
     const cJSON *binary = cJSON_GetObjectItemCaseSensitive(params, "binary_data_size");
     if (binary) {
-        if (!cJSON_IsNumber(binary) || binary->valuedouble < 0) {
-            *why = "binary_data_size must be a byte count";
+        if (!cJSON_IsNumber(binary) || binary->valuedouble < 0 || binary->valuedouble > (double)r->body_len) {
+            *why = "binary_data_size must be a byte count, at most the bytes after the JSON header";
             return -1;
         }
         const uint8_t *p = take_binary(r, bin, (size_t)binary->valuedouble);
@@ -345,11 +345,13 @@ static int pixels_input(http_request *r, const cJSON *input, const long long *d,
         *why = "each frame must be at least 16 pixels a side";
         return -5;
     }
-    if ((unsigned long long)(n * h * w * 3) > r->body_len) { /* more pixels than the body can hold */
+    /* Each size is at most 1e9 (shape_of): H * W * 3 cannot overflow, N * that can; the body bounds both. */
+    unsigned long long frame = (unsigned long long)(w * h * 3);
+    if (frame > r->body_len || (unsigned long long)n > r->body_len / frame) {
         *why = "the input's data does not hold N * H * W * 3 values";
         return -1;
     }
-    size_t frame = (size_t)(w * h * 3), size = frame * (size_t)n;
+    size_t size = (size_t)frame * (size_t)n;
     const uint8_t *pixels = NULL;
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(input, "parameters");
     const cJSON *binary = cJSON_GetObjectItemCaseSensitive(params, "binary_data_size");

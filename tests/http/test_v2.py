@@ -191,6 +191,10 @@ def main():
             except ValueError:
                 err = None
             check(status == want_status and isinstance(err, str), f"{name}: {status} {{\"error\": \"{err}\"}}")
+        status, doc, _, _ = infer(port, {"inputs": [{"name": "image", "shape": [1], "datatype": "BYTES",
+                                                     "parameters": {"binary_data_size": 1e300}}]}, b"x")
+        check(status == 400, f"binary_data_size 1e300: 400 ({status})")
+        check(get(port, "/v2/health/ready")[0] == 200, "ready after the overflowing shapes")
         status, doc, _, _ = infer(port, {"inputs": []}, model="nope")
         check(status == 404 and isinstance(doc.get("error"), str), f"infer on an unknown model: 404 ({status})")
         status, _, _ = request(port, "GET", f"/v2/models/{MODEL}/infer")
@@ -230,8 +234,15 @@ def main():
         status, doc, _, rh = infer(srv.port, req)
         check(status == 401 and isinstance(doc.get("error"), str) and "www-authenticate" in rh,
               f"with keys on, infer without one: 401 ({status} {doc})")
-        status, doc, _, _ = infer(srv.port, req, headers={"Authorization": "Bearer v2-test-key-0123456789"})
+        key = {"Authorization": "Bearer v2-test-key-0123456789"}
+        status, doc, _, _ = infer(srv.port, req, headers=key)
         check(status == 200, f"with the key: {status}")
+        # N * H * W * 3 wraps around 2^64 to 16800 (N within the default --max-batch 32, each size within the
+        # shape's bounds): once taken as 16800 bytes of 32 frames of 1.7 EB each, the worker ran off the buffer.
+        huge = {"inputs": [{"name": "pixels", "shape": [32, 578832189, 995903067, 3], "datatype": "UINT8",
+                            "parameters": {"binary_data_size": 16800}}]}
+        status, doc, _, _ = infer(srv.port, huge, bytes(16800), headers=key)
+        check(status == 400 and isinstance(doc.get("error"), str), f"a shape whose size overflows: 400 ({status} {doc})")
         check(get(srv.port, "/v2/health/ready")[0] == 200, "health needs no key")
     finally:
         srv.stop()
