@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Coverage-guided fuzzing with libFuzzer (clang, ASan+UBSan) of the places
-# untrusted bytes enter: request body decoding, each image decoder + preprocessing
+# untrusted bytes enter: request body decoding (/predict's and the Open Inference
+# Protocol's), each image decoder + preprocessing
 # (JPEG, PNG, WebP, GIF, BMP), and the Darknet cfg/weights loader.
-#   bash tools/fuzz.sh [SECONDS_PER_TARGET] [jpeg|body|model|png|webp|gif|bmp ...]
+#   bash tools/fuzz.sh [SECONDS_PER_TARGET] [jpeg|body|model|png|webp|gif|bmp|infer ...]
 # Default 60 s for each target, all at once (LOOKSLIKE_FUZZ_SERIAL=1 runs
 # them one after another). The corpus grows in build-fuzz/corpus/; a crash is
 # copied into tests/fuzz/regressions/TARGET/, where `meson test` replays it
@@ -12,7 +13,7 @@ cd "$(dirname "$0")/.."
 seconds=${1:-60}
 shift || true
 targets=("$@")
-((${#targets[@]})) || targets=(jpeg body model png webp gif bmp)
+((${#targets[@]})) || targets=(jpeg body model png webp gif bmp infer)
 build=build-fuzz
 
 if ! command -v clang >/dev/null || ! dpkg-query -W libfuzzer-14-dev >/dev/null 2>&1; then

@@ -10,6 +10,7 @@
 
 #include "../predict/worker_pool.h"
 #include "../body/body_decode.h"
+#include "../body/infer_request.h"
 #include "server.h"
 
 typedef enum {
@@ -78,10 +79,7 @@ typedef struct http_request {
     int v2_errors; /* errors as the Open Inference Protocol has them: {"error": "message"} */
     char v2_model[128]; /* v2: the model named in the path */
     size_t v2_json_length; /* Inference-Header-Content-Length, 0 when the body is all JSON */
-    int v2_classification; /* classes asked for (the classification extension), 0 for probabilities */
-    int v2_binary; /* the output asked for as binary data */
-    char v2_id[128]; /* the request's "id", echoed */
-    int v2_has_id;
+    infer_request infer; /* v2: the decoded inference request */
 } http_request;
 
 /* Responses (responses.c). Each records r->status. */

@@ -281,5 +281,6 @@ void inference_exchange_free(http_request *r)
     free(r->decoded.bytes);
     free(r->jobs);
     free(r->probabilities);
+    infer_request_free(&r->infer);
     server_body_give(r->server, r->body_reserved);
 }

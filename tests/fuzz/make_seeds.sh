@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # Seed corpora for the fuzz targets, made from real files at run time:
-# OUT/jpeg, OUT/body, OUT/model, and OUT/png, webp, gif, bmp (every variant of
-# tests/image/format_cases.py, made with Debian's python3-pil, plus the Coral BMPs).
+# OUT/jpeg, OUT/body, OUT/model, OUT/png, webp, gif, bmp (every variant of
+# tests/image/format_cases.py, made with Debian's python3-pil, plus the Coral BMPs)
+# and OUT/infer (Open Inference Protocol requests: JSON and binary, both inputs).
 # usage: make_seeds.sh OUT MAKE_TEST_JPEGS SHARED_IMAGES_DIR
 set -euo pipefail
 out=$1 make_jpegs=$2 shared=$3
 here=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$out"/{jpeg,body,model,png,webp,gif,bmp,tmp}
+mkdir -p "$out"/{jpeg,body,model,png,webp,gif,bmp,infer,tmp}
 "$make_jpegs" "$out/tmp"
 for f in "$out"/tmp/*.jpg "$shared"/coral/*.jpg; do
   [[ -f $f ]] || continue
@@ -22,6 +23,24 @@ cp "$shared"/coral/*.bmp "$out/bmp/"
 for f in "$out"/png/* "$out"/gif/* "$out"/webp/*; do
   { printf 'image/png\n'; cat "$f"; } > "$out/body/raw-$(basename "$f")"
 done
+# Inference request seeds: 2 bytes of JSON header length (0: all JSON), then the body.
+python3 - "$out/infer" "$shared/coral/owl.jpg" <<'PY'
+import base64, json, os, struct, sys
+out, jpeg = sys.argv[1], open(sys.argv[2], "rb").read()
+def seed(name, doc, binary=b""):
+    head = json.dumps(doc).encode()
+    open(os.path.join(out, name), "wb").write(struct.pack("<H", len(head) if binary else 0) + head + binary)
+seed("bytes-json", {"id": "1", "parameters": {"crop": "full"},
+                    "inputs": [{"name": "image", "shape": [1], "datatype": "BYTES", "data": [base64.b64encode(jpeg[:600]).decode()]}],
+                    "outputs": [{"name": "probabilities", "parameters": {"classification": 3, "binary_data": True}}]})
+element = struct.pack("<I", 600) + jpeg[:600]
+seed("bytes-binary", {"inputs": [{"name": "image", "shape": [2, 1], "datatype": "BYTES",
+                                  "parameters": {"binary_data_size": 2 * len(element)}}]}, element * 2)
+seed("pixels-json", {"inputs": [{"name": "pixels", "shape": [1, 16, 16, 3], "datatype": "UINT8",
+                                 "data": [[[[x % 256, y, 7] for x in range(16)] for y in range(16)]]}]})
+seed("pixels-binary", {"inputs": [{"name": "pixels", "shape": [2, 16, 16, 3], "datatype": "UINT8",
+                                   "parameters": {"binary_data_size": 1536}}]}, bytes(range(256)) * 6)
+PY
 # Model seeds: every corpus cfg, plus a small valid model with exact weights.
 for f in "$here"/../loader_corpus/*.cfg; do
   python3 - "$f" "$out/model/$(basename "$f")" <<'PY'

@@ -1,0 +1,53 @@
+/* An Open Inference Protocol (KServe v2) inference request, decoded from its
+ * body: one input, "image" (BYTES [N]: N encoded images, base64 strings in
+ * the JSON or, with the binary tensor data extension, each a 4-byte
+ * little-endian length and the bytes after the JSON header) or "pixels"
+ * (UINT8 [N, H, W, 3]: N RGB frames, JSON numbers flat or nested, or raw
+ * after the header); the output "probabilities" with its optional
+ * "classification" K and "binary_data"; the request's "id" and its parameter
+ * "crop". The HTTP side (src/http/v2_route.c) receives the body and answers;
+ * this is only the decoding. Pure; thread-safe. */
+#ifndef LOOKSLIKE_BODY_INFER_REQUEST_H
+#define LOOKSLIKE_BODY_INFER_REQUEST_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../image/preprocess.h"
+#include "body_decode.h"
+
+#define INFER_INPUT_IMAGE "image"
+#define INFER_INPUT_PIXELS "pixels"
+#define INFER_OUTPUT "probabilities"
+
+typedef enum {
+    INFER_OK = 0,
+    INFER_MALFORMED, /* not such a request, or data that does not fit it: 400 */
+    INFER_TOO_MANY, /* more images than max_images: 413 */
+    INFER_TOO_SMALL, /* a frame under min_side: 422 */
+    INFER_NO_MEMORY,
+} infer_status;
+
+typedef struct {
+    int count; /* N */
+    int pixels; /* 1: RGB frames of width x height; 0: encoded images */
+    int width, height;
+    const uint8_t *data[BODY_MAX_IMAGES]; /* image i: data[i], length[i] bytes, in the body or in owned */
+    size_t length[BODY_MAX_IMAGES];
+    uint8_t *owned; /* what was decoded from the JSON (base64, numbers) */
+    int classification; /* K classes asked for, or 0: the probabilities */
+    int binary_output; /* the output as binary data after the JSON header */
+    crop_mode crop;
+    char id[128]; /* the request's "id", echoed */
+    int has_id;
+} infer_request;
+
+/* body[0, json_len) is the JSON, body[json_len, len) the binary section (json_len == len: none).
+ * The data pointers may point into body, which must outlive q. The memory it
+ * allocates (owned) is at most len bytes. On failure the reason is in err and
+ * nothing is left to free. */
+infer_status infer_request_parse(const uint8_t *body, size_t len, size_t json_len, int max_images, int min_side,
+                                 int outputs, infer_request *q, char *err, size_t errlen);
+void infer_request_free(infer_request *q);
+
+#endif
