@@ -182,10 +182,8 @@ image_status bmp_decode(const uint8_t *data, size_t len, const image_decode_opti
     const size_t stride = ((w * bits + 31) >> 3) & ~(size_t)3, row_bytes = (w * bits + 7) / 8;
     if (offset > len || len - offset < row_bytes || (len - offset - row_bytes) / stride < h - 1)
         return truncated("pixel rows cut short", err, errlen);
-    if (pixel_buffer_reserve(px, w * h * 3) < 0) {
-        snprintf(err, errlen, "out of memory for a %llux%llu image", (unsigned long long)w, (unsigned long long)h);
-        return IMAGE_ERR_NO_MEMORY;
-    }
+    if ((st = pixel_buffer_reserve(px, w, h, 3, err, errlen)) != IMAGE_OK)
+        return st;
     for (size_t y = 0; y < h; y++)
         row_to_rgb(data + offset + stride * (top_down ? y : h - 1 - y), w, (int)bits, layout, &pal,
                    px->data + y * w * 3);

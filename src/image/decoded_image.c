@@ -23,9 +23,13 @@ image_status image_check_size(uint64_t width, uint64_t height, const image_decod
     return IMAGE_OK;
 }
 
-int pixel_buffer_reserve(pixel_buffer *b, size_t bytes)
+image_status pixel_buffer_reserve(pixel_buffer *b, size_t width, size_t height, size_t bytes_per_pixel, char *err,
+                                  size_t errlen)
 {
-    return reserve_exact((void **)&b->data, &b->cap, bytes, 1);
+    if (reserve_exact((void **)&b->data, &b->cap, width * height * bytes_per_pixel, 1) == 0)
+        return IMAGE_OK;
+    snprintf(err, errlen, "out of memory for a %zux%zu image", width, height);
+    return IMAGE_ERR_NO_MEMORY;
 }
 
 void pixel_buffer_trim(pixel_buffer *b, size_t keep)

@@ -46,8 +46,10 @@ typedef struct {
     size_t cap;
 } pixel_buffer;
 
-/* At least `bytes`: 0, or -1 when out of memory (the old buffer is kept). */
-int pixel_buffer_reserve(pixel_buffer *b, size_t bytes);
+/* Room for a width x height image of bytes_per_pixel: IMAGE_OK, or
+ * IMAGE_ERR_NO_MEMORY with the reason in err (the old buffer is kept). */
+image_status pixel_buffer_reserve(pixel_buffer *b, size_t width, size_t height, size_t bytes_per_pixel, char *err,
+                                  size_t errlen);
 /* Frees the buffer if it holds more than `keep` bytes, so one unusually large
  * image does not stay resident for the life of a worker. */
 void pixel_buffer_trim(pixel_buffer *b, size_t keep);

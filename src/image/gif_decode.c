@@ -87,10 +87,8 @@ static image_status decode_with(GifFileType *g, const image_decode_options *opt,
         pal.rgb[i][2] = map->Colors[i].Blue;
     }
     GifPixelType line[65536]; /* a GIF dimension is 16 bits */
-    if (pixel_buffer_reserve(px, w * h * 3) < 0) {
-        snprintf(err, errlen, "out of memory for a %zux%zu image", w, h);
-        return IMAGE_ERR_NO_MEMORY;
-    }
+    if ((st = pixel_buffer_reserve(px, w, h, 3, err, errlen)) != IMAGE_OK)
+        return st;
     uint8_t fill[3];
     rgb_palette_put(fill, &pal, transparent >= 0 ? (unsigned)transparent : 0);
     for (size_t i = 0; i < w * h; i++)

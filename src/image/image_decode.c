@@ -90,10 +90,10 @@ void image_decoder_trim(image_decoder *d, size_t keep)
     pixel_buffer_trim(&d->pixels, keep);
 }
 
-static image_status decode_format(image_decoder *d, const uint8_t *data, size_t len, const image_decode_options *opt,
-                                  rgb_image *out, char *err, size_t errlen)
+static image_status decode_format(image_decoder *d, image_format format, const uint8_t *data, size_t len,
+                                  const image_decode_options *opt, rgb_image *out, char *err, size_t errlen)
 {
-    switch (image_format_of(data, len)) {
+    switch (format) {
     case IMAGE_FORMAT_JPEG: return jpeg_decode(d->jpeg, data, len, opt, out, err, errlen);
     case IMAGE_FORMAT_PNG: return png_decode(data, len, opt, &d->pixels, out, err, errlen);
     case IMAGE_FORMAT_WEBP: return webp_decode(data, len, opt, &d->pixels, out, err, errlen);
@@ -113,9 +113,10 @@ static image_status decode_format(image_decoder *d, const uint8_t *data, size_t 
 image_status image_decode(image_decoder *d, const uint8_t *data, size_t len, const image_decode_options *opt,
                           rgb_image *out, char *err, size_t errlen)
 {
-    image_status st = decode_format(d, data, len, opt, out, err, errlen);
+    image_format format = image_format_of(data, len);
+    image_status st = decode_format(d, format, data, len, opt, out, err, errlen);
     /* A variant a decoder does not read (e.g. an RLE-compressed BMP): say what is read. */
-    if (st == IMAGE_ERR_UNSUPPORTED && image_format_of(data, len) != IMAGE_FORMAT_OTHER) {
+    if (st == IMAGE_ERR_UNSUPPORTED && format != IMAGE_FORMAT_OTHER) {
         size_t n = strlen(err);
         snprintf(err + n, errlen - n, "; send one of %s", IMAGE_ACCEPTED_TYPES);
     }

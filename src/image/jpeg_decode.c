@@ -117,10 +117,8 @@ image_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const
     w = TJSCALED(w, scale);
     h = TJSCALED(h, scale);
     int cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
-    if (pixel_buffer_reserve(&d->pixels, (size_t)w * (size_t)h * (cmyk ? 4 : 3)) < 0) {
-        snprintf(err, errlen, "out of memory for a %dx%d image", w, h);
-        return IMAGE_ERR_NO_MEMORY;
-    }
+    if ((size_ok = pixel_buffer_reserve(&d->pixels, (size_t)w, (size_t)h, cmyk ? 4 : 3, err, errlen)) != IMAGE_OK)
+        return size_ok;
     /* Warnings (e.g. a truncated file decoded as grey) are failures: we would
      * otherwise classify pixels the client never sent. */
     int flags = TJFLAG_ACCURATEDCT | TJFLAG_STOPONWARNING | TJFLAG_LIMITSCANS;

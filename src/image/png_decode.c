@@ -103,10 +103,11 @@ static image_status decode_with(spng_ctx *ctx, const uint8_t *data, size_t len, 
     }
     const size_t w = h.width, height = h.height;
     const size_t row_bytes = (w * channels_of(h.color_type) * h.bit_depth + 7) / 8;
+    if ((st = pixel_buffer_reserve(px, w, height, 3, err, errlen)) != IMAGE_OK)
+        return st;
     uint8_t *row = malloc(row_bytes);
-    if (!row || pixel_buffer_reserve(px, w * height * 3) < 0) {
-        free(row);
-        snprintf(err, errlen, "out of memory for a %zux%zu image", w, height);
+    if (!row) {
+        snprintf(err, errlen, "out of memory for a row of %zu bytes", row_bytes);
         return IMAGE_ERR_NO_MEMORY;
     }
     rc = spng_decode_image(ctx, NULL, 0, SPNG_FMT_RAW, SPNG_DECODE_PROGRESSIVE);

@@ -33,10 +33,7 @@ static image_status first_frame(const uint8_t *data, size_t len, size_t w, size_
     if (x0 + (size_t)frame.width > w || y0 + (size_t)frame.height > h) {
         snprintf(err, errlen, "corrupt WebP animation: the first frame lies outside the canvas");
         st = IMAGE_ERR_INVALID;
-    } else if (pixel_buffer_reserve(px, w * h * 3) < 0) {
-        snprintf(err, errlen, "out of memory for a %zux%zu image", w, h);
-        st = IMAGE_ERR_NO_MEMORY;
-    } else {
+    } else if ((st = pixel_buffer_reserve(px, w, h, 3, err, errlen)) == IMAGE_OK) {
         memset(px->data, 0, w * h * 3);
         uint8_t *at = px->data + (y0 * w + x0) * 3;
         if (!WebPDecodeRGBInto(frame.fragment.bytes, frame.fragment.size, at, w * h * 3 - (size_t)(at - px->data),
@@ -67,10 +64,8 @@ image_status webp_decode(const uint8_t *data, size_t len, const image_decode_opt
     size_t w = (size_t)f.width, h = (size_t)f.height;
     if (f.has_animation)
         return first_frame(data, len, w, h, px, out, err, errlen);
-    if (pixel_buffer_reserve(px, w * h * 3) < 0) {
-        snprintf(err, errlen, "out of memory for a %zux%zu image", w, h);
-        return IMAGE_ERR_NO_MEMORY;
-    }
+    if ((st = pixel_buffer_reserve(px, w, h, 3, err, errlen)) != IMAGE_OK)
+        return st;
     if (!WebPDecodeRGBInto(data, len, px->data, w * h * 3, (int)(w * 3))) {
         snprintf(err, errlen, "corrupt or truncated WebP");
         return IMAGE_ERR_INVALID;
