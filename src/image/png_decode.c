@@ -21,6 +21,15 @@
 /* Decompressed text and profile chunks kept by libspng, at most (zTXt and iCCP are compressed). */
 #define PNG_CHUNK_CACHE_LIMIT (4u << 20)
 
+/* libspng 0.7 refuses (EINVAL) a chunk size limit above the cache limit, so
+ * the cache limit grows with the file: a file's own chunks are never larger
+ * than the file, and decompressed text is still held to the larger of the two. */
+static int set_chunk_limits(spng_ctx *ctx, size_t len)
+{
+    size_t chunk = len < 0x7fffffffu ? len : 0x7fffffffu;
+    return spng_set_chunk_limits(ctx, chunk, chunk > PNG_CHUNK_CACHE_LIMIT ? chunk : PNG_CHUNK_CACHE_LIMIT);
+}
+
 /* Sample i of a raw (big-endian, packed) row. */
 static unsigned sample(const uint8_t *row, size_t i, int depth)
 {
@@ -77,7 +86,7 @@ static image_status decode_with(spng_ctx *ctx, const uint8_t *data, size_t len, 
     struct spng_ihdr h;
     int rc = spng_set_png_buffer(ctx, data, len);
     if (!rc)
-        rc = spng_set_chunk_limits(ctx, len, PNG_CHUNK_CACHE_LIMIT);
+        rc = set_chunk_limits(ctx, len);
     if (!rc)
         rc = spng_get_ihdr(ctx, &h);
     if (rc) {

@@ -6,6 +6,7 @@ BMP bit fields, GIF frames smaller than the screen). cases(photo) yields
 Image.open().convert("RGB") gives) or an error status of image_to_rgb.
 Needs Debian's python3-pil (run with /usr/bin/python3)."""
 import io
+import random
 import struct
 import zlib
 
@@ -210,6 +211,13 @@ def cases(photo):
     yield "png-truncated", good[: len(good) // 2], "invalid"
     yield "png-bad-crc", good[:19] + bytes([good[19] ^ 1]) + good[20:], "invalid"  # the width's last byte
     yield "png-palette-missing", png(w, h, 8, 3, rows(lambda x, y: (0,))), "invalid"
+    # Files over 4 MiB (libspng's chunk limits once refused them all): noise does not compress, so a
+    # 1400x1100 RGB image is a 4.6 MB file, written by Pillow (64 KiB IDAT chunks) and as one IDAT chunk.
+    noise = Image.frombytes("RGB", (1400, 1100), random.Random(7).randbytes(1400 * 1100 * 3))
+    yield "png-rgb-4.6MB-pillow", _save(noise, "PNG"), "rgb"
+    raw = b"".join(b"\0" + noise.tobytes()[y * 4200:(y + 1) * 4200] for y in range(1100))
+    yield "png-rgb-4.6MB-one-idat", (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", 1400, 1100, 8, 2, 0, 0, 0))
+                                     + _chunk(b"IDAT", zlib.compress(raw)) + _chunk(b"IEND", b"")), "rgb"
     bomb = png(1, 1, 8, 0, [[(0,)]])
     yield "png-too-many-pixels", bomb[:16] + struct.pack(">II", 100000, 100000) + bomb[24:], "too_many_pixels"
 
