@@ -26,11 +26,11 @@ typedef struct {
 
 struct resize_workspace {
     taps h, v;
-    uint8_t *tmp; /* the horizontal pass's output */
-    size_t cap_tmp;
+    uint8_t *row; /* one input row, resized horizontally */
+    size_t cap_row;
     double *w; /* one output's weights in floating point */
     size_t cap_w;
-    int32_t *acc; /* one output row of the vertical pass per thread */
+    int32_t *acc; /* the vertical pass's sums: one per output byte */
     size_t cap_acc;
     int threads;
 };
@@ -62,10 +62,38 @@ void resize_workspace_free(resize_workspace *ws)
         return;
     taps_free(&ws->h);
     taps_free(&ws->v);
-    free(ws->tmp);
+    free(ws->row);
     free(ws->w);
     free(ws->acc);
     free(ws);
+}
+
+/* Frees a buffer whose capacity (cap elements of size bytes) is over keep bytes. */
+static void trim_buffer(void **p, size_t *cap, size_t size, size_t keep)
+{
+    if (*cap * size > keep) {
+        free(*p);
+        *p = NULL;
+        *cap = 0;
+    }
+}
+
+static void taps_trim(taps *t, size_t keep)
+{
+    if (t->cap_coeff * sizeof *t->coeff <= keep && t->cap_wide * sizeof *t->wide <= keep &&
+        t->cap_start * sizeof *t->start <= keep)
+        return;
+    taps_free(t);
+    *t = (taps){0};
+}
+
+void resize_workspace_trim(resize_workspace *ws, size_t keep)
+{
+    taps_trim(&ws->h, keep);
+    taps_trim(&ws->v, keep);
+    trim_buffer((void **)&ws->row, &ws->cap_row, 1, keep);
+    trim_buffer((void **)&ws->w, &ws->cap_w, sizeof *ws->w, keep);
+    trim_buffer((void **)&ws->acc, &ws->cap_acc, sizeof *ws->acc, keep);
 }
 
 static double triangle(double x)
@@ -171,18 +199,18 @@ static void horizontal_span(const uint8_t *s, uint8_t *d, int from, int to, cons
     }
 }
 
-/* The same with AVX2 for outputs [0, to): four taps at a time, one 16-byte
+/* The same with AVX2 for outputs [from, to): four taps at a time, one 16-byte
  * load spread by a byte shuffle to (R, G, B, 0) int32 lanes per pixel, times
  * the tap weights repeated over their four lanes (t->wide), summed in int32
  * exactly as the scalar loop sums: the same integers, so the same bytes. */
-__attribute__((target("avx2"))) static void horizontal_span_avx2(const uint8_t *s, uint8_t *d, int to,
+__attribute__((target("avx2"))) static void horizontal_span_avx2(const uint8_t *s, uint8_t *d, int from, int to,
                                                                  const taps *t)
 {
     const __m128i spread = _mm_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, 6, 7, 8, -1, 9, 10, 11, -1);
     const __m128i round = _mm_setr_epi32(1 << (PRECISION_BITS - 1), 1 << (PRECISION_BITS - 1),
                                          1 << (PRECISION_BITS - 1), 0);
     const __m128i zero = _mm_setzero_si128(), top = _mm_set1_epi32(255 << PRECISION_BITS);
-    for (int i = 0; i < to; i++) {
+    for (int i = from; i < to; i++) {
         const uint8_t *p = s + (size_t)t->start[i] * 3;
         const __m256i *w = (const __m256i *)(t->wide + (size_t)i * (size_t)t->groups * 16);
         __m256i acc = _mm256_setzero_si256();
@@ -200,84 +228,112 @@ __attribute__((target("avx2"))) static void horizontal_span_avx2(const uint8_t *
     }
 }
 
-/* Horizontal pass over `lines` rows of `in` pixels: output pixel i of a row is
- * a weighted sum of n[i] neighbouring input pixels from start[i]. */
-static void horizontal_pass(const uint8_t *src, size_t src_stride, int in, uint8_t *dst, size_t dst_stride, int out,
-                            int lines, const taps *t, int threads)
+/* How many outputs, from the first, the AVX2 span may compute: those whose
+ * 16-byte loads stay inside the row (0 without AVX2 or its table). */
+static int avx2_outputs(const taps *t, int in, int out)
 {
-    /* AVX2 for the outputs whose 16-byte loads stay inside the row. */
     int fast = 0;
     if (t->wide && __builtin_cpu_supports("avx2"))
         while (fast < out && 3 * t->start[fast] + 12 * t->groups + 4 <= 3 * in)
             fast++;
-#pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
-    for (int line = 0; line < lines; line++) {
-        const uint8_t *s = src + (size_t)line * src_stride;
-        uint8_t *d = dst + (size_t)line * dst_stride;
-        if (fast)
-            horizontal_span_avx2(s, d, fast, t);
-        horizontal_span(s, d, fast, out, t);
-    }
+    return fast;
 }
 
-/* Vertical pass: output row i is a weighted sum of whole input rows
- * start[i] .. start[i] + n[i] - 1 (counted from row `first` of src), so it
- * runs along rows, contiguous and vectorisable, accumulating in acc (a row per
- * thread). The integer sums are those of Pillow's column-wise loop. */
-__attribute__((target_clones("avx2", "default"))) static void vertical_pass(const uint8_t *src, size_t src_stride,
-                                                                          int first, uint8_t *dst, int row_bytes,
-                                                                          int out, const taps *t, int32_t *accs,
-                                                                          int threads)
+/* Output pixels [from, to) of one row: AVX2 where it may, the rest one tap at a time. */
+static void horizontal_row(const uint8_t *s, uint8_t *d, int from, int to, const taps *t, int fast)
 {
+    int mid = fast < from ? from : fast > to ? to : fast;
+    if (mid > from)
+        horizontal_span_avx2(s, d, from, mid, t);
+    horizontal_span(s, d, mid, to, t);
+}
+
+/* Horizontal pass alone (the height is kept): `lines` rows of `in` pixels
+ * straight into dst, rows split over the threads. */
+static void horizontal_pass(const uint8_t *src, size_t src_stride, int in, uint8_t *dst, size_t dst_stride, int out,
+                            int lines, const taps *t, int threads)
+{
+    int fast = avx2_outputs(t, in, out);
 #pragma omp parallel for num_threads(threads) if (threads > 1) schedule(static)
-    for (int i = 0; i < out; i++) {
-        int32_t *acc = accs + (size_t)omp_get_thread_num() * (size_t)row_bytes;
-        const int32_t *k = t->coeff + (size_t)i * (size_t)t->ksize;
-        for (int x = 0; x < row_bytes; x++)
-            acc[x] = 1 << (PRECISION_BITS - 1);
-        for (int j = 0; j < t->n[i]; j++) {
-            const uint8_t *row = src + (size_t)(t->start[i] - first + j) * src_stride;
-            const int32_t kj = k[j];
-            for (int x = 0; x < row_bytes; x++)
-                acc[x] += row[x] * kj;
+    for (int line = 0; line < lines; line++)
+        horizontal_row(src + (size_t)line * src_stride, dst + (size_t)line * dst_stride, 0, out, t, fast);
+}
+
+/* acc[x] += row[x] * k over n bytes: one input row's share of an output row. */
+__attribute__((target_clones("avx2", "default"))) static void add_weighted_row(int32_t *acc, const uint8_t *row,
+                                                                             int n, int32_t k)
+{
+    for (int x = 0; x < n; x++)
+        acc[x] += row[x] * k;
+}
+
+/* The vertical pass, streamed: the input rows the output needs are visited
+ * once each, top to bottom. A row is resized horizontally first when the width
+ * changes (h not NULL; into ws->row, rounded to uint8 as Pillow's
+ * intermediate image is), then added, times its tap weight, into the int32
+ * sums of every output row whose taps include it; an output row is written
+ * once its last input row is in. Those are the integers of Pillow's vertical
+ * pass (the same products, summed in another order), so the bytes are the
+ * same, while the memory is one row and the output's sums, not the height of
+ * the input. The threads each take a band of output columns (disjoint bytes
+ * of the row, the sums and dst), so they need no synchronisation. */
+static void stream_rows(resize_workspace *ws, const uint8_t *src, size_t src_stride, int src_w, const taps *h,
+                        uint8_t *dst, int dst_w, int dst_h)
+{
+    const taps *v = &ws->v;
+    const int row_bytes = dst_w * 3, row_lo = v->start[0], row_hi = v->start[dst_h - 1] + v->n[dst_h - 1];
+    const int fast = h ? avx2_outputs(h, src_w, dst_w) : 0;
+#pragma omp parallel num_threads(ws->threads) if (ws->threads > 1)
+    {
+        int nt = omp_get_num_threads(), tid = omp_get_thread_num();
+        int c0 = (int)((long)dst_w * tid / nt), c1 = (int)((long)dst_w * (tid + 1) / nt); /* pixels */
+        int b0 = 3 * c0, nb = 3 * (c1 - c0); /* bytes */
+        for (int i = 0; i < dst_h; i++)
+            for (int x = b0; x < b0 + nb; x++)
+                ws->acc[(size_t)i * (size_t)row_bytes + (size_t)x] = 1 << (PRECISION_BITS - 1);
+        int first = 0; /* the first output row not yet written */
+        for (int r = row_lo; r < row_hi && nb > 0; r++) {
+            const uint8_t *row = src + (size_t)r * src_stride;
+            if (h) {
+                horizontal_row(row, ws->row, c0, c1, h, fast);
+                row = ws->row;
+            }
+            for (int i = first; i < dst_h && v->start[i] <= r; i++)
+                if (r < v->start[i] + v->n[i])
+                    add_weighted_row(ws->acc + (size_t)i * (size_t)row_bytes + (size_t)b0, row + b0, nb,
+                                     v->coeff[(size_t)i * (size_t)v->ksize + (size_t)(r - v->start[i])]);
+            for (; first < dst_h && v->start[first] + v->n[first] <= r + 1; first++) {
+                const int32_t *a = ws->acc + (size_t)first * (size_t)row_bytes;
+                uint8_t *d = dst + (size_t)first * (size_t)row_bytes;
+                for (int x = b0; x < b0 + nb; x++)
+                    d[x] = clip8(a[x]);
+            }
         }
-        uint8_t *d = dst + (size_t)i * (size_t)row_bytes;
-        for (int x = 0; x < row_bytes; x++)
-            d[x] = clip8(acc[x]);
+        for (; first < dst_h && nb > 0; first++) /* rows with no taps (none for a valid size) */
+            for (int x = b0; x < b0 + nb; x++)
+                dst[(size_t)first * (size_t)row_bytes + (size_t)x] =
+                    clip8(ws->acc[(size_t)first * (size_t)row_bytes + (size_t)x]);
     }
 }
 
 int resize_bilinear_rgb(resize_workspace *ws, const uint8_t *src, int src_w, int src_h, int src_stride, uint8_t *dst,
                         int dst_w, int dst_h)
 {
-    const uint8_t *mid = src;
-    size_t mid_stride = (size_t)src_stride;
-    int first_row = 0;
-    if (dst_h != src_h && taps_init(ws, &ws->v, src_h, dst_h, 0) < 0)
+    const size_t row_bytes = (size_t)dst_w * 3;
+    if (dst_w != src_w && taps_init(ws, &ws->h, src_w, dst_w, 1) < 0)
         return -1;
-    if (dst_w != src_w) {
-        /* Horizontal first, over only the rows the vertical pass will read. */
-        int row_lo = 0, row_hi = src_h;
-        if (dst_h != src_h) {
-            row_lo = ws->v.start[0];
-            row_hi = ws->v.start[dst_h - 1] + ws->v.n[dst_h - 1];
-        }
-        if (taps_init(ws, &ws->h, src_w, dst_w, 1) < 0 ||
-            reserve_exact((void **)&ws->tmp, &ws->cap_tmp, (size_t)(row_hi - row_lo) * (size_t)dst_w * 3, 1) < 0)
-            return -1;
-        horizontal_pass(src + (size_t)row_lo * (size_t)src_stride, (size_t)src_stride, src_w, ws->tmp,
-                        (size_t)dst_w * 3, dst_w, row_hi - row_lo, &ws->h, ws->threads);
-        mid = ws->tmp;
-        mid_stride = (size_t)dst_w * 3;
-        first_row = row_lo;
+    if (dst_h == src_h) {
+        if (dst_w != src_w)
+            horizontal_pass(src, (size_t)src_stride, src_w, dst, row_bytes, dst_w, dst_h, &ws->h, ws->threads);
+        else
+            for (int y = 0; y < dst_h; y++)
+                memcpy(dst + (size_t)y * row_bytes, src + (size_t)y * (size_t)src_stride, row_bytes);
+        return 0;
     }
-    if (dst_h != src_h) {
-        if (reserve_exact((void **)&ws->acc, &ws->cap_acc, (size_t)ws->threads * (size_t)dst_w * 3, sizeof *ws->acc) < 0)
-            return -1;
-        vertical_pass(mid, mid_stride, first_row, dst, dst_w * 3, dst_h, &ws->v, ws->acc, ws->threads);
-    } else {
-        for (int y = 0; y < dst_h; y++)
-            memcpy(dst + (size_t)y * (size_t)dst_w * 3, mid + (size_t)y * mid_stride, (size_t)dst_w * 3);
-    }
+    if (taps_init(ws, &ws->v, src_h, dst_h, 0) < 0 ||
+        reserve_exact((void **)&ws->acc, &ws->cap_acc, (size_t)dst_h * row_bytes, sizeof *ws->acc) < 0 ||
+        reserve_exact((void **)&ws->row, &ws->cap_row, row_bytes, 1) < 0)
+        return -1;
+    stream_rows(ws, src, (size_t)src_stride, src_w, dst_w != src_w ? &ws->h : NULL, dst, dst_w, dst_h);
     return 0;
 }

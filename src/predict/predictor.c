@@ -105,6 +105,10 @@ predict_status predictor_run_tensor(predictor *p, const served_model *m, const u
  * full size; anything bigger is freed after its request (see image_decoder_trim). */
 #define DECODE_BUFFER_KEEP (16u << 20)
 
+/* Resize buffers kept between requests: a 224x224 output's sums (600 KB) and
+ * the taps of any ordinary photo; a tall or wide image's taps are freed. */
+#define RESIZE_BUFFER_KEEP (1u << 20)
+
 static image_decode_options decode_options(const predict_limits *limits, const served_model *m, crop_mode crop)
 {
     image_decode_options o = {limits->max_pixels, limits->min_side, 0, 0};
@@ -153,9 +157,11 @@ predict_status predictor_run_rgb(predictor *p, const served_model *m, const uint
     }
     double t0 = clock_ms();
     if (preprocess_rgb(p->resize, rgb, width, height, model_preprocess_style(&m->model), crop, p->rgb, in.w, in.h) < 0) {
+        resize_workspace_trim(p->resize, RESIZE_BUFFER_KEEP);
         snprintf(err, errlen, "out of memory while resizing");
         return PREDICT_INTERNAL;
     }
+    resize_workspace_trim(p->resize, RESIZE_BUFFER_KEEP);
     double preprocess_ms = clock_ms() - t0;
     predict_status st = predictor_run_tensor(p, m, p->rgb, k, res);
     if (st != PREDICT_OK)

@@ -4,17 +4,20 @@ down: a progressive-JPEG scan bomb (a few MB that took a worker most of a
 minute to decode), many near-limit uploads held open at once (each connection
 could buffer --max-body, with no global bound), and the per-address
 connection limit that is on by default, and JSON bodies of many small values
-(a 6 MB array of numbers made cJSON allocate ~250 MB to parse it).
+(a 6 MB array of numbers made cJSON allocate ~250 MB to parse it), and
+images a few KB long that are 50 M pixels tall (the resize held 1.9 GB).
 
 usage: test_limits.py LOOKSLIKE MAKE_SCAN_BOMB PHOTO.jpg
 """
 import os
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
 import time
+import zlib
 from concurrent.futures import ThreadPoolExecutor
 
 import harness
@@ -184,8 +187,67 @@ def json_values():
         check(srv.stop() == 0, "JSON values: server exits 0")
 
 
+def png_chunk(kind, data):
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+
+
+def tall_png(width, height):
+    """A 1-bit grey PNG of alternating stripes: a few KB whatever its height."""
+    rows = (b"\x00" + b"\xaa" * (width // 8) + b"\x00" + b"\x55" * (width // 8)) * (height // 2)
+    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0))
+            + png_chunk(b"IDAT", zlib.compress(rows, 9)) + png_chunk(b"IEND", b""))
+
+
+def tall_bmp(width, height):
+    """A 1-bit BMP: 4 bytes a row, so 10 MiB is 2.6 M rows."""
+    row = 4
+    pixels = (b"\xaa\xaa\x00\x00" + b"\x55\x55\x00\x00") * (height // 2)
+    header = struct.pack("<IiiHHIIiiII", 40, width, height, 1, 1, 0, row * height, 2835, 2835, 2, 0)
+    palette = b"\x00\x00\x00\x00\xff\xff\xff\x00"
+    offset = 14 + len(header) + len(palette)
+    return b"BM" + struct.pack("<IHHI", offset + len(pixels), 0, 0, offset) + header + palette + pixels
+
+
+def tall_images():
+    """A 16 x 3,125,000 image is exactly 50 M pixels, within --max-pixels. The
+    resize once ran its horizontal pass over every input row into a buffer of
+    (rows x 224 x 3) bytes: 1.9 GB held, and kept, for a 9 KB PNG. Now the
+    memory is the decoded RGB (150 MB) and the output's sums, freed after."""
+    env_asan = os.environ.get("ASAN_OPTIONS", "")
+    os.environ["ASAN_OPTIONS"] = env_asan + ":quarantine_size_mb=16"  # freed buffers are not kept around
+    srv = harness.Server(LOOKSLIKE, "--workers", "1", "--access-log", "0")
+    os.environ["ASAN_OPTIONS"] = env_asan
+    photo = open(PHOTO, "rb").read()
+    try:
+        base = memory_kib(srv.proc.pid, "VmRSS")
+        for name, body, kind in (("PNG", tall_png(16, 3125000), "png"), ("BMP", tall_bmp(16, 2621400), "bmp")):
+            with open(f"/proc/{srv.proc.pid}/clear_refs", "w") as f:
+                f.write("5")  # the peak (VmHWM) starts again from here
+            with ThreadPoolExecutor(2) as pool:
+                tall = pool.submit(request, srv.port, "POST", "/predict", body, {"Content-Type": "image/" + kind},
+                                   timeout=120)
+                time.sleep(0.2)
+                ready = request(srv.port, "GET", "/readyz", timeout=10)[0]
+                normal = post_jpeg(srv.port, photo)
+                status, _, data = tall.result()
+            peak = memory_kib(srv.proc.pid, "VmHWM")
+            after = memory_kib(srv.proc.pid, "VmRSS")
+            print(f"# tall {name}, {len(body)} bytes: {status} {data[:100]!r}; RSS {base // 1024} MiB before, "
+                  f"peak {peak // 1024}, {after // 1024} after")
+            check(status == 200, f"a {len(body) // 1024} KiB 16-pixel-wide {name} is classified ({status})")
+            check(peak - base < 400 * 1024, f"{name}: peak RSS grew {(peak - base) // 1024} MiB (< 400: the decoded "
+                                            f"150 MB, not rows x 224 x 3 = 1.9 GB)")
+            check(after - base < 64 * 1024, f"{name}: {(after - base) // 1024} MiB still held after it (< 64)")
+            check(ready == 200 and normal[0] == 200, f"{name}: /readyz ({ready}) and a photo ({normal[0]}) answered "
+                                                     f"meanwhile")
+    finally:
+        check(srv.stop() == 0, "tall images: server exits 0")
+        check_no_sanitizer_reports(srv, "tall images")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="lookslike-limits-")
+    tall_images()
     json_values()
     scan_bomb(work)
     held_uploads(chunked=False)

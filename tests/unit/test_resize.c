@@ -2,7 +2,8 @@
  * pass, workspace reuse) must give exactly the bytes of the plain algorithm
  * of ../shared/reference/pillow_resize_spec.py, written out here as simply
  * as possible, on many sizes: downscales needing 3 to 15 taps, upscales,
- * passes skipped, 1-pixel images, regions of a wider image; on 1 and 2 threads. */
+ * passes skipped, 1-pixel images, regions of a wider image, tall and thin
+ * images; on 1 and 2 threads, with the workspace trimmed now and then. */
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -88,6 +89,8 @@ int main(void)
         {100, 80, 224, 224}, {1, 1, 224, 224}, {3, 500, 224, 224}, {500, 3, 224, 224},
         {1500, 1000, 224, 224}, {1344, 1344, 224, 224}, {673, 505, 224, 224}, {257, 1023, 160, 96},
         {640, 480, 17, 5}, {37, 29, 3, 2}, {2000, 40, 224, 224}, {1234, 987, 299, 299},
+        /* tall and thin, streamed row by row: 89x and 120x down vertically, 16x / 14x up across */
+        {16, 20000, 224, 224}, {14, 27000, 224, 224}, {27000, 14, 224, 224},
     };
     resize_workspace *ws = resize_workspace_new();
     uint32_t seed = 12345;
@@ -113,6 +116,8 @@ int main(void)
         free(img);
         free(ours);
         free(spec);
+        if (c % 4 == 3)
+            resize_workspace_trim(ws, 0); /* everything freed: the next call builds it all again */
     }
     resize_workspace_free(ws);
     return check_done();
