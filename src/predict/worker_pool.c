@@ -20,7 +20,7 @@ struct worker_pool {
     worker_pool_config cfg;
     pthread_mutex_t lock;
     pthread_cond_t wake, started;
-    inference_job *head, *tail;
+    inference_job *head, *tail; /* the submissions waiting, each by its first queued job (next_group) */
     int depth, busy, stopping, closed, running, failed;
     int completing; /* done() callbacks running now */
     int cores_used; /* by the jobs running now */
@@ -76,6 +76,45 @@ static int threads_for_job(const worker_pool *p, const worker *w)
     return (!p->head || idle == 0) && p->cores_used + want <= p->cfg.cores ? want : 1;
 }
 
+/* Appends a submission (by its first queued job) to the turn order. Locked. */
+static void append_group(worker_pool *p, inference_job *first)
+{
+    first->next_group = NULL;
+    if (p->tail)
+        p->tail->next_group = first;
+    else
+        p->head = first;
+    p->tail = first;
+}
+
+/* The first job of the submission whose turn it is; the rest of that
+ * submission goes to the back of the line. Locked. */
+static inference_job *take_next(worker_pool *p)
+{
+    inference_job *job = p->head;
+    if (!job)
+        return NULL;
+    p->head = job->next_group;
+    if (!p->head)
+        p->tail = NULL;
+    if (job->next)
+        append_group(p, job->next);
+    p->depth--;
+    return job;
+}
+
+int worker_pool_complete_cancelled(inference_job *job, const char *why)
+{
+    int n = 0;
+    for (inference_job *next; job; job = next, n++) {
+        next = job->next; /* done() may free the job */
+        job->status = PREDICT_CANCELLED;
+        snprintf(job->error, sizeof job->error, "%s", why);
+        job->done(job, job->done_arg);
+    }
+    return n;
+}
+
 static void *worker_main(void *arg)
 {
     worker *w = arg;
@@ -97,15 +136,11 @@ static void *worker_main(void *arg)
         pthread_mutex_lock(&p->lock);
         while (!may_take(p, w) && !(p->stopping && !p->head))
             pthread_cond_wait(&p->wake, &p->lock);
-        inference_job *job = p->head;
+        inference_job *job = take_next(p);
         if (!job) { /* stopping and drained */
             pthread_mutex_unlock(&p->lock);
             break;
         }
-        p->head = job->next;
-        if (!p->head)
-            p->tail = NULL;
-        p->depth--;
         p->busy++;
         w->busy = 1;
         int threads = threads_for_job(p, w);
@@ -199,16 +234,12 @@ int worker_pool_submit_all(worker_pool *p, inference_job *jobs, int n)
     }
     double now = clock_ms();
     for (int i = 0; i < n; i++) {
-        inference_job *job = &jobs[i];
-        job->next = NULL;
-        job->enqueued_at = now;
-        if (p->tail)
-            p->tail->next = job;
-        else
-            p->head = job;
-        p->tail = job;
-        p->depth++;
+        jobs[i].next = i + 1 < n ? &jobs[i + 1] : NULL;
+        jobs[i].enqueued_at = now;
     }
+    if (n > 0)
+        append_group(p, &jobs[0]);
+    p->depth += n;
     pthread_cond_broadcast(&p->wake); /* only some workers may take them (may_take) */
     pthread_mutex_unlock(&p->lock);
     return 0;
@@ -226,18 +257,36 @@ int worker_pool_cancel_queued(worker_pool *p)
 {
     pthread_mutex_lock(&p->lock);
     p->closed = 1;
-    inference_job *job = p->head;
+    inference_job *all = NULL, **end = &all; /* every submission's queued jobs, one list */
+    for (inference_job *g = p->head; g; g = g->next_group) {
+        *end = g;
+        while (*end)
+            end = &(*end)->next;
+    }
     p->head = p->tail = NULL;
     p->depth = 0;
     pthread_mutex_unlock(&p->lock);
-    int n = 0;
-    for (inference_job *next; job; job = next, n++) {
-        next = job->next; /* done() may free the job */
-        job->status = PREDICT_CANCELLED;
-        snprintf(job->error, sizeof job->error, "the server is shutting down");
-        job->done(job, job->done_arg);
+    return worker_pool_complete_cancelled(all, "the server is shutting down");
+}
+
+inference_job *worker_pool_withdraw(worker_pool *p, inference_job *jobs, int n)
+{
+    pthread_mutex_lock(&p->lock);
+    inference_job *prev = NULL, *g = p->head;
+    while (g && !(g >= jobs && g < jobs + n)) /* a submission's queued jobs are the last ones of its array */
+        prev = g, g = g->next_group;
+    if (g) {
+        if (prev)
+            prev->next_group = g->next_group;
+        else
+            p->head = g->next_group;
+        if (p->tail == g)
+            p->tail = prev;
+        for (inference_job *j = g; j; j = j->next)
+            p->depth--;
     }
-    return n;
+    pthread_mutex_unlock(&p->lock);
+    return g;
 }
 
 int worker_pool_ready(worker_pool *p)

@@ -42,7 +42,8 @@ struct inference_job {
     void (*done)(inference_job *job, void *arg);
     void *done_arg;
     /* queue bookkeeping */
-    inference_job *next;
+    inference_job *next; /* the next job of the same submission */
+    inference_job *next_group; /* on a submission's first queued job: the next submission */
     double enqueued_at;
 };
 
@@ -62,9 +63,20 @@ worker_pool *worker_pool_start(const model_registry *r, const worker_pool_config
 
 /* The n jobs of jobs[] all queued (0), or none (-1) when the queue cannot
  * take them all, or the pool is stopping or closed: a batch is never half
- * accepted. Idle workers take them as
- * they come, so a batch is spread over the workers. */
+ * accepted. Idle workers take them as they come, so a batch is spread over
+ * the workers. Submissions take turns: the workers take one job of each
+ * waiting submission in turn (round robin), so a large batch does not sit in
+ * front of every other client's image. */
 int worker_pool_submit_all(worker_pool *p, inference_job *jobs, int n);
+
+/* Takes the jobs of jobs[0..n) (one submission) that are still queued out of
+ * the queue, without completing them: the list (linked by next), or NULL.
+ * Jobs being run go on. For a client that went away; then
+ * worker_pool_complete_cancelled(list). */
+inference_job *worker_pool_withdraw(worker_pool *p, inference_job *jobs, int n);
+/* Completes withdrawn jobs with PREDICT_CANCELLED and `why` (done() runs on
+ * the calling thread). Returns how many. */
+int worker_pool_complete_cancelled(inference_job *list, const char *why);
 
 /* No job queued or running, and no done() callback still running. */
 int worker_pool_idle(worker_pool *p);
