@@ -121,6 +121,11 @@ int cli_serve(int argc, char **argv)
                       .static_dir = c.static_dir,
                       .max_body = (size_t)c.max_body,
                       .max_body_total = (size_t)c.max_body_total,
+                      .max_body_per_client = (size_t)c.max_body_per_client,
+                      .max_pixels = (uint64_t)c.max_pixels,
+                      .max_request_pixels = (uint64_t)c.max_request_pixels,
+                      .header_timeout_s = c.header_timeout,
+                      .min_upload_rate = (size_t)c.min_upload_rate,
                       .max_batch = c.max_batch < c.queue ? c.max_batch : c.queue, /* a batch is queued whole */
                       .http_threads = c.http_threads,
                       .timeout_s = c.timeout,

@@ -51,8 +51,15 @@ static const option options[] = {
     {"--max-body-total", "LOOKSLIKE_MAX_BODY_TOTAL", SERVE, OPT_SIZE, FIELD(max_body_total), 1024, 1LL << 40,
      "request bodies held in memory at once, all clients together; more get 503 (default: 128 MiB, at most a "
      "quarter of the cgroup memory limit, at least --max-body)"},
+    {"--max-body-per-client", "LOOKSLIKE_MAX_BODY_PER_CLIENT", SERVE, OPT_SIZE, FIELD(max_body_per_client), 0,
+     1LL << 40,
+     "of those, what the connections of one client address (an IPv6 /64) may hold; 0 = no share, for a server "
+     "behind a proxy (default: a quarter of --max-body-total, at least 3 x --max-body)"},
     {"--max-pixels", "LOOKSLIKE_MAX_PIXELS", SERVE | CLASSIFY, OPT_SIZE, FIELD(max_pixels), 1, 1LL << 32,
      "largest image in pixels, checked before decoding (k, M suffixes)"},
+    {"--max-request-pixels", "LOOKSLIKE_MAX_REQUEST_PIXELS", SERVE, OPT_SIZE, FIELD(max_request_pixels), 1, 1LL << 40,
+     "pixels all the images of one request may have together, read from their headers before any is queued "
+     "(default: 4 x --max-pixels)"},
     {"--dct-scaling", "LOOKSLIKE_DCT_SCALING", SERVE | CLASSIFY, OPT_BOOL, FIELD(dct_scaling), 0, 1,
      "decode big JPEGs at 1/2..1/8 scale, keeping 2x the model input (1/0; 0 = always full size)"},
     {"--queue", "LOOKSLIKE_QUEUE", SERVE, OPT_INT, FIELD(queue), 1, 100000, "images that may wait for a worker; more get 503"},
@@ -61,6 +68,11 @@ static const option options[] = {
     {"--static-dir", "LOOKSLIKE_STATIC_DIR", SERVE, OPT_STRING, FIELD(static_dir), 0, 0, "directory of the web UI"},
     {"--http-threads", "LOOKSLIKE_HTTP_THREADS", SERVE, OPT_INT, FIELD(http_threads), 1, 256, "HTTP event-loop threads"},
     {"--timeout", "LOOKSLIKE_TIMEOUT", SERVE, OPT_INT, FIELD(timeout), 1, 3600, "idle connection timeout, seconds"},
+    {"--header-timeout", "LOOKSLIKE_HEADER_TIMEOUT", SERVE, OPT_INT, FIELD(header_timeout), 1, 3600,
+     "seconds a request's headers may take, from the connection's accept or its last response; then it is closed"},
+    {"--min-upload-rate", "LOOKSLIKE_MIN_UPLOAD_RATE", SERVE, OPT_SIZE, FIELD(min_upload_rate), 0, 1LL << 32,
+     "bytes per second a request body must average once --header-timeout seconds of it have passed; slower "
+     "uploads are closed (0 = any pace)"},
     {"--max-connections", "LOOKSLIKE_MAX_CONNECTIONS", SERVE, OPT_INT, FIELD(max_connections), 1, 1000000,
      "open connections at most"},
     {"--per-ip-connections", "LOOKSLIKE_PER_IP_CONNECTIONS", SERVE, OPT_INT, FIELD(per_ip_connections), 0, 1000000,
@@ -118,6 +130,26 @@ static int resolve_body_budget(service_config *c)
     return 0;
 }
 
+/* The defaults that depend on other options: one client's share of the body
+ * budget, and the pixels of one request. */
+static int resolve_serve(service_config *c)
+{
+    if (resolve_body_budget(c) < 0)
+        return -1;
+    if (c->max_body_per_client < 0) { /* a quarter, but room for one request's worst (a JSON body: 3 copies) */
+        long long one = 3 * c->max_body, quarter = c->max_body_total / 4;
+        c->max_body_per_client = quarter > one ? quarter : one < c->max_body_total ? one : c->max_body_total;
+    }
+    if (c->max_body_per_client && c->max_body_per_client < c->max_body) {
+        fprintf(stderr, "lookslike: --max-body-per-client (%lld) must be 0 or at least --max-body (%lld)\n",
+                c->max_body_per_client, c->max_body);
+        return -1;
+    }
+    if (!c->max_request_pixels)
+        c->max_request_pixels = 4 * c->max_pixels;
+    return 0;
+}
+
 static void defaults(service_config *c)
 {
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -137,6 +169,9 @@ static void defaults(service_config *c)
     c->queue = 64;
     c->http_threads = 2;
     c->timeout = 15;
+    c->header_timeout = 10;
+    c->min_upload_rate = 16 << 10;
+    c->max_body_per_client = -1; /* resolve_serve */
     c->max_connections = 1024;
     c->per_ip_connections = 128;
     c->access_log = 1;
@@ -241,5 +276,5 @@ int config_load(service_config *c, config_command command, int argc, char **argv
     }
     if (first)
         *first = a;
-    return command == COMMAND_SERVE ? resolve_body_budget(c) : 0;
+    return command == COMMAND_SERVE ? resolve_serve(c) : 0;
 }

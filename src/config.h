@@ -24,12 +24,16 @@ typedef struct {
     int threads; /* the most oneDNN threads one request may use */
     long long max_body; /* bytes */
     long long max_body_total; /* bytes of bodies held at once; resolved for serve only (see config.c) */
+    long long max_body_per_client; /* of those, one client address's (0: no share); resolved for serve */
     long long max_pixels;
+    long long max_request_pixels; /* of all the images of one request; resolved for serve */
     int dct_scaling;
     int queue;
     int max_batch; /* images in one request */
     int http_threads;
     int timeout;
+    int header_timeout; /* seconds for a request's headers */
+    long long min_upload_rate; /* bytes/s a body must average (0: any) */
     int max_connections;
     int per_ip_connections;
     int access_log;

@@ -11,6 +11,8 @@
 #include "../predict/worker_pool.h"
 #include "../body/body_decode.h"
 #include "../body/infer_request.h"
+#include "body_budget.h"
+#include "connection_watch.h"
 #include "server.h"
 
 typedef enum {
@@ -53,6 +55,8 @@ typedef struct http_request {
     int status; /* of the response queued, for the log and metrics */
     const char *cors_origin; /* Access-Control-Allow-Origin for this response, or NULL (cors.h) */
     size_t bytes_in;
+    client_address client; /* whose share of the body budget this request takes (body_budget.h) */
+    watched_connection *watch; /* its connection in the server's connection watch, or NULL */
 
     /* POST /predict and /v2/models/NAME/infer: one image, or a batch, each
      * image a job of its own (inference_exchange.c) */
@@ -61,6 +65,7 @@ typedef struct http_request {
     uint8_t *body;
     size_t body_len, body_cap;
     size_t body_reserved; /* bytes of the server's body budget this request holds */
+    size_t announced; /* the Content-Length, 0 when none */
     struct MHD_PostProcessor *post;
     int file_parts; /* multipart file fields seen */
     size_t part_start[BODY_MAX_IMAGES]; /* where each file field's bytes begin in body */
@@ -142,11 +147,9 @@ const model_registry *server_models(http_server *s);
 const http_config *server_config(http_server *s);
 int server_draining(http_server *s);
 
-/* The process-wide budget for request bodies held in memory (cfg.max_body_total):
- * a request takes bytes before it buffers them and gives them all back when it
- * ends. Returns 0, or -1 (nothing taken) when the budget cannot cover n. */
-int server_body_take(http_server *s, size_t n);
-void server_body_give(http_server *s, size_t n);
-size_t server_body_held(http_server *s);
+/* The budget for request bodies held in memory (body_budget.h). */
+body_budget *server_body_budget(http_server *s);
+/* Tells the connection watch what r's connection does from now on (connection_watch.h). */
+void server_watch(http_request *r, watch_state state);
 
 #endif

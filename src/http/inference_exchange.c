@@ -19,7 +19,7 @@ int exchange_reserve(http_request *r, size_t n)
 {
     if (n <= r->body_reserved)
         return 0;
-    if (server_body_take(r->server, n - r->body_reserved) < 0)
+    if (body_budget_take(server_body_budget(r->server), &r->client, n - r->body_reserved) < 0)
         return -1;
     r->body_reserved = n;
     return 0;
@@ -34,8 +34,9 @@ static void body_fails(http_request *r, int status, const char *message)
     }
 }
 
-/* Adds bytes to the body buffer, which grows by doubling within the budget
- * (the whole Content-Length was taken from it when the request began). */
+/* Adds bytes to the body buffer, which grows by doubling (up to the announced
+ * length), each step taken from the budget as the bytes arrive: a client
+ * holds at most twice what it has sent, not what it announced. */
 static int append(http_request *r, const char *data, size_t size)
 {
     size_t limit = server_config(r->server)->max_body;
@@ -49,9 +50,9 @@ static int append(http_request *r, const char *data, size_t size)
             cap *= 2;
         if (cap > limit)
             cap = limit;
+        if (r->announced && cap > r->announced && r->announced >= r->body_len + size)
+            cap = r->announced; /* no need to double past it */
         size_t parser = r->post ? MULTIPART_BUFFER : 0; /* also held in the budget */
-        if (cap < r->body_reserved - parser) /* the announced length: no need to double past it */
-            cap = r->body_reserved - parser;
         if (exchange_reserve(r, cap + parser) < 0) {
             body_fails(r, MHD_HTTP_SERVICE_UNAVAILABLE, BUDGET_EXHAUSTED);
             return -1;
@@ -143,8 +144,13 @@ static enum MHD_Result begin(http_request *r, const inference_route *route)
     if (announced > limit)
         return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
                              "the body is %.20s bytes; the limit is %zu", length, limit);
-    /* The announced body, and a multipart parser's buffer, come out of the budget. */
-    if (exchange_reserve(r, (size_t)announced + (r->kind == BODY_KIND_MULTIPART ? MULTIPART_BUFFER : 0)) < 0)
+    /* The body is taken from the budget as it arrives (append); a multipart
+     * parser's buffer now. An announced length the budget could not hold now
+     * is refused at once, before the client sends it. */
+    size_t parser = r->kind == BODY_KIND_MULTIPART ? MULTIPART_BUFFER : 0;
+    r->announced = (size_t)announced;
+    if (!body_budget_would_fit(server_body_budget(r->server), &r->client, (size_t)announced + parser) ||
+        exchange_reserve(r, parser) < 0)
         return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", BUDGET_EXHAUSTED);
     if (r->kind == BODY_KIND_MULTIPART) {
         r->post = MHD_create_post_processor(r->conn, MULTIPART_BUFFER, on_part, r);
@@ -153,6 +159,7 @@ static enum MHD_Result begin(http_request *r, const inference_route *route)
                                  "multipart/form-data without a usable boundary");
     }
     r->phase = PHASE_RECEIVING;
+    server_watch(r, WATCH_BODY);
     return MHD_YES;
 }
 
@@ -167,6 +174,7 @@ static enum MHD_Result receive(http_request *r, const char *upload, size_t *uplo
     size_t n = *upload_size, limit = server_config(r->server)->max_body;
     *upload_size = 0;
     r->bytes_in += n;
+    connection_watch_body_bytes(r->watch, n);
     if (!r->body_error && r->bytes_in > limit)
         body_fails(r, MHD_HTTP_CONTENT_TOO_LARGE, NULL);
     if (r->body_error)
@@ -187,6 +195,20 @@ int exchange_make_jobs(http_request *r, const uint8_t *bytes, const size_t *star
         r->jobs[i] = (inference_job){.image = bytes + start[i], .len = start[i + 1] - start[i], .model = r->model,
                                      .crop = r->crop, .k = r->k, .done = on_job_done, .done_arg = r};
     return 0;
+}
+
+/* The pixels the images of r's jobs claim in their headers (decoding each
+ * costs about that much), all together; an image over --max-pixels is
+ * refused from its header before any decoding, so it costs nothing here. */
+static uint64_t claimed_pixels(const http_request *r, uint64_t max_pixels)
+{
+    uint64_t sum = 0;
+    for (int i = 0; i < r->job_count; i++) {
+        const inference_job *j = &r->jobs[i];
+        uint64_t n = j->pixels ? (uint64_t)j->width * (uint64_t)j->height : image_claimed_pixels(j->image, j->len);
+        sum += n <= max_pixels ? n : 0;
+    }
+    return sum;
 }
 
 /* Body complete: the route turns it into jobs, which are queued whole. */
@@ -216,6 +238,13 @@ static enum MHD_Result submit(http_request *r, const inference_route *route)
     enum MHD_Result answered;
     if (route->collect(r, &answered) < 0)
         return answered;
+    uint64_t budget = server_config(r->server)->max_request_pixels;
+    uint64_t pixels = claimed_pixels(r, server_config(r->server)->max_pixels);
+    if (budget && pixels > budget)
+        return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "batch_too_large",
+                             "the images of this request have %llu pixels together; one request may have %llu "
+                             "(--max-request-pixels): send fewer or smaller images",
+                             (unsigned long long)pixels, (unsigned long long)budget);
 
     atomic_store(&r->jobs_pending, r->job_count);
     /* Suspend first: the workers may finish (and resume) before submit returns. */
@@ -226,6 +255,7 @@ static enum MHD_Result submit(http_request *r, const inference_route *route)
         return MHD_YES;
     }
     r->phase = PHASE_RUNNING;
+    server_watch(r, WATCH_WAITING);
     return MHD_YES;
 }
 
@@ -258,8 +288,10 @@ enum MHD_Result inference_exchange(http_request *r, const inference_route *route
         rc = *upload_size ? receive(r, upload, upload_size) : submit(r, route);
         break;
     case PHASE_RUNNING:
-        if (atomic_load(&r->jobs_done))
+        if (atomic_load(&r->jobs_done)) {
+            server_watch(r, WATCH_SERVING);
             rc = route->respond(r);
+        }
         break; /* else woken early: keep waiting */
     case PHASE_REJECTED:
         rc = respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", "the inference queue is full; retry shortly");
@@ -282,5 +314,5 @@ void inference_exchange_free(http_request *r)
     free(r->jobs);
     free(r->probabilities);
     infer_request_free(&r->infer);
-    server_body_give(r->server, r->body_reserved);
+    body_budget_give(server_body_budget(r->server), &r->client, r->body_reserved);
 }

@@ -119,6 +119,15 @@ char *metrics_render(const metrics_gauges *g, const model_description *models, i
             "# HELP lookslike_request_body_bytes_limit The budget for request bodies held at once (--max-body-total).\n"
             "# TYPE lookslike_request_body_bytes_limit gauge\nlookslike_request_body_bytes_limit %.0f\n",
         g->body_bytes, g->body_bytes_limit);
+    put(&o, "# HELP lookslike_connections_closed_total Connections the server closed: headers not in within "
+            "--header-timeout, or a body slower than --min-upload-rate.\n"
+            "# TYPE lookslike_connections_closed_total counter\n"
+            "lookslike_connections_closed_total{reason=\"header_timeout\"} %ld\n"
+            "lookslike_connections_closed_total{reason=\"slow_body\"} %ld\n"
+            "# HELP lookslike_abandoned_requests_total Requests whose client left while their images waited: "
+            "the queued ones were dropped.\n"
+            "# TYPE lookslike_abandoned_requests_total counter\nlookslike_abandoned_requests_total %ld\n",
+        g->header_timeouts, g->slow_bodies, g->clients_gone);
     put(&o, "# HELP lookslike_model_info Served models.\n# TYPE lookslike_model_info gauge\n");
     for (int i = 0; i < nmodels; i++)
         put(&o,

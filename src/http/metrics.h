@@ -17,6 +17,7 @@ typedef enum {
 typedef struct {
     int queue_depth, in_flight, busy_workers, ready;
     double body_bytes, body_bytes_limit; /* request bodies held in memory, and their budget */
+    long header_timeouts, slow_bodies, clients_gone; /* the connection watch's counts (connection_watch.h) */
 } metrics_gauges;
 
 void metrics_count_request(const char *route, int status);

@@ -21,7 +21,8 @@ struct http_server {
     struct MHD_Daemon *daemon;
     atomic_int in_flight;
     atomic_int draining;
-    atomic_size_t body_held; /* bytes of request bodies taken from cfg.max_body_total */
+    body_budget *budget; /* request bodies held in memory: cfg.max_body_total, cfg.max_body_per_client */
+    connection_watch *watch; /* header deadlines, body pace, clients gone while waiting */
 };
 
 static const char *const route_names[ROUTE_COUNT] = {"predict", "healthz", "readyz", "models", "metrics", "static",
@@ -47,24 +48,46 @@ int server_draining(http_server *s)
     return atomic_load(&s->draining);
 }
 
-int server_body_take(http_server *s, size_t n)
+body_budget *server_body_budget(http_server *s)
 {
-    size_t held = atomic_load(&s->body_held);
-    do {
-        if (n > s->cfg.max_body_total - held)
-            return -1;
-    } while (!atomic_compare_exchange_weak(&s->body_held, &held, held + n));
-    return 0;
+    return s->budget;
 }
 
-void server_body_give(http_server *s, size_t n)
+void server_watch(http_request *r, watch_state state)
 {
-    atomic_fetch_sub(&s->body_held, n);
+    connection_watch_set(r->server->watch, r->watch, state, state == WATCH_HEADERS ? NULL : r);
 }
 
-size_t server_body_held(http_server *s)
+/* The connection watch's calls for a request whose client left while its
+ * images waited: the queued ones are taken out (under the watch's lock),
+ * then completed as cancelled; the last one resumes the connection, which
+ * libmicrohttpd then finds closed. */
+static void *withdraw_jobs(void *request, void *cls)
 {
-    return atomic_load(&s->body_held);
+    http_request *r = request;
+    return worker_pool_withdraw(((http_server *)cls)->pool, r->jobs, r->job_count);
+}
+
+static void finish_withdrawn(void *withdrawn, void *cls)
+{
+    (void)cls;
+    worker_pool_complete_cancelled(withdrawn, "the client closed the connection");
+}
+
+/* libmicrohttpd's connection notifications: each connection is watched from
+ * its accept to its close (connection_watch.h says why the close must come
+ * through here before the descriptor is closed). */
+static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_context,
+                          enum MHD_ConnectionNotificationCode code)
+{
+    http_server *s = cls;
+    if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+        const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
+        *socket_context = fd ? connection_watch_add(s->watch, fd->connect_fd) : NULL;
+    } else {
+        connection_watch_remove(s->watch, *socket_context);
+        *socket_context = NULL;
+    }
 }
 
 static route_id route_of(const char *url)
@@ -97,6 +120,10 @@ static void *on_uri(void *cls, const char *uri, struct MHD_Connection *conn)
     r->uri = strlen(uri) >= sizeof r->path ? URI_TOO_LONG : strcasestr(uri, "%00") ? URI_ENCODED_NUL : URI_OK;
     snprintf(r->path, sizeof r->path, "%s", uri);
     r->after_shutdown_began = atomic_load(&s->draining);
+    const union MHD_ConnectionInfo *peer = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    r->client = client_address_of(peer ? peer->client_addr : NULL);
+    const union MHD_ConnectionInfo *watch = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    r->watch = watch ? watch->socket_context : NULL;
     atomic_fetch_add(&s->in_flight, 1);
     return r;
 }
@@ -140,8 +167,9 @@ static enum MHD_Result metrics_route(http_request *r)
                         .in_flight = atomic_load(&s->in_flight),
                         .busy_workers = worker_pool_busy(s->pool),
                         .ready = worker_pool_ready(s->pool) && !server_draining(s),
-                        .body_bytes = (double)server_body_held(s),
+                        .body_bytes = (double)body_budget_held(s->budget),
                         .body_bytes_limit = (double)s->cfg.max_body_total};
+    connection_watch_counts(s->watch, &g.header_timeouts, &g.slow_bodies, &g.clients_gone);
     model_description models[REGISTRY_MAX_MODELS];
     for (int i = 0; i < s->models->count; i++)
         model_registry_describe(s->models, i, &models[i]);
@@ -212,6 +240,7 @@ static const char *header(http_request *r, const char *name)
 static enum MHD_Result begin_request(http_request *r, const char *url, const char *method, int *answered)
 {
     *answered = 1;
+    server_watch(r, WATCH_SERVING); /* the headers are in */
     snprintf(r->method, sizeof r->method, "%s", method);
     r->route = route_of(url);
     r->v2_errors = r->route == ROUTE_V2;
@@ -321,6 +350,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
     if (r->route == ROUTE_PREDICT || r->route == ROUTE_V2)
         inference_exchange_free(r);
+    server_watch(r, WATCH_HEADERS); /* the next request's, on a kept-alive connection */
     free(r);
     *con_cls = NULL;
     atomic_fetch_sub(&s->in_flight, 1);
@@ -343,6 +373,20 @@ http_server *http_server_start(const http_config *cfg, worker_pool *pool, const 
         return NULL;
     }
     s->cfg.static_dir = s->static_root;
+    connection_watch_config wc = {.header_timeout_s = cfg->header_timeout_s,
+                                  .min_rate = (double)cfg->min_upload_rate,
+                                  .rate_grace_s = cfg->header_timeout_s,
+                                  .withdraw = withdraw_jobs,
+                                  .finish = finish_withdrawn,
+                                  .cls = s};
+    s->budget = body_budget_new(cfg->max_body_total, cfg->max_body_per_client, cfg->max_connections);
+    s->watch = s->budget ? connection_watch_start(&wc) : NULL;
+    if (!s->watch) {
+        snprintf(err, errlen, "out of memory");
+        body_budget_free(s->budget);
+        free(s);
+        return NULL;
+    }
 
     unsigned flags = MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME | MHD_USE_ERROR_LOG;
     struct sockaddr_storage addr;
@@ -358,9 +402,11 @@ http_server *http_server_start(const http_config *cfg, worker_pool *pool, const 
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned)cfg->http_threads, MHD_OPTION_CONNECTION_LIMIT,
         (unsigned)cfg->max_connections, MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)cfg->per_ip_connections,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)cfg->timeout_s, MHD_OPTION_URI_LOG_CALLBACK, on_uri, s,
-        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_END);
+        MHD_OPTION_NOTIFY_COMPLETED, on_completed, s, MHD_OPTION_NOTIFY_CONNECTION, on_connection, s, MHD_OPTION_END);
     if (!s->daemon) {
         snprintf(err, errlen, "cannot listen on %s port %d (in use, or not permitted)", cfg->bind, cfg->port);
+        connection_watch_stop(s->watch);
+        body_budget_free(s->budget);
         free(s);
         return NULL;
     }
@@ -391,5 +437,7 @@ void http_server_stop(http_server *s)
     if (!s)
         return;
     MHD_stop_daemon(s->daemon);
+    connection_watch_stop(s->watch);
+    body_budget_free(s->budget);
     free(s);
 }

@@ -5,6 +5,7 @@
 #define LOOKSLIKE_HTTP_SERVER_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "../predict/model_registry.h"
 #include "../predict/worker_pool.h"
@@ -17,6 +18,11 @@ typedef struct {
     const char *static_dir;
     size_t max_body; /* bytes; larger bodies get 413 */
     size_t max_body_total; /* bytes of request bodies held at once, all connections together; beyond: 503 */
+    size_t max_body_per_client; /* of those, one client address's at most (0: no share) */
+    uint64_t max_pixels; /* one image's (refused from its header by the workers) */
+    uint64_t max_request_pixels; /* the images of one request together, from their headers; beyond: 413 */
+    double header_timeout_s; /* a request's headers must be in within this of the accept or the last response */
+    size_t min_upload_rate; /* bytes/s a body must average after header_timeout_s (0: any pace) */
     int max_batch; /* images one request may carry (at most BODY_MAX_IMAGES) */
     int http_threads;
     int timeout_s; /* idle connection timeout */

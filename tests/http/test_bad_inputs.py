@@ -160,7 +160,7 @@ def main():
         import io
         parrot = Image.open(io.BytesIO(photos["parrot.jpg"])).convert("RGB")
         others = [data for name, data, _ in format_cases.cases(parrot.crop((100, 100, 164, 148)))
-                  if not name.startswith(("jpeg", "tiff", "not-"))]
+                  if not name.startswith(("jpeg", "tiff", "not-")) and len(data) < MAX_BODY]
         for fmt, kw in (("PNG", {}), ("WEBP", {"quality": 80}), ("WEBP", {"lossless": True}), ("GIF", {}),
                         ("BMP", {})):
             b = io.BytesIO()

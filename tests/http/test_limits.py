@@ -245,8 +245,234 @@ def tall_images():
         check_no_sanitizer_reports(srv, "tall images")
 
 
+def gif_bomb(side=7071):
+    """35 bytes: a side x side logical screen (50 M pixels to fill) with a 1x1 frame."""
+    return (b"GIF89a" + struct.pack("<HHBBB", side, side, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
+            + b"\x2c" + struct.pack("<HHHHB", 0, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00\x3b")
+
+
+def multipart(parts):
+    boundary = b"lookslike-test-boundary"
+    body = b"".join(b"--%s\r\nContent-Disposition: form-data; name=\"f%d\"; filename=\"f%d.gif\"\r\n"
+                    b"Content-Type: image/gif\r\n\r\n%s\r\n" % (boundary, i, i, p) for i, p in enumerate(parts))
+    return body + b"--%s--\r\n" % boundary, "multipart/form-data; boundary=" + boundary.decode()
+
+
+def metric(port, name):
+    _, _, text = request(port, "GET", "/metrics", timeout=10)
+    for line in text.decode().splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    raise KeyError(f"no metric {name} in /metrics")
+
+
+def batches_fair():
+    """Batches of 35-byte GIFs whose 50 MP screens cost a worker ~0.5 s each:
+    a request's pixels are counted from the headers before anything is queued;
+    the workers take one image of each waiting request in turn, so another
+    client's photo does not wait behind a whole batch; and the queued images of
+    a client that left are dropped, not computed."""
+    srv = harness.Server(LOOKSLIKE, "--access-log", "0")
+    photo = open(PHOTO, "rb").read()
+    try:
+        body, ctype = multipart([gif_bomb()] * 32)
+        t0 = time.monotonic()
+        status, _, data = request(srv.port, "POST", "/predict", body, {"Content-Type": ctype}, timeout=120)
+        took = time.monotonic() - t0
+        check(status == 413 and b"pixels together" in data and took < 2,
+              f"32 GIFs of 50 MP each (1.6 G pixels) refused at once: {status} in {took:.2f} s {data[:100]!r}")
+
+        body, ctype = multipart([gif_bomb()] * 4)  # 200 M pixels: within the default budget
+        with ThreadPoolExecutor(2) as pool:
+            batch = pool.submit(lambda: (time.monotonic(), request(srv.port, "POST", "/predict", body,
+                                                                    {"Content-Type": ctype}, timeout=120),
+                                         time.monotonic()))
+            time.sleep(0.1)
+            normal = post_jpeg(srv.port, photo, timeout=120)
+            start, (bstatus, _, _), end = batch.result()
+        print(f"# a batch of 4 GIF bombs: {bstatus} in {end - start:.2f} s; a photo sent 0.1 s after it: "
+              f"{normal[0]} in {normal[2]:.2f} s")
+        check(bstatus == 200 and normal[0] == 200 and normal[2] < (end - start) / 2,
+              f"a photo sent after a 4-image batch is served in less than half the batch's time "
+              f"({normal[2]:.2f} s vs {end - start:.2f} s): the workers take turns")
+
+        one = request(srv.port, "POST", "/predict", gif_bomb(), {"Content-Type": "image/gif"}, timeout=60)
+        t0 = time.monotonic()
+        request(srv.port, "POST", "/predict", gif_bomb(), {"Content-Type": "image/gif"}, timeout=60)
+        bomb_s = time.monotonic() - t0
+        socks = []
+        for _ in range(3):  # 3 x 4 images sent whole, then abandoned: 12 bomb times of work, 6 on 2 workers
+            sock = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+            sock.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: %s\r\nContent-Length: %d\r\n\r\n%s"
+                         % (ctype.encode(), len(body), body))
+            socks.append(sock)
+        time.sleep(0.3)
+        queued = metric(srv.port, "lookslike_queue_depth")
+        for sock in socks:
+            sock.close()
+        t0 = time.monotonic()
+        while time.monotonic() - t0 < 60 and (metric(srv.port, "lookslike_queue_depth") or
+                                              metric(srv.port, "lookslike_busy_workers")):
+            time.sleep(0.05)
+        idle = time.monotonic() - t0
+        normal = post_jpeg(srv.port, photo, timeout=120)
+        print(f"# one GIF bomb alone: {one[0]} in {bomb_s:.2f} s; three abandoned batches of 4: {queued:.0f} queued, "
+              f"the workers idle {idle:.2f} s after the clients left")
+        check(queued >= 6, f"three batches of 4 sent whole: {queued:.0f} images queued")
+        check(metric(srv.port, "lookslike_abandoned_requests_total") == 3, "/metrics counts 3 abandoned requests")
+        check(idle < 2.5 * bomb_s, f"the queued images of clients that left are dropped: the workers are idle "
+                                   f"{idle:.2f} s after (< 2.5 x one image's {bomb_s:.2f} s; computing them: ~6 x)")
+        check(normal[0] == 200, f"and serve the next photo ({normal[0]} in {normal[2]:.2f} s)")
+    finally:
+        check(srv.stop() == 0, "batches: server exits 0")
+        check_no_sanitizer_reports(srv, "batches")
+
+
+class Trickle:
+    """A connection that sends its request a byte at a time (headers), or
+    headers and then a byte at a time of an announced body."""
+
+    def __init__(self, port, source="127.0.0.1", body_of=0):
+        self.sock = socket.socket()
+        self.sock.bind((source, 0))
+        self.sock.settimeout(10)
+        self.sock.connect(("127.0.0.1", port))
+        self.pending = (b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\n"
+                        b"Content-Length: %d\r\n\r\n" % body_of)
+        if body_of:
+            self.sock.sendall(self.pending)
+            self.pending = b"\xff" * body_of
+        self.closed = False
+
+    def step(self):
+        """One more byte; False once the server has closed the connection."""
+        if self.closed:
+            return False
+        try:
+            self.sock.sendall(self.pending[:1])
+            self.pending = self.pending[1:]
+            self.sock.setblocking(False)
+            try:
+                if self.sock.recv(100) == b"":
+                    self.closed = True
+            except BlockingIOError:
+                pass
+            finally:
+                self.sock.setblocking(True)
+                self.sock.settimeout(10)
+        except OSError:
+            self.closed = True
+        return not self.closed
+
+
+def trickle_until_closed(conns, seconds, every=0.5):
+    """Sends a byte on every connection each `every` s until all are closed: the seconds it took, or None."""
+    t0 = time.monotonic()
+    while time.monotonic() - t0 < seconds:
+        if not [c.step() for c in conns if not c.closed] or all(c.closed for c in conns):
+            return time.monotonic() - t0
+        time.sleep(every)
+    return None
+
+
+def slow_clients():
+    """Slowloris: a connection trickling its headers is closed after
+    --header-timeout (libmicrohttpd's --timeout counts idleness only, so one
+    byte every few seconds kept it for ever); 64 such connections fill the
+    connection limit only until then. Bodies that crawl are closed too; and an
+    announced Content-Length reserves nothing: connections announcing the
+    whole budget and sending a byte at a time no longer make every other
+    upload 503."""
+    srv = harness.Server(LOOKSLIKE, "--header-timeout", "2", "--max-connections", "64",
+                         "--per-ip-connections", "0", "--access-log", "0")
+    photo = open(PHOTO, "rb").read()
+    try:
+        conns = [Trickle(srv.port) for _ in range(64)]  # every connection the server takes
+        with ThreadPoolExecutor(1) as pool:
+            closed = pool.submit(trickle_until_closed, conns, 20)
+            time.sleep(0.5)
+            t0 = time.monotonic()
+            status = None
+            while status != 200 and time.monotonic() - t0 < 20:  # a client that retries
+                try:
+                    status = request(srv.port, "GET", "/healthz", timeout=2)[0]
+                except OSError:
+                    time.sleep(0.2)
+            served = time.monotonic() - t0
+            took = closed.result()
+        check(took is not None and took < 5, f"64 connections trickling their headers are closed after "
+                                             f"--header-timeout 2 s ({took if took is None else round(took, 1)} s)")
+        closed = metric(srv.port, 'lookslike_connections_closed_total{reason="header_timeout"}')
+        check(closed == 64, f"/metrics counts them ({closed:.0f})")
+        check(status == 200 and served < 5, f"a new client, shut out while they held every connection, is served "
+                                            f"{served:.1f} s later ({status}; < 5 s)")
+    finally:
+        check(srv.stop() == 0, "slowloris: server exits 0")
+        check_no_sanitizer_reports(srv, "slowloris")
+
+    srv = harness.Server(LOOKSLIKE, "--max-body-total", "128MiB", "--max-body-per-client", "0", "--access-log", "0",
+                         "--header-timeout", "3")
+    try:
+        conns = [Trickle(srv.port, body_of=8 * MIB) for _ in range(16)]  # announcing the whole budget
+        for _ in range(3):
+            for c in conns:
+                c.step()
+            time.sleep(0.3)
+        held = metric(srv.port, "lookslike_request_body_bytes")
+        status, data, _ = post_jpeg(srv.port, photo)
+        check(status == 200, f"16 uploads announcing 8 MiB each (the whole budget) and sending a byte at a time hold "
+                             f"{held / MIB:.1f} MiB of it; another upload is served ({status} {data[:80]!r})")
+        took = trickle_until_closed(conns, 20, every=0.3)
+        check(took is not None, f"uploads averaging under --min-upload-rate are closed once --header-timeout has "
+                                f"passed ({took if took is None else round(took, 1)} s later)")
+        closed = metric(srv.port, 'lookslike_connections_closed_total{reason="slow_body"}')
+        check(closed == 16, f"/metrics counts them ({closed:.0f})")
+    finally:
+        check(srv.stop() == 0, "slow bodies: server exits 0")
+        check_no_sanitizer_reports(srv, "slow bodies")
+
+
+def client_share():
+    """One client address may hold at most --max-body-per-client of the body
+    budget: another address's upload is served while the first holds its share."""
+    srv = harness.Server(LOOKSLIKE, "--max-body-total", "64MiB", "--max-body", "4MiB", "--per-ip-connections", "0",
+                         "--access-log", "0")
+    photo = open(PHOTO, "rb").read()
+    uploads = []
+    try:
+        payload = os.urandom(4 * MIB)
+        uploads = [Upload(srv.port, 4 * MIB, False) for _ in range(16)]  # enough for the whole budget
+        threads = [threading.Thread(target=u.send, args=(payload,)) for u in uploads]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(120)
+        held = metric(srv.port, "lookslike_request_body_bytes")
+        sock = socket.socket()
+        sock.bind(("127.0.0.2", 0))
+        sock.settimeout(30)
+        sock.connect(("127.0.0.1", srv.port))
+        sock.sendall(b"POST /predict HTTP/1.1\r\nHost: x\r\nContent-Type: image/jpeg\r\nContent-Length: %d\r\n"
+                     b"Connection: close\r\n\r\n%s" % (len(photo), photo))
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+        sock.close()
+        check(held <= 16 * MIB, f"16 near-limit uploads from 127.0.0.1 hold {held / MIB:.1f} MiB: at most its share, "
+                                f"a quarter of the 64 MiB budget")
+        check(answer.startswith(b"HTTP/1.1 200"), f"an upload from 127.0.0.2 is served meanwhile ({answer[:12]!r})")
+    finally:
+        for u in uploads:
+            u.sock.close()
+        check(srv.stop() == 0, "client share: server exits 0")
+        check_no_sanitizer_reports(srv, "client share")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="lookslike-limits-")
+    batches_fair()
+    slow_clients()
+    client_share()
     tall_images()
     json_values()
     scan_bomb(work)
