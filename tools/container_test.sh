@@ -139,6 +139,14 @@ test_variant() {
   status=$(http POST "$url/predict" -H 'Content-Type: image/jpeg' --data-binary "@$parrot")
   check "$tag: /predict on the parrot: $status $(head -c 120 "$tmp/body")" \
     bash -c "[[ $status == 200 ]] && grep -q '\"predictions\":\[{\"label\":\"macaw\",\"index\":89' '$tmp/body'"
+  # lossless WebP is decoded by a helper process (lookslike-webp-decode) with bounded memory
+  python3 "$repo/tests/tools/webp_groups.py" "$tmp/groups64.webp" 64
+  python3 "$repo/tests/tools/webp_groups.py" "$tmp/groups1024.webp" 1024
+  status=$(http POST "$url/predict" -H 'Content-Type: image/webp' --data-binary "@$tmp/groups64.webp")
+  check "$tag: a lossless WebP is decoded by the helper process ($status)" bash -c "[[ $status == 200 ]]"
+  status=$(http POST "$url/predict" -H 'Content-Type: image/webp' --data-binary "@$tmp/groups1024.webp")
+  check "$tag: one whose prefix-code tables would take ~400 MB is refused ($status $(head -c 60 "$tmp/body"))" \
+    bash -c "[[ $status == 422 ]] && grep -q image_too_complex '$tmp/body'"
   status=$(http GET "$url/")
   check "$tag: the UI at / ($status)" bash -c "[[ $status == 200 ]] && grep -qi '<html' '$tmp/body'"
   local uid

@@ -15,7 +15,8 @@ typedef enum {
     IMAGE_ERR_UNSUPPORTED, /* a well-formed image in a format or variant not decoded here */
     IMAGE_ERR_TOO_MANY_PIXELS, /* header says more than max_pixels */
     IMAGE_ERR_TOO_SMALL, /* smaller than min_side in either dimension */
-    IMAGE_ERR_TOO_COMPLEX, /* JPEG: more scan work or coefficient memory than max_pixels allows */
+    IMAGE_ERR_TOO_COMPLEX, /* JPEG: more scan work or coefficient memory than max_pixels allows; lossless
+                            * WebP: more decoder memory than its pixels allow (webp_decode.c) */
     IMAGE_ERR_NO_MEMORY,
 } image_status;
 
@@ -33,6 +34,10 @@ typedef struct {
     /* JPEG only: decode at the smallest DCT scale that is still at least this
      * large in both directions; 0 = always full size. */
     int min_width, min_height;
+    /* Decode what a library would decode with memory not bounded by the
+     * pixels (lossless WebP) in a child process of bounded memory
+     * (bounded_child.h); 0: in this process, unbounded (tools, fuzzing). */
+    int isolate;
 } image_decode_options;
 
 /* The header's size against the options: IMAGE_OK, or IMAGE_ERR_TOO_MANY_PIXELS /

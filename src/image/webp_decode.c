@@ -12,13 +12,52 @@
 #include <webp/demux.h>
 
 #include "image_formats.h"
+#include "webp_helper.h"
+#include "webp_rgb.h"
+
+/* What a lossless bitstream may make libwebp allocate when decoded isolated:
+ * its ARGB rows and transforms (4 bytes a pixel and a little), and the
+ * lookup tables of its prefix-code groups (tens of KB each: a real encoder
+ * writes up to a few hundred groups; the format allows one per 4x4 tile, ~1 KB
+ * a pixel, which is what this refuses). */
+#define LOSSLESS_BYTES_PER_PIXEL 8
+#define LOSSLESS_TABLE_BYTES ((size_t)32 << 20)
+
+/* Decodes a w x h bitstream into out (rows `stride` bytes apart, `size` bytes
+ * from out on); a lossless one, with opt->isolate, in a process of its own
+ * whose memory is bounded by its pixels (webp_helper.h). */
+static image_status decode_bitstream(const uint8_t *data, size_t len, size_t w, size_t h, uint8_t *out, size_t size,
+                                     int stride, const image_decode_options *opt, char *err, size_t errlen)
+{
+    WebPBitstreamFeatures f;
+    size_t budget = LOSSLESS_BYTES_PER_PIXEL * w * h + LOSSLESS_TABLE_BYTES;
+    int isolated = opt->isolate && WebPGetFeatures(data, len, &f) == VP8_STATUS_OK && f.format == 2;
+    int rc = isolated ? webp_helper_decode(data, len, w, h, out, stride, budget)
+                      : webp_rgb_decode(data, len, out, size, stride);
+    switch (rc) {
+    case WEBP_RGB_OK: return IMAGE_OK;
+    case WEBP_RGB_CORRUPT: snprintf(err, errlen, "corrupt or truncated WebP"); return IMAGE_ERR_INVALID;
+    case WEBP_RGB_OUT_OF_MEMORY:
+    case WEBP_HELPER_FAILED:
+        if (isolated) {
+            snprintf(err, errlen, "this %zux%zu lossless WebP needs more decoder memory than %zu MiB (%d bytes a "
+                                  "pixel + %zu MiB for its prefix-code tables)",
+                     w, h, budget >> 20, LOSSLESS_BYTES_PER_PIXEL, LOSSLESS_TABLE_BYTES >> 20);
+            return IMAGE_ERR_TOO_COMPLEX;
+        }
+        break;
+    default: break;
+    }
+    snprintf(err, errlen, isolated ? "cannot start the WebP decoder process" : "out of memory decoding a WebP");
+    return IMAGE_ERR_NO_MEMORY;
+}
 
 /* An animation's first frame is a key frame: libwebp's animation decoder
  * clears its canvas and decodes the frame into its rectangle without
  * blending. The same is done here straight into the RGB buffer, so no RGBA
  * canvases (libwebp's decoder keeps two) are held. */
-static image_status first_frame(const uint8_t *data, size_t len, size_t w, size_t h, pixel_buffer *px,
-                                rgb_image *out, char *err, size_t errlen)
+static image_status first_frame(const uint8_t *data, size_t len, size_t w, size_t h, const image_decode_options *opt,
+                                pixel_buffer *px, rgb_image *out, char *err, size_t errlen)
 {
     WebPData wd = {data, len};
     WebPDemuxer *demux = WebPDemux(&wd);
@@ -36,11 +75,8 @@ static image_status first_frame(const uint8_t *data, size_t len, size_t w, size_
     } else if ((st = pixel_buffer_reserve(px, w, h, 3, err, errlen)) == IMAGE_OK) {
         memset(px->data, 0, w * h * 3);
         uint8_t *at = px->data + (y0 * w + x0) * 3;
-        if (!WebPDecodeRGBInto(frame.fragment.bytes, frame.fragment.size, at, w * h * 3 - (size_t)(at - px->data),
-                               (int)(w * 3))) {
-            snprintf(err, errlen, "corrupt or truncated WebP animation frame");
-            st = IMAGE_ERR_INVALID;
-        }
+        st = decode_bitstream(frame.fragment.bytes, frame.fragment.size, (size_t)frame.width, (size_t)frame.height, at,
+                              w * h * 3 - (size_t)(at - px->data), (int)(w * 3), opt, err, errlen);
     }
     WebPDemuxReleaseIterator(&frame);
     WebPDemuxDelete(demux);
@@ -63,13 +99,10 @@ image_status webp_decode(const uint8_t *data, size_t len, const image_decode_opt
         return st;
     size_t w = (size_t)f.width, h = (size_t)f.height;
     if (f.has_animation)
-        return first_frame(data, len, w, h, px, out, err, errlen);
-    if ((st = pixel_buffer_reserve(px, w, h, 3, err, errlen)) != IMAGE_OK)
+        return first_frame(data, len, w, h, opt, px, out, err, errlen);
+    if ((st = pixel_buffer_reserve(px, w, h, 3, err, errlen)) != IMAGE_OK ||
+        (st = decode_bitstream(data, len, w, h, px->data, w * h * 3, (int)(w * 3), opt, err, errlen)) != IMAGE_OK)
         return st;
-    if (!WebPDecodeRGBInto(data, len, px->data, w * h * 3, (int)(w * 3))) {
-        snprintf(err, errlen, "corrupt or truncated WebP");
-        return IMAGE_ERR_INVALID;
-    }
     *out = (rgb_image){(int)w, (int)h, (int)w, (int)h, px->data};
     return IMAGE_OK;
 }

@@ -6,30 +6,17 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../own_files.h"
 #include "int8_network.h"
 
 /* The libdarknet engine is a plugin (see src/meson.build for why), loaded from
- * one place: a program that runs from the build tree loads the build tree's
- * plugin; any other (an installed binary) only the installed one in LIBDIR,
- * so that a file planted in a leftover build directory (in the container it
- * was under a writable /tmp) is never loaded. dlopen counts references, so
- * every engine instance may call this; the library stays loaded for the life
- * of the process (libdarknet has global state). */
-#ifdef LOOKSLIKE_HAVE_DARKNET
-static int running_from_build_tree(void)
-{
-    char exe[PATH_MAX], root[PATH_MAX];
-    if (!realpath("/proc/self/exe", exe) || !realpath(LOOKSLIKE_BUILD_ROOT, root))
-        return 0;
-    size_t n = strlen(root);
-    return !strncmp(exe, root, n) && exe[n] == '/';
-}
-#endif
-
+ * one place (own_files.h). dlopen counts references, so every engine instance
+ * may call this; the library stays loaded for the life of the process
+ * (libdarknet has global state). */
 static const nn_engine_ops *load_darknet(char *err, size_t errlen)
 {
 #ifdef LOOKSLIKE_HAVE_DARKNET
-    const char *path = running_from_build_tree() ? LOOKSLIKE_BUILD_DARKNET_PLUGIN : LOOKSLIKE_INSTALLED_DARKNET_PLUGIN;
+    const char *path = own_file(LOOKSLIKE_BUILD_DARKNET_PLUGIN, LOOKSLIKE_INSTALLED_DARKNET_PLUGIN);
     void *lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     const nn_engine_ops *ops = lib ? dlsym(lib, "nn_darknet_engine") : NULL;
     if (!ops)

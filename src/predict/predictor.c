@@ -111,7 +111,7 @@ predict_status predictor_run_tensor(predictor *p, const served_model *m, const u
 
 static image_decode_options decode_options(const predict_limits *limits, const served_model *m, crop_mode crop)
 {
-    image_decode_options o = {limits->max_pixels, limits->min_side, 0, 0};
+    image_decode_options o = {limits->max_pixels, limits->min_side, 0, 0, 1};
     if (limits->dct_scaling)
         preprocess_min_decode_size(model_preprocess_style(&m->model), crop, DCT_SCALING_GAP, m->model.input.w,
                                    m->model.input.h, &o.min_width, &o.min_height);

@@ -45,7 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     for (int i = 0; i < count; i++) {
         rgb_image img;
-        if (image_decode(d, bytes + start[i], start[i + 1] - start[i], &(image_decode_options){4000000, 16, 0, 0}, &img,
+        if (image_decode(d, bytes + start[i], start[i + 1] - start[i], &(image_decode_options){4000000, 16, 0, 0, 0}, &img,
                          err, sizeof err) == IMAGE_OK)
             preprocess_rgb(ws, img.rgb, img.width, img.height, PREPROCESS_TF_SLIM, CROP_CENTER, out, 224, 224);
     }

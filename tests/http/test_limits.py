@@ -468,8 +468,45 @@ def client_share():
         check_no_sanitizer_reports(srv, "client share")
 
 
+def lossless_webp():
+    """A 470 KB lossless WebP with a prefix-code group per 4x4 tile (65,536)
+    made libwebp build ~400 MB of lookup tables before any pixel (and a batch
+    of two, twice that). Lossless WebP is now decoded by a process of its own
+    whose memory is bounded by the image's pixels: refused 422, nothing held."""
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tools"))
+    import webp_groups
+    env_asan = os.environ.get("ASAN_OPTIONS", "")
+    os.environ["ASAN_OPTIONS"] = env_asan + ":quarantine_size_mb=16"
+    srv = harness.Server(LOOKSLIKE, "--access-log", "0")
+    os.environ["ASAN_OPTIONS"] = env_asan
+    photo = open(PHOTO, "rb").read()
+    try:
+        base = memory_kib(srv.proc.pid, "VmRSS")
+        bomb, small = webp_groups.webp(1024), webp_groups.webp(64)
+        with ThreadPoolExecutor(2) as pool:
+            one = pool.submit(request, srv.port, "POST", "/predict", bomb, {"Content-Type": "image/webp"}, timeout=60)
+            time.sleep(0.05)
+            normal = post_jpeg(srv.port, photo)
+            status, _, data = one.result()
+        body, ctype = multipart([bomb, bomb])
+        bstatus, _, bdata = request(srv.port, "POST", "/predict", body, {"Content-Type": ctype}, timeout=60)
+        sstatus, _, sdata = request(srv.port, "POST", "/predict", small, {"Content-Type": "image/webp"}, timeout=60)
+        peak = memory_kib(srv.proc.pid, "VmHWM")
+        print(f"# {len(bomb)} byte lossless WebP, 65,536 groups: {status} {data[:160]!r}; RSS {base // 1024} MiB "
+              f"before, peak {peak // 1024}")
+        check(status == 422 and b"image_too_complex" in data, f"refused 422 image_too_complex ({status})")
+        check(bstatus == 200 and bdata.count(b"image_too_complex") == 2, f"two in a batch: each refused ({bstatus})")
+        check(peak - base < 100 * 1024, f"peak RSS grew {(peak - base) // 1024} MiB (< 100; ~400 per image before)")
+        check(normal[0] == 200, f"a photo sent meanwhile is served ({normal[0]})")
+        check(sstatus == 200 and b"predictions" in sdata, f"the same structure at 64x64 (256 groups) decodes ({sstatus})")
+    finally:
+        check(srv.stop() == 0, "lossless WebP: server exits 0")
+        check_no_sanitizer_reports(srv, "lossless WebP")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="lookslike-limits-")
+    lossless_webp()
     batches_fair()
     slow_clients()
     client_share()

@@ -31,7 +31,7 @@ int main(int argc, char **argv)
         return 2;
     }
     rgb_image img;
-    image_status st = image_decode(d, data, len, &(image_decode_options){max_pixels, 1, 0, 0}, &img, err, sizeof err);
+    image_status st = image_decode(d, data, len, &(image_decode_options){max_pixels, 1, 0, 0, 0}, &img, err, sizeof err);
     int rc = 0;
     if (st != IMAGE_OK) {
         fprintf(stderr, "%s: %s\n", names[st], err);

@@ -40,7 +40,7 @@ static uint8_t *enlarged_jpeg(const uint8_t *file, size_t flen, unsigned long *l
     jpeg_decoder *d = jpeg_decoder_new();
     rgb_image img;
     uint8_t *rgb = load_bmp(file, flen, &w, &h), *big = NULL, *jpeg = NULL;
-    if (!rgb && jpeg_decode(d, file, flen, &(image_decode_options){1ull << 32, 1, 0, 0}, &img, err, sizeof err) ==
+    if (!rgb && jpeg_decode(d, file, flen, &(image_decode_options){1ull << 32, 1, 0, 0, 0}, &img, err, sizeof err) ==
                     IMAGE_OK && (rgb = malloc((size_t)img.width * img.height * 3))) {
         w = img.width;
         h = img.height;

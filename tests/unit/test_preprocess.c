@@ -31,7 +31,7 @@ int main(int argc, char **argv)
             return 77;
         }
         rgb_image img;
-        int st = image_decode(d, file, len, &(image_decode_options){50000000, 1, 0, 0}, &img, err, sizeof err);
+        int st = image_decode(d, file, len, &(image_decode_options){50000000, 1, 0, 0, 0}, &img, err, sizeof err);
         free(file);
         if (!check(st == IMAGE_OK, "decode %s: %s", photos[i], st == IMAGE_OK ? "ok" : err))
             continue;

@@ -1,0 +1,27 @@
+/* Lossless WebP decoded in a process of its own with bounded memory.
+ * libwebp's lossless decoder builds lookup tables per prefix-code group
+ * before any pixel, and the format allows a group per 4x4 tile: a 470 KB
+ * 1024x1024 file made it allocate ~400 MB, and nothing outside libwebp can cap
+ * its allocator. So such a bitstream is decoded by lookslike-webp-decode
+ * (webp_helper_main.c), started with posix_spawn (no copy of this process's
+ * memory: ~2.5 ms), which limits its own address space to `budget` bytes
+ * more than it starts with (RLIMIT_AS): an allocation past that fails there,
+ * and this process never holds it. The bitstream goes to it and the RGB
+ * comes back through memfds; its standard error is /dev/null (a sanitizer's
+ * report of the refused allocation is expected there). Thread-safe; blocks
+ * the calling thread until the helper ends. */
+#ifndef LOOKSLIKE_IMAGE_WEBP_HELPER_H
+#define LOOKSLIKE_IMAGE_WEBP_HELPER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* Besides webp_rgb.h's outcomes: */
+#define WEBP_HELPER_FAILED (-1) /* the helper died (a signal: an allocator aborting at its limit) */
+#define WEBP_HELPER_NOT_STARTED (-2) /* it could not be started (missing, no memory for the memfds, ...) */
+
+/* Decodes the w x h bitstream into out (rows `stride` bytes apart): a
+ * WEBP_RGB_* outcome, or one of the above. */
+int webp_helper_decode(const uint8_t *data, size_t len, size_t w, size_t h, uint8_t *out, int stride, size_t budget);
+
+#endif
