@@ -160,6 +160,9 @@ int cli_serve(int argc, char **argv)
     if (keys)
         fprintf(stderr, "lookslike: POST /predict%s requires one of the %d API key(s) of %s\n",
                 c.metrics_need_key ? " and GET /metrics" : "", api_keys_count(keys), c.api_key_file);
+    if (keys && (api_keys_file_mode(keys) & 044))
+        fprintf(stderr, "lookslike: warning: the API key file %s is readable by other users (mode %04o): "
+                        "chmod 600 it\n", c.api_key_file, api_keys_file_mode(keys));
     if (c.cors_origin[0])
         fprintf(stderr, "lookslike: the API answers cross-origin requests from %s\n", c.cors_origin);
 

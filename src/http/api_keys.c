@@ -4,11 +4,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 struct api_keys {
     int count;
     char (*keys)[API_KEY_MAX_LENGTH + 1];
     size_t *lengths;
+    unsigned file_mode; /* the key file's permission bits */
 };
 
 /* RFC 6750's b64token characters: ALPHA DIGIT - . _ ~ + / and trailing '='. */
@@ -46,17 +48,26 @@ static int add_key(api_keys *k, const char *key, size_t n)
 api_keys *api_keys_load(const char *path, char *err, size_t errlen)
 {
     FILE *f = fopen(path, "r");
-    if (!f) {
+    struct stat st;
+    if (!f || fstat(fileno(f), &st) != 0) {
         snprintf(err, errlen, "%s: cannot read the API key file", path);
+        if (f)
+            fclose(f);
         return NULL;
     }
     api_keys *k = calloc(1, sizeof *k);
-    char line[API_KEY_MAX_LENGTH + 64];
+    char *line = NULL;
+    size_t cap = 0;
     int number = 0, failed = !k;
-    while (!failed && fgets(line, sizeof line, f)) {
+    ssize_t got;
+    while (!failed && (got = getline(&line, &cap, f)) >= 0) {
         number++;
-        size_t raw = strlen(line);
-        if (raw == sizeof line - 1 && line[raw - 1] != '\n') {
+        if (memchr(line, '\0', (size_t)got)) { /* it would cut the key short where it stands */
+            snprintf(err, errlen, "%s:%d: a NUL byte in the line", path, number);
+            failed = 1;
+            break;
+        }
+        if ((size_t)got > API_KEY_MAX_LENGTH + 64) {
             snprintf(err, errlen, "%s:%d: line longer than %d characters", path, number, API_KEY_MAX_LENGTH);
             failed = 1;
             break;
@@ -80,7 +91,9 @@ api_keys *api_keys_load(const char *path, char *err, size_t errlen)
             continue;
         failed = 1;
     }
-    memset(line, 0, sizeof line);
+    if (line)
+        memset(line, 0, cap);
+    free(line);
     fclose(f);
     if (!failed && k->count == 0) {
         snprintf(err, errlen, "%s: no keys in the file (one per line)", path);
@@ -90,6 +103,7 @@ api_keys *api_keys_load(const char *path, char *err, size_t errlen)
         api_keys_free(k);
         return NULL;
     }
+    k->file_mode = (unsigned)st.st_mode & 07777;
     return k;
 }
 
@@ -107,6 +121,11 @@ void api_keys_free(api_keys *k)
 int api_keys_count(const api_keys *k)
 {
     return k->count;
+}
+
+unsigned api_keys_file_mode(const api_keys *k)
+{
+    return k->file_mode;
 }
 
 /* Equal in constant time for the key's length: every byte is compared. */

@@ -49,6 +49,7 @@ def test_keys(work):
     path = os.path.join(work, "keys")
     with open(path, "w") as f:
         f.write("# service keys\n\n  " + KEYS[0] + "  \n" + KEYS[1] + "\r\n" + KEYS[2])
+    os.chmod(path, 0o600)
     srv = Server(LOOKSLIKE, "--api-key-file", path)
     try:
         port = srv.port
@@ -79,6 +80,12 @@ def test_keys(work):
     log = "".join(srv.log)
     check(not any(k in log or k[:12] in log for k in KEYS), "no key, or part of one, in the log")
     check("3 API key(s)" in log, "start-up says how many keys it loaded")
+    check("readable by other users" not in log, "a key file only its owner reads: no warning")
+    os.chmod(path, 0o644)
+    srv = Server(LOOKSLIKE, "--api-key-file", path)
+    srv.stop()
+    warned = [l for l in srv.log if "readable by other users" in l]
+    check(warned and "0644" in warned[0], f"a key file others may read: a warning at start-up ({warned[:1]})")
 
     srv = Server(LOOKSLIKE, "--api-key-file", path, "--metrics-need-key", "1")
     try:
@@ -91,7 +98,8 @@ def test_keys(work):
 
     for name, content, want in [("empty", "# nothing\n\n", "no keys"), ("short", KEYS[0] + "\ntiny-key-7\n", ":2: "),
                                 ("space", "has a space in it ok\n", ":1: "),
-                                ("long", "x" * 300 + "\n", ":1: ")]:
+                                ("long", "x" * 300 + "\n", ":1: "),
+                                ("nul", KEYS[1] + "\n" + KEYS[0][:16] + "\0" + KEYS[0][16:] + "\n", ":2: a NUL byte")]:
         bad = os.path.join(work, name)
         with open(bad, "w") as f:
             f.write(content)
