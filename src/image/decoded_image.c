@@ -2,6 +2,8 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include "../growable.h"
 
@@ -26,10 +28,33 @@ image_status image_check_size(uint64_t width, uint64_t height, const image_decod
 image_status pixel_buffer_reserve(pixel_buffer *b, size_t width, size_t height, size_t bytes_per_pixel, char *err,
                                   size_t errlen)
 {
+    if (b->shared)
+        pixel_buffer_free(b);
     if (reserve_exact((void **)&b->data, &b->cap, width * height * bytes_per_pixel, 1) == 0)
         return IMAGE_OK;
     snprintf(err, errlen, "out of memory for a %zux%zu image", width, height);
     return IMAGE_ERR_NO_MEMORY;
+}
+
+image_status pixel_buffer_reserve_shared(pixel_buffer *b, size_t width, size_t height, size_t bytes_per_pixel,
+                                         char *err, size_t errlen)
+{
+    size_t need = width * height * bytes_per_pixel;
+    if (b->shared && b->cap >= need)
+        return IMAGE_OK;
+    pixel_buffer_free(b);
+    int fd = memfd_create("lookslike-pixels", MFD_CLOEXEC);
+    void *p = MAP_FAILED;
+    if (fd >= 0 && ftruncate(fd, (off_t)need) == 0)
+        p = mmap(NULL, need, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+    if (p == MAP_FAILED) {
+        if (fd >= 0)
+            close(fd);
+        snprintf(err, errlen, "out of memory for a %zux%zu image", width, height);
+        return IMAGE_ERR_NO_MEMORY;
+    }
+    *b = (pixel_buffer){p, need, 1, fd};
+    return IMAGE_OK;
 }
 
 void pixel_buffer_trim(pixel_buffer *b, size_t keep)
@@ -41,7 +66,11 @@ void pixel_buffer_trim(pixel_buffer *b, size_t keep)
 
 void pixel_buffer_free(pixel_buffer *b)
 {
-    free(b->data);
-    b->data = NULL;
-    b->cap = 0;
+    if (b->shared) {
+        munmap(b->data, b->cap);
+        close(b->fd);
+    } else {
+        free(b->data);
+    }
+    *b = (pixel_buffer){0};
 }

@@ -45,16 +45,23 @@ typedef struct {
 image_status image_check_size(uint64_t width, uint64_t height, const image_decode_options *opt, char *err,
                               size_t errlen);
 
-/* A pixel buffer sized to the largest image so far; a decoder's own. */
+/* A pixel buffer sized to the largest image so far; a decoder's own. Zeroed
+ * is empty. Either heap memory, or (pixel_buffer_reserve_shared) a memfd
+ * mapped shared, so that a helper process can write the pixels into it. */
 typedef struct {
     uint8_t *data;
     size_t cap;
+    int shared; /* data maps memfd fd */
+    int fd;
 } pixel_buffer;
 
 /* Room for a width x height image of bytes_per_pixel: IMAGE_OK, or
  * IMAGE_ERR_NO_MEMORY with the reason in err (the old buffer is kept). */
 image_status pixel_buffer_reserve(pixel_buffer *b, size_t width, size_t height, size_t bytes_per_pixel, char *err,
                                   size_t errlen);
+/* The same, backed by a memfd (px->fd) that another process may map. */
+image_status pixel_buffer_reserve_shared(pixel_buffer *b, size_t width, size_t height, size_t bytes_per_pixel,
+                                         char *err, size_t errlen);
 /* Frees the buffer if it holds more than `keep` bytes, so one unusually large
  * image does not stay resident for the life of a worker. */
 void pixel_buffer_trim(pixel_buffer *b, size_t keep);

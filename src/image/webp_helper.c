@@ -14,7 +14,7 @@
 
 extern char **environ;
 
-/* A memfd holding `len` bytes of data (or, with data NULL, `len` zero bytes); -1 on failure. */
+/* A memfd holding the `len` bytes of data; -1 on failure. */
 static int memfd_with(const char *name, const uint8_t *data, size_t len)
 {
     int fd = memfd_create(name, MFD_CLOEXEC);
@@ -24,7 +24,7 @@ static int memfd_with(const char *name, const uint8_t *data, size_t len)
         close(fd);
         return -1;
     }
-    for (size_t done = 0; data && done < len;) {
+    for (size_t done = 0; done < len;) {
         ssize_t n = pwrite(fd, data + done, len - done, (off_t)done);
         if (n <= 0 && errno != EINTR) {
             close(fd);
@@ -35,20 +35,22 @@ static int memfd_with(const char *name, const uint8_t *data, size_t len)
     return fd;
 }
 
-/* Runs the helper on fds `in` (3 there) and `out` (4 there): its exit status as an outcome. */
-static int run_helper(int in, int out, size_t w, size_t h, size_t budget)
+/* Runs the helper on fds `in` (3 there) and `pixels` (4 there): its exit status as an outcome. */
+static int run_helper(int in, int pixels, size_t w, size_t h, size_t offset, int stride, size_t budget)
 {
     const char *helper = own_file(LOOKSLIKE_BUILD_WEBP_DECODER, LOOKSLIKE_INSTALLED_WEBP_DECODER);
-    char a_budget[32], a_w[32], a_h[32];
-    snprintf(a_budget, sizeof a_budget, "%zu", budget);
-    snprintf(a_w, sizeof a_w, "%zu", w);
-    snprintf(a_h, sizeof a_h, "%zu", h);
-    char *argv[] = {(char *)helper, a_budget, a_w, a_h, NULL};
+    char args[5][32];
+    snprintf(args[0], sizeof args[0], "%zu", budget);
+    snprintf(args[1], sizeof args[1], "%zu", w);
+    snprintf(args[2], sizeof args[2], "%zu", h);
+    snprintf(args[3], sizeof args[3], "%d", stride);
+    snprintf(args[4], sizeof args[4], "%zu", offset);
+    char *argv[] = {(char *)helper, args[0], args[1], args[2], args[3], args[4], NULL};
     posix_spawn_file_actions_t fa;
     if (posix_spawn_file_actions_init(&fa) != 0)
         return WEBP_HELPER_NOT_STARTED;
     pid_t pid;
-    int rc = posix_spawn_file_actions_adddup2(&fa, in, 3) || posix_spawn_file_actions_adddup2(&fa, out, 4) ||
+    int rc = posix_spawn_file_actions_adddup2(&fa, in, 3) || posix_spawn_file_actions_adddup2(&fa, pixels, 4) ||
              posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0) ||
              posix_spawn_file_actions_addclosefrom_np(&fa, 5) || posix_spawn(&pid, helper, &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
@@ -69,24 +71,18 @@ static int run_helper(int in, int out, size_t w, size_t h, size_t budget)
     }
 }
 
-int webp_helper_decode(const uint8_t *data, size_t len, size_t w, size_t h, uint8_t *out, int stride, size_t budget)
+int webp_helper_decode(const uint8_t *data, size_t len, size_t w, size_t h, int pixels, size_t offset, int stride,
+                       size_t budget)
 {
-    size_t row = w * 3, size = row * h;
-    int in = memfd_with("lookslike-webp", data, len), rgb = in < 0 ? -1 : memfd_with("lookslike-rgb", NULL, size);
-    int rc = rgb < 0 ? WEBP_HELPER_NOT_STARTED : run_helper(in, rgb, w, h, budget);
-    if (rc == WEBP_RGB_OK) {
-        uint8_t *pixels = mmap(NULL, size, PROT_READ, MAP_SHARED | MAP_POPULATE, rgb, 0);
-        if (pixels == MAP_FAILED) {
-            rc = WEBP_HELPER_NOT_STARTED;
-        } else {
-            for (size_t y = 0; y < h; y++)
-                memcpy(out + y * (size_t)stride, pixels + y * row, row);
-            munmap(pixels, size);
-        }
-    }
+    /* Both descriptors from 10 on, so that moving them to 3 and 4 in the
+     * helper cannot overwrite one with the other. */
+    int in = memfd_with("lookslike-webp", data, len), high_in = -1, high_pixels = -1;
     if (in >= 0)
-        close(in);
-    if (rgb >= 0)
-        close(rgb);
+        high_in = fcntl(in, F_DUPFD_CLOEXEC, 10), high_pixels = fcntl(pixels, F_DUPFD_CLOEXEC, 10);
+    int rc = high_in < 0 || high_pixels < 0 ? WEBP_HELPER_NOT_STARTED
+                                            : run_helper(high_in, high_pixels, w, h, offset, stride, budget);
+    for (int fd, i = 0; i < 3; i++)
+        if ((fd = (int[]){in, high_in, high_pixels}[i]) >= 0)
+            close(fd);
     return rc;
 }

@@ -6,8 +6,9 @@
  * (webp_helper_main.c), started with posix_spawn (no copy of this process's
  * memory: ~2.5 ms), which limits its own address space to `budget` bytes
  * more than it starts with (RLIMIT_AS): an allocation past that fails there,
- * and this process never holds it. The bitstream goes to it and the RGB
- * comes back through memfds; its standard error is /dev/null (a sanitizer's
+ * and this process never holds it. The bitstream goes to it through a
+ * memfd, and it writes the RGB straight into the caller's memfd-backed pixel
+ * buffer (decoded_image.h); its standard error is /dev/null (a sanitizer's
  * report of the refused allocation is expected there). Thread-safe; blocks
  * the calling thread until the helper ends. */
 #ifndef LOOKSLIKE_IMAGE_WEBP_HELPER_H
@@ -20,8 +21,10 @@
 #define WEBP_HELPER_FAILED (-1) /* the helper died (a signal: an allocator aborting at its limit) */
 #define WEBP_HELPER_NOT_STARTED (-2) /* it could not be started (missing, no memory for the memfds, ...) */
 
-/* Decodes the w x h bitstream into out (rows `stride` bytes apart): a
+/* Decodes the w x h bitstream into the memfd `pixels` (a shared
+ * pixel_buffer's), from byte `offset` on, rows `stride` bytes apart: a
  * WEBP_RGB_* outcome, or one of the above. */
-int webp_helper_decode(const uint8_t *data, size_t len, size_t w, size_t h, uint8_t *out, int stride, size_t budget);
+int webp_helper_decode(const uint8_t *data, size_t len, size_t w, size_t h, int pixels, size_t offset, int stride,
+                       size_t budget);
 
 #endif

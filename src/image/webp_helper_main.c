@@ -1,9 +1,10 @@
-/* lookslike-webp-decode BUDGET WIDTH HEIGHT: the process webp_helper.c
- * starts to decode one WebP bitstream with bounded memory. Reads the
- * bitstream from fd 3, writes WIDTH x HEIGHT x 3 bytes of RGB to fd 4 (a memfd
- * of that size), after limiting its own address space to BUDGET bytes more
- * than it has now. Exit status: webp_rgb.h's outcome; 3 for bad arguments or
- * descriptors. Not meant to be run by hand. */
+/* lookslike-webp-decode BUDGET WIDTH HEIGHT STRIDE OFFSET: the process
+ * webp_helper.c starts to decode one WebP bitstream with bounded memory.
+ * Reads the bitstream from fd 3 and writes WIDTH x HEIGHT RGB pixels into the
+ * memfd on fd 4, from byte OFFSET on, rows STRIDE bytes apart, after limiting
+ * its own address space to BUDGET bytes more than it has then. Exit status:
+ * webp_rgb.h's outcome; 3 for bad arguments or descriptors. Not meant to be
+ * run by hand. */
 #include <errno.h>
 #include <malloc.h>
 #include <stdint.h>
@@ -60,19 +61,21 @@ static void prefault_heap(size_t bytes)
 
 int main(int argc, char **argv)
 {
-    size_t budget = argc == 4 ? number(argv[1]) : 0, w = argc == 4 ? number(argv[2]) : 0,
-           h = argc == 4 ? number(argv[3]) : 0;
-    struct stat in, rgb;
-    size_t size = w * 3 * h;
-    if (!budget || !w || !h || fstat(3, &in) != 0 || in.st_size <= 0 || fstat(4, &rgb) != 0 ||
-        (size_t)rgb.st_size < size)
+    if (argc != 6)
         return BAD_CALL;
+    size_t budget = number(argv[1]), w = number(argv[2]), h = number(argv[3]), stride = number(argv[4]),
+           offset = number(argv[5]);
+    struct stat in, px;
+    if (!budget || !w || !h || stride < w * 3 || fstat(3, &in) != 0 || in.st_size <= 0 || fstat(4, &px) != 0 ||
+        (size_t)px.st_size < offset || (size_t)px.st_size - offset < (h - 1) * stride + w * 3)
+        return BAD_CALL;
+    size_t size = (size_t)px.st_size;
     const uint8_t *data = mmap(NULL, (size_t)in.st_size, PROT_READ, MAP_SHARED, 3, 0);
-    uint8_t *out = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, 4, 0);
+    uint8_t *out = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, 4, 0);
     size_t now = address_space_bytes();
     struct rlimit limit = {now + budget, now + budget};
     if (data == MAP_FAILED || out == MAP_FAILED || !now || setrlimit(RLIMIT_AS, &limit) != 0)
         return BAD_CALL;
     prefault_heap(4 * w * h + (1u << 20));
-    return webp_rgb_decode(data, (size_t)in.st_size, out, size, (int)(w * 3));
+    return webp_rgb_decode(data, (size_t)in.st_size, out + offset, size - offset, (int)stride);
 }

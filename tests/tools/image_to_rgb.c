@@ -1,6 +1,8 @@
-/* image_to_rgb [--max-pixels N] FILE: decodes FILE with lookslike's image
- * decoder (any format it reads) and writes "WIDTH HEIGHT\n" and the raw RGB
- * bytes to stdout, for tests that compare them with an independent decoder.
+/* image_to_rgb [--isolate] [--max-pixels N] FILE: decodes FILE with
+ * lookslike's image decoder (any format it reads) and writes "WIDTH HEIGHT\n"
+ * and the raw RGB bytes to stdout, for tests that compare them with an
+ * independent decoder. --isolate: as the server decodes (lossless WebP in its
+ * helper process, image_decode_options.isolate).
  * On failure: "STATUS: reason" on stderr, where STATUS is invalid,
  * unsupported, too_many_pixels, too_small, too_complex or no_memory; exit 1. */
 #include <stdio.h>
@@ -15,11 +17,13 @@ int main(int argc, char **argv)
     static const char *const names[] = {"ok", "invalid", "unsupported", "too_many_pixels", "too_small",
                                         "too_complex", "no_memory"};
     unsigned long long max_pixels = 1ull << 32;
-    int a = 1;
-    if (argc == 4 && !strcmp(argv[1], "--max-pixels"))
-        max_pixels = strtoull(argv[2], NULL, 10), a = 3;
+    int a = 1, isolate = 0;
+    if (a < argc && !strcmp(argv[a], "--isolate"))
+        isolate = 1, a++;
+    if (a + 1 < argc && !strcmp(argv[a], "--max-pixels"))
+        max_pixels = strtoull(argv[a + 1], NULL, 10), a += 2;
     if (a != argc - 1) {
-        fprintf(stderr, "usage: image_to_rgb [--max-pixels N] FILE\n");
+        fprintf(stderr, "usage: image_to_rgb [--isolate] [--max-pixels N] FILE\n");
         return 2;
     }
     char err[256];
@@ -31,7 +35,7 @@ int main(int argc, char **argv)
         return 2;
     }
     rgb_image img;
-    image_status st = image_decode(d, data, len, &(image_decode_options){max_pixels, 1, 0, 0, 0}, &img, err, sizeof err);
+    image_status st = image_decode(d, data, len, &(image_decode_options){max_pixels, 1, 0, 0, isolate}, &img, err, sizeof err);
     int rc = 0;
     if (st != IMAGE_OK) {
         fprintf(stderr, "%s: %s\n", names[st], err);
