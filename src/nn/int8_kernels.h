@@ -1,9 +1,11 @@
 /* The integer layers of a quantized network, as the kernels see them, and the
  * kernel sets that compute them: `reference` (int8_reference.c: TFLite's
- * arithmetic in plain C, loop by loop) and the fast paths (int8_avx2.c),
- * which must produce the same bytes. Activations are uint8 NHWC.
- * A kernel works on a range of output rows so that threads can share a layer;
- * kernels keep no state beyond what prepare() packed into the layer. */
+ * arithmetic in plain C, loop by loop) and the fast sets (int8_avx2.c,
+ * int8_avx512vnni.c), which must produce the same bytes. Activations are
+ * uint8 NHWC. A kernel works on a range of output rows (or bytes) so that
+ * threads can share a layer; kernels keep no state beyond what prepare()
+ * packed into the layer. Which sets exist and which one runs:
+ * int8_kernel_sets.c, the one place that knows the CPU. */
 #ifndef LOOKSLIKE_NN_INT8_KERNELS_H
 #define LOOKSLIKE_NN_INT8_KERNELS_H
 
@@ -48,8 +50,12 @@ typedef struct {
     float in_scale; /* INT8_SOFTMAX */
 } int8_layer;
 
+/* A kernel set. An operation left NULL runs on the reference kernel. */
 typedef struct {
     const char *name;
+    /* Computed in portable code standing in for instructions this CPU may
+     * lack (SIMDe): for the tests, never chosen to serve. */
+    int emulated;
     int (*cpu_has)(void);
     /* Packs what the kernels need into layer->packed; 0 or -1 (out of memory). */
     int (*prepare)(int8_layer *l);
@@ -57,10 +63,17 @@ typedef struct {
     /* Output rows [y0, y1) of a convolution or depthwise layer. */
     void (*conv)(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1);
     void (*depthwise)(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1);
+    /* n elements of an ADD; output rows [y0, y1) of a max pool; a whole global average pool. */
+    void (*add)(const int8_layer *l, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t n);
+    void (*maxpool)(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1);
+    void (*avgpool)(const int8_layer *l, const uint8_t *in, uint8_t *out);
 } int8_kernels;
 
+/* Every set, in int8_kernel_sets.c's table; each file defines its own. */
 extern const int8_kernels int8_kernels_reference;
 extern const int8_kernels int8_kernels_avx2;
+extern const int8_kernels int8_kernels_avx512vnni;
+extern const int8_kernels int8_kernels_avx512vnni_simde;
 
 /* The plain kernels, also the fast sets' fallback for what they do not cover. */
 void int8_reference_conv(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1);

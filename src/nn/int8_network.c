@@ -18,34 +18,6 @@ struct int8_network {
     uint8_t *storage;
 };
 
-static const int8_kernels *const kernel_sets[] = {&int8_kernels_reference, &int8_kernels_avx2};
-
-const int8_kernels *int8_kernels_named(const char *name)
-{
-    for (size_t i = 0; i < sizeof kernel_sets / sizeof *kernel_sets; i++)
-        if (!strcmp(kernel_sets[i]->name, name))
-            return kernel_sets[i]->cpu_has() ? kernel_sets[i] : NULL;
-    return NULL;
-}
-
-const int8_kernels *int8_kernels_best(void)
-{
-    const int8_kernels *best = &int8_kernels_reference;
-    for (size_t i = 0; i < sizeof kernel_sets / sizeof *kernel_sets; i++)
-        if (kernel_sets[i]->cpu_has())
-            best = kernel_sets[i];
-    return best;
-}
-
-void int8_kernels_on_this_cpu(char *list, size_t len)
-{
-    size_t used = 0;
-    list[0] = '\0';
-    for (size_t i = 0; i < sizeof kernel_sets / sizeof *kernel_sets && used < len; i++)
-        if (kernel_sets[i]->cpu_has())
-            used += (size_t)snprintf(list + used, len - used, "%s%s", used ? " " : "", kernel_sets[i]->name);
-}
-
 /* The uint8 range of a fused activation, as TFLite's CalculateActivationRangeQuantized. */
 static int activation_range(nn_activation a, nn_quant q, int *lo, int *hi)
 {
@@ -284,17 +256,18 @@ static void run_layer(int8_network *n, int i, int t, int nt)
         break;
     case INT8_MAXPOOL:
         share(L->out.h, t, nt, &b, &e);
-        int8_reference_maxpool(L, in, out, b, e);
+        (n->kernels->maxpool ? n->kernels->maxpool : int8_reference_maxpool)(L, in, out, b, e);
         break;
     case INT8_ADD: {
         size_t size = nn_shape_size(L->out);
         share((int)size, t, nt, &b, &e);
-        int8_reference_add(L, in + b, n->outputs[L->from] + b, out + b, (size_t)(e - b));
+        (n->kernels->add ? n->kernels->add : int8_reference_add)(L, in + b, n->outputs[L->from] + b, out + b,
+                                                                  (size_t)(e - b));
         break;
     }
     case INT8_AVGPOOL:
         if (t == 0)
-            int8_reference_avgpool(L, in, out);
+            (n->kernels->avgpool ? n->kernels->avgpool : int8_reference_avgpool)(L, in, out);
         break;
     case INT8_SOFTMAX:
         if (t == 0)

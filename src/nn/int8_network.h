@@ -15,12 +15,7 @@
 
 typedef struct int8_network int8_network;
 
-/* The fastest kernel set this CPU runs, and a set by name ("reference",
- * "avx2"): NULL when unknown or when this CPU lacks its instructions. */
-const int8_kernels *int8_kernels_best(void);
-const int8_kernels *int8_kernels_named(const char *name);
-/* Writes the space-separated names of the kernel sets this CPU runs, fastest last. */
-void int8_kernels_on_this_cpu(char *list, size_t len);
+#include "int8_kernel_sets.h"
 
 /* Whether the integer engine runs m: quantized, and every layer one it has
  * (no concatenation, leaky or logistic activation, ...); 0 and why in err

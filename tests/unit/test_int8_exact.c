@@ -69,10 +69,10 @@ static void test_model(const char *name, const char *ref_prefix, int check_featu
     if (check_features)
         check(pool >= 0, "%s has a %d-feature average pool", name, FEATURES);
 
-    char sets[64];
+    char sets[256];
     int8_kernels_on_this_cpu(sets, sizeof sets);
     printf("# kernel sets on this CPU: %s\n", sets);
-    char list[64];
+    char list[256];
     snprintf(list, sizeof list, "%s", sets);
     for (char *k = strtok(list, " "); k; k = strtok(NULL, " ")) {
         int8_network *n = int8_network_new(&m, int8_kernels_named(k), err, sizeof err);

@@ -3,7 +3,8 @@
  * odd channel counts (depthwise channel tails, patches that are not whole
  * quads), 1x1 to 5x5 kernels, strides 1 and 2, both padding modes, per-filter
  * quantization, large weights (the residual path of the AVX2 GEMM), zero
- * points across the range, relu / relu6 / linear, shortcuts and a softmax.
+ * points across the range, relu / relu6 / linear, shortcuts and a softmax;
+ * up to 100 filters, past the 16- and 32-lane blocks of the fast sets.
  * The outputs must be equal byte for byte. Deterministic (fixed seeds).
  * usage: test_int8_kernels [NETWORKS] */
 #include <stdarg.h>
@@ -47,7 +48,8 @@ static void put(random_model *r, const char *fmt, ...)
 static int add_conv(random_model *r, int c, int *h, int *w, float in_scale)
 {
     int depthwise = rnd(3) == 0, size = 1 + 2 * (int)rnd(3), stride = 1 + (int)rnd(2);
-    int filters = depthwise ? c : 1 + (int)rnd(40), per_filter = rnd(2);
+    /* mostly few filters; a third up to 100, past the 16- and 32-lane blocks of the fast sets */
+    int filters = depthwise ? c : 1 + (int)rnd(rnd(3) ? 40 : 100), per_filter = rnd(2);
     int tf_same = rnd(2), pad = tf_same ? 0 : (int)rnd((unsigned)size);
     if (*h + 2 * pad < size || *w + 2 * pad < size)
         size = 1, pad = 0, tf_same = 0;
@@ -59,8 +61,8 @@ static int add_conv(random_model *r, int c, int *h, int *w, float in_scale)
         put(r, "pad_mode=tf_same\n");
     else
         put(r, "padding=%d\n", pad);
-    float ws[64];
-    int wz[64];
+    float ws[128];
+    int wz[128];
     put(r, "weight_scale=");
     for (int o = 0; o < (per_filter ? filters : 1); o++)
         put(r, "%s%.9g", o ? "," : "", (double)(ws[o] = scale()));
@@ -161,7 +163,7 @@ int main(int argc, char **argv)
     static random_model r;
     static uint8_t input[32 * 32 * 32], weights[20 + sizeof r.params];
     int built = 0, compared = 0, mismatches = 0;
-    char sets[64];
+    char sets[256];
     int8_kernels_on_this_cpu(sets, sizeof sets);
     printf("# kernel sets on this CPU: %s\n", sets);
     for (int n = 0; n < networks; n++) {
@@ -186,7 +188,7 @@ int main(int argc, char **argv)
         for (size_t i = 0; i < nn_shape_size(m.input); i++)
             input[i] = (uint8_t)rnd(256);
         int8_network *ref = int8_network_new(&m, &int8_kernels_reference, err, sizeof err);
-        char list[64];
+        char list[256];
         snprintf(list, sizeof list, "%s", sets);
         for (char *k = strtok(list, " "); ref && k; k = strtok(NULL, " ")) {
             if (!strcmp(k, "reference"))

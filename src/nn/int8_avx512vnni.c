@@ -1,0 +1,475 @@
+/* The AVX-512 VNNI integer kernels: the same bytes as int8_reference.c, at
+ * the speed of the integer units. Compiled twice (src/meson.build): natively
+ * with the AVX-512 flags, the `avx512vnni` set, chosen where CPUID and the OS
+ * allow it; and against SIMDe (-DINT8_SIMDE, on AVX2), `avx512vnni-simde`,
+ * which computes the very same instructions in portable code, so that these
+ * kernels are tested on every machine (never chosen to serve: it is slow).
+ *
+ * Convolutions are a GEMM with vpdpbusd: unsigned input bytes x times signed
+ * weight bytes, four products summed into each int32 lane, with no
+ * intermediate saturation. A centred weight w - zw (-255..255) does not fit a
+ * signed byte, but w - 128 does, and
+ *   sum (x - zx)(w - zw) = sum x (w - 128) + (128 - zw) sum x - zx sum (w - zw)
+ * exactly: the GEMM computes the first term, the second is each pixel's sum
+ * of inputs (vpsadbw) times a per-filter constant, and the third, a constant,
+ * is in the bias. Padding taps read zx, so they count 0 as in TFLite. Tiles
+ * of 8 output pixels x 32 filters; patches are gathered in chunks that stay in
+ * cache while the filter blocks run over them, as in the AVX2 set.
+ *
+ * Depthwise convolutions: the kernel rows of an output row widened once to
+ * int16 (x - zx), 32 channels of two taps interleaved into pairs, and
+ * vpdpwssd (pairs of int16 products summed into int32: at most 2 * 255 * 255).
+ *
+ * Requantization is TFLite's (int8_arith.h), 16 lanes at a time. SIMDe 0.7.4
+ * lacks a few 512-bit intrinsics; their stand-ins here are exact: the
+ * arithmetic right shift as a logical shift between two sign flips, and the
+ * narrowing to bytes as packs + packus + a dword permute. */
+#ifdef INT8_SIMDE
+#define SIMDE_ENABLE_NATIVE_ALIASES
+#include <simde/x86/avx512.h>
+#define SET_NAME "avx512vnni-simde"
+#define SET int8_kernels_avx512vnni_simde
+#define EMULATED 1
+#else
+#include <cpuid.h>
+#include <immintrin.h>
+#define SET_NAME "avx512vnni"
+#define SET int8_kernels_avx512vnni
+#define EMULATED 0
+#endif
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cfg_layers.h" /* NN_MAX_KERNEL */
+#include "int8_kernels.h"
+
+#define MR 8 /* output pixels per GEMM tile */
+#define NB 16 /* filters per block (one vector) */
+
+/* The requantization constants of one 16-lane vector (as the AVX2 set's lanes). */
+typedef struct {
+    __m512i bias, multiplier, multiplier_odd, left, right, mask, half_mask;
+    __m512i input_sum; /* GEMM: 128 - zw, the factor of each pixel's sum of inputs */
+} lanes16;
+
+typedef struct {
+    int quads; /* GEMM: patch length / 4, rounded up */
+    int pairs; /* depthwise: tap pairs */
+    int blocks; /* GEMM: blocks of 16 filters; depthwise: blocks of 32 channels */
+    int32_t *weights; /* GEMM: [block][quad][16] 4 int8 (w - 128) each; depthwise: int16 pairs */
+    lanes16 *q; /* GEMM: one per block; depthwise: two per block (lo, hi lanes) */
+} packed;
+
+static int vnni_cpu_has(void)
+{
+#if EMULATED
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx2"); /* SIMDe's implementations here use AVX2 */
+#else
+    __builtin_cpu_init();
+    if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
+        !__builtin_cpu_supports("avx512vl") || !__builtin_cpu_supports("avx512vnni"))
+        return 0;
+    /* The OS must save the ZMM state: XCR0's SSE, AVX, opmask, ZMM0-15 upper halves, ZMM16-31. */
+    unsigned a, b, c, d;
+    if (!__get_cpuid(1, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
+        return 0;
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    return (lo & 0xe6) == 0xe6;
+#endif
+}
+
+static void *aligned64(size_t n)
+{
+    return aligned_alloc(64, (n + 63) / 64 * 64 + (n == 0) * 64);
+}
+
+static int32_t pair16(int lo, int hi)
+{
+    return (int32_t)(((uint32_t)(uint16_t)(int16_t)hi << 16) | (uint16_t)(int16_t)lo);
+}
+
+/* The constants of the 16 lanes holding channels channel[0..15] (a channel
+ * past the layer's filters: a lane that computes nothing stored). */
+static void lane_params(const int8_layer *l, const int *channel, lanes16 *q)
+{
+    int32_t b[16], m[16], m_odd[16], left[16], right[16], mask[16], half[16], sum[16];
+    for (int k = 0; k < 16; k++) {
+        int c = channel[k] < l->filters ? channel[k] : -1;
+        b[k] = c < 0 ? 0 : l->biases[c];
+        m[k] = c < 0 ? 0 : l->multipliers[c];
+        int s = c < 0 ? 0 : l->shifts[c];
+        left[k] = s > 0 ? s : 0;
+        right[k] = s > 0 ? 0 : -s;
+        mask[k] = (int32_t)((1u << right[k]) - 1);
+        half[k] = mask[k] >> 1;
+        sum[k] = c < 0 ? 0 : 128 - l->weight_zps[c];
+    }
+    for (int k = 0; k < 16; k++)
+        m_odd[k] = k % 2 == 0 ? m[k + 1] : 0;
+    memcpy(&q->bias, b, 64);
+    memcpy(&q->multiplier, m, 64);
+    memcpy(&q->multiplier_odd, m_odd, 64);
+    memcpy(&q->left, left, 64);
+    memcpy(&q->right, right, 64);
+    memcpy(&q->mask, mask, 64);
+    memcpy(&q->half_mask, half, 64);
+    memcpy(&q->input_sum, sum, 64);
+}
+
+static int prepare_gemm(int8_layer *l, packed *p)
+{
+    p->quads = (l->patch + 3) / 4;
+    p->blocks = (l->filters + NB - 1) / NB;
+    p->weights = aligned64((size_t)p->blocks * (size_t)p->quads * NB * sizeof *p->weights);
+    p->q = aligned64((size_t)p->blocks * sizeof *p->q);
+    if (!p->weights || !p->q)
+        return -1;
+    for (int b = 0; b < p->blocks; b++) {
+        int channel[NB];
+        for (int j = 0; j < NB; j++)
+            channel[j] = b * NB + j;
+        lane_params(l, channel, &p->q[b]);
+        int32_t bias[NB];
+        memcpy(bias, &p->q[b].bias, sizeof bias);
+        for (int k = 0; k < p->quads; k++)
+            for (int j = 0; j < NB; j++) {
+                int o = b * NB + j;
+                int8_t bytes[4] = {0, 0, 0, 0}; /* beyond the patch (and the filters): 0, and x is 0 there */
+                for (int h = 0; h < 4 && o < l->filters && 4 * k + h < l->patch; h++) {
+                    int w = l->weights[(size_t)o * (size_t)l->patch + (size_t)(4 * k + h)];
+                    bytes[h] = (int8_t)(w - 128);
+                    bias[j] -= l->in_zp * (w - l->weight_zps[o]);
+                }
+                memcpy(&p->weights[((size_t)b * (size_t)p->quads + (size_t)k) * NB + (size_t)j], bytes, 4);
+            }
+        memcpy(&p->q[b].bias, bias, sizeof bias);
+    }
+    return 0;
+}
+
+/* The lane order unpacklo/unpackhi_epi16 of two 32-channel vectors leave:
+ * in every 128-bit lane, channels 0-3 of its 8 (lo) and 4-7 (hi). */
+static int interleaved(int half, int j)
+{
+    return (j / 4) * 8 + half * 4 + j % 4;
+}
+
+static int prepare_depthwise(int8_layer *l, packed *p)
+{
+    int taps = l->size * l->size;
+    p->pairs = (taps + 1) / 2;
+    p->blocks = l->filters / 32; /* a remainder of channels runs on the reference kernel */
+    p->weights = aligned64(((size_t)p->blocks * (size_t)p->pairs * 32 + 1) * sizeof *p->weights);
+    p->q = aligned64(((size_t)p->blocks * 2 + 1) * sizeof *p->q);
+    if (!p->weights || !p->q)
+        return -1;
+    for (int b = 0; b < p->blocks; b++) {
+        int lo[16], hi[16];
+        for (int j = 0; j < 16; j++) {
+            lo[j] = b * 32 + interleaved(0, j);
+            hi[j] = b * 32 + interleaved(1, j);
+        }
+        lane_params(l, lo, &p->q[2 * b]);
+        lane_params(l, hi, &p->q[2 * b + 1]);
+        for (int k = 0; k < p->pairs; k++)
+            for (int j = 0; j < 32; j++) {
+                int c = j < 16 ? lo[j] : hi[j - 16], w[2] = {0, 0};
+                for (int h = 0; h < 2; h++) {
+                    int t = 2 * k + h;
+                    if (t < taps)
+                        w[h] = l->weights[(size_t)c * (size_t)l->patch + (size_t)t] - l->weight_zps[c];
+                }
+                p->weights[((size_t)b * (size_t)p->pairs + (size_t)k) * 32 + (size_t)j] = pair16(w[0], w[1]);
+            }
+    }
+    return 0;
+}
+
+static int vnni_prepare(int8_layer *l)
+{
+    if (l->op != INT8_CONV && l->op != INT8_DEPTHWISE)
+        return 0;
+    packed *p = calloc(1, sizeof *p);
+    if (!p)
+        return -1;
+    l->packed = p;
+    return l->op == INT8_CONV ? prepare_gemm(l, p) : prepare_depthwise(l, p);
+}
+
+static void vnni_release(int8_layer *l)
+{
+    packed *p = l->packed;
+    if (p) {
+        free(p->weights);
+        free(p->q);
+        free(p);
+    }
+    l->packed = NULL;
+}
+
+/* x >> n per lane, arithmetic: a logical shift between two flips of the sign. */
+static inline __m512i shift_right_arithmetic(__m512i x, __m512i n)
+{
+    __m512i sign = _mm512_maskz_mov_epi32(_mm512_cmpgt_epi32_mask(_mm512_setzero_si512(), x), _mm512_set1_epi32(-1));
+    return _mm512_xor_si512(_mm512_srlv_epi32(_mm512_xor_si512(x, sign), n), sign);
+}
+
+/* TFLite's requantization of 16 accumulators (bias included), as the AVX2
+ * set's requantize(): MultiplyByQuantizedMultiplier, the output zero point,
+ * the activation clamp. */
+static inline __m512i requantize(__m512i acc, const lanes16 *q, __m512i zero_point, __m512i lo, __m512i hi)
+{
+    const __m512i half = _mm512_set1_epi64(1LL << 30);
+    __m512i x = _mm512_sllv_epi32(acc, q->left);
+    __m512i even = _mm512_add_epi64(_mm512_mul_epi32(x, q->multiplier), half);
+    __m512i odd = _mm512_add_epi64(_mm512_mul_epi32(_mm512_srli_epi64(x, 32), q->multiplier_odd), half);
+    x = _mm512_mask_blend_epi32(0xAAAA, _mm512_srli_epi64(even, 31), _mm512_slli_epi64(odd, 1));
+    /* rounding divide by 2^right, ties away from zero */
+    __m512i threshold = _mm512_add_epi32(q->half_mask, _mm512_srli_epi32(x, 31));
+    __mmask16 up = _mm512_cmpgt_epi32_mask(_mm512_and_si512(x, q->mask), threshold);
+    x = shift_right_arithmetic(x, q->right);
+    x = _mm512_mask_add_epi32(x, up, x, _mm512_set1_epi32(1));
+    x = _mm512_add_epi32(x, zero_point);
+    return _mm512_min_epi32(_mm512_max_epi32(x, lo), hi);
+}
+
+/* 16 int32 in 0..255 to 16 bytes: packs, packus, then dword 0 of each 128-bit lane. */
+static inline __m128i bytes16(__m512i v)
+{
+    __m512i b = _mm512_packus_epi16(_mm512_packs_epi32(v, v), _mm512_setzero_si512());
+    __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
+    return _mm512_castsi512_si128(_mm512_permutexvar_epi32(order, b));
+}
+
+/* Requantizes and stores one pixel's accumulators of filter block b. */
+static inline void store_block(const int8_layer *l, const packed *p, __m512i acc, int b, uint8_t *pixel_out)
+{
+    const __m512i zp = _mm512_set1_epi32(l->out_zp), lo = _mm512_set1_epi32(l->act_min),
+                  hi = _mm512_set1_epi32(l->act_max);
+    int first = b * NB, n = l->filters - first < NB ? l->filters - first : NB;
+    __m128i v = bytes16(requantize(acc, &p->q[b], zp, lo, hi));
+    if (n == NB) {
+        _mm_storeu_si128((__m128i *)(pixel_out + first), v);
+    } else {
+        uint8_t tmp[16];
+        _mm_storeu_si128((__m128i *)tmp, v);
+        memcpy(pixel_out + first, tmp, (size_t)n);
+    }
+}
+
+/* The patch of output pixel (oy, ox) as bytes, as the AVX2 set's load_patch:
+ * the zero point for taps outside the map, 0 up to a whole quad. */
+static void load_patch(const int8_layer *l, const uint8_t *in, int oy, int ox, int quads, uint8_t *a)
+{
+    int cin = l->in.c, row = l->size * cin;
+    int ix = ox * l->stride - l->pad_left, kx0 = ix < 0 ? -ix : 0;
+    int kx1 = l->in.w - ix < l->size ? l->in.w - ix : l->size;
+    for (int ky = 0; ky < l->size; ky++, a += row) {
+        int iy = oy * l->stride - l->pad_top + ky;
+        if (iy < 0 || iy >= l->in.h || kx0 >= kx1) {
+            memset(a, l->in_zp, (size_t)row);
+            continue;
+        }
+        memset(a, l->in_zp, (size_t)(kx0 * cin));
+        memcpy(a + kx0 * cin, in + ((size_t)iy * (size_t)l->in.w + (size_t)(ix + kx0)) * (size_t)cin,
+               (size_t)((kx1 - kx0) * cin));
+        memset(a + kx1 * cin, l->in_zp, (size_t)((l->size - kx1) * cin));
+    }
+    memset(a, 0, (size_t)(4 * quads - l->patch));
+}
+
+/* The sum of n bytes (a patch of whole quads), with vpsadbw 64 bytes at a time. */
+static int32_t byte_sum(const uint8_t *x, size_t n)
+{
+    __m512i acc = _mm512_setzero_si512();
+    size_t i = 0;
+    for (; i + 64 <= n; i += 64)
+        acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_loadu_si512((const void *)(x + i)), _mm512_setzero_si512()));
+    int64_t lanes[8];
+    _mm512_storeu_si512((void *)lanes, acc);
+    int64_t sum = 0;
+    for (int k = 0; k < 8; k++)
+        sum += lanes[k];
+    for (; i < n; i++)
+        sum += x[i];
+    return (int32_t)sum;
+}
+
+static inline int32_t quad_at(const uint8_t *x)
+{
+    int32_t v;
+    memcpy(&v, x, 4);
+    return v;
+}
+
+/* MR (8) pixels, their patches `stride` bytes apart, x filter blocks b and
+ * b+1 (when `two`): 16 accumulators; each step one quad of every patch
+ * (broadcast) times the blocks' quads of weights. Rows past `rows` compute on
+ * the first row's patch and are not stored. Written out register by register. */
+#define STEP(r)                                                                                                        \
+    x = _mm512_set1_epi32(quad_at(a##r + 4 * k));                                                                      \
+    c##r##0 = _mm512_dpbusd_epi32(c##r##0, x, w0v);                                                                    \
+    c##r##1 = _mm512_dpbusd_epi32(c##r##1, x, w1v);
+
+static void gemm_tile(const int8_layer *l, const packed *p, const uint8_t *a, size_t stride, const int32_t *sums,
+                      int rows, int b, int two, uint8_t *out)
+{
+    int K = p->quads;
+    const int32_t *w0 = p->weights + (size_t)b * (size_t)K * NB, *w1 = two ? w0 + (size_t)K * NB : w0;
+    const uint8_t *a0 = a, *a1 = a + (rows > 1) * stride, *a2 = a + (rows > 2) * 2 * stride,
+                  *a3 = a + (rows > 3) * 3 * stride, *a4 = a + (rows > 4) * 4 * stride, *a5 = a + (rows > 5) * 5 * stride,
+                  *a6 = a + (rows > 6) * 6 * stride, *a7 = a + (rows > 7) * 7 * stride;
+    __m512i c00 = _mm512_setzero_si512(), c10 = c00, c20 = c00, c30 = c00, c40 = c00, c50 = c00, c60 = c00, c70 = c00;
+    __m512i c01 = c00, c11 = c00, c21 = c00, c31 = c00, c41 = c00, c51 = c00, c61 = c00, c71 = c00;
+    for (int k = 0; k < K; k++) {
+        __m512i w0v = _mm512_load_si512((const void *)(w0 + (size_t)k * NB));
+        __m512i w1v = _mm512_load_si512((const void *)(w1 + (size_t)k * NB));
+        __m512i x;
+        STEP(0) STEP(1) STEP(2) STEP(3) STEP(4) STEP(5) STEP(6) STEP(7)
+    }
+    __m512i acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
+                          {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
+    for (int r = 0; r < rows; r++)
+        for (int h = 0; h < 1 + two; h++) {
+            const lanes16 *q = &p->q[b + h];
+            __m512i v = _mm512_add_epi32(acc[r][h], q->bias);
+            v = _mm512_add_epi32(v, _mm512_mullo_epi32(q->input_sum, _mm512_set1_epi32(sums[r])));
+            store_block(l, p, v, b + h, out + (size_t)r * (size_t)l->filters);
+        }
+}
+#undef STEP
+
+/* Patches are gathered in chunks of up to CHUNK_BYTES; each pair of filter
+ * blocks runs over a whole chunk before the next (see the AVX2 set). */
+#define CHUNK_BYTES (64 << 10)
+#define CHUNK_PIXELS 1024
+
+static void vnni_conv(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1)
+{
+    const packed *p = l->packed;
+    size_t stride = 4 * (size_t)p->quads;
+    int chunk = (int)(CHUNK_BYTES / stride);
+    chunk = chunk > CHUNK_PIXELS ? CHUNK_PIXELS : chunk;
+    if (chunk < 1) {
+        int8_reference_conv(l, in, out, y0, y1);
+        return;
+    }
+    uint8_t a[CHUNK_BYTES] __attribute__((aligned(64)));
+    int32_t sums[CHUNK_PIXELS];
+    int W = l->out.w;
+    int pointwise = l->size == 1 && l->stride == 1 && l->pad_top == 0 && l->pad_left == 0 && l->patch % 4 == 0;
+    size_t first = (size_t)y0 * (size_t)W, end = (size_t)y1 * (size_t)W;
+    for (size_t c0 = first; c0 < end; c0 += (size_t)chunk) {
+        int n = end - c0 < (size_t)chunk ? (int)(end - c0) : chunk;
+        const uint8_t *patches = pointwise ? in + c0 * stride : a;
+        for (int r = 0; r < n; r++) {
+            if (!pointwise)
+                load_patch(l, in, (int)((c0 + (size_t)r) / (size_t)W), (int)((c0 + (size_t)r) % (size_t)W), p->quads,
+                           a + (size_t)r * stride);
+            sums[r] = byte_sum(patches + (size_t)r * stride, stride);
+        }
+        for (int b = 0; b < p->blocks; b += 2)
+            for (int r = 0; r < n; r += MR)
+                gemm_tile(l, p, patches + (size_t)r * stride, stride, sums + r, n - r < MR ? n - r : MR, b,
+                          b + 1 < p->blocks, out + (c0 + (size_t)r) * (size_t)l->filters);
+    }
+}
+
+/* n bytes to int16 (x - zx), 16 at a time (256-bit: the widening has no
+ * 512-bit form in SIMDe 0.7.4), the rest through a buffer. */
+static void widen(const uint8_t *x, int n, int zero_point, int16_t *a)
+{
+    const __m256i zx = _mm256_set1_epi16((int16_t)zero_point);
+    int i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm256_storeu_si256((__m256i *)(a + i),
+                            _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(x + i))), zx));
+    for (; i < n; i++)
+        a[i] = (int16_t)(x[i] - zero_point);
+}
+
+/* The kernel rows of one output row as int16 (x - zx), zeros for the padding. */
+#define ROWS_BYTES (96 << 10)
+
+/* 32 channels of one pixel: two int16 vectors of lanes (lo, hi as
+ * `interleaved`) to 32 bytes in channel order. */
+static inline __m256i bytes32(__m512i r_lo, __m512i r_hi)
+{
+    return _mm512_cvtepi16_epi8(_mm512_packs_epi32(r_lo, r_hi));
+}
+
+static inline __attribute__((always_inline)) void depthwise_rows(const int8_layer *l, const packed *p,
+                                                                 const uint8_t *in, uint8_t *out, int y0, int y1,
+                                                                 int size)
+{
+    const __m512i zp = _mm512_set1_epi32(l->out_zp), lo = _mm512_set1_epi32(l->act_min),
+                  hi = _mm512_set1_epi32(l->act_max);
+    int C = l->in.c, taps = size * size, pairs = (taps + 1) / 2, width = (l->out.w - 1) * l->stride + size;
+    size_t row = (size_t)width * (size_t)C;
+    int16_t rows[ROWS_BYTES / 2] __attribute__((aligned(64)));
+    size_t off[2 * (NN_MAX_KERNEL * NN_MAX_KERNEL + 1) / 2 + 1];
+    for (int t = 0; t < 2 * pairs; t++)
+        off[t] = t < taps ? (size_t)(t / size) * row + (size_t)(t % size) * (size_t)C : 0;
+    for (int oy = y0; oy < y1; oy++) {
+        for (int ky = 0; ky < size; ky++) {
+            int16_t *r = rows + (size_t)ky * row;
+            int iy = oy * l->stride - l->pad_top + ky, x0 = l->pad_left;
+            int x1 = l->in.w + l->pad_left < width ? l->in.w + l->pad_left : width;
+            if (iy < 0 || iy >= l->in.h) {
+                memset(r, 0, row * sizeof *r);
+                continue;
+            }
+            memset(r, 0, (size_t)x0 * (size_t)C * sizeof *r);
+            widen(in + (size_t)iy * (size_t)l->in.w * (size_t)C, (x1 - x0) * C, l->in_zp, r + (size_t)x0 * (size_t)C);
+            memset(r + (size_t)x1 * (size_t)C, 0, (size_t)(width - x1) * (size_t)C * sizeof *r);
+        }
+        uint8_t *dst = out + (size_t)oy * (size_t)l->out.w * (size_t)C;
+        for (int ox = 0; ox < l->out.w; ox++, dst += C)
+            for (int b = 0; b < p->blocks; b++) {
+                const __m512i *w = (const __m512i *)(p->weights + (size_t)b * (size_t)pairs * 32);
+                const int16_t *x = rows + (size_t)(ox * l->stride) * (size_t)C + (size_t)b * 32;
+                __m512i acc_lo = p->q[2 * b].bias, acc_hi = p->q[2 * b + 1].bias;
+                for (int k = 0; k < pairs; k++) {
+                    __m512i v0 = _mm512_loadu_si512((const void *)(x + off[2 * k]));
+                    __m512i v1 = 2 * k + 1 < taps ? _mm512_loadu_si512((const void *)(x + off[2 * k + 1]))
+                                                  : _mm512_setzero_si512();
+                    acc_lo = _mm512_dpwssd_epi32(acc_lo, _mm512_unpacklo_epi16(v0, v1), _mm512_load_si512(w + 2 * k));
+                    acc_hi = _mm512_dpwssd_epi32(acc_hi, _mm512_unpackhi_epi16(v0, v1),
+                                                 _mm512_load_si512(w + 2 * k + 1));
+                }
+                __m256i b8 = bytes32(requantize(acc_lo, &p->q[2 * b], zp, lo, hi),
+                                     requantize(acc_hi, &p->q[2 * b + 1], zp, lo, hi));
+                _mm256_storeu_si256((__m256i *)(dst + b * 32), b8);
+            }
+    }
+}
+
+static void vnni_depthwise(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1)
+{
+    const packed *p = l->packed;
+    int C = l->in.c;
+    size_t need = (size_t)l->size * (size_t)((l->out.w - 1) * l->stride + l->size) * (size_t)C * 2;
+    if (need > ROWS_BYTES || p->blocks == 0) {
+        int8_reference_depthwise_channels(l, in, out, y0, y1, 0, C);
+        return;
+    }
+    if (l->size == 3)
+        depthwise_rows(l, p, in, out, y0, y1, 3);
+    else
+        depthwise_rows(l, p, in, out, y0, y1, l->size);
+    if (p->blocks * 32 < C) /* the channels past the last whole block of 32 */
+        int8_reference_depthwise_channels(l, in, out, y0, y1, p->blocks * 32, C);
+}
+
+const int8_kernels SET = {
+    .name = SET_NAME,
+    .emulated = EMULATED,
+    .cpu_has = vnni_cpu_has,
+    .prepare = vnni_prepare,
+    .release = vnni_release,
+    .conv = vnni_conv,
+    .depthwise = vnni_depthwise,
+};
