@@ -276,6 +276,24 @@ unsigned exchange_outcome(const inference_job *j, const char **code)
     return MHD_HTTP_INTERNAL_SERVER_ERROR;
 }
 
+/* The body and all that was made of it, and their share of the budget, given
+ * back as soon as the answer is queued (answers are copied): a client's next
+ * request must not find its last body still held while the answer is sent. */
+static void release_body(http_request *r)
+{
+    if (r->post)
+        MHD_destroy_post_processor(r->post);
+    r->post = NULL;
+    free(r->body);
+    r->body = NULL;
+    r->body_len = r->body_cap = 0;
+    free(r->decoded.bytes);
+    r->decoded.bytes = NULL;
+    infer_request_free(&r->infer);
+    body_budget_give(server_body_budget(r->server), &r->client, r->body_reserved);
+    r->body_reserved = 0;
+}
+
 enum MHD_Result inference_exchange(http_request *r, const inference_route *route, const char *upload,
                                    size_t *upload_size)
 {
@@ -300,19 +318,16 @@ enum MHD_Result inference_exchange(http_request *r, const inference_route *route
         *upload_size = 0; /* the rest of an upload we already answered */
         break;
     }
-    if (r->status)
+    if (r->status) {
         r->phase = PHASE_RESPONDED;
+        release_body(r);
+    }
     return rc;
 }
 
 void inference_exchange_free(http_request *r)
 {
-    if (r->post)
-        MHD_destroy_post_processor(r->post);
-    free(r->body);
-    free(r->decoded.bytes);
+    release_body(r);
     free(r->jobs);
     free(r->probabilities);
-    infer_request_free(&r->infer);
-    body_budget_give(server_body_budget(r->server), &r->client, r->body_reserved);
 }
