@@ -26,10 +26,18 @@ int cli_classify(int argc, char **argv)
     }
     char err[NN_ERR_LEN];
     model_registry reg;
+    char notes[1024];
     if (model_registry_load(&reg, c.model_dir, c.model, c.engine, c.precision, err, sizeof err) < 0) {
         fprintf(stderr, "lookslike: %s\n", err);
         return 1;
     }
+    if (model_registry_choose_kernels(&reg, c.int8_kernels, notes, sizeof notes, err, sizeof err) < 0) {
+        fprintf(stderr, "lookslike: %s\n", err);
+        model_registry_free(&reg);
+        return 1;
+    }
+    if (notes[0])
+        fprintf(stderr, "lookslike: warning: %s\n", notes);
     predictor *p = predictor_new(&reg, c.threads, err, sizeof err);
     if (!p) {
         fprintf(stderr, "lookslike: %s\n", err);

@@ -100,6 +100,17 @@ int cli_serve(int argc, char **argv)
         api_keys_free(keys);
         return 1;
     }
+    char notes[1024];
+    double k0 = clock_ms();
+    if (model_registry_choose_kernels(&models, c.int8_kernels, notes, sizeof notes, err, sizeof err) < 0) {
+        fprintf(stderr, "lookslike: %s\n", err);
+        model_registry_free(&models);
+        api_keys_free(keys);
+        return 1;
+    }
+    double self_test_ms = clock_ms() - k0;
+    if (notes[0])
+        fprintf(stderr, "lookslike: warning: %s\n", notes);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     worker_pool_config pc = {.workers = c.workers,
                              .threads_per_worker = c.threads,
@@ -149,8 +160,8 @@ int cli_serve(int argc, char **argv)
     model_description d;
     model_registry_describe(&models, 0, &d);
     char precision[64]; /* the integer engine names its kernels */
-    if (!strcmp(d.precision, "int8"))
-        snprintf(precision, sizeof precision, "int8 (%s kernels)", int8_kernels_best()->name);
+    if (d.kernels)
+        snprintf(precision, sizeof precision, "int8 (%s kernels, self-tested in %.1f ms)", d.kernels, self_test_ms);
     else
         snprintf(precision, sizeof precision, "%s", d.precision);
     fprintf(stderr, "lookslike: listening on http://%s:%d/ model %s (%dx%d, %d classes) engine %s, precision %s, "

@@ -43,6 +43,9 @@ static const option options[] = {
      "float inference engine: onednn or darknet"},
     {"--precision", "LOOKSLIKE_PRECISION", SERVE | CLASSIFY, OPT_STRING, FIELD(precision), 0, 0,
      "auto (int8 for a quantized model on a CPU with fast integer kernels, else fp32), int8 or fp32"},
+    {"--int8-kernels", "LOOKSLIKE_INT8_KERNELS", SERVE | CLASSIFY, OPT_STRING, FIELD(int8_kernels), 0, 0,
+     "the integer engine's kernel set: auto (the fastest whose start-up self-test passes), avx512vnni, avx2 or "
+     "reference"},
     {"--workers", "LOOKSLIKE_WORKERS", SERVE, OPT_INT, FIELD(workers), 1, 256, "inference workers (default: cores)"},
     {"--threads", "LOOKSLIKE_THREADS", SERVE | CLASSIFY, OPT_INT, FIELD(threads), 1, 256,
      "most engine threads per request: all for a lone request, 1 each under load (default: cores)"},
@@ -160,6 +163,7 @@ static void defaults(service_config *c)
     snprintf(c->model_dir, sizeof c->model_dir, "%s", LOOKSLIKE_MODEL_DIR);
     snprintf(c->engine, sizeof c->engine, "onednn");
     snprintf(c->precision, sizeof c->precision, "auto");
+    snprintf(c->int8_kernels, sizeof c->int8_kernels, "auto");
     snprintf(c->static_dir, sizeof c->static_dir, "%s", LOOKSLIKE_STATIC_DIR);
     c->workers = cores > 0 ? (int)cores : 1;
     c->threads = c->workers;

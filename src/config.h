@@ -19,6 +19,7 @@ typedef struct {
     char model_dir[1024];
     char engine[32];
     char precision[8];
+    char int8_kernels[32]; /* "auto" or a kernel set's name */
     char static_dir[1024];
     int workers; /* inference workers */
     int threads; /* the most oneDNN threads one request may use */

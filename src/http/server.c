@@ -154,6 +154,8 @@ static enum MHD_Result models_route(http_request *r)
         cJSON_AddNumberToObject(o, "outputs", d.outputs);
         cJSON_AddStringToObject(o, "engine", d.engine);
         cJSON_AddStringToObject(o, "precision", d.precision);
+        if (d.kernels)
+            cJSON_AddStringToObject(o, "int8_kernels", d.kernels);
         cJSON_AddStringToObject(o, "preprocess", d.preprocess);
         cJSON_AddItemToArray(list, o);
     }

@@ -210,11 +210,16 @@ static void vnni_release(int8_layer *l)
     l->packed = NULL;
 }
 
-/* x >> n per lane, arithmetic: a logical shift between two flips of the sign. */
+/* x >> n per lane, arithmetic. SIMDe 0.7.4 has no _mm512_srav_epi32: there,
+ * a logical shift between two flips of the sign, which is the same. */
 static inline __m512i shift_right_arithmetic(__m512i x, __m512i n)
 {
+#if EMULATED
     __m512i sign = _mm512_maskz_mov_epi32(_mm512_cmpgt_epi32_mask(_mm512_setzero_si512(), x), _mm512_set1_epi32(-1));
     return _mm512_xor_si512(_mm512_srlv_epi32(_mm512_xor_si512(x, sign), n), sign);
+#else
+    return _mm512_srav_epi32(x, n);
+#endif
 }
 
 /* TFLite's requantization of 16 accumulators (bias included), as the AVX2
@@ -236,12 +241,17 @@ static inline __m512i requantize(__m512i acc, const lanes16 *q, __m512i zero_poi
     return _mm512_min_epi32(_mm512_max_epi32(x, lo), hi);
 }
 
-/* 16 int32 in 0..255 to 16 bytes: packs, packus, then dword 0 of each 128-bit lane. */
+/* 16 int32 in 0..255 to 16 bytes: vpmovdb; SIMDe 0.7.4 has no
+ * _mm512_cvtepi32_epi8: there, packs, packus, then dword 0 of each 128-bit lane. */
 static inline __m128i bytes16(__m512i v)
 {
+#if EMULATED
     __m512i b = _mm512_packus_epi16(_mm512_packs_epi32(v, v), _mm512_setzero_si512());
     __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
     return _mm512_castsi512_si128(_mm512_permutexvar_epi32(order, b));
+#else
+    return _mm512_cvtepi32_epi8(v);
+#endif
 }
 
 /* Requantizes and stores one pixel's accumulators of filter block b. */

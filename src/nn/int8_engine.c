@@ -1,6 +1,6 @@
 /* The integer engine behind the nn_engine interface: a quantized model runs
- * in TFLite's uint8 arithmetic on the fastest kernel set of this CPU
- * (int8_network.h), fed the 8-bit pixels as they are (they are the quantized
+ * in TFLite's uint8 arithmetic on the kernel set this process chose
+ * (int8_kernel_sets.h), fed the 8-bit pixels as they are (they are the quantized
  * input). The uint8 softmax TFLite ends with rounds probabilities to 1/256
  * and ties the top classes, so the API's probabilities are a float softmax of
  * the exactly computed logits, dequantized. */
@@ -29,7 +29,7 @@ static nn_engine *int8_create(const nn_model *m, int threads, char *err, size_t 
         return NULL;
     }
     e->base.ops = &nn_int8_engine;
-    e->net = int8_network_new(m, int8_kernels_best(), err, errlen);
+    e->net = int8_network_new(m, int8_kernels_in_use(), err, errlen);
     if (!e->net) {
         free(e);
         return NULL;

@@ -13,6 +13,17 @@ static const int8_kernels *const kernel_sets[] = {
 
 #define NSETS (sizeof kernel_sets / sizeof *kernel_sets)
 
+static const int8_kernels *in_use; /* int8_kernels_choose()'s pick */
+
+/* Whether the build has a set of that name (whether or not this CPU runs it). */
+static int int8_kernels_named_known(const char *name)
+{
+    for (size_t i = 0; i < NSETS; i++)
+        if (!strcmp(kernel_sets[i]->name, name))
+            return 1;
+    return 0;
+}
+
 const int8_kernels *int8_kernels_named(const char *name)
 {
     for (size_t i = 0; i < NSETS; i++)
@@ -28,6 +39,50 @@ const int8_kernels *int8_kernels_best(void)
         if (!kernel_sets[i]->emulated && kernel_sets[i]->cpu_has())
             best = kernel_sets[i];
     return best;
+}
+
+const int8_kernels *int8_kernels_in_use(void)
+{
+    return in_use ? in_use : int8_kernels_best();
+}
+
+int int8_kernels_choose(const char *name, char *notes, size_t notes_len, char *err, size_t errlen)
+{
+    char why[256];
+    size_t used = 0;
+    notes[0] = '\0';
+    if (strcmp(name, "auto")) {
+        const int8_kernels *k = int8_kernels_named(name);
+        if (!k) {
+            char known[256];
+            int8_kernels_known(known, sizeof known);
+            snprintf(err, errlen, "--int8-kernels %s: %s (this build has: %s)", name,
+                     int8_kernels_named_known(name) ? "this CPU cannot run it" : "no such kernel set", known);
+            return -1;
+        }
+        if (int8_kernels_self_test(k, why, sizeof why) < 0) {
+            snprintf(err, errlen, "--int8-kernels %s fails its self-test: %s", name, why);
+            return -1;
+        }
+        in_use = k;
+        return 0;
+    }
+    /* the native sets this CPU runs, fastest first; the reference is the oracle, not tested against itself */
+    for (size_t i = NSETS; i-- > 0;) {
+        const int8_kernels *k = kernel_sets[i];
+        if (k->emulated || !k->cpu_has())
+            continue;
+        if (k == &int8_kernels_reference || int8_kernels_self_test(k, why, sizeof why) == 0) {
+            in_use = k;
+            return 0;
+        }
+        used += (size_t)snprintf(notes + used, used < notes_len ? notes_len - used : 0,
+                                 "%sthe %s kernels fail their self-test (%s): not used", used ? "; " : "", k->name, why);
+        if (used >= notes_len)
+            used = notes_len - 1;
+    }
+    in_use = &int8_kernels_reference;
+    return 0;
 }
 
 static void list_sets(char *list, size_t len, int runnable_only)

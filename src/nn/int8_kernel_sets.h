@@ -11,6 +11,18 @@
 
 /* The fastest set this CPU runs natively (never an emulated one). */
 const int8_kernels *int8_kernels_best(void);
+/* The set the integer engines of this process use: int8_kernels_best()
+ * until int8_kernels_choose() has picked one. */
+const int8_kernels *int8_kernels_in_use(void);
+/* Picks the set for this process, before any engine is built (not
+ * thread-safe): `name`, or for "auto" the fastest set whose self-test passes,
+ * slower ones tried in turn; each set passed over is described in `notes`
+ * ("" when none). Returns 0, or -1 with err: an unknown name, a set this CPU
+ * cannot run, or one whose self-test fails. */
+int int8_kernels_choose(const char *name, char *notes, size_t notes_len, char *err, size_t errlen);
+/* The self-test (int8_self_test.c): a small built-in network on k and on the
+ * reference kernels, every layer equal byte for byte. 0, or -1 and why. */
+int int8_kernels_self_test(const int8_kernels *k, char *why, size_t len);
 /* A set by name ("reference", "avx2", "avx512vnni", "avx512vnni-simde"):
  * NULL when unknown or when this CPU cannot run it. */
 const int8_kernels *int8_kernels_named(const char *name);

@@ -1,5 +1,7 @@
 #include "model_registry.h"
 
+#include "../nn/int8_kernel_sets.h"
+
 #include <stdio.h>
 #include <string.h>
 
@@ -112,6 +114,16 @@ preprocess_style model_preprocess_style(const nn_model *m)
     return m->preprocess == NN_PREPROCESS_TF_SLIM ? PREPROCESS_TF_SLIM : PREPROCESS_DARKNET;
 }
 
+int model_registry_choose_kernels(const model_registry *r, const char *int8_kernels, char *notes, size_t notes_len,
+                                  char *err, size_t errlen)
+{
+    notes[0] = '\0';
+    for (int i = 0; i < r->count; i++)
+        if (!strcmp(r->models[i].engine, "int8"))
+            return int8_kernels_choose(int8_kernels, notes, notes_len, err, errlen);
+    return 0;
+}
+
 void model_registry_describe(const model_registry *r, int i, model_description *d)
 {
     const served_model *m = &r->models[i];
@@ -124,5 +136,6 @@ void model_registry_describe(const model_registry *r, int i, model_description *
                              .outputs = (int)nn_model_outputs(&m->model),
                              .engine = m->engine,
                              .precision = m->precision,
+                             .kernels = strcmp(m->engine, "int8") ? NULL : int8_kernels_in_use()->name,
                              .preprocess = nn_preprocessing_name(m->model.preprocess)};
 }

@@ -31,6 +31,12 @@ typedef struct {
 int model_registry_load(model_registry *r, const char *dir, const char *names, const char *engine,
                         const char *precision, char *err, size_t errlen);
 void model_registry_free(model_registry *r);
+/* When a model runs on the integer engine: picks the kernel set every engine
+ * will use (`int8_kernels`: a set's name or "auto", int8_kernel_sets.h),
+ * self-tested, before any engine is built. Sets passed over are described in
+ * notes ("" when none). 0, or -1 with err. */
+int model_registry_choose_kernels(const model_registry *r, const char *int8_kernels, char *notes, size_t notes_len,
+                                  char *err, size_t errlen);
 /* Once every engine is built: frees the raw weights, keeping shapes and labels. */
 void model_registry_release_params(model_registry *r);
 /* What a served model is, in the terms the service reports it (/v1/models,
@@ -42,6 +48,7 @@ typedef struct {
     int classes; /* labels that can be answered (without a "background" class) */
     int outputs; /* the network's output size (classes, plus one for a background class) */
     const char *engine, *precision;
+    const char *kernels; /* the integer engine's kernel set ("avx512vnni", ...); NULL for a float engine */
     const char *preprocess; /* "darknet" or "tf_slim" */
 } model_description;
 

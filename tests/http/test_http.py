@@ -350,6 +350,32 @@ def test_model_files(work):
               f"{name}: exit {p.returncode}, {p.stderr.strip()[:160]}")
 
 
+def test_int8_kernels():
+    """The integer engine's kernel set: chosen at start-up and self-tested (the
+    fastest native one by default), named by the start-up line, /v1/models and
+    /metrics alike; --int8-kernels forces one; an unknown one stops start-up."""
+    for forced in (None, "avx2"):
+        srv = server(*(["--int8-kernels", forced] if forced else []))
+        try:
+            started = re.search(r"precision int8 \((\S+) kernels, self-tested in [0-9.]+ ms\)", "".join(srv.log))
+            _, _, body = request(srv.port, "GET", "/v1/models")
+            named = json.loads(body)["models"][0].get("int8_kernels")
+            _, _, metrics = request(srv.port, "GET", "/metrics")
+            labelled = re.search(r'lookslike_model_info\{[^}]*int8_kernels="([^"]*)"', metrics.decode())
+            want = forced or (started.group(1) if started else None)
+            check(started and started.group(1) == want and named == want and labelled and labelled.group(1) == want,
+                  f"--int8-kernels {forced or 'auto'}: the start-up line, /v1/models and /metrics name the "
+                  f"{want} kernels ({started and started.group(0)}, {named}, {labelled and labelled.group(0)})")
+            status, _, body = jpeg_post(srv.port, open(os.path.join(CORAL, "parrot.jpg"), "rb").read(), "?k=1")
+            check(status == 200 and b'"index":89' in body, f"{want} kernels: the parrot is a macaw ({status})")
+        finally:
+            srv.stop()
+    r = subprocess.run([LOOKSLIKE, "--port", "0", "--precision", "int8", "--int8-kernels", "sse9"],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode != 0 and "no such kernel set" in r.stderr and "avx2" in r.stderr,
+          f"--int8-kernels sse9 stops start-up naming the sets there are ({r.returncode}: {r.stderr.strip()[:160]})")
+
+
 def main():
     work = tempfile.mkdtemp(prefix="lookslike-http-")
     try:
@@ -376,6 +402,8 @@ def main():
                   f"one JSON access-log line per request ({len(logged)} lines)")
         finally:
             check(srv.stop() == 0, "server exits 0 on SIGTERM")
+        if RUNS == "int8":
+            test_int8_kernels()
         test_model_files(work)
         test_command_line(jpegs)
         test_limits()

@@ -13,6 +13,7 @@
 
 #include "check.h"
 #include "nn/int8_network.h"
+#include <stdio.h>
 #include "nn/model.h"
 
 static uint64_t rng_state;
@@ -156,6 +157,37 @@ static void dropout_first(void)
     nn_model_free(&m);
 }
 
+/* The reference convolution with one output byte changed: a set the start-up
+ * self-test must refuse. */
+static void off_by_one_conv(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1)
+{
+    int8_reference_conv(l, in, out, y0, y1);
+    if (y0 == 0 && y1 > 0 && l->filters == 72)
+        out[5] ^= 1;
+}
+
+static int always(void)
+{
+    return 1;
+}
+
+/* int8_kernels_self_test: passes on every set this CPU runs, refuses a wrong one. */
+static void self_test(const char *sets)
+{
+    char list[256], why[256];
+    snprintf(list, sizeof list, "%s", sets);
+    for (char *k = strtok(list, " "); k; k = strtok(NULL, " "))
+        check(int8_kernels_self_test(int8_kernels_named(k), why, sizeof why) == 0, "the start-up self-test passes on "
+              "the %s kernels", k);
+    int8_kernels wrong = int8_kernels_reference;
+    wrong.name = "wrong";
+    wrong.cpu_has = always;
+    wrong.conv = off_by_one_conv;
+    why[0] = '\0';
+    check(int8_kernels_self_test(&wrong, why, sizeof why) < 0 && strstr(why, "layer 2"),
+          "it refuses a set with one wrong byte in a 72-filter layer: %s", why);
+}
+
 int main(int argc, char **argv)
 {
     dropout_first();
@@ -166,6 +198,7 @@ int main(int argc, char **argv)
     char sets[256];
     int8_kernels_on_this_cpu(sets, sizeof sets);
     printf("# kernel sets on this CPU: %s\n", sets);
+    self_test(sets);
     for (int n = 0; n < networks; n++) {
         rng_state = 0x9E3779B97F4A7C15ULL * (uint64_t)(n + 1);
         if (!make_model(&r))
