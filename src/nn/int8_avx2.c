@@ -29,6 +29,7 @@
 
 #include "cfg_layers.h" /* NN_MAX_KERNEL */
 #include "int8_kernels.h"
+#include "int8_packing.h"
 
 #define AVX2 __attribute__((target("avx2")))
 #define MR 4 /* output pixels per GEMM step */
@@ -72,23 +73,13 @@ static void *aligned32(size_t n)
     return aligned_alloc(32, (n + 31) / 32 * 32 + (n == 0) * 32);
 }
 
-static int32_t pair(int lo, int hi)
-{
-    return (int32_t)(((uint32_t)(uint16_t)(int16_t)hi << 16) | (uint16_t)(int16_t)lo);
-}
-
 static void lane_params(const int8_layer *l, const int *channel, lanes *q)
 {
     int32_t b[8], m[8], m_odd[8], left[8], right[8], mask[8], half[8];
     for (int k = 0; k < 8; k++) {
-        int c = channel[k] < l->filters ? channel[k] : -1; /* a padding lane computes nothing useful */
-        b[k] = c < 0 ? 0 : l->biases[c];
-        m[k] = c < 0 ? 0 : l->multipliers[c];
-        int s = c < 0 ? 0 : l->shifts[c];
-        left[k] = s > 0 ? s : 0;
-        right[k] = s > 0 ? 0 : -s;
-        mask[k] = (int32_t)((1u << right[k]) - 1);
-        half[k] = mask[k] >> 1;
+        int8_lane c = int8_lane_of(l, channel[k]);
+        b[k] = c.bias, m[k] = c.multiplier, left[k] = c.left, right[k] = c.right;
+        mask[k] = c.mask, half[k] = c.half_mask;
     }
     for (int k = 0; k < 8; k++)
         m_odd[k] = k % 2 == 0 ? m[k + 1] : 0;
@@ -165,8 +156,8 @@ static int prepare_gemm(int8_layer *l, packed *p)
             }
             int32_t lo[8], hi[8];
             for (int j = 0; j < 8; j++) {
-                lo[j] = pair(r[j][0], r[j][1]);
-                hi[j] = pair(r[j][2], r[j][3]);
+                lo[j] = int8_pair16(r[j][0], r[j][1]);
+                hi[j] = int8_pair16(r[j][2], r[j][3]);
             }
             memcpy(&p->residuals[nres].pairs[0], lo, 32);
             memcpy(&p->residuals[nres].pairs[1], hi, 32);
@@ -202,15 +193,9 @@ static int prepare_depthwise(int8_layer *l, packed *p)
         lane_params(l, lo, &p->q[2 * b]);
         lane_params(l, hi, &p->q[2 * b + 1]);
         for (int k = 0; k < p->pairs; k++)
-            for (int j = 0; j < 16; j++) {
-                int c = j < 8 ? lo[j] : hi[j - 8], w[2] = {0, 0};
-                for (int h = 0; h < 2; h++) {
-                    int t = 2 * k + h;
-                    if (t < taps)
-                        w[h] = l->weights[(size_t)c * (size_t)l->patch + (size_t)t] - l->weight_zps[c];
-                }
-                p->weights[((size_t)b * (size_t)p->pairs + (size_t)k) * 16 + (size_t)j] = pair(w[0], w[1]);
-            }
+            for (int j = 0; j < 16; j++)
+                p->weights[((size_t)b * (size_t)p->pairs + (size_t)k) * 16 + (size_t)j] =
+                    int8_tap_pair(l, j < 8 ? lo[j] : hi[j - 8], k);
     }
     return 0;
 }
@@ -284,29 +269,6 @@ AVX2 static inline void widen(const uint8_t *x, int n, int zero_point, int16_t *
                             _mm256_sub_epi16(_mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)tail)), zx));
         memcpy(a + i, wide, (size_t)(n - i) * sizeof *a);
     }
-}
-
-/* The patch of output pixel (oy, ox) as bytes: the inputs, the zero point
- * where a tap lies outside the map (it then counts 0), and 0 up to a whole
- * quad (those weights are 0). In NHWC the taps of one kernel row inside the
- * map are contiguous. */
-static void load_patch(const int8_layer *l, const uint8_t *in, int oy, int ox, int quads, uint8_t *a)
-{
-    int cin = l->in.c, row = l->size * cin;
-    int ix = ox * l->stride - l->pad_left, kx0 = ix < 0 ? -ix : 0;
-    int kx1 = l->in.w - ix < l->size ? l->in.w - ix : l->size;
-    for (int ky = 0; ky < l->size; ky++, a += row) {
-        int iy = oy * l->stride - l->pad_top + ky;
-        if (iy < 0 || iy >= l->in.h || kx0 >= kx1) {
-            memset(a, l->in_zp, (size_t)row);
-            continue;
-        }
-        memset(a, l->in_zp, (size_t)(kx0 * cin));
-        memcpy(a + kx0 * cin, in + ((size_t)iy * (size_t)l->in.w + (size_t)(ix + kx0)) * (size_t)cin,
-               (size_t)((kx1 - kx0) * cin));
-        memset(a + kx1 * cin, l->in_zp, (size_t)((l->size - kx1) * cin));
-    }
-    memset(a, 0, (size_t)(4 * quads - l->patch));
 }
 
 /* Requantizes and stores the 8 accumulators of filter block b for one pixel. */
@@ -404,7 +366,7 @@ AVX2 static void avx2_conv(const int8_layer *l, const uint8_t *in, uint8_t *out,
         int n = end - c0 < (size_t)chunk ? (int)(end - c0) : chunk;
         const uint8_t *patches = pointwise ? in + c0 * stride : a;
         for (int r = 0; !pointwise && r < n; r++)
-            load_patch(l, in, (int)((c0 + (size_t)r) / (size_t)W), (int)((c0 + (size_t)r) % (size_t)W), p->quads,
+            int8_load_patch(l, in, (int)((c0 + (size_t)r) / (size_t)W), (int)((c0 + (size_t)r) % (size_t)W), p->quads,
                        a + (size_t)r * stride);
         for (int b = 0; b < p->blocks; b += 2)
             for (int r = 0; r < n; r += MR)

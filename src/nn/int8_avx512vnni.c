@@ -43,6 +43,7 @@
 
 #include "cfg_layers.h" /* NN_MAX_KERNEL */
 #include "int8_kernels.h"
+#include "int8_packing.h"
 
 #define MR 8 /* output pixels per GEMM tile */
 #define NB 16 /* filters per block (one vector) */
@@ -86,26 +87,16 @@ static void *aligned64(size_t n)
     return aligned_alloc(64, (n + 63) / 64 * 64 + (n == 0) * 64);
 }
 
-static int32_t pair16(int lo, int hi)
-{
-    return (int32_t)(((uint32_t)(uint16_t)(int16_t)hi << 16) | (uint16_t)(int16_t)lo);
-}
-
 /* The constants of the 16 lanes holding channels channel[0..15] (a channel
  * past the layer's filters: a lane that computes nothing stored). */
 static void lane_params(const int8_layer *l, const int *channel, lanes16 *q)
 {
     int32_t b[16], m[16], m_odd[16], left[16], right[16], mask[16], half[16], sum[16];
     for (int k = 0; k < 16; k++) {
-        int c = channel[k] < l->filters ? channel[k] : -1;
-        b[k] = c < 0 ? 0 : l->biases[c];
-        m[k] = c < 0 ? 0 : l->multipliers[c];
-        int s = c < 0 ? 0 : l->shifts[c];
-        left[k] = s > 0 ? s : 0;
-        right[k] = s > 0 ? 0 : -s;
-        mask[k] = (int32_t)((1u << right[k]) - 1);
-        half[k] = mask[k] >> 1;
-        sum[k] = c < 0 ? 0 : 128 - l->weight_zps[c];
+        int8_lane c = int8_lane_of(l, channel[k]);
+        b[k] = c.bias, m[k] = c.multiplier, left[k] = c.left, right[k] = c.right;
+        mask[k] = c.mask, half[k] = c.half_mask;
+        sum[k] = channel[k] < l->filters ? 128 - l->weight_zps[channel[k]] : 0;
     }
     for (int k = 0; k < 16; k++)
         m_odd[k] = k % 2 == 0 ? m[k + 1] : 0;
@@ -175,15 +166,9 @@ static int prepare_depthwise(int8_layer *l, packed *p)
         lane_params(l, lo, &p->q[2 * b]);
         lane_params(l, hi, &p->q[2 * b + 1]);
         for (int k = 0; k < p->pairs; k++)
-            for (int j = 0; j < 32; j++) {
-                int c = j < 16 ? lo[j] : hi[j - 16], w[2] = {0, 0};
-                for (int h = 0; h < 2; h++) {
-                    int t = 2 * k + h;
-                    if (t < taps)
-                        w[h] = l->weights[(size_t)c * (size_t)l->patch + (size_t)t] - l->weight_zps[c];
-                }
-                p->weights[((size_t)b * (size_t)p->pairs + (size_t)k) * 32 + (size_t)j] = pair16(w[0], w[1]);
-            }
+            for (int j = 0; j < 32; j++)
+                p->weights[((size_t)b * (size_t)p->pairs + (size_t)k) * 32 + (size_t)j] =
+                    int8_tap_pair(l, j < 16 ? lo[j] : hi[j - 16], k);
     }
     return 0;
 }
@@ -268,27 +253,6 @@ static inline void store_block(const int8_layer *l, const packed *p, __m512i acc
         _mm_storeu_si128((__m128i *)tmp, v);
         memcpy(pixel_out + first, tmp, (size_t)n);
     }
-}
-
-/* The patch of output pixel (oy, ox) as bytes, as the AVX2 set's load_patch:
- * the zero point for taps outside the map, 0 up to a whole quad. */
-static void load_patch(const int8_layer *l, const uint8_t *in, int oy, int ox, int quads, uint8_t *a)
-{
-    int cin = l->in.c, row = l->size * cin;
-    int ix = ox * l->stride - l->pad_left, kx0 = ix < 0 ? -ix : 0;
-    int kx1 = l->in.w - ix < l->size ? l->in.w - ix : l->size;
-    for (int ky = 0; ky < l->size; ky++, a += row) {
-        int iy = oy * l->stride - l->pad_top + ky;
-        if (iy < 0 || iy >= l->in.h || kx0 >= kx1) {
-            memset(a, l->in_zp, (size_t)row);
-            continue;
-        }
-        memset(a, l->in_zp, (size_t)(kx0 * cin));
-        memcpy(a + kx0 * cin, in + ((size_t)iy * (size_t)l->in.w + (size_t)(ix + kx0)) * (size_t)cin,
-               (size_t)((kx1 - kx0) * cin));
-        memset(a + kx1 * cin, l->in_zp, (size_t)((l->size - kx1) * cin));
-    }
-    memset(a, 0, (size_t)(4 * quads - l->patch));
 }
 
 /* The sum of n bytes (a patch of whole quads), with vpsadbw 64 bytes at a time. */
@@ -377,7 +341,7 @@ static void vnni_conv(const int8_layer *l, const uint8_t *in, uint8_t *out, int 
         const uint8_t *patches = pointwise ? in + c0 * stride : a;
         for (int r = 0; r < n; r++) {
             if (!pointwise)
-                load_patch(l, in, (int)((c0 + (size_t)r) / (size_t)W), (int)((c0 + (size_t)r) % (size_t)W), p->quads,
+                int8_load_patch(l, in, (int)((c0 + (size_t)r) / (size_t)W), (int)((c0 + (size_t)r) % (size_t)W), p->quads,
                            a + (size_t)r * stride);
             sums[r] = byte_sum(patches + (size_t)r * stride, stride);
         }
