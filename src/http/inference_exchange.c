@@ -25,12 +25,23 @@ int exchange_reserve(http_request *r, size_t n)
     return 0;
 }
 
-/* Records why the body cannot be taken; it is answered once the body has been read. */
+/* Records why the body cannot be taken; it is answered once the body has
+ * been read, and read on without being kept: its buffer and its budget go now
+ * (all but a multipart parser's, which may be running this very call), so
+ * that uploads still growing can have them. */
 static void body_fails(http_request *r, int status, const char *message)
 {
     if (!r->body_error) {
         r->body_error = status;
         r->body_error_message = message;
+    }
+    size_t keep = r->post ? MULTIPART_BUFFER : 0;
+    free(r->body);
+    r->body = NULL;
+    r->body_len = r->body_cap = 0;
+    if (r->body_reserved > keep) {
+        body_budget_give(server_body_budget(r->server), &r->client, r->body_reserved - keep);
+        r->body_reserved = keep;
     }
 }
 
