@@ -1,7 +1,8 @@
 /* lookslike-bench: milliseconds per image for each engine and thread count,
  * next to a plain oneDNN port of the same model (the peer our engine has to
  * beat; also run on batches of 2-8 images, to see what dynamic batching
- * could gain) and this CPU's measured FMA peak, all in one run so the ratios
+ * could gain), oneDNN's own int8 primitives (fast, not exact: onednn_int8.c)
+ * and this CPU's measured FMA peak, all in one run so the ratios
  * compare like with like on a noisy machine. Not a test: it prints numbers.
  * Besides the table it prints one "RESULT name threads batch median min max
  * top1 prob" line per row (times per image) for bench/run.sh.
@@ -23,27 +24,33 @@
 #include "nn/engine.h"
 #include "nn/model.h"
 #include "predict/model_registry.h"
+#include "nn/int8_kernel_sets.h"
+#include "onednn_int8.h"
 #include "onednn_plain.h"
 #include "timings.h"
 
 typedef struct {
-    const char *name; /* "onednn", "int8", "darknet" (engines) or "onednn-plain" (the peer) */
+    const char *name; /* "onednn", "int8", "darknet" (engines), "onednn-plain" or "onednn-int8" (peers) */
     int threads, batch;
     double median, min, max; /* per image */
     int top1;
     float top1_prob;
+    char isa[128]; /* what the row ran on, where known: the int8 kernel set, oneDNN's int8 implementation */
 } result;
 
 typedef struct {
     nn_engine *engine; /* takes the 8-bit image */
     plain_net *plain; /* takes the normalised float tensor(s) */
+    int8_peer *int8; /* takes the 8-bit image */
     size_t outputs;
     int threads;
 } runner;
 
 static int run_once(runner *r, const uint8_t *rgb, const float *input, float *out)
 {
-    return r->engine ? nn_engine_run(r->engine, rgb, out, r->threads) : plain_net_run(r->plain, input, out, r->outputs);
+    return r->engine ? nn_engine_run(r->engine, rgb, out, r->threads)
+           : r->int8 ? int8_peer_run(r->int8, rgb, out, r->outputs)
+                     : plain_net_run(r->plain, input, out, r->outputs);
 }
 
 static int measure(const nn_model *m, const uint8_t *rgb, const float *image, int runs, result *r)
@@ -54,9 +61,15 @@ static int measure(const nn_model *m, const uint8_t *rgb, const float *image, in
     runner run = {.outputs = (size_t)batch * nn_model_outputs(m), .threads = r->threads};
     if (!strcmp(r->name, "onednn-plain"))
         run.plain = plain_net_create(m, r->threads, batch);
+    else if (!strcmp(r->name, "onednn-int8"))
+        run.int8 = int8_peer_create(m, r->threads);
     else
         run.engine = nn_engine_create(r->name, m, r->threads, err, sizeof err);
-    if (!run.engine && !run.plain) {
+    if (run.int8)
+        snprintf(r->isa, sizeof r->isa, "%s", int8_peer_isa(run.int8));
+    else if (!strcmp(r->name, "int8") && run.engine)
+        snprintf(r->isa, sizeof r->isa, "%s kernels", int8_kernels_in_use()->name);
+    if (!run.engine && !run.plain && !run.int8) {
         fprintf(stderr, "%s: %s\n", r->name, err);
         return -1;
     }
@@ -85,6 +98,8 @@ static int measure(const nn_model *m, const uint8_t *rgb, const float *image, in
     free(input);
     if (run.engine)
         nn_engine_destroy(run.engine);
+    else if (run.int8)
+        int8_peer_destroy(run.int8);
     else
         plain_net_destroy(run.plain);
     return 0;
@@ -223,6 +238,7 @@ int main(int argc, char **argv)
 
     result results[] = {{.name = "onednn", .threads = 1},       {.name = "onednn", .threads = 2},
                         {.name = "int8", .threads = 1},         {.name = "int8", .threads = 2},
+                        {.name = "onednn-int8", .threads = 1},  {.name = "onednn-int8", .threads = 2},
                         {.name = "onednn-plain", .threads = 1}, {.name = "onednn-plain", .threads = 2},
                         {.name = "onednn-plain", .threads = 1, .batch = 4},
                         {.name = "onednn-plain", .threads = 2, .batch = 2},
@@ -256,6 +272,8 @@ int main(int argc, char **argv)
                r->median, r->min, r->max, gflops, r->threads <= 2 ? 100 * gflops / peak[r->threads] : 0, r->top1);
         printf("RESULT %s %d %d %.3f %.3f %.3f %d %.6f\n", r->name, r->threads, r->batch ? r->batch : 1, r->median,
                r->min, r->max, r->top1, r->top1_prob);
+        if (r->isa[0])
+            printf("ISA %s %s\n", r->name, r->isa);
     }
     printf("PEAK 1 %.1f\nPEAK 2 %.1f\nMACS %.0f\n", peak[1], peak[2], macs);
     struct rusage ru;

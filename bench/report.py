@@ -56,8 +56,8 @@ def peer_rows(out):
 
 # ---------------------------------------------------------------- engines
 def engines():
-    rows, peak, macs = bench_results(run([os.path.join(BUILD, "bench", "lookslike-bench"), "--runs", RUNS,
-                                          "--rgb", TENSOR]))
+    out_text = run([os.path.join(BUILD, "bench", "lookslike-bench"), "--runs", RUNS, "--rgb", TENSOR])
+    rows, peak, macs = bench_results(out_text)
     model = os.path.join(BUILD, "models", "mobilenet_v1")
     peers = run(["node", os.path.join(ROOT, "bench", "peers", "peers.mjs"), model + ".cfg", model + ".weights", TENSOR,
                  RUNS])
@@ -225,9 +225,11 @@ def main():
     int8 = {t: row(rows, "int8", t) for t in (1, 2)}
     print(f"\n== Engine: MobileNet v1 ({macs / 1e6:.0f} M multiply-adds), same weights and input tensor, "
           f"{RUNS} runs each; FMA peak measured {peak[1]:.0f} / {peak[2]:.0f} GFLOP/s (1 / 2 threads)")
-    print(f"{'runtime':<28}{'threads':>8}{'median ms':>11}{'min ms':>9}{'GFLOP/s':>9}{'% peak':>8}"
+    print(f"{'runtime':<58}{'threads':>8}{'median ms':>11}{'min ms':>9}{'GFLOP/s':>9}{'% peak':>8}"
           f"{'% of 539':>9}{'vs fp32':>9}{'vs int8':>9}{'top-1 (prob)':>20}")
-    names = [("onednn", "lookslike fp32 (oneDNN)"), ("int8", "lookslike int8 (exact)"),
+    isa = {n: " ".join(rest) for n, *rest in lines(out_text, "ISA")}
+    names = [("onednn", "lookslike fp32 (oneDNN)"), ("int8", f"lookslike int8 (exact, {isa.get('int8', '?')})"),
+             ("onednn-int8", f"oneDNN 2.6 int8, NOT exact ({isa.get('onednn-int8', '?')})"),
              ("onednn-plain", "plain oneDNN port fp32"), ("onnxruntime", "onnxruntime-node fp32"),
              ("onnxruntime-int8-u8", "onnxruntime int8, u8 weights"), ("onnxruntime-int8-s8", "onnxruntime int8, s8 weights"),
              ("xnnpack-qu8", "XNNPACK QU8 (Debian, 2022)"),
@@ -239,7 +241,7 @@ def main():
                 continue
             gflops = 2 * macs / (r["ms"] * 1e6)
             vs_int8 = f"{r['ms'] / int8[t]['ms']:>8.2f}x" if int8[t] else f"{'-':>9}"
-            print(f"{label:<28}{t:>8}{r['ms']:>11.3f}{r['min']:>9.3f}{gflops:>9.1f}{100 * gflops / peak[t]:>7.1f}%"
+            print(f"{label:<58}{t:>8}{r['ms']:>11.3f}{r['min']:>9.3f}{gflops:>9.1f}{100 * gflops / peak[t]:>7.1f}%"
                   f"{100 * gflops / NOMINAL_PEAK:>8.1f}%{r['ms'] / ours[t]['ms']:>8.2f}x{vs_int8}"
                   f"{r['top1']:>9} ({r['prob']:.6f})")
     print("  (vs fp32 / vs int8 = that runtime's time / lookslike's at the same thread count; > 1: lookslike is faster)")
