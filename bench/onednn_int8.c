@@ -8,6 +8,7 @@
  * channel (w - zw) * 127 / max |w - zw|, and oneDNN requantizes in float. It
  * shows what the integer units can do, not TFLite's bytes. */
 #include "onednn_int8.h"
+#include "onednn_steps.h"
 
 #include <dnnl.h>
 #include <math.h>
@@ -16,79 +17,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define MAX_STEPS 128
-
 struct int8_peer {
-    dnnl_engine_t eng;
-    dnnl_stream_t stream;
-    int threads, nsteps, nmems;
-    dnnl_primitive_t prims[MAX_STEPS];
-    dnnl_memory_t src[MAX_STEPS], dst[MAX_STEPS], wei[MAX_STEPS], bia[MAX_STEPS];
-    dnnl_memory_t mems[4 * MAX_STEPS];
+    onednn_steps steps;
+    int threads;
     dnnl_memory_t in, out; /* out: the logits as plain u8 */
     nn_quant out_q;
     char isa[128]; /* the first convolution's implementation, as oneDNN names it */
 };
-
-static dnnl_memory_t memory(int8_peer *n, const dnnl_memory_desc_t *md, void *handle)
-{
-    dnnl_memory_t m = NULL;
-    if (n->nmems < 4 * MAX_STEPS && dnnl_memory_create(&m, md, n->eng, handle) == dnnl_success)
-        n->mems[n->nmems++] = m;
-    return m;
-}
-
-static const dnnl_memory_desc_t *md_of(dnnl_memory_t m)
-{
-    const dnnl_memory_desc_t *md;
-    dnnl_memory_get_memory_desc(m, &md);
-    return md;
-}
-
-static int add(int8_peer *n, dnnl_primitive_desc_t pd, dnnl_memory_t src, dnnl_memory_t wei, dnnl_memory_t bia,
-               dnnl_memory_t dst)
-{
-    if (n->nsteps == MAX_STEPS || dnnl_primitive_create(&n->prims[n->nsteps], pd) != dnnl_success) {
-        dnnl_primitive_desc_destroy(pd);
-        return -1;
-    }
-    dnnl_primitive_desc_destroy(pd);
-    n->src[n->nsteps] = src;
-    n->wei[n->nsteps] = wei;
-    n->bia[n->nsteps] = bia;
-    n->dst[n->nsteps++] = dst;
-    return 0;
-}
-
-/* `from` in layout `want`: itself, or a new buffer filled by a reorder step. */
-static dnnl_memory_t reordered(int8_peer *n, dnnl_memory_t from, const dnnl_memory_desc_t *want)
-{
-    if (dnnl_memory_desc_equal(md_of(from), want))
-        return from;
-    dnnl_primitive_desc_t pd;
-    dnnl_memory_t to = memory(n, want, DNNL_MEMORY_ALLOCATE);
-    if (!to || dnnl_reorder_primitive_desc_create(&pd, md_of(from), n->eng, want, n->eng, NULL) != dnnl_success)
-        return NULL;
-    return add(n, pd, from, NULL, NULL, to) ? NULL : to;
-}
-
-/* Data in a plain layout copied once into the layout a primitive chose. */
-static dnnl_memory_t constant(int8_peer *n, void *data, const dnnl_memory_desc_t *plain, const dnnl_memory_desc_t *want)
-{
-    dnnl_memory_t user = memory(n, plain, data), dst = memory(n, want, DNNL_MEMORY_ALLOCATE);
-    dnnl_primitive_desc_t pd;
-    dnnl_primitive_t r;
-    if (!user || !dst || dnnl_reorder_primitive_desc_create(&pd, plain, n->eng, want, n->eng, NULL) != dnnl_success)
-        return NULL;
-    int ok = dnnl_primitive_create(&r, pd) == dnnl_success;
-    dnnl_primitive_desc_destroy(pd);
-    if (!ok)
-        return NULL;
-    dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, dst}};
-    ok = dnnl_primitive_execute(r, n->stream, 2, args) == dnnl_success && dnnl_stream_wait(n->stream) == dnnl_success;
-    dnnl_primitive_destroy(r);
-    return ok ? dst : NULL;
-}
 
 /* A quantized convolution (depthwise when grouped) with the re-quantized
  * s8 weights, f32 biases in the accumulator's scale, per-channel output
@@ -148,37 +83,24 @@ static dnnl_memory_t conv(int8_peer *n, const nn_layer *l, dnnl_memory_t in)
     dnnl_status_t st = dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct,
                                                           &src_md, &w_md, &b_md, &dst_md, strides, pl, pr);
     if (st == dnnl_success)
-        st = dnnl_primitive_desc_create(&pd, &cd, attr, n->eng, NULL);
+        st = dnnl_primitive_desc_create(&pd, &cd, attr, n->steps.eng, NULL);
     dnnl_primitive_attr_destroy(attr);
     dnnl_memory_t dst = NULL;
     if (st == dnnl_success) {
         const char *impl = NULL;
         if (!n->isa[0] && dnnl_primitive_desc_query(pd, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl)
             snprintf(n->isa, sizeof n->isa, "%s", impl);
-        dnnl_memory_t w = constant(n, w8, &wplain_md, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0));
-        dnnl_memory_t b = constant(n, bias, &b_md, &b_md);
-        dnnl_memory_t src = w && b ? reordered(n, in, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0)) : NULL;
-        dst = memory(n, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), DNNL_MEMORY_ALLOCATE);
-        if (!src || !dst || add(n, pd, src, w, b, dst) < 0)
+        onednn_steps *s = &n->steps;
+        dnnl_memory_t w = onednn_steps_constant(s, w8, &wplain_md, dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0));
+        dnnl_memory_t b = onednn_steps_constant(s, bias, &b_md, &b_md);
+        dnnl_memory_t src =
+            w && b ? onednn_steps_reordered(s, in, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0)) : NULL;
+        dst = onednn_steps_memory(s, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), DNNL_MEMORY_ALLOCATE);
+        if (!src || !dst || onednn_steps_add(s, pd, src, w, b, dst) < 0)
             dst = NULL;
     }
     free(w8), free(bias), free(scales);
     return dst;
-}
-
-static dnnl_memory_t avgpool(int8_peer *n, const nn_layer *l, dnnl_memory_t in)
-{
-    dnnl_memory_desc_t dst_md;
-    dnnl_dims_t dst_d = {1, l->out.c, 1, 1}, ones = {1, 1}, kernel = {l->in.h, l->in.w}, zeros = {0, 0};
-    dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_d, dnnl_u8, dnnl_format_tag_any);
-    dnnl_pooling_desc_t d;
-    dnnl_primitive_desc_t pd;
-    if (dnnl_pooling_forward_desc_init(&d, dnnl_forward_inference, dnnl_pooling_avg_exclude_padding, md_of(in),
-                                       &dst_md, ones, kernel, zeros, zeros) != dnnl_success ||
-        dnnl_primitive_desc_create(&pd, &d, NULL, n->eng, NULL) != dnnl_success)
-        return NULL;
-    dnnl_memory_t dst = memory(n, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), DNNL_MEMORY_ALLOCATE);
-    return dst && add(n, pd, in, NULL, NULL, dst) == 0 ? dst : NULL;
 }
 
 int8_peer *int8_peer_create(const nn_model *m, int threads)
@@ -193,9 +115,7 @@ int8_peer *int8_peer_create(const nn_model *m, int threads)
     dnnl_memory_desc_t md;
     dnnl_dims_t d = {1, m->input.c, m->input.h, m->input.w};
     dnnl_memory_desc_init_by_tag(&md, 4, d, dnnl_u8, dnnl_nhwc); /* the pixels, as they are */
-    if (dnnl_engine_create(&n->eng, dnnl_cpu, 0) != dnnl_success ||
-        dnnl_stream_create(&n->stream, n->eng, dnnl_stream_default_flags) != dnnl_success ||
-        !(n->in = memory(n, &md, DNNL_MEMORY_NONE))) {
+    if (onednn_steps_init(&n->steps) < 0 || !(n->in = onednn_steps_memory(&n->steps, &md, DNNL_MEMORY_NONE))) {
         int8_peer_destroy(n);
         return NULL;
     }
@@ -205,14 +125,17 @@ int8_peer *int8_peer_create(const nn_model *m, int threads)
         const nn_layer *l = &m->layers[i];
         if (l->kind == LAYER_SOFTMAX)
             continue; /* in float, from the logits (int8_peer_run) */
-        x = l->kind == LAYER_CONVOLUTIONAL ? conv(n, l, x) : l->kind == LAYER_AVGPOOL ? avgpool(n, l, x) : NULL;
+        x = l->kind == LAYER_CONVOLUTIONAL ? conv(n, l, x)
+            : l->kind == LAYER_AVGPOOL
+                ? onednn_steps_global_avgpool(&n->steps, x, 1, l->out.c, l->in.h, l->in.w, dnnl_u8)
+                : NULL;
         last = l;
     }
     if (x && last) { /* the logits as plain bytes */
         dnnl_memory_desc_t plain;
         dnnl_dims_t od = {1, last->out.c, last->out.h, last->out.w};
         dnnl_memory_desc_init_by_tag(&plain, 4, od, dnnl_u8, dnnl_nchw);
-        x = reordered(n, x, &plain);
+        x = onednn_steps_reordered(&n->steps, x, &plain);
         n->out_q = last->out_q;
     }
     if (!x) {
@@ -232,19 +155,7 @@ int int8_peer_run(int8_peer *n, const uint8_t *pixels, float *output, size_t out
 {
     omp_set_num_threads(n->threads);
     dnnl_memory_set_data_handle(n->in, (void *)pixels);
-    for (int i = 0; i < n->nsteps; i++) {
-        dnnl_exec_arg_t args[4];
-        int k = 0;
-        args[k++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, n->src[i]};
-        args[k++] = (dnnl_exec_arg_t){DNNL_ARG_DST, n->dst[i]};
-        if (n->wei[i]) {
-            args[k++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, n->wei[i]};
-            args[k++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, n->bia[i]};
-        }
-        if (dnnl_primitive_execute(n->prims[i], n->stream, k, args) != dnnl_success)
-            return -1;
-    }
-    if (dnnl_stream_wait(n->stream) != dnnl_success)
+    if (onednn_steps_run(&n->steps) < 0)
         return -1;
     void *p;
     dnnl_memory_get_data_handle(n->out, &p);
@@ -264,13 +175,6 @@ int int8_peer_run(int8_peer *n, const uint8_t *pixels, float *output, size_t out
 
 void int8_peer_destroy(int8_peer *n)
 {
-    for (int i = 0; i < n->nsteps; i++)
-        dnnl_primitive_destroy(n->prims[i]);
-    for (int i = 0; i < n->nmems; i++)
-        dnnl_memory_destroy(n->mems[i]);
-    if (n->stream)
-        dnnl_stream_destroy(n->stream);
-    if (n->eng)
-        dnnl_engine_destroy(n->eng);
+    onednn_steps_fini(&n->steps);
     free(n);
 }

@@ -8,64 +8,17 @@
  * linear/relu6, global average pooling, softmax. The batch size is a
  * parameter, to measure what batching several images per run would gain. */
 #include "onednn_plain.h"
+#include "onednn_steps.h"
 
 #include <dnnl.h>
 #include <omp.h>
 #include <stdlib.h>
 
-#define MAX_STEPS 128
-
 struct plain_net {
-    dnnl_engine_t eng;
-    dnnl_stream_t stream;
-    int threads, batch, nsteps, nmems;
-    dnnl_primitive_t prims[MAX_STEPS];
-    dnnl_memory_t src[MAX_STEPS], dst[MAX_STEPS], wei[MAX_STEPS], bia[MAX_STEPS];
-    dnnl_memory_t mems[4 * MAX_STEPS]; /* everything to destroy */
+    onednn_steps steps;
+    int threads, batch;
     dnnl_memory_t in, out;
 };
-
-static dnnl_memory_t memory(plain_net *n, const dnnl_memory_desc_t *md, void *handle)
-{
-    dnnl_memory_t m = NULL;
-    if (n->nmems < 4 * MAX_STEPS && dnnl_memory_create(&m, md, n->eng, handle) == dnnl_success)
-        n->mems[n->nmems++] = m;
-    return m;
-}
-
-static const dnnl_memory_desc_t *md_of(dnnl_memory_t m)
-{
-    const dnnl_memory_desc_t *md;
-    dnnl_memory_get_memory_desc(m, &md);
-    return md;
-}
-
-static int add(plain_net *n, dnnl_primitive_desc_t pd, dnnl_memory_t src, dnnl_memory_t wei, dnnl_memory_t bia,
-               dnnl_memory_t dst)
-{
-    if (n->nsteps == MAX_STEPS || dnnl_primitive_create(&n->prims[n->nsteps], pd) != dnnl_success) {
-        dnnl_primitive_desc_destroy(pd);
-        return -1;
-    }
-    dnnl_primitive_desc_destroy(pd);
-    n->src[n->nsteps] = src;
-    n->wei[n->nsteps] = wei;
-    n->bia[n->nsteps] = bia;
-    n->dst[n->nsteps++] = dst;
-    return 0;
-}
-
-/* `from` in layout `want`: itself, or a new buffer filled by a reorder step. */
-static dnnl_memory_t reordered(plain_net *n, dnnl_memory_t from, const dnnl_memory_desc_t *want)
-{
-    if (dnnl_memory_desc_equal(md_of(from), want))
-        return from;
-    dnnl_primitive_desc_t pd;
-    dnnl_memory_t to = memory(n, want, DNNL_MEMORY_ALLOCATE);
-    if (!to || dnnl_reorder_primitive_desc_create(&pd, md_of(from), n->eng, want, n->eng, NULL) != dnnl_success)
-        return NULL;
-    return add(n, pd, from, NULL, NULL, to) ? NULL : to;
-}
 
 /* Weights copied from the model's plain layout into the layout the primitive chose, once. */
 static dnnl_memory_t weights(plain_net *n, const float *data, int ndims, const dnnl_dims_t d, dnnl_format_tag_t tag,
@@ -73,19 +26,7 @@ static dnnl_memory_t weights(plain_net *n, const float *data, int ndims, const d
 {
     dnnl_memory_desc_t md;
     dnnl_memory_desc_init_by_tag(&md, ndims, d, dnnl_f32, tag);
-    dnnl_memory_t user = memory(n, &md, (void *)data), dst = memory(n, want, DNNL_MEMORY_ALLOCATE);
-    dnnl_primitive_desc_t pd;
-    dnnl_primitive_t r;
-    if (!user || !dst || dnnl_reorder_primitive_desc_create(&pd, &md, n->eng, want, n->eng, NULL) != dnnl_success)
-        return NULL;
-    int ok = dnnl_primitive_create(&r, pd) == dnnl_success;
-    dnnl_primitive_desc_destroy(pd);
-    if (!ok)
-        return NULL;
-    dnnl_exec_arg_t args[] = {{DNNL_ARG_FROM, user}, {DNNL_ARG_TO, dst}};
-    ok = dnnl_primitive_execute(r, n->stream, 2, args) == dnnl_success && dnnl_stream_wait(n->stream) == dnnl_success;
-    dnnl_primitive_destroy(r);
-    return ok ? dst : NULL;
+    return onednn_steps_constant(&n->steps, (void *)data, &md, want);
 }
 
 static dnnl_memory_t conv(plain_net *n, const nn_layer *l, dnnl_memory_t in)
@@ -117,33 +58,20 @@ static dnnl_memory_t conv(plain_net *n, const nn_layer *l, dnnl_memory_t in)
     dnnl_status_t st = dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct,
                                                           &src_md, &w_md, &b_md, &dst_md, strides, pl, pr);
     if (st == dnnl_success)
-        st = dnnl_primitive_desc_create(&pd, &cd, attr, n->eng, NULL);
+        st = dnnl_primitive_desc_create(&pd, &cd, attr, n->steps.eng, NULL);
     dnnl_primitive_attr_destroy(attr);
     if (st != dnnl_success)
         return NULL;
     dnnl_memory_t w = weights(n, l->weights, w_nd, w_dims, grouped ? dnnl_goihw : dnnl_oihw,
                               dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0));
     dnnl_memory_t b = weights(n, l->biases, 1, b_d, dnnl_x, &b_md);
-    dnnl_memory_t src = w && b ? reordered(n, in, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0)) : NULL;
-    dnnl_memory_t dst = memory(n, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), DNNL_MEMORY_ALLOCATE);
-    if (!src || !dst || add(n, pd, src, w, b, dst) < 0)
+    dnnl_memory_t src =
+        w && b ? onednn_steps_reordered(&n->steps, in, dnnl_primitive_desc_query_md(pd, dnnl_query_src_md, 0)) : NULL;
+    dnnl_memory_t dst =
+        onednn_steps_memory(&n->steps, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), DNNL_MEMORY_ALLOCATE);
+    if (!src || !dst || onednn_steps_add(&n->steps, pd, src, w, b, dst) < 0)
         return NULL;
     return dst;
-}
-
-static dnnl_memory_t avgpool(plain_net *n, const nn_layer *l, dnnl_memory_t in)
-{
-    dnnl_memory_desc_t dst_md;
-    dnnl_dims_t dst_d = {n->batch, l->out.c, 1, 1}, ones = {1, 1}, kernel = {l->in.h, l->in.w}, zeros = {0, 0};
-    dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_d, dnnl_f32, dnnl_format_tag_any);
-    dnnl_pooling_desc_t d;
-    dnnl_primitive_desc_t pd;
-    if (dnnl_pooling_forward_desc_init(&d, dnnl_forward_inference, dnnl_pooling_avg_exclude_padding, md_of(in),
-                                       &dst_md, ones, kernel, zeros, zeros) != dnnl_success ||
-        dnnl_primitive_desc_create(&pd, &d, NULL, n->eng, NULL) != dnnl_success)
-        return NULL;
-    dnnl_memory_t dst = memory(n, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0), DNNL_MEMORY_ALLOCATE);
-    return dst && add(n, pd, in, NULL, NULL, dst) == 0 ? dst : NULL;
 }
 
 static dnnl_memory_t softmax(plain_net *n, const nn_layer *l, dnnl_memory_t in)
@@ -151,13 +79,14 @@ static dnnl_memory_t softmax(plain_net *n, const nn_layer *l, dnnl_memory_t in)
     dnnl_memory_desc_t md;
     dnnl_dims_t d = {n->batch, l->in.c, l->in.h, l->in.w};
     dnnl_memory_desc_init_by_tag(&md, 4, d, dnnl_f32, dnnl_nchw);
-    dnnl_memory_t src = reordered(n, in, &md), dst = memory(n, &md, DNNL_MEMORY_ALLOCATE);
+    dnnl_memory_t src = onednn_steps_reordered(&n->steps, in, &md),
+                  dst = onednn_steps_memory(&n->steps, &md, DNNL_MEMORY_ALLOCATE);
     dnnl_softmax_desc_t sd;
     dnnl_primitive_desc_t pd;
     if (!src || !dst || dnnl_softmax_forward_desc_init(&sd, dnnl_forward_inference, &md, 1) != dnnl_success ||
-        dnnl_primitive_desc_create(&pd, &sd, NULL, n->eng, NULL) != dnnl_success)
+        dnnl_primitive_desc_create(&pd, &sd, NULL, n->steps.eng, NULL) != dnnl_success)
         return NULL;
-    return add(n, pd, src, NULL, NULL, dst) == 0 ? dst : NULL;
+    return onednn_steps_add(&n->steps, pd, src, NULL, NULL, dst) == 0 ? dst : NULL;
 }
 
 plain_net *plain_net_create(const nn_model *m, int threads, int batch)
@@ -171,9 +100,7 @@ plain_net *plain_net_create(const nn_model *m, int threads, int batch)
     dnnl_memory_desc_t md;
     dnnl_dims_t d = {batch, m->input.c, m->input.h, m->input.w};
     dnnl_memory_desc_init_by_tag(&md, 4, d, dnnl_f32, dnnl_nchw);
-    if (dnnl_engine_create(&n->eng, dnnl_cpu, 0) != dnnl_success ||
-        dnnl_stream_create(&n->stream, n->eng, dnnl_stream_default_flags) != dnnl_success ||
-        !(n->in = memory(n, &md, DNNL_MEMORY_NONE))) {
+    if (onednn_steps_init(&n->steps) < 0 || !(n->in = onednn_steps_memory(&n->steps, &md, DNNL_MEMORY_NONE))) {
         plain_net_destroy(n);
         return NULL;
     }
@@ -181,7 +108,8 @@ plain_net *plain_net_create(const nn_model *m, int threads, int batch)
     for (int i = 0; i < m->nlayers && x; i++) {
         const nn_layer *l = &m->layers[i];
         x = l->kind == LAYER_CONVOLUTIONAL ? conv(n, l, x)
-            : l->kind == LAYER_AVGPOOL     ? avgpool(n, l, x)
+            : l->kind == LAYER_AVGPOOL     ? onednn_steps_global_avgpool(&n->steps, x, batch, l->out.c, l->in.h, l->in.w,
+                                                                         dnnl_f32)
             : l->kind == LAYER_SOFTMAX     ? softmax(n, l, x)
                                            : NULL;
     }
@@ -197,19 +125,7 @@ int plain_net_run(plain_net *n, const float *input, float *output, size_t output
 {
     omp_set_num_threads(n->threads);
     dnnl_memory_set_data_handle(n->in, (void *)input);
-    for (int i = 0; i < n->nsteps; i++) {
-        dnnl_exec_arg_t args[4];
-        int k = 0;
-        args[k++] = (dnnl_exec_arg_t){DNNL_ARG_SRC, n->src[i]};
-        args[k++] = (dnnl_exec_arg_t){DNNL_ARG_DST, n->dst[i]};
-        if (n->wei[i]) {
-            args[k++] = (dnnl_exec_arg_t){DNNL_ARG_WEIGHTS, n->wei[i]};
-            args[k++] = (dnnl_exec_arg_t){DNNL_ARG_BIAS, n->bia[i]};
-        }
-        if (dnnl_primitive_execute(n->prims[i], n->stream, k, args) != dnnl_success)
-            return -1;
-    }
-    if (dnnl_stream_wait(n->stream) != dnnl_success)
+    if (onednn_steps_run(&n->steps) < 0)
         return -1;
     void *p;
     dnnl_memory_get_data_handle(n->out, &p);
@@ -220,13 +136,6 @@ int plain_net_run(plain_net *n, const float *input, float *output, size_t output
 
 void plain_net_destroy(plain_net *n)
 {
-    for (int i = 0; i < n->nsteps; i++)
-        dnnl_primitive_destroy(n->prims[i]);
-    for (int i = 0; i < n->nmems; i++)
-        dnnl_memory_destroy(n->mems[i]);
-    if (n->stream)
-        dnnl_stream_destroy(n->stream);
-    if (n->eng)
-        dnnl_engine_destroy(n->eng);
+    onednn_steps_fini(&n->steps);
     free(n);
 }
