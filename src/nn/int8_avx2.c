@@ -73,23 +73,13 @@ static void *aligned32(size_t n)
     return aligned_alloc(32, (n + 31) / 32 * 32 + (n == 0) * 32);
 }
 
-static void lane_params(const int8_layer *l, const int *channel, lanes *q)
+/* The lanes holding channels channel[0..8) (int8_lane_table: its rows are this struct's vectors). */
+static void lane_params(const int8_layer *l, const int *channel, int fold_input_zp, lanes *q)
 {
-    int32_t b[8], m[8], m_odd[8], left[8], right[8], mask[8], half[8];
-    for (int k = 0; k < 8; k++) {
-        int8_lane c = int8_lane_of(l, channel[k]);
-        b[k] = c.bias, m[k] = c.multiplier, left[k] = c.left, right[k] = c.right;
-        mask[k] = c.mask, half[k] = c.half_mask;
-    }
-    for (int k = 0; k < 8; k++)
-        m_odd[k] = k % 2 == 0 ? m[k + 1] : 0;
-    memcpy(&q->bias, b, 32);
-    memcpy(&q->multiplier, m, 32);
-    memcpy(&q->multiplier_odd, m_odd, 32);
-    memcpy(&q->left, left, 32);
-    memcpy(&q->right, right, 32);
-    memcpy(&q->mask, mask, 32);
-    memcpy(&q->half_mask, half, 32);
+    _Static_assert(sizeof(lanes) == INT8_LANE_ROWS * 8 * sizeof(int32_t), "lanes: int8_lane_table's rows");
+    int32_t table[INT8_LANE_ROWS * 8];
+    int8_lane_table(l, channel, 8, fold_input_zp, table);
+    memcpy(q, table, sizeof table);
 }
 
 /* An int8 pair (c0, c1) between 0 and (d0, d1) that vpmaddubsw cannot
@@ -123,19 +113,15 @@ static int prepare_gemm(int8_layer *l, packed *p)
         int channel[8];
         for (int j = 0; j < 8; j++)
             channel[j] = b * 8 + j;
-        lane_params(l, channel, &p->q[b]);
-        int32_t bias[8];
-        memcpy(bias, &p->q[b].bias, sizeof bias);
+        lane_params(l, channel, 1, &p->q[b]);
         p->first[b] = (int)nres;
         for (int k = 0; k < p->quads; k++) {
             int16_t r[8][4] = {{0}};
             int any = 0;
             for (int j = 0; j < 8; j++) {
                 int o = b * 8 + j, d[4] = {0, 0, 0, 0}, c[4];
-                for (int h = 0; h < 4 && o < l->filters && 4 * k + h < l->patch; h++) {
+                for (int h = 0; h < 4 && o < l->filters && 4 * k + h < l->patch; h++)
                     d[h] = l->weights[(size_t)o * (size_t)l->patch + (size_t)(4 * k + h)] - l->weight_zps[o];
-                    bias[j] -= l->in_zp * d[h];
-                }
                 split_pair(d[0], d[1], &c[0], &c[1]);
                 split_pair(d[2], d[3], &c[2], &c[3]);
                 int8_t bytes[4];
@@ -163,14 +149,10 @@ static int prepare_gemm(int8_layer *l, packed *p)
             memcpy(&p->residuals[nres].pairs[1], hi, 32);
             p->residuals[nres++].quad = k;
         }
-        memcpy(&p->q[b].bias, bias, sizeof bias);
     }
     p->first[p->blocks] = (int)nres;
     return 0;
 }
-
-/* The lane order an unpacklo/unpackhi_epi16 of two 16-channel vectors leaves. */
-static const int interleaved_lo[8] = {0, 1, 2, 3, 8, 9, 10, 11}, interleaved_hi[8] = {4, 5, 6, 7, 12, 13, 14, 15};
 
 static int prepare_depthwise(int8_layer *l, packed *p)
 {
@@ -185,17 +167,13 @@ static int prepare_depthwise(int8_layer *l, packed *p)
     for (int t = 0; t < 2 * p->pairs; t++)
         p->taps[t] = t < taps ? ((ptrdiff_t)(t / l->size) * l->in.w + t % l->size) * l->in.c : 0;
     for (int b = 0; b < p->blocks; b++) {
-        int lo[8], hi[8];
-        for (int j = 0; j < 8; j++) {
-            lo[j] = b * 16 + interleaved_lo[j];
-            hi[j] = b * 16 + interleaved_hi[j];
+        for (int half = 0; half < 2; half++) {
+            int channel[8];
+            for (int j = 0; j < 8; j++)
+                channel[j] = int8_depthwise_channel(b, 16, half, j);
+            lane_params(l, channel, 0, &p->q[2 * b + half]);
         }
-        lane_params(l, lo, &p->q[2 * b]);
-        lane_params(l, hi, &p->q[2 * b + 1]);
-        for (int k = 0; k < p->pairs; k++)
-            for (int j = 0; j < 16; j++)
-                p->weights[((size_t)b * (size_t)p->pairs + (size_t)k) * 16 + (size_t)j] =
-                    int8_tap_pair(l, j < 8 ? lo[j] : hi[j - 8], k);
+        int8_depthwise_pairs(l, b, 16, p->pairs, p->weights + (size_t)b * (size_t)p->pairs * 16);
     }
     return 0;
 }

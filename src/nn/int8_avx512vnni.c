@@ -87,27 +87,19 @@ static void *aligned64(size_t n)
     return aligned_alloc(64, (n + 63) / 64 * 64 + (n == 0) * 64);
 }
 
-/* The constants of the 16 lanes holding channels channel[0..15] (a channel
- * past the layer's filters: a lane that computes nothing stored). */
-static void lane_params(const int8_layer *l, const int *channel, lanes16 *q)
+/* The lanes holding channels channel[0..16) (int8_lane_table: its rows are
+ * this struct's first vectors), and for a GEMM the factor 128 - zw of each
+ * pixel's input sum. */
+static void lane_params(const int8_layer *l, const int *channel, int gemm, lanes16 *q)
 {
-    int32_t b[16], m[16], m_odd[16], left[16], right[16], mask[16], half[16], sum[16];
-    for (int k = 0; k < 16; k++) {
-        int8_lane c = int8_lane_of(l, channel[k]);
-        b[k] = c.bias, m[k] = c.multiplier, left[k] = c.left, right[k] = c.right;
-        mask[k] = c.mask, half[k] = c.half_mask;
-        sum[k] = channel[k] < l->filters ? 128 - l->weight_zps[channel[k]] : 0;
-    }
+    _Static_assert(offsetof(lanes16, input_sum) == INT8_LANE_ROWS * 16 * sizeof(int32_t),
+                   "lanes16: int8_lane_table's rows first");
+    int32_t table[INT8_LANE_ROWS * 16], sum[16];
+    int8_lane_table(l, channel, 16, gemm, table);
+    memcpy(q, table, sizeof table);
     for (int k = 0; k < 16; k++)
-        m_odd[k] = k % 2 == 0 ? m[k + 1] : 0;
-    memcpy(&q->bias, b, 64);
-    memcpy(&q->multiplier, m, 64);
-    memcpy(&q->multiplier_odd, m_odd, 64);
-    memcpy(&q->left, left, 64);
-    memcpy(&q->right, right, 64);
-    memcpy(&q->mask, mask, 64);
-    memcpy(&q->half_mask, half, 64);
-    memcpy(&q->input_sum, sum, 64);
+        sum[k] = gemm && channel[k] < l->filters ? 128 - l->weight_zps[channel[k]] : 0;
+    memcpy(&q->input_sum, sum, sizeof sum);
 }
 
 static int prepare_gemm(int8_layer *l, packed *p)
@@ -122,30 +114,17 @@ static int prepare_gemm(int8_layer *l, packed *p)
         int channel[NB];
         for (int j = 0; j < NB; j++)
             channel[j] = b * NB + j;
-        lane_params(l, channel, &p->q[b]);
-        int32_t bias[NB];
-        memcpy(bias, &p->q[b].bias, sizeof bias);
+        lane_params(l, channel, 1, &p->q[b]);
         for (int k = 0; k < p->quads; k++)
             for (int j = 0; j < NB; j++) {
                 int o = b * NB + j;
                 int8_t bytes[4] = {0, 0, 0, 0}; /* beyond the patch (and the filters): 0, and x is 0 there */
-                for (int h = 0; h < 4 && o < l->filters && 4 * k + h < l->patch; h++) {
-                    int w = l->weights[(size_t)o * (size_t)l->patch + (size_t)(4 * k + h)];
-                    bytes[h] = (int8_t)(w - 128);
-                    bias[j] -= l->in_zp * (w - l->weight_zps[o]);
-                }
+                for (int h = 0; h < 4 && o < l->filters && 4 * k + h < l->patch; h++)
+                    bytes[h] = (int8_t)(l->weights[(size_t)o * (size_t)l->patch + (size_t)(4 * k + h)] - 128);
                 memcpy(&p->weights[((size_t)b * (size_t)p->quads + (size_t)k) * NB + (size_t)j], bytes, 4);
             }
-        memcpy(&p->q[b].bias, bias, sizeof bias);
     }
     return 0;
-}
-
-/* The lane order unpacklo/unpackhi_epi16 of two 32-channel vectors leave:
- * in every 128-bit lane, channels 0-3 of its 8 (lo) and 4-7 (hi). */
-static int interleaved(int half, int j)
-{
-    return (j / 4) * 8 + half * 4 + j % 4;
 }
 
 static int prepare_depthwise(int8_layer *l, packed *p)
@@ -158,17 +137,13 @@ static int prepare_depthwise(int8_layer *l, packed *p)
     if (!p->weights || !p->q)
         return -1;
     for (int b = 0; b < p->blocks; b++) {
-        int lo[16], hi[16];
-        for (int j = 0; j < 16; j++) {
-            lo[j] = b * 32 + interleaved(0, j);
-            hi[j] = b * 32 + interleaved(1, j);
+        for (int half = 0; half < 2; half++) {
+            int channel[16];
+            for (int j = 0; j < 16; j++)
+                channel[j] = int8_depthwise_channel(b, 32, half, j);
+            lane_params(l, channel, 0, &p->q[2 * b + half]);
         }
-        lane_params(l, lo, &p->q[2 * b]);
-        lane_params(l, hi, &p->q[2 * b + 1]);
-        for (int k = 0; k < p->pairs; k++)
-            for (int j = 0; j < 32; j++)
-                p->weights[((size_t)b * (size_t)p->pairs + (size_t)k) * 32 + (size_t)j] =
-                    int8_tap_pair(l, j < 16 ? lo[j] : hi[j - 16], k);
+        int8_depthwise_pairs(l, b, 32, p->pairs, p->weights + (size_t)b * (size_t)p->pairs * 32);
     }
     return 0;
 }
@@ -369,7 +344,7 @@ static void widen(const uint8_t *x, int n, int zero_point, int16_t *a)
 #define ROWS_BYTES (96 << 10)
 
 /* 32 channels of one pixel: two int16 vectors of lanes (lo, hi as
- * `interleaved`) to 32 bytes in channel order. */
+ * int8_depthwise_channel leaves them) to 32 bytes in channel order. */
 static inline __m256i bytes32(__m512i r_lo, __m512i r_hi)
 {
     return _mm512_cvtepi16_epi8(_mm512_packs_epi32(r_lo, r_hi));

@@ -21,19 +21,27 @@ void int8_load_patch(const int8_layer *l, const uint8_t *in, int oy, int ox, int
     memset(a, 0, (size_t)(4 * quads - l->patch));
 }
 
-int8_lane int8_lane_of(const int8_layer *l, int c)
+void int8_lane_table(const int8_layer *l, const int *channel, int n, int fold_input_zp, int32_t *table)
 {
-    int8_lane q = {0, 0, 0, 0, 0, 0};
-    if (c < 0 || c >= l->filters)
-        return q;
-    int s = l->shifts[c];
-    q.bias = l->biases[c];
-    q.multiplier = l->multipliers[c];
-    q.left = s > 0 ? s : 0;
-    q.right = s > 0 ? 0 : -s;
-    q.mask = (int32_t)((1u << q.right) - 1);
-    q.half_mask = q.mask >> 1;
-    return q;
+    int32_t *bias = table, *multiplier = table + n, *multiplier_odd = table + 2 * n, *left = table + 3 * n,
+            *right = table + 4 * n, *mask = table + 5 * n, *half_mask = table + 6 * n;
+    for (int k = 0; k < n; k++) {
+        int c = channel[k];
+        bias[k] = multiplier[k] = left[k] = right[k] = 0;
+        if (c >= 0 && c < l->filters) {
+            int s = l->shifts[c];
+            bias[k] = l->biases[c];
+            multiplier[k] = l->multipliers[c];
+            left[k] = s > 0 ? s : 0;
+            right[k] = s > 0 ? 0 : -s;
+            for (int t = 0; fold_input_zp && t < l->patch; t++)
+                bias[k] -= l->in_zp * (l->weights[(size_t)c * (size_t)l->patch + (size_t)t] - l->weight_zps[c]);
+        }
+        mask[k] = (int32_t)((1u << right[k]) - 1);
+        half_mask[k] = mask[k] >> 1;
+    }
+    for (int k = 0; k < n; k++)
+        multiplier_odd[k] = k % 2 == 0 && k + 1 < n ? multiplier[k + 1] : 0;
 }
 
 int32_t int8_pair16(int lo, int hi)
@@ -41,11 +49,20 @@ int32_t int8_pair16(int lo, int hi)
     return (int32_t)(((uint32_t)(uint16_t)(int16_t)hi << 16) | (uint16_t)(int16_t)lo);
 }
 
-int32_t int8_tap_pair(const int8_layer *l, int c, int k)
+int int8_depthwise_channel(int b, int width, int half, int j)
 {
-    int w[2] = {0, 0}, taps = l->size * l->size;
-    for (int h = 0; h < 2; h++)
-        if (2 * k + h < taps)
-            w[h] = l->weights[(size_t)c * (size_t)l->patch + (size_t)(2 * k + h)] - l->weight_zps[c];
-    return int8_pair16(w[0], w[1]);
+    return b * width + (j / 4) * 8 + half * 4 + j % 4;
+}
+
+void int8_depthwise_pairs(const int8_layer *l, int b, int width, int pairs, int32_t *out)
+{
+    int taps = l->size * l->size;
+    for (int k = 0; k < pairs; k++)
+        for (int j = 0; j < width; j++) {
+            int c = int8_depthwise_channel(b, width, j >= width / 2, j % (width / 2)), w[2] = {0, 0};
+            for (int h = 0; h < 2; h++)
+                if (2 * k + h < taps)
+                    w[h] = l->weights[(size_t)c * (size_t)l->patch + (size_t)(2 * k + h)] - l->weight_zps[c];
+            out[(size_t)k * (size_t)width + (size_t)j] = int8_pair16(w[0], w[1]);
+        }
 }

@@ -1,7 +1,8 @@
 /* What the fast integer kernel sets share before any vector instruction:
- * gathering a convolution's patch (im2col), and one channel's requantization
- * constants in the form their lane-by-lane requantization takes. Plain C,
- * ISA-independent; thread-safe. */
+ * gathering a convolution's patch (im2col), the requantization constants in
+ * the form their lane-by-lane requantization takes, and the depthwise weights
+ * in the lane order their interleaving leaves. Plain C, ISA-independent;
+ * thread-safe. */
 #ifndef LOOKSLIKE_NN_INT8_PACKING_H
 #define LOOKSLIKE_NN_INT8_PACKING_H
 
@@ -15,19 +16,28 @@
  * map are contiguous. */
 void int8_load_patch(const int8_layer *l, const uint8_t *in, int oy, int ox, int quads, uint8_t *a);
 
-/* Channel c's constants for TFLite's requantization (int8_arith.h), a lane's
- * worth; c < 0 or past the filters: a lane that computes nothing stored (all 0). */
-typedef struct {
-    int32_t bias, multiplier, left, right;
-    int32_t mask, half_mask; /* 2^right - 1, and half of it */
-} int8_lane;
-
-int8_lane int8_lane_of(const int8_layer *l, int c);
+/* The constants of TFLite's requantization (int8_arith.h) for n lanes
+ * holding channels channel[0..n), as INT8_LANE_ROWS rows of n int32 in the
+ * layout of the fast sets' lane structs (one vector per row, in this order):
+ * the bias, the Q31 multiplier, the multiplier of lane k + 1 in even lane k
+ * (for the 64-bit products of the odd lanes), the left and the right shift,
+ * and 2^right - 1 and half of it. A channel past the filters gives a lane of
+ * zeros (it computes nothing that is stored). fold_input_zp: the bias also
+ * holds -zx * sum (w - zw) over the filter's patch, for a GEMM that reads the
+ * raw inputs (padding taps then read zx and count 0). */
+#define INT8_LANE_ROWS 7
+void int8_lane_table(const int8_layer *l, const int *channel, int n, int fold_input_zp, int32_t *table);
 
 /* Two int16 as one int32: lo in the low half (the operand order of vpmaddwd / vpdpwssd). */
 int32_t int8_pair16(int lo, int hi);
-/* A depthwise layer's centred weights w - zw of taps 2k and 2k + 1 of channel
- * c as such a pair (0 for a tap past the kernel). */
-int32_t int8_tap_pair(const int8_layer *l, int c, int k);
+
+/* Depthwise layers take a block of `width` channels (16 in 256-bit vectors,
+ * 32 in 512-bit ones) as two int16 vectors of taps, interleaved into pairs by
+ * unpacklo/unpackhi_epi16, which leave in every 128-bit lane its channels 0-3
+ * (half 0) and 4-7 (half 1). The channel lane j of `half` holds in block b: */
+int int8_depthwise_channel(int b, int width, int half, int j);
+/* Block b's centred weights w - zw as int16 pairs of taps (2k, 2k + 1), 0 past
+ * the kernel: out[k * width + j], lane j of half 0 then of half 1 (as above). */
+void int8_depthwise_pairs(const int8_layer *l, int b, int width, int pairs, int32_t *out);
 
 #endif
