@@ -17,7 +17,7 @@ struct watched_connection {
     watch_state state;
     double since; /* ms, when the state began */
     void *request;
-    int gone_told; /* gone() called for this request */
+    int gone_told; /* in WATCH_WAITING: the request's work was withdrawn already */
     int shut; /* shut down already */
     atomic_size_t body_bytes; /* in WATCH_BODY, since it began */
 };
@@ -29,8 +29,12 @@ struct connection_watch {
     pthread_t thread;
     int stopping;
     watched_connection *head;
-    int count;
+    int count; /* connections watched: the poll below needs room for as many */
     long header_timeouts, slow_bodies, gone;
+    /* the watch thread's: one entry per waiting connection, polled each tick */
+    struct pollfd *fds;
+    void **items;
+    int cap;
 };
 
 /* Closes c's stream (see the header). Locked. */
@@ -59,26 +63,36 @@ static void check_deadlines(connection_watch *w, double now)
 }
 
 /* The waiting requests whose client has closed its end: what withdraw()
- * took of each, to be finished outside the lock. Locked. */
-static int find_gone(connection_watch *w, struct pollfd *fds, void **requests, int cap)
+ * took of each, in w->items, to be finished outside the lock; how many. Locked. */
+static int find_gone(connection_watch *w)
 {
+    if (w->cap < w->count) { /* room for every connection (else a few are looked at next tick) */
+        struct pollfd *fds = realloc(w->fds, (size_t)w->count * sizeof *fds);
+        if (fds)
+            w->fds = fds;
+        void **items = realloc(w->items, (size_t)w->count * sizeof *items);
+        if (items)
+            w->items = items;
+        if (fds && items)
+            w->cap = w->count;
+    }
     int n = 0;
-    for (watched_connection *c = w->head; c && n < cap; c = c->next)
+    for (watched_connection *c = w->head; c && n < w->cap; c = c->next)
         if (c->state == WATCH_WAITING && !c->gone_told) {
-            fds[n] = (struct pollfd){.fd = c->fd, .events = POLLRDHUP};
-            requests[n++] = c;
+            w->fds[n] = (struct pollfd){.fd = c->fd, .events = POLLRDHUP};
+            w->items[n++] = c;
         }
-    if (n == 0 || poll(fds, (nfds_t)n, 0) <= 0)
+    if (n == 0 || poll(w->fds, (nfds_t)n, 0) <= 0)
         return 0;
     int gone = 0;
     for (int i = 0; i < n; i++)
-        if (fds[i].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
-            watched_connection *c = requests[i];
+        if (w->fds[i].revents & (POLLRDHUP | POLLHUP | POLLERR)) {
+            watched_connection *c = w->items[i];
             c->gone_told = 1;
             w->gone++;
             void *withdrawn = w->cfg.withdraw(c->request, w->cfg.cls);
             if (withdrawn)
-                requests[gone++] = withdrawn;
+                w->items[gone++] = withdrawn;
         }
     return gone;
 }
@@ -86,9 +100,6 @@ static int find_gone(connection_watch *w, struct pollfd *fds, void **requests, i
 static void *watch_main(void *arg)
 {
     connection_watch *w = arg;
-    enum { BATCH = 256 };
-    struct pollfd fds[BATCH];
-    void *requests[BATCH];
     pthread_mutex_lock(&w->lock);
     while (!w->stopping) {
         struct timespec until;
@@ -102,10 +113,11 @@ static void *watch_main(void *arg)
         if (w->stopping)
             break;
         check_deadlines(w, clock_ms());
-        int gone = find_gone(w, fds, requests, BATCH);
+        int gone = find_gone(w);
+        /* w->items is this thread's alone: it may be read without the lock */
         pthread_mutex_unlock(&w->lock);
         for (int i = 0; i < gone; i++)
-            w->cfg.finish(requests[i], w->cfg.cls);
+            w->cfg.finish(w->items[i], w->cfg.cls);
         pthread_mutex_lock(&w->lock);
     }
     pthread_mutex_unlock(&w->lock);
@@ -142,6 +154,8 @@ void connection_watch_stop(connection_watch *w)
         connection_watch_remove(w, w->head);
     pthread_mutex_destroy(&w->lock);
     pthread_cond_destroy(&w->wake);
+    free(w->fds);
+    free(w->items);
     free(w);
 }
 
@@ -184,8 +198,7 @@ void connection_watch_set(connection_watch *w, watched_connection *c, watch_stat
     if (!c)
         return;
     pthread_mutex_lock(&w->lock);
-    if (c->request != request)
-        c->gone_told = 0;
+    c->gone_told = 0; /* a request waits once: a new state is a new watch */
     c->state = state;
     c->request = request;
     c->since = clock_ms();
