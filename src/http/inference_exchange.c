@@ -25,6 +25,18 @@ int exchange_reserve(http_request *r, size_t n)
     return 0;
 }
 
+/* Frees the body buffer and gives back all the request holds of the budget but `keep` bytes. */
+static void drop_body(http_request *r, size_t keep)
+{
+    free(r->body);
+    r->body = NULL;
+    r->body_len = r->body_cap = 0;
+    if (r->body_reserved > keep) {
+        body_budget_give(server_body_budget(r->server), &r->client, r->body_reserved - keep);
+        r->body_reserved = keep;
+    }
+}
+
 /* Records why the body cannot be taken; it is answered once the body has
  * been read, and read on without being kept: its buffer and its budget go now
  * (all but a multipart parser's, which may be running this very call), so
@@ -35,14 +47,7 @@ static void body_fails(http_request *r, int status, const char *message)
         r->body_error = status;
         r->body_error_message = message;
     }
-    size_t keep = r->post ? MULTIPART_BUFFER : 0;
-    free(r->body);
-    r->body = NULL;
-    r->body_len = r->body_cap = 0;
-    if (r->body_reserved > keep) {
-        body_budget_give(server_body_budget(r->server), &r->client, r->body_reserved - keep);
-        r->body_reserved = keep;
-    }
+    drop_body(r, r->post ? MULTIPART_BUFFER : 0);
 }
 
 /* Adds bytes to the body buffer, which grows by doubling (up to the announced
@@ -295,14 +300,10 @@ static void release_body(http_request *r)
     if (r->post)
         MHD_destroy_post_processor(r->post);
     r->post = NULL;
-    free(r->body);
-    r->body = NULL;
-    r->body_len = r->body_cap = 0;
     free(r->decoded.bytes);
     r->decoded.bytes = NULL;
     infer_request_free(&r->infer);
-    body_budget_give(server_body_budget(r->server), &r->client, r->body_reserved);
-    r->body_reserved = 0;
+    drop_body(r, 0);
 }
 
 enum MHD_Result inference_exchange(http_request *r, const inference_route *route, const char *upload,
