@@ -109,31 +109,55 @@ static image_status unsupported(const char *what, uint32_t value, char *err, siz
     return IMAGE_ERR_UNSUPPORTED;
 }
 
-image_status bmp_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px,
-                        rgb_image *out, char *err, size_t errlen)
+/* The file header and the info header's size, checked, and the image's size
+ * (a negative height: rows top-down). */
+static image_status header_size(const uint8_t *data, size_t len, size_t *header, uint64_t *w, uint64_t *h,
+                                int *top_down, char *err, size_t errlen)
 {
     if (len < 18 || memcmp(data, "BM", 2) != 0)
         return truncated("no file header", err, errlen);
-    size_t offset = le32(data + 10), header = le32(data + 14);
-    if (header != 12 && header != 40 && header != 64 && header != 108 && header != 124)
-        return unsupported("info header of", (uint32_t)header, err, errlen);
-    if (len < 14 + header)
+    *header = le32(data + 14);
+    if (*header != 12 && *header != 40 && *header != 64 && *header != 108 && *header != 124)
+        return unsupported("info header of", (uint32_t)*header, err, errlen);
+    if (len < 14 + *header)
         return truncated("info header cut short", err, errlen);
     const uint8_t *ih = data + 14;
-    size_t pos = 14 + header; /* palette or masks follow */
-    uint64_t w, h;
-    int top_down = 0;
-    uint32_t bits, compression = BMP_RGB, colours = 0;
-    if (header == 12) {
-        w = le16(ih + 4), h = le16(ih + 6), bits = le16(ih + 10);
+    *top_down = 0;
+    if (*header == 12) {
+        *w = le16(ih + 4), *h = le16(ih + 6);
     } else {
-        w = le32(ih + 4), h = le32(ih + 8), bits = le16(ih + 14);
+        *w = le32(ih + 4), *h = le32(ih + 8);
         if (ih[11] == 0xff) { /* negative height */
-            top_down = 1;
-            h = (1ull << 32) - h;
+            *top_down = 1;
+            *h = (1ull << 32) - *h;
         }
-        compression = le32(ih + 16), colours = le32(ih + 32);
     }
+    return IMAGE_OK;
+}
+
+uint64_t bmp_pixels(const uint8_t *data, size_t len)
+{
+    char err[64];
+    size_t header;
+    uint64_t w, h;
+    int top_down;
+    return header_size(data, len, &header, &w, &h, &top_down, err, sizeof err) == IMAGE_OK ? w * h : 0;
+}
+
+image_status bmp_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px,
+                        rgb_image *out, char *err, size_t errlen)
+{
+    size_t header;
+    uint64_t w, h;
+    int top_down;
+    image_status st = header_size(data, len, &header, &w, &h, &top_down, err, errlen);
+    if (st != IMAGE_OK)
+        return st;
+    const uint8_t *ih = data + 14;
+    size_t offset = le32(data + 10), pos = 14 + header; /* palette or masks follow */
+    uint32_t bits = le16(ih + (header == 12 ? 10 : 14)), compression = BMP_RGB, colours = 0;
+    if (header != 12)
+        compression = le32(ih + 16), colours = le32(ih + 32);
     if (bits != 1 && bits != 4 && bits != 8 && bits != 16 && bits != 24 && bits != 32)
         return unsupported("pixel depth", bits, err, errlen);
     pixel_layout layout = bits <= 8 ? PIXEL_PALETTE : bits == 16 ? PIXEL_BGR15 : bits == 24 ? PIXEL_BGR : PIXEL_BGRX;
@@ -157,7 +181,7 @@ image_status bmp_decode(const uint8_t *data, size_t len, const image_decode_opti
         return unsupported(compression == BMP_RLE8 || compression == BMP_RLE4 ? "RLE compression" : "compression",
                            compression, err, errlen);
     }
-    image_status st = image_check_size(w, h, opt, err, errlen);
+    st = image_check_size(w, h, opt, err, errlen);
     if (st != IMAGE_OK)
         return st;
     if (!w || !h)

@@ -65,6 +65,15 @@ static image_status find_first_frame(GifFileType *g, int *transparent, char *err
     }
 }
 
+/* The canvas, once the first frame's descriptor is read: the logical screen,
+ * grown to hold the frame. */
+static void canvas(const GifFileType *g, size_t *w, size_t *h)
+{
+    const GifImageDesc *f = &g->Image;
+    *w = (size_t)g->SWidth > (size_t)f->Left + (size_t)f->Width ? (size_t)g->SWidth : (size_t)f->Left + (size_t)f->Width;
+    *h = (size_t)g->SHeight > (size_t)f->Top + (size_t)f->Height ? (size_t)g->SHeight : (size_t)f->Top + (size_t)f->Height;
+}
+
 static image_status decode_with(GifFileType *g, const image_decode_options *opt, pixel_buffer *px, rgb_image *out,
                                 char *err, size_t errlen)
 {
@@ -73,9 +82,8 @@ static image_status decode_with(GifFileType *g, const image_decode_options *opt,
     if (st != IMAGE_OK)
         return st;
     const GifImageDesc *f = &g->Image;
-    size_t x0 = (size_t)f->Left, y0 = (size_t)f->Top, fw = (size_t)f->Width, fh = (size_t)f->Height;
-    size_t w = (size_t)g->SWidth > x0 + fw ? (size_t)g->SWidth : x0 + fw;
-    size_t h = (size_t)g->SHeight > y0 + fh ? (size_t)g->SHeight : y0 + fh;
+    size_t x0 = (size_t)f->Left, y0 = (size_t)f->Top, fw = (size_t)f->Width, fh = (size_t)f->Height, w, h;
+    canvas(g, &w, &h);
     if ((st = image_check_size(w, h, opt, err, errlen)) != IMAGE_OK)
         return st;
     rgb_palette pal;
@@ -107,6 +115,20 @@ static image_status decode_with(GifFileType *g, const image_decode_options *opt,
     }
     *out = (rgb_image){(int)w, (int)h, (int)w, (int)h, px->data};
     return IMAGE_OK;
+}
+
+uint64_t gif_pixels(const uint8_t *data, size_t len)
+{
+    memory_source src = {data, len, 0};
+    int error = 0, transparent;
+    char err[64];
+    size_t w = 0, h = 0;
+    GifFileType *g = DGifOpen(&src, read_memory, &error);
+    if (g && find_first_frame(g, &transparent, err, sizeof err) == IMAGE_OK)
+        canvas(g, &w, &h);
+    if (g)
+        DGifCloseFile(g, &error);
+    return (uint64_t)w * (uint64_t)h;
 }
 
 image_status gif_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px,

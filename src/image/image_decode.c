@@ -4,8 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <webp/decode.h>
-
 #include "image_formats.h"
 #include "jpeg_decode.h"
 #include "jpeg_structure.h"
@@ -68,21 +66,6 @@ const char *image_format_name(const uint8_t *data, size_t len)
     return "unknown";
 }
 
-static uint32_t le16(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8;
-}
-
-static uint32_t le32(const uint8_t *p)
-{
-    return le16(p) | le16(p + 2) << 16;
-}
-
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
 uint64_t image_claimed_pixels(const uint8_t *d, size_t len)
 {
     switch (image_format_of(d, len)) {
@@ -91,20 +74,10 @@ uint64_t image_claimed_pixels(const uint8_t *d, size_t len)
         jpeg_structure_read(d, len, &s);
         return (uint64_t)s.width * (uint64_t)s.height;
     }
-    case IMAGE_FORMAT_PNG: return len >= 24 ? (uint64_t)be32(d + 16) * be32(d + 20) : 0; /* IHDR */
-    case IMAGE_FORMAT_GIF: return len >= 10 ? (uint64_t)le16(d + 6) * le16(d + 8) : 0; /* the logical screen */
-    case IMAGE_FORMAT_WEBP: {
-        int w = 0, h = 0;
-        return WebPGetInfo(d, len, &w, &h) ? (uint64_t)w * (uint64_t)h : 0;
-    }
-    case IMAGE_FORMAT_BMP: {
-        if (len < 26)
-            return 0;
-        if (le32(d + 14) == 12) /* OS/2 core header: 16-bit sizes */
-            return (uint64_t)le16(d + 18) * le16(d + 20);
-        int32_t w = (int32_t)le32(d + 18), h = (int32_t)le32(d + 22);
-        return (uint64_t)llabs(w) * (uint64_t)llabs(h);
-    }
+    case IMAGE_FORMAT_PNG: return png_pixels(d, len);
+    case IMAGE_FORMAT_GIF: return gif_pixels(d, len);
+    case IMAGE_FORMAT_WEBP: return webp_pixels(d, len);
+    case IMAGE_FORMAT_BMP: return bmp_pixels(d, len);
     case IMAGE_FORMAT_OTHER:
     case IMAGE_FORMAT_NONE: break;
     }

@@ -30,9 +30,10 @@ image_format image_format_of(const uint8_t *data, size_t len);
 /* "JPEG", "PNG", ...; for IMAGE_FORMAT_OTHER the format the signature names. */
 const char *image_format_name(const uint8_t *data, size_t len);
 
-/* The pixels the image's header says it has (for a GIF its logical screen,
- * which is what decoding fills), read without decoding anything; 0 when the
- * header cannot be read (decoding will say why). Pure; thread-safe. */
+/* The pixels decoding the image would fill, as its headers say (each
+ * format's *_pixels, image_formats.h: for a GIF its canvas, the logical
+ * screen grown to the first frame), read without decoding anything; 0 when the
+ * headers cannot be read (decoding will say why). Thread-safe. */
 uint64_t image_claimed_pixels(const uint8_t *data, size_t len);
 
 typedef struct image_decoder image_decoder;

@@ -26,6 +26,15 @@ image_status gif_decode(const uint8_t *data, size_t len, const image_decode_opti
 image_status bmp_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px,
                         rgb_image *out, char *err, size_t errlen);
 
+/* The pixels each decoder above would fill, read from the file's headers
+ * without decoding anything (for a GIF its canvas: the logical screen grown to
+ * the first frame; for an animated WebP its canvas); 0 when they cannot be read
+ * (decoding will say why). For image_claimed_pixels. */
+uint64_t png_pixels(const uint8_t *data, size_t len);
+uint64_t webp_pixels(const uint8_t *data, size_t len);
+uint64_t gif_pixels(const uint8_t *data, size_t len);
+uint64_t bmp_pixels(const uint8_t *data, size_t len);
+
 /* A palette as Pillow applies it: a Pillow palette starts as the grey ramp
  * (entry i = (i, i, i)) and the file's entries replace its first ones, so an
  * index beyond the file's palette is that grey. */

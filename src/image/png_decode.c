@@ -78,6 +78,16 @@ static size_t channels_of(uint8_t color_type)
     }
 }
 
+uint64_t png_pixels(const uint8_t *data, size_t len)
+{
+    /* IHDR, which a PNG must begin with: width and height, big-endian, at bytes 16 and 20 */
+    if (len < 24)
+        return 0;
+    uint64_t w = (uint64_t)data[16] << 24 | (uint64_t)data[17] << 16 | (uint64_t)data[18] << 8 | data[19];
+    uint64_t h = (uint64_t)data[20] << 24 | (uint64_t)data[21] << 16 | (uint64_t)data[22] << 8 | data[23];
+    return w * h;
+}
+
 static image_status decode_with(spng_ctx *ctx, const uint8_t *data, size_t len, const image_decode_options *opt,
                                 pixel_buffer *px, rgb_image *out, char *err, size_t errlen)
 {

@@ -97,6 +97,12 @@ static image_status first_frame(const uint8_t *data, size_t len, size_t w, size_
     return st;
 }
 
+uint64_t webp_pixels(const uint8_t *data, size_t len)
+{
+    WebPBitstreamFeatures f;
+    return WebPGetFeatures(data, len, &f) == VP8_STATUS_OK ? (uint64_t)f.width * (uint64_t)f.height : 0;
+}
+
 image_status webp_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px,
                          rgb_image *out, char *err, size_t errlen)
 {

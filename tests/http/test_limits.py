@@ -249,10 +249,11 @@ def tall_images():
         check_no_sanitizer_reports(srv, "tall images")
 
 
-def gif_bomb(side=7071):
-    """35 bytes: a side x side logical screen (50 M pixels to fill) with a 1x1 frame."""
+def gif_bomb(side=7071, frame=1):
+    """35 bytes: a side x side logical screen (50 M pixels to fill) with a 1x1 frame; or, with frame=7071
+    and side=16, a small screen whose first frame grows the canvas to the same 50 M pixels."""
     return (b"GIF89a" + struct.pack("<HHBBB", side, side, 0x80, 0, 0) + b"\x00\x00\x00\xff\xff\xff"
-            + b"\x2c" + struct.pack("<HHHHB", 0, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00\x3b")
+            + b"\x2c" + struct.pack("<HHHHB", 0, 0, frame, frame, 0) + b"\x02\x02\x44\x01\x00\x3b")
 
 
 def multipart(parts):
@@ -286,6 +287,12 @@ def batches_fair():
         check(status == 413 and b"pixels together" in data and took < 2,
               f"32 GIFs of 50 MP each (1.6 G pixels, over --max-request-pixels 1000M) refused at once: {status} in "
               f"{took:.2f} s {data[:100]!r}")
+
+        # the canvas is what decoding fills: a 16x16 screen with a 7071x7071 first frame counts 50 M pixels
+        body, ctype = multipart([gif_bomb(16, 7071)] * 32)
+        status, _, data = request(srv.port, "POST", "/predict", body, {"Content-Type": ctype}, timeout=120)
+        check(status == 413 and b"1599969312 pixels together" in data,
+              f"32 GIFs with 16x16 screens and 7071x7071 first frames refused at once: {status} {data[:100]!r}")
 
         # 8 bombs: a photo behind them all waits ~4 bomb times (2 workers); taking turns, at most ~1
         body, ctype = multipart([gif_bomb()] * 8)
