@@ -15,21 +15,19 @@ static const int8_kernels *const kernel_sets[] = {
 
 static const int8_kernels *in_use; /* int8_kernels_choose()'s pick */
 
-/* Whether the build has a set of that name (whether or not this CPU runs it). */
-static int int8_kernels_named_known(const char *name)
+/* The set of that name this build has, whether or not this CPU runs it. */
+static const int8_kernels *find(const char *name)
 {
     for (size_t i = 0; i < NSETS; i++)
         if (!strcmp(kernel_sets[i]->name, name))
-            return 1;
-    return 0;
+            return kernel_sets[i];
+    return NULL;
 }
 
 const int8_kernels *int8_kernels_named(const char *name)
 {
-    for (size_t i = 0; i < NSETS; i++)
-        if (!strcmp(kernel_sets[i]->name, name))
-            return kernel_sets[i]->cpu_has() ? kernel_sets[i] : NULL;
-    return NULL;
+    const int8_kernels *k = find(name);
+    return k && k->cpu_has() ? k : NULL;
 }
 
 const int8_kernels *int8_kernels_best(void)
@@ -57,7 +55,7 @@ int int8_kernels_choose(const char *name, char *notes, size_t notes_len, char *e
             char known[256];
             int8_kernels_known(known, sizeof known);
             snprintf(err, errlen, "--int8-kernels %s: %s (this build has: %s)", name,
-                     int8_kernels_named_known(name) ? "this CPU cannot run it" : "no such kernel set", known);
+                     find(name) ? "this CPU cannot run it" : "no such kernel set", known);
             return -1;
         }
         if (int8_kernels_self_test(k, why, sizeof why) < 0) {
@@ -67,12 +65,12 @@ int int8_kernels_choose(const char *name, char *notes, size_t notes_len, char *e
         in_use = k;
         return 0;
     }
-    /* the native sets this CPU runs, fastest first; the reference is the oracle, not tested against itself */
+    /* the fast native sets this CPU runs, fastest first */
     for (size_t i = NSETS; i-- > 0;) {
         const int8_kernels *k = kernel_sets[i];
-        if (k->emulated || !k->cpu_has())
+        if (k == &int8_kernels_reference || k->emulated || !k->cpu_has())
             continue;
-        if (k == &int8_kernels_reference || int8_kernels_self_test(k, why, sizeof why) == 0) {
+        if (int8_kernels_self_test(k, why, sizeof why) == 0) {
             in_use = k;
             return 0;
         }
@@ -81,7 +79,7 @@ int int8_kernels_choose(const char *name, char *notes, size_t notes_len, char *e
         if (used >= notes_len)
             used = notes_len - 1;
     }
-    in_use = &int8_kernels_reference;
+    in_use = &int8_kernels_reference; /* the oracle the others are tested against */
     return 0;
 }
 
