@@ -106,10 +106,7 @@ static int build(builder *b, uint8_t **weights, size_t *weights_len)
 
 int int8_kernels_self_test(const int8_kernels *k, char *why, size_t len)
 {
-    static builder b; /* one start-up at a time; 8 KB of text need not be on the stack */
-    memset(&b, 0, sizeof b);
-    b.rng = 0x5EEDF00DULL;
-    b.cap = 1 << 16;
+    builder b = {.rng = 0x5EEDF00DULL, .cap = 1 << 16};
     b.params = malloc(b.cap * sizeof *b.params);
     uint8_t *weights = NULL, input[21 * 21 * 3];
     size_t weights_len = 0;
