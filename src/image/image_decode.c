@@ -69,11 +69,7 @@ const char *image_format_name(const uint8_t *data, size_t len)
 uint64_t image_claimed_pixels(const uint8_t *d, size_t len)
 {
     switch (image_format_of(d, len)) {
-    case IMAGE_FORMAT_JPEG: {
-        jpeg_structure s;
-        jpeg_structure_read(d, len, &s);
-        return (uint64_t)s.width * (uint64_t)s.height;
-    }
+    case IMAGE_FORMAT_JPEG: return jpeg_pixels(d, len);
     case IMAGE_FORMAT_PNG: return png_pixels(d, len);
     case IMAGE_FORMAT_GIF: return gif_pixels(d, len);
     case IMAGE_FORMAT_WEBP: return webp_pixels(d, len);

@@ -82,7 +82,8 @@ static size_t skip_entropy_data(const uint8_t *data, size_t len, size_t pos)
     }
 }
 
-void jpeg_structure_read(const uint8_t *data, size_t len, jpeg_structure *s)
+/* The walk over the markers; frame_only: stop once the frame header is read. */
+static void walk(const uint8_t *data, size_t len, jpeg_structure *s, int frame_only)
 {
     memset(s, 0, sizeof *s);
     component comp[MAX_COMPONENTS];
@@ -109,8 +110,11 @@ void jpeg_structure_read(const uint8_t *data, size_t len, jpeg_structure *s)
         if (n < 2 || pos + n > len)
             break;
         const uint8_t *seg = data + pos + 2;
-        if (is_sof(marker) && !count)
+        if (is_sof(marker) && !count) {
             count = read_frame(seg, n - 2, s, comp);
+            if (frame_only)
+                return;
+        }
         pos += n;
         if (marker == 0xDA) {
             read_scan(seg, n - 2, s, comp, count);
@@ -120,4 +124,16 @@ void jpeg_structure_read(const uint8_t *data, size_t len, jpeg_structure *s)
     if (s->scans > 1)
         for (int i = 0; i < count; i++)
             s->coefficient_bytes += comp[i].blocks * 64 * sizeof(int16_t);
+}
+
+void jpeg_structure_read(const uint8_t *data, size_t len, jpeg_structure *s)
+{
+    walk(data, len, s, 0);
+}
+
+uint64_t jpeg_pixels(const uint8_t *data, size_t len)
+{
+    jpeg_structure s;
+    walk(data, len, &s, 1);
+    return (uint64_t)s.width * (uint64_t)s.height;
 }

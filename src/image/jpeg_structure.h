@@ -23,4 +23,8 @@ typedef struct {
  * decoder itself reports such streams as invalid. */
 void jpeg_structure_read(const uint8_t *data, size_t len, jpeg_structure *s);
 
+/* Only the frame header's width x height (0 when none is found): the walk
+ * stops there, before any scan, so it costs a few segments, not the file. */
+uint64_t jpeg_pixels(const uint8_t *data, size_t len);
+
 #endif
