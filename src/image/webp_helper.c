@@ -66,6 +66,7 @@ static int run_helper(int in, int pixels, size_t w, size_t h, size_t offset, int
     case WEBP_RGB_OK: return WEBP_RGB_OK;
     case WEBP_RGB_CORRUPT: return WEBP_RGB_CORRUPT;
     case WEBP_RGB_OUT_OF_MEMORY: return WEBP_RGB_OUT_OF_MEMORY;
+    case WEBP_HELPER_EXIT_BAD_CALL:
     case 127: return WEBP_HELPER_NOT_STARTED; /* exec failed */
     default: return WEBP_HELPER_FAILED;
     }

@@ -17,6 +17,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* The helper's exit status besides webp_rgb.h's outcomes: arguments or
+ * descriptors it cannot use (a fault of the caller's, not of the image). */
+#define WEBP_HELPER_EXIT_BAD_CALL 3
+
 /* Besides webp_rgb.h's outcomes: */
 #define WEBP_HELPER_FAILED (-1) /* the helper died (a signal: an allocator aborting at its limit) */
 #define WEBP_HELPER_NOT_STARTED (-2) /* it could not be started (missing, no memory for the memfds, ...) */

@@ -3,8 +3,8 @@
  * Reads the bitstream from fd 3 and writes WIDTH x HEIGHT RGB pixels into the
  * memfd on fd 4, from byte OFFSET on, rows STRIDE bytes apart, after limiting
  * its own address space to BUDGET bytes more than it has then. Exit status:
- * webp_rgb.h's outcome; 3 for bad arguments or descriptors. Not meant to be
- * run by hand. */
+ * webp_rgb.h's outcome; WEBP_HELPER_EXIT_BAD_CALL for bad arguments or
+ * descriptors. Not meant to be run by hand. */
 #include <errno.h>
 #include <malloc.h>
 #include <stdint.h>
@@ -15,9 +15,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "webp_helper.h"
 #include "webp_rgb.h"
-
-enum { BAD_CALL = 3 };
 
 static size_t number(const char *s)
 {
@@ -62,20 +61,20 @@ static void prefault_heap(size_t bytes)
 int main(int argc, char **argv)
 {
     if (argc != 6)
-        return BAD_CALL;
+        return WEBP_HELPER_EXIT_BAD_CALL;
     size_t budget = number(argv[1]), w = number(argv[2]), h = number(argv[3]), stride = number(argv[4]),
            offset = number(argv[5]);
     struct stat in, px;
     if (!budget || !w || !h || stride < w * 3 || fstat(3, &in) != 0 || in.st_size <= 0 || fstat(4, &px) != 0 ||
         (size_t)px.st_size < offset || (size_t)px.st_size - offset < (h - 1) * stride + w * 3)
-        return BAD_CALL;
+        return WEBP_HELPER_EXIT_BAD_CALL;
     size_t size = (size_t)px.st_size;
     const uint8_t *data = mmap(NULL, (size_t)in.st_size, PROT_READ, MAP_SHARED, 3, 0);
     uint8_t *out = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, 4, 0);
     size_t now = address_space_bytes();
     struct rlimit limit = {now + budget, now + budget};
     if (data == MAP_FAILED || out == MAP_FAILED || !now || setrlimit(RLIMIT_AS, &limit) != 0)
-        return BAD_CALL;
+        return WEBP_HELPER_EXIT_BAD_CALL;
     prefault_heap(4 * w * h + (1u << 20));
     return webp_rgb_decode(data, (size_t)in.st_size, out + offset, size - offset, (int)stride);
 }
