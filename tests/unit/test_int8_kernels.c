@@ -9,11 +9,11 @@
  * usage: test_int8_kernels [NETWORKS] */
 #include <stdarg.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "check.h"
 #include "nn/int8_network.h"
-#include <stdio.h>
 #include "nn/model.h"
 
 static uint64_t rng_state;
