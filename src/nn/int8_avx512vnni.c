@@ -16,9 +16,9 @@
  * of 8 output pixels x 32 filters; patches are gathered in chunks that stay in
  * cache while the filter blocks run over them, as in the AVX2 set.
  *
- * Depthwise convolutions: the kernel rows of an output row widened once to
- * int16 (x - zx), 32 channels of two taps interleaved into pairs, and
- * vpdpwssd (pairs of int16 products summed into int32: at most 2 * 255 * 255).
+ * Depthwise convolutions: each input row widened once to int16 (x - zx), in
+ * a ring of as many rows as the kernel has; 32 channels of two taps
+ * interleaved into pairs, and vpdpwssd (pairs of int16 products summed into int32: at most 2 * 255 * 255).
  *
  * Requantization is TFLite's (int8_arith.h), 16 lanes at a time. SIMDe 0.7.4
  * lacks a few 512-bit intrinsics; their stand-ins here are exact: the
@@ -37,6 +37,7 @@
 #define SET int8_kernels_avx512vnni
 #define EMULATED 0
 #endif
+#include <limits.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -230,18 +231,25 @@ static inline void store_block(const int8_layer *l, const packed *p, __m512i acc
     }
 }
 
-/* The sum of n bytes (a patch of whole quads), with vpsadbw 64 bytes at a time. */
+/* The sum of n bytes (a patch of whole quads): vpsadbw 64, 32 and 16 bytes at
+ * a time, the last quads one by one. Reads nothing past x + n. */
 static int32_t byte_sum(const uint8_t *x, size_t n)
 {
-    __m512i acc = _mm512_setzero_si512();
+    __m512i wide = _mm512_setzero_si512();
     size_t i = 0;
     for (; i + 64 <= n; i += 64)
-        acc = _mm512_add_epi64(acc, _mm512_sad_epu8(_mm512_loadu_si512((const void *)(x + i)), _mm512_setzero_si512()));
-    int64_t lanes[8];
-    _mm512_storeu_si512((void *)lanes, acc);
-    int64_t sum = 0;
-    for (int k = 0; k < 8; k++)
-        sum += lanes[k];
+        wide = _mm512_add_epi64(wide, _mm512_sad_epu8(_mm512_loadu_si512((const void *)(x + i)), _mm512_setzero_si512()));
+    __m256i acc = _mm256_add_epi64(_mm512_castsi512_si256(wide), _mm512_extracti64x4_epi64(wide, 1));
+    if (i + 32 <= n) {
+        acc = _mm256_add_epi64(acc, _mm256_sad_epu8(_mm256_loadu_si256((const __m256i *)(x + i)), _mm256_setzero_si256()));
+        i += 32;
+    }
+    __m128i narrow = _mm_add_epi64(_mm256_castsi256_si128(acc), _mm256_extracti128_si256(acc, 1));
+    if (i + 16 <= n) {
+        narrow = _mm_add_epi64(narrow, _mm_sad_epu8(_mm_loadu_si128((const __m128i *)(x + i)), _mm_setzero_si128()));
+        i += 16;
+    }
+    int64_t sum = _mm_cvtsi128_si64(narrow) + _mm_extract_epi64(narrow, 1);
     for (; i < n; i++)
         sum += x[i];
     return (int32_t)sum;
@@ -359,14 +367,20 @@ static inline __attribute__((always_inline)) void depthwise_rows(const int8_laye
     int C = l->in.c, taps = size * size, pairs = (taps + 1) / 2, width = (l->out.w - 1) * l->stride + size;
     size_t row = (size_t)width * (size_t)C;
     int16_t rows[ROWS_BYTES / 2] __attribute__((aligned(64)));
-    size_t off[2 * (NN_MAX_KERNEL * NN_MAX_KERNEL + 1) / 2 + 1];
-    for (int t = 0; t < 2 * pairs; t++)
-        off[t] = t < taps ? (size_t)(t / size) * row + (size_t)(t % size) * (size_t)C : 0;
+    size_t off[2 * (NN_MAX_KERNEL * NN_MAX_KERNEL + 1) / 2 + 1] = {0}; /* past the taps: 0, weights 0 */
+    int cached[NN_MAX_KERNEL]; /* a ring of widened input rows: row iy in slot iy mod size */
+    for (int k = 0; k < size; k++)
+        cached[k] = INT_MIN;
     for (int oy = y0; oy < y1; oy++) {
         for (int ky = 0; ky < size; ky++) {
-            int16_t *r = rows + (size_t)ky * row;
-            int iy = oy * l->stride - l->pad_top + ky, x0 = l->pad_left;
-            int x1 = l->in.w + l->pad_left < width ? l->in.w + l->pad_left : width;
+            int iy = oy * l->stride - l->pad_top + ky, slot = (iy % size + size) % size;
+            int16_t *r = rows + (size_t)slot * row;
+            for (int t = ky * size; t < ky * size + size; t++)
+                off[t] = (size_t)slot * row + (size_t)(t % size) * (size_t)C;
+            if (cached[slot] == iy)
+                continue;
+            cached[slot] = iy;
+            int x0 = l->pad_left, x1 = l->in.w + l->pad_left < width ? l->in.w + l->pad_left : width;
             if (iy < 0 || iy >= l->in.h) {
                 memset(r, 0, row * sizeof *r);
                 continue;
