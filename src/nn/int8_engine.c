@@ -5,15 +5,83 @@
  * and ties the top classes, so the API's probabilities are a float softmax of
  * the exactly computed logits, dequantized. */
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "engine.h"
 #include "int8_network.h"
 
+/* Engines of one model (a server's workers) share its layers: the first
+ * builds them, the others take int8_network_share() of a network kept here,
+ * never run, until the last of them is destroyed. The list is short (one
+ * entry per model served) and touched only when engines come and go. */
+typedef struct shared_net {
+    uint64_t model_id;
+    const int8_kernels *kernels;
+    int8_network *origin;
+    int engines;
+    struct shared_net *next;
+} shared_net;
+
+static pthread_mutex_t shared_lock = PTHREAD_MUTEX_INITIALIZER;
+static shared_net *shared_nets;
+
+static void unlink_shared(shared_net *s)
+{
+    shared_net **p = &shared_nets;
+    while (*p != s)
+        p = &(*p)->next;
+    *p = s->next;
+    int8_network_free(s->origin);
+    free(s);
+}
+
+/* A network for m on the kernels in use: on the layers another engine of m
+ * built, or on new ones. *entry: what to give to network_done(). */
+static int8_network *network_for(const nn_model *m, shared_net **entry, char *err, size_t errlen)
+{
+    const int8_kernels *k = int8_kernels_in_use();
+    pthread_mutex_lock(&shared_lock); /* held while building: the next worker then shares */
+    shared_net *s = shared_nets;
+    while (s && !(s->model_id == m->id && s->kernels == k))
+        s = s->next;
+    if (!s) {
+        if (!(s = calloc(1, sizeof *s))) {
+            snprintf(err, errlen, "out of memory");
+        } else if (!(s->origin = int8_network_new(m, k, err, errlen))) {
+            free(s);
+            s = NULL;
+        } else {
+            s->model_id = m->id;
+            s->kernels = k;
+            s->next = shared_nets;
+            shared_nets = s;
+        }
+    }
+    int8_network *n = s ? int8_network_share(s->origin, err, errlen) : NULL;
+    *entry = n ? s : NULL;
+    if (n)
+        s->engines++;
+    else if (s && s->engines == 0)
+        unlink_shared(s);
+    pthread_mutex_unlock(&shared_lock);
+    return n;
+}
+
+static void network_done(shared_net *s, int8_network *n)
+{
+    pthread_mutex_lock(&shared_lock);
+    int8_network_free(n);
+    if (--s->engines == 0)
+        unlink_shared(s);
+    pthread_mutex_unlock(&shared_lock);
+}
+
 typedef struct {
     nn_engine base;
     int8_network *net;
+    shared_net *shared;
     int result_layer; /* the logits when the model ends with a softmax, else the last layer */
     int softmax; /* apply a float softmax to the result */
     nn_shape shape; /* of the result */
@@ -29,7 +97,7 @@ static nn_engine *int8_create(const nn_model *m, int threads, char *err, size_t 
         return NULL;
     }
     e->base.ops = &nn_int8_engine;
-    e->net = int8_network_new(m, int8_kernels_in_use(), err, errlen);
+    e->net = network_for(m, &e->shared, err, errlen);
     if (!e->net) {
         free(e);
         return NULL;
@@ -70,7 +138,7 @@ static int int8_run(nn_engine *base, const uint8_t *pixels, float *output, int t
 static void int8_destroy(nn_engine *base)
 {
     int8_engine *e = (int8_engine *)base;
-    int8_network_free(e->net);
+    network_done(e->shared, e->net);
     free(e);
 }
 

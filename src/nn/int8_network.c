@@ -9,10 +9,23 @@
 #include <stdlib.h>
 #include <string.h>
 
-struct int8_network {
+#include "../prefault.h"
+
+/* The layers, with their weights and the kernel set's packing: read-only
+ * once built, shared by every network int8_network_share() makes. */
+typedef struct {
     const int8_kernels *kernels;
     int nlayers;
     int8_layer *layers;
+    size_t storage_size; /* the outputs of the layers that are not pass-through */
+    int refs; /* atomic */
+} int8_layers;
+
+struct int8_network {
+    int8_layers *shared;
+    int nlayers;
+    const int8_kernels *kernels;
+    int8_layer *layers; /* the shared ones */
     uint8_t **outputs; /* per layer; a pass-through layer's is its source's, set by each run */
     const uint8_t *input_pixels; /* during a run */
     uint8_t *storage;
@@ -126,10 +139,10 @@ static void build_add(int8_layer *L, nn_quant a, nn_quant b, nn_quant out)
 }
 
 /* Layer i, which int8_network_supports() accepted; 0, or -1 when out of memory. */
-static int build_layer(int8_network *n, const nn_model *m, int i)
+static int build_layer(int8_layer *layers, const nn_model *m, int i)
 {
     const nn_layer *l = &m->layers[i];
-    int8_layer *L = &n->layers[i];
+    int8_layer *L = &layers[i];
     /* Kernels see NHWC shapes; a [connected] or [softmax] output is 1x1xC. */
     L->in = l->in;
     L->out = l->out;
@@ -169,6 +182,52 @@ static int build_layer(int8_network *n, const nn_model *m, int i)
     return 0;
 }
 
+static void layers_release(int8_layers *s)
+{
+    if (!s || __atomic_sub_fetch(&s->refs, 1, __ATOMIC_ACQ_REL) > 0)
+        return;
+    for (int i = 0; s->layers && i < s->nlayers; i++) {
+        int8_layer *L = &s->layers[i];
+        s->kernels->release(L);
+        free(L->weights);
+        free(L->weight_zps);
+        free(L->biases);
+        free(L->multipliers);
+        free(L->shifts);
+    }
+    free(s->layers);
+    free(s);
+}
+
+/* A network on `s` (one more reference to it) with its own outputs, their
+ * pages mapped at once if it will run (`prefaulted`). */
+static int8_network *network_on(int8_layers *s, int prefaulted, char *err, size_t errlen)
+{
+    int8_network *n = calloc(1, sizeof *n);
+    if (!n || !(n->outputs = calloc((size_t)s->nlayers, sizeof *n->outputs)) ||
+        !(n->storage = malloc(s->storage_size ? s->storage_size : 1))) {
+        snprintf(err, errlen, "out of memory");
+        if (n)
+            free(n->outputs);
+        free(n);
+        return NULL;
+    }
+    if (prefaulted)
+        prefault(n->storage, s->storage_size);
+    __atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
+    n->shared = s;
+    n->nlayers = s->nlayers;
+    n->kernels = s->kernels;
+    n->layers = s->layers;
+    uint8_t *p = n->storage;
+    for (int i = 0; i < n->nlayers; i++)
+        if (n->layers[i].op != INT8_PASS) {
+            n->outputs[i] = p;
+            p += nn_shape_size(n->layers[i].out);
+        }
+    return n;
+}
+
 int8_network *int8_network_new(const nn_model *m, const int8_kernels *k, char *err, size_t errlen)
 {
     if (!int8_network_supports(m, err, errlen))
@@ -177,55 +236,39 @@ int8_network *int8_network_new(const nn_model *m, const int8_kernels *k, char *e
         snprintf(err, errlen, "this CPU cannot run the %s kernels", k->name);
         return NULL;
     }
-    int8_network *n = calloc(1, sizeof *n);
-    if (!n || !(n->layers = calloc((size_t)m->nlayers, sizeof *n->layers)) ||
-        !(n->outputs = calloc((size_t)m->nlayers, sizeof *n->outputs))) {
+    int8_layers *s = calloc(1, sizeof *s);
+    if (!s || !(s->layers = calloc((size_t)m->nlayers, sizeof *s->layers))) {
         snprintf(err, errlen, "out of memory");
-        free(n ? n->layers : NULL);
-        free(n);
+        free(s);
         return NULL;
     }
-    n->kernels = k;
-    n->nlayers = m->nlayers;
-    size_t total = 0;
+    s->kernels = k;
+    s->nlayers = m->nlayers;
+    s->refs = 1; /* the builder's, given up below */
     for (int i = 0; i < m->nlayers; i++) {
-        if (build_layer(n, m, i) < 0 || k->prepare(&n->layers[i]) < 0) {
+        if (build_layer(s->layers, m, i) < 0 || k->prepare(&s->layers[i]) < 0) {
             snprintf(err, errlen, "layer %d (cfg line %d): out of memory", i, m->layers[i].line);
-            int8_network_free(n);
+            layers_release(s);
             return NULL;
         }
-        if (n->layers[i].op != INT8_PASS)
-            total += nn_shape_size(m->layers[i].out);
+        if (s->layers[i].op != INT8_PASS)
+            s->storage_size += nn_shape_size(m->layers[i].out);
     }
-    n->storage = malloc(total ? total : 1);
-    if (!n->storage) {
-        snprintf(err, errlen, "out of memory");
-        int8_network_free(n);
-        return NULL;
-    }
-    uint8_t *p = n->storage;
-    for (int i = 0; i < m->nlayers; i++)
-        if (n->layers[i].op != INT8_PASS) {
-            n->outputs[i] = p;
-            p += nn_shape_size(n->layers[i].out);
-        }
+    int8_network *n = network_on(s, 0, err, errlen);
+    layers_release(s);
     return n;
+}
+
+int8_network *int8_network_share(const int8_network *n, char *err, size_t errlen)
+{
+    return network_on(n->shared, 1, err, errlen);
 }
 
 void int8_network_free(int8_network *n)
 {
     if (!n)
         return;
-    for (int i = 0; i < n->nlayers; i++) {
-        int8_layer *L = &n->layers[i];
-        n->kernels->release(L);
-        free(L->weights);
-        free(L->weight_zps);
-        free(L->biases);
-        free(L->multipliers);
-        free(L->shifts);
-    }
-    free(n->layers);
+    layers_release(n->shared);
     free(n->outputs);
     free(n->storage);
     free(n);

@@ -3,7 +3,8 @@
  * quantized input itself. Every layer's uint8 NHWC output stays readable
  * after a run (the tests compare them with TFLite's). One kernel set per
  * network; one thread runs a network at a time, using up to `threads`
- * OpenMP threads inside a run. */
+ * OpenMP threads inside a run. Networks made by int8_network_share() may run
+ * in different threads at once and be freed from any thread. */
 #ifndef LOOKSLIKE_NN_INT8_NETWORK_H
 #define LOOKSLIKE_NN_INT8_NETWORK_H
 
@@ -25,6 +26,10 @@ int int8_network_supports(const nn_model *m, char *err, size_t errlen);
 /* NULL with a reason when int8_network_supports() refuses m (the caller may
  * fall back to float) or memory runs out. */
 int8_network *int8_network_new(const nn_model *m, const int8_kernels *k, char *err, size_t errlen);
+/* Another network on n's layers (their weights and packing are read-only and
+ * shared: a server's workers build them once) with outputs of its own; NULL
+ * when out of memory. Either network may be freed first. */
+int8_network *int8_network_share(const int8_network *n, char *err, size_t errlen);
 void int8_network_free(int8_network *n);
 /* rgb_hwc: the model's input, height x width x channels bytes. */
 void int8_network_run(int8_network *n, const uint8_t *rgb_hwc, int threads);

@@ -205,8 +205,10 @@ out:
     return rc;
 }
 
-int nn_model_read_weights(nn_model *m, const uint8_t *data, size_t len, const char *name, char *err,
-                          size_t errlen)
+/* The size of a .weights image's header (20 or 24 bytes: float-aligned), or
+ * -1 when the image is not a header plus exactly the model's parameters. */
+static long weights_header_size(const nn_model *m, const uint8_t *data, size_t len, const char *name, char *err,
+                                size_t errlen)
 {
     int32_t header[3];
     if (len < sizeof header) {
@@ -234,19 +236,29 @@ int nn_model_read_weights(nn_model *m, const uint8_t *data, size_t len, const ch
                  m->nparams, have < m->nparams ? "truncated or wrong cfg" : "trailing data or wrong cfg");
         return -1;
     }
-    free(m->params);
-    m->params = malloc(m->nparams ? m->nparams * sizeof(float) : 1);
-    if (!m->params) {
-        snprintf(err, errlen, "%s: out of memory for %zu parameters", name, m->nparams);
+    return (long)offset;
+}
+
+/* Makes the floats of a .weights image the model's parameters where they
+ * lie: `image` (malloc'd) belongs to the model from then on, or is freed on
+ * failure. A server's 17 MB of weights are then read once and never copied. */
+static int adopt_weights(nn_model *m, uint8_t *image, size_t len, const char *name, char *err, size_t errlen)
+{
+    long offset = weights_header_size(m, image, len, name, err, errlen);
+    if (offset < 0) {
+        free(image);
         return -1;
     }
-    memcpy(m->params, data + offset, m->nparams * sizeof(float));
+    static uint64_t last_id; /* atomic */
+    free(m->params_block);
+    m->params_block = image;
+    m->params = (float *)(void *)(image + offset);
+    m->id = __atomic_add_fetch(&last_id, 1, __ATOMIC_RELAXED);
     for (size_t i = 0; i < m->nparams; i++)
         if (!isfinite(m->params[i])) {
             snprintf(err, errlen, "%s: parameter %zu (byte offset %zu) is not a finite number", name, i,
-                     offset + i * sizeof(float));
-            free(m->params);
-            m->params = NULL;
+                     (size_t)offset + i * sizeof(float));
+            nn_model_release_params(m);
             return -1;
         }
     float *p = m->params;
@@ -264,6 +276,18 @@ int nn_model_read_weights(nn_model *m, const uint8_t *data, size_t len, const ch
             }
     }
     return m->quantized ? nn_recover_quantized_params(m, name, err, errlen) : 0;
+}
+
+int nn_model_read_weights(nn_model *m, const uint8_t *data, size_t len, const char *name, char *err,
+                          size_t errlen)
+{
+    uint8_t *copy = malloc(len ? len : 1);
+    if (!copy) {
+        snprintf(err, errlen, "%s: out of memory for %zu bytes of weights", name, len);
+        return -1;
+    }
+    memcpy(copy, data, len);
+    return adopt_weights(m, copy, len, name, err, errlen);
 }
 
 /* Reads the tree of each hierarchical softmax, its path relative to the cfg's directory. */
@@ -315,8 +339,7 @@ int nn_model_load(nn_model *m, const char *cfg_path, const char *weights_path, c
         nn_model_free(m);
         return -1;
     }
-    rc = nn_model_read_weights(m, weights, len, weights_path, err, errlen);
-    free(weights);
+    rc = adopt_weights(m, weights, len, weights_path, err, errlen);
     if (rc < 0)
         nn_model_free(m);
     return rc;
@@ -331,7 +354,7 @@ void nn_model_free(nn_model *m)
         nn_softmax_tree_free(m->layers[i].tree);
     }
     free(m->layers);
-    free(m->params);
+    free(m->params_block);
     memset(m, 0, sizeof *m);
 }
 
@@ -342,7 +365,8 @@ void nn_model_release_params(nn_model *m)
         l->biases = l->scales = l->rolling_mean = l->rolling_variance = l->weights = NULL;
     }
     nn_free_quantized_params(m);
-    free(m->params);
+    free(m->params_block);
+    m->params_block = NULL;
     m->params = NULL;
 }
 

@@ -123,7 +123,11 @@ typedef struct {
     int nlayers;
     nn_layer *layers;
     size_t nparams; /* floats the .weights file must hold after its header */
-    float *params;
+    float *params; /* in params_block: the .weights image as read, header first */
+    void *params_block;
+    /* Unique in the process to each reading of weights: engines built from
+     * models of one id may share what they derive from the weights. */
+    uint64_t id;
     int uses_tf_same; /* some layer pads the TF "SAME" way */
     /* Every weighted layer and shortcut carries quantization keys; the input
      * is then quantized as (input_scale, input_mean): q = pixel. */

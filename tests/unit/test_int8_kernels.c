@@ -194,7 +194,7 @@ int main(int argc, char **argv)
     int networks = argc > 1 ? atoi(argv[1]) : 300;
     static random_model r;
     static uint8_t input[32 * 32 * 32], weights[20 + sizeof r.params];
-    int built = 0, compared = 0, mismatches = 0;
+    int built = 0, compared = 0, shared_compared = 0, mismatches = 0;
     char sets[256];
     int8_kernels_on_this_cpu(sets, sizeof sets);
     printf("# kernel sets on this CPU: %s\n", sets);
@@ -244,12 +244,29 @@ int main(int argc, char **argv)
                     }
                 }
             }
+            /* A network sharing the layers outlives the one that built them and computes the same. */
+            int8_network *twin = int8_network_share(fast, err, sizeof err);
             int8_network_free(fast);
+            if (check(twin != NULL, "network %d shares its %s layers", n, k)) {
+                int8_network_run(twin, input, 1);
+                int same = 1;
+                for (int i = 0; i < m.nlayers; i++)
+                    same &= !memcmp(int8_network_output(ref, i), int8_network_output(twin, i),
+                                    nn_shape_size(m.layers[i].out));
+                shared_compared++;
+                if (!same) {
+                    mismatches++;
+                    check(0, "network %d on shared %s layers differs from the reference", n, k);
+                }
+            }
+            int8_network_free(twin);
         }
         int8_network_free(ref);
         nn_model_free(&m);
     }
     check(built >= networks / 2 || !strcmp(sets, "reference"), "%d random networks built on the fast kernels", built);
+    check(shared_compared == built, "%d networks run again on shared layers after the builder was freed",
+          shared_compared);
     check(mismatches == 0, "%d layer outputs equal to the reference kernels' byte for byte (%d differ)", compared,
           mismatches);
     return check_done();
