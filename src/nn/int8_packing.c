@@ -65,6 +65,17 @@ void int8_lane_table(const int8_layer *l, const int *channel, int n, int fold_in
         multiplier_odd[k] = k % 2 == 0 && k + 1 < n ? multiplier[k + 1] : 0;
 }
 
+void int8_lane_rounding(const int8_layer *l, const int *channel, int n, int64_t *round, int64_t *shift,
+                        int64_t *fix)
+{
+    for (int k = 0; k < n; k++) {
+        int c = channel[k], right = c >= 0 && c < l->filters && l->shifts[c] < 0 ? -l->shifts[c] : 0;
+        round[k] = ((int64_t)1 << 30) + (right > 0 ? (int64_t)1 << (30 + right) : 0);
+        shift[k] = 31 + right;
+        fix[k] = right > 0 ? (int64_t)1 << 31 : 0;
+    }
+}
+
 int32_t int8_pair16(int lo, int hi)
 {
     return (int32_t)(((uint32_t)(uint16_t)(int16_t)hi << 16) | (uint16_t)(int16_t)lo);

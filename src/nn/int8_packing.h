@@ -28,6 +28,13 @@ void int8_load_patch(const int8_layer *l, const uint8_t *in, int oy, int ox, int
 #define INT8_LANE_ROWS 7
 void int8_lane_table(const int8_layer *l, const int *channel, int n, int fold_input_zp, int32_t *table);
 
+/* The 64-bit constants of multiply_by_quantized_multiplier_once (int8_arith.h)
+ * for n lanes holding channels channel[0..n): round[k] = 2^30 (+ 2^(30 +
+ * right) when right > 0), shift[k] = 31 + right, fix[k] = 2^31 when right >
+ * 0, else 0. A channel past the filters gets right = 0 (its lane is not stored). */
+void int8_lane_rounding(const int8_layer *l, const int *channel, int n, int64_t *round, int64_t *shift,
+                        int64_t *fix);
+
 /* Two int16 as one int32: lo in the low half (the operand order of vpmaddwd / vpdpwssd). */
 int32_t int8_pair16(int lo, int hi);
 

@@ -188,8 +188,39 @@ static void self_test(const char *sets)
           "it refuses a set with one wrong byte in a 72-filter layer: %s", why);
 }
 
+/* int8_arith.h's one-rounding requantization, which the VNNI set computes,
+ * equals the two roundings on random accumulators of every size, on exact
+ * ties of both steps (multiplier 2^30: every product a multiple of 2^30),
+ * zero, the extremes, and every shift from 2^-31 to 2^4. */
+static void one_rounding(void)
+{
+    long differ = 0, tried = 0;
+    for (int shift = -31; shift <= 4; shift++)
+        for (int i = 0; i < 20000; i++) {
+            int32_t x, multiplier = i % 5 == 0 ? 1 << 30 : (int32_t)((1u << 30) + rnd(1u << 30));
+            switch (i % 4) {
+            case 0: x = (int32_t)(rnd(1u << 31) * 2u + rnd(2)); break; /* any int32 */
+            case 1: x = (int32_t)rnd(2000001) - 1000000; break;
+            case 2: x = (int32_t)rnd(201) - 100; break;
+            default: x = i % 3 == 0 ? INT32_MIN : i % 3 == 1 ? INT32_MAX : 0;
+            }
+            if (i % 7 == 0)
+                multiplier = 0; /* what quantize_multiplier makes of a tiny scale */
+            tried++;
+            if (multiply_by_quantized_multiplier_once(x, multiplier, shift) !=
+                multiply_by_quantized_multiplier(x, multiplier, shift)) {
+                if (differ++ < 3)
+                    check(0, "x %d multiplier %d shift %d: once %d, twice %d", x, multiplier, shift,
+                          multiply_by_quantized_multiplier_once(x, multiplier, shift),
+                          multiply_by_quantized_multiplier(x, multiplier, shift));
+            }
+        }
+    check(differ == 0, "one-rounding requantization equals TFLite's two roundings on %ld cases", tried);
+}
+
 int main(int argc, char **argv)
 {
+    one_rounding();
     dropout_first();
     int networks = argc > 1 ? atoi(argv[1]) : 300;
     static random_model r;
