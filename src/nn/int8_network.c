@@ -23,9 +23,6 @@ typedef struct {
 
 struct int8_network {
     int8_layers *shared;
-    int nlayers;
-    const int8_kernels *kernels;
-    int8_layer *layers; /* the shared ones */
     uint8_t **outputs; /* per layer; a pass-through layer's is its source's, set by each run */
     const uint8_t *input_pixels; /* during a run */
     uint8_t *storage;
@@ -216,14 +213,11 @@ static int8_network *network_on(int8_layers *s, int prefaulted, char *err, size_
         prefault(n->storage, s->storage_size);
     __atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
     n->shared = s;
-    n->nlayers = s->nlayers;
-    n->kernels = s->kernels;
-    n->layers = s->layers;
     uint8_t *p = n->storage;
-    for (int i = 0; i < n->nlayers; i++)
-        if (n->layers[i].op != INT8_PASS) {
+    for (int i = 0; i < s->nlayers; i++)
+        if (s->layers[i].op != INT8_PASS) {
             n->outputs[i] = p;
-            p += nn_shape_size(n->layers[i].out);
+            p += nn_shape_size(s->layers[i].out);
         }
     return n;
 }
@@ -284,33 +278,34 @@ static void share(int n, int t, int nt, int *b, int *e)
 /* Layer i by thread t of nt; every thread calls it, then waits for the others. */
 static void run_layer(int8_network *n, int i, int t, int nt)
 {
-    const int8_layer *L = &n->layers[i];
+    const int8_kernels *k = n->shared->kernels;
+    const int8_layer *L = &n->shared->layers[i];
     const uint8_t *in = i ? n->outputs[i - 1] : n->input_pixels;
     uint8_t *out = n->outputs[i];
     int b, e;
     switch (L->op) {
     case INT8_CONV:
         share(L->out.h, t, nt, &b, &e);
-        n->kernels->conv(L, in, out, b, e);
+        k->conv(L, in, out, b, e);
         break;
     case INT8_DEPTHWISE:
         share(L->out.h, t, nt, &b, &e);
-        n->kernels->depthwise(L, in, out, b, e);
+        k->depthwise(L, in, out, b, e);
         break;
     case INT8_MAXPOOL:
         share(L->out.h, t, nt, &b, &e);
-        (n->kernels->maxpool ? n->kernels->maxpool : int8_reference_maxpool)(L, in, out, b, e);
+        (k->maxpool ? k->maxpool : int8_reference_maxpool)(L, in, out, b, e);
         break;
     case INT8_ADD: {
         size_t size = nn_shape_size(L->out);
         share((int)size, t, nt, &b, &e);
-        (n->kernels->add ? n->kernels->add : int8_reference_add)(L, in + b, n->outputs[L->from] + b, out + b,
+        (k->add ? k->add : int8_reference_add)(L, in + b, n->outputs[L->from] + b, out + b,
                                                                   (size_t)(e - b));
         break;
     }
     case INT8_AVGPOOL:
         if (t == 0)
-            (n->kernels->avgpool ? n->kernels->avgpool : int8_reference_avgpool)(L, in, out);
+            (k->avgpool ? k->avgpool : int8_reference_avgpool)(L, in, out);
         break;
     case INT8_SOFTMAX:
         if (t == 0)
@@ -322,21 +317,22 @@ static void run_layer(int8_network *n, int i, int t, int nt)
 
 void int8_network_run(int8_network *n, const uint8_t *rgb_hwc, int threads)
 {
+    const int8_layers *s = n->shared;
     n->input_pixels = rgb_hwc;
     /* A pass-through layer's output is its source's, which may be this run's
      * input (a [dropout] first); layers only read it. */
-    for (int i = 0; i < n->nlayers; i++)
-        if (n->layers[i].op == INT8_PASS)
-            n->outputs[i] = n->layers[i].from < 0 ? (uint8_t *)rgb_hwc : n->outputs[n->layers[i].from];
+    for (int i = 0; i < s->nlayers; i++)
+        if (s->layers[i].op == INT8_PASS)
+            n->outputs[i] = s->layers[i].from < 0 ? (uint8_t *)rgb_hwc : n->outputs[s->layers[i].from];
     if (threads <= 1) {
-        for (int i = 0; i < n->nlayers; i++)
+        for (int i = 0; i < s->nlayers; i++)
             run_layer(n, i, 0, 1);
         return;
     }
 #pragma omp parallel num_threads(threads)
     {
         int t = omp_get_thread_num(), nt = omp_get_num_threads();
-        for (int i = 0; i < n->nlayers; i++) {
+        for (int i = 0; i < s->nlayers; i++) {
             run_layer(n, i, t, nt);
 #pragma omp barrier
         }
