@@ -156,12 +156,13 @@ predict_status predictor_run_rgb(predictor *p, const served_model *m, const uint
         return PREDICT_INTERNAL;
     }
     double t0 = clock_ms();
-    if (preprocess_rgb(p->resize, rgb, width, height, model_preprocess_style(&m->model), crop, p->rgb, in.w, in.h) < 0) {
-        resize_workspace_trim(p->resize, RESIZE_BUFFER_KEEP);
+    int resized = preprocess_rgb(p->resize, rgb, width, height, model_preprocess_style(&m->model), crop, p->rgb, in.w,
+                                 in.h);
+    resize_workspace_trim(p->resize, RESIZE_BUFFER_KEEP);
+    if (resized < 0) {
         snprintf(err, errlen, "out of memory while resizing");
         return PREDICT_INTERNAL;
     }
-    resize_workspace_trim(p->resize, RESIZE_BUFFER_KEEP);
     double preprocess_ms = clock_ms() - t0;
     predict_status st = predictor_run_tensor(p, m, p->rgb, k, res);
     if (st != PREDICT_OK)
