@@ -170,7 +170,7 @@ static int prepare_depthwise(int8_layer *l, packed *p)
         for (int half = 0; half < 2; half++) {
             int channel[8];
             for (int j = 0; j < 8; j++)
-                channel[j] = int8_depthwise_channel(b, 16, half, j);
+                channel[j] = int8_paired_channel(b, 16, half, j);
             lane_params(l, channel, 0, &p->q[2 * b + half]);
         }
         int8_depthwise_pairs(l, b, 16, p->pairs, p->weights + (size_t)b * (size_t)p->pairs * 16);

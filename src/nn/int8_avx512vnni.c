@@ -119,7 +119,7 @@ static void lane_params(const int8_layer *l, const int *channel, int gemm, lanes
 static int prepare_gemm(int8_layer *l, packed *p)
 {
     p->quads = (l->patch + 3) / 4;
-    p->blocks = (l->filters + NB - 1) / NB;
+    p->blocks = 2 * ((l->filters + 2 * NB - 1) / (2 * NB)); /* in pairs: narrow32 takes two */
     p->weights = aligned64((size_t)p->blocks * (size_t)p->quads * NB * sizeof *p->weights);
     p->q = aligned64((size_t)p->blocks * sizeof *p->q);
     if (!p->weights || !p->q)
@@ -127,11 +127,11 @@ static int prepare_gemm(int8_layer *l, packed *p)
     for (int b = 0; b < p->blocks; b++) {
         int channel[NB];
         for (int j = 0; j < NB; j++)
-            channel[j] = b * NB + j;
+            channel[j] = int8_paired_channel(b / 2, 2 * NB, b % 2, j);
         lane_params(l, channel, 1, &p->q[b]);
         for (int k = 0; k < p->quads; k++)
             for (int j = 0; j < NB; j++) {
-                int o = b * NB + j;
+                int o = channel[j];
                 int8_t bytes[4] = {0, 0, 0, 0}; /* beyond the patch (and the filters): 0, and x is 0 there */
                 for (int h = 0; h < 4 && o < l->filters && 4 * k + h < l->patch; h++)
                     bytes[h] = (int8_t)(l->weights[(size_t)o * (size_t)l->patch + (size_t)(4 * k + h)] - 128);
@@ -154,7 +154,7 @@ static int prepare_depthwise(int8_layer *l, packed *p)
         for (int half = 0; half < 2; half++) {
             int channel[16];
             for (int j = 0; j < 16; j++)
-                channel[j] = int8_depthwise_channel(b, 32, half, j);
+                channel[j] = int8_paired_channel(b, 32, half, j);
             lane_params(l, channel, 0, &p->q[2 * b + half]);
         }
         int8_depthwise_pairs(l, b, 32, p->pairs, p->weights + (size_t)b * (size_t)p->pairs * 32);
@@ -196,17 +196,15 @@ static inline __m512i shift_right_arithmetic64(__m512i x, __m512i n)
 #endif
 }
 
-/* TFLite's requantization of 16 accumulators (bias included), in the
- * one-rounding form of multiply_by_quantized_multiplier_once (int8_arith.h):
- * the even and the odd lanes' 64-bit products, their rounding constants,
- * one arithmetic shift each, the low halves interleaved back; then the output
- * zero point and the activation clamp. `fix`: take 2^31 off negative
- * products. A layer whose clamp starts at or above its zero point
- * (act_min >= out_zp: relu, relu6) can skip it: the fix changes a result by
- * at most 1 and only for x < 0, where both results are <= 0 and clamp to
- * act_min alike. */
-static inline __attribute__((always_inline)) __m512i requantize(__m512i acc, const lanes16 *q, __m512i zero_point,
-                                                                __m512i lo, __m512i hi, int fix)
+/* TFLite's requantization of 16 accumulators (bias included) before its zero
+ * point and clamp, in the one-rounding form of multiply_by_quantized_multiplier_once
+ * (int8_arith.h): the even and the odd lanes' 64-bit products, their
+ * rounding constants, one arithmetic shift each, the low halves interleaved
+ * back. `fix`: take 2^31 off negative products. A layer whose clamp starts
+ * at or above its zero point (act_min >= out_zp: relu, relu6) can skip it:
+ * the fix changes a result by at most 1 and only for x < 0, where both
+ * results are <= 0 and clamp to act_min alike. */
+static inline __attribute__((always_inline)) __m512i scale16(__m512i acc, const lanes16 *q, int fix)
 {
     const __m512i low_halves = _mm512_setr_epi32(0, 16, 2, 18, 4, 20, 6, 22, 8, 24, 10, 26, 12, 28, 14, 30);
     __m512i x = _mm512_sllv_epi32(acc, q->left);
@@ -217,44 +215,47 @@ static inline __attribute__((always_inline)) __m512i requantize(__m512i acc, con
         te = _mm512_mask_sub_epi64(te, _mm512_cmpgt_epi64_mask(_mm512_setzero_si512(), even), te, q->fix_even);
         to = _mm512_mask_sub_epi64(to, _mm512_cmpgt_epi64_mask(_mm512_setzero_si512(), odd), to, q->fix_odd);
     }
-    x = _mm512_permutex2var_epi32(shift_right_arithmetic64(te, q->shift_even), low_halves,
-                                  shift_right_arithmetic64(to, q->shift_odd));
-    x = _mm512_add_epi32(x, zero_point);
-    return _mm512_min_epi32(_mm512_max_epi32(x, lo), hi);
+    return _mm512_permutex2var_epi32(shift_right_arithmetic64(te, q->shift_even), low_halves,
+                                     shift_right_arithmetic64(to, q->shift_odd));
 }
 
-/* 16 int32 in 0..255 to 16 bytes: vpmovdb; SIMDe 0.7.4 has no
- * _mm512_cvtepi32_epi8: there, packs, packus, then dword 0 of each 128-bit lane. */
-static inline __m128i bytes16(__m512i v)
+/* A layer's output zero point and activation clamp, as int16 lanes. */
+typedef struct {
+    __m512i zero_point, lo, hi;
+} clamp16;
+
+static inline clamp16 clamp_of(const int8_layer *l)
 {
-#if EMULATED
-    __m512i b = _mm512_packus_epi16(_mm512_packs_epi32(v, v), _mm512_setzero_si512());
-    __m512i order = _mm512_setr_epi32(0, 4, 8, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
-    return _mm512_castsi512_si128(_mm512_permutexvar_epi32(order, b));
-#else
-    return _mm512_cvtepi32_epi8(v);
-#endif
+    return (clamp16){_mm512_set1_epi16((int16_t)l->out_zp), _mm512_set1_epi16((int16_t)l->act_min),
+                     _mm512_set1_epi16((int16_t)l->act_max)};
 }
 
-/* Requantizes and stores one pixel's accumulators of filter block b. */
-static inline __attribute__((always_inline)) void store_block(const int8_layer *l, const packed *p, __m512i acc, int b,
-                                                              uint8_t *pixel_out, int fix)
+/* The scaled accumulators of a block of 32 channels, as two vectors whose
+ * lanes int8_paired_channel orders (half 0, half 1), to 32 output bytes in
+ * channel order: packed to int16 with signed saturation, the zero point added
+ * (saturating), clamped, narrowed. The saturations change nothing: the clamp
+ * lies within 0..255, and a value beyond int16 clamps to the same end. */
+static inline __m256i narrow32(__m512i half0, __m512i half1, const clamp16 *c)
 {
-    const __m512i zp = _mm512_set1_epi32(l->out_zp), lo = _mm512_set1_epi32(l->act_min),
-                  hi = _mm512_set1_epi32(l->act_max);
-    int first = b * NB, n = l->filters - first < NB ? l->filters - first : NB;
-    __m128i v = bytes16(requantize(acc, &p->q[b], zp, lo, hi, fix));
-    if (n == NB) {
-        _mm_storeu_si128((__m128i *)(pixel_out + first), v);
+    __m512i v = _mm512_adds_epi16(_mm512_packs_epi32(half0, half1), c->zero_point);
+    return _mm512_cvtepi16_epi8(_mm512_min_epi16(_mm512_max_epi16(v, c->lo), c->hi));
+}
+
+/* Stores the first n (<= 32) bytes of v. */
+static inline void store_bytes(uint8_t *dst, __m256i v, int n)
+{
+    if (n == 32) {
+        _mm256_storeu_si256((__m256i *)dst, v);
     } else {
-        uint8_t tmp[16];
-        _mm_storeu_si128((__m128i *)tmp, v);
-        memcpy(pixel_out + first, tmp, (size_t)n);
+        uint8_t tmp[32];
+        _mm256_storeu_si256((__m256i *)tmp, v);
+        memcpy(dst, tmp, (size_t)n);
     }
 }
 
 /* The sum of n bytes (a patch of whole quads): vpsadbw 64, 32 and 16 bytes at
- * a time, the last quads one by one. Reads nothing past x + n. */
+ * a time, the rest in the 16 bytes that end at x + n (those already counted
+ * masked off), one by one below 16 bytes. Reads nothing outside [x, x + n). */
 static int32_t byte_sum(const uint8_t *x, size_t n)
 {
     __m512i wide = _mm512_setzero_si512();
@@ -271,6 +272,12 @@ static int32_t byte_sum(const uint8_t *x, size_t n)
         narrow = _mm_add_epi64(narrow, _mm_sad_epu8(_mm_loadu_si128((const __m128i *)(x + i)), _mm_setzero_si128()));
         i += 16;
     }
+    if (i < n && n >= 16) { /* the last n - i bytes: the 16 ending at x + n, those counted already masked off */
+        __mmask16 tail = (__mmask16)(0xffffu << (16 - (n - i)));
+        narrow = _mm_add_epi64(narrow, _mm_sad_epu8(_mm_maskz_mov_epi8(tail, _mm_loadu_si128((const __m128i *)(x + n - 16))),
+                                                    _mm_setzero_si128()));
+        i = n;
+    }
     int64_t sum = _mm_cvtsi128_si64(narrow) + _mm_extract_epi64(narrow, 1);
     for (; i < n; i++)
         sum += x[i];
@@ -284,10 +291,24 @@ static inline int32_t quad_at(const uint8_t *x)
     return v;
 }
 
-/* MR (8) pixels, their patches `stride` bytes apart, x filter blocks b and
- * b+1 (when `two`): 16 accumulators, starting from the biases; each step one quad of every patch
- * (broadcast) times the blocks' quads of weights. Rows past `rows` compute on
- * the first row's patch and are not stored. Written out register by register. */
+/* Requantizes and stores pixel r's outputs of the block pair at block b (its
+ * accumulators acc0, acc1): the term (128 - zw) sum x added, scaled, narrowed. */
+static inline __attribute__((always_inline)) void store_pair(const int8_layer *l, const packed *p, int b, __m512i acc0,
+                                                             __m512i acc1, int32_t sum, const clamp16 *c,
+                                                             uint8_t *pixel_out, int fix)
+{
+    __m512i s = _mm512_set1_epi32(sum);
+    acc0 = _mm512_add_epi32(acc0, _mm512_mullo_epi32(p->q[b].input_sum, s));
+    acc1 = _mm512_add_epi32(acc1, _mm512_mullo_epi32(p->q[b + 1].input_sum, s));
+    int first = b * NB, n = l->filters - first < 2 * NB ? l->filters - first : 2 * NB;
+    store_bytes(pixel_out + first, narrow32(scale16(acc0, &p->q[b], fix), scale16(acc1, &p->q[b + 1], fix), c), n);
+}
+
+/* MR (8) pixels, their patches `stride` bytes apart, x the block pair at
+ * block b: 16 accumulators, starting from the biases; each step one quad of
+ * every patch (broadcast) times the blocks' quads of weights. Rows past
+ * `rows` compute on the first row's patch and are not stored. Written out
+ * register by register. */
 #define STEP(r)                                                                                                        \
     x = _mm512_set1_epi32(quad_at(a##r + 4 * k));                                                                      \
     c##r##0 = _mm512_dpbusd_epi32(c##r##0, x, w0v);                                                                    \
@@ -295,15 +316,15 @@ static inline int32_t quad_at(const uint8_t *x)
 
 static inline __attribute__((always_inline)) void gemm_tile(const int8_layer *l, const packed *p, const uint8_t *a,
                                                              size_t stride, const int32_t *sums, int rows, int b,
-                                                             int two, uint8_t *out, int fix)
+                                                             uint8_t *out, int fix)
 {
     int K = p->quads;
-    const int32_t *w0 = p->weights + (size_t)b * (size_t)K * NB, *w1 = two ? w0 + (size_t)K * NB : w0;
+    const int32_t *w0 = p->weights + (size_t)b * (size_t)K * NB, *w1 = w0 + (size_t)K * NB;
     const uint8_t *a0 = a, *a1 = a + (rows > 1) * stride, *a2 = a + (rows > 2) * 2 * stride,
                   *a3 = a + (rows > 3) * 3 * stride, *a4 = a + (rows > 4) * 4 * stride, *a5 = a + (rows > 5) * 5 * stride,
                   *a6 = a + (rows > 6) * 6 * stride, *a7 = a + (rows > 7) * 7 * stride;
     __m512i c00 = p->q[b].bias, c10 = c00, c20 = c00, c30 = c00, c40 = c00, c50 = c00, c60 = c00, c70 = c00;
-    __m512i c01 = p->q[b + two].bias, c11 = c01, c21 = c01, c31 = c01, c41 = c01, c51 = c01, c61 = c01, c71 = c01;
+    __m512i c01 = p->q[b + 1].bias, c11 = c01, c21 = c01, c31 = c01, c41 = c01, c51 = c01, c61 = c01, c71 = c01;
     for (int k = 0; k < K; k++) {
         __m512i w0v = _mm512_load_si512((const void *)(w0 + (size_t)k * NB));
         __m512i w1v = _mm512_load_si512((const void *)(w1 + (size_t)k * NB));
@@ -312,13 +333,53 @@ static inline __attribute__((always_inline)) void gemm_tile(const int8_layer *l,
     }
     __m512i acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
                           {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
+    clamp16 c = clamp_of(l);
     for (int r = 0; r < rows; r++)
-        for (int h = 0; h < 1 + two; h++) {
-            __m512i v = _mm512_add_epi32(acc[r][h], _mm512_mullo_epi32(p->q[b + h].input_sum, _mm512_set1_epi32(sums[r])));
-            store_block(l, p, v, b + h, out + (size_t)r * (size_t)l->filters, fix);
-        }
+        store_pair(l, p, b, acc[r][0], acc[r][1], sums[r], &c, out + (size_t)r * (size_t)l->filters, fix);
 }
 #undef STEP
+
+/* MR4 (6) pixels x the two block pairs at block b: 24 accumulators, one
+ * broadcast quad feeding four vpdpbusd. */
+#define MR4 6
+#define STEP4(r)                                                                                                       \
+    x = _mm512_set1_epi32(quad_at(a##r + 4 * k));                                                                      \
+    c##r##0 = _mm512_dpbusd_epi32(c##r##0, x, w0v);                                                                    \
+    c##r##1 = _mm512_dpbusd_epi32(c##r##1, x, w1v);                                                                    \
+    c##r##2 = _mm512_dpbusd_epi32(c##r##2, x, w2v);                                                                    \
+    c##r##3 = _mm512_dpbusd_epi32(c##r##3, x, w3v);
+#define INIT4(r)                                                                                                       \
+    __m512i c##r##0 = p->q[b].bias, c##r##1 = p->q[b + 1].bias, c##r##2 = p->q[b + 2].bias, c##r##3 = p->q[b + 3].bias;
+
+static inline __attribute__((always_inline)) void gemm_tile4(const int8_layer *l, const packed *p, const uint8_t *a,
+                                                              size_t stride, const int32_t *sums, int rows, int b,
+                                                              uint8_t *out, int fix)
+{
+    int K = p->quads;
+    const int32_t *w0 = p->weights + (size_t)b * (size_t)K * NB;
+    const uint8_t *a0 = a, *a1 = a + (rows > 1) * stride, *a2 = a + (rows > 2) * 2 * stride,
+                  *a3 = a + (rows > 3) * 3 * stride, *a4 = a + (rows > 4) * 4 * stride, *a5 = a + (rows > 5) * 5 * stride;
+    INIT4(0) INIT4(1) INIT4(2) INIT4(3) INIT4(4) INIT4(5)
+    for (int k = 0; k < K; k++) {
+        const int32_t *wk = w0 + (size_t)k * NB;
+        __m512i w0v = _mm512_load_si512((const void *)wk);
+        __m512i w1v = _mm512_load_si512((const void *)(wk + (size_t)K * NB));
+        __m512i w2v = _mm512_load_si512((const void *)(wk + 2 * (size_t)K * NB));
+        __m512i w3v = _mm512_load_si512((const void *)(wk + 3 * (size_t)K * NB));
+        __m512i x;
+        STEP4(0) STEP4(1) STEP4(2) STEP4(3) STEP4(4) STEP4(5)
+    }
+    __m512i acc[MR4][4] = {{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23},
+                           {c30, c31, c32, c33}, {c40, c41, c42, c43}, {c50, c51, c52, c53}};
+    clamp16 c = clamp_of(l);
+    for (int r = 0; r < rows; r++) {
+        uint8_t *pixel_out = out + (size_t)r * (size_t)l->filters;
+        store_pair(l, p, b, acc[r][0], acc[r][1], sums[r], &c, pixel_out, fix);
+        store_pair(l, p, b + 2, acc[r][2], acc[r][3], sums[r], &c, pixel_out, fix);
+    }
+}
+#undef STEP4
+#undef INIT4
 
 /* Patches are gathered in chunks of up to CHUNK_BYTES; each pair of filter
  * blocks runs over a whole chunk before the next (see the AVX2 set). */
@@ -339,7 +400,7 @@ static void vnni_conv(const int8_layer *l, const uint8_t *in, uint8_t *out, int 
     int32_t sums[CHUNK_PIXELS];
     int W = l->out.w;
     int pointwise = l->size == 1 && l->stride == 1 && l->pad_top == 0 && l->pad_left == 0 && l->patch % 4 == 0;
-    int fix = l->act_min < l->out_zp; /* see requantize() */
+    int fix = l->act_min < l->out_zp; /* see scale16() */
     size_t first = (size_t)y0 * (size_t)W, end = (size_t)y1 * (size_t)W;
     for (size_t c0 = first; c0 < end; c0 += (size_t)chunk) {
         int n = end - c0 < (size_t)chunk ? (int)(end - c0) : chunk;
@@ -350,15 +411,24 @@ static void vnni_conv(const int8_layer *l, const uint8_t *in, uint8_t *out, int 
                            a + (size_t)r * stride);
             sums[r] = byte_sum(patches + (size_t)r * stride, stride);
         }
-        for (int b = 0; b < p->blocks; b += 2)
-            for (int r = 0; r < n; r += MR) {
-                const uint8_t *a = patches + (size_t)r * stride;
-                int rows = n - r < MR ? n - r : MR, two = b + 1 < p->blocks;
+        int b = 0;
+        for (; b + 4 <= p->blocks; b += 4)
+            for (int r = 0; r < n; r += MR4) {
+                int rows = n - r < MR4 ? n - r : MR4;
                 uint8_t *o = out + (c0 + (size_t)r) * (size_t)l->filters;
                 if (fix)
-                    gemm_tile(l, p, a, stride, sums + r, rows, b, two, o, 1);
+                    gemm_tile4(l, p, patches + (size_t)r * stride, stride, sums + r, rows, b, o, 1);
                 else
-                    gemm_tile(l, p, a, stride, sums + r, rows, b, two, o, 0);
+                    gemm_tile4(l, p, patches + (size_t)r * stride, stride, sums + r, rows, b, o, 0);
+            }
+        for (; b < p->blocks; b += 2)
+            for (int r = 0; r < n; r += MR) {
+                int rows = n - r < MR ? n - r : MR;
+                uint8_t *o = out + (c0 + (size_t)r) * (size_t)l->filters;
+                if (fix)
+                    gemm_tile(l, p, patches + (size_t)r * stride, stride, sums + r, rows, b, o, 1);
+                else
+                    gemm_tile(l, p, patches + (size_t)r * stride, stride, sums + r, rows, b, o, 0);
             }
     }
 }
@@ -379,23 +449,42 @@ static void widen(const uint8_t *x, int n, int zero_point, int16_t *a)
 /* The kernel rows of one output row as int16 (x - zx), zeros for the padding. */
 #define ROWS_BYTES (96 << 10)
 
-/* 32 channels of one pixel: two int16 vectors of lanes (lo, hi as
- * int8_depthwise_channel leaves them) to 32 bytes in channel order. */
-static inline __m256i bytes32(__m512i r_lo, __m512i r_hi)
+/* One output row of channel block b, `width` pixels: tap (ky, kx) of pixel ox
+ * reads the widened inputs at row[ky] + ox * step + kx * C + 32 b. The
+ * block's weights stay in registers over the row. */
+static inline __attribute__((always_inline)) void depthwise_block_row(const int8_layer *l, const packed *p, int b,
+                                                                      const int16_t *const *row, int size, size_t C,
+                                                                      size_t step, int width, uint8_t *dst, int fix)
 {
-    return _mm512_cvtepi16_epi8(_mm512_packs_epi32(r_lo, r_hi));
+    int taps = size * size, pairs = (taps + 1) / 2;
+    clamp16 c = clamp_of(l);
+    const __m512i *w = (const __m512i *)(p->weights + (size_t)b * (size_t)pairs * 32);
+    const lanes16 *q_lo = &p->q[2 * b], *q_hi = &p->q[2 * b + 1];
+    for (int ox = 0; ox < width; ox++) {
+        size_t at = (size_t)ox * step + (size_t)b * 32;
+        __m512i acc_lo[2] = {q_lo->bias, _mm512_setzero_si512()}, acc_hi[2] = {q_hi->bias, _mm512_setzero_si512()};
+        for (int k = 0; k < pairs; k++) {
+            int t0 = 2 * k, t1 = 2 * k + 1;
+            __m512i v0 = _mm512_loadu_si512((const void *)(row[t0 / size] + at + (size_t)(t0 % size) * C));
+            __m512i v1 = t1 < taps ? _mm512_loadu_si512((const void *)(row[t1 / size] + at + (size_t)(t1 % size) * C))
+                                   : _mm512_setzero_si512();
+            acc_lo[k % 2] = _mm512_dpwssd_epi32(acc_lo[k % 2], _mm512_unpacklo_epi16(v0, v1), _mm512_load_si512(w + 2 * k));
+            acc_hi[k % 2] = _mm512_dpwssd_epi32(acc_hi[k % 2], _mm512_unpackhi_epi16(v0, v1), _mm512_load_si512(w + 2 * k + 1));
+        }
+        __m512i sum_lo = _mm512_add_epi32(acc_lo[0], acc_lo[1]), sum_hi = _mm512_add_epi32(acc_hi[0], acc_hi[1]);
+        _mm256_storeu_si256((__m256i *)(dst + (size_t)ox * C),
+                            narrow32(scale16(sum_lo, q_lo, fix), scale16(sum_hi, q_hi, fix), &c));
+    }
 }
 
 static inline __attribute__((always_inline)) void depthwise_rows(const int8_layer *l, const packed *p,
                                                                  const uint8_t *in, uint8_t *out, int y0, int y1,
                                                                  int size, int fix)
 {
-    const __m512i zp = _mm512_set1_epi32(l->out_zp), lo = _mm512_set1_epi32(l->act_min),
-                  hi = _mm512_set1_epi32(l->act_max);
-    int C = l->in.c, taps = size * size, pairs = (taps + 1) / 2, width = (l->out.w - 1) * l->stride + size;
+    int C = l->in.c, width = (l->out.w - 1) * l->stride + size;
     size_t row = (size_t)width * (size_t)C;
     int16_t rows[ROWS_BYTES / 2] __attribute__((aligned(64)));
-    size_t off[2 * (NN_MAX_KERNEL * NN_MAX_KERNEL + 1) / 2 + 1] = {0}; /* past the taps: 0, weights 0 */
+    const int16_t *row_of[NN_MAX_KERNEL]; /* kernel row ky's widened inputs */
     int cached[NN_MAX_KERNEL]; /* a ring of widened input rows: row iy in slot iy mod size */
     for (int k = 0; k < size; k++)
         cached[k] = INT_MIN;
@@ -403,8 +492,7 @@ static inline __attribute__((always_inline)) void depthwise_rows(const int8_laye
         for (int ky = 0; ky < size; ky++) {
             int iy = oy * l->stride - l->pad_top + ky, slot = (iy % size + size) % size;
             int16_t *r = rows + (size_t)slot * row;
-            for (int t = ky * size; t < ky * size + size; t++)
-                off[t] = (size_t)slot * row + (size_t)(t % size) * (size_t)C;
+            row_of[ky] = r;
             if (cached[slot] == iy)
                 continue;
             cached[slot] = iy;
@@ -418,23 +506,9 @@ static inline __attribute__((always_inline)) void depthwise_rows(const int8_laye
             memset(r + (size_t)x1 * (size_t)C, 0, (size_t)(width - x1) * (size_t)C * sizeof *r);
         }
         uint8_t *dst = out + (size_t)oy * (size_t)l->out.w * (size_t)C;
-        for (int ox = 0; ox < l->out.w; ox++, dst += C)
-            for (int b = 0; b < p->blocks; b++) {
-                const __m512i *w = (const __m512i *)(p->weights + (size_t)b * (size_t)pairs * 32);
-                const int16_t *x = rows + (size_t)(ox * l->stride) * (size_t)C + (size_t)b * 32;
-                __m512i acc_lo = p->q[2 * b].bias, acc_hi = p->q[2 * b + 1].bias;
-                for (int k = 0; k < pairs; k++) {
-                    __m512i v0 = _mm512_loadu_si512((const void *)(x + off[2 * k]));
-                    __m512i v1 = 2 * k + 1 < taps ? _mm512_loadu_si512((const void *)(x + off[2 * k + 1]))
-                                                  : _mm512_setzero_si512();
-                    acc_lo = _mm512_dpwssd_epi32(acc_lo, _mm512_unpacklo_epi16(v0, v1), _mm512_load_si512(w + 2 * k));
-                    acc_hi = _mm512_dpwssd_epi32(acc_hi, _mm512_unpackhi_epi16(v0, v1),
-                                                 _mm512_load_si512(w + 2 * k + 1));
-                }
-                __m256i b8 = bytes32(requantize(acc_lo, &p->q[2 * b], zp, lo, hi, fix),
-                                     requantize(acc_hi, &p->q[2 * b + 1], zp, lo, hi, fix));
-                _mm256_storeu_si256((__m256i *)(dst + b * 32), b8);
-            }
+        for (int b = 0; b < p->blocks; b++)
+            depthwise_block_row(l, p, b, row_of, size, (size_t)C, (size_t)l->stride * (size_t)C, l->out.w,
+                                dst + (size_t)b * 32, fix);
     }
 }
 
@@ -447,7 +521,7 @@ static void vnni_depthwise(const int8_layer *l, const uint8_t *in, uint8_t *out,
         int8_reference_depthwise_channels(l, in, out, y0, y1, 0, C);
         return;
     }
-    int fix = l->act_min < l->out_zp; /* see requantize() */
+    int fix = l->act_min < l->out_zp; /* see scale16() */
     if (l->size == 3 && !fix)
         depthwise_rows(l, p, in, out, y0, y1, 3, 0);
     else if (l->size == 3)

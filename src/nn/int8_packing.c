@@ -81,7 +81,7 @@ int32_t int8_pair16(int lo, int hi)
     return (int32_t)(((uint32_t)(uint16_t)(int16_t)hi << 16) | (uint16_t)(int16_t)lo);
 }
 
-int int8_depthwise_channel(int b, int width, int half, int j)
+int int8_paired_channel(int b, int width, int half, int j)
 {
     return b * width + (j / 4) * 8 + half * 4 + j % 4;
 }
@@ -91,7 +91,7 @@ void int8_depthwise_pairs(const int8_layer *l, int b, int width, int pairs, int3
     int taps = l->size * l->size;
     for (int k = 0; k < pairs; k++)
         for (int j = 0; j < width; j++) {
-            int c = int8_depthwise_channel(b, width, j >= width / 2, j % (width / 2)), w[2] = {0, 0};
+            int c = int8_paired_channel(b, width, j >= width / 2, j % (width / 2)), w[2] = {0, 0};
             for (int h = 0; h < 2; h++)
                 if (2 * k + h < taps)
                     w[h] = l->weights[(size_t)c * (size_t)l->patch + (size_t)(2 * k + h)] - l->weight_zps[c];

@@ -38,11 +38,14 @@ void int8_lane_rounding(const int8_layer *l, const int *channel, int n, int64_t 
 /* Two int16 as one int32: lo in the low half (the operand order of vpmaddwd / vpdpwssd). */
 int32_t int8_pair16(int lo, int hi);
 
-/* Depthwise layers take a block of `width` channels (16 in 256-bit vectors,
- * 32 in 512-bit ones) as two int16 vectors of taps, interleaved into pairs by
- * unpacklo/unpackhi_epi16, which leave in every 128-bit lane its channels 0-3
- * (half 0) and 4-7 (half 1). The channel lane j of `half` holds in block b: */
-int int8_depthwise_channel(int b, int width, int half, int j);
+/* A block of `width` channels (16 in 256-bit vectors, 32 in 512-bit ones)
+ * held as two vectors of int32 lanes, `half` 0 and 1, in the order that
+ * packs_epi32(half 0, half 1) puts back into channel order: in every 128-bit
+ * lane, channels 0-3 of its eight in half 0 and 4-7 in half 1. Depthwise
+ * layers get this order from unpacklo/unpackhi_epi16 of the taps; the
+ * AVX-512 GEMM packs its filters in it. The channel lane j of `half` holds in
+ * block b: */
+int int8_paired_channel(int b, int width, int half, int j);
 /* Block b's centred weights w - zw as int16 pairs of taps (2k, 2k + 1), 0 past
  * the kernel: out[k * width + j], lane j of half 0 then of half 1 (as above). */
 void int8_depthwise_pairs(const int8_layer *l, int b, int width, int pairs, int32_t *out);
