@@ -343,9 +343,8 @@ AVX2 static void avx2_conv(const int8_layer *l, const uint8_t *in, uint8_t *out,
     for (size_t c0 = first; c0 < end; c0 += (size_t)chunk) {
         int n = end - c0 < (size_t)chunk ? (int)(end - c0) : chunk;
         const uint8_t *patches = pointwise ? in + c0 * stride : a;
-        for (int r = 0; !pointwise && r < n; r++)
-            int8_load_patch(l, in, (int)((c0 + (size_t)r) / (size_t)W), (int)((c0 + (size_t)r) % (size_t)W), p->quads,
-                       a + (size_t)r * stride);
+        if (!pointwise)
+            int8_load_patches(l, in, c0, n, p->quads, a);
         for (int b = 0; b < p->blocks; b += 2)
             for (int r = 0; r < n; r += MR)
                 gemm_tile(l, p, patches + (size_t)r * stride, stride, n - r < MR ? n - r : MR, b, b + 1 < p->blocks,

@@ -405,12 +405,10 @@ static void vnni_conv(const int8_layer *l, const uint8_t *in, uint8_t *out, int 
     for (size_t c0 = first; c0 < end; c0 += (size_t)chunk) {
         int n = end - c0 < (size_t)chunk ? (int)(end - c0) : chunk;
         const uint8_t *patches = pointwise ? in + c0 * stride : a;
-        for (int r = 0; r < n; r++) {
-            if (!pointwise)
-                int8_load_patch(l, in, (int)((c0 + (size_t)r) / (size_t)W), (int)((c0 + (size_t)r) % (size_t)W), p->quads,
-                           a + (size_t)r * stride);
+        if (!pointwise)
+            int8_load_patches(l, in, c0, n, p->quads, a);
+        for (int r = 0; r < n; r++)
             sums[r] = byte_sum(patches + (size_t)r * stride, stride);
-        }
         int b = 0;
         for (; b + 4 <= p->blocks; b += 4)
             for (int r = 0; r < n; r += MR4) {

@@ -14,7 +14,7 @@ static inline void copy_run(uint8_t *d, const uint8_t *s, size_t n)
     }
 }
 
-void int8_load_patch(const int8_layer *l, const uint8_t *in, int oy, int ox, int quads, uint8_t *a)
+static void load_patch(const int8_layer *l, const uint8_t *in, int oy, int ox, int quads, uint8_t *a)
 {
     int cin = l->in.c, row = l->size * cin;
     int ix = ox * l->stride - l->pad_left, kx0 = ix < 0 ? -ix : 0;
@@ -40,6 +40,18 @@ void int8_load_patch(const int8_layer *l, const uint8_t *in, int oy, int ox, int
         memset(a + kx1 * cin, l->in_zp, (size_t)((l->size - kx1) * cin));
     }
     memset(a, 0, (size_t)(4 * quads - l->patch));
+}
+
+void int8_load_patches(const int8_layer *l, const uint8_t *in, size_t first, int n, int quads, uint8_t *a)
+{
+    int oy = (int)(first / (size_t)l->out.w), ox = (int)(first % (size_t)l->out.w);
+    for (int r = 0; r < n; r++, a += 4 * quads) {
+        load_patch(l, in, oy, ox, quads, a);
+        if (++ox == l->out.w) {
+            ox = 0;
+            oy++;
+        }
+    }
 }
 
 void int8_lane_table(const int8_layer *l, const int *channel, int n, int fold_input_zp, int32_t *table)

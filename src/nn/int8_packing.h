@@ -10,11 +10,12 @@
 
 #include "int8_kernels.h"
 
-/* The patch of output pixel (oy, ox) as bytes: the inputs, the zero point
+/* The patches of the n output pixels from `first` on (row-major), 4 * quads
+ * bytes apart in a; a patch as bytes: the inputs, the zero point
  * where a tap lies outside the map (it then counts 0), and 0 up to a whole
  * quad (those weights are 0). In NHWC the taps of one kernel row inside the
  * map are contiguous. */
-void int8_load_patch(const int8_layer *l, const uint8_t *in, int oy, int ox, int quads, uint8_t *a);
+void int8_load_patches(const int8_layer *l, const uint8_t *in, size_t first, int n, int quads, uint8_t *a);
 
 /* The constants of TFLite's requantization (int8_arith.h) for n lanes
  * holding channels channel[0..n), as INT8_LANE_ROWS rows of n int32 in the
