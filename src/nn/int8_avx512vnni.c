@@ -284,6 +284,41 @@ static int32_t byte_sum(const uint8_t *x, size_t n)
     return (int32_t)sum;
 }
 
+/* The byte sums of eight patches of `stride` (<= 64) bytes, 64 read at each
+ * and the bytes past the patch masked off: vpsadbw each, then the eight
+ * vectors of partial sums added across in a tree (unpacks, then 128-bit
+ * lane permutes), which leaves the eight totals in patch order. */
+static inline void sums8(const uint8_t *a, size_t stride, __mmask64 mask, int32_t *sums)
+{
+    __m512i v[8], t[4];
+    for (int r = 0; r < 8; r++)
+        v[r] = _mm512_sad_epu8(_mm512_maskz_mov_epi8(mask, _mm512_loadu_si512((const void *)(a + (size_t)r * stride))),
+                               _mm512_setzero_si512());
+    for (int i = 0; i < 4; i++) /* per 128-bit lane: patch 2i's partial sum, then 2i + 1's */
+        t[i] = _mm512_add_epi64(_mm512_unpacklo_epi64(v[2 * i], v[2 * i + 1]), _mm512_unpackhi_epi64(v[2 * i], v[2 * i + 1]));
+    /* the even and the odd 128-bit lanes of two vectors (SIMDe 0.7.4 has no _mm512_shuffle_i64x2) */
+    const __m512i even = _mm512_setr_epi64(0, 1, 4, 5, 8, 9, 12, 13), odd = _mm512_setr_epi64(2, 3, 6, 7, 10, 11, 14, 15);
+    __m512i u0 = _mm512_add_epi64(_mm512_permutex2var_epi64(t[0], even, t[1]), _mm512_permutex2var_epi64(t[0], odd, t[1]));
+    __m512i u1 = _mm512_add_epi64(_mm512_permutex2var_epi64(t[2], even, t[3]), _mm512_permutex2var_epi64(t[2], odd, t[3]));
+    __m512i total = _mm512_add_epi64(_mm512_permutex2var_epi64(u0, even, u1), _mm512_permutex2var_epi64(u0, odd, u1));
+    _mm256_storeu_si256((__m256i *)sums, _mm512_cvtepi64_epi32(total));
+}
+
+/* The byte sums of n patches `stride` bytes apart, of which `readable` bytes
+ * from a on may be read: eight at a time where 64 bytes of each can be read,
+ * the rest one by one. */
+static void patch_sums(const uint8_t *a, size_t stride, int n, size_t readable, int32_t *sums)
+{
+    int r = 0;
+    if (stride <= 64) {
+        __mmask64 mask = stride == 64 ? ~(__mmask64)0 : ((__mmask64)1 << stride) - 1;
+        for (; r + 8 <= n && (size_t)(r + 7) * stride + 64 <= readable; r += 8)
+            sums8(a + (size_t)r * stride, stride, mask, sums + r);
+    }
+    for (; r < n; r++)
+        sums[r] = byte_sum(a + (size_t)r * stride, stride);
+}
+
 static inline int32_t quad_at(const uint8_t *x)
 {
     int32_t v;
@@ -396,7 +431,7 @@ static void vnni_conv(const int8_layer *l, const uint8_t *in, uint8_t *out, int 
         int8_reference_conv(l, in, out, y0, y1);
         return;
     }
-    uint8_t a[CHUNK_BYTES] __attribute__((aligned(64)));
+    uint8_t a[CHUNK_BYTES + 64] __attribute__((aligned(64))); /* + 64: patch_sums may read that far */
     int32_t sums[CHUNK_PIXELS];
     int W = l->out.w;
     int pointwise = l->size == 1 && l->stride == 1 && l->pad_top == 0 && l->pad_left == 0 && l->patch % 4 == 0;
@@ -407,8 +442,8 @@ static void vnni_conv(const int8_layer *l, const uint8_t *in, uint8_t *out, int 
         const uint8_t *patches = pointwise ? in + c0 * stride : a;
         if (!pointwise)
             int8_load_patches(l, in, c0, n, p->quads, a);
-        for (int r = 0; r < n; r++)
-            sums[r] = byte_sum(patches + (size_t)r * stride, stride);
+        size_t readable = pointwise ? (size_t)(l->in.h * l->in.w) * stride - c0 * stride : (size_t)n * stride + 64;
+        patch_sums(patches, stride, n, readable, sums);
         int b = 0;
         for (; b + 4 <= p->blocks; b += 4)
             for (int r = 0; r < n; r += MR4) {
