@@ -45,7 +45,8 @@ static void put(random_model *r, const char *fmt, ...)
     va_end(ap);
 }
 
-/* A convolution of c inputs on an h x w map; returns its filters. */
+/* A convolution of c inputs on an h x w map; returns its filters, or -1 when
+ * its weights would not fit in r->params. */
 static int add_conv(random_model *r, int c, int *h, int *w, float in_scale)
 {
     int depthwise = rnd(3) == 0, size = 1 + 2 * (int)rnd(3), stride = 1 + (int)rnd(2);
@@ -70,8 +71,11 @@ static int add_conv(random_model *r, int c, int *h, int *w, float in_scale)
     put(r, "\nweight_zero_point=");
     for (int o = 0; o < (per_filter ? filters : 1); o++)
         put(r, "%s%d", o ? "," : "", wz[o] = (int)rnd(256));
-    put(r, "\noutput_scale=%.9g\noutput_zero_point=%d\n", (double)(scale() * 8), (int)rnd(256));
+    /* a quarter with output zero point 0: with relu, the fast sets' plainest requantization */
+    put(r, "\noutput_scale=%.9g\noutput_zero_point=%d\n", (double)(scale() * 8), rnd(4) ? (int)rnd(256) : 0);
     int per = (depthwise ? 1 : c) * size * size;
+    if (r->nparams + (size_t)filters * (size_t)(1 + per) > sizeof r->params / sizeof r->params[0])
+        return -1; /* the weights would not fit */
     for (int o = 0; o < filters; o++) {
         float s = ws[per_filter ? o : 0];
         r->params[r->nparams++] = (float)((double)in_scale * (double)s * (double)((int)rnd(20001) - 10000));
@@ -115,6 +119,8 @@ static int make_model(random_model *r)
             shortcut_from = -1;
         } else {
             int nc = add_conv(r, last_c, &last_h, &last_w, s);
+            if (nc < 0)
+                return 0;
             shortcut_from = nc == last_c && rnd(2) ? index : -1;
             last_c = nc;
             if (last_h < 1 || last_w < 1 || r->nparams > (1 << 17))
