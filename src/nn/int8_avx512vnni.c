@@ -7,14 +7,15 @@
  *
  * Convolutions are a GEMM with vpdpbusd: unsigned input bytes x times signed
  * weight bytes, four products summed into each int32 lane, with no
- * intermediate saturation. A centred weight w - zw (-255..255) does not fit a
- * signed byte, but w - 128 does, and
- *   sum (x - zx)(w - zw) = sum x (w - 128) + (128 - zw) sum x - zx sum (w - zw)
- * exactly: the GEMM computes the first term, the second is each pixel's sum
- * of inputs (vpsadbw) times a per-filter constant, and the third, a constant,
- * is in the bias. Padding taps read zx, so they count 0 as in TFLite. Tiles
- * of 8 output pixels x 32 filters; patches are gathered in chunks that stay in
- * cache while the filter blocks run over them, as in the AVX2 set.
+ * intermediate saturation. A centred weight w - zw (-255..255) need not fit a
+ * signed byte, but with each filter's base B (int8_weight_base) w - B does, and
+ *   sum (x - zx)(w - zw) = sum x (w - B) + (B - zw) sum x - zx sum (w - zw)
+ * exactly: the GEMM computes the first term; the second, each pixel's sum of
+ * inputs (vpsadbw) times a per-filter constant, is added only in the blocks of
+ * 16 filters where some B differs from zw; the third, a constant, is in the
+ * bias. Padding taps read zx, so they count 0 as in TFLite. Tiles of 6 pixels
+ * x 64 filters (8 x 32 for the last filters); patches are gathered in chunks
+ * that stay in cache while the filter blocks run over them, as in the AVX2 set.
  *
  * Depthwise convolutions: each input row widened once to int16 (x - zx), in
  * a ring of as many rows as the kernel has; 32 channels of two taps
@@ -57,15 +58,17 @@
 typedef struct {
     __m512i bias, multiplier, multiplier_odd, left;
     __m512i round_even, round_odd, shift_even, shift_odd, fix_even, fix_odd;
-    __m512i input_sum; /* GEMM: 128 - zw, the factor of each pixel's sum of inputs */
+    __m512i input_sum; /* GEMM: B - zw, the factor of each pixel's sum of inputs */
 } lanes16;
 
 typedef struct {
     int quads; /* GEMM: patch length / 4, rounded up */
     int pairs; /* depthwise: tap pairs */
     int blocks; /* GEMM: blocks of 16 filters; depthwise: blocks of 32 channels */
-    int32_t *weights; /* GEMM: [block][quad][16] 4 int8 (w - 128) each; depthwise: int16 pairs */
+    int32_t *weights; /* GEMM: [block][quad][16] 4 int8 (w - B) each; depthwise: int16 pairs */
     lanes16 *q; /* GEMM: one per block; depthwise: two per block (lo, hi lanes) */
+    uint8_t *needs_sum; /* GEMM, per block: some lane's input_sum is not 0 */
+    int any_sum; /* GEMM: some block's is */
 } packed;
 
 static int vnni_cpu_has(void)
@@ -94,10 +97,11 @@ static void *aligned64(size_t n)
 }
 
 /* The lanes holding channels channel[0..16) (int8_lane_table: its rows are
- * this struct's first vectors), and for a GEMM the factor 128 - zw of each
- * pixel's input sum. */
-static void lane_params(const int8_layer *l, const int *channel, int gemm, lanes16 *q)
+ * this struct's first vectors), and for a GEMM the factor B - zw of each
+ * pixel's input sum (base: B of each lane, int8_weight_base). */
+static void lane_params(const int8_layer *l, const int *channel, const int *base, lanes16 *q)
 {
+    int gemm = base != NULL;
     _Static_assert(offsetof(lanes16, round_even) == 4 * 16 * sizeof(int32_t), "lanes16: 4 table rows first");
     int32_t table[INT8_LANE_ROWS * 16], sum[16];
     int8_lane_table(l, channel, 16, gemm, table);
@@ -112,7 +116,7 @@ static void lane_params(const int8_layer *l, const int *channel, int gemm, lanes
     }
     memcpy(&q->round_even, lanes, sizeof lanes);
     for (int k = 0; k < 16; k++)
-        sum[k] = gemm && channel[k] < l->filters ? 128 - l->weight_zps[channel[k]] : 0;
+        sum[k] = gemm && channel[k] < l->filters ? base[k] - l->weight_zps[channel[k]] : 0;
     memcpy(&q->input_sum, sum, sizeof sum);
 }
 
@@ -122,19 +126,24 @@ static int prepare_gemm(int8_layer *l, packed *p)
     p->blocks = 2 * ((l->filters + 2 * NB - 1) / (2 * NB)); /* in pairs: narrow32 takes two */
     p->weights = aligned64((size_t)p->blocks * (size_t)p->quads * NB * sizeof *p->weights);
     p->q = aligned64((size_t)p->blocks * sizeof *p->q);
-    if (!p->weights || !p->q)
+    p->needs_sum = calloc((size_t)p->blocks, 1);
+    if (!p->weights || !p->q || !p->needs_sum)
         return -1;
     for (int b = 0; b < p->blocks; b++) {
-        int channel[NB];
-        for (int j = 0; j < NB; j++)
+        int channel[NB], base[NB];
+        for (int j = 0; j < NB; j++) {
             channel[j] = int8_paired_channel(b / 2, 2 * NB, b % 2, j);
-        lane_params(l, channel, 1, &p->q[b]);
+            base[j] = channel[j] < l->filters ? int8_weight_base(l, channel[j]) : 0;
+            if (channel[j] < l->filters && base[j] != l->weight_zps[channel[j]])
+                p->needs_sum[b] = 1, p->any_sum = 1;
+        }
+        lane_params(l, channel, base, &p->q[b]);
         for (int k = 0; k < p->quads; k++)
             for (int j = 0; j < NB; j++) {
                 int o = channel[j];
                 int8_t bytes[4] = {0, 0, 0, 0}; /* beyond the patch (and the filters): 0, and x is 0 there */
                 for (int h = 0; h < 4 && o < l->filters && 4 * k + h < l->patch; h++)
-                    bytes[h] = (int8_t)(l->weights[(size_t)o * (size_t)l->patch + (size_t)(4 * k + h)] - 128);
+                    bytes[h] = (int8_t)(l->weights[(size_t)o * (size_t)l->patch + (size_t)(4 * k + h)] - base[j]);
                 memcpy(&p->weights[((size_t)b * (size_t)p->quads + (size_t)k) * NB + (size_t)j], bytes, 4);
             }
     }
@@ -155,7 +164,7 @@ static int prepare_depthwise(int8_layer *l, packed *p)
             int channel[16];
             for (int j = 0; j < 16; j++)
                 channel[j] = int8_paired_channel(b, 32, half, j);
-            lane_params(l, channel, 0, &p->q[2 * b + half]);
+            lane_params(l, channel, NULL, &p->q[2 * b + half]);
         }
         int8_depthwise_pairs(l, b, 32, p->pairs, p->weights + (size_t)b * (size_t)p->pairs * 32);
     }
@@ -179,6 +188,7 @@ static void vnni_release(int8_layer *l)
     if (p) {
         free(p->weights);
         free(p->q);
+        free(p->needs_sum);
         free(p);
     }
     l->packed = NULL;
@@ -326,15 +336,18 @@ static inline int32_t quad_at(const uint8_t *x)
     return v;
 }
 
-/* Requantizes and stores pixel r's outputs of the block pair at block b (its
- * accumulators acc0, acc1): the term (128 - zw) sum x added, scaled, narrowed. */
+/* Requantizes and stores a pixel's outputs of the block pair at block b (its
+ * accumulators acc0, acc1): the term (B - zw) sum x added where it is not 0,
+ * scaled, narrowed. */
 static inline __attribute__((always_inline)) void store_pair(const int8_layer *l, const packed *p, int b, __m512i acc0,
-                                                             __m512i acc1, int32_t sum, const clamp16 *c,
-                                                             uint8_t *pixel_out, int fix)
+                                                             __m512i acc1, int needs_sum0, int needs_sum1,
+                                                             const int32_t *sum, const clamp16 *c, uint8_t *pixel_out,
+                                                             int fix)
 {
-    __m512i s = _mm512_set1_epi32(sum);
-    acc0 = _mm512_add_epi32(acc0, _mm512_mullo_epi32(p->q[b].input_sum, s));
-    acc1 = _mm512_add_epi32(acc1, _mm512_mullo_epi32(p->q[b + 1].input_sum, s));
+    if (needs_sum0)
+        acc0 = _mm512_add_epi32(acc0, _mm512_mullo_epi32(p->q[b].input_sum, _mm512_set1_epi32(*sum)));
+    if (needs_sum1)
+        acc1 = _mm512_add_epi32(acc1, _mm512_mullo_epi32(p->q[b + 1].input_sum, _mm512_set1_epi32(*sum)));
     int first = b * NB, n = l->filters - first < 2 * NB ? l->filters - first : 2 * NB;
     store_bytes(pixel_out + first, narrow32(scale16(acc0, &p->q[b], fix), scale16(acc1, &p->q[b + 1], fix), c), n);
 }
@@ -369,8 +382,9 @@ static inline __attribute__((always_inline)) void gemm_tile(const int8_layer *l,
     __m512i acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31},
                           {c40, c41}, {c50, c51}, {c60, c61}, {c70, c71}};
     clamp16 c = clamp_of(l);
+    int s0 = p->needs_sum[b], s1 = p->needs_sum[b + 1]; /* read before the byte stores, which may alias them */
     for (int r = 0; r < rows; r++)
-        store_pair(l, p, b, acc[r][0], acc[r][1], sums[r], &c, out + (size_t)r * (size_t)l->filters, fix);
+        store_pair(l, p, b, acc[r][0], acc[r][1], s0, s1, sums + r, &c, out + (size_t)r * (size_t)l->filters, fix);
 }
 #undef STEP
 
@@ -407,10 +421,11 @@ static inline __attribute__((always_inline)) void gemm_tile4(const int8_layer *l
     __m512i acc[MR4][4] = {{c00, c01, c02, c03}, {c10, c11, c12, c13}, {c20, c21, c22, c23},
                            {c30, c31, c32, c33}, {c40, c41, c42, c43}, {c50, c51, c52, c53}};
     clamp16 c = clamp_of(l);
+    int s0 = p->needs_sum[b], s1 = p->needs_sum[b + 1], s2 = p->needs_sum[b + 2], s3 = p->needs_sum[b + 3];
     for (int r = 0; r < rows; r++) {
         uint8_t *pixel_out = out + (size_t)r * (size_t)l->filters;
-        store_pair(l, p, b, acc[r][0], acc[r][1], sums[r], &c, pixel_out, fix);
-        store_pair(l, p, b + 2, acc[r][2], acc[r][3], sums[r], &c, pixel_out, fix);
+        store_pair(l, p, b, acc[r][0], acc[r][1], s0, s1, sums + r, &c, pixel_out, fix);
+        store_pair(l, p, b + 2, acc[r][2], acc[r][3], s2, s3, sums + r, &c, pixel_out, fix);
     }
 }
 #undef STEP4
@@ -443,7 +458,8 @@ static void vnni_conv(const int8_layer *l, const uint8_t *in, uint8_t *out, int 
         if (!pointwise)
             int8_load_patches(l, in, c0, n, p->quads, a);
         size_t readable = pointwise ? (size_t)(l->in.h * l->in.w) * stride - c0 * stride : (size_t)n * stride + 64;
-        patch_sums(patches, stride, n, readable, sums);
+        if (p->any_sum)
+            patch_sums(patches, stride, n, readable, sums);
         int b = 0;
         for (; b + 4 <= p->blocks; b += 4)
             for (int r = 0; r < n; r += MR4) {

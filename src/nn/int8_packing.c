@@ -54,6 +54,18 @@ void int8_load_patches(const int8_layer *l, const uint8_t *in, size_t first, int
     }
 }
 
+int int8_weight_base(const int8_layer *l, int o)
+{
+    const uint8_t *w = l->weights + (size_t)o * (size_t)l->patch;
+    int lo = 255, hi = 0, zw = l->weight_zps[o];
+    for (int t = 0; t < l->patch; t++) {
+        lo = w[t] < lo ? w[t] : lo;
+        hi = w[t] > hi ? w[t] : hi;
+    }
+    /* w - B in -128..127 for every w: B in [hi - 127, lo + 128], never empty (hi - lo <= 255) */
+    return zw < hi - 127 ? hi - 127 : zw > lo + 128 ? lo + 128 : zw;
+}
+
 void int8_lane_table(const int8_layer *l, const int *channel, int n, int fold_input_zp, int32_t *table)
 {
     int32_t *bias = table, *multiplier = table + n, *multiplier_odd = table + 2 * n, *left = table + 3 * n,

@@ -17,6 +17,15 @@
  * map are contiguous. */
 void int8_load_patches(const int8_layer *l, const uint8_t *in, size_t first, int n, int quads, uint8_t *a);
 
+/* The base B of filter o's weights for a GEMM of unsigned input bytes times
+ * signed weight bytes (vpdpbusd): every w - B of the filter fits a signed
+ * byte, and B is the weight zero point zw wherever that can be, so that
+ *   sum (x - zx)(w - zw) = sum x (w - B) + (B - zw) sum x - zx sum (w - zw)
+ * needs the pixel's sum of inputs only for the rare filter whose centred
+ * weights w - zw span more than a signed byte (MobileNet v1: 1 to 6 filters
+ * of a layer's 32 to 1024). */
+int int8_weight_base(const int8_layer *l, int o);
+
 /* The constants of TFLite's requantization (int8_arith.h) for n lanes
  * holding channels channel[0..n), as INT8_LANE_ROWS rows of n int32 in the
  * layout of the fast sets' lane structs (one vector per row, in this order):
