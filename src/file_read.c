@@ -22,10 +22,8 @@ uint8_t *file_read(const char *path, size_t limit, size_t *len, char *err, size_
      * file read by doubling was copied ~34 MB over and faulted in twice). */
     struct stat st;
     if (fstat(fileno(f), &st) == 0 && S_ISREG(st.st_mode) && (size_t)st.st_size <= limit &&
-        (buf = malloc((size_t)st.st_size + 2))) {
+        (buf = prefaulted_alloc((size_t)st.st_size + 2)))
         cap = (size_t)st.st_size + 2;
-        prefault(buf, cap);
-    }
     for (;;) {
         if (cap - n < 2) { /* room for one more byte and the NUL */
             size_t want = cap ? 2 * cap : 65536;

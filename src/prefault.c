@@ -1,12 +1,16 @@
 #include "prefault.h"
 
 #include <stdint.h>
+#include <stdlib.h>
 #include <sys/mman.h>
+
+#define PREFAULT_MIN ((size_t)1 << 20)
+#define HUGE_PAGE ((size_t)2 << 20)
 
 void prefault(void *p, size_t n)
 {
 #ifdef MADV_POPULATE_WRITE
-    if (n < ((size_t)1 << 20))
+    if (n < PREFAULT_MIN)
         return;
     uintptr_t first = ((uintptr_t)p + 4095) & ~(uintptr_t)4095, end = ((uintptr_t)p + n) & ~(uintptr_t)4095;
     if (end > first)
@@ -15,4 +19,21 @@ void prefault(void *p, size_t n)
     (void)p;
     (void)n;
 #endif
+}
+
+void *prefaulted_alloc(size_t n)
+{
+    if (n < PREFAULT_MIN)
+        return malloc(n ? n : 1);
+    if (n > SIZE_MAX - HUGE_PAGE)
+        return NULL;
+    size_t size = (n + HUGE_PAGE - 1) & ~(HUGE_PAGE - 1);
+    void *p = aligned_alloc(HUGE_PAGE, size);
+    if (!p)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    (void)madvise(p, size, MADV_HUGEPAGE); /* a request: without it, 4 KiB pages */
+#endif
+    prefault(p, size);
+    return p;
 }

@@ -197,20 +197,19 @@ static void layers_release(int8_layers *s)
 }
 
 /* A network on `s` (one more reference to it) with its own outputs, their
- * pages mapped at once if it will run (`prefaulted`). */
+ * pages mapped at once, in huge pages, if it will run (`prefaulted`). */
 static int8_network *network_on(int8_layers *s, int prefaulted, char *err, size_t errlen)
 {
     int8_network *n = calloc(1, sizeof *n);
+    size_t size = s->storage_size ? s->storage_size : 1;
     if (!n || !(n->outputs = calloc((size_t)s->nlayers, sizeof *n->outputs)) ||
-        !(n->storage = malloc(s->storage_size ? s->storage_size : 1))) {
+        !(n->storage = prefaulted ? prefaulted_alloc(size) : malloc(size))) {
         snprintf(err, errlen, "out of memory");
         if (n)
             free(n->outputs);
         free(n);
         return NULL;
     }
-    if (prefaulted)
-        prefault(n->storage, s->storage_size);
     __atomic_add_fetch(&s->refs, 1, __ATOMIC_ACQ_REL);
     n->shared = s;
     uint8_t *p = n->storage;
