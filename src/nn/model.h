@@ -96,7 +96,8 @@ typedef struct {
      * without quantization keys passes in_q through. weight_q holds one entry
      * or one per filter (nweight_q). qweights/qbiases are the integers the
      * loader recovered from the float parameters (same order as weights and
-     * biases); they live as long as the parameters. */
+     * biases), slices of the model's qparams_block; they live as long as the
+     * parameters. */
     nn_quant in_q, out_q;
     int nweight_q;
     nn_quant *weight_q;
@@ -125,6 +126,7 @@ typedef struct {
     size_t nparams; /* floats the .weights file must hold after its header */
     float *params; /* in params_block: the .weights image as read, header first */
     void *params_block;
+    void *qparams_block; /* every layer's qweights and qbiases (nn_recover_quantized_params) */
     /* Unique in the process to each reading of weights: engines built from
      * models of one id may share what they derive from the weights. */
     uint64_t id;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../prefault.h"
 #include "cfg_layers.h"
 
 /* A bias recovered from float32 is exact only while neighbouring integers
@@ -184,25 +185,55 @@ static int on_grid(float v, double scale, long limit, long *k)
     return (float)(scale * (double)*k) == v;
 }
 
+/* on_grid for a weight (|k| <= 255), the common case fast: the candidate k
+ * from a multiplication by 1 / scale, rounded half away from zero, taken when
+ * it passes on_grid's check; else on_grid itself. The same answer as on_grid
+ * alone: a k that passes is within 255 * 2^-24 of v / scale, so it is what
+ * on_grid rounds v / scale to; and two such k cannot both pass. 4.2 M weights
+ * took 22 ms with a division and nearbyint each. */
+static int on_weight_grid(float v, double scale, double inverse, long *k)
+{
+    double x = (double)v * inverse;
+    if (fabs(x) < 256.0) {
+        long c = (long)(x + (x < 0 ? -0.5 : 0.5));
+        if ((float)(scale * (double)c) == v) {
+            *k = c;
+            return 1;
+        }
+    }
+    return on_grid(v, scale, 256, k);
+}
+
 int nn_recover_quantized_params(nn_model *m, const char *name, char *err, size_t errlen)
 {
     nn_free_quantized_params(m);
+    /* one block for all layers, its pages mapped at once (4.2 M weights in
+     * fresh 4 KiB pages took ~20 ms of page faults) */
+    size_t total = 0;
+    for (int i = 0; i < m->nlayers; i++)
+        if (m->layers[i].nweight_q)
+            total += (m->layers[i].nweights + 3) / 4 * 4 + (size_t)m->layers[i].filters * sizeof(int32_t);
+    uint8_t *block = m->qparams_block = prefaulted_alloc(total);
+    if (!block) {
+        snprintf(err, errlen, "%s: out of memory", name);
+        return -1;
+    }
     for (int i = 0; i < m->nlayers; i++) {
         nn_layer *l = &m->layers[i];
         if (!l->nweight_q)
             continue;
-        l->qweights = malloc(l->nweights);
-        l->qbiases = malloc((size_t)l->filters * sizeof *l->qbiases);
-        if (!l->qweights || !l->qbiases) {
-            snprintf(err, errlen, "%s: out of memory", name);
-            return -1;
-        }
+        l->qbiases = (int32_t *)(void *)block; /* biases first: 4-byte aligned */
+        block += (size_t)l->filters * sizeof *l->qbiases;
+        l->qweights = block;
+        block += (l->nweights + 3) / 4 * 4;
         size_t per_filter = l->nweights / (size_t)l->filters;
         for (int o = 0; o < l->filters; o++) {
             const nn_quant *q = &l->weight_q[l->nweight_q > 1 ? o : 0];
+            double inverse = 1.0 / (double)q->scale;
             for (size_t k = (size_t)o * per_filter; k < (size_t)(o + 1) * per_filter; k++) {
                 long d;
-                if (!on_grid(l->weights[k], q->scale, 256, &d) || d + q->zero_point < 0 || d + q->zero_point > 255) {
+                if (!on_weight_grid(l->weights[k], q->scale, inverse, &d) || d + q->zero_point < 0 ||
+                    d + q->zero_point > 255) {
                     snprintf(err, errlen,
                              "%s: layer %d (cfg line %d): weight %zu = %.9g is not weight_scale * (q - %d) for any q "
                              "in 0..255",
@@ -229,9 +260,9 @@ int nn_recover_quantized_params(nn_model *m, const char *name, char *err, size_t
 
 void nn_free_quantized_params(nn_model *m)
 {
+    free(m->qparams_block);
+    m->qparams_block = NULL;
     for (int i = 0; i < m->nlayers; i++) {
-        free(m->layers[i].qweights);
-        free(m->layers[i].qbiases);
         m->layers[i].qweights = NULL;
         m->layers[i].qbiases = NULL;
     }
