@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../json_text.h"
 #include "http_request.h"
 
 /* On an API route, to an allowed origin: who may read the response. */
@@ -56,22 +57,15 @@ enum MHD_Result respond_cjson(http_request *r, unsigned status, cJSON *root, con
 static enum MHD_Result error_with_header(http_request *r, unsigned status, const char *code, const char *message,
                                          const char *header, const char *value)
 {
-    /* Messages quote what the client sent; keep only printable ASCII so the
-     * JSON stays valid UTF-8 whatever those bytes were. */
-    char clean[512];
-    size_t n = 0;
-    for (const unsigned char *p = (const unsigned char *)message; *p && n < sizeof clean - 1; p++)
-        clean[n++] = *p >= 0x20 && *p < 0x7f ? (char)*p : '?';
-    clean[n] = '\0';
-    cJSON *root = cJSON_CreateObject();
-    if (r->v2_errors) { /* the Open Inference Protocol's form */
-        cJSON_AddStringToObject(root, "error", clean);
-    } else {
-        cJSON *err = cJSON_AddObjectToObject(root, "error");
-        cJSON_AddStringToObject(err, "code", code);
-        cJSON_AddStringToObject(err, "message", clean);
-    }
-    return respond_cjson(r, status, root, header, value);
+    /* Messages quote what the client sent: escaped as json_text.h says, the
+     * body is valid JSON and UTF-8 whatever those bytes were. */
+    char text[512 * 6 + 1], body[sizeof text + 128];
+    json_escape(message, text, sizeof text);
+    if (r->v2_errors) /* the Open Inference Protocol's form */
+        snprintf(body, sizeof body, "{\"error\":\"%s\"}", text);
+    else
+        snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code, text);
+    return respond_json(r, status, body, header, value);
 }
 
 enum MHD_Result respond_error(http_request *r, unsigned status, const char *code, const char *fmt, ...)

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../clock.h"
+#include "../json_text.h"
 #include "../socket_address.h"
 #include "metrics.h"
 #include "http_request.h"
@@ -307,28 +308,9 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
     return predict_route(r, upload, upload_size);
 }
 
-/* Copies src into a JSON string body: quotes, backslashes, control and
- * non-ASCII bytes escaped (\u00XX, each byte as its Latin-1 character), so
- * the line is valid JSON whatever the client sent; cut to fit. */
-static void json_escape(const char *src, char *out, size_t outlen)
-{
-    size_t j = 0;
-    for (const unsigned char *p = (const unsigned char *)src; *p; p++) {
-        char esc[8];
-        int n = *p == '"' || *p == '\\' ? snprintf(esc, sizeof esc, "\\%c", *p)
-                : *p < 0x20 || *p >= 0x7f ? snprintf(esc, sizeof esc, "\\u%04x", *p)
-                                          : snprintf(esc, sizeof esc, "%c", *p);
-        if (j + (size_t)n >= outlen)
-            break;
-        memcpy(out + j, esc, (size_t)n);
-        j += (size_t)n;
-    }
-    out[j] = '\0';
-}
-
 static void log_request(http_request *r, double ms, enum MHD_RequestTerminationCode why)
 {
-    char method[sizeof r->method * 6], path[256];
+    char method[sizeof r->method * 6], path[256]; /* cut to fit: still valid JSON (json_text.h) */
     json_escape(r->method, method, sizeof method);
     json_escape(r->path, path, sizeof path);
     fprintf(stderr, "{\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,\"ms\":%.3f,\"bytes_in\":%zu%s}\n", method, path,

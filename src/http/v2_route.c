@@ -20,6 +20,7 @@
 
 #include "../body/infer_request.h"
 #include "../growable.h"
+#include "../json_text.h"
 #include "http_request.h"
 
 #define V2_VERSION "1"
@@ -250,17 +251,23 @@ static void put(text_buffer *b, const void *bytes, size_t n)
     b->len += n;
 }
 
-/* A JSON string: quotes, backslashes and control bytes escaped. */
+/* A JSON string, escaped as json_text.h says. */
 static void put_json_string(text_buffer *b, const char *s)
 {
+    char text[256];
+    size_t n = json_escape(s, text, sizeof text);
     put(b, "\"", 1);
-    for (; *s; s++) {
-        char esc[8];
-        unsigned char c = (unsigned char)*s;
-        int n = c == '"' || c == '\\' ? snprintf(esc, sizeof esc, "\\%c", c)
-                : c < 0x20           ? snprintf(esc, sizeof esc, "\\u%04x", c)
-                                     : snprintf(esc, sizeof esc, "%c", c);
-        put(b, esc, (size_t)n);
+    if (n < sizeof text) {
+        put(b, text, n);
+    } else { /* longer than any label: measured, then escaped whole */
+        char *whole = malloc(n + 1);
+        if (!whole) {
+            b->failed = 1;
+            return;
+        }
+        json_escape(s, whole, n + 1);
+        put(b, whole, n);
+        free(whole);
     }
     put(b, "\"", 1);
 }

@@ -173,6 +173,31 @@ def test_errors(port):
     check(h.get("allow") == "GET, HEAD", "405 on /healthz names Allow: GET, HEAD")
 
 
+def test_utf8_text(port):
+    """Error messages and access-log lines hold what the client sent as UTF-8
+    where it is UTF-8, the other bytes escaped (src/json_text.h): one escaper.
+    Before it, errors turned each non-ASCII byte into '?' and the log read
+    each one as Latin-1 (caf\u00c3\u00a9)."""
+    owl = open(os.path.join(CORAL, "owl.jpg"), "rb").read()
+    status, _, body = jpeg_post(port, owl, "?model=caf%C3%A9")
+    message = json.loads(body.decode("utf-8"))["error"]["message"] if status == 404 else ""
+    check("'caf\u00e9'" in message, f"a UTF-8 model name comes back whole in the error: {message!r}")
+    status, _, body = request(port, "GET", "/v2/models/caf%C3%A9%FF")
+    try:
+        message = json.loads(body.decode("utf-8"))["error"]
+    except (UnicodeDecodeError, ValueError, KeyError):
+        message = None
+    check(status == 404 and message == "no model named 'caf\u00e9\u00ff' is served",
+          f"UTF-8 through, an invalid byte escaped, the body valid UTF-8 JSON: {message!r}")
+    # raw bytes in the request line, as some clients send them
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(b"GET /caf\xc3\xa9/\xff HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := s.recv(65536):
+            answer += chunk
+    check(answer.startswith(b"HTTP/1.1 404"), f"raw UTF-8 in the path: 404 ({answer[:40]!r})")
+
+
 def test_limits():
     srv = server("--max-body", "1048576", "--max-pixels", "100000")
     try:
@@ -394,12 +419,15 @@ def main():
             test_predict_inputs(srv.port)
             test_decoder_edges(srv.port, jpegs)
             test_errors(srv.port)
+            test_utf8_text(srv.port)
             test_static(srv.port)
             test_concurrency(srv.port)
             test_endpoints(srv.port, True)
             logged = [json.loads(l) for l in srv.log if l.startswith("{")]
             check(len(logged) > (60 if QUICK else 150) and all({"method", "path", "status", "ms"} <= set(x) for x in logged),
                   f"one JSON access-log line per request ({len(logged)} lines)")
+            raw = [x["path"] for x in logged if x["path"].startswith("/caf")]
+            check(raw == ["/caf\u00e9/\u00ff"], f"the access log keeps UTF-8 in a path, an invalid byte escaped: {raw!r}")
         finally:
             check(srv.stop() == 0, "server exits 0 on SIGTERM")
         if RUNS == "int8":
