@@ -19,14 +19,17 @@
  *
  * Depthwise convolutions: each input row widened once to int16 (x - zx), in
  * a ring of as many rows as the kernel has; 32 channels of two taps
- * interleaved into pairs, and vpdpwssd (pairs of int16 products summed into int32: at most 2 * 255 * 255).
+ * interleaved into pairs, and vpdpwssd (pairs of int16 products summed into
+ * int32: at most 2 * 255 * 255); one block of 32 channels along a whole output
+ * row at a time, its weights in registers, in two chains of accumulators.
  *
  * Requantization is TFLite's, 16 lanes at a time, in the one-rounding form
  * of int8_arith.h (a 64-bit product, a constant, one shift: 4-5 % faster in
- * all than its two roundings step by step). SIMDe 0.7.4 lacks a few 512-bit
- * intrinsics; their stand-ins here are exact: the arithmetic right shift as a
- * logical shift between two sign flips, and the narrowing to bytes as packs +
- * packus + a dword permute. */
+ * all than its two roundings step by step); two vectors of 32 channels are
+ * then packed to int16 together for the zero point and the clamp, and
+ * narrowed (narrow32). SIMDe 0.7.4 lacks a few 512-bit intrinsics; their
+ * stand-ins here are exact: the arithmetic right shift as a logical shift
+ * between two sign flips, _mm512_shuffle_i64x2 as two-source permutes. */
 #ifdef INT8_SIMDE
 #define SIMDE_ENABLE_NATIVE_ALIASES
 #include <simde/x86/avx512.h>
@@ -284,8 +287,8 @@ static int32_t byte_sum(const uint8_t *x, size_t n)
     }
     if (i < n && n >= 16) { /* the last n - i bytes: the 16 ending at x + n, those counted already masked off */
         __mmask16 tail = (__mmask16)(0xffffu << (16 - (n - i)));
-        narrow = _mm_add_epi64(narrow, _mm_sad_epu8(_mm_maskz_mov_epi8(tail, _mm_loadu_si128((const __m128i *)(x + n - 16))),
-                                                    _mm_setzero_si128()));
+        __m128i last = _mm_maskz_mov_epi8(tail, _mm_loadu_si128((const __m128i *)(x + n - 16)));
+        narrow = _mm_add_epi64(narrow, _mm_sad_epu8(last, _mm_setzero_si128()));
         i = n;
     }
     int64_t sum = _mm_cvtsi128_si64(narrow) + _mm_extract_epi64(narrow, 1);
@@ -305,12 +308,14 @@ static inline void sums8(const uint8_t *a, size_t stride, __mmask64 mask, int32_
         v[r] = _mm512_sad_epu8(_mm512_maskz_mov_epi8(mask, _mm512_loadu_si512((const void *)(a + (size_t)r * stride))),
                                _mm512_setzero_si512());
     for (int i = 0; i < 4; i++) /* per 128-bit lane: patch 2i's partial sum, then 2i + 1's */
-        t[i] = _mm512_add_epi64(_mm512_unpacklo_epi64(v[2 * i], v[2 * i + 1]), _mm512_unpackhi_epi64(v[2 * i], v[2 * i + 1]));
+        t[i] = _mm512_add_epi64(_mm512_unpacklo_epi64(v[2 * i], v[2 * i + 1]),
+                                _mm512_unpackhi_epi64(v[2 * i], v[2 * i + 1]));
     /* the even and the odd 128-bit lanes of two vectors (SIMDe 0.7.4 has no _mm512_shuffle_i64x2) */
-    const __m512i even = _mm512_setr_epi64(0, 1, 4, 5, 8, 9, 12, 13), odd = _mm512_setr_epi64(2, 3, 6, 7, 10, 11, 14, 15);
-    __m512i u0 = _mm512_add_epi64(_mm512_permutex2var_epi64(t[0], even, t[1]), _mm512_permutex2var_epi64(t[0], odd, t[1]));
-    __m512i u1 = _mm512_add_epi64(_mm512_permutex2var_epi64(t[2], even, t[3]), _mm512_permutex2var_epi64(t[2], odd, t[3]));
-    __m512i total = _mm512_add_epi64(_mm512_permutex2var_epi64(u0, even, u1), _mm512_permutex2var_epi64(u0, odd, u1));
+    const __m512i even = _mm512_setr_epi64(0, 1, 4, 5, 8, 9, 12, 13);
+    const __m512i odd = _mm512_setr_epi64(2, 3, 6, 7, 10, 11, 14, 15);
+#define HALVES_ADDED(a, b) _mm512_add_epi64(_mm512_permutex2var_epi64(a, even, b), _mm512_permutex2var_epi64(a, odd, b))
+    __m512i u0 = HALVES_ADDED(t[0], t[1]), u1 = HALVES_ADDED(t[2], t[3]), total = HALVES_ADDED(u0, u1);
+#undef HALVES_ADDED
     _mm256_storeu_si256((__m256i *)sums, _mm512_cvtepi64_epi32(total));
 }
 
@@ -407,7 +412,8 @@ static inline __attribute__((always_inline)) void gemm_tile4(const int8_layer *l
     int K = p->quads;
     const int32_t *w0 = p->weights + (size_t)b * (size_t)K * NB;
     const uint8_t *a0 = a, *a1 = a + (rows > 1) * stride, *a2 = a + (rows > 2) * 2 * stride,
-                  *a3 = a + (rows > 3) * 3 * stride, *a4 = a + (rows > 4) * 4 * stride, *a5 = a + (rows > 5) * 5 * stride;
+                  *a3 = a + (rows > 3) * 3 * stride, *a4 = a + (rows > 4) * 4 * stride,
+                  *a5 = a + (rows > 5) * 5 * stride;
     INIT4(0) INIT4(1) INIT4(2) INIT4(3) INIT4(4) INIT4(5)
     for (int k = 0; k < K; k++) {
         const int32_t *wk = w0 + (size_t)k * NB;
@@ -431,7 +437,25 @@ static inline __attribute__((always_inline)) void gemm_tile4(const int8_layer *l
 #undef STEP4
 #undef INIT4
 
-/* Patches are gathered in chunks of up to CHUNK_BYTES; each pair of filter
+/* The tiles of a chunk of n patches: six pixels x 64 filters while whole
+ * groups of four blocks remain, then eight pixels x 32 filters. `fix` is a
+ * constant in each of vnni_conv's two calls. */
+static inline __attribute__((always_inline)) void gemm_chunk(const int8_layer *l, const packed *p,
+                                                              const uint8_t *patches, size_t stride,
+                                                              const int32_t *sums, int n, uint8_t *out, int fix)
+{
+    int b = 0;
+    for (; b + 4 <= p->blocks; b += 4)
+        for (int r = 0; r < n; r += MR4)
+            gemm_tile4(l, p, patches + (size_t)r * stride, stride, sums + r, n - r < MR4 ? n - r : MR4, b,
+                       out + (size_t)r * (size_t)l->filters, fix);
+    for (; b < p->blocks; b += 2)
+        for (int r = 0; r < n; r += MR)
+            gemm_tile(l, p, patches + (size_t)r * stride, stride, sums + r, n - r < MR ? n - r : MR, b,
+                      out + (size_t)r * (size_t)l->filters, fix);
+}
+
+/* Patches are gathered in chunks of up to CHUNK_BYTES; each group of filter
  * blocks runs over a whole chunk before the next (see the AVX2 set). */
 #define CHUNK_BYTES (64 << 10)
 #define CHUNK_PIXELS 1024
@@ -460,25 +484,10 @@ static void vnni_conv(const int8_layer *l, const uint8_t *in, uint8_t *out, int 
         size_t readable = pointwise ? (size_t)(l->in.h * l->in.w) * stride - c0 * stride : (size_t)n * stride + 64;
         if (p->any_sum)
             patch_sums(patches, stride, n, readable, sums);
-        int b = 0;
-        for (; b + 4 <= p->blocks; b += 4)
-            for (int r = 0; r < n; r += MR4) {
-                int rows = n - r < MR4 ? n - r : MR4;
-                uint8_t *o = out + (c0 + (size_t)r) * (size_t)l->filters;
-                if (fix)
-                    gemm_tile4(l, p, patches + (size_t)r * stride, stride, sums + r, rows, b, o, 1);
-                else
-                    gemm_tile4(l, p, patches + (size_t)r * stride, stride, sums + r, rows, b, o, 0);
-            }
-        for (; b < p->blocks; b += 2)
-            for (int r = 0; r < n; r += MR) {
-                int rows = n - r < MR ? n - r : MR;
-                uint8_t *o = out + (c0 + (size_t)r) * (size_t)l->filters;
-                if (fix)
-                    gemm_tile(l, p, patches + (size_t)r * stride, stride, sums + r, rows, b, o, 1);
-                else
-                    gemm_tile(l, p, patches + (size_t)r * stride, stride, sums + r, rows, b, o, 0);
-            }
+        if (fix)
+            gemm_chunk(l, p, patches, stride, sums, n, out + c0 * (size_t)l->filters, 1);
+        else
+            gemm_chunk(l, p, patches, stride, sums, n, out + c0 * (size_t)l->filters, 0);
     }
 }
 
@@ -517,8 +526,9 @@ static inline __attribute__((always_inline)) void depthwise_block_row(const int8
             __m512i v0 = _mm512_loadu_si512((const void *)(row[t0 / size] + at + (size_t)(t0 % size) * C));
             __m512i v1 = t1 < taps ? _mm512_loadu_si512((const void *)(row[t1 / size] + at + (size_t)(t1 % size) * C))
                                    : _mm512_setzero_si512();
-            acc_lo[k % 2] = _mm512_dpwssd_epi32(acc_lo[k % 2], _mm512_unpacklo_epi16(v0, v1), _mm512_load_si512(w + 2 * k));
-            acc_hi[k % 2] = _mm512_dpwssd_epi32(acc_hi[k % 2], _mm512_unpackhi_epi16(v0, v1), _mm512_load_si512(w + 2 * k + 1));
+            __m512i w_lo = _mm512_load_si512(w + 2 * k), w_hi = _mm512_load_si512(w + 2 * k + 1);
+            acc_lo[k % 2] = _mm512_dpwssd_epi32(acc_lo[k % 2], _mm512_unpacklo_epi16(v0, v1), w_lo);
+            acc_hi[k % 2] = _mm512_dpwssd_epi32(acc_hi[k % 2], _mm512_unpackhi_epi16(v0, v1), w_hi);
         }
         __m512i sum_lo = _mm512_add_epi32(acc_lo[0], acc_lo[1]), sum_hi = _mm512_add_epi32(acc_hi[0], acc_hi[1]);
         _mm256_storeu_si256((__m256i *)(dst + (size_t)ox * C),
