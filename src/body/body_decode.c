@@ -164,7 +164,8 @@ body_status body_images_from_json(const char *body, size_t len, int max_images, 
     }
     out->bytes = malloc(total ? total : 1);
     if (!out->bytes) {
-        snprintf(err, errlen, "out of memory");
+        snprintf(err, errlen, "out of memory for the decoded images");
+        st = BODY_NO_MEMORY;
         goto out;
     }
     for (int i = 0; i < n; i++) {

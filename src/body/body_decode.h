@@ -19,6 +19,7 @@ typedef enum {
     BODY_MALFORMED, /* malformed JSON, base64 or data URL: 400 */
     BODY_UNSUPPORTED_TYPE, /* a media type that is not an accepted image type: 415 */
     BODY_TOO_MANY_IMAGES, /* more images than the request may hold: 413 */
+    BODY_NO_MEMORY, /* no memory for the decoded images: 500 */
 } body_status;
 
 /* The most images one request may carry, whatever --max-batch says. */

@@ -61,6 +61,17 @@ static int begin_predict(http_request *r, enum MHD_Result *answered)
     return 0;
 }
 
+/* How a JSON body that could not be decoded is answered. */
+static const struct {
+    unsigned status;
+    const char *code;
+} body_answers[] = {
+    [BODY_MALFORMED] = {MHD_HTTP_BAD_REQUEST, "bad_request"},
+    [BODY_UNSUPPORTED_TYPE] = {MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"},
+    [BODY_TOO_MANY_IMAGES] = {MHD_HTTP_CONTENT_TOO_LARGE, "batch_too_large"},
+    [BODY_NO_MEMORY] = {MHD_HTTP_INTERNAL_SERVER_ERROR, "out_of_memory"},
+};
+
 /* The images of a complete body, as jobs; an error is answered right away. */
 static int collect_images(http_request *r, enum MHD_Result *answered)
 {
@@ -88,13 +99,7 @@ static int collect_images(http_request *r, enum MHD_Result *answered)
         body_status st = body_images_from_json((const char *)r->body, r->body_len, server_config(r->server)->max_batch,
                                                &r->decoded, err, sizeof err);
         if (st != BODY_DECODED) {
-            unsigned status = st == BODY_MALFORMED           ? MHD_HTTP_BAD_REQUEST
-                              : st == BODY_TOO_MANY_IMAGES ? MHD_HTTP_CONTENT_TOO_LARGE
-                                                           : MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
-            const char *code = st == BODY_MALFORMED           ? "bad_request"
-                               : st == BODY_TOO_MANY_IMAGES ? "batch_too_large"
-                                                            : "unsupported_media_type";
-            *answered = respond_error(r, status, code, "%s", err);
+            *answered = respond_error(r, body_answers[st].status, body_answers[st].code, "%s", err);
             return -1;
         }
         r->batch = r->decoded.batch;

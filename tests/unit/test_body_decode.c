@@ -1,0 +1,105 @@
+/* src/body/body_decode.c on its own: media types to body kinds, base64
+ * (RFC 4648's vectors), the JSON image forms and their errors, and a failed
+ * allocation of the decoded images, which is the server's fault (500), not
+ * the client's (400). Linked with -Wl,--wrap=malloc: the core library's
+ * malloc calls come here and fail while fail_malloc_from is set (cJSON, a
+ * shared library, allocates normally). */
+#include <stdint.h>
+#include <string.h>
+
+#include "../../src/body/body_decode.h"
+#include "check.h"
+
+void *__real_malloc(size_t n);
+void *__wrap_malloc(size_t n);
+static size_t fail_malloc_from = SIZE_MAX; /* requests of at least this many bytes fail */
+
+void *__wrap_malloc(size_t n)
+{
+    return n >= fail_malloc_from ? NULL : __real_malloc(n);
+}
+
+static void kinds(void)
+{
+    static const struct {
+        const char *type;
+        body_kind kind;
+    } cases[] = {
+        {"image/jpeg", BODY_KIND_IMAGE},
+        {"image/png; charset=binary", BODY_KIND_IMAGE},
+        {"application/octet-stream", BODY_KIND_IMAGE},
+        {"application/json", BODY_KIND_JSON},
+        {"application/json; charset=utf-8", BODY_KIND_JSON},
+        {"multipart/form-data; boundary=x", BODY_KIND_MULTIPART},
+        {"image/tiff", BODY_KIND_UNSUPPORTED},
+        {"text/plain", BODY_KIND_UNSUPPORTED},
+        {NULL, BODY_KIND_UNSUPPORTED},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+        check(body_kind_of(cases[i].type) == cases[i].kind, "Content-Type %s: kind %d", cases[i].type ? cases[i].type : "(none)",
+              (int)cases[i].kind);
+}
+
+static void base64(void)
+{
+    static const char *const vectors[][2] = {{"", ""},         {"Zg==", "f"},         {"Zm8=", "fo"},
+                                             {"Zm9v", "foo"},  {"Zm9vYg==", "foob"},  {"Zm9vYmE=", "fooba"},
+                                             {"Zm9vYmFy", "foobar"}, {"Zm9vYg", "foob"}};
+    for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
+        uint8_t out[16];
+        long n = base64_decode(vectors[i][0], strlen(vectors[i][0]), out);
+        check(n == (long)strlen(vectors[i][1]) && !memcmp(out, vectors[i][1], (size_t)n), "base64 \"%s\" -> \"%s\" (%ld)",
+              vectors[i][0], vectors[i][1], n);
+    }
+    uint8_t out[16];
+    check(base64_decode("Zm9v!", 5, out) < 0, "a character outside the alphabet is refused");
+    check(base64_decode("Z=9v", 4, out) < 0, "a misplaced '=' is refused");
+}
+
+static body_status from_json(const char *json, int max, body_images *out)
+{
+    char err[256];
+    return body_images_from_json(json, strlen(json), max, out, err, sizeof err);
+}
+
+static void json_bodies(void)
+{
+    body_images b;
+    check(from_json("{\"image\": \"data:image/png;base64,Zm9vYmFy\"}", 4, &b) == BODY_DECODED && b.count == 1 &&
+              !b.batch && b.start[1] == 6 && !memcmp(b.bytes, "foobar", 6),
+          "one data URL");
+    free(b.bytes);
+    check(from_json("{\"images\": [\"Zm9v\", \"YmFy\"]}", 4, &b) == BODY_DECODED && b.count == 2 && b.batch &&
+              b.start[1] == 3 && b.start[2] == 6 && !memcmp(b.bytes, "foobar", 6),
+          "a list of bare base64, back to back");
+    free(b.bytes);
+    check(from_json("{\"image\": ", 4, &b) == BODY_MALFORMED, "malformed JSON: 400");
+    check(from_json("{\"images\": []}", 4, &b) == BODY_MALFORMED, "an empty list: 400");
+    check(from_json("{\"images\": [1]}", 4, &b) == BODY_MALFORMED, "a list item that is not a string: 400");
+    check(from_json("{\"image\": \"@@@@\"}", 4, &b) == BODY_MALFORMED, "bad base64: 400");
+    check(from_json("{\"image\": \"data:image/tiff;base64,AAAA\"}", 4, &b) == BODY_UNSUPPORTED_TYPE,
+          "a data URL of an unsupported type: 415");
+    check(from_json("{\"images\": [\"Zm9v\", \"Zm9v\", \"Zm9v\"]}", 2, &b) == BODY_TOO_MANY_IMAGES,
+          "more images than allowed: 413");
+
+    /* the decoded images' buffer (3/4 of the base64 text) cannot be had */
+    static char big[(1 << 16) + 64];
+    strcpy(big, "{\"image\": \"");
+    memset(big + strlen(big), 'A', 1 << 16);
+    strcat(big, "\"}");
+    fail_malloc_from = (3u << 16) / 4;
+    body_status st = from_json(big, 4, &b);
+    fail_malloc_from = SIZE_MAX;
+    check(st == BODY_NO_MEMORY && !b.bytes, "out of memory for the decoded images: BODY_NO_MEMORY (500), not 400 (%d)",
+          (int)st);
+    check(from_json(big, 4, &b) == BODY_DECODED && b.start[1] == (3u << 16) / 4, "the same body with memory: decoded");
+    free(b.bytes);
+}
+
+int main(void)
+{
+    kinds();
+    base64();
+    json_bodies();
+    return check_done();
+}
