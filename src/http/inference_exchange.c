@@ -11,6 +11,7 @@
 
 #include "../image/image_decode.h"
 #include "http_request.h"
+#include "metrics.h"
 
 #define MULTIPART_BUFFER 65536
 
@@ -292,6 +293,22 @@ unsigned exchange_outcome(const inference_job *j, const char **code)
     return MHD_HTTP_INTERNAL_SERVER_ERROR;
 }
 
+/* Every job done: the stage times of the images that ran go to /metrics,
+ * whichever route asked (a tensor of pixels was not decoded). */
+static void observe_stages(const http_request *r)
+{
+    for (int i = 0; i < r->job_count; i++) {
+        const inference_job *j = &r->jobs[i];
+        if (j->status != PREDICT_OK)
+            continue;
+        metrics_observe(STAGE_QUEUE, j->queue_ms);
+        if (!j->pixels)
+            metrics_observe(STAGE_DECODE, j->result.decode_ms);
+        metrics_observe(STAGE_PREPROCESS, j->result.preprocess_ms);
+        metrics_observe(STAGE_INFERENCE, j->result.inference_ms);
+    }
+}
+
 /* The body and all that was made of it, and their share of the budget, given
  * back as soon as the answer is queued (answers are copied): a client's next
  * request must not find its last body still held while the answer is sent. */
@@ -320,6 +337,7 @@ enum MHD_Result inference_exchange(http_request *r, const inference_route *route
     case PHASE_RUNNING:
         if (atomic_load(&r->jobs_done)) {
             server_watch(r, WATCH_SERVING);
+            observe_stages(r);
             rc = route->respond(r);
         }
         break; /* else woken early: keep waiting */

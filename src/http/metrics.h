@@ -10,7 +10,7 @@ typedef enum {
     STAGE_DECODE,
     STAGE_PREPROCESS,
     STAGE_INFERENCE,
-    STAGE_TOTAL, /* whole /predict request, receipt to response */
+    STAGE_TOTAL, /* a whole inference request (/predict, v2 infer), receipt to response */
     STAGE_COUNT,
 } metrics_stage;
 

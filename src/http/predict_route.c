@@ -9,7 +9,6 @@
 
 #include "../image/image_decode.h"
 #include "http_request.h"
-#include "metrics.h"
 
 /* Query parameters k, model, crop; an error is answered right away. */
 static int parse_query(http_request *r, enum MHD_Result *answered)
@@ -117,15 +116,10 @@ static int collect_images(http_request *r, enum MHD_Result *answered)
     return -1;
 }
 
-/* An image's prediction as JSON; its stage times go to the metrics. */
+/* An image's prediction as JSON. */
 static cJSON *prediction_json(const inference_job *j)
 {
     const prediction_result *res = &j->result;
-    metrics_observe(STAGE_QUEUE, j->queue_ms);
-    metrics_observe(STAGE_DECODE, res->decode_ms);
-    metrics_observe(STAGE_PREPROCESS, res->preprocess_ms);
-    metrics_observe(STAGE_INFERENCE, res->inference_ms);
-
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "model", res->model->name);
     cJSON_AddStringToObject(root, "precision", res->model->precision);

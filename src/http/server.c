@@ -327,8 +327,8 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     double ms = clock_ms() - r->started_ms;
     if (r->method[0]) {
         metrics_count_request(route_names[r->route], r->status);
-        if (r->route == ROUTE_PREDICT && r->status == MHD_HTTP_OK)
-            metrics_observe(STAGE_TOTAL, ms);
+        if ((r->route == ROUTE_PREDICT || r->route == ROUTE_V2) && r->job_count > 0 && r->status == MHD_HTTP_OK)
+            metrics_observe(STAGE_TOTAL, ms); /* an inference, answered */
         if (s->cfg.access_log)
             log_request(r, ms, why);
     }

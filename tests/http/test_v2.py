@@ -15,9 +15,11 @@ import base64
 import io
 import json
 import os
+import re
 import struct
 import sys
 import tempfile
+import time
 
 from PIL import Image
 
@@ -107,6 +109,22 @@ def main():
         check(len(every) == 1001 and sorted(i for i, _ in every) == list(range(1001)) and
               all(a[1] >= b[1] for a, b in zip(every, every[1:])) and every[:3] == want[0],
               f"classification 1001: every class once, highest first ({status}, {len(every)})")
+
+        # the stage histograms of /metrics count Open Inference Protocol inferences as /predict's
+        def stage_counts():
+            _, _, text = request(port, "GET", "/metrics")
+            return {m[1]: int(m[2]) for m in
+                    re.finditer(r'lookslike_stage_duration_seconds_count\{stage="(\w+)"\} (\d+)', text.decode())}
+        before = stage_counts()
+        status, _, _, _ = infer(port, {"inputs": [{"name": "image", "shape": [2], "datatype": "BYTES", "data": b64[:2]}]})
+        for _ in range(50):  # the total is counted once the answer is sent: maybe just after we read it
+            after = stage_counts()
+            if after.get("total", 0) > before.get("total", 0):
+                break
+            time.sleep(0.02)
+        grown = {s: after.get(s, 0) - before.get(s, 0) for s in ("queue", "decode", "preprocess", "inference", "total")}
+        check(status == 200 and grown == {"queue": 2, "decode": 2, "preprocess": 2, "inference": 2, "total": 1},
+              f"a v2 inference of 2 images feeds the stage histograms: {grown}")
 
         # FP32 output, JSON and binary
         req = {"inputs": [{"name": "image", "shape": [1], "datatype": "BYTES", "data": b64[:1]}]}
