@@ -16,6 +16,7 @@
 
 #include "file_read.h"
 #include "growable.h"
+#include "text_buffer.h"
 #include "tflite_model.h"
 
 #define MAX_FILES 8
@@ -23,17 +24,12 @@
 #define MAX_INPUT_BYTES (256u << 20)
 
 typedef struct {
-    char *text;
-    size_t len, cap;
-} strbuf;
-
-typedef struct {
     float *v;
     size_t len, cap;
 } floatbuf;
 
 typedef struct {
-    strbuf cfg;
+    text_buffer cfg;
     floatbuf weights;
     int quantized; /* the model's input is uint8: write the quantization keys */
     int nlayers; /* Darknet layers emitted so far */
@@ -65,17 +61,15 @@ static void *grow(void *p, size_t *cap, size_t need, size_t elem)
     return p;
 }
 
+static void cfg_printf(converter *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void cfg_printf(converter *c, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
+    text_vprintf(&c->cfg, fmt, ap);
     va_end(ap);
-    c->cfg.text = grow(c->cfg.text, &c->cfg.cap, c->cfg.len + (size_t)n + 1, 1);
-    va_start(ap, fmt);
-    vsnprintf(c->cfg.text + c->cfg.len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    c->cfg.len += (size_t)n;
+    if (c->cfg.failed)
+        die(NULL, "out of memory");
 }
 
 static void push_weight(converter *c, float v)
@@ -523,7 +517,7 @@ int main(int argc, char **argv)
 
     char path[4096];
     snprintf(path, sizeof path, "%s.cfg", prefix);
-    write_file(path, c.cfg.text, c.cfg.len);
+    write_file(path, c.cfg.data, c.cfg.len);
     snprintf(path, sizeof path, "%s.weights", prefix);
     write_weights(&c, path);
     if (labels) {
@@ -532,7 +526,7 @@ int main(int argc, char **argv)
     }
     fprintf(stderr, "tflite2darknet: %d layers, %zu parameters -> %s.{cfg,weights%s}\n", c.nlayers, c.weights.len,
             prefix, labels ? ",labels" : "");
-    free(c.cfg.text);
+    text_free(&c.cfg);
     free(c.weights.v);
     return 0;
 }

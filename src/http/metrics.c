@@ -1,12 +1,11 @@
 #include "metrics.h"
 
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "../growable.h"
+#include "../text_buffer.h"
 
 #define MAX_SERIES 128
 
@@ -51,92 +50,67 @@ void metrics_observe(metrics_stage stage, double ms)
     pthread_mutex_unlock(&lock);
 }
 
-typedef struct {
-    char *text;
-    size_t len, cap;
-} out_buf;
-
-__attribute__((format(printf, 2, 3))) static void put(out_buf *o, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || !o->text)
-        return;
-    char *t = grow_doubling(o->text, &o->cap, o->len + (size_t)n + 1, 1);
-    if (!t) {
-        free(o->text);
-        o->text = NULL;
-        return;
-    }
-    o->text = t;
-    va_start(ap, fmt);
-    vsnprintf(o->text + o->len, (size_t)n + 1, fmt, ap);
-    va_end(ap);
-    o->len += (size_t)n;
-}
-
 char *metrics_render(const metrics_gauges *g, const model_description *models, int nmodels)
 {
-    out_buf o = {malloc(4096), 0, 4096};
-    if (o.text)
-        o.text[0] = '\0';
+    text_buffer o = {0};
     pthread_mutex_lock(&lock);
-    put(&o, "# HELP lookslike_requests_total HTTP requests by route and response status.\n"
-            "# TYPE lookslike_requests_total counter\n");
+    text_printf(&o, "# HELP lookslike_requests_total HTTP requests by route and response status.\n"
+                    "# TYPE lookslike_requests_total counter\n");
     for (int i = 0; i < nseries; i++)
-        put(&o, "lookslike_requests_total{route=\"%s\",status=\"%d\"} %llu\n", series[i].route, series[i].status,
-            series[i].count);
-    put(&o, "# HELP lookslike_stage_duration_seconds Time per /predict pipeline stage "
-            "(queue wait, JPEG decode, crop+resize, inference, whole request).\n"
-            "# TYPE lookslike_stage_duration_seconds histogram\n");
+        text_printf(&o, "lookslike_requests_total{route=\"%s\",status=\"%d\"} %llu\n", series[i].route,
+                    series[i].status, series[i].count);
+    text_printf(&o, "# HELP lookslike_stage_duration_seconds Time per stage of an inference, POST /predict's "
+                    "and v2's (queue wait, image decode, crop+resize, inference, whole request).\n"
+                    "# TYPE lookslike_stage_duration_seconds histogram\n");
     for (int s = 0; s < STAGE_COUNT; s++) {
         for (size_t b = 0; b < NBUCKETS; b++)
-            put(&o, "lookslike_stage_duration_seconds_bucket{stage=\"%s\",le=\"%g\"} %llu\n", stage_names[s],
-                bucket_ms[b] / 1000.0, histograms[s].buckets[b]);
-        put(&o, "lookslike_stage_duration_seconds_bucket{stage=\"%s\",le=\"+Inf\"} %llu\n", stage_names[s],
-            histograms[s].count);
-        put(&o, "lookslike_stage_duration_seconds_sum{stage=\"%s\"} %.6f\n", stage_names[s],
-            histograms[s].sum_ms / 1000.0);
-        put(&o, "lookslike_stage_duration_seconds_count{stage=\"%s\"} %llu\n", stage_names[s], histograms[s].count);
+            text_printf(&o, "lookslike_stage_duration_seconds_bucket{stage=\"%s\",le=\"%g\"} %llu\n", stage_names[s],
+                        bucket_ms[b] / 1000.0, histograms[s].buckets[b]);
+        text_printf(&o, "lookslike_stage_duration_seconds_bucket{stage=\"%s\",le=\"+Inf\"} %llu\n", stage_names[s],
+                    histograms[s].count);
+        text_printf(&o, "lookslike_stage_duration_seconds_sum{stage=\"%s\"} %.6f\n", stage_names[s],
+                    histograms[s].sum_ms / 1000.0);
+        text_printf(&o, "lookslike_stage_duration_seconds_count{stage=\"%s\"} %llu\n", stage_names[s],
+                    histograms[s].count);
     }
     pthread_mutex_unlock(&lock);
-    put(&o, "# HELP lookslike_queue_depth Images waiting for an inference worker.\n"
-            "# TYPE lookslike_queue_depth gauge\nlookslike_queue_depth %d\n",
-        g->queue_depth);
-    put(&o, "# HELP lookslike_in_flight_requests HTTP requests received and not yet answered.\n"
-            "# TYPE lookslike_in_flight_requests gauge\nlookslike_in_flight_requests %d\n",
-        g->in_flight);
-    put(&o, "# HELP lookslike_busy_workers Inference workers running an image now.\n"
-            "# TYPE lookslike_busy_workers gauge\nlookslike_busy_workers %d\n",
-        g->busy_workers);
-    put(&o, "# HELP lookslike_ready 1 when the models are loaded and the engines warm.\n"
-            "# TYPE lookslike_ready gauge\nlookslike_ready %d\n",
-        g->ready);
-    put(&o, "# HELP lookslike_request_body_bytes Bytes of request bodies held in memory (taken from the budget).\n"
-            "# TYPE lookslike_request_body_bytes gauge\nlookslike_request_body_bytes %.0f\n"
-            "# HELP lookslike_request_body_bytes_limit The budget for request bodies held at once (--max-body-total).\n"
-            "# TYPE lookslike_request_body_bytes_limit gauge\nlookslike_request_body_bytes_limit %.0f\n",
-        g->body_bytes, g->body_bytes_limit);
-    put(&o, "# HELP lookslike_connections_closed_total Connections the server closed: headers not in within "
-            "--header-timeout, or a body slower than --min-upload-rate.\n"
-            "# TYPE lookslike_connections_closed_total counter\n"
-            "lookslike_connections_closed_total{reason=\"header_timeout\"} %ld\n"
-            "lookslike_connections_closed_total{reason=\"slow_body\"} %ld\n"
-            "# HELP lookslike_abandoned_requests_total Requests whose client left while their images waited: "
-            "the queued ones were dropped.\n"
-            "# TYPE lookslike_abandoned_requests_total counter\nlookslike_abandoned_requests_total %ld\n",
-        g->header_timeouts, g->slow_bodies, g->clients_gone);
-    put(&o, "# HELP lookslike_model_info Served models.\n# TYPE lookslike_model_info gauge\n");
+    text_printf(&o, "# HELP lookslike_queue_depth Images waiting for an inference worker.\n"
+                    "# TYPE lookslike_queue_depth gauge\nlookslike_queue_depth %d\n",
+                g->queue_depth);
+    text_printf(&o, "# HELP lookslike_in_flight_requests HTTP requests received and not yet answered.\n"
+                    "# TYPE lookslike_in_flight_requests gauge\nlookslike_in_flight_requests %d\n",
+                g->in_flight);
+    text_printf(&o, "# HELP lookslike_busy_workers Inference workers running an image now.\n"
+                    "# TYPE lookslike_busy_workers gauge\nlookslike_busy_workers %d\n",
+                g->busy_workers);
+    text_printf(&o, "# HELP lookslike_ready 1 when the models are loaded and the engines warm.\n"
+                    "# TYPE lookslike_ready gauge\nlookslike_ready %d\n",
+                g->ready);
+    text_printf(&o, "# HELP lookslike_request_body_bytes Bytes of request bodies held in memory "
+                    "(taken from the budget).\n"
+                    "# TYPE lookslike_request_body_bytes gauge\nlookslike_request_body_bytes %.0f\n"
+                    "# HELP lookslike_request_body_bytes_limit The budget for request bodies held at once "
+                    "(--max-body-total).\n"
+                    "# TYPE lookslike_request_body_bytes_limit gauge\nlookslike_request_body_bytes_limit %.0f\n",
+                g->body_bytes, g->body_bytes_limit);
+    text_printf(&o, "# HELP lookslike_connections_closed_total Connections the server closed: headers not in within "
+                    "--header-timeout, or a body slower than --min-upload-rate.\n"
+                    "# TYPE lookslike_connections_closed_total counter\n"
+                    "lookslike_connections_closed_total{reason=\"header_timeout\"} %ld\n"
+                    "lookslike_connections_closed_total{reason=\"slow_body\"} %ld\n"
+                    "# HELP lookslike_abandoned_requests_total Requests whose client left while their images waited: "
+                    "the queued ones were dropped.\n"
+                    "# TYPE lookslike_abandoned_requests_total counter\nlookslike_abandoned_requests_total %ld\n",
+                g->header_timeouts, g->slow_bodies, g->clients_gone);
+    text_printf(&o, "# HELP lookslike_model_info Served models.\n# TYPE lookslike_model_info gauge\n");
     for (int i = 0; i < nmodels; i++)
-        put(&o,
-            "lookslike_model_info{model=\"%s\",engine=\"%s\",precision=\"%s\",int8_kernels=\"%s\","
-            "input=\"%dx%dx%d\",classes=\"%d\","
-            "default=\"%s\"} 1\n",
-            models[i].name, models[i].engine, models[i].precision, models[i].kernels ? models[i].kernels : "",
-            models[i].width, models[i].height,
-            models[i].channels, models[i].classes,
-            models[i].is_default ? "true" : "false");
-    return o.text;
+        text_printf(&o,
+                    "lookslike_model_info{model=\"%s\",engine=\"%s\",precision=\"%s\",int8_kernels=\"%s\","
+                    "input=\"%dx%dx%d\",classes=\"%d\","
+                    "default=\"%s\"} 1\n",
+                    models[i].name, models[i].engine, models[i].precision, models[i].kernels ? models[i].kernels : "",
+                    models[i].width, models[i].height,
+                    models[i].channels, models[i].classes,
+                    models[i].is_default ? "true" : "false");
+    return text_take(&o);
 }

@@ -19,7 +19,7 @@
 #include <string.h>
 
 #include "../body/infer_request.h"
-#include "../growable.h"
+#include "../text_buffer.h"
 #include "../json_text.h"
 #include "http_request.h"
 
@@ -230,35 +230,14 @@ static int by_probability(const void *a, const void *b, void *values)
     return v[i] > v[j] ? -1 : v[i] < v[j] ? 1 : i - j;
 }
 
-/* The output tensor, built as text or bytes, then handed over whole. */
-typedef struct {
-    char *data;
-    size_t len, cap;
-    int failed;
-} text_buffer;
-
-static void put(text_buffer *b, const void *bytes, size_t n)
-{
-    if (b->failed)
-        return;
-    char *grown = grow_doubling(b->data, &b->cap, b->len + n + 1, 1);
-    if (!grown) {
-        b->failed = 1;
-        return;
-    }
-    b->data = grown;
-    memcpy(b->data + b->len, bytes, n);
-    b->len += n;
-}
-
 /* A JSON string, escaped as json_text.h says. */
 static void put_json_string(text_buffer *b, const char *s)
 {
     char text[256];
     size_t n = json_escape(s, text, sizeof text);
-    put(b, "\"", 1);
+    text_put(b, "\"", 1);
     if (n < sizeof text) {
-        put(b, text, n);
+        text_put(b, text, n);
     } else { /* longer than any label: measured, then escaped whole */
         char *whole = malloc(n + 1);
         if (!whole) {
@@ -266,10 +245,10 @@ static void put_json_string(text_buffer *b, const char *s)
             return;
         }
         json_escape(s, whole, n + 1);
-        put(b, whole, n);
+        text_put(b, whole, n);
         free(whole);
     }
-    put(b, "\"", 1);
+    text_put(b, "\"", 1);
 }
 
 /* N images' probabilities, or their top-k as "probability:index:label", as a
@@ -283,18 +262,18 @@ static int output_tensor(const http_request *r, int binary, text_buffer *b)
     if (k && !order)
         return -1;
     if (!binary)
-        put(b, "[", 1);
+        text_put(b, "[", 1);
     for (int i = 0; i < n; i++) {
         float *p = r->probabilities + (size_t)i * (size_t)outputs;
         if (!k) {
             if (binary) {
-                put(b, p, (size_t)outputs * sizeof *p); /* little-endian, as the CPU */
+                text_put(b, p, (size_t)outputs * sizeof *p); /* little-endian, as the CPU */
                 continue;
             }
             for (int j = 0; j < outputs; j++) {
                 char num[32];
                 int len = snprintf(num, sizeof num, "%s%.9g", i || j ? "," : "", (double)p[j]);
-                put(b, num, (size_t)len);
+                text_put(b, num, (size_t)len);
             }
             continue;
         }
@@ -308,19 +287,17 @@ static int output_tensor(const http_request *r, int binary, text_buffer *b)
                 len = (int)sizeof s - 1;
             if (binary) {
                 const uint8_t le[4] = {(uint8_t)len, (uint8_t)(len >> 8), 0, 0};
-                put(b, le, 4);
-                put(b, s, (size_t)len);
+                text_put(b, le, 4);
+                text_put(b, s, (size_t)len);
             } else {
                 if (i || j)
-                    put(b, ",", 1);
+                    text_put(b, ",", 1);
                 put_json_string(b, s);
             }
         }
     }
     if (!binary)
-        put(b, "]", 1);
-    if (!b->failed)
-        b->data[b->len] = '\0'; /* put keeps room for it */
+        text_put(b, "]", 1);
     free(order);
     return b->failed ? -1 : 0;
 }
@@ -337,7 +314,7 @@ static enum MHD_Result respond_infer(http_request *r)
     const int k = r->infer.classification;
     text_buffer tensor = {0};
     if (output_tensor(r, r->infer.binary_output, &tensor) < 0) {
-        free(tensor.data);
+        text_free(&tensor);
         return respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out_of_memory", "out of memory");
     }
     cJSON *root = cJSON_CreateObject();
@@ -353,7 +330,7 @@ static enum MHD_Result respond_infer(http_request *r)
     cJSON_AddItemToObject(out, "shape", cJSON_CreateIntArray(shape, 2));
     if (!r->infer.binary_output) {
         cJSON_AddRawToObject(out, "data", tensor.data);
-        free(tensor.data);
+        text_free(&tensor);
         return respond_cjson(r, MHD_HTTP_OK, root, NULL, NULL);
     }
     /* The binary tensor data extension: the JSON header, then the bytes. */
@@ -363,8 +340,8 @@ static enum MHD_Result respond_infer(http_request *r)
     text_buffer body = {0};
     size_t json_len = json ? strlen(json) : 0;
     if (json) {
-        put(&body, json, json_len);
-        put(&body, tensor.data, tensor.len);
+        text_put(&body, json, json_len);
+        text_put(&body, tensor.data, tensor.len);
     }
     enum MHD_Result rc;
     if (!json || body.failed) {
@@ -375,8 +352,8 @@ static enum MHD_Result respond_infer(http_request *r)
         rc = respond_body(r, MHD_HTTP_OK, "application/octet-stream", body.data, body.len, V2_HEADER_LENGTH, length);
     }
     cJSON_free(json);
-    free(body.data);
-    free(tensor.data);
+    text_free(&body);
+    text_free(&tensor);
     return rc;
 }
 

@@ -1,0 +1,26 @@
+/* A growing buffer for text (or bytes) built piece by piece: the metrics
+ * exposition, the Open Inference Protocol's output tensors, the converter's
+ * cfg. Appends keep a NUL after the contents; a failed allocation marks the
+ * buffer failed and makes the appends after it no-ops, so that a builder
+ * checks once, at the end. One owner, no locking; start from {0}. */
+#ifndef LOOKSLIKE_TEXT_BUFFER_H
+#define LOOKSLIKE_TEXT_BUFFER_H
+
+#include <stdarg.h>
+#include <stddef.h>
+
+typedef struct {
+    char *data; /* NUL-terminated once anything was appended */
+    size_t len, cap;
+    int failed;
+} text_buffer;
+
+void text_put(text_buffer *b, const void *bytes, size_t n);
+void text_printf(text_buffer *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void text_vprintf(text_buffer *b, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+/* The contents, handed over (free() them): "" when nothing was appended;
+ * NULL when an append failed. The buffer is left empty either way. */
+char *text_take(text_buffer *b);
+void text_free(text_buffer *b);
+
+#endif
