@@ -36,8 +36,7 @@ static int parse_query(http_request *r, enum MHD_Result *answered)
     }
     r->model = model_registry_find(server_models(r->server), model);
     if (!r->model) {
-        *answered = respond_error(r, MHD_HTTP_NOT_FOUND, "model_not_found", "no model named '%.64s' is served",
-                                  model);
+        *answered = respond_model_not_found(r, model);
         return -1;
     }
     return 0;

@@ -114,8 +114,7 @@ static enum MHD_Result get_target(http_request *r, v2_target t)
     if (t == V2_MODEL || t == V2_MODEL_READY) {
         m = model_registry_find(server_models(r->server), r->v2_model);
         if (!m)
-            return respond_error(r, MHD_HTTP_NOT_FOUND, "model_not_found", "no model named '%.64s' is served",
-                                 r->v2_model);
+            return respond_model_not_found(r, r->v2_model);
     }
     switch (t) {
     case V2_SERVER: {
@@ -147,8 +146,7 @@ static int begin_infer(http_request *r, enum MHD_Result *answered)
 {
     r->model = model_registry_find(server_models(r->server), r->v2_model);
     if (!r->model) {
-        *answered = respond_error(r, MHD_HTTP_NOT_FOUND, "model_not_found", "no model named '%.64s' is served",
-                                  r->v2_model);
+        *answered = respond_model_not_found(r, r->v2_model);
         return -1;
     }
     r->kind = BODY_KIND_JSON; /* received whole, as it is */
