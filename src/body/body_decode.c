@@ -22,13 +22,12 @@ static int media_type_is(const char *value, const char *type)
     return *value == '\0' || *value == ';';
 }
 
-/* The image types of IMAGE_ACCEPTED_TYPES and the aliases clients send for them. */
+/* One of the decoded formats' media types or the aliases clients send for them (image_media_type). */
 static int is_image_type(const char *ct)
 {
-    static const char *const types[] = {"image/jpeg", "image/jpg", "image/pjpeg", "image/png", "image/webp",
-                                        "image/bmp", "image/x-bmp", "image/x-ms-bmp", "image/gif"};
-    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
-        if (media_type_is(ct, types[i]))
+    const char *type;
+    for (size_t i = 0; (type = image_media_type(i)); i++)
+        if (media_type_is(ct, type))
             return 1;
     return 0;
 }
@@ -113,7 +112,7 @@ static body_status image_text(const char *s, const char **data, char *err, size_
     memcpy(type, s + 5, tlen);
     type[tlen] = '\0';
     if (!is_image_type(type)) {
-        snprintf(err, errlen, "data URL media type '%s' is not one of %s", type, IMAGE_ACCEPTED_TYPES);
+        snprintf(err, errlen, "data URL media type '%s' is not one of %s", type, image_accepted_types());
         return BODY_UNSUPPORTED_TYPE;
     }
     *data = comma + 1;

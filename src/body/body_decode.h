@@ -38,7 +38,7 @@ typedef struct {
 body_kind body_kind_of(const char *content_type);
 
 /* Whether a multipart file part with this Content-Type (NULL when absent) may hold an image:
- * an accepted image type (IMAGE_ACCEPTED_TYPES, and their common aliases) or application/octet-stream. */
+ * an accepted image type (image_media_type: the decoded formats' and their aliases) or application/octet-stream. */
 int part_type_acceptable(const char *content_type);
 
 /* Extracts and base64-decodes the images of a JSON body, {"image": "..."} or

@@ -99,8 +99,7 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     if (!filename)
         return MHD_YES; /* ordinary form fields are ignored (their bytes still count against the limit) */
     if (!part_type_acceptable(content_type)) {
-        body_fails(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE,
-                   "the uploaded file's Content-Type is not an image type: send one of " IMAGE_ACCEPTED_TYPES);
+        body_fails(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "the uploaded file's Content-Type is not an image type");
         return MHD_NO;
     }
     if (off == 0 && size > 0) { /* a part's first bytes (an empty call may come first) */
@@ -242,7 +241,8 @@ static enum MHD_Result submit(http_request *r, const inference_route *route)
                              "the body is larger than the limit of %zu bytes", server_config(r->server)->max_body);
     case MHD_HTTP_BAD_REQUEST: return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart", "%s", message);
     case MHD_HTTP_UNSUPPORTED_MEDIA_TYPE:
-        return respond_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "%s", message);
+        return respond_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "%s: send one of %s",
+                             message, image_accepted_types());
     case MHD_HTTP_SERVICE_UNAVAILABLE: return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", "%s", message);
     default: return respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out_of_memory", "cannot hold the request body");
     }

@@ -51,9 +51,9 @@ static int begin_predict(http_request *r, enum MHD_Result *answered)
     r->kind = body_kind_of(type);
     if (r->kind == BODY_KIND_UNSUPPORTED) {
         *answered = respond_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
-                                  "send an image (" IMAGE_ACCEPTED_TYPES "), multipart/form-data with an image "
-                                  "file, or application/json {\"image\": \"data:image/png;base64,...\"}; got %.80s",
-                                  type ? type : "no Content-Type");
+                                  "send an image (%s), multipart/form-data with an image file, or application/json "
+                                  "{\"image\": \"data:image/png;base64,...\"}; got %.80s",
+                                  image_accepted_types(), type ? type : "no Content-Type");
         return -1;
     }
     return 0;

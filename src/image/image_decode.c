@@ -1,5 +1,6 @@
 #include "image_decode.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,47 +38,125 @@ static const char *other_format(const uint8_t *d, size_t len)
     return NULL;
 }
 
-image_format image_format_of(const uint8_t *d, size_t len)
+static int is_jpeg(const uint8_t *d, size_t len)
 {
-    if (starts_with(d, len, 0, "\xff\xd8\xff", 3))
-        return IMAGE_FORMAT_JPEG;
-    if (starts_with(d, len, 0, "\x89PNG\r\n\x1a\n", 8))
-        return IMAGE_FORMAT_PNG;
-    if (starts_with(d, len, 0, "RIFF", 4) && starts_with(d, len, 8, "WEBP", 4))
-        return IMAGE_FORMAT_WEBP;
-    if (starts_with(d, len, 0, "BM", 2))
-        return IMAGE_FORMAT_BMP;
-    if (starts_with(d, len, 0, "GIF87a", 6) || starts_with(d, len, 0, "GIF89a", 6))
-        return IMAGE_FORMAT_GIF;
-    return other_format(d, len) ? IMAGE_FORMAT_OTHER : IMAGE_FORMAT_NONE;
+    return starts_with(d, len, 0, "\xff\xd8\xff", 3);
+}
+
+static int is_png(const uint8_t *d, size_t len)
+{
+    return starts_with(d, len, 0, "\x89PNG\r\n\x1a\n", 8);
+}
+
+static int is_webp(const uint8_t *d, size_t len)
+{
+    return starts_with(d, len, 0, "RIFF", 4) && starts_with(d, len, 8, "WEBP", 4);
+}
+
+static int is_bmp(const uint8_t *d, size_t len)
+{
+    return starts_with(d, len, 0, "BM", 2);
+}
+
+static int is_gif(const uint8_t *d, size_t len)
+{
+    return starts_with(d, len, 0, "GIF87a", 6) || starts_with(d, len, 0, "GIF89a", 6);
+}
+
+#define DECODER(name)                                                                                                  \
+    static image_status decode_##name(image_decoder *d, const uint8_t *data, size_t len,                               \
+                                      const image_decode_options *opt, rgb_image *out, char *err, size_t errlen)
+
+DECODER(jpeg)
+{
+    return jpeg_decode(d->jpeg, data, len, opt, out, err, errlen);
+}
+
+DECODER(png)
+{
+    return png_decode(data, len, opt, &d->pixels, out, err, errlen);
+}
+
+DECODER(webp)
+{
+    return webp_decode(data, len, opt, &d->pixels, out, err, errlen);
+}
+
+DECODER(bmp)
+{
+    return bmp_decode(data, len, opt, &d->pixels, out, err, errlen);
+}
+
+DECODER(gif)
+{
+    return gif_decode(data, len, opt, &d->pixels, out, err, errlen);
+}
+
+/* The formats decoded here, one entry each: a new format is its decoder's
+ * file (image_formats.h) and one line in this table. Of the media types, the
+ * first is the format's own (in messages), the others aliases clients send. */
+static const struct image_format {
+    const char *name;
+    const char *media_types[4];
+    int (*is)(const uint8_t *data, size_t len); /* its signature */
+    uint64_t (*pixels)(const uint8_t *data, size_t len);
+    image_status (*decode)(image_decoder *d, const uint8_t *data, size_t len, const image_decode_options *opt,
+                           rgb_image *out, char *err, size_t errlen);
+} formats[] = {
+    {"JPEG", {"image/jpeg", "image/jpg", "image/pjpeg"}, is_jpeg, jpeg_pixels, decode_jpeg},
+    {"PNG", {"image/png"}, is_png, png_pixels, decode_png},
+    {"WebP", {"image/webp"}, is_webp, webp_pixels, decode_webp},
+    {"BMP", {"image/bmp", "image/x-bmp", "image/x-ms-bmp"}, is_bmp, bmp_pixels, decode_bmp},
+    {"GIF", {"image/gif"}, is_gif, gif_pixels, decode_gif},
+};
+#define NFORMATS (sizeof formats / sizeof formats[0])
+
+/* The format whose signature the bytes start with, or NULL. */
+static const struct image_format *format_of(const uint8_t *d, size_t len)
+{
+    for (size_t i = 0; i < NFORMATS; i++)
+        if (formats[i].is(d, len))
+            return &formats[i];
+    return NULL;
+}
+
+static char accepted_types[256];
+
+static void list_accepted_types(void)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < NFORMATS; i++)
+        n += (size_t)snprintf(accepted_types + n, sizeof accepted_types - n, "%s%s", i ? ", " : "",
+                              formats[i].media_types[0]);
+}
+
+const char *image_accepted_types(void)
+{
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, list_accepted_types);
+    return accepted_types;
+}
+
+const char *image_media_type(size_t i)
+{
+    for (size_t f = 0; f < NFORMATS; f++)
+        for (size_t t = 0; t < 4 && formats[f].media_types[t]; t++)
+            if (i-- == 0)
+                return formats[f].media_types[t];
+    return NULL;
 }
 
 const char *image_format_name(const uint8_t *data, size_t len)
 {
-    switch (image_format_of(data, len)) {
-    case IMAGE_FORMAT_JPEG: return "JPEG";
-    case IMAGE_FORMAT_PNG: return "PNG";
-    case IMAGE_FORMAT_WEBP: return "WebP";
-    case IMAGE_FORMAT_BMP: return "BMP";
-    case IMAGE_FORMAT_GIF: return "GIF";
-    case IMAGE_FORMAT_OTHER: return other_format(data, len);
-    case IMAGE_FORMAT_NONE: break;
-    }
-    return "unknown";
+    const struct image_format *f = format_of(data, len);
+    const char *other = f ? NULL : other_format(data, len);
+    return f ? f->name : other ? other : "unknown";
 }
 
 uint64_t image_claimed_pixels(const uint8_t *d, size_t len)
 {
-    switch (image_format_of(d, len)) {
-    case IMAGE_FORMAT_JPEG: return jpeg_pixels(d, len);
-    case IMAGE_FORMAT_PNG: return png_pixels(d, len);
-    case IMAGE_FORMAT_GIF: return gif_pixels(d, len);
-    case IMAGE_FORMAT_WEBP: return webp_pixels(d, len);
-    case IMAGE_FORMAT_BMP: return bmp_pixels(d, len);
-    case IMAGE_FORMAT_OTHER:
-    case IMAGE_FORMAT_NONE: break;
-    }
-    return 0;
+    const struct image_format *f = format_of(d, len);
+    return f ? f->pixels(d, len) : 0;
 }
 
 image_decoder *image_decoder_new(void)
@@ -105,35 +184,25 @@ void image_decoder_trim(image_decoder *d, size_t keep)
     pixel_buffer_trim(&d->pixels, keep);
 }
 
-static image_status decode_format(image_decoder *d, image_format format, const uint8_t *data, size_t len,
-                                  const image_decode_options *opt, rgb_image *out, char *err, size_t errlen)
-{
-    switch (format) {
-    case IMAGE_FORMAT_JPEG: return jpeg_decode(d->jpeg, data, len, opt, out, err, errlen);
-    case IMAGE_FORMAT_PNG: return png_decode(data, len, opt, &d->pixels, out, err, errlen);
-    case IMAGE_FORMAT_WEBP: return webp_decode(data, len, opt, &d->pixels, out, err, errlen);
-    case IMAGE_FORMAT_BMP: return bmp_decode(data, len, opt, &d->pixels, out, err, errlen);
-    case IMAGE_FORMAT_GIF: return gif_decode(data, len, opt, &d->pixels, out, err, errlen);
-    case IMAGE_FORMAT_OTHER:
-        snprintf(err, errlen, "%s images are not supported; send one of %s", image_format_name(data, len),
-                 IMAGE_ACCEPTED_TYPES);
-        return IMAGE_ERR_UNSUPPORTED;
-    case IMAGE_FORMAT_NONE: break;
-    }
-    snprintf(err, errlen, "not an image: %s (accepted: %s)",
-             len ? "the bytes start with no known image signature" : "empty body", IMAGE_ACCEPTED_TYPES);
-    return IMAGE_ERR_INVALID;
-}
-
 image_status image_decode(image_decoder *d, const uint8_t *data, size_t len, const image_decode_options *opt,
                           rgb_image *out, char *err, size_t errlen)
 {
-    image_format format = image_format_of(data, len);
-    image_status st = decode_format(d, format, data, len, opt, out, err, errlen);
+    const struct image_format *f = format_of(data, len);
+    if (!f && other_format(data, len)) {
+        snprintf(err, errlen, "%s images are not supported; send one of %s", other_format(data, len),
+                 image_accepted_types());
+        return IMAGE_ERR_UNSUPPORTED;
+    }
+    if (!f) {
+        snprintf(err, errlen, "not an image: %s (accepted: %s)",
+                 len ? "the bytes start with no known image signature" : "empty body", image_accepted_types());
+        return IMAGE_ERR_INVALID;
+    }
+    image_status st = f->decode(d, data, len, opt, out, err, errlen);
     /* A variant a decoder does not read (e.g. an RLE-compressed BMP): say what is read. */
-    if (st == IMAGE_ERR_UNSUPPORTED && format != IMAGE_FORMAT_OTHER) {
+    if (st == IMAGE_ERR_UNSUPPORTED) {
         size_t n = strlen(err);
-        snprintf(err + n, errlen - n, "; send one of %s", IMAGE_ACCEPTED_TYPES);
+        snprintf(err + n, errlen - n, "; send one of %s", image_accepted_types());
     }
     return st;
 }

@@ -12,22 +12,16 @@
 
 #include "decoded_image.h"
 
-typedef enum {
-    IMAGE_FORMAT_NONE, /* no image signature we know */
-    IMAGE_FORMAT_JPEG,
-    IMAGE_FORMAT_PNG,
-    IMAGE_FORMAT_WEBP,
-    IMAGE_FORMAT_BMP,
-    IMAGE_FORMAT_GIF,
-    IMAGE_FORMAT_OTHER, /* a known image format not decoded here (TIFF, HEIF/AVIF, JPEG 2000, JPEG XL, ICO) */
-} image_format;
+/* The decoded formats' own media types, "image/jpeg, image/png, ...", for
+ * error messages and documents. Thread-safe. */
+const char *image_accepted_types(void);
+/* The i-th media type an image may be sent as (each format's own and the
+ * aliases clients send for it, image/jpg say), or NULL past the last. */
+const char *image_media_type(size_t i);
 
-/* The decoded formats, as media types, for error messages and documents. */
-#define IMAGE_ACCEPTED_TYPES "image/jpeg, image/png, image/webp, image/bmp, image/gif"
-
-/* From the first bytes. */
-image_format image_format_of(const uint8_t *data, size_t len);
-/* "JPEG", "PNG", ...; for IMAGE_FORMAT_OTHER the format the signature names. */
+/* "JPEG", "PNG", ..., from the first bytes; for a known format not decoded
+ * here (TIFF, HEIF/AVIF, JPEG 2000, JPEG XL, ICO) the one its signature
+ * names; "unknown" without a signature. */
 const char *image_format_name(const uint8_t *data, size_t len);
 
 /* The pixels decoding the image would fill, as its headers say (each

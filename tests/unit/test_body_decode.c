@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../../src/body/body_decode.h"
+#include "../../src/image/image_decode.h"
 #include "check.h"
 
 void *__real_malloc(size_t n);
@@ -26,6 +27,11 @@ static void kinds(void)
         body_kind kind;
     } cases[] = {
         {"image/jpeg", BODY_KIND_IMAGE},
+        {"image/jpg", BODY_KIND_IMAGE},
+        {"IMAGE/PJPEG", BODY_KIND_IMAGE},
+        {"image/x-ms-bmp", BODY_KIND_IMAGE},
+        {"image/gif", BODY_KIND_IMAGE},
+        {"image/webp", BODY_KIND_IMAGE},
         {"image/png; charset=binary", BODY_KIND_IMAGE},
         {"application/octet-stream", BODY_KIND_IMAGE},
         {"application/json", BODY_KIND_JSON},
@@ -35,21 +41,24 @@ static void kinds(void)
         {"text/plain", BODY_KIND_UNSUPPORTED},
         {NULL, BODY_KIND_UNSUPPORTED},
     };
+    const char *listed = image_accepted_types();
+    check(!strcmp(listed, "image/jpeg, image/png, image/webp, image/bmp, image/gif"),
+          "the accepted types, from image_decode.c's format table: %s", listed);
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
-        check(body_kind_of(cases[i].type) == cases[i].kind, "Content-Type %s: kind %d", cases[i].type ? cases[i].type : "(none)",
-              (int)cases[i].kind);
+        check(body_kind_of(cases[i].type) == cases[i].kind, "Content-Type %s: kind %d",
+              cases[i].type ? cases[i].type : "(none)", (int)cases[i].kind);
 }
 
 static void base64(void)
 {
-    static const char *const vectors[][2] = {{"", ""},         {"Zg==", "f"},         {"Zm8=", "fo"},
-                                             {"Zm9v", "foo"},  {"Zm9vYg==", "foob"},  {"Zm9vYmE=", "fooba"},
+    static const char *const vectors[][2] = {{"", ""},           {"Zg==", "f"},         {"Zm8=", "fo"},
+                                             {"Zm9v", "foo"},    {"Zm9vYg==", "foob"},  {"Zm9vYmE=", "fooba"},
                                              {"Zm9vYmFy", "foobar"}, {"Zm9vYg", "foob"}};
     for (size_t i = 0; i < sizeof vectors / sizeof vectors[0]; i++) {
         uint8_t out[16];
         long n = base64_decode(vectors[i][0], strlen(vectors[i][0]), out);
-        check(n == (long)strlen(vectors[i][1]) && !memcmp(out, vectors[i][1], (size_t)n), "base64 \"%s\" -> \"%s\" (%ld)",
-              vectors[i][0], vectors[i][1], n);
+        check(n == (long)strlen(vectors[i][1]) && !memcmp(out, vectors[i][1], (size_t)n),
+              "base64 \"%s\" -> \"%s\" (%ld)", vectors[i][0], vectors[i][1], n);
     }
     uint8_t out[16];
     check(base64_decode("Zm9v!", 5, out) < 0, "a character outside the alphabet is refused");
