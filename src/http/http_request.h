@@ -13,18 +13,8 @@
 #include "../body/infer_request.h"
 #include "body_budget.h"
 #include "connection_watch.h"
+#include "routes.h"
 #include "server.h"
-
-typedef enum {
-    ROUTE_PREDICT,
-    ROUTE_HEALTHZ,
-    ROUTE_READYZ,
-    ROUTE_MODELS,
-    ROUTE_METRICS,
-    ROUTE_STATIC,
-    ROUTE_V2, /* the Open Inference Protocol's /v2/... (v2_route.c) */
-    ROUTE_COUNT,
-} route_id;
 
 typedef enum {
     PHASE_NEW, /* nothing checked yet */
@@ -46,7 +36,7 @@ typedef enum {
 typedef struct http_request {
     http_server *server;
     struct MHD_Connection *conn;
-    route_id route;
+    const route *route; /* set with the headers (routes.h) */
     char method[16];
     char path[HTTP_MAX_URI]; /* the raw URI as received */
     uri_problem uri;
@@ -107,13 +97,6 @@ enum MHD_Result respond_unauthorized(http_request *r);
  * r->cors_origin is set, else 403. */
 enum MHD_Result respond_preflight(http_request *r);
 
-/* Routes. */
-enum MHD_Result predict_route(http_request *r, const char *upload, size_t *upload_size);
-enum MHD_Result v2_route(http_request *r, const char *url, const char *method, const char *upload,
-                         size_t *upload_size);
-/* Whether a /v2 path takes a body (inference). */
-int v2_takes_body(const char *url);
-
 /* A request that uploads images for inference (inference_exchange.c): the
  * route's hooks, each answering an error itself (return -1, *answered set). */
 typedef struct {
@@ -140,8 +123,6 @@ int exchange_reserve_json(http_request *r, const uint8_t *text, size_t len, enum
 /* The HTTP status and error code of a job's outcome (200 and NULL for a prediction). */
 unsigned exchange_outcome(const inference_job *j, const char **code);
 #define BUDGET_EXHAUSTED "the server holds as many request bodies in memory as it may; retry shortly"
-enum MHD_Result static_route(http_request *r, const char *url);
-int static_file_exists(http_server *s, const char *url);
 
 /* Server internals the routes need (server.c). */
 worker_pool *server_pool(http_server *s);

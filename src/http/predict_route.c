@@ -184,7 +184,9 @@ static enum MHD_Result respond_prediction(http_request *r)
 
 static const inference_route predict = {begin_predict, collect_images, respond_prediction};
 
-enum MHD_Result predict_route(http_request *r, const char *upload, size_t *upload_size)
+enum MHD_Result predict_route(http_request *r, const route_call *call)
 {
-    return inference_exchange(r, &predict, upload, upload_size);
+    if (strcmp(call->method, "POST"))
+        return respond_method_not_allowed(r, "POST");
+    return inference_exchange(r, &predict, call->upload, call->upload_size);
 }

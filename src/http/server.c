@@ -26,9 +26,6 @@ struct http_server {
     connection_watch *watch; /* header deadlines, body pace, clients gone while waiting */
 };
 
-static const char *const route_names[ROUTE_COUNT] = {"predict", "healthz", "readyz", "models", "metrics", "static",
-                                                     "v2"};
-
 worker_pool *server_pool(http_server *s)
 {
     return s->pool;
@@ -91,21 +88,6 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     }
 }
 
-static route_id route_of(const char *url)
-{
-    static const struct {
-        const char *path;
-        route_id id;
-    } table[] = {{"/predict", ROUTE_PREDICT}, {"/healthz", ROUTE_HEALTHZ}, {"/readyz", ROUTE_READYZ},
-                 {"/v1/models", ROUTE_MODELS}, {"/metrics", ROUTE_METRICS}};
-    for (size_t i = 0; i < sizeof table / sizeof *table; i++)
-        if (!strcmp(url, table[i].path))
-            return table[i].id;
-    if (!strcmp(url, "/v2") || !strncmp(url, "/v2/", 4))
-        return ROUTE_V2;
-    return ROUTE_STATIC;
-}
-
 /* Called with the raw request line's URI, before any unescaping: the request
  * state starts here, so the whole raw form is checked (for encoded NULs, and
  * its length) before it is stored. */
@@ -137,8 +119,9 @@ static int has_body(http_request *r)
     return chunked || (length && strspn(length, "0") != strlen(length));
 }
 
-static enum MHD_Result models_route(http_request *r)
+enum MHD_Result models_route(http_request *r, const route_call *call)
 {
+    (void)call;
     const model_registry *reg = r->server->models;
     cJSON *root = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(root, "models");
     for (int i = 0; i < reg->count; i++) {
@@ -163,8 +146,9 @@ static enum MHD_Result models_route(http_request *r)
     return respond_cjson(r, MHD_HTTP_OK, root, NULL, NULL);
 }
 
-static enum MHD_Result metrics_route(http_request *r)
+enum MHD_Result metrics_route(http_request *r, const route_call *call)
 {
+    (void)call;
     http_server *s = r->server;
     metrics_gauges g = {.queue_depth = worker_pool_queue_depth(s->pool),
                         .in_flight = atomic_load(&s->in_flight),
@@ -191,46 +175,12 @@ static enum MHD_Result metrics_route(http_request *r)
     return rc;
 }
 
-static enum MHD_Result get_route(http_request *r, const char *url)
-{
-    switch (r->route) {
-    case ROUTE_HEALTHZ: return respond_json(r, MHD_HTTP_OK, "{\"status\":\"alive\"}", NULL, NULL);
-    case ROUTE_READYZ:
-        if (!server_draining(r->server) && worker_pool_ready(r->server->pool))
-            return respond_json(r, MHD_HTTP_OK, "{\"status\":\"ready\"}", NULL, NULL);
-        return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "not_ready", "the models are not ready");
-    case ROUTE_MODELS: return models_route(r);
-    case ROUTE_METRICS: return metrics_route(r);
-    default: return static_route(r, url);
-    }
-}
-
-/* A method other than GET or HEAD on a route that only takes those: 404
- * for a file that does not exist, else 405. */
-static enum MHD_Result refuse_method(http_request *r, const char *url)
-{
-    if (r->route == ROUTE_STATIC && !static_file_exists(r->server, url))
-        return respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such resource: %.200s", url);
-    return respond_method_not_allowed(r, "GET, HEAD");
-}
-
-/* The routes other services call: they answer cross-origin requests (--cors-origin). */
-static int api_route(route_id route)
-{
-    return route == ROUTE_PREDICT || route == ROUTE_MODELS || route == ROUTE_V2;
-}
-
-/* The requests that upload images for inference. */
-static int takes_body(const http_request *r, const char *url)
-{
-    return r->route == ROUTE_PREDICT || (r->route == ROUTE_V2 && v2_takes_body(url));
-}
-
-/* With --api-key-file: the routes that need a key. */
+/* With --api-key-file: the requests that need a key. */
 static int needs_key(const http_request *r, const char *url)
 {
     const http_config *cfg = &r->server->cfg;
-    return cfg->keys && (takes_body(r, url) || (r->route == ROUTE_METRICS && cfg->metrics_need_key));
+    return cfg->keys &&
+           (route_uploads(r->route, url) || ((r->route->flags & ROUTE_METRICS_KEY) && cfg->metrics_need_key));
 }
 
 static const char *header(http_request *r, const char *name)
@@ -246,7 +196,7 @@ static enum MHD_Result begin_request(http_request *r, const char *url, const cha
     server_watch(r, WATCH_SERVING); /* the headers are in */
     snprintf(r->method, sizeof r->method, "%s", method);
     r->route = route_of(url);
-    r->v2_errors = r->route == ROUTE_V2;
+    r->v2_errors = (r->route->flags & ROUTE_V2_ERRORS) != 0;
     if (r->uri == URI_TOO_LONG)
         return respond_error(r, MHD_HTTP_URI_TOO_LONG, "uri_too_long", "the request target is longer than %d bytes",
                              HTTP_MAX_URI - 1);
@@ -255,25 +205,26 @@ static enum MHD_Result begin_request(http_request *r, const char *url, const cha
     if (r->after_shutdown_began)
         return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting_down", "the server is shutting down");
     const http_config *cfg = &r->server->cfg;
-    if (cfg->cors && api_route(r->route)) {
+    if (cfg->cors && (r->route->flags & ROUTE_CROSS_ORIGIN)) {
         r->cors_origin = cors_allow_origin(cfg->cors, header(r, "Origin"));
         if (!strcmp(method, "OPTIONS")) /* a preflight carries no credentials */
             return respond_preflight(r);
     }
     if (needs_key(r, url) && !api_keys_accept(cfg->keys, header(r, MHD_HTTP_HEADER_AUTHORIZATION)))
         return respond_unauthorized(r);
-    if (!takes_body(r, url) && has_body(r)) {
-        /* No other route takes a body: answer now, without reading it (the
+    int uploads = route_uploads(r->route, url);
+    if (!uploads && has_body(r)) {
+        /* Only uploads take a body: answer now, without reading it (the
          * connection then closes). */
-        if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-            return refuse_method(r, url);
+        if (!route_answers(r->route, method))
+            return route_refuse(r, url);
         return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_not_allowed",
                              "%s %.200s takes no request body", method, url);
     }
     /* Anything but an upload answers on the next call: a response queued
      * before the (empty) body was read makes libmicrohttpd close the
      * connection instead of keeping it alive. */
-    *answered = takes_body(r, url) ? 0 : 1;
+    *answered = !uploads;
     return MHD_YES;
 }
 
@@ -296,16 +247,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;
         return MHD_YES;
     }
-    if (r->route == ROUTE_V2)
-        return v2_route(r, url, method, upload, upload_size);
-    if (r->route != ROUTE_PREDICT) {
-        if (!strcmp(method, "GET") || !strcmp(method, "HEAD"))
-            return get_route(r, url);
-        return refuse_method(r, url);
-    }
-    if (strcmp(method, "POST"))
-        return respond_method_not_allowed(r, "POST");
-    return predict_route(r, upload, upload_size);
+    /* An upload's handler checks its method itself (the exchange answers a wrong one at once). */
+    if (!route_uploads(r->route, url) && !route_answers(r->route, method))
+        return route_refuse(r, url);
+    const route_call call = {url, method, upload, upload_size};
+    return r->route->handle(r, &call);
 }
 
 static void log_request(http_request *r, double ms, enum MHD_RequestTerminationCode why)
@@ -326,13 +272,13 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         return;
     double ms = clock_ms() - r->started_ms;
     if (r->method[0]) {
-        metrics_count_request(route_names[r->route], r->status);
-        if ((r->route == ROUTE_PREDICT || r->route == ROUTE_V2) && r->job_count > 0 && r->status == MHD_HTTP_OK)
+        metrics_count_request(r->route->label, r->status);
+        if (r->job_count > 0 && r->status == MHD_HTTP_OK)
             metrics_observe(STAGE_TOTAL, ms); /* an inference, answered */
         if (s->cfg.access_log)
             log_request(r, ms, why);
     }
-    if (r->route == ROUTE_PREDICT || r->route == ROUTE_V2)
+    if (r->route && r->route->uploads)
         inference_exchange_free(r);
     server_watch(r, WATCH_HEADERS); /* the next request's, on a kept-alive connection */
     free(r);

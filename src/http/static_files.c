@@ -79,16 +79,20 @@ static int resolve(http_server *s, const char *url, char *real, struct stat *st)
     return 0;
 }
 
-int static_file_exists(http_server *s, const char *url)
+/* A method other than GET or HEAD: 404 for a file that does not exist, else 405. */
+enum MHD_Result static_refuse(http_request *r, const char *url)
 {
     char real[PATH_MAX];
     struct stat st;
-    return resolve(s, url, real, &st) == 0;
+    if (resolve(r->server, url, real, &st) < 0)
+        return respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such resource: %.200s", url);
+    return respond_method_not_allowed(r, r->route->methods);
 }
 
 /* Also answers HEAD: libmicrohttpd leaves out the body itself. */
-enum MHD_Result static_route(http_request *r, const char *url)
+enum MHD_Result static_route(http_request *r, const route_call *call)
 {
+    const char *url = call->url;
     char real[PATH_MAX], etag[64], modified[64];
     struct stat st;
     if (resolve(r->server, url, real, &st) < 0)

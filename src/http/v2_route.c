@@ -357,18 +357,23 @@ static enum MHD_Result respond_infer(http_request *r)
 
 static const inference_route infer = {begin_infer, collect_infer, respond_infer};
 
-enum MHD_Result v2_route(http_request *r, const char *url, const char *method, const char *upload,
-                         size_t *upload_size)
+enum MHD_Result v2_route(http_request *r, const route_call *call)
 {
-    v2_target t = parse_target(url, r->v2_model, sizeof r->v2_model);
+    v2_target t = parse_target(call->url, r->v2_model, sizeof r->v2_model);
     if (t == V2_NONE)
-        return respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such resource: %.200s", url);
+        return respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such resource: %.200s", call->url);
     if (t == V2_INFER) {
-        if (strcmp(method, "POST"))
+        if (strcmp(call->method, "POST"))
             return respond_method_not_allowed(r, "POST");
-        return inference_exchange(r, &infer, upload, upload_size);
+        return inference_exchange(r, &infer, call->upload, call->upload_size);
     }
-    if (strcmp(method, "GET") && strcmp(method, "HEAD"))
-        return respond_method_not_allowed(r, "GET, HEAD");
-    return get_target(r, t);
+    return get_target(r, t); /* GET or HEAD: the route table let nothing else through */
+}
+
+enum MHD_Result v2_refuse(http_request *r, const char *url)
+{
+    char name[128];
+    if (parse_target(url, name, sizeof name) == V2_NONE)
+        return respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such resource: %.200s", url);
+    return respond_method_not_allowed(r, "GET, HEAD");
 }

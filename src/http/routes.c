@@ -1,0 +1,69 @@
+#include "routes.h"
+
+#include <string.h>
+
+#include "http_request.h"
+
+static enum MHD_Result healthz(http_request *r, const route_call *call)
+{
+    (void)call;
+    return respond_json(r, MHD_HTTP_OK, "{\"status\":\"alive\"}", NULL, NULL);
+}
+
+static enum MHD_Result readyz(http_request *r, const route_call *call)
+{
+    (void)call;
+    if (!server_draining(r->server) && worker_pool_ready(server_pool(r->server)))
+        return respond_json(r, MHD_HTTP_OK, "{\"status\":\"ready\"}", NULL, NULL);
+    return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "not_ready", "the models are not ready");
+}
+
+static int always(const char *url)
+{
+    (void)url;
+    return 1;
+}
+
+static const route routes[] = {
+    {"predict", "/predict", 0, "POST", always, ROUTE_CROSS_ORIGIN, predict_route, NULL},
+    {"healthz", "/healthz", 0, "GET, HEAD", NULL, 0, healthz, NULL},
+    {"readyz", "/readyz", 0, "GET, HEAD", NULL, 0, readyz, NULL},
+    {"models", "/v1/models", 0, "GET, HEAD", NULL, ROUTE_CROSS_ORIGIN, models_route, NULL},
+    {"metrics", "/metrics", 0, "GET, HEAD", NULL, ROUTE_METRICS_KEY, metrics_route, NULL},
+    {"v2", "/v2", 1, "GET, HEAD", v2_takes_body, ROUTE_CROSS_ORIGIN | ROUTE_V2_ERRORS, v2_route, v2_refuse},
+    {"static", "", 1, "GET, HEAD", NULL, 0, static_route, static_refuse},
+};
+
+const route *route_of(const char *url)
+{
+    size_t n = sizeof routes / sizeof routes[0];
+    for (size_t i = 0; i < n; i++) {
+        size_t len = strlen(routes[i].path);
+        if (!strncmp(url, routes[i].path, len) && (url[len] == '\0' || (routes[i].below && url[len] == '/')))
+            return &routes[i];
+    }
+    return &routes[n - 1];
+}
+
+int route_uploads(const route *rt, const char *url)
+{
+    return rt->uploads && rt->uploads(url);
+}
+
+int route_answers(const route *rt, const char *method)
+{
+    size_t n = strlen(method);
+    for (const char *m = rt->methods; *m;) {
+        size_t len = strcspn(m, ",");
+        if (len == n && !strncmp(m, method, n))
+            return 1;
+        m += len;
+        m += strspn(m, ", ");
+    }
+    return 0;
+}
+
+enum MHD_Result route_refuse(http_request *r, const char *url)
+{
+    return r->route->refuse ? r->route->refuse(r, url) : respond_method_not_allowed(r, r->route->methods);
+}

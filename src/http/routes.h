@@ -1,0 +1,59 @@
+/* The routes, in one table (routes.c). What the server core does for a
+ * request, which methods it answers, whether it takes a body, needs an API
+ * key, answers other origins, how its errors look and its /metrics label, is
+ * read from its entry: a new route is its handler and one entry there. */
+#ifndef LOOKSLIKE_HTTP_ROUTES_H
+#define LOOKSLIKE_HTTP_ROUTES_H
+
+#include <microhttpd.h>
+#include <stddef.h>
+
+typedef struct http_request http_request;
+
+/* One call of libmicrohttpd's request handler, as a route sees it. */
+typedef struct {
+    const char *url, *method;
+    const char *upload; /* the body's bytes of this call */
+    size_t *upload_size; /* how many; set to what was not taken */
+} route_call;
+
+#define ROUTE_CROSS_ORIGIN 1u /* answers other origins (--cors-origin) */
+#define ROUTE_METRICS_KEY 2u /* needs the API key when --metrics-need-key says so */
+#define ROUTE_V2_ERRORS 4u /* errors as the Open Inference Protocol has them: {"error": "message"} */
+
+typedef struct route {
+    const char *label; /* lookslike_requests_total{route="..."} */
+    const char *path; /* this path; with `below`, every path under it too ("/v2", "/v2/...") */
+    int below;
+    const char *methods; /* the methods answered, as an Allow header lists them */
+    /* Whether a request to url uploads images for inference: it then takes a
+     * body and, where keys are set, needs one; its handler checks the method.
+     * NULL: never. */
+    int (*uploads)(const char *url);
+    unsigned flags; /* ROUTE_* */
+    enum MHD_Result (*handle)(http_request *r, const route_call *call);
+    /* A method not in `methods`: NULL for 405; else the route's own answer
+     * (404 for a path under it that names nothing). */
+    enum MHD_Result (*refuse)(http_request *r, const char *url);
+} route;
+
+/* The route of a path: the first entry that matches it (the last, the static files, matches any). */
+const route *route_of(const char *url);
+/* Whether the route takes an upload at url. */
+int route_uploads(const route *rt, const char *url);
+/* Whether method is one of the route's methods. */
+int route_answers(const route *rt, const char *method);
+/* The answer to a method the route does not answer. */
+enum MHD_Result route_refuse(http_request *r, const char *url);
+
+/* The handlers (each file's own). */
+enum MHD_Result predict_route(http_request *r, const route_call *call); /* predict_route.c */
+enum MHD_Result v2_route(http_request *r, const route_call *call); /* v2_route.c */
+int v2_takes_body(const char *url);
+enum MHD_Result v2_refuse(http_request *r, const char *url);
+enum MHD_Result static_route(http_request *r, const route_call *call); /* static_files.c */
+enum MHD_Result static_refuse(http_request *r, const char *url);
+enum MHD_Result models_route(http_request *r, const route_call *call); /* server.c */
+enum MHD_Result metrics_route(http_request *r, const route_call *call);
+
+#endif
