@@ -169,7 +169,7 @@ int cli_serve(int argc, char **argv)
             shown, http_server_port(server), d.name, d.width, d.height, d.classes, d.engine, precision, c.workers,
             c.threads, clock_ms() - t0);
     if (keys)
-        fprintf(stderr, "lookslike: POST /predict%s requires one of the %d API key(s) of %s\n",
+        fprintf(stderr, "lookslike: POST /predict and v2 inference%s require one of the %d API key(s) of %s\n",
                 c.metrics_need_key ? " and GET /metrics" : "", api_keys_count(keys), c.api_key_file);
     if (keys && (api_keys_file_mode(keys) & 044))
         fprintf(stderr, "lookslike: warning: the API key file %s is readable by other users (mode %04o): "

@@ -22,7 +22,7 @@ typedef struct {
     char int8_kernels[32]; /* "auto" or a kernel set's name */
     char static_dir[1024];
     int workers; /* inference workers */
-    int threads; /* the most oneDNN threads one request may use */
+    int threads; /* the most threads one request may use (OpenMP: either engine) */
     long long max_body; /* bytes */
     long long max_body_total; /* bytes of bodies held at once; resolved for serve only (see config.c) */
     long long max_body_per_client; /* of those, one client address's (0: no share); resolved for serve */
@@ -40,7 +40,7 @@ typedef struct {
     int access_log;
     int shutdown_grace; /* seconds from SIGTERM to exit, at most */
     char cors_origin[2048]; /* "" (off), "*" or comma-separated origins */
-    char api_key_file[1024]; /* "" (off): the keys /predict requires */
+    char api_key_file[1024]; /* "" (off): the keys every upload (POST /predict, v2 infer) requires */
     int metrics_need_key; /* with keys: /metrics requires one too */
     /* lookslike classify */
     char crop[16]; /* center or full */

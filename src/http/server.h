@@ -30,7 +30,7 @@ typedef struct {
     int per_ip_connections; /* 0 = no per-address limit */
     int access_log;
     const cors_policy *cors; /* NULL: no cross-origin access */
-    const api_keys *keys; /* NULL: no keys required; else POST /predict needs one */
+    const api_keys *keys; /* NULL: no keys required; else every upload (POST /predict, v2 infer) needs one */
     int metrics_need_key; /* with keys: /metrics needs one too */
 } http_config;
 

@@ -95,7 +95,3 @@ void nn_engine_destroy(nn_engine *e)
         e->ops->destroy(e);
 }
 
-const char *nn_engine_name(const nn_engine *e)
-{
-    return e->ops->name;
-}

@@ -36,7 +36,6 @@ struct nn_engine {
 nn_engine *nn_engine_create(const char *name, const nn_model *m, int threads, char *err, size_t errlen);
 int nn_engine_run(nn_engine *e, const uint8_t *pixels, float *output, int threads);
 void nn_engine_destroy(nn_engine *e);
-const char *nn_engine_name(const nn_engine *e);
 /* Space-separated names of the float engines this build has. */
 const char *nn_engine_list(void);
 

@@ -51,7 +51,7 @@ typedef struct worker_pool worker_pool;
 
 typedef struct {
     int workers; /* inference threads */
-    int threads_per_worker; /* the most oneDNN threads one job may use */
+    int threads_per_worker; /* the most threads one job may use (OpenMP: either engine) */
     int cores; /* threads all jobs together may use (at least `workers`) */
     int queue_capacity; /* jobs waiting, beyond those being run */
     predict_limits limits;
