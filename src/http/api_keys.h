@@ -1,5 +1,5 @@
-/* API keys: the bearer tokens that may call the protected routes (POST
- * /predict, and /metrics when asked), read once at start-up from a file of
+/* API keys: the bearer tokens that may call the protected routes (the
+ * uploads, POST /predict and v2 inference; /metrics when asked), read once at start-up from a file of
  * one key per line. Keys live only here: compared in constant time, never
  * logged or echoed (an error names the file and line, not the key), and
  * wiped when freed. Read-only after loading: thread-safe. */
