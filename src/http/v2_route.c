@@ -220,14 +220,6 @@ static int collect_infer(http_request *r, enum MHD_Result *answered)
     return 0;
 }
 
-/* Output indices by probability, highest first (ties: the lower index). */
-static int by_probability(const void *a, const void *b, void *values)
-{
-    const float *v = values;
-    int i = *(const int *)a, j = *(const int *)b;
-    return v[i] > v[j] ? -1 : v[i] < v[j] ? 1 : i - j;
-}
-
 /* A JSON string, escaped as json_text.h says. */
 static void put_json_string(text_buffer *b, const char *s)
 {
@@ -275,10 +267,9 @@ static int output_tensor(const http_request *r, int binary, text_buffer *b)
             }
             continue;
         }
-        for (int j = 0; j < outputs; j++)
-            order[j] = j;
-        qsort_r(order, (size_t)outputs, sizeof *order, by_probability, p);
-        for (int j = 0; j < k; j++) {
+        /* every output is a class here, the background entry too (/predict leaves it out) */
+        int ranked = nn_top_k(p, outputs, k, -1, order);
+        for (int j = 0; j < ranked; j++) {
             char s[256];
             int len = snprintf(s, sizeof s, "%.6f:%d:%s", (double)p[order[j]], order[j], m->labels.short_name[order[j]]);
             if (len >= (int)sizeof s)

@@ -20,8 +20,11 @@ typedef struct {
 int nn_labels_load(nn_labels *l, const char *path, int expected, char *err, size_t errlen);
 void nn_labels_free(nn_labels *l);
 
-/* Indices of the k most probable classes, best first, ties broken by the lower
- * index; the background class is skipped. Returns how many were written. */
+/* Indices of the k most probable of n outputs, best first, ties broken by the
+ * lower index, output `skip` left out (a model's background entry, which
+ * names no object: /predict passes it; -1 keeps every output, as the Open
+ * Inference Protocol's classification does). The one ranking of classes.
+ * Returns how many were written. */
 int nn_top_k(const float *probs, int n, int k, int skip, int *out);
 
 #endif
