@@ -1,4 +1,7 @@
-/* Per-request state of the HTTP layer, internal to src/http. */
+/* Per-request state of the HTTP layer, internal to src/http, and the server
+ * internals the routes reach through it. How a request is answered:
+ * responses.h; an upload's exchange: inference_exchange.h; the routes:
+ * routes.h. */
 #ifndef LOOKSLIKE_HTTP_HTTP_REQUEST_H
 #define LOOKSLIKE_HTTP_HTTP_REQUEST_H
 
@@ -76,53 +79,6 @@ typedef struct http_request {
     size_t v2_json_length; /* Inference-Header-Content-Length, 0 when the body is all JSON */
     infer_request infer; /* v2: the decoded inference request */
 } http_request;
-
-/* Responses (responses.c). Each records r->status. */
-enum MHD_Result respond_json(http_request *r, unsigned status, const char *json, const char *extra_header,
-                             const char *extra_value);
-/* Any body (copied), with its media type. */
-enum MHD_Result respond_body(http_request *r, unsigned status, const char *content_type, const void *body, size_t len,
-                             const char *extra_header, const char *extra_value);
-/* Sends root as JSON and frees it. */
-enum MHD_Result respond_cjson(http_request *r, unsigned status, cJSON *root, const char *extra_header,
-                              const char *extra_value);
-enum MHD_Result respond_error(http_request *r, unsigned status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-enum MHD_Result respond_method_not_allowed(http_request *r, const char *allow);
-/* 404 model_not_found: no served model has this name (?model=, a v2 path). */
-enum MHD_Result respond_model_not_found(http_request *r, const char *name);
-/* 401 with WWW-Authenticate: Bearer, for a missing or wrong API key. */
-enum MHD_Result respond_unauthorized(http_request *r);
-/* A CORS preflight: 204 with the Access-Control-Allow-* headers if
- * r->cors_origin is set, else 403. */
-enum MHD_Result respond_preflight(http_request *r);
-
-/* A request that uploads images for inference (inference_exchange.c): the
- * route's hooks, each answering an error itself (return -1, *answered set). */
-typedef struct {
-    /* Before the body: the target and headers; sets r->kind (and r->model, k, crop). */
-    int (*begin)(http_request *r, enum MHD_Result *answered);
-    /* The whole body is in r->body: r->jobs made (exchange_make_jobs). */
-    int (*collect)(http_request *r, enum MHD_Result *answered);
-    /* Every job done: the answer. */
-    enum MHD_Result (*respond)(http_request *r);
-} inference_route;
-
-enum MHD_Result inference_exchange(http_request *r, const inference_route *route, const char *upload,
-                                   size_t *upload_size);
-void inference_exchange_free(http_request *r);
-/* One job per image: image i is bytes[start[i] .. start[i + 1]). 0, or -1 when out of memory. */
-int exchange_make_jobs(http_request *r, const uint8_t *bytes, const size_t *start, int count);
-/* Makes sure the request holds at least n bytes of the server's body budget: 0, or -1. */
-int exchange_reserve(http_request *r, size_t n);
-/* Before a JSON text is parsed: cJSON makes a node of every value (a body of
- * numbers has one every two bytes: 10 MB would take 400 MB), so the nodes the
- * text can make, counted from its separators, come out of the body budget
- * first. 0, or -1 with 413 (more than the whole budget) or 503 answered. */
-int exchange_reserve_json(http_request *r, const uint8_t *text, size_t len, enum MHD_Result *answered);
-/* The HTTP status and error code of a job's outcome (200 and NULL for a prediction). */
-unsigned exchange_outcome(const inference_job *j, const char **code);
-#define BUDGET_EXHAUSTED "the server holds as many request bodies in memory as it may; retry shortly"
 
 /* Server internals the routes need (server.c). */
 worker_pool *server_pool(http_server *s);

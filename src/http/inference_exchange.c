@@ -4,6 +4,8 @@
  * field per image), one job per image queued whole, the connection
  * suspended until the workers have called back for the last image; the
  * route's hooks (inference_route) parse what is theirs and answer. */
+#include "inference_exchange.h"
+
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -11,6 +13,7 @@
 
 #include "../image/image_decode.h"
 #include "http_request.h"
+#include "responses.h"
 #include "metrics.h"
 
 #define MULTIPART_BUFFER 65536

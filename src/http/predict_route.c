@@ -9,6 +9,8 @@
 
 #include "../image/image_decode.h"
 #include "http_request.h"
+#include "responses.h"
+#include "inference_exchange.h"
 
 /* Query parameters k, model, crop; an error is answered right away. */
 static int parse_query(http_request *r, enum MHD_Result *answered)

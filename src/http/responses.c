@@ -1,3 +1,5 @@
+#include "responses.h"
+
 #include <cjson/cJSON.h>
 #include <stdarg.h>
 #include <stdio.h>

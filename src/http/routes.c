@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "http_request.h"
+#include "responses.h"
 
 static enum MHD_Result healthz(http_request *r, const route_call *call)
 {

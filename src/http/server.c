@@ -13,6 +13,8 @@
 #include "../socket_address.h"
 #include "metrics.h"
 #include "http_request.h"
+#include "inference_exchange.h"
+#include "responses.h"
 
 struct http_server {
     http_config cfg;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "http_request.h"
+#include "responses.h"
 
 static const struct {
     const char *ext, *type;

@@ -22,6 +22,8 @@
 #include "../text_buffer.h"
 #include "../json_text.h"
 #include "http_request.h"
+#include "responses.h"
+#include "inference_exchange.h"
 
 #define V2_VERSION "1"
 #define V2_HEADER_LENGTH "Inference-Header-Content-Length"

@@ -1,0 +1,43 @@
+/* The upload-and-infer exchange (inference_exchange.c) that POST /predict
+ * and v2 inference share: the body received within the budget and limits,
+ * one job per image queued whole, the connection suspended until the last job
+ * is done; the route's hooks say what is theirs (the target, the images, the
+ * answer). Called on the request's libmicrohttpd thread; the jobs' completion
+ * on the workers'. */
+#ifndef LOOKSLIKE_HTTP_INFERENCE_EXCHANGE_H
+#define LOOKSLIKE_HTTP_INFERENCE_EXCHANGE_H
+
+#include <microhttpd.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "http_request.h"
+
+/* A request that uploads images for inference (inference_exchange.c): the
+ * route's hooks, each answering an error itself (return -1, *answered set). */
+typedef struct {
+    /* Before the body: the target and headers; sets r->kind (and r->model, k, crop). */
+    int (*begin)(http_request *r, enum MHD_Result *answered);
+    /* The whole body is in r->body: r->jobs made (exchange_make_jobs). */
+    int (*collect)(http_request *r, enum MHD_Result *answered);
+    /* Every job done: the answer. */
+    enum MHD_Result (*respond)(http_request *r);
+} inference_route;
+
+enum MHD_Result inference_exchange(http_request *r, const inference_route *route, const char *upload,
+                                   size_t *upload_size);
+void inference_exchange_free(http_request *r);
+/* One job per image: image i is bytes[start[i] .. start[i + 1]). 0, or -1 when out of memory. */
+int exchange_make_jobs(http_request *r, const uint8_t *bytes, const size_t *start, int count);
+/* Makes sure the request holds at least n bytes of the server's body budget: 0, or -1. */
+int exchange_reserve(http_request *r, size_t n);
+/* Before a JSON text is parsed: cJSON makes a node of every value (a body of
+ * numbers has one every two bytes: 10 MB would take 400 MB), so the nodes the
+ * text can make, counted from its separators, come out of the body budget
+ * first. 0, or -1 with 413 (more than the whole budget) or 503 answered. */
+int exchange_reserve_json(http_request *r, const uint8_t *text, size_t len, enum MHD_Result *answered);
+/* The HTTP status and error code of a job's outcome (200 and NULL for a prediction). */
+unsigned exchange_outcome(const inference_job *j, const char **code);
+#define BUDGET_EXHAUSTED "the server holds as many request bodies in memory as it may; retry shortly"
+
+#endif
