@@ -33,9 +33,10 @@ int main(void)
 {
     infer_request q;
     char err[256] = "";
-    infer_status st = parse("{\"id\": \"r1\", \"inputs\": [{\"name\": \"image\", \"shape\": [2], \"datatype\": \"BYTES\","
-                            " \"data\": [\"Zm9v\", \"YmFy\"]}], \"outputs\": [{\"name\": \"probabilities\","
-                            " \"parameters\": {\"classification\": 3}}], \"parameters\": {\"crop\": \"full\"}}",
+    infer_status st = parse("{\"id\": \"r1\", \"inputs\": [{\"name\": \"image\", \"shape\": [2], "
+                            "\"datatype\": \"BYTES\", \"data\": [\"Zm9v\", \"YmFy\"]}], \"outputs\": "
+                            "[{\"name\": \"probabilities\", \"parameters\": {\"classification\": 3}}], "
+                            "\"parameters\": {\"crop\": \"full\"}}",
                             NULL, 0, &q, err, sizeof err);
     check(st == INFER_OK && q.count == 2 && !q.pixels && q.length[0] == 3 && !memcmp(q.data[0], "foo", 3) &&
               q.length[1] == 3 && !memcmp(q.data[1], "bar", 3) && q.classification == 3 && q.has_id &&
@@ -57,7 +58,8 @@ int main(void)
     for (size_t i = 0; i < sizeof frame; i++)
         frame[i] = (uint8_t)i;
     char json[256];
-    snprintf(json, sizeof json, "{\"inputs\": [{\"name\": \"pixels\", \"shape\": [1, 16, 16, 3], \"datatype\": \"UINT8\","
+    snprintf(json, sizeof json,
+             "{\"inputs\": [{\"name\": \"pixels\", \"shape\": [1, 16, 16, 3], \"datatype\": \"UINT8\","
              " \"parameters\": {\"binary_data_size\": %zu}}]}", sizeof frame);
     st = parse(json, frame, sizeof frame, &q, err, sizeof err);
     check(st == INFER_OK && q.pixels && q.width == 16 && q.height == 16 && q.count == 1 &&
@@ -69,7 +71,8 @@ int main(void)
     expect("{\"inputs\": [{\"name\": \"pixels\", \"shape\": [1, 1, 2, 3], \"datatype\": \"UINT8\","
            " \"data\": [1, 2, 3, 4, 5, 6]}]}", INFER_TOO_SMALL, "a 2x1 frame, under 16 pixels a side: 422");
     expect("{\"inputs\": [{\"name\": \"image\", \"shape\": [5], \"datatype\": \"BYTES\","
-           " \"data\": [\"Zm9v\", \"Zm9v\", \"Zm9v\", \"Zm9v\", \"Zm9v\"]}]}", INFER_TOO_MANY, "5 images, 4 allowed: 413");
+           " \"data\": [\"Zm9v\", \"Zm9v\", \"Zm9v\", \"Zm9v\", \"Zm9v\"]}]}",
+           INFER_TOO_MANY, "5 images, 4 allowed: 413");
     expect("{\"inputs\": [{\"name\": \"image\", \"shape\": [2], \"datatype\": \"BYTES\", \"data\": [\"Zm9v\"]}]}",
            INFER_MALFORMED, "a shape of 2 with 1 element");
     expect("{\"inputs\": [{\"name\": \"image\", \"shape\": [1], \"datatype\": \"FP32\", \"data\": [\"Zm9v\"]}]}",
