@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../nn/engine.h"
+#include "model_formats.h"
 
 static int valid_name(const char *s, size_t n)
 {
@@ -21,12 +22,11 @@ static int valid_name(const char *s, size_t n)
 static int load_one(served_model *m, const char *dir, const char *engine, const char *precision, char *err,
                     size_t errlen)
 {
-    char cfg[4096], weights[4096], labels[4096];
-    snprintf(cfg, sizeof cfg, "%s/%s.cfg", dir, m->name);
-    snprintf(weights, sizeof weights, "%s/%s.weights", dir, m->name);
-    snprintf(labels, sizeof labels, "%s/%s.labels", dir, m->name);
-    if (nn_model_load(&m->model, cfg, weights, err, errlen) < 0)
+    const model_format *format = model_format_of(dir, m->name, err, errlen);
+    if (!format || format->load(&m->model, dir, m->name, err, errlen) < 0)
         return -1;
+    char labels[4096]; /* NAME.labels, whatever the format */
+    snprintf(labels, sizeof labels, "%s/%s.labels", dir, m->name);
     char why[512];
     if (nn_labels_load(&m->labels, labels, (int)nn_model_outputs(&m->model), err, errlen) < 0) {
         nn_model_free(&m->model);

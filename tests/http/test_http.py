@@ -355,12 +355,15 @@ def test_model_files(work):
     """A missing, truncated or corrupted model stops start-up with a message."""
     src = os.path.join(os.path.dirname(LOOKSLIKE), "..", "models")
     cases = {
+        "missing cfg": lambda d: os.remove(os.path.join(d, "mobilenet_v1.cfg")),
         "missing weights": lambda d: os.remove(os.path.join(d, "mobilenet_v1.weights")),
         "truncated weights": lambda d: os.truncate(os.path.join(d, "mobilenet_v1.weights"), 1000000),
         "corrupted cfg": lambda d: open(os.path.join(d, "mobilenet_v1.cfg"), "a").write("\n[yolo]\n"),
         "labels short": lambda d: os.truncate(os.path.join(d, "mobilenet_v1.labels"), 100),
     }
-    expect = {"missing weights": "mobilenet_v1.weights: No such file",
+    expect = {"missing cfg": "no model 'mobilenet_v1' in " + os.path.join(work, "missing_cfg") +
+              "; looked for NAME.cfg + NAME.weights (darknet)",
+              "missing weights": "mobilenet_v1.weights: No such file",
               "truncated weights": "holds 249995 parameters but the cfg needs exactly 4222057",
               "corrupted cfg": "unknown or unsupported section [yolo]",
               "labels short": "expected 1001 non-empty lines"}
