@@ -85,7 +85,7 @@ static int add_section(cfg_file *f, char *line, int lineno)
     return 0;
 }
 
-int cfg_parse(cfg_file *f, const char *text, size_t len, const char *name, char *err, size_t errlen)
+static int parse_text(cfg_file *f, const char *text, size_t len, const char *name, char *err, size_t errlen)
 {
     memset(f, 0, sizeof *f);
     f->name = name;
@@ -121,6 +121,14 @@ int cfg_parse(cfg_file *f, const char *text, size_t len, const char *name, char 
             return -1;
     }
     return 0;
+}
+
+int cfg_parse(cfg_file *f, const char *text, size_t len, const char *name, char *err, size_t errlen)
+{
+    int rc = parse_text(f, text, len, name, err, errlen);
+    if (rc < 0)
+        cfg_free(f);
+    return rc;
 }
 
 void cfg_free(cfg_file *f)

@@ -28,7 +28,9 @@ typedef struct {
     size_t errlen;
 } cfg_file;
 
+/* 0, or -1 with "name:line: reason" in err and nothing left to free. */
 int cfg_parse(cfg_file *f, const char *text, size_t len, const char *name, char *err, size_t errlen);
+/* Frees what cfg_parse made; harmless twice, or after a failed parse. */
 void cfg_free(cfg_file *f);
 
 /* Typed look-ups. A present but malformed or out-of-range value is an error
