@@ -40,6 +40,7 @@ typedef struct http_request {
     http_server *server;
     struct MHD_Connection *conn;
     const route *route; /* set with the headers (routes.h) */
+    int uploads; /* route_uploads: an upload for inference, which alone takes a body */
     char method[16];
     char path[HTTP_MAX_URI]; /* the raw URI as received */
     uri_problem uri;

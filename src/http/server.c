@@ -178,11 +178,10 @@ enum MHD_Result metrics_route(http_request *r, const route_call *call)
 }
 
 /* With --api-key-file: the requests that need a key. */
-static int needs_key(const http_request *r, const char *url)
+static int needs_key(const http_request *r)
 {
     const http_config *cfg = &r->server->cfg;
-    return cfg->keys &&
-           (route_uploads(r->route, url) || ((r->route->flags & ROUTE_METRICS_KEY) && cfg->metrics_need_key));
+    return cfg->keys && (r->uploads || ((r->route->flags & ROUTE_METRICS_KEY) && cfg->metrics_need_key));
 }
 
 static const char *header(http_request *r, const char *name)
@@ -198,6 +197,7 @@ static enum MHD_Result begin_request(http_request *r, const char *url, const cha
     server_watch(r, WATCH_SERVING); /* the headers are in */
     snprintf(r->method, sizeof r->method, "%s", method);
     r->route = route_of(url);
+    r->uploads = route_uploads(r->route, url);
     r->v2_errors = (r->route->flags & ROUTE_V2_ERRORS) != 0;
     if (r->uri == URI_TOO_LONG)
         return respond_error(r, MHD_HTTP_URI_TOO_LONG, "uri_too_long", "the request target is longer than %d bytes",
@@ -212,10 +212,9 @@ static enum MHD_Result begin_request(http_request *r, const char *url, const cha
         if (!strcmp(method, "OPTIONS")) /* a preflight carries no credentials */
             return respond_preflight(r);
     }
-    if (needs_key(r, url) && !api_keys_accept(cfg->keys, header(r, MHD_HTTP_HEADER_AUTHORIZATION)))
+    if (needs_key(r) && !api_keys_accept(cfg->keys, header(r, MHD_HTTP_HEADER_AUTHORIZATION)))
         return respond_unauthorized(r);
-    int uploads = route_uploads(r->route, url);
-    if (!uploads && has_body(r)) {
+    if (!r->uploads && has_body(r)) {
         /* Only uploads take a body: answer now, without reading it (the
          * connection then closes). */
         if (!route_answers(r->route, method))
@@ -226,7 +225,7 @@ static enum MHD_Result begin_request(http_request *r, const char *url, const cha
     /* Anything but an upload answers on the next call: a response queued
      * before the (empty) body was read makes libmicrohttpd close the
      * connection instead of keeping it alive. */
-    *answered = !uploads;
+    *answered = !r->uploads;
     return MHD_YES;
 }
 
@@ -250,7 +249,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         return MHD_YES;
     }
     /* An upload's handler checks its method itself (the exchange answers a wrong one at once). */
-    if (!route_uploads(r->route, url) && !route_answers(r->route, method))
+    if (!r->uploads && !route_answers(r->route, method))
         return route_refuse(r, url);
     const route_call call = {url, method, upload, upload_size};
     return r->route->handle(r, &call);
