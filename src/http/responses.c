@@ -82,6 +82,11 @@ enum MHD_Result respond_error(http_request *r, unsigned status, const char *code
     return error_with_header(r, status, code, message, NULL, NULL);
 }
 
+enum MHD_Result respond_not_found(http_request *r, const char *url)
+{
+    return respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such resource: %.200s", url);
+}
+
 enum MHD_Result respond_model_not_found(http_request *r, const char *name)
 {
     return respond_error(r, MHD_HTTP_NOT_FOUND, "model_not_found", "no model named '%.64s' is served", name);

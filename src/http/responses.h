@@ -23,6 +23,8 @@ enum MHD_Result respond_cjson(http_request *r, unsigned status, cJSON *root, con
 enum MHD_Result respond_error(http_request *r, unsigned status, const char *code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 enum MHD_Result respond_method_not_allowed(http_request *r, const char *allow);
+/* 404 not_found: nothing at this path. */
+enum MHD_Result respond_not_found(http_request *r, const char *url);
 /* 404 model_not_found: no served model has this name (?model=, a v2 path). */
 enum MHD_Result respond_model_not_found(http_request *r, const char *name);
 /* 401 with WWW-Authenticate: Bearer, for a missing or wrong API key. */

@@ -31,8 +31,8 @@ static const route routes[] = {
     {"readyz", "/readyz", 0, "GET, HEAD", NULL, 0, readyz, NULL},
     {"models", "/v1/models", 0, "GET, HEAD", NULL, ROUTE_CROSS_ORIGIN, models_route, NULL},
     {"metrics", "/metrics", 0, "GET, HEAD", NULL, ROUTE_METRICS_KEY, metrics_route, NULL},
-    {"v2", "/v2", 1, "GET, HEAD", v2_takes_body, ROUTE_CROSS_ORIGIN | ROUTE_V2_ERRORS, v2_route, v2_refuse},
-    {"static", "", 1, "GET, HEAD", NULL, 0, static_route, static_refuse},
+    {"v2", "/v2", 1, "GET, HEAD", v2_takes_body, ROUTE_CROSS_ORIGIN | ROUTE_V2_ERRORS, v2_route, v2_target_exists},
+    {"static", "", 1, "GET, HEAD", NULL, 0, static_route, static_file_exists},
 };
 
 const route *route_of(const char *url)
@@ -66,5 +66,7 @@ int route_answers(const route *rt, const char *method)
 
 enum MHD_Result route_refuse(http_request *r, const char *url)
 {
-    return r->route->refuse ? r->route->refuse(r, url) : respond_method_not_allowed(r, r->route->methods);
+    if (r->route->exists && !r->route->exists(r->server, url))
+        return respond_not_found(r, url);
+    return respond_method_not_allowed(r, r->route->methods);
 }

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 typedef struct http_request http_request;
+typedef struct http_server http_server;
 
 /* One call of libmicrohttpd's request handler, as a route sees it. */
 typedef struct {
@@ -32,9 +33,9 @@ typedef struct route {
     int (*uploads)(const char *url);
     unsigned flags; /* ROUTE_* */
     enum MHD_Result (*handle)(http_request *r, const route_call *call);
-    /* A method not in `methods`: NULL for 405; else the route's own answer
-     * (404 for a path under it that names nothing). */
-    enum MHD_Result (*refuse)(http_request *r, const char *url);
+    /* Whether a path under the route names something; a method not in
+     * `methods` is then 405, else 404. NULL: every path does. */
+    int (*exists)(http_server *s, const char *url);
 } route;
 
 /* The route of a path: the first entry that matches it (the last, the static files, matches any). */
@@ -43,16 +44,16 @@ const route *route_of(const char *url);
 int route_uploads(const route *rt, const char *url);
 /* Whether method is one of the route's methods. */
 int route_answers(const route *rt, const char *method);
-/* The answer to a method the route does not answer. */
+/* The answer to a method the route does not answer: 405, or 404 for a path that names nothing. */
 enum MHD_Result route_refuse(http_request *r, const char *url);
 
 /* The handlers (each file's own). */
 enum MHD_Result predict_route(http_request *r, const route_call *call); /* predict_route.c */
 enum MHD_Result v2_route(http_request *r, const route_call *call); /* v2_route.c */
 int v2_takes_body(const char *url);
-enum MHD_Result v2_refuse(http_request *r, const char *url);
+int v2_target_exists(http_server *s, const char *url);
 enum MHD_Result static_route(http_request *r, const route_call *call); /* static_files.c */
-enum MHD_Result static_refuse(http_request *r, const char *url);
+int static_file_exists(http_server *s, const char *url);
 enum MHD_Result models_route(http_request *r, const route_call *call); /* server.c */
 enum MHD_Result metrics_route(http_request *r, const route_call *call);
 

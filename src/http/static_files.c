@@ -80,14 +80,11 @@ static int resolve(http_server *s, const char *url, char *real, struct stat *st)
     return 0;
 }
 
-/* A method other than GET or HEAD: 404 for a file that does not exist, else 405. */
-enum MHD_Result static_refuse(http_request *r, const char *url)
+int static_file_exists(http_server *s, const char *url)
 {
     char real[PATH_MAX];
     struct stat st;
-    if (resolve(r->server, url, real, &st) < 0)
-        return respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such resource: %.200s", url);
-    return respond_method_not_allowed(r, r->route->methods);
+    return resolve(s, url, real, &st) == 0;
 }
 
 /* Also answers HEAD: libmicrohttpd leaves out the body itself. */
@@ -97,7 +94,7 @@ enum MHD_Result static_route(http_request *r, const route_call *call)
     char real[PATH_MAX], etag[64], modified[64];
     struct stat st;
     if (resolve(r->server, url, real, &st) < 0)
-        return respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such resource: %.200s", url);
+        return respond_not_found(r, url);
     snprintf(etag, sizeof etag, "\"%llx-%llx\"", (unsigned long long)st.st_size,
              (unsigned long long)st.st_mtim.tv_sec * 1000000000ull + (unsigned long long)st.st_mtim.tv_nsec);
     struct tm tm;
@@ -113,7 +110,7 @@ enum MHD_Result static_route(http_request *r, const route_call *call)
     } else {
         int fd = open(real, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
         if (fd < 0)
-            return respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such resource: %.200s", url);
+            return respond_not_found(r, url);
         resp = MHD_create_response_from_fd((uint64_t)st.st_size, fd); /* takes the descriptor */
         if (!resp)
             close(fd);

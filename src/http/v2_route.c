@@ -354,7 +354,7 @@ enum MHD_Result v2_route(http_request *r, const route_call *call)
 {
     v2_target t = parse_target(call->url, r->v2_model, sizeof r->v2_model);
     if (t == V2_NONE)
-        return respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such resource: %.200s", call->url);
+        return respond_not_found(r, call->url);
     if (t == V2_INFER) {
         if (strcmp(call->method, "POST"))
             return respond_method_not_allowed(r, "POST");
@@ -363,10 +363,9 @@ enum MHD_Result v2_route(http_request *r, const route_call *call)
     return get_target(r, t); /* GET or HEAD: the route table let nothing else through */
 }
 
-enum MHD_Result v2_refuse(http_request *r, const char *url)
+int v2_target_exists(http_server *s, const char *url)
 {
+    (void)s;
     char name[128];
-    if (parse_target(url, name, sizeof name) == V2_NONE)
-        return respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such resource: %.200s", url);
-    return respond_method_not_allowed(r, "GET, HEAD");
+    return parse_target(url, name, sizeof name) != V2_NONE;
 }
