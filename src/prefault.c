@@ -7,7 +7,9 @@
 #define PREFAULT_MIN ((size_t)1 << 20)
 #define HUGE_PAGE ((size_t)2 << 20)
 
-void prefault(void *p, size_t n)
+/* The whole pages inside [p, p + n), writable; a no-op for buffers under
+ * 1 MiB and where the kernel cannot (the pages then fault in as used). */
+static void prefault(void *p, size_t n)
 {
 #ifdef MADV_POPULATE_WRITE
     if (n < PREFAULT_MIN)

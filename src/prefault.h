@@ -10,10 +10,6 @@
 
 #include <stddef.h>
 
-/* The whole pages inside [p, p + n), writable; a no-op for buffers under
- * 1 MiB and where the kernel cannot (the pages then fault in as used). */
-void prefault(void *p, size_t n);
-
 /* n bytes (any n, 0 included) to keep for a while: from 1 MiB on aligned to
  * 2 MiB, in huge pages where the kernel gives them, and prefaulted; below,
  * plain malloc. Released with free(); NULL when out of memory. */
