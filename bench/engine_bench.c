@@ -173,7 +173,8 @@ static int load_input(const nn_model *m, const char *image, int raw, uint8_t *rg
     char err[256];
     jpeg_decoder *d = jpeg_decoder_new();
     rgb_image img;
-    int ok = jpeg_decode(d, buf, len, &(image_decode_options){1ull << 32, 1, 0, 0, 0}, &img, err, sizeof err) == IMAGE_OK;
+    int ok =
+        jpeg_decode(d, buf, len, &(image_decode_options){1ull << 32, 1, 0, 0, 0}, &img, err, sizeof err) == OUTCOME_OK;
     resize_workspace *ws = resize_workspace_new();
     if (ok)
         ok = preprocess_rgb(ws, img.rgb, img.width, img.height, model_preprocess_style(m), CROP_CENTER, rgb, m->input.w,

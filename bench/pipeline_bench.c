@@ -112,7 +112,7 @@ int main(int argc, char **argv)
             for (int r = -3; r < runs && ok; r++) { /* 3 warm-up runs */
                 long before = __atomic_load_n(&heap_calls, __ATOMIC_RELAXED);
                 ok = predictor_run_image(p, &reg.models[0], jpeg, len, CROP_CENTER, 3, &limits, &res, err,
-                                        sizeof err) == PREDICT_OK;
+                                         sizeof err) == OUTCOME_OK;
                 if (r < 0)
                     continue;
                 calls += __atomic_load_n(&heap_calls, __ATOMIC_RELAXED) - before;

@@ -60,8 +60,8 @@ int cli_classify(int argc, char **argv)
             failures++;
             continue;
         }
-        predict_status st = predictor_run_image(p, &reg.models[0], data, len, crop, c.k, &limits, &res, err, sizeof err);
-        if (st != PREDICT_OK) {
+        outcome st = predictor_run_image(p, &reg.models[0], data, len, crop, c.k, &limits, &res, err, sizeof err);
+        if (st != OUTCOME_OK) {
             fprintf(stderr, "%s: %s\n", argv[i], err);
             failures++;
         } else {

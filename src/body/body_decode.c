@@ -90,20 +90,20 @@ long base64_decode(const char *in, size_t len, uint8_t *out)
 
 /* One image string: a data URL, data:<media type>;base64,<data>, or bare
  * base64. Sets *data and *n to the base64 text. */
-static body_status image_text(const char *s, const char **data, char *err, size_t errlen)
+static outcome image_text(const char *s, const char **data, char *err, size_t errlen)
 {
     *data = s;
     if (strncmp(s, "data:", 5) != 0)
-        return BODY_DECODED;
+        return OUTCOME_OK;
     const char *comma = strchr(s, ',');
     if (!comma) {
         snprintf(err, errlen, "data URL without a comma");
-        return BODY_MALFORMED;
+        return OUTCOME_BAD_REQUEST;
     }
     size_t header = (size_t)(comma - s);
     if (header < 12 || strncmp(comma - 7, ";base64", 7) != 0) {
         snprintf(err, errlen, "data URL is not base64-encoded");
-        return BODY_MALFORMED;
+        return OUTCOME_BAD_REQUEST;
     }
     char type[64];
     size_t tlen = header - 5 - 7;
@@ -113,22 +113,21 @@ static body_status image_text(const char *s, const char **data, char *err, size_
     type[tlen] = '\0';
     if (!is_image_type(type)) {
         snprintf(err, errlen, "data URL media type '%s' is not one of %s", type, image_accepted_types());
-        return BODY_UNSUPPORTED_TYPE;
+        return OUTCOME_UNSUPPORTED_MEDIA_TYPE;
     }
     *data = comma + 1;
-    return BODY_DECODED;
+    return OUTCOME_OK;
 }
 
-body_status body_images_from_json(const char *body, size_t len, int max_images, body_images *out, char *err,
-                                  size_t errlen)
+outcome body_images_from_json(const char *body, size_t len, int max_images, body_images *out, char *err, size_t errlen)
 {
     memset(out, 0, sizeof *out);
     cJSON *root = cJSON_ParseWithLength(body, len);
     if (!root) {
         snprintf(err, errlen, "body is not valid JSON");
-        return BODY_MALFORMED;
+        return OUTCOME_BAD_REQUEST;
     }
-    body_status st = BODY_MALFORMED;
+    outcome st = OUTCOME_BAD_REQUEST;
     const cJSON *one = cJSON_GetObjectItemCaseSensitive(root, "image");
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "images");
     if (!cJSON_IsObject(root) || (one && list) || (one ? !cJSON_IsString(one) : !cJSON_IsArray(list))) {
@@ -143,7 +142,7 @@ body_status body_images_from_json(const char *body, size_t len, int max_images, 
     }
     if (n > max_images || n > BODY_MAX_IMAGES) {
         snprintf(err, errlen, "%d images in one request; the limit is %d", n, max_images);
-        st = BODY_TOO_MANY_IMAGES;
+        st = OUTCOME_BATCH_TOO_LARGE;
         goto out;
     }
     /* Every image's base64 text first: their total bounds the decoded size. */
@@ -156,15 +155,15 @@ body_status body_images_from_json(const char *body, size_t len, int max_images, 
             snprintf(err, errlen, "\"images\"[%d] is not a string", i);
             goto out;
         }
-        if ((st = image_text(s, &text[i], err, errlen)) != BODY_DECODED)
+        if ((st = image_text(s, &text[i], err, errlen)) != OUTCOME_OK)
             goto out;
-        st = BODY_MALFORMED;
+        st = OUTCOME_BAD_REQUEST;
         total += 3 * (strlen(text[i]) / 4) + 3;
     }
     out->bytes = malloc(total ? total : 1);
     if (!out->bytes) {
         snprintf(err, errlen, "out of memory for the decoded images");
-        st = BODY_NO_MEMORY;
+        st = OUTCOME_OUT_OF_MEMORY;
         goto out;
     }
     for (int i = 0; i < n; i++) {
@@ -182,7 +181,7 @@ body_status body_images_from_json(const char *body, size_t len, int max_images, 
         out->start[i + 1] = out->start[i] + (size_t)decoded;
     }
     out->count = n;
-    st = BODY_DECODED;
+    st = OUTCOME_OK;
 out:
     cJSON_Delete(root);
     return st;

@@ -7,20 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../outcome.h"
+
 typedef enum {
     BODY_KIND_IMAGE, /* an accepted image type (or application/octet-stream): the body is the image */
     BODY_KIND_JSON, /* application/json: {"image": "data:image/png;base64,..."} */
     BODY_KIND_MULTIPART, /* multipart/form-data with the image in a file field */
     BODY_KIND_UNSUPPORTED,
 } body_kind;
-
-typedef enum {
-    BODY_DECODED = 0,
-    BODY_MALFORMED, /* malformed JSON, base64 or data URL: 400 */
-    BODY_UNSUPPORTED_TYPE, /* a media type that is not an accepted image type: 415 */
-    BODY_TOO_MANY_IMAGES, /* more images than the request may hold: 413 */
-    BODY_NO_MEMORY, /* no memory for the decoded images: 500 */
-} body_status;
 
 /* The most images one request may carry, whatever --max-batch says. */
 #define BODY_MAX_IMAGES 256
@@ -43,9 +37,11 @@ int part_type_acceptable(const char *content_type);
 
 /* Extracts and base64-decodes the images of a JSON body, {"image": "..."} or
  * {"images": ["...", ...]} (at most max_images), each a data URL of an
- * accepted image type or bare base64. On failure nothing is left to free. */
-body_status body_images_from_json(const char *body, size_t len, int max_images, body_images *out, char *err,
-                                  size_t errlen);
+ * accepted image type or bare base64. OUTCOME_OK, or OUTCOME_BAD_REQUEST
+ * (malformed JSON, base64 or data URL), OUTCOME_UNSUPPORTED_MEDIA_TYPE,
+ * OUTCOME_BATCH_TOO_LARGE or OUTCOME_OUT_OF_MEMORY with the reason in err;
+ * on failure nothing is left to free. */
+outcome body_images_from_json(const char *body, size_t len, int max_images, body_images *out, char *err, size_t errlen);
 
 /* Standard base64 (RFC 4648, padding optional). Returns the decoded length, or
  * -1 on a character outside the alphabet or a misplaced '='. out must hold

@@ -13,7 +13,7 @@ typedef struct {
     const char *why;
 } parse_state;
 
-static infer_status fail(parse_state *s, infer_status st, const char *why)
+static outcome fail(parse_state *s, outcome st, const char *why)
 {
     s->why = why;
     return st;
@@ -99,87 +99,88 @@ static long bytes_of(const cJSON *data, uint8_t *buf, long max, long count)
 }
 
 /* BYTES [N] (or [N, 1]): N encoded images. */
-static infer_status image_input(parse_state *s, const cJSON *input, const long long *d, int dims, infer_request *q)
+static outcome image_input(parse_state *s, const cJSON *input, const long long *d, int dims, infer_request *q)
 {
     if (dims > 2 || (dims == 2 && d[1] != 1))
-        return fail(s, INFER_MALFORMED, "the input \"" INFER_INPUT_IMAGE "\" has shape [N] (or [N, 1])");
+        return fail(s, OUTCOME_BAD_REQUEST, "the input \"" INFER_INPUT_IMAGE "\" has shape [N] (or [N, 1])");
     if (d[0] > s->max_images)
-        return fail(s, INFER_TOO_MANY, "more images than one request may carry (--max-batch)");
+        return fail(s, OUTCOME_BATCH_TOO_LARGE, "more images than one request may carry (--max-batch)");
     q->count = (int)d[0];
     size_t size;
     int binary = binary_size(s, input, &size);
     if (binary < 0)
-        return fail(s, INFER_MALFORMED, "binary_data_size must be a byte count within the body");
+        return fail(s, OUTCOME_BAD_REQUEST, "binary_data_size must be a byte count within the body");
     if (binary) {
         const uint8_t *p = take_binary(s, size);
         if (!p)
-            return fail(s, INFER_MALFORMED, "binary_data_size is more than the bytes after the JSON header");
+            return fail(s, OUTCOME_BAD_REQUEST, "binary_data_size is more than the bytes after the JSON header");
         size_t at = 0;
         for (int i = 0; i < q->count; i++) { /* each element: a 4-byte length and the bytes, used in place */
             if (size - at < 4)
-                return fail(s, INFER_MALFORMED, "BYTES data ends before its elements do");
+                return fail(s, OUTCOME_BAD_REQUEST, "BYTES data ends before its elements do");
             uint32_t n = (uint32_t)p[at] | (uint32_t)p[at + 1] << 8 | (uint32_t)p[at + 2] << 16 |
                          (uint32_t)p[at + 3] << 24;
             at += 4;
             if (n > size - at)
-                return fail(s, INFER_MALFORMED, "a BYTES element is longer than the data");
+                return fail(s, OUTCOME_BAD_REQUEST, "a BYTES element is longer than the data");
             q->data[i] = p + at;
             q->length[i] = n;
             at += n;
         }
         if (at != size)
-            return fail(s, INFER_MALFORMED, "binary_data_size is not the size of the N elements");
-        return INFER_OK;
+            return fail(s, OUTCOME_BAD_REQUEST, "binary_data_size is not the size of the N elements");
+        return OUTCOME_OK;
     }
     const char *text[BODY_MAX_IMAGES];
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(input, "data");
     if (!cJSON_IsArray(data) || strings_of(data, text, BODY_MAX_IMAGES, 0) != q->count)
-        return fail(s, INFER_MALFORMED, "the input's data is not as many base64 strings as its shape says");
+        return fail(s, OUTCOME_BAD_REQUEST, "the input's data is not as many base64 strings as its shape says");
     size_t total = 0;
     for (int i = 0; i < q->count; i++)
         total += 3 * (strlen(text[i]) / 4) + 3; /* within the body's length: each string is in it */
     if (!(q->owned = malloc(total ? total : 1)))
-        return fail(s, INFER_NO_MEMORY, "out of memory");
+        return fail(s, OUTCOME_OUT_OF_MEMORY, "out of memory");
     uint8_t *out = q->owned;
     for (int i = 0; i < q->count; i++) {
         long got = base64_decode(text[i], strlen(text[i]), out);
         if (got <= 0)
-            return fail(s, INFER_MALFORMED, got == 0 ? "an image is empty" : "an image is not valid base64");
+            return fail(s, OUTCOME_BAD_REQUEST, got == 0 ? "an image is empty" : "an image is not valid base64");
         q->data[i] = out;
         q->length[i] = (size_t)got;
         out += got;
     }
-    return INFER_OK;
+    return OUTCOME_OK;
 }
 
 /* UINT8 [N, H, W, 3]: N RGB frames. */
-static infer_status pixels_input(parse_state *s, const cJSON *input, const long long *d, int dims, infer_request *q)
+static outcome pixels_input(parse_state *s, const cJSON *input, const long long *d, int dims, infer_request *q)
 {
     if (dims != 4 || d[3] != 3)
-        return fail(s, INFER_MALFORMED, "the input \"" INFER_INPUT_PIXELS "\" has shape [N, H, W, 3]");
+        return fail(s, OUTCOME_BAD_REQUEST, "the input \"" INFER_INPUT_PIXELS "\" has shape [N, H, W, 3]");
     long long n = d[0], h = d[1], w = d[2];
     if (n > s->max_images)
-        return fail(s, INFER_TOO_MANY, "more images than one request may carry (--max-batch)");
+        return fail(s, OUTCOME_BATCH_TOO_LARGE, "more images than one request may carry (--max-batch)");
     if (w < s->min_side || h < s->min_side)
-        return fail(s, INFER_TOO_SMALL, "a frame is smaller than the smallest image taken (16 pixels a side)");
+        return fail(s, OUTCOME_IMAGE_TOO_SMALL, "a frame is smaller than the smallest image taken (16 pixels a side)");
     /* Each size is at most 1e9 (shape_of): H * W * 3 cannot overflow, N times that can; the body bounds both. */
     unsigned long long frame = (unsigned long long)(w * h * 3);
     if (frame > s->len || (unsigned long long)n > s->len / frame)
-        return fail(s, INFER_MALFORMED, "the input's data does not hold N * H * W * 3 values");
+        return fail(s, OUTCOME_BAD_REQUEST, "the input's data does not hold N * H * W * 3 values");
     size_t size = (size_t)frame * (size_t)n, binary_len;
     const uint8_t *pixels;
     int binary = binary_size(s, input, &binary_len);
     if (binary) {
         if (binary < 0 || binary_len != size || !(pixels = take_binary(s, size)))
-            return fail(s, INFER_MALFORMED, "binary_data_size must be N * H * W * 3 bytes, all after the JSON header");
+            return fail(s, OUTCOME_BAD_REQUEST,
+                        "binary_data_size must be N * H * W * 3 bytes, all after the JSON header");
     } else {
         const cJSON *data = cJSON_GetObjectItemCaseSensitive(input, "data");
         if (!cJSON_IsArray(data))
-            return fail(s, INFER_MALFORMED, "the input's data does not hold N * H * W * 3 numbers");
+            return fail(s, OUTCOME_BAD_REQUEST, "the input's data does not hold N * H * W * 3 numbers");
         if (!(q->owned = malloc(size)))
-            return fail(s, INFER_NO_MEMORY, "out of memory");
+            return fail(s, OUTCOME_OUT_OF_MEMORY, "out of memory");
         if (bytes_of(data, q->owned, (long)size, 0) != (long)size)
-            return fail(s, INFER_MALFORMED, "UINT8 data must be N * H * W * 3 integers from 0 to 255");
+            return fail(s, OUTCOME_BAD_REQUEST, "UINT8 data must be N * H * W * 3 integers from 0 to 255");
         pixels = q->owned;
     }
     q->pixels = 1;
@@ -190,88 +191,90 @@ static infer_status pixels_input(parse_state *s, const cJSON *input, const long 
         q->data[i] = pixels + (size_t)i * frame;
         q->length[i] = (size_t)frame;
     }
-    return INFER_OK;
+    return OUTCOME_OK;
 }
 
 /* The requested output: classification K (0: the probabilities), binary or JSON. */
-static infer_status requested_output(parse_state *s, const cJSON *root, int outputs, infer_request *q)
+static outcome requested_output(parse_state *s, const cJSON *root, int outputs, infer_request *q)
 {
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "outputs");
     if (!list)
-        return INFER_OK;
+        return OUTCOME_OK;
     if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > 1)
-        return fail(s, INFER_MALFORMED, "\"outputs\" lists the one output, \"" INFER_OUTPUT "\"");
+        return fail(s, OUTCOME_BAD_REQUEST, "\"outputs\" lists the one output, \"" INFER_OUTPUT "\"");
     const cJSON *out = cJSON_GetArrayItem(list, 0);
     if (!out)
-        return INFER_OK;
+        return OUTCOME_OK;
     const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(out, "name"));
     if (!name || strcmp(name, INFER_OUTPUT) != 0)
-        return fail(s, INFER_MALFORMED, "the model's only output is \"" INFER_OUTPUT "\"");
+        return fail(s, OUTCOME_BAD_REQUEST, "the model's only output is \"" INFER_OUTPUT "\"");
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(out, "parameters");
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(params, "classification");
     const cJSON *binary = cJSON_GetObjectItemCaseSensitive(params, "binary_data");
     if (k) {
         if (!cJSON_IsNumber(k) || k->valuedouble < 1 || k->valuedouble > outputs || k->valuedouble != (int)k->valuedouble)
-            return fail(s, INFER_MALFORMED, "\"classification\" must be 1 or more and at most the model's outputs");
+            return fail(s, OUTCOME_BAD_REQUEST, "\"classification\" must be 1 or more and at most the model's outputs");
         q->classification = (int)k->valuedouble;
     }
     if (binary && !cJSON_IsBool(binary))
-        return fail(s, INFER_MALFORMED, "\"binary_data\" must be true or false");
+        return fail(s, OUTCOME_BAD_REQUEST, "\"binary_data\" must be true or false");
     q->binary_output = cJSON_IsTrue(binary);
-    return INFER_OK;
+    return OUTCOME_OK;
 }
 
-static infer_status parse(parse_state *s, const cJSON *root, int outputs, infer_request *q)
+static outcome parse(parse_state *s, const cJSON *root, int outputs, infer_request *q)
 {
     if (!root)
-        return fail(s, INFER_MALFORMED, "the body (or its JSON header) is not valid JSON");
+        return fail(s, OUTCOME_BAD_REQUEST, "the body (or its JSON header) is not valid JSON");
     const cJSON *inputs = cJSON_GetObjectItemCaseSensitive(root, "inputs");
     const cJSON *input = cJSON_GetArrayItem(inputs, 0);
     if (!cJSON_IsObject(root) || !cJSON_IsArray(inputs) || cJSON_GetArraySize(inputs) != 1 || !cJSON_IsObject(input))
-        return fail(s, INFER_MALFORMED,
-                    "expected an inference request with one input, \"" INFER_INPUT_IMAGE "\" or \"" INFER_INPUT_PIXELS "\"");
+        return fail(s, OUTCOME_BAD_REQUEST,
+                    "expected an inference request with one input, \"" INFER_INPUT_IMAGE "\" or \"" INFER_INPUT_PIXELS
+                    "\"");
     const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "id"));
     snprintf(q->id, sizeof q->id, "%s", id ? id : "");
     q->has_id = id != NULL;
     const char *crop = cJSON_GetStringValue(
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "parameters"), "crop"));
     if (crop && crop_mode_parse(crop, &q->crop) < 0)
-        return fail(s, INFER_MALFORMED, "the parameter \"crop\" is \"center\" or \"full\"");
-    infer_status st = requested_output(s, root, outputs, q);
-    if (st != INFER_OK)
+        return fail(s, OUTCOME_BAD_REQUEST, "the parameter \"crop\" is \"center\" or \"full\"");
+    outcome st = requested_output(s, root, outputs, q);
+    if (st != OUTCOME_OK)
         return st;
     const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(input, "name"));
     const char *type = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(input, "datatype"));
     long long d[4];
     int dims = shape_of(input, d);
     if (!name || !type || dims < 0)
-        return fail(s, INFER_MALFORMED, "an input has a name, a datatype and a shape of 1 to 4 sizes from 1 to 1e9");
+        return fail(s, OUTCOME_BAD_REQUEST,
+                    "an input has a name, a datatype and a shape of 1 to 4 sizes from 1 to 1e9");
     if (!strcmp(name, INFER_INPUT_IMAGE) && !strcmp(type, "BYTES"))
         st = image_input(s, input, d, dims, q);
     else if (!strcmp(name, INFER_INPUT_PIXELS) && !strcmp(type, "UINT8"))
         st = pixels_input(s, input, d, dims, q);
     else
-        return fail(s, INFER_MALFORMED,
+        return fail(s, OUTCOME_BAD_REQUEST,
                     "the inputs are \"" INFER_INPUT_IMAGE "\" (BYTES) and \"" INFER_INPUT_PIXELS "\" (UINT8)");
-    if (st == INFER_OK && s->at != s->len)
-        return fail(s, INFER_MALFORMED, "bytes after the JSON header that no input claims");
+    if (st == OUTCOME_OK && s->at != s->len)
+        return fail(s, OUTCOME_BAD_REQUEST, "bytes after the JSON header that no input claims");
     return st;
 }
 
-infer_status infer_request_parse(const uint8_t *body, size_t len, size_t json_len, int max_images, int min_side,
-                                 int outputs, infer_request *q, char *err, size_t errlen)
+outcome infer_request_parse(const uint8_t *body, size_t len, size_t json_len, int max_images, int min_side, int outputs,
+                            infer_request *q, char *err, size_t errlen)
 {
     memset(q, 0, sizeof *q);
     q->crop = CROP_CENTER;
     parse_state s = {body, len, json_len, max_images < BODY_MAX_IMAGES ? max_images : BODY_MAX_IMAGES, min_side, NULL};
     if (json_len > len) {
         snprintf(err, errlen, "the JSON header is longer than the body");
-        return INFER_MALFORMED;
+        return OUTCOME_BAD_REQUEST;
     }
     cJSON *root = cJSON_ParseWithLength((const char *)body, json_len);
-    infer_status st = parse(&s, root, outputs, q);
+    outcome st = parse(&s, root, outputs, q);
     cJSON_Delete(root);
-    if (st != INFER_OK) {
+    if (st != OUTCOME_OK) {
         snprintf(err, errlen, "%s", s.why);
         infer_request_free(q);
     }

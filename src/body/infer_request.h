@@ -13,20 +13,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../outcome.h"
+
 #include "../image/preprocess.h"
 #include "body_decode.h"
 
 #define INFER_INPUT_IMAGE "image"
 #define INFER_INPUT_PIXELS "pixels"
 #define INFER_OUTPUT "probabilities"
-
-typedef enum {
-    INFER_OK = 0,
-    INFER_MALFORMED, /* not such a request, or data that does not fit it: 400 */
-    INFER_TOO_MANY, /* more images than max_images: 413 */
-    INFER_TOO_SMALL, /* a frame under min_side: 422 */
-    INFER_NO_MEMORY,
-} infer_status;
 
 typedef struct {
     int count; /* N */
@@ -44,10 +38,12 @@ typedef struct {
 
 /* body[0, json_len) is the JSON, body[json_len, len) the binary section (json_len == len: none).
  * The data pointers may point into body, which must outlive q. The memory it
- * allocates (owned) is at most len bytes. On failure the reason is in err and
- * nothing is left to free. */
-infer_status infer_request_parse(const uint8_t *body, size_t len, size_t json_len, int max_images, int min_side,
-                                 int outputs, infer_request *q, char *err, size_t errlen);
+ * allocates (owned) is at most len bytes. OUTCOME_OK, or OUTCOME_BAD_REQUEST
+ * (not such a request, or data that does not fit it), OUTCOME_BATCH_TOO_LARGE,
+ * OUTCOME_IMAGE_TOO_SMALL (a frame under min_side) or OUTCOME_OUT_OF_MEMORY
+ * with the reason in err; on failure nothing is left to free. */
+outcome infer_request_parse(const uint8_t *body, size_t len, size_t json_len, int max_images, int min_side, int outputs,
+                            infer_request *q, char *err, size_t errlen);
 void infer_request_free(infer_request *q);
 
 #endif

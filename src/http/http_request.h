@@ -63,8 +63,8 @@ typedef struct http_request {
     struct MHD_PostProcessor *post;
     int file_parts; /* multipart file fields seen */
     size_t part_start[BODY_MAX_IMAGES]; /* where each file field's bytes begin in body */
-    int body_error; /* HTTP status to answer once the body has been drained */
-    const char *body_error_message; /* for body_error, when it has its own wording */
+    outcome body_error; /* to answer once the body has been drained */
+    char body_error_message[160];
     body_images decoded; /* JSON: the base64-decoded images */
     int k; /* query parameters, for every image */
     crop_mode crop;

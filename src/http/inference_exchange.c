@@ -7,6 +7,7 @@
 #include "inference_exchange.h"
 
 #include <cjson/cJSON.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "metrics.h"
 
 #define MULTIPART_BUFFER 65536
+#define TOO_LARGE "the body is larger than the limit of %zu bytes"
 
 /* Makes sure the request holds at least n bytes of the server's body budget. */
 int exchange_reserve(http_request *r, size_t n)
@@ -45,11 +47,15 @@ static void drop_body(http_request *r, size_t keep)
  * been read, and read on without being kept: its buffer and its budget go now
  * (all but a multipart parser's, which may be running this very call), so
  * that uploads still growing can have them. */
-static void body_fails(http_request *r, int status, const char *message)
+static void body_fails(http_request *r, outcome o, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void body_fails(http_request *r, outcome o, const char *fmt, ...)
 {
     if (!r->body_error) {
-        r->body_error = status;
-        r->body_error_message = message;
+        r->body_error = o;
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(r->body_error_message, sizeof r->body_error_message, fmt, ap);
+        va_end(ap);
     }
     drop_body(r, r->post ? MULTIPART_BUFFER : 0);
 }
@@ -61,7 +67,7 @@ static int append(http_request *r, const char *data, size_t size)
 {
     size_t limit = server_config(r->server)->max_body;
     if (size > limit - r->body_len) {
-        body_fails(r, MHD_HTTP_CONTENT_TOO_LARGE, NULL);
+        body_fails(r, OUTCOME_BODY_TOO_LARGE, TOO_LARGE, limit);
         return -1;
     }
     if (r->body_len + size > r->body_cap) {
@@ -74,12 +80,12 @@ static int append(http_request *r, const char *data, size_t size)
             cap = r->announced; /* no need to double past it */
         size_t parser = r->post ? MULTIPART_BUFFER : 0; /* also held in the budget */
         if (exchange_reserve(r, cap + parser) < 0) {
-            body_fails(r, MHD_HTTP_SERVICE_UNAVAILABLE, BUDGET_EXHAUSTED);
+            body_fails(r, OUTCOME_BUSY, BUDGET_EXHAUSTED);
             return -1;
         }
         uint8_t *b = realloc(r->body, cap);
         if (!b) {
-            body_fails(r, MHD_HTTP_INTERNAL_SERVER_ERROR, NULL);
+            body_fails(r, OUTCOME_OUT_OF_MEMORY, "cannot hold the request body");
             return -1;
         }
         r->body = b;
@@ -102,13 +108,15 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     if (!filename)
         return MHD_YES; /* ordinary form fields are ignored (their bytes still count against the limit) */
     if (!part_type_acceptable(content_type)) {
-        body_fails(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "the uploaded file's Content-Type is not an image type");
+        body_fails(r, OUTCOME_UNSUPPORTED_MEDIA_TYPE,
+                   "the uploaded file's Content-Type is not an image type: send one of %s", image_accepted_types());
         return MHD_NO;
     }
     if (off == 0 && size > 0) { /* a part's first bytes (an empty call may come first) */
         if (r->file_parts == server_config(r->server)->max_batch) {
-            body_fails(r, MHD_HTTP_CONTENT_TOO_LARGE,
-                       "more file fields than one request may carry (--max-batch, at most --queue)");
+            body_fails(r, OUTCOME_BATCH_TOO_LARGE,
+                       "more file fields than one request may carry (--max-batch, at most --queue) (%d)",
+                       server_config(r->server)->max_batch);
             return MHD_NO;
         }
         r->part_start[r->file_parts++] = r->body_len;
@@ -137,14 +145,14 @@ int exchange_reserve_json(http_request *r, const uint8_t *text, size_t len, enum
         values += text[i] == ',' || text[i] == '[' || text[i] == '{' || text[i] == ':';
     size_t need = values * JSON_NODE_BYTES;
     if (need > server_config(r->server)->max_body_total) {
-        *answered = respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
+        *answered = respond_error(r, OUTCOME_BODY_TOO_LARGE,
                                   "%zu JSON values would take %zu MiB to parse, more than the server holds for "
                                   "request bodies; send fewer values (large tensors: as binary data)",
                                   values, need >> 20);
         return -1;
     }
     if (exchange_reserve(r, r->body_reserved + need) < 0) {
-        *answered = respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", BUDGET_EXHAUSTED);
+        *answered = respond_error(r, OUTCOME_BUSY, BUDGET_EXHAUSTED);
         return -1;
     }
     return 0;
@@ -161,8 +169,7 @@ static enum MHD_Result begin(http_request *r, const inference_route *route)
     size_t limit = server_config(r->server)->max_body;
     unsigned long long announced = length ? strtoull(length, NULL, 10) : 0;
     if (announced > limit)
-        return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
-                             "the body is %.20s bytes; the limit is %zu", length, limit);
+        return respond_error(r, OUTCOME_BODY_TOO_LARGE, "the body is %.20s bytes; the limit is %zu", length, limit);
     /* The body is taken from the budget as it arrives (append); a multipart
      * parser's buffer now. An announced length the budget could not hold now
      * is refused at once, before the client sends it. */
@@ -170,12 +177,11 @@ static enum MHD_Result begin(http_request *r, const inference_route *route)
     r->announced = (size_t)announced;
     if (!body_budget_would_fit(server_body_budget(r->server), &r->client, (size_t)announced + parser) ||
         exchange_reserve(r, parser) < 0)
-        return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", BUDGET_EXHAUSTED);
+        return respond_error(r, OUTCOME_BUSY, BUDGET_EXHAUSTED);
     if (r->kind == BODY_KIND_MULTIPART) {
         r->post = MHD_create_post_processor(r->conn, MULTIPART_BUFFER, on_part, r);
         if (!r->post)
-            return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart",
-                                 "multipart/form-data without a usable boundary");
+            return respond_error(r, OUTCOME_BAD_MULTIPART, "multipart/form-data without a usable boundary");
     }
     r->phase = PHASE_RECEIVING;
     server_watch(r, WATCH_BODY);
@@ -195,11 +201,11 @@ static enum MHD_Result receive(http_request *r, const char *upload, size_t *uplo
     r->bytes_in += n;
     connection_watch_body_bytes(r->watch, n);
     if (!r->body_error && r->bytes_in > limit)
-        body_fails(r, MHD_HTTP_CONTENT_TOO_LARGE, NULL);
+        body_fails(r, OUTCOME_BODY_TOO_LARGE, TOO_LARGE, limit);
     if (r->body_error)
         return r->bytes_in > 2 * limit ? MHD_NO : MHD_YES;
     if (r->post ? MHD_post_process(r->post, upload, n) != MHD_YES : append(r, upload, n) < 0)
-        body_fails(r, MHD_HTTP_BAD_REQUEST, "malformed multipart/form-data body");
+        body_fails(r, OUTCOME_BAD_MULTIPART, "malformed multipart/form-data body");
     return MHD_YES;
 }
 
@@ -233,27 +239,13 @@ static uint64_t claimed_pixels(const http_request *r, uint64_t max_pixels)
 /* Body complete: the route turns it into jobs, which are queued whole. */
 static enum MHD_Result submit(http_request *r, const inference_route *route)
 {
-    const char *message = r->body_error_message;
-    switch (r->body_error) {
-    case 0: break;
-    case MHD_HTTP_CONTENT_TOO_LARGE:
-        if (message)
-            return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "batch_too_large", "%s (%d)", message,
-                                 server_config(r->server)->max_batch);
-        return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_too_large",
-                             "the body is larger than the limit of %zu bytes", server_config(r->server)->max_body);
-    case MHD_HTTP_BAD_REQUEST: return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart", "%s", message);
-    case MHD_HTTP_UNSUPPORTED_MEDIA_TYPE:
-        return respond_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type", "%s: send one of %s",
-                             message, image_accepted_types());
-    case MHD_HTTP_SERVICE_UNAVAILABLE: return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", "%s", message);
-    default: return respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out_of_memory", "cannot hold the request body");
-    }
+    if (r->body_error)
+        return respond_error(r, r->body_error, "%s", r->body_error_message);
     if (r->post) {
         enum MHD_Result ok = MHD_destroy_post_processor(r->post);
         r->post = NULL;
         if (ok != MHD_YES)
-            return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart", "malformed or unterminated multipart body");
+            return respond_error(r, OUTCOME_BAD_MULTIPART, "malformed or unterminated multipart body");
     }
     enum MHD_Result answered;
     if (route->collect(r, &answered) < 0)
@@ -261,7 +253,7 @@ static enum MHD_Result submit(http_request *r, const inference_route *route)
     uint64_t budget = server_config(r->server)->max_request_pixels;
     uint64_t pixels = claimed_pixels(r, server_config(r->server)->max_pixels);
     if (budget && pixels > budget)
-        return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "batch_too_large",
+        return respond_error(r, OUTCOME_BATCH_TOO_LARGE,
                              "the images of this request have %llu pixels together; one request may have %llu "
                              "(--max-request-pixels): send fewer or smaller images",
                              (unsigned long long)pixels, (unsigned long long)budget);
@@ -279,30 +271,13 @@ static enum MHD_Result submit(http_request *r, const inference_route *route)
     return MHD_YES;
 }
 
-/* The HTTP status and error code of an image's outcome (200, NULL for a prediction). */
-unsigned exchange_outcome(const inference_job *j, const char **code)
-{
-    switch (j->status) {
-    case PREDICT_OK: *code = NULL; return MHD_HTTP_OK;
-    case PREDICT_BAD_IMAGE: *code = "invalid_image"; return MHD_HTTP_BAD_REQUEST;
-    case PREDICT_UNSUPPORTED_IMAGE: *code = "unsupported_media_type"; return MHD_HTTP_UNSUPPORTED_MEDIA_TYPE;
-    case PREDICT_TOO_MANY_PIXELS: *code = "image_too_large"; return MHD_HTTP_UNPROCESSABLE_CONTENT;
-    case PREDICT_TOO_SMALL: *code = "image_too_small"; return MHD_HTTP_UNPROCESSABLE_CONTENT;
-    case PREDICT_TOO_COMPLEX: *code = "image_too_complex"; return MHD_HTTP_UNPROCESSABLE_CONTENT;
-    case PREDICT_CANCELLED: *code = "shutting_down"; return MHD_HTTP_SERVICE_UNAVAILABLE;
-    case PREDICT_INTERNAL: break;
-    }
-    *code = "internal";
-    return MHD_HTTP_INTERNAL_SERVER_ERROR;
-}
-
 /* Every job done: the stage times of the images that ran go to /metrics,
  * whichever route asked (a tensor of pixels was not decoded). */
 static void observe_stages(const http_request *r)
 {
     for (int i = 0; i < r->job_count; i++) {
         const inference_job *j = &r->jobs[i];
-        if (j->status != PREDICT_OK)
+        if (j->status != OUTCOME_OK)
             continue;
         metrics_observe(STAGE_QUEUE, j->queue_ms);
         if (!j->pixels)
@@ -345,7 +320,7 @@ enum MHD_Result inference_exchange(http_request *r, const inference_route *route
         }
         break; /* else woken early: keep waiting */
     case PHASE_REJECTED:
-        rc = respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "overloaded", "the inference queue is full; retry shortly");
+        rc = respond_error(r, OUTCOME_OVERLOADED, "the inference queue is full; retry shortly");
         break;
     case PHASE_RESPONDED:
         *upload_size = 0; /* the rest of an upload we already answered */

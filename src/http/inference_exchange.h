@@ -36,8 +36,6 @@ int exchange_reserve(http_request *r, size_t n);
  * text can make, counted from its separators, come out of the body budget
  * first. 0, or -1 with 413 (more than the whole budget) or 503 answered. */
 int exchange_reserve_json(http_request *r, const uint8_t *text, size_t len, enum MHD_Result *answered);
-/* The HTTP status and error code of a job's outcome (200 and NULL for a prediction). */
-unsigned exchange_outcome(const inference_job *j, const char **code);
 #define BUDGET_EXHAUSTED "the server holds as many request bodies in memory as it may; retry shortly"
 
 #endif

@@ -24,16 +24,15 @@ static int parse_query(http_request *r, enum MHD_Result *answered)
         errno = 0;
         long v = strtol(k, &end, 10);
         if (errno || end == k || *end || v < 1 || v > PREDICT_MAX_K) {
-            *answered = respond_error(r, MHD_HTTP_BAD_REQUEST, "invalid_parameter",
-                                      "k must be an integer from 1 to %d, not '%.40s'", PREDICT_MAX_K, k);
+            *answered = respond_error(r, OUTCOME_INVALID_PARAMETER, "k must be an integer from 1 to %d, not '%.40s'",
+                                      PREDICT_MAX_K, k);
             return -1;
         }
         r->k = (int)v;
     }
     r->crop = CROP_CENTER;
     if (crop && crop_mode_parse(crop, &r->crop) < 0) {
-        *answered = respond_error(r, MHD_HTTP_BAD_REQUEST, "invalid_parameter",
-                                  "crop must be 'center' or 'full', not '%.40s'", crop);
+        *answered = respond_error(r, OUTCOME_INVALID_PARAMETER, "crop must be 'center' or 'full', not '%.40s'", crop);
         return -1;
     }
     r->model = model_registry_find(server_models(r->server), model);
@@ -52,7 +51,7 @@ static int begin_predict(http_request *r, enum MHD_Result *answered)
     const char *type = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
     r->kind = body_kind_of(type);
     if (r->kind == BODY_KIND_UNSUPPORTED) {
-        *answered = respond_error(r, MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type",
+        *answered = respond_error(r, OUTCOME_UNSUPPORTED_MEDIA_TYPE,
                                   "send an image (%s), multipart/form-data with an image file, or application/json "
                                   "{\"image\": \"data:image/png;base64,...\"}; got %.80s",
                                   image_accepted_types(), type ? type : "no Content-Type");
@@ -61,24 +60,13 @@ static int begin_predict(http_request *r, enum MHD_Result *answered)
     return 0;
 }
 
-/* How a JSON body that could not be decoded is answered. */
-static const struct {
-    unsigned status;
-    const char *code;
-} body_answers[] = {
-    [BODY_MALFORMED] = {MHD_HTTP_BAD_REQUEST, "bad_request"},
-    [BODY_UNSUPPORTED_TYPE] = {MHD_HTTP_UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type"},
-    [BODY_TOO_MANY_IMAGES] = {MHD_HTTP_CONTENT_TOO_LARGE, "batch_too_large"},
-    [BODY_NO_MEMORY] = {MHD_HTTP_INTERNAL_SERVER_ERROR, "out_of_memory"},
-};
-
 /* The images of a complete body, as jobs; an error is answered right away. */
 static int collect_images(http_request *r, enum MHD_Result *answered)
 {
     const size_t whole[2] = {0, r->body_len};
     if (r->kind == BODY_KIND_MULTIPART) {
         if (r->file_parts == 0) {
-            *answered = respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_multipart", "no file field in the form");
+            *answered = respond_error(r, OUTCOME_BAD_MULTIPART, "no file field in the form");
             return -1;
         }
         r->batch = r->file_parts > 1;
@@ -90,16 +78,16 @@ static int collect_images(http_request *r, enum MHD_Result *answered)
     } else if (r->kind == BODY_KIND_JSON) {
         /* Parsing copies the strings, decoding writes 3/4 of them again. */
         if (exchange_reserve(r, r->body_cap + 2 * r->body_len) < 0) {
-            *answered = respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", BUDGET_EXHAUSTED);
+            *answered = respond_error(r, OUTCOME_BUSY, BUDGET_EXHAUSTED);
             return -1;
         }
         if (exchange_reserve_json(r, r->body, r->body_len, answered) < 0)
             return -1;
         char err[256];
-        body_status st = body_images_from_json((const char *)r->body, r->body_len, server_config(r->server)->max_batch,
-                                               &r->decoded, err, sizeof err);
-        if (st != BODY_DECODED) {
-            *answered = respond_error(r, body_answers[st].status, body_answers[st].code, "%s", err);
+        outcome o = body_images_from_json((const char *)r->body, r->body_len, server_config(r->server)->max_batch,
+                                          &r->decoded, err, sizeof err);
+        if (o != OUTCOME_OK) {
+            *answered = respond_error(r, o, "%s", err);
             return -1;
         }
         r->batch = r->decoded.batch;
@@ -107,13 +95,13 @@ static int collect_images(http_request *r, enum MHD_Result *answered)
             return 0;
     } else {
         if (r->body_len == 0) {
-            *answered = respond_error(r, MHD_HTTP_BAD_REQUEST, "empty_body", "no image in the request body");
+            *answered = respond_error(r, OUTCOME_EMPTY_BODY, "no image in the request body");
             return -1;
         }
         if (exchange_make_jobs(r, r->body, whole, 1) == 0)
             return 0;
     }
-    *answered = respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out_of_memory", "cannot hold the request's jobs");
+    *answered = respond_error(r, OUTCOME_OUT_OF_MEMORY, "cannot hold the request's jobs");
     return -1;
 }
 
@@ -158,14 +146,13 @@ static enum MHD_Result respond_batch(http_request *r)
 {
     cJSON *root = cJSON_CreateObject(), *results = cJSON_AddArrayToObject(root, "results");
     for (int i = 0; i < r->job_count; i++) {
-        const char *code;
-        unsigned status = exchange_outcome(&r->jobs[i], &code);
-        cJSON *item = code ? cJSON_CreateObject() : prediction_json(&r->jobs[i]);
-        if (code) {
+        const inference_job *j = &r->jobs[i];
+        cJSON *item = j->status ? cJSON_CreateObject() : prediction_json(j);
+        if (j->status) {
             cJSON *err = cJSON_AddObjectToObject(item, "error");
-            cJSON_AddStringToObject(err, "code", code);
-            cJSON_AddStringToObject(err, "message", r->jobs[i].error);
-            cJSON_AddNumberToObject(err, "status", status);
+            cJSON_AddStringToObject(err, "code", outcome_code(j->status));
+            cJSON_AddStringToObject(err, "message", j->error);
+            cJSON_AddNumberToObject(err, "status", outcome_http_status(j->status));
         }
         cJSON_AddItemToArray(results, item);
     }
@@ -177,10 +164,8 @@ static enum MHD_Result respond_prediction(http_request *r)
     if (r->batch)
         return respond_batch(r);
     const inference_job *j = &r->jobs[0];
-    const char *code;
-    unsigned status = exchange_outcome(j, &code);
-    if (code)
-        return respond_error(r, status, code, "%s", j->error);
+    if (j->status)
+        return respond_error(r, j->status, "%s", j->error);
     return respond_cjson(r, MHD_HTTP_OK, prediction_json(j), NULL, NULL);
 }
 

@@ -56,8 +56,8 @@ enum MHD_Result respond_cjson(http_request *r, unsigned status, cJSON *root, con
     return rc;
 }
 
-static enum MHD_Result error_with_header(http_request *r, unsigned status, const char *code, const char *message,
-                                         const char *header, const char *value)
+static enum MHD_Result error_with_header(http_request *r, outcome o, const char *message, const char *header,
+                                         const char *value)
 {
     /* Messages quote what the client sent: escaped as json_text.h says, the
      * body is valid JSON and UTF-8 whatever those bytes were. */
@@ -66,52 +66,49 @@ static enum MHD_Result error_with_header(http_request *r, unsigned status, const
     if (r->v2_errors) /* the Open Inference Protocol's form */
         snprintf(body, sizeof body, "{\"error\":\"%s\"}", text);
     else
-        snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", code, text);
-    return respond_json(r, status, body, header, value);
+        snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", outcome_code(o), text);
+    return respond_json(r, outcome_http_status(o), body, header, value);
 }
 
-enum MHD_Result respond_error(http_request *r, unsigned status, const char *code, const char *fmt, ...)
+enum MHD_Result respond_error(http_request *r, outcome o, const char *fmt, ...)
 {
     char message[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(message, sizeof message, fmt, ap);
     va_end(ap);
-    if (status == MHD_HTTP_SERVICE_UNAVAILABLE)
-        return error_with_header(r, status, code, message, MHD_HTTP_HEADER_RETRY_AFTER, "1");
-    return error_with_header(r, status, code, message, NULL, NULL);
+    if (outcome_http_status(o) == MHD_HTTP_SERVICE_UNAVAILABLE)
+        return error_with_header(r, o, message, MHD_HTTP_HEADER_RETRY_AFTER, "1");
+    return error_with_header(r, o, message, NULL, NULL);
 }
 
 enum MHD_Result respond_not_found(http_request *r, const char *url)
 {
-    return respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such resource: %.200s", url);
+    return respond_error(r, OUTCOME_NOT_FOUND, "no such resource: %.200s", url);
 }
 
 enum MHD_Result respond_model_not_found(http_request *r, const char *name)
 {
-    return respond_error(r, MHD_HTTP_NOT_FOUND, "model_not_found", "no model named '%.64s' is served", name);
+    return respond_error(r, OUTCOME_MODEL_NOT_FOUND, "no model named '%.64s' is served", name);
 }
 
 enum MHD_Result respond_method_not_allowed(http_request *r, const char *allow)
 {
     char message[128];
     snprintf(message, sizeof message, "%s is not allowed here; use %s", r->method, allow);
-    return error_with_header(r, MHD_HTTP_METHOD_NOT_ALLOWED, "method_not_allowed", message, MHD_HTTP_HEADER_ALLOW,
-                             allow);
+    return error_with_header(r, OUTCOME_METHOD_NOT_ALLOWED, message, MHD_HTTP_HEADER_ALLOW, allow);
 }
 
 enum MHD_Result respond_unauthorized(http_request *r)
 {
-    return error_with_header(r, MHD_HTTP_UNAUTHORIZED, "unauthorized",
-                             "this route needs an API key: send 'Authorization: Bearer KEY'",
+    return error_with_header(r, OUTCOME_UNAUTHORIZED, "this route needs an API key: send 'Authorization: Bearer KEY'",
                              MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer realm=\"lookslike\"");
 }
 
 enum MHD_Result respond_preflight(http_request *r)
 {
     if (!r->cors_origin)
-        return respond_error(r, MHD_HTTP_FORBIDDEN, "origin_not_allowed",
-                             "this origin may not call the API (see --cors-origin)");
+        return respond_error(r, OUTCOME_ORIGIN_NOT_ALLOWED, "this origin may not call the API (see --cors-origin)");
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     if (!resp)
         return MHD_NO;

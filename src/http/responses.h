@@ -9,6 +9,7 @@
 #include <microhttpd.h>
 #include <stddef.h>
 
+#include "../outcome.h"
 #include "http_request.h"
 
 /* Responses (responses.c). Each records r->status. */
@@ -20,8 +21,9 @@ enum MHD_Result respond_body(http_request *r, unsigned status, const char *conte
 /* Sends root as JSON and frees it. */
 enum MHD_Result respond_cjson(http_request *r, unsigned status, cJSON *root, const char *extra_header,
                               const char *extra_value);
-enum MHD_Result respond_error(http_request *r, unsigned status, const char *code, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* An error: its status and code from the one table (outcome.h), the
+ * message formatted; 503s say Retry-After: 1. */
+enum MHD_Result respond_error(http_request *r, outcome o, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 enum MHD_Result respond_method_not_allowed(http_request *r, const char *allow);
 /* 404 not_found: nothing at this path. */
 enum MHD_Result respond_not_found(http_request *r, const char *url);

@@ -16,7 +16,7 @@ static enum MHD_Result readyz(http_request *r, const route_call *call)
     (void)call;
     if (!server_draining(r->server) && worker_pool_ready(server_pool(r->server)))
         return respond_json(r, MHD_HTTP_OK, "{\"status\":\"ready\"}", NULL, NULL);
-    return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "not_ready", "the models are not ready");
+    return respond_error(r, OUTCOME_NOT_READY, "the models are not ready");
 }
 
 static int always(const char *url)

@@ -200,12 +200,11 @@ static enum MHD_Result begin_request(http_request *r, const char *url, const cha
     r->uploads = route_uploads(r->route, url);
     r->v2_errors = (r->route->flags & ROUTE_V2_ERRORS) != 0;
     if (r->uri == URI_TOO_LONG)
-        return respond_error(r, MHD_HTTP_URI_TOO_LONG, "uri_too_long", "the request target is longer than %d bytes",
-                             HTTP_MAX_URI - 1);
+        return respond_error(r, OUTCOME_URI_TOO_LONG, "the request target is longer than %d bytes", HTTP_MAX_URI - 1);
     if (r->uri == URI_ENCODED_NUL)
-        return respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_path", "the path contains an encoded NUL byte");
+        return respond_error(r, OUTCOME_BAD_PATH, "the path contains an encoded NUL byte");
     if (r->after_shutdown_began)
-        return respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "shutting_down", "the server is shutting down");
+        return respond_error(r, OUTCOME_SHUTTING_DOWN, "the server is shutting down");
     const http_config *cfg = &r->server->cfg;
     if (cfg->cors && (r->route->flags & ROUTE_CROSS_ORIGIN)) {
         r->cors_origin = cors_allow_origin(cfg->cors, header(r, "Origin"));
@@ -219,8 +218,7 @@ static enum MHD_Result begin_request(http_request *r, const char *url, const cha
          * connection then closes). */
         if (!route_answers(r->route, method))
             return route_refuse(r, url);
-        return respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "body_not_allowed",
-                             "%s %.200s takes no request body", method, url);
+        return respond_error(r, OUTCOME_BODY_NOT_ALLOWED, "%s %.200s takes no request body", method, url);
     }
     /* Anything but an upload answers on the next call: a response queued
      * before the (empty) body was read makes libmicrohttpd close the

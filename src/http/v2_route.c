@@ -138,7 +138,7 @@ static enum MHD_Result get_target(http_request *r, v2_target t)
     case V2_MODEL_READY: return respond_ready(r, m->name, ready);
     default: break;
     }
-    return respond_error(r, MHD_HTTP_NOT_FOUND, "not_found", "no such resource");
+    return respond_error(r, OUTCOME_NOT_FOUND, "no such resource");
 }
 
 /* ---- inference ---- */
@@ -159,8 +159,8 @@ static int begin_infer(http_request *r, enum MHD_Result *answered)
         char *end;
         unsigned long long n = strtoull(header, &end, 10);
         if (end == header || *end || n == 0 || n > server_config(r->server)->max_body) {
-            *answered = respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_request", V2_HEADER_LENGTH " must be the JSON "
-                                      "header's length in bytes, not '%.40s'", header);
+            *answered = respond_error(r, OUTCOME_BAD_REQUEST,
+                                      V2_HEADER_LENGTH " must be the JSON header's length in bytes, not '%.40s'", header);
             return -1;
         }
         r->v2_json_length = (size_t)n;
@@ -173,38 +173,30 @@ static int collect_infer(http_request *r, enum MHD_Result *answered)
 {
     size_t json_len = r->v2_json_length ? r->v2_json_length : r->body_len;
     if (json_len > r->body_len) {
-        *answered = respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_request", V2_HEADER_LENGTH " is longer than the body");
+        *answered = respond_error(r, OUTCOME_BAD_REQUEST, V2_HEADER_LENGTH " is longer than the body");
         return -1;
     }
     /* What decoding may allocate (at most the body's length again) comes out of the budget first. */
     if (exchange_reserve_json(r, r->body, json_len, answered) < 0)
         return -1;
     if (exchange_reserve(r, r->body_reserved + r->body_len) < 0) {
-        *answered = respond_error(r, MHD_HTTP_SERVICE_UNAVAILABLE, "busy", BUDGET_EXHAUSTED);
+        *answered = respond_error(r, OUTCOME_BUSY, BUDGET_EXHAUSTED);
         return -1;
     }
     const size_t outputs = nn_model_outputs(&r->model->model);
     char err[256];
     infer_request *q = &r->infer;
-    switch (infer_request_parse(r->body, r->body_len, json_len, server_config(r->server)->max_batch, PREDICT_MIN_SIDE,
-                                (int)outputs, q, err, sizeof err)) {
-    case INFER_OK: break;
-    case INFER_MALFORMED: *answered = respond_error(r, MHD_HTTP_BAD_REQUEST, "bad_request", "%s", err); return -1;
-    case INFER_TOO_MANY:
-        *answered = respond_error(r, MHD_HTTP_CONTENT_TOO_LARGE, "batch_too_large", "%s", err);
-        return -1;
-    case INFER_TOO_SMALL:
-        *answered = respond_error(r, MHD_HTTP_UNPROCESSABLE_CONTENT, "image_too_small", "%s", err);
-        return -1;
-    case INFER_NO_MEMORY:
-        *answered = respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out_of_memory", "%s", err);
+    outcome o = infer_request_parse(r->body, r->body_len, json_len, server_config(r->server)->max_batch,
+                                    PREDICT_MIN_SIDE, (int)outputs, q, err, sizeof err);
+    if (o != OUTCOME_OK) {
+        *answered = respond_error(r, o, "%s", err);
         return -1;
     }
     r->crop = q->crop;
     size_t none[BODY_MAX_IMAGES + 1] = {0};
     r->probabilities = malloc((size_t)q->count * outputs * sizeof *r->probabilities);
     if (!r->probabilities || exchange_make_jobs(r, r->body, none, q->count) < 0) {
-        *answered = respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out_of_memory", "out of memory");
+        *answered = respond_error(r, OUTCOME_OUT_OF_MEMORY, "out of memory");
         return -1;
     }
     for (int i = 0; i < q->count; i++) {
@@ -296,17 +288,15 @@ static int output_tensor(const http_request *r, int binary, text_buffer *b)
 static enum MHD_Result respond_infer(http_request *r)
 {
     for (int i = 0; i < r->job_count; i++) { /* the protocol has no per-item errors: the first fails all */
-        const char *code;
-        unsigned status = exchange_outcome(&r->jobs[i], &code);
-        if (code)
-            return respond_error(r, status, code, "input element %d: %s", i, r->jobs[i].error);
+        if (r->jobs[i].status)
+            return respond_error(r, r->jobs[i].status, "input element %d: %s", i, r->jobs[i].error);
     }
     const served_model *m = r->model;
     const int k = r->infer.classification;
     text_buffer tensor = {0};
     if (output_tensor(r, r->infer.binary_output, &tensor) < 0) {
         text_free(&tensor);
-        return respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out_of_memory", "out of memory");
+        return respond_error(r, OUTCOME_OUT_OF_MEMORY, "out of memory");
     }
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "model_name", m->name);
@@ -336,7 +326,7 @@ static enum MHD_Result respond_infer(http_request *r)
     }
     enum MHD_Result rc;
     if (!json || body.failed) {
-        rc = respond_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR, "out_of_memory", "out of memory");
+        rc = respond_error(r, OUTCOME_OUT_OF_MEMORY, "out of memory");
     } else {
         char length[32];
         snprintf(length, sizeof length, "%zu", json_len);

@@ -97,22 +97,22 @@ static void row_to_rgb(const uint8_t *src, size_t w, int bits, pixel_layout layo
     }
 }
 
-static image_status truncated(const char *what, char *err, size_t errlen)
+static outcome truncated(const char *what, char *err, size_t errlen)
 {
     snprintf(err, errlen, "corrupt or truncated BMP: %s", what);
-    return IMAGE_ERR_INVALID;
+    return OUTCOME_INVALID_IMAGE;
 }
 
-static image_status unsupported(const char *what, uint32_t value, char *err, size_t errlen)
+static outcome unsupported(const char *what, uint32_t value, char *err, size_t errlen)
 {
     snprintf(err, errlen, "unsupported BMP: %s %u", what, value);
-    return IMAGE_ERR_UNSUPPORTED;
+    return OUTCOME_UNSUPPORTED_MEDIA_TYPE;
 }
 
 /* The file header and the info header's size, checked, and the image's size
  * (a negative height: rows top-down). */
-static image_status header_size(const uint8_t *data, size_t len, size_t *header, uint64_t *w, uint64_t *h,
-                                int *top_down, char *err, size_t errlen)
+static outcome header_size(const uint8_t *data, size_t len, size_t *header, uint64_t *w, uint64_t *h, int *top_down,
+                           char *err, size_t errlen)
 {
     if (len < 18 || memcmp(data, "BM", 2) != 0)
         return truncated("no file header", err, errlen);
@@ -132,7 +132,7 @@ static image_status header_size(const uint8_t *data, size_t len, size_t *header,
             *h = (1ull << 32) - *h;
         }
     }
-    return IMAGE_OK;
+    return OUTCOME_OK;
 }
 
 uint64_t bmp_pixels(const uint8_t *data, size_t len)
@@ -141,17 +141,17 @@ uint64_t bmp_pixels(const uint8_t *data, size_t len)
     size_t header;
     uint64_t w, h;
     int top_down;
-    return header_size(data, len, &header, &w, &h, &top_down, err, sizeof err) == IMAGE_OK ? w * h : 0;
+    return header_size(data, len, &header, &w, &h, &top_down, err, sizeof err) == OUTCOME_OK ? w * h : 0;
 }
 
-image_status bmp_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px,
-                        rgb_image *out, char *err, size_t errlen)
+outcome bmp_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px, rgb_image *out,
+                   char *err, size_t errlen)
 {
     size_t header;
     uint64_t w, h;
     int top_down;
-    image_status st = header_size(data, len, &header, &w, &h, &top_down, err, errlen);
-    if (st != IMAGE_OK)
+    outcome st = header_size(data, len, &header, &w, &h, &top_down, err, errlen);
+    if (st != OUTCOME_OK)
         return st;
     const uint8_t *ih = data + 14;
     size_t offset = le32(data + 10), pos = 14 + header; /* palette or masks follow */
@@ -182,7 +182,7 @@ image_status bmp_decode(const uint8_t *data, size_t len, const image_decode_opti
                            compression, err, errlen);
     }
     st = image_check_size(w, h, opt, err, errlen);
-    if (st != IMAGE_OK)
+    if (st != OUTCOME_OK)
         return st;
     if (!w || !h)
         return truncated("no pixels", err, errlen);
@@ -206,11 +206,11 @@ image_status bmp_decode(const uint8_t *data, size_t len, const image_decode_opti
     const size_t stride = ((w * bits + 31) >> 3) & ~(size_t)3, row_bytes = (w * bits + 7) / 8;
     if (offset > len || len - offset < row_bytes || (len - offset - row_bytes) / stride < h - 1)
         return truncated("pixel rows cut short", err, errlen);
-    if ((st = pixel_buffer_reserve(px, w, h, 3, err, errlen)) != IMAGE_OK)
+    if ((st = pixel_buffer_reserve(px, w, h, 3, err, errlen)) != OUTCOME_OK)
         return st;
     for (size_t y = 0; y < h; y++)
         row_to_rgb(data + offset + stride * (top_down ? y : h - 1 - y), w, (int)bits, layout, &pal,
                    px->data + y * w * 3);
     *out = (rgb_image){(int)w, (int)h, (int)w, (int)h, px->data};
-    return IMAGE_OK;
+    return OUTCOME_OK;
 }

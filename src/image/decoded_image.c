@@ -7,41 +7,40 @@
 
 #include "../growable.h"
 
-image_status image_check_size(uint64_t width, uint64_t height, const image_decode_options *opt, char *err,
-                              size_t errlen)
+outcome image_check_size(uint64_t width, uint64_t height, const image_decode_options *opt, char *err, size_t errlen)
 {
     /* Header fields are at most 32 bits wide, so the product cannot overflow. */
     if (width * height > opt->max_pixels) {
         snprintf(err, errlen, "image is %llux%llu = %llu pixels; the limit is %llu", (unsigned long long)width,
                  (unsigned long long)height, (unsigned long long)(width * height),
                  (unsigned long long)opt->max_pixels);
-        return IMAGE_ERR_TOO_MANY_PIXELS;
+        return OUTCOME_IMAGE_TOO_LARGE;
     }
     if (width < (uint64_t)opt->min_side || height < (uint64_t)opt->min_side) {
         snprintf(err, errlen, "image is %llux%llu; both sides must be at least %d pixels", (unsigned long long)width,
                  (unsigned long long)height, opt->min_side);
-        return IMAGE_ERR_TOO_SMALL;
+        return OUTCOME_IMAGE_TOO_SMALL;
     }
-    return IMAGE_OK;
+    return OUTCOME_OK;
 }
 
-image_status pixel_buffer_reserve(pixel_buffer *b, size_t width, size_t height, size_t bytes_per_pixel, char *err,
-                                  size_t errlen)
+outcome pixel_buffer_reserve(pixel_buffer *b, size_t width, size_t height, size_t bytes_per_pixel, char *err,
+                             size_t errlen)
 {
     if (b->shared)
         pixel_buffer_free(b);
     if (reserve_exact((void **)&b->data, &b->cap, width * height * bytes_per_pixel, 1) == 0)
-        return IMAGE_OK;
+        return OUTCOME_OK;
     snprintf(err, errlen, "out of memory for a %zux%zu image", width, height);
-    return IMAGE_ERR_NO_MEMORY;
+    return OUTCOME_OUT_OF_MEMORY;
 }
 
-image_status pixel_buffer_reserve_shared(pixel_buffer *b, size_t width, size_t height, size_t bytes_per_pixel,
-                                         char *err, size_t errlen)
+outcome pixel_buffer_reserve_shared(pixel_buffer *b, size_t width, size_t height, size_t bytes_per_pixel, char *err,
+                                    size_t errlen)
 {
     size_t need = width * height * bytes_per_pixel;
     if (b->shared && b->cap >= need)
-        return IMAGE_OK;
+        return OUTCOME_OK;
     pixel_buffer_free(b);
     int fd = memfd_create("lookslike-pixels", MFD_CLOEXEC);
     void *p = MAP_FAILED;
@@ -51,10 +50,10 @@ image_status pixel_buffer_reserve_shared(pixel_buffer *b, size_t width, size_t h
         if (fd >= 0)
             close(fd);
         snprintf(err, errlen, "out of memory for a %zux%zu image", width, height);
-        return IMAGE_ERR_NO_MEMORY;
+        return OUTCOME_OUT_OF_MEMORY;
     }
     *b = (pixel_buffer){p, need, 1, fd};
-    return IMAGE_OK;
+    return OUTCOME_OK;
 }
 
 void pixel_buffer_trim(pixel_buffer *b, size_t keep)

@@ -1,7 +1,11 @@
 /* What every image decoder here produces and how it is bounded: 8-bit RGB
  * pixels, row-major, in a buffer the caller's decoder owns and reuses; the
  * limits a request may not exceed, checked from the header before any pixel
- * is decoded; and the outcome. Shared by the JPEG decoder and the other
+ * is decoded. Decoders answer with an outcome (outcome.h): OUTCOME_OK,
+ * OUTCOME_INVALID_IMAGE, OUTCOME_UNSUPPORTED_MEDIA_TYPE, OUTCOME_IMAGE_TOO_*
+ * (TOO_COMPLEX: JPEG, more scan work or coefficient memory than max_pixels
+ * allows; lossless WebP, more decoder memory than its pixels allow) or
+ * OUTCOME_OUT_OF_MEMORY. Shared by the JPEG decoder and the other
  * formats (image_decode.h). */
 #ifndef LOOKSLIKE_IMAGE_DECODED_IMAGE_H
 #define LOOKSLIKE_IMAGE_DECODED_IMAGE_H
@@ -9,16 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-typedef enum {
-    IMAGE_OK = 0,
-    IMAGE_ERR_INVALID, /* not an image, or a corrupt or truncated one */
-    IMAGE_ERR_UNSUPPORTED, /* a well-formed image in a format or variant not decoded here */
-    IMAGE_ERR_TOO_MANY_PIXELS, /* header says more than max_pixels */
-    IMAGE_ERR_TOO_SMALL, /* smaller than min_side in either dimension */
-    IMAGE_ERR_TOO_COMPLEX, /* JPEG: more scan work or coefficient memory than max_pixels allows; lossless
-                            * WebP: more decoder memory than its pixels allow (webp_decode.c) */
-    IMAGE_ERR_NO_MEMORY,
-} image_status;
+#include "../outcome.h"
 
 typedef struct {
     int width, height; /* as decoded (a JPEG may be DCT-scaled) */
@@ -40,10 +35,9 @@ typedef struct {
     int isolate;
 } image_decode_options;
 
-/* The header's size against the options: IMAGE_OK, or IMAGE_ERR_TOO_MANY_PIXELS /
- * IMAGE_ERR_TOO_SMALL with the reason in err. */
-image_status image_check_size(uint64_t width, uint64_t height, const image_decode_options *opt, char *err,
-                              size_t errlen);
+/* The header's size against the options: OUTCOME_OK, or OUTCOME_IMAGE_TOO_LARGE /
+ * OUTCOME_IMAGE_TOO_SMALL with the reason in err. */
+outcome image_check_size(uint64_t width, uint64_t height, const image_decode_options *opt, char *err, size_t errlen);
 
 /* A pixel buffer sized to the largest image so far; a decoder's own. Zeroed
  * is empty. Either heap memory, or (pixel_buffer_reserve_shared) a memfd
@@ -55,13 +49,13 @@ typedef struct {
     int fd;
 } pixel_buffer;
 
-/* Room for a width x height image of bytes_per_pixel: IMAGE_OK, or
- * IMAGE_ERR_NO_MEMORY with the reason in err (the old buffer is kept). */
-image_status pixel_buffer_reserve(pixel_buffer *b, size_t width, size_t height, size_t bytes_per_pixel, char *err,
-                                  size_t errlen);
+/* Room for a width x height image of bytes_per_pixel: OUTCOME_OK, or
+ * OUTCOME_OUT_OF_MEMORY with the reason in err (the old buffer is kept). */
+outcome pixel_buffer_reserve(pixel_buffer *b, size_t width, size_t height, size_t bytes_per_pixel, char *err,
+                             size_t errlen);
 /* The same, backed by a memfd (px->fd) that another process may map. */
-image_status pixel_buffer_reserve_shared(pixel_buffer *b, size_t width, size_t height, size_t bytes_per_pixel,
-                                         char *err, size_t errlen);
+outcome pixel_buffer_reserve_shared(pixel_buffer *b, size_t width, size_t height, size_t bytes_per_pixel, char *err,
+                                    size_t errlen);
 /* Frees the buffer if it holds more than `keep` bytes, so one unusually large
  * image does not stay resident for the life of a worker. */
 void pixel_buffer_trim(pixel_buffer *b, size_t keep);

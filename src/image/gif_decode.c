@@ -28,16 +28,16 @@ static int read_memory(GifFileType *g, GifByteType *buf, int n)
     return (int)k;
 }
 
-static image_status invalid(GifFileType *g, char *err, size_t errlen)
+static outcome invalid(GifFileType *g, char *err, size_t errlen)
 {
     const char *why = GifErrorString(g->Error);
     snprintf(err, errlen, "corrupt or truncated GIF: %s", why ? why : "unknown error");
-    return IMAGE_ERR_INVALID;
+    return OUTCOME_INVALID_IMAGE;
 }
 
 /* Reads up to the first image descriptor; *transparent is the index a graphic
  * control extension before it names, or -1. */
-static image_status find_first_frame(GifFileType *g, int *transparent, char *err, size_t errlen)
+static outcome find_first_frame(GifFileType *g, int *transparent, char *err, size_t errlen)
 {
     *transparent = -1;
     for (;;) {
@@ -45,10 +45,10 @@ static image_status find_first_frame(GifFileType *g, int *transparent, char *err
         if (DGifGetRecordType(g, &type) == GIF_ERROR)
             return invalid(g, err, errlen);
         if (type == IMAGE_DESC_RECORD_TYPE)
-            return DGifGetImageDesc(g) == GIF_ERROR ? invalid(g, err, errlen) : IMAGE_OK;
+            return DGifGetImageDesc(g) == GIF_ERROR ? invalid(g, err, errlen) : OUTCOME_OK;
         if (type == TERMINATE_RECORD_TYPE) {
             snprintf(err, errlen, "not a decodable GIF: no image in the file");
-            return IMAGE_ERR_INVALID;
+            return OUTCOME_INVALID_IMAGE;
         }
         if (type != EXTENSION_RECORD_TYPE)
             continue;
@@ -74,17 +74,17 @@ static void canvas(const GifFileType *g, size_t *w, size_t *h)
     *h = (size_t)g->SHeight > (size_t)f->Top + (size_t)f->Height ? (size_t)g->SHeight : (size_t)f->Top + (size_t)f->Height;
 }
 
-static image_status decode_with(GifFileType *g, const image_decode_options *opt, pixel_buffer *px, rgb_image *out,
-                                char *err, size_t errlen)
+static outcome decode_with(GifFileType *g, const image_decode_options *opt, pixel_buffer *px, rgb_image *out, char *err,
+                           size_t errlen)
 {
     int transparent;
-    image_status st = find_first_frame(g, &transparent, err, errlen);
-    if (st != IMAGE_OK)
+    outcome st = find_first_frame(g, &transparent, err, errlen);
+    if (st != OUTCOME_OK)
         return st;
     const GifImageDesc *f = &g->Image;
     size_t x0 = (size_t)f->Left, y0 = (size_t)f->Top, fw = (size_t)f->Width, fh = (size_t)f->Height, w, h;
     canvas(g, &w, &h);
-    if ((st = image_check_size(w, h, opt, err, errlen)) != IMAGE_OK)
+    if ((st = image_check_size(w, h, opt, err, errlen)) != OUTCOME_OK)
         return st;
     rgb_palette pal;
     rgb_palette_init_ramp(&pal);
@@ -95,7 +95,7 @@ static image_status decode_with(GifFileType *g, const image_decode_options *opt,
         pal.rgb[i][2] = map->Colors[i].Blue;
     }
     GifPixelType line[65536]; /* a GIF dimension is 16 bits */
-    if ((st = pixel_buffer_reserve(px, w, h, 3, err, errlen)) != IMAGE_OK)
+    if ((st = pixel_buffer_reserve(px, w, h, 3, err, errlen)) != OUTCOME_OK)
         return st;
     uint8_t fill[3];
     rgb_palette_put(fill, &pal, transparent >= 0 ? (unsigned)transparent : 0);
@@ -114,7 +114,7 @@ static image_status decode_with(GifFileType *g, const image_decode_options *opt,
         }
     }
     *out = (rgb_image){(int)w, (int)h, (int)w, (int)h, px->data};
-    return IMAGE_OK;
+    return OUTCOME_OK;
 }
 
 uint64_t gif_pixels(const uint8_t *data, size_t len)
@@ -124,15 +124,15 @@ uint64_t gif_pixels(const uint8_t *data, size_t len)
     char err[64];
     size_t w = 0, h = 0;
     GifFileType *g = DGifOpen(&src, read_memory, &error);
-    if (g && find_first_frame(g, &transparent, err, sizeof err) == IMAGE_OK)
+    if (g && find_first_frame(g, &transparent, err, sizeof err) == OUTCOME_OK)
         canvas(g, &w, &h);
     if (g)
         DGifCloseFile(g, &error);
     return (uint64_t)w * (uint64_t)h;
 }
 
-image_status gif_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px,
-                        rgb_image *out, char *err, size_t errlen)
+outcome gif_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px, rgb_image *out,
+                   char *err, size_t errlen)
 {
     memory_source src = {data, len, 0};
     int error = 0;
@@ -140,9 +140,9 @@ image_status gif_decode(const uint8_t *data, size_t len, const image_decode_opti
     if (!g) {
         const char *why = GifErrorString(error);
         snprintf(err, errlen, "not a decodable GIF: %s", why ? why : "unknown error");
-        return error == D_GIF_ERR_NOT_ENOUGH_MEM ? IMAGE_ERR_NO_MEMORY : IMAGE_ERR_INVALID;
+        return error == D_GIF_ERR_NOT_ENOUGH_MEM ? OUTCOME_OUT_OF_MEMORY : OUTCOME_INVALID_IMAGE;
     }
-    image_status st = decode_with(g, opt, px, out, err, errlen);
+    outcome st = decode_with(g, opt, px, out, err, errlen);
     DGifCloseFile(g, &error);
     return st;
 }

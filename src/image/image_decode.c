@@ -64,8 +64,8 @@ static int is_gif(const uint8_t *d, size_t len)
 }
 
 #define DECODER(name)                                                                                                  \
-    static image_status decode_##name(image_decoder *d, const uint8_t *data, size_t len,                               \
-                                      const image_decode_options *opt, rgb_image *out, char *err, size_t errlen)
+    static outcome decode_##name(image_decoder *d, const uint8_t *data, size_t len, const image_decode_options *opt,   \
+                                 rgb_image *out, char *err, size_t errlen)
 
 DECODER(jpeg)
 {
@@ -100,8 +100,8 @@ static const struct image_format {
     const char *media_types[4];
     int (*is)(const uint8_t *data, size_t len); /* its signature */
     uint64_t (*pixels)(const uint8_t *data, size_t len);
-    image_status (*decode)(image_decoder *d, const uint8_t *data, size_t len, const image_decode_options *opt,
-                           rgb_image *out, char *err, size_t errlen);
+    outcome (*decode)(image_decoder *d, const uint8_t *data, size_t len, const image_decode_options *opt,
+                      rgb_image *out, char *err, size_t errlen);
 } formats[] = {
     {"JPEG", {"image/jpeg", "image/jpg", "image/pjpeg"}, is_jpeg, jpeg_pixels, decode_jpeg},
     {"PNG", {"image/png"}, is_png, png_pixels, decode_png},
@@ -184,23 +184,23 @@ void image_decoder_trim(image_decoder *d, size_t keep)
     pixel_buffer_trim(&d->pixels, keep);
 }
 
-image_status image_decode(image_decoder *d, const uint8_t *data, size_t len, const image_decode_options *opt,
-                          rgb_image *out, char *err, size_t errlen)
+outcome image_decode(image_decoder *d, const uint8_t *data, size_t len, const image_decode_options *opt, rgb_image *out,
+                     char *err, size_t errlen)
 {
     const struct image_format *f = format_of(data, len);
     if (!f && other_format(data, len)) {
         snprintf(err, errlen, "%s images are not supported; send one of %s", other_format(data, len),
                  image_accepted_types());
-        return IMAGE_ERR_UNSUPPORTED;
+        return OUTCOME_UNSUPPORTED_MEDIA_TYPE;
     }
     if (!f) {
         snprintf(err, errlen, "not an image: %s (accepted: %s)",
                  len ? "the bytes start with no known image signature" : "empty body", image_accepted_types());
-        return IMAGE_ERR_INVALID;
+        return OUTCOME_INVALID_IMAGE;
     }
-    image_status st = f->decode(d, data, len, opt, out, err, errlen);
+    outcome st = f->decode(d, data, len, opt, out, err, errlen);
     /* A variant a decoder does not read (e.g. an RLE-compressed BMP): say what is read. */
-    if (st == IMAGE_ERR_UNSUPPORTED) {
+    if (st == OUTCOME_UNSUPPORTED_MEDIA_TYPE) {
         size_t n = strlen(err);
         snprintf(err + n, errlen - n, "; send one of %s", image_accepted_types());
     }

@@ -36,11 +36,11 @@ image_decoder *image_decoder_new(void);
 void image_decoder_free(image_decoder *d);
 
 /* Decodes into a buffer the decoder owns and reuses (valid until the next
- * decode). IMAGE_ERR_UNSUPPORTED: a known format or variant not decoded
- * here; IMAGE_ERR_INVALID: no image signature, or a corrupt or truncated
+ * decode). OUTCOME_UNSUPPORTED_MEDIA_TYPE: a known format or variant not decoded
+ * here; OUTCOME_INVALID_IMAGE: no image signature, or a corrupt or truncated
  * image. On failure, a human-readable reason is written to err. */
-image_status image_decode(image_decoder *d, const uint8_t *data, size_t len, const image_decode_options *opt,
-                          rgb_image *out, char *err, size_t errlen);
+outcome image_decode(image_decoder *d, const uint8_t *data, size_t len, const image_decode_options *opt, rgb_image *out,
+                     char *err, size_t errlen);
 
 /* Frees the pixel buffers if larger than `keep` bytes (pixel_buffer_trim). */
 void image_decoder_trim(image_decoder *d, size_t keep);

@@ -13,18 +13,18 @@
 #include "decoded_image.h"
 
 /* PNG with libspng: every colour type and bit depth, interlaced or not. */
-image_status png_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px,
-                        rgb_image *out, char *err, size_t errlen);
+outcome png_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px, rgb_image *out,
+                   char *err, size_t errlen);
 /* WebP with libwebp: lossy, lossless, with alpha; of an animation the first frame. */
-image_status webp_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px,
-                         rgb_image *out, char *err, size_t errlen);
+outcome webp_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px, rgb_image *out,
+                    char *err, size_t errlen);
 /* GIF with giflib: the first frame on the logical screen. */
-image_status gif_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px,
-                        rgb_image *out, char *err, size_t errlen);
+outcome gif_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px, rgb_image *out,
+                   char *err, size_t errlen);
 /* BMP, read here (the format is a header and rows): 1, 4, 8-bit palettes,
  * 16, 24, 32-bit pixels and the bit-field layouts Pillow reads. */
-image_status bmp_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px,
-                        rgb_image *out, char *err, size_t errlen);
+outcome bmp_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px, rgb_image *out,
+                   char *err, size_t errlen);
 
 /* The pixels each decoder above would fill, read from the file's headers
  * without decoding anything (for a GIF its canvas: the logical screen grown to

@@ -75,8 +75,8 @@ static tjscalingfactor choose_scale(int w, int h, int min_w, int min_h)
     return best;
 }
 
-image_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const image_decode_options *opt,
-                        rgb_image *out, char *err, size_t errlen)
+outcome jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const image_decode_options *opt, rgb_image *out,
+                    char *err, size_t errlen)
 {
     const uint64_t max_pixels = opt->max_pixels;
     /* TurboJPEG can report success for a stream that ends before its frame
@@ -89,10 +89,10 @@ image_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const
         snprintf(err, errlen, "not a decodable JPEG: %s",
                  !len ? "empty body" : rc != 0 ? tjGetErrorStr2(d->tj) : "no frame header");
         reset_after_error(d);
-        return IMAGE_ERR_INVALID;
+        return OUTCOME_INVALID_IMAGE;
     }
-    image_status size_ok = image_check_size((uint64_t)w, (uint64_t)h, opt, err, errlen);
-    if (size_ok != IMAGE_OK)
+    outcome size_ok = image_check_size((uint64_t)w, (uint64_t)h, opt, err, errlen);
+    if (size_ok != OUTCOME_OK)
         return size_ok;
     /* Cheap to measure (one pass over the bytes), expensive to find out by decoding. */
     jpeg_structure js;
@@ -103,13 +103,13 @@ image_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const
                  "JPEG with %d scans would take %llu block decodes; the limit is %llu (%d passes over the "
                  "largest image allowed)",
                  js.scans, (unsigned long long)js.block_visits, (unsigned long long)max_visits, JPEG_MAX_PASSES);
-        return IMAGE_ERR_TOO_COMPLEX;
+        return OUTCOME_IMAGE_TOO_COMPLEX;
     }
     if (js.coefficient_bytes > max_pixels * JPEG_COEFFICIENT_BYTES_PER_PIXEL) {
         snprintf(err, errlen, "%dx%d JPEG with %d scans needs %llu MB of coefficients to decode; the limit is %llu MB",
                  w, h, js.scans, (unsigned long long)(js.coefficient_bytes >> 20),
                  (unsigned long long)((max_pixels * JPEG_COEFFICIENT_BYTES_PER_PIXEL) >> 20));
-        return IMAGE_ERR_TOO_COMPLEX;
+        return OUTCOME_IMAGE_TOO_COMPLEX;
     }
     out->source_width = w;
     out->source_height = h;
@@ -117,7 +117,7 @@ image_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const
     w = TJSCALED(w, scale);
     h = TJSCALED(h, scale);
     int cmyk = colorspace == TJCS_CMYK || colorspace == TJCS_YCCK;
-    if ((size_ok = pixel_buffer_reserve(&d->pixels, (size_t)w, (size_t)h, cmyk ? 4 : 3, err, errlen)) != IMAGE_OK)
+    if ((size_ok = pixel_buffer_reserve(&d->pixels, (size_t)w, (size_t)h, cmyk ? 4 : 3, err, errlen)) != OUTCOME_OK)
         return size_ok;
     /* Warnings (e.g. a truncated file decoded as grey) are failures: we would
      * otherwise classify pixels the client never sent. */
@@ -125,12 +125,12 @@ image_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const
     if (tjDecompress2(d->tj, data, (unsigned long)len, d->pixels.data, w, 0, h, cmyk ? TJPF_CMYK : TJPF_RGB, flags) != 0) {
         snprintf(err, errlen, "corrupt or truncated JPEG: %s", tjGetErrorStr2(d->tj));
         reset_after_error(d);
-        return IMAGE_ERR_INVALID;
+        return OUTCOME_INVALID_IMAGE;
     }
     if (cmyk)
         cmyk_to_rgb(d->pixels.data, (size_t)w * (size_t)h);
     out->width = w;
     out->height = h;
     out->rgb = d->pixels.data;
-    return IMAGE_OK;
+    return OUTCOME_OK;
 }

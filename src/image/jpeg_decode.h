@@ -31,8 +31,8 @@ void jpeg_decoder_free(jpeg_decoder *d);
 
 /* Decodes into a buffer the decoder owns and reuses (valid until the next
  * decode). On failure, a human-readable reason is written to err. */
-image_status jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const image_decode_options *opt,
-                        rgb_image *out, char *err, size_t errlen);
+outcome jpeg_decode(jpeg_decoder *d, const uint8_t *data, size_t len, const image_decode_options *opt, rgb_image *out,
+                    char *err, size_t errlen);
 
 /* Frees the pixel buffer if it is larger than `keep` bytes (pixel_buffer_trim). */
 void jpeg_decoder_trim(jpeg_decoder *d, size_t keep);

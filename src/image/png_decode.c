@@ -88,8 +88,8 @@ uint64_t png_pixels(const uint8_t *data, size_t len)
     return w * h;
 }
 
-static image_status decode_with(spng_ctx *ctx, const uint8_t *data, size_t len, const image_decode_options *opt,
-                                pixel_buffer *px, rgb_image *out, char *err, size_t errlen)
+static outcome decode_with(spng_ctx *ctx, const uint8_t *data, size_t len, const image_decode_options *opt,
+                           pixel_buffer *px, rgb_image *out, char *err, size_t errlen)
 {
     /* Adam7: the first column and the column step of each pass (a plain image is one pass 0 of step 1). */
     static const int pass_x0[7] = {0, 4, 0, 2, 0, 1, 0}, pass_dx[7] = {8, 8, 4, 4, 2, 2, 1};
@@ -101,10 +101,10 @@ static image_status decode_with(spng_ctx *ctx, const uint8_t *data, size_t len, 
         rc = spng_get_ihdr(ctx, &h);
     if (rc) {
         snprintf(err, errlen, "not a decodable PNG: %s", spng_strerror(rc));
-        return IMAGE_ERR_INVALID;
+        return OUTCOME_INVALID_IMAGE;
     }
-    image_status st = image_check_size(h.width, h.height, opt, err, errlen);
-    if (st != IMAGE_OK)
+    outcome st = image_check_size(h.width, h.height, opt, err, errlen);
+    if (st != OUTCOME_OK)
         return st;
     rgb_palette pal;
     rgb_palette_init_ramp(&pal);
@@ -112,7 +112,7 @@ static image_status decode_with(spng_ctx *ctx, const uint8_t *data, size_t len, 
         struct spng_plte plte;
         if ((rc = spng_get_plte(ctx, &plte))) {
             snprintf(err, errlen, "not a decodable PNG: palette image without a palette: %s", spng_strerror(rc));
-            return IMAGE_ERR_INVALID;
+            return OUTCOME_INVALID_IMAGE;
         }
         for (uint32_t i = 0; i < plte.n_entries && i < 256; i++) {
             pal.rgb[i][0] = plte.entries[i].red;
@@ -122,12 +122,12 @@ static image_status decode_with(spng_ctx *ctx, const uint8_t *data, size_t len, 
     }
     const size_t w = h.width, height = h.height;
     const size_t row_bytes = (w * channels_of(h.color_type) * h.bit_depth + 7) / 8;
-    if ((st = pixel_buffer_reserve(px, w, height, 3, err, errlen)) != IMAGE_OK)
+    if ((st = pixel_buffer_reserve(px, w, height, 3, err, errlen)) != OUTCOME_OK)
         return st;
     uint8_t *row = malloc(row_bytes);
     if (!row) {
         snprintf(err, errlen, "out of memory for a row of %zu bytes", row_bytes);
-        return IMAGE_ERR_NO_MEMORY;
+        return OUTCOME_OUT_OF_MEMORY;
     }
     rc = spng_decode_image(ctx, NULL, 0, SPNG_FMT_RAW, SPNG_DECODE_PROGRESSIVE);
     while (!rc) {
@@ -148,21 +148,21 @@ static image_status decode_with(spng_ctx *ctx, const uint8_t *data, size_t len, 
     free(row);
     if (rc != SPNG_EOI) {
         snprintf(err, errlen, "corrupt or truncated PNG: %s", spng_strerror(rc));
-        return IMAGE_ERR_INVALID;
+        return OUTCOME_INVALID_IMAGE;
     }
     *out = (rgb_image){(int)w, (int)height, (int)w, (int)height, px->data};
-    return IMAGE_OK;
+    return OUTCOME_OK;
 }
 
-image_status png_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px,
-                        rgb_image *out, char *err, size_t errlen)
+outcome png_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px, rgb_image *out,
+                   char *err, size_t errlen)
 {
     spng_ctx *ctx = spng_ctx_new(0);
     if (!ctx) {
         snprintf(err, errlen, "out of memory");
-        return IMAGE_ERR_NO_MEMORY;
+        return OUTCOME_OUT_OF_MEMORY;
     }
-    image_status st = decode_with(ctx, data, len, opt, px, out, err, errlen);
+    outcome st = decode_with(ctx, data, len, opt, px, out, err, errlen);
     spng_ctx_free(ctx);
     return st;
 }

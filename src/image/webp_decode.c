@@ -32,7 +32,7 @@ static int isolated(const uint8_t *data, size_t len, const image_decode_options 
 }
 
 /* Room for a w x h canvas: shared with the helper process when it decodes. */
-static image_status reserve(pixel_buffer *px, size_t w, size_t h, int isolate, char *err, size_t errlen)
+static outcome reserve(pixel_buffer *px, size_t w, size_t h, int isolate, char *err, size_t errlen)
 {
     return isolate ? pixel_buffer_reserve_shared(px, w, h, 3, err, errlen)
                    : pixel_buffer_reserve(px, w, h, 3, err, errlen);
@@ -40,36 +40,36 @@ static image_status reserve(pixel_buffer *px, size_t w, size_t h, int isolate, c
 
 /* Decodes a w x h bitstream into px (reserve()d for `isolate`) from byte
  * `offset` on, rows `stride` bytes apart, within `size` bytes. */
-static image_status decode_bitstream(const uint8_t *data, size_t len, size_t w, size_t h, pixel_buffer *px,
-                                     size_t offset, size_t size, int stride, int isolate, char *err, size_t errlen)
+static outcome decode_bitstream(const uint8_t *data, size_t len, size_t w, size_t h, pixel_buffer *px, size_t offset,
+                                size_t size, int stride, int isolate, char *err, size_t errlen)
 {
     size_t budget = LOSSLESS_BYTES_PER_PIXEL * w * h + LOSSLESS_TABLE_BYTES;
     int rc = isolate ? webp_helper_decode(data, len, w, h, px->fd, offset, stride, budget)
                      : webp_rgb_decode(data, len, px->data + offset, size - offset, stride);
     switch (rc) {
-    case WEBP_RGB_OK: return IMAGE_OK;
-    case WEBP_RGB_CORRUPT: snprintf(err, errlen, "corrupt or truncated WebP"); return IMAGE_ERR_INVALID;
+    case WEBP_RGB_OK: return OUTCOME_OK;
+    case WEBP_RGB_CORRUPT: snprintf(err, errlen, "corrupt or truncated WebP"); return OUTCOME_INVALID_IMAGE;
     case WEBP_RGB_OUT_OF_MEMORY:
     case WEBP_HELPER_FAILED:
         if (isolate) {
             snprintf(err, errlen, "this %zux%zu lossless WebP needs more decoder memory than %zu MiB (%d bytes a "
                                   "pixel + %zu MiB for its prefix-code tables)",
                      w, h, budget >> 20, LOSSLESS_BYTES_PER_PIXEL, LOSSLESS_TABLE_BYTES >> 20);
-            return IMAGE_ERR_TOO_COMPLEX;
+            return OUTCOME_IMAGE_TOO_COMPLEX;
         }
         break;
     default: break;
     }
     snprintf(err, errlen, isolate ? "cannot start the WebP decoder process" : "out of memory decoding a WebP");
-    return IMAGE_ERR_NO_MEMORY;
+    return OUTCOME_OUT_OF_MEMORY;
 }
 
 /* An animation's first frame is a key frame: libwebp's animation decoder
  * clears its canvas and decodes the frame into its rectangle without
  * blending. The same is done here straight into the RGB buffer, so no RGBA
  * canvases (libwebp's decoder keeps two) are held. */
-static image_status first_frame(const uint8_t *data, size_t len, size_t w, size_t h, const image_decode_options *opt,
-                                pixel_buffer *px, rgb_image *out, char *err, size_t errlen)
+static outcome first_frame(const uint8_t *data, size_t len, size_t w, size_t h, const image_decode_options *opt,
+                           pixel_buffer *px, rgb_image *out, char *err, size_t errlen)
 {
     WebPData wd = {data, len};
     WebPDemuxer *demux = WebPDemux(&wd);
@@ -77,22 +77,22 @@ static image_status first_frame(const uint8_t *data, size_t len, size_t w, size_
     if (!demux || !WebPDemuxGetFrame(demux, 1, &frame)) {
         WebPDemuxDelete(demux);
         snprintf(err, errlen, "not a decodable WebP animation: no first frame");
-        return IMAGE_ERR_INVALID;
+        return OUTCOME_INVALID_IMAGE;
     }
-    image_status st = IMAGE_OK;
+    outcome st = OUTCOME_OK;
     size_t x0 = (size_t)frame.x_offset, y0 = (size_t)frame.y_offset;
     int isolate = isolated(frame.fragment.bytes, frame.fragment.size, opt);
     if (x0 + (size_t)frame.width > w || y0 + (size_t)frame.height > h) {
         snprintf(err, errlen, "corrupt WebP animation: the first frame lies outside the canvas");
-        st = IMAGE_ERR_INVALID;
-    } else if ((st = reserve(px, w, h, isolate, err, errlen)) == IMAGE_OK) {
+        st = OUTCOME_INVALID_IMAGE;
+    } else if ((st = reserve(px, w, h, isolate, err, errlen)) == OUTCOME_OK) {
         memset(px->data, 0, w * h * 3);
         st = decode_bitstream(frame.fragment.bytes, frame.fragment.size, (size_t)frame.width, (size_t)frame.height, px,
                               (y0 * w + x0) * 3, w * h * 3, (int)(w * 3), isolate, err, errlen);
     }
     WebPDemuxReleaseIterator(&frame);
     WebPDemuxDelete(demux);
-    if (st == IMAGE_OK)
+    if (st == OUTCOME_OK)
         *out = (rgb_image){(int)w, (int)h, (int)w, (int)h, px->data};
     return st;
 }
@@ -103,25 +103,25 @@ uint64_t webp_pixels(const uint8_t *data, size_t len)
     return WebPGetFeatures(data, len, &f) == VP8_STATUS_OK ? (uint64_t)f.width * (uint64_t)f.height : 0;
 }
 
-image_status webp_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px,
-                         rgb_image *out, char *err, size_t errlen)
+outcome webp_decode(const uint8_t *data, size_t len, const image_decode_options *opt, pixel_buffer *px, rgb_image *out,
+                    char *err, size_t errlen)
 {
     WebPBitstreamFeatures f;
     VP8StatusCode rc = WebPGetFeatures(data, len, &f);
     if (rc != VP8_STATUS_OK) {
         snprintf(err, errlen, "not a decodable WebP (libwebp status %d)", (int)rc);
-        return IMAGE_ERR_INVALID;
+        return OUTCOME_INVALID_IMAGE;
     }
-    image_status st = image_check_size((uint64_t)f.width, (uint64_t)f.height, opt, err, errlen);
-    if (st != IMAGE_OK)
+    outcome st = image_check_size((uint64_t)f.width, (uint64_t)f.height, opt, err, errlen);
+    if (st != OUTCOME_OK)
         return st;
     size_t w = (size_t)f.width, h = (size_t)f.height;
     if (f.has_animation)
         return first_frame(data, len, w, h, opt, px, out, err, errlen);
     int isolate = isolated(data, len, opt);
-    if ((st = reserve(px, w, h, isolate, err, errlen)) != IMAGE_OK ||
-        (st = decode_bitstream(data, len, w, h, px, 0, w * h * 3, (int)(w * 3), isolate, err, errlen)) != IMAGE_OK)
+    if ((st = reserve(px, w, h, isolate, err, errlen)) != OUTCOME_OK ||
+        (st = decode_bitstream(data, len, w, h, px, 0, w * h * 3, (int)(w * 3), isolate, err, errlen)) != OUTCOME_OK)
         return st;
     *out = (rgb_image){(int)w, (int)h, (int)w, (int)h, px->data};
-    return IMAGE_OK;
+    return OUTCOME_OK;
 }

@@ -73,13 +73,12 @@ void predictor_set_threads(predictor *p, int threads)
     resize_workspace_set_threads(p->resize, threads);
 }
 
-predict_status predictor_run_tensor(predictor *p, const served_model *m, const uint8_t *rgb, int k,
-                                    prediction_result *res)
+outcome predictor_run_tensor(predictor *p, const served_model *m, const uint8_t *rgb, int k, prediction_result *res)
 {
     int slot = (int)(m - p->registry->models);
     double t0 = clock_ms();
     if (nn_engine_run(p->engines[slot], rgb, p->output, p->threads) < 0)
-        return PREDICT_INTERNAL;
+        return OUTCOME_INTERNAL;
     res->inference_ms = clock_ms() - t0;
     res->threads = p->threads;
     res->model = m;
@@ -91,7 +90,7 @@ predict_status predictor_run_tensor(predictor *p, const served_model *m, const u
     res->outputs = p->output;
     for (int i = 0; i < res->count; i++)
         res->top[i] = (prediction){idx[i], p->output[idx[i]], m->labels.short_name[idx[i]], m->labels.full[idx[i]]};
-    return PREDICT_OK;
+    return OUTCOME_OK;
 }
 
 /* With DCT scaling the decoder skips most of a large photo's IDCT work, and
@@ -118,27 +117,19 @@ static image_decode_options decode_options(const predict_limits *limits, const s
     return o;
 }
 
-predict_status predictor_run_image(predictor *p, const served_model *m, const uint8_t *image, size_t len,
-                                  crop_mode crop, int k, const predict_limits *limits, prediction_result *res,
-                                  char *err, size_t errlen)
+outcome predictor_run_image(predictor *p, const served_model *m, const uint8_t *image, size_t len, crop_mode crop,
+                            int k, const predict_limits *limits, prediction_result *res, char *err, size_t errlen)
 {
     rgb_image img;
     image_decode_options opt = decode_options(limits, m, crop);
     double t0 = clock_ms();
-    image_status decoded = image_decode(p->decoder, image, len, &opt, &img, err, errlen);
-    if (decoded != IMAGE_OK)
+    outcome decoded = image_decode(p->decoder, image, len, &opt, &img, err, errlen);
+    if (decoded != OUTCOME_OK) {
         image_decoder_trim(p->decoder, DECODE_BUFFER_KEEP);
-    switch (decoded) {
-    case IMAGE_OK: break;
-    case IMAGE_ERR_INVALID: return PREDICT_BAD_IMAGE;
-    case IMAGE_ERR_UNSUPPORTED: return PREDICT_UNSUPPORTED_IMAGE;
-    case IMAGE_ERR_TOO_MANY_PIXELS: return PREDICT_TOO_MANY_PIXELS;
-    case IMAGE_ERR_TOO_SMALL: return PREDICT_TOO_SMALL;
-    case IMAGE_ERR_TOO_COMPLEX: return PREDICT_TOO_COMPLEX;
-    case IMAGE_ERR_NO_MEMORY: return PREDICT_INTERNAL;
+        return decoded;
     }
     double decode_ms = clock_ms() - t0;
-    predict_status st = predictor_run_rgb(p, m, img.rgb, img.width, img.height, crop, k, res, err, errlen);
+    outcome st = predictor_run_rgb(p, m, img.rgb, img.width, img.height, crop, k, res, err, errlen);
     image_decoder_trim(p->decoder, DECODE_BUFFER_KEEP);
     res->width = img.source_width;
     res->height = img.source_height;
@@ -146,14 +137,14 @@ predict_status predictor_run_image(predictor *p, const served_model *m, const ui
     return st;
 }
 
-predict_status predictor_run_rgb(predictor *p, const served_model *m, const uint8_t *rgb, int width, int height,
-                                 crop_mode crop, int k, prediction_result *res, char *err, size_t errlen)
+outcome predictor_run_rgb(predictor *p, const served_model *m, const uint8_t *rgb, int width, int height,
+                          crop_mode crop, int k, prediction_result *res, char *err, size_t errlen)
 {
     memset(res, 0, sizeof *res);
     const nn_shape in = m->model.input;
     if (in.c != 3) {
         snprintf(err, errlen, "model '%s' does not take RGB input", m->name);
-        return PREDICT_INTERNAL;
+        return OUTCOME_INTERNAL;
     }
     double t0 = clock_ms();
     int resized = preprocess_rgb(p->resize, rgb, width, height, model_preprocess_style(&m->model), crop, p->rgb, in.w,
@@ -161,11 +152,11 @@ predict_status predictor_run_rgb(predictor *p, const served_model *m, const uint
     resize_workspace_trim(p->resize, RESIZE_BUFFER_KEEP);
     if (resized < 0) {
         snprintf(err, errlen, "out of memory while resizing");
-        return PREDICT_INTERNAL;
+        return OUTCOME_INTERNAL;
     }
     double preprocess_ms = clock_ms() - t0;
-    predict_status st = predictor_run_tensor(p, m, p->rgb, k, res);
-    if (st != PREDICT_OK)
+    outcome st = predictor_run_tensor(p, m, p->rgb, k, res);
+    if (st != OUTCOME_OK)
         snprintf(err, errlen, "inference failed");
     res->width = res->decoded_width = width;
     res->height = res->decoded_height = height;

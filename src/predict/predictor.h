@@ -8,6 +8,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "../outcome.h"
+
 #include "../image/preprocess.h"
 #include "model_registry.h"
 
@@ -15,17 +17,6 @@
 /* Images narrower or lower than this are refused: below it a 224x224 input
  * is mostly interpolation. */
 #define PREDICT_MIN_SIDE 16
-
-typedef enum {
-    PREDICT_OK = 0,
-    PREDICT_BAD_IMAGE, /* not an image, corrupt, truncated or empty */
-    PREDICT_UNSUPPORTED_IMAGE, /* an image format (or variant) not decoded here */
-    PREDICT_TOO_MANY_PIXELS,
-    PREDICT_TOO_SMALL,
-    PREDICT_TOO_COMPLEX, /* decoding would cost more work or memory than allowed */
-    PREDICT_INTERNAL, /* out of memory or an engine failure */
-    PREDICT_CANCELLED, /* never run: the service is shutting down */
-} predict_status;
 
 typedef struct {
     uint64_t max_pixels;
@@ -63,17 +54,18 @@ void predictor_free(predictor *p);
  * (the default). */
 void predictor_set_threads(predictor *p, int threads);
 
-/* From encoded image bytes: JPEG, PNG, WebP, BMP or GIF (image_decode.h). */
-predict_status predictor_run_image(predictor *p, const served_model *m, const uint8_t *image, size_t len,
-                                  crop_mode crop, int k, const predict_limits *limits, prediction_result *res,
-                                  char *err, size_t errlen);
+/* From encoded image bytes: JPEG, PNG, WebP, BMP or GIF (image_decode.h).
+ * Each run answers OUTCOME_OK, what the decoder refused the image for, or
+ * OUTCOME_INTERNAL (a model without RGB input, an engine that failed, no
+ * memory to resize), with the reason in err. */
+outcome predictor_run_image(predictor *p, const served_model *m, const uint8_t *image, size_t len, crop_mode crop,
+                            int k, const predict_limits *limits, prediction_result *res, char *err, size_t errlen);
 
 /* From decoded 8-bit RGB pixels of any size (width * height * 3 bytes, row-major). */
-predict_status predictor_run_rgb(predictor *p, const served_model *m, const uint8_t *rgb, int width, int height,
-                                 crop_mode crop, int k, prediction_result *res, char *err, size_t errlen);
+outcome predictor_run_rgb(predictor *p, const served_model *m, const uint8_t *rgb, int width, int height,
+                          crop_mode crop, int k, prediction_result *res, char *err, size_t errlen);
 
 /* From an already preprocessed uint8 RGB tensor of the model's input size. */
-predict_status predictor_run_tensor(predictor *p, const served_model *m, const uint8_t *rgb, int k,
-                                    prediction_result *res);
+outcome predictor_run_tensor(predictor *p, const served_model *m, const uint8_t *rgb, int k, prediction_result *res);
 
 #endif

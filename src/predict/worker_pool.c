@@ -45,7 +45,7 @@ static int warm_up(worker *w, char *err, size_t errlen)
         prediction_result res;
         int rc = blank ? (int)predictor_run_tensor(w->predictor, m, blank, 1, &res) : -1;
         free(blank);
-        if (rc != PREDICT_OK) {
+        if (rc != OUTCOME_OK) {
             snprintf(err, errlen, "warm-up inference of model '%s' failed", m->name);
             return -1;
         }
@@ -108,7 +108,7 @@ int worker_pool_complete_cancelled(inference_job *job, const char *why)
     int n = 0;
     for (inference_job *next; job; job = next, n++) {
         next = job->next; /* done() may free the job */
-        job->status = PREDICT_CANCELLED;
+        job->status = OUTCOME_SHUTTING_DOWN;
         snprintf(job->error, sizeof job->error, "%s", why);
         job->done(job, job->done_arg);
     }
@@ -156,7 +156,7 @@ static void *worker_main(void *arg)
         else
             job->status = predictor_run_image(w->predictor, job->model, job->image, job->len, job->crop, job->k,
                                               &p->cfg.limits, &job->result, job->error, sizeof job->error);
-        if (job->status == PREDICT_OK && job->probabilities)
+        if (job->status == OUTCOME_OK && job->probabilities)
             memcpy(job->probabilities, job->result.outputs,
                    nn_model_outputs(&job->model->model) * sizeof *job->probabilities);
         job->result.outputs = NULL; /* the predictor's, about to be reused */

@@ -34,7 +34,7 @@ struct inference_job {
     crop_mode crop;
     int k;
     /* result, valid when done() runs */
-    predict_status status;
+    outcome status;
     prediction_result result;
     double queue_ms; /* time spent waiting for a worker */
     char error[256];
@@ -74,14 +74,14 @@ int worker_pool_submit_all(worker_pool *p, inference_job *jobs, int n);
  * Jobs being run go on. For a client that went away; then
  * worker_pool_complete_cancelled(list). */
 inference_job *worker_pool_withdraw(worker_pool *p, inference_job *jobs, int n);
-/* Completes withdrawn jobs with PREDICT_CANCELLED and `why` (done() runs on
+/* Completes withdrawn jobs with OUTCOME_SHUTTING_DOWN and `why` (done() runs on
  * the calling thread). Returns how many. */
 int worker_pool_complete_cancelled(inference_job *list, const char *why);
 
 /* No job queued or running, and no done() callback still running. */
 int worker_pool_idle(worker_pool *p);
 /* Closes the pool to new jobs and completes every queued one at once with
- * PREDICT_CANCELLED (done() runs on the calling thread). Jobs already running
+ * OUTCOME_SHUTTING_DOWN (done() runs on the calling thread). Jobs already running
  * go on. Returns how many were cancelled. */
 int worker_pool_cancel_queued(worker_pool *p);
 

@@ -36,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int count = 1;
     switch (body_kind_of(type)) {
     case BODY_KIND_JSON:
-        if (body_images_from_json((const char *)body, len, 4, &json, err, sizeof err) != BODY_DECODED)
+        if (body_images_from_json((const char *)body, len, 4, &json, err, sizeof err) != OUTCOME_OK)
             return 0;
         bytes = json.bytes, start = json.start, count = json.count;
         break;
@@ -45,8 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     for (int i = 0; i < count; i++) {
         rgb_image img;
-        if (image_decode(d, bytes + start[i], start[i + 1] - start[i], &(image_decode_options){4000000, 16, 0, 0, 0}, &img,
-                         err, sizeof err) == IMAGE_OK)
+        if (image_decode(d, bytes + start[i], start[i + 1] - start[i], &(image_decode_options){4000000, 16, 0, 0, 0},
+                         &img, err, sizeof err) == OUTCOME_OK)
             preprocess_rgb(ws, img.rgb, img.width, img.height, PREPROCESS_TF_SLIM, CROP_CENTER, out, 224, 224);
     }
     free(json.bytes);

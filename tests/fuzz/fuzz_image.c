@@ -20,7 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ws = resize_workspace_new();
     /* a 4 MP limit keeps each run fast; the limit checks are exercised too */
     if (FUZZ_DECODER(data, size, &(image_decode_options){4000000, 1, 0, 0, 0}, &pixels, &img, err, sizeof err) ==
-        IMAGE_OK) {
+        OUTCOME_OK) {
         for (preprocess_style style = PREPROCESS_TF_SLIM; style <= PREPROCESS_DARKNET; style++)
             for (crop_mode mode = CROP_CENTER; mode <= CROP_FULL; mode++)
                 preprocess_rgb(ws, img.rgb, img.width, img.height, style, mode, out, 224, 224);

@@ -18,7 +18,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ws = resize_workspace_new();
     /* a 4 MP limit keeps each run fast; the limit logic and DCT scaling (to no
      * less than 64x64) are exercised too */
-    if (jpeg_decode(d, data, size, &(image_decode_options){4000000, 1, 64, 64, 0}, &img, err, sizeof err) == IMAGE_OK) {
+    if (jpeg_decode(d, data, size, &(image_decode_options){4000000, 1, 64, 64, 0}, &img, err, sizeof err) ==
+        OUTCOME_OK) {
         for (preprocess_style style = PREPROCESS_TF_SLIM; style <= PREPROCESS_DARKNET; style++)
             for (crop_mode mode = CROP_CENTER; mode <= CROP_FULL; mode++)
                 preprocess_rgb(ws, img.rgb, img.width, img.height, style, mode, out, 224, 224);

@@ -3,7 +3,7 @@ with Pillow where Pillow can write the variant, and by hand (the few lines of
 each format below) where it cannot (16-bit and interlaced PNG, short palettes,
 BMP bit fields, GIF frames smaller than the screen). cases(photo) yields
 (name, bytes, expected) where expected is "rgb" (decodes to what Pillow's
-Image.open().convert("RGB") gives) or an error status of image_to_rgb.
+Image.open().convert("RGB") gives) or the error code image_to_rgb reports (outcome.h).
 Needs Debian's python3-pil (run with /usr/bin/python3)."""
 import io
 import random
@@ -208,9 +208,9 @@ def cases(photo):
                                           plte=bytes(range(30))), "rgb"
     yield "png-rgb-trns", png(w, h, 8, 2, rows(lambda x, y: px[y * w + x]), trns=b"\0\1\0\2\0\3"), "rgb"
     good = _save(photo, "PNG")
-    yield "png-truncated", good[: len(good) // 2], "invalid"
-    yield "png-bad-crc", good[:19] + bytes([good[19] ^ 1]) + good[20:], "invalid"  # the width's last byte
-    yield "png-palette-missing", png(w, h, 8, 3, rows(lambda x, y: (0,))), "invalid"
+    yield "png-truncated", good[: len(good) // 2], "invalid_image"
+    yield "png-bad-crc", good[:19] + bytes([good[19] ^ 1]) + good[20:], "invalid_image"  # the width's last byte
+    yield "png-palette-missing", png(w, h, 8, 3, rows(lambda x, y: (0,))), "invalid_image"
     # Files over 4 MiB (libspng's chunk limits once refused them all): noise does not compress, so a
     # 1400x1100 RGB image is a 4.6 MB file, written by Pillow (64 KiB IDAT chunks) and as one IDAT chunk.
     noise = Image.frombytes("RGB", (1400, 1100), random.Random(7).randbytes(1400 * 1100 * 3))
@@ -219,7 +219,7 @@ def cases(photo):
     yield "png-rgb-4.6MB-one-idat", (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", struct.pack(">IIBBBBB", 1400, 1100, 8, 2, 0, 0, 0))
                                      + _chunk(b"IDAT", zlib.compress(raw)) + _chunk(b"IEND", b"")), "rgb"
     bomb = png(1, 1, 8, 0, [[(0,)]])
-    yield "png-too-many-pixels", bomb[:16] + struct.pack(">II", 100000, 100000) + bomb[24:], "too_many_pixels"
+    yield "png-too-many-pixels", bomb[:16] + struct.pack(">II", 100000, 100000) + bomb[24:], "image_too_large"
 
     # WebP: lossy, lossless, with alpha, an animation's first frame
     yield "webp-lossy", _save(photo, "WEBP", quality=80), "rgb"
@@ -231,9 +231,9 @@ def cases(photo):
     quarter = photo.crop((0, 0, w // 2, h // 2))
     yield "webp-animated-small-frame", webp_animation((w, h), (4, 6), _save(quarter, "WEBP", lossless=True)), "rgb"
     yield "webp-animated-small-lossy-frame", webp_animation((w, h), (2, 2), _save(quarter, "WEBP", quality=70)), "rgb"
-    yield "webp-animated-frame-outside", webp_animation((w // 2, h // 2), (4, 4), _save(quarter, "WEBP")), "invalid"
+    yield "webp-animated-frame-outside", webp_animation((w // 2, h // 2), (4, 4), _save(quarter, "WEBP")), "invalid_image"
     lossy = _save(photo, "WEBP", quality=80)
-    yield "webp-truncated", lossy[: len(lossy) * 2 // 3], "invalid"
+    yield "webp-truncated", lossy[: len(lossy) * 2 // 3], "invalid_image"
 
     # GIF: first frame, palettes, interlacing, a frame smaller than the screen
     yield "gif-pillow", _save(pal, "GIF"), "rgb"
@@ -254,7 +254,7 @@ def cases(photo):
     yield "gif-index-beyond", gif((w, h), (0, 0, w, h), [(v * 5) % 256 for v in idx],
                                   global_palette=palette[:48]), "rgb"
     whole = gif((w, h), (0, 0, w, h), idx, global_palette=palette)
-    yield "gif-truncated", whole[: len(whole) // 2], "invalid"
+    yield "gif-truncated", whole[: len(whole) // 2], "invalid_image"
 
     # BMP: Pillow-written, then the variants by hand
     for mode, im in [("rgb", photo), ("palette", pal), ("grey", grey), ("bilevel", grey.convert("1"))]:
@@ -289,15 +289,15 @@ def cases(photo):
                                        offset=54), "rgb"
     rows24 = [bgr(y) for y in bottom_up]
     whole = bmp(w, h, 24, rows24)
-    yield "bmp-truncated", whole[:-(3 * w + 20)], "invalid"
-    yield "bmp-rle8", bmp(w, h, 8, [b"\0\1"], palette=pal4, compression=1), "unsupported"
-    yield "bmp-odd-bitfields", bmp(w, h, 16, rows24[:1], compression=3, masks=(0xF00, 0xF0, 0xF)), "unsupported"
-    yield "bmp-too-many-pixels", bmp(100000, 100000, 24, []), "too_many_pixels"
+    yield "bmp-truncated", whole[:-(3 * w + 20)], "invalid_image"
+    yield "bmp-rle8", bmp(w, h, 8, [b"\0\1"], palette=pal4, compression=1), "unsupported_media_type"
+    yield "bmp-odd-bitfields", bmp(w, h, 16, rows24[:1], compression=3, masks=(0xF00, 0xF0, 0xF)), "unsupported_media_type"
+    yield "bmp-too-many-pixels", bmp(100000, 100000, 24, []), "image_too_large"
 
     # JPEG, and what is not decoded
     yield "jpeg", _save(photo, "JPEG", quality=90), "rgb"
-    yield "tiff", _save(photo, "TIFF"), "unsupported"
-    yield "not-an-image", b"hello, world" * 10, "invalid"
+    yield "tiff", _save(photo, "TIFF"), "unsupported_media_type"
+    yield "not-an-image", b"hello, world" * 10, "invalid_image"
 
 
 if __name__ == "__main__":

@@ -3,8 +3,8 @@
  * and the raw RGB bytes to stdout, for tests that compare them with an
  * independent decoder. --isolate: as the server decodes (lossless WebP in its
  * helper process, image_decode_options.isolate).
- * On failure: "STATUS: reason" on stderr, where STATUS is invalid,
- * unsupported, too_many_pixels, too_small, too_complex or no_memory; exit 1. */
+ * On failure: "CODE: reason" on stderr, CODE the outcome's error code
+ * (outcome.h: invalid_image, unsupported_media_type, image_too_large, ...); exit 1. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,8 +14,6 @@
 
 int main(int argc, char **argv)
 {
-    static const char *const names[] = {"ok", "invalid", "unsupported", "too_many_pixels", "too_small",
-                                        "too_complex", "no_memory"};
     unsigned long long max_pixels = 1ull << 32;
     int a = 1, isolate = 0;
     if (a < argc && !strcmp(argv[a], "--isolate"))
@@ -35,10 +33,11 @@ int main(int argc, char **argv)
         return 2;
     }
     rgb_image img;
-    image_status st = image_decode(d, data, len, &(image_decode_options){max_pixels, 1, 0, 0, isolate}, &img, err, sizeof err);
+    outcome st =
+        image_decode(d, data, len, &(image_decode_options){max_pixels, 1, 0, 0, isolate}, &img, err, sizeof err);
     int rc = 0;
-    if (st != IMAGE_OK) {
-        fprintf(stderr, "%s: %s\n", names[st], err);
+    if (st != OUTCOME_OK) {
+        fprintf(stderr, "%s: %s\n", outcome_code(st), err);
         rc = 1;
     } else {
         printf("%d %d\n", img.width, img.height);

@@ -65,7 +65,7 @@ static void base64(void)
     check(base64_decode("Z=9v", 4, out) < 0, "a misplaced '=' is refused");
 }
 
-static body_status from_json(const char *json, int max, body_images *out)
+static outcome from_json(const char *json, int max, body_images *out)
 {
     char err[256];
     return body_images_from_json(json, strlen(json), max, out, err, sizeof err);
@@ -74,21 +74,21 @@ static body_status from_json(const char *json, int max, body_images *out)
 static void json_bodies(void)
 {
     body_images b;
-    check(from_json("{\"image\": \"data:image/png;base64,Zm9vYmFy\"}", 4, &b) == BODY_DECODED && b.count == 1 &&
+    check(from_json("{\"image\": \"data:image/png;base64,Zm9vYmFy\"}", 4, &b) == OUTCOME_OK && b.count == 1 &&
               !b.batch && b.start[1] == 6 && !memcmp(b.bytes, "foobar", 6),
           "one data URL");
     free(b.bytes);
-    check(from_json("{\"images\": [\"Zm9v\", \"YmFy\"]}", 4, &b) == BODY_DECODED && b.count == 2 && b.batch &&
+    check(from_json("{\"images\": [\"Zm9v\", \"YmFy\"]}", 4, &b) == OUTCOME_OK && b.count == 2 && b.batch &&
               b.start[1] == 3 && b.start[2] == 6 && !memcmp(b.bytes, "foobar", 6),
           "a list of bare base64, back to back");
     free(b.bytes);
-    check(from_json("{\"image\": ", 4, &b) == BODY_MALFORMED, "malformed JSON: 400");
-    check(from_json("{\"images\": []}", 4, &b) == BODY_MALFORMED, "an empty list: 400");
-    check(from_json("{\"images\": [1]}", 4, &b) == BODY_MALFORMED, "a list item that is not a string: 400");
-    check(from_json("{\"image\": \"@@@@\"}", 4, &b) == BODY_MALFORMED, "bad base64: 400");
-    check(from_json("{\"image\": \"data:image/tiff;base64,AAAA\"}", 4, &b) == BODY_UNSUPPORTED_TYPE,
+    check(from_json("{\"image\": ", 4, &b) == OUTCOME_BAD_REQUEST, "malformed JSON: 400");
+    check(from_json("{\"images\": []}", 4, &b) == OUTCOME_BAD_REQUEST, "an empty list: 400");
+    check(from_json("{\"images\": [1]}", 4, &b) == OUTCOME_BAD_REQUEST, "a list item that is not a string: 400");
+    check(from_json("{\"image\": \"@@@@\"}", 4, &b) == OUTCOME_BAD_REQUEST, "bad base64: 400");
+    check(from_json("{\"image\": \"data:image/tiff;base64,AAAA\"}", 4, &b) == OUTCOME_UNSUPPORTED_MEDIA_TYPE,
           "a data URL of an unsupported type: 415");
-    check(from_json("{\"images\": [\"Zm9v\", \"Zm9v\", \"Zm9v\"]}", 2, &b) == BODY_TOO_MANY_IMAGES,
+    check(from_json("{\"images\": [\"Zm9v\", \"Zm9v\", \"Zm9v\"]}", 2, &b) == OUTCOME_BATCH_TOO_LARGE,
           "more images than allowed: 413");
 
     /* the decoded images' buffer (3/4 of the base64 text) cannot be had */
@@ -97,11 +97,11 @@ static void json_bodies(void)
     memset(big + strlen(big), 'A', 1 << 16);
     strcat(big, "\"}");
     fail_malloc_from = (3u << 16) / 4;
-    body_status st = from_json(big, 4, &b);
+    outcome st = from_json(big, 4, &b);
     fail_malloc_from = SIZE_MAX;
-    check(st == BODY_NO_MEMORY && !b.bytes, "out of memory for the decoded images: BODY_NO_MEMORY (500), not 400 (%d)",
-          (int)st);
-    check(from_json(big, 4, &b) == BODY_DECODED && b.start[1] == (3u << 16) / 4, "the same body with memory: decoded");
+    check(st == OUTCOME_OUT_OF_MEMORY && !b.bytes,
+          "out of memory for the decoded images: OUTCOME_OUT_OF_MEMORY (500), not 400 (%d)", (int)st);
+    check(from_json(big, 4, &b) == OUTCOME_OK && b.start[1] == (3u << 16) / 4, "the same body with memory: decoded");
     free(b.bytes);
 }
 

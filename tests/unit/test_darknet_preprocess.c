@@ -42,7 +42,7 @@ static void compare(const char *path)
     image_decode_options opt = {.max_pixels = 1u << 26, .min_side = 1};
     rgb_image img;
     char err[256];
-    if (!check(jpeg && d && jpeg_decode(d, jpeg, len, &opt, &img, err, sizeof err) == IMAGE_OK, "decode %s", path)) {
+    if (!check(jpeg && d && jpeg_decode(d, jpeg, len, &opt, &img, err, sizeof err) == OUTCOME_OK, "decode %s", path)) {
         free(jpeg);
         jpeg_decoder_free(d);
         return;

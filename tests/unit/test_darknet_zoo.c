@@ -37,7 +37,7 @@ static uint8_t *photo_pixels(const char *path, int w, int h)
     image_decode_options opt = {.max_pixels = 1u << 26, .min_side = 1};
     rgb_image img;
     char err[256];
-    if (!jpeg || !d || !ws || !out || jpeg_decode(d, jpeg, len, &opt, &img, err, sizeof err) != IMAGE_OK ||
+    if (!jpeg || !d || !ws || !out || jpeg_decode(d, jpeg, len, &opt, &img, err, sizeof err) != OUTCOME_OK ||
         preprocess_rgb(ws, img.rgb, img.width, img.height, PREPROCESS_DARKNET, CROP_CENTER, out, w, h) < 0) {
         free(out);
         out = NULL;

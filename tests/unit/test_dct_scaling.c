@@ -40,8 +40,10 @@ static uint8_t *enlarged_jpeg(const uint8_t *file, size_t flen, unsigned long *l
     jpeg_decoder *d = jpeg_decoder_new();
     rgb_image img;
     uint8_t *rgb = load_bmp(file, flen, &w, &h), *big = NULL, *jpeg = NULL;
-    if (!rgb && jpeg_decode(d, file, flen, &(image_decode_options){1ull << 32, 1, 0, 0, 0}, &img, err, sizeof err) ==
-                    IMAGE_OK && (rgb = malloc((size_t)img.width * img.height * 3))) {
+    if (!rgb &&
+        jpeg_decode(d, file, flen, &(image_decode_options){1ull << 32, 1, 0, 0, 0}, &img, err, sizeof err) ==
+            OUTCOME_OK &&
+        (rgb = malloc((size_t)img.width * img.height * 3))) {
         w = img.width;
         h = img.height;
         memcpy(rgb, img.rgb, (size_t)w * h * 3);
@@ -68,10 +70,10 @@ static int classify(predictor *p, const served_model *m, const uint8_t *jpeg, si
 {
     predict_limits limits = {1ull << 32, 1, dct_scaling};
     char err[256];
-    predict_status st = predictor_run_image(p, m, jpeg, len, CROP_CENTER, 3, &limits, res, err, sizeof err);
-    if (st != PREDICT_OK)
+    outcome st = predictor_run_image(p, m, jpeg, len, CROP_CENTER, 3, &limits, res, err, sizeof err);
+    if (st != OUTCOME_OK)
         printf("# %s\n", err);
-    return st == PREDICT_OK;
+    return st == OUTCOME_OK;
 }
 
 int main(int argc, char **argv)

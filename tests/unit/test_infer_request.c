@@ -8,8 +8,8 @@
 #include "../../src/body/infer_request.h"
 #include "check.h"
 
-static infer_status parse(const char *json, const uint8_t *binary, size_t nbinary, infer_request *q, char *err,
-                          size_t errlen)
+static outcome parse(const char *json, const uint8_t *binary, size_t nbinary, infer_request *q, char *err,
+                     size_t errlen)
 {
     static uint8_t body[1 << 16];
     size_t n = strlen(json);
@@ -19,13 +19,13 @@ static infer_status parse(const char *json, const uint8_t *binary, size_t nbinar
     return infer_request_parse(body, n + nbinary, n, 4, 16, 1001, q, err, errlen);
 }
 
-static void expect(const char *json, infer_status want, const char *what)
+static void expect(const char *json, outcome want, const char *what)
 {
     infer_request q;
     char err[256] = "";
-    infer_status st = parse(json, NULL, 0, &q, err, sizeof err);
+    outcome st = parse(json, NULL, 0, &q, err, sizeof err);
     check(st == want, "%s: status %d (want %d) %s", what, (int)st, (int)want, err);
-    if (st == INFER_OK)
+    if (st == OUTCOME_OK)
         infer_request_free(&q);
 }
 
@@ -33,25 +33,25 @@ int main(void)
 {
     infer_request q;
     char err[256] = "";
-    infer_status st = parse("{\"id\": \"r1\", \"inputs\": [{\"name\": \"image\", \"shape\": [2], "
-                            "\"datatype\": \"BYTES\", \"data\": [\"Zm9v\", \"YmFy\"]}], \"outputs\": "
-                            "[{\"name\": \"probabilities\", \"parameters\": {\"classification\": 3}}], "
-                            "\"parameters\": {\"crop\": \"full\"}}",
-                            NULL, 0, &q, err, sizeof err);
-    check(st == INFER_OK && q.count == 2 && !q.pixels && q.length[0] == 3 && !memcmp(q.data[0], "foo", 3) &&
+    outcome st = parse("{\"id\": \"r1\", \"inputs\": [{\"name\": \"image\", \"shape\": [2], "
+                       "\"datatype\": \"BYTES\", \"data\": [\"Zm9v\", \"YmFy\"]}], \"outputs\": "
+                       "[{\"name\": \"probabilities\", \"parameters\": {\"classification\": 3}}], "
+                       "\"parameters\": {\"crop\": \"full\"}}",
+                       NULL, 0, &q, err, sizeof err);
+    check(st == OUTCOME_OK && q.count == 2 && !q.pixels && q.length[0] == 3 && !memcmp(q.data[0], "foo", 3) &&
               q.length[1] == 3 && !memcmp(q.data[1], "bar", 3) && q.classification == 3 && q.has_id &&
               !strcmp(q.id, "r1") && q.crop == CROP_FULL,
           "BYTES [2] in JSON, classification 3, id, crop full (%s)", err);
-    if (st == INFER_OK)
+    if (st == OUTCOME_OK)
         infer_request_free(&q);
 
     const uint8_t elements[] = {3, 0, 0, 0, 'f', 'o', 'o', 2, 0, 0, 0, 'h', 'i'};
     st = parse("{\"inputs\": [{\"name\": \"image\", \"shape\": [2], \"datatype\": \"BYTES\","
                " \"parameters\": {\"binary_data_size\": 13}}]}",
                elements, sizeof elements, &q, err, sizeof err);
-    check(st == INFER_OK && q.count == 2 && q.length[0] == 3 && q.length[1] == 2 && !memcmp(q.data[1], "hi", 2),
+    check(st == OUTCOME_OK && q.count == 2 && q.length[0] == 3 && q.length[1] == 2 && !memcmp(q.data[1], "hi", 2),
           "BYTES [2] as binary elements (%s)", err);
-    if (st == INFER_OK)
+    if (st == OUTCOME_OK)
         infer_request_free(&q);
 
     static uint8_t frame[16 * 16 * 3];
@@ -62,31 +62,33 @@ int main(void)
              "{\"inputs\": [{\"name\": \"pixels\", \"shape\": [1, 16, 16, 3], \"datatype\": \"UINT8\","
              " \"parameters\": {\"binary_data_size\": %zu}}]}", sizeof frame);
     st = parse(json, frame, sizeof frame, &q, err, sizeof err);
-    check(st == INFER_OK && q.pixels && q.width == 16 && q.height == 16 && q.count == 1 &&
+    check(st == OUTCOME_OK && q.pixels && q.width == 16 && q.height == 16 && q.count == 1 &&
               !memcmp(q.data[0], frame, sizeof frame),
           "UINT8 [1, 16, 16, 3] as binary (%s)", err);
-    if (st == INFER_OK)
+    if (st == OUTCOME_OK)
         infer_request_free(&q);
 
     expect("{\"inputs\": [{\"name\": \"pixels\", \"shape\": [1, 1, 2, 3], \"datatype\": \"UINT8\","
-           " \"data\": [1, 2, 3, 4, 5, 6]}]}", INFER_TOO_SMALL, "a 2x1 frame, under 16 pixels a side: 422");
+           " \"data\": [1, 2, 3, 4, 5, 6]}]}",
+           OUTCOME_IMAGE_TOO_SMALL, "a 2x1 frame, under 16 pixels a side: 422");
     expect("{\"inputs\": [{\"name\": \"image\", \"shape\": [5], \"datatype\": \"BYTES\","
            " \"data\": [\"Zm9v\", \"Zm9v\", \"Zm9v\", \"Zm9v\", \"Zm9v\"]}]}",
-           INFER_TOO_MANY, "5 images, 4 allowed: 413");
+           OUTCOME_BATCH_TOO_LARGE, "5 images, 4 allowed: 413");
     expect("{\"inputs\": [{\"name\": \"image\", \"shape\": [2], \"datatype\": \"BYTES\", \"data\": [\"Zm9v\"]}]}",
-           INFER_MALFORMED, "a shape of 2 with 1 element");
+           OUTCOME_BAD_REQUEST, "a shape of 2 with 1 element");
     expect("{\"inputs\": [{\"name\": \"image\", \"shape\": [1], \"datatype\": \"FP32\", \"data\": [\"Zm9v\"]}]}",
-           INFER_MALFORMED, "the wrong datatype");
+           OUTCOME_BAD_REQUEST, "the wrong datatype");
     expect("{\"inputs\": [{\"name\": \"other\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"Zm9v\"]}]}",
-           INFER_MALFORMED, "an input of another name");
+           OUTCOME_BAD_REQUEST, "an input of another name");
     expect("{\"inputs\": [{\"name\": \"image\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"@@@@\"]}]}",
-           INFER_MALFORMED, "bad base64");
-    expect("{\"inputs\": []}", INFER_MALFORMED, "no input");
-    expect("{\"inputs\": [{\"name\": \"image\"", INFER_MALFORMED, "JSON cut short");
+           OUTCOME_BAD_REQUEST, "bad base64");
+    expect("{\"inputs\": []}", OUTCOME_BAD_REQUEST, "no input");
+    expect("{\"inputs\": [{\"name\": \"image\"", OUTCOME_BAD_REQUEST, "JSON cut short");
     expect("{\"inputs\": [{\"name\": \"image\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"Zm9v\"]}],"
            " \"outputs\": [{\"name\": \"probabilities\", \"parameters\": {\"classification\": 1002}}]}",
-           INFER_MALFORMED, "classification beyond the 1001 outputs");
+           OUTCOME_BAD_REQUEST, "classification beyond the 1001 outputs");
     expect("{\"inputs\": [{\"name\": \"image\", \"shape\": [1], \"datatype\": \"BYTES\","
-           " \"parameters\": {\"binary_data_size\": 99}}]}", INFER_MALFORMED, "binary data announced, none sent");
+           " \"parameters\": {\"binary_data_size\": 99}}]}",
+           OUTCOME_BAD_REQUEST, "binary data announced, none sent");
     return check_done();
 }

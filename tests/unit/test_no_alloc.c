@@ -72,7 +72,7 @@ int main(int argc, char **argv)
             counting = round;
             for (int i = 0; i < 6; i++)
                 ok &= predictor_run_image(p, &reg.models[0], jpeg[i % 2], len[i % 2], i % 3 ? CROP_CENTER : CROP_FULL,
-                                         3, &limits, &res, err, sizeof err) == PREDICT_OK;
+                                          3, &limits, &res, err, sizeof err) == OUTCOME_OK;
         }
         counting = 0;
         check(ok, "%s: 12 predictions of two sizes and both crops succeeded", precisions[k]);

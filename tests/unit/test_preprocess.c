@@ -33,7 +33,7 @@ int main(int argc, char **argv)
         rgb_image img;
         int st = image_decode(d, file, len, &(image_decode_options){50000000, 1, 0, 0, 0}, &img, err, sizeof err);
         free(file);
-        if (!check(st == IMAGE_OK, "decode %s: %s", photos[i], st == IMAGE_OK ? "ok" : err))
+        if (!check(st == OUTCOME_OK, "decode %s: %s", photos[i], st == OUTCOME_OK ? "ok" : err))
             continue;
         for (crop_mode mode = CROP_CENTER; mode <= CROP_FULL; mode++) {
             snprintf(path, sizeof path, "%s/tensors/%s.%s.rgb", argv[2], photos[i], mode == CROP_CENTER ? "crop" : "full");
