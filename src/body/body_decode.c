@@ -50,44 +50,6 @@ int part_type_acceptable(const char *ct)
     return !ct || is_image_type(ct) || media_type_is(ct, "application/octet-stream");
 }
 
-static int b64_value(unsigned char c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-long base64_decode(const char *in, size_t len, uint8_t *out)
-{
-    for (int pad = 0; pad < 2 && len > 0 && in[len - 1] == '='; pad++)
-        len--; /* any other '=' fails as outside the alphabet */
-    if (len % 4 == 1)
-        return -1;
-    size_t o = 0;
-    uint32_t acc = 0;
-    int bits = 0;
-    for (size_t i = 0; i < len; i++) {
-        int v = b64_value((unsigned char)in[i]);
-        if (v < 0)
-            return -1;
-        acc = (acc << 6) | (uint32_t)v;
-        bits += 6;
-        if (bits >= 8) {
-            bits -= 8;
-            out[o++] = (uint8_t)(acc >> bits);
-        }
-    }
-    return (long)o;
-}
-
 /* One image string: a data URL, data:<media type>;base64,<data>, or bare
  * base64. Sets *data and *n to the base64 text. */
 static outcome image_text(const char *s, const char **data, char *err, size_t errlen)
@@ -119,7 +81,8 @@ static outcome image_text(const char *s, const char **data, char *err, size_t er
     return OUTCOME_OK;
 }
 
-outcome body_images_from_json(const char *body, size_t len, int max_images, body_images *out, char *err, size_t errlen)
+outcome body_images_from_json(const char *body, size_t len, int max_images, image_list *out, int *batch, char *err,
+                              size_t errlen)
 {
     memset(out, 0, sizeof *out);
     cJSON *root = cJSON_ParseWithLength(body, len);
@@ -134,7 +97,7 @@ outcome body_images_from_json(const char *body, size_t len, int max_images, body
         snprintf(err, errlen, "expected a JSON object with a string field \"image\" or an array \"images\"");
         goto out;
     }
-    out->batch = list != NULL;
+    *batch = list != NULL;
     int n = one ? 1 : cJSON_GetArraySize(list);
     if (n == 0) {
         snprintf(err, errlen, "\"images\" is empty");
@@ -145,9 +108,7 @@ outcome body_images_from_json(const char *body, size_t len, int max_images, body
         st = OUTCOME_BATCH_TOO_LARGE;
         goto out;
     }
-    /* Every image's base64 text first: their total bounds the decoded size. */
     const char *text[BODY_MAX_IMAGES];
-    size_t total = 0;
     for (int i = 0; i < n; i++) {
         const cJSON *item = one ? one : cJSON_GetArrayItem(list, i);
         const char *s = cJSON_GetStringValue(item);
@@ -157,31 +118,8 @@ outcome body_images_from_json(const char *body, size_t len, int max_images, body
         }
         if ((st = image_text(s, &text[i], err, errlen)) != OUTCOME_OK)
             goto out;
-        st = OUTCOME_BAD_REQUEST;
-        total += 3 * (strlen(text[i]) / 4) + 3;
     }
-    out->bytes = malloc(total ? total : 1);
-    if (!out->bytes) {
-        snprintf(err, errlen, "out of memory for the decoded images");
-        st = OUTCOME_OUT_OF_MEMORY;
-        goto out;
-    }
-    for (int i = 0; i < n; i++) {
-        long decoded = base64_decode(text[i], strlen(text[i]), out->bytes + out->start[i]);
-        if (decoded <= 0) {
-            const char *why = decoded == 0 ? "image data is empty" : "image data is not valid base64";
-            if (out->batch)
-                snprintf(err, errlen, "\"images\"[%d]: %s", i, why);
-            else
-                snprintf(err, errlen, "%s", why);
-            free(out->bytes);
-            out->bytes = NULL;
-            goto out;
-        }
-        out->start[i + 1] = out->start[i] + (size_t)decoded;
-    }
-    out->count = n;
-    st = OUTCOME_OK;
+    st = image_list_from_base64(out, text, n, err, errlen);
 out:
     cJSON_Delete(root);
     return st;

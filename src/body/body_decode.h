@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "../outcome.h"
+#include "image_list.h"
 
 typedef enum {
     BODY_KIND_IMAGE, /* an accepted image type (or application/octet-stream): the body is the image */
@@ -15,17 +16,6 @@ typedef enum {
     BODY_KIND_MULTIPART, /* multipart/form-data with the image in a file field */
     BODY_KIND_UNSUPPORTED,
 } body_kind;
-
-/* The most images one request may carry, whatever --max-batch says. */
-#define BODY_MAX_IMAGES 256
-
-/* The images of a JSON body, decoded back to back into one buffer. */
-typedef struct {
-    uint8_t *bytes; /* owned: free() it */
-    size_t start[BODY_MAX_IMAGES + 1]; /* image i is bytes[start[i] .. start[i + 1]) */
-    int count;
-    int batch; /* {"images": [...]}: answered as a list even with one image */
-} body_images;
 
 /* Classifies a Content-Type header value (NULL when absent); parameters such
  * as "; charset=" or "; boundary=" are ignored here. */
@@ -37,15 +27,12 @@ int part_type_acceptable(const char *content_type);
 
 /* Extracts and base64-decodes the images of a JSON body, {"image": "..."} or
  * {"images": ["...", ...]} (at most max_images), each a data URL of an
- * accepted image type or bare base64. OUTCOME_OK, or OUTCOME_BAD_REQUEST
+ * accepted image type or bare base64, into out (image_list_free it); *batch:
+ * 1 for the list form, answered as a list even of one. OUTCOME_OK, or OUTCOME_BAD_REQUEST
  * (malformed JSON, base64 or data URL), OUTCOME_UNSUPPORTED_MEDIA_TYPE,
  * OUTCOME_BATCH_TOO_LARGE or OUTCOME_OUT_OF_MEMORY with the reason in err;
  * on failure nothing is left to free. */
-outcome body_images_from_json(const char *body, size_t len, int max_images, body_images *out, char *err, size_t errlen);
-
-/* Standard base64 (RFC 4648, padding optional). Returns the decoded length, or
- * -1 on a character outside the alphabet or a misplaced '='. out must hold
- * 3 * (len / 4) + 3 bytes. */
-long base64_decode(const char *in, size_t len, uint8_t *out);
+outcome body_images_from_json(const char *body, size_t len, int max_images, image_list *out, int *batch, char *err,
+                              size_t errlen);
 
 #endif

@@ -11,6 +11,7 @@ typedef struct {
     size_t len, at;
     int max_images, min_side;
     const char *why;
+    char message[128]; /* a why that had to be formatted */
 } parse_state;
 
 static outcome fail(parse_state *s, outcome st, const char *why)
@@ -99,13 +100,13 @@ static long bytes_of(const cJSON *data, uint8_t *buf, long max, long count)
 }
 
 /* BYTES [N] (or [N, 1]): N encoded images. */
-static outcome image_input(parse_state *s, const cJSON *input, const long long *d, int dims, infer_request *q)
+static outcome image_input(parse_state *s, const cJSON *input, const long long *d, int dims, image_list *l)
 {
     if (dims > 2 || (dims == 2 && d[1] != 1))
         return fail(s, OUTCOME_BAD_REQUEST, "the input \"" INFER_INPUT_IMAGE "\" has shape [N] (or [N, 1])");
     if (d[0] > s->max_images)
         return fail(s, OUTCOME_BATCH_TOO_LARGE, "more images than one request may carry (--max-batch)");
-    q->count = (int)d[0];
+    l->count = (int)d[0];
     size_t size;
     int binary = binary_size(s, input, &size);
     if (binary < 0)
@@ -115,7 +116,7 @@ static outcome image_input(parse_state *s, const cJSON *input, const long long *
         if (!p)
             return fail(s, OUTCOME_BAD_REQUEST, "binary_data_size is more than the bytes after the JSON header");
         size_t at = 0;
-        for (int i = 0; i < q->count; i++) { /* each element: a 4-byte length and the bytes, used in place */
+        for (int i = 0; i < l->count; i++) { /* each element: a 4-byte length and the bytes, used in place */
             if (size - at < 4)
                 return fail(s, OUTCOME_BAD_REQUEST, "BYTES data ends before its elements do");
             uint32_t n = (uint32_t)p[at] | (uint32_t)p[at + 1] << 8 | (uint32_t)p[at + 2] << 16 |
@@ -123,8 +124,8 @@ static outcome image_input(parse_state *s, const cJSON *input, const long long *
             at += 4;
             if (n > size - at)
                 return fail(s, OUTCOME_BAD_REQUEST, "a BYTES element is longer than the data");
-            q->data[i] = p + at;
-            q->length[i] = n;
+            l->data[i] = p + at;
+            l->length[i] = n;
             at += n;
         }
         if (at != size)
@@ -133,27 +134,16 @@ static outcome image_input(parse_state *s, const cJSON *input, const long long *
     }
     const char *text[BODY_MAX_IMAGES];
     const cJSON *data = cJSON_GetObjectItemCaseSensitive(input, "data");
-    if (!cJSON_IsArray(data) || strings_of(data, text, BODY_MAX_IMAGES, 0) != q->count)
+    if (!cJSON_IsArray(data) || strings_of(data, text, BODY_MAX_IMAGES, 0) != l->count)
         return fail(s, OUTCOME_BAD_REQUEST, "the input's data is not as many base64 strings as its shape says");
-    size_t total = 0;
-    for (int i = 0; i < q->count; i++)
-        total += 3 * (strlen(text[i]) / 4) + 3; /* within the body's length: each string is in it */
-    if (!(q->owned = malloc(total ? total : 1)))
-        return fail(s, OUTCOME_OUT_OF_MEMORY, "out of memory");
-    uint8_t *out = q->owned;
-    for (int i = 0; i < q->count; i++) {
-        long got = base64_decode(text[i], strlen(text[i]), out);
-        if (got <= 0)
-            return fail(s, OUTCOME_BAD_REQUEST, got == 0 ? "an image is empty" : "an image is not valid base64");
-        q->data[i] = out;
-        q->length[i] = (size_t)got;
-        out += got;
-    }
-    return OUTCOME_OK;
+    /* decoded: within the body's length, each string being in it */
+    outcome o = image_list_from_base64(l, text, l->count, s->message, sizeof s->message);
+    s->why = s->message;
+    return o;
 }
 
 /* UINT8 [N, H, W, 3]: N RGB frames. */
-static outcome pixels_input(parse_state *s, const cJSON *input, const long long *d, int dims, infer_request *q)
+static outcome pixels_input(parse_state *s, const cJSON *input, const long long *d, int dims, image_list *l)
 {
     if (dims != 4 || d[3] != 3)
         return fail(s, OUTCOME_BAD_REQUEST, "the input \"" INFER_INPUT_PIXELS "\" has shape [N, H, W, 3]");
@@ -177,19 +167,19 @@ static outcome pixels_input(parse_state *s, const cJSON *input, const long long 
         const cJSON *data = cJSON_GetObjectItemCaseSensitive(input, "data");
         if (!cJSON_IsArray(data))
             return fail(s, OUTCOME_BAD_REQUEST, "the input's data does not hold N * H * W * 3 numbers");
-        if (!(q->owned = malloc(size)))
+        if (!(l->owned = malloc(size)))
             return fail(s, OUTCOME_OUT_OF_MEMORY, "out of memory");
-        if (bytes_of(data, q->owned, (long)size, 0) != (long)size)
+        if (bytes_of(data, l->owned, (long)size, 0) != (long)size)
             return fail(s, OUTCOME_BAD_REQUEST, "UINT8 data must be N * H * W * 3 integers from 0 to 255");
-        pixels = q->owned;
+        pixels = l->owned;
     }
-    q->pixels = 1;
-    q->count = (int)n;
-    q->width = (int)w;
-    q->height = (int)h;
-    for (int i = 0; i < q->count; i++) {
-        q->data[i] = pixels + (size_t)i * frame;
-        q->length[i] = (size_t)frame;
+    l->pixels = 1;
+    l->count = (int)n;
+    l->width = (int)w;
+    l->height = (int)h;
+    for (int i = 0; i < l->count; i++) {
+        l->data[i] = pixels + (size_t)i * frame;
+        l->length[i] = (size_t)frame;
     }
     return OUTCOME_OK;
 }
@@ -250,9 +240,9 @@ static outcome parse(parse_state *s, const cJSON *root, int outputs, infer_reque
         return fail(s, OUTCOME_BAD_REQUEST,
                     "an input has a name, a datatype and a shape of 1 to 4 sizes from 1 to 1e9");
     if (!strcmp(name, INFER_INPUT_IMAGE) && !strcmp(type, "BYTES"))
-        st = image_input(s, input, d, dims, q);
+        st = image_input(s, input, d, dims, &q->inputs);
     else if (!strcmp(name, INFER_INPUT_PIXELS) && !strcmp(type, "UINT8"))
-        st = pixels_input(s, input, d, dims, q);
+        st = pixels_input(s, input, d, dims, &q->inputs);
     else
         return fail(s, OUTCOME_BAD_REQUEST,
                     "the inputs are \"" INFER_INPUT_IMAGE "\" (BYTES) and \"" INFER_INPUT_PIXELS "\" (UINT8)");
@@ -266,7 +256,8 @@ outcome infer_request_parse(const uint8_t *body, size_t len, size_t json_len, in
 {
     memset(q, 0, sizeof *q);
     q->crop = CROP_CENTER;
-    parse_state s = {body, len, json_len, max_images < BODY_MAX_IMAGES ? max_images : BODY_MAX_IMAGES, min_side, NULL};
+    parse_state s = {.body = body, .len = len, .at = json_len, .min_side = min_side,
+                     .max_images = max_images < BODY_MAX_IMAGES ? max_images : BODY_MAX_IMAGES};
     if (json_len > len) {
         snprintf(err, errlen, "the JSON header is longer than the body");
         return OUTCOME_BAD_REQUEST;
@@ -283,6 +274,5 @@ outcome infer_request_parse(const uint8_t *body, size_t len, size_t json_len, in
 
 void infer_request_free(infer_request *q)
 {
-    free(q->owned);
-    q->owned = NULL;
+    image_list_free(&q->inputs);
 }

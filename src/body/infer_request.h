@@ -16,19 +16,14 @@
 #include "../outcome.h"
 
 #include "../image/preprocess.h"
-#include "body_decode.h"
+#include "image_list.h"
 
 #define INFER_INPUT_IMAGE "image"
 #define INFER_INPUT_PIXELS "pixels"
 #define INFER_OUTPUT "probabilities"
 
 typedef struct {
-    int count; /* N */
-    int pixels; /* 1: RGB frames of width x height; 0: encoded images */
-    int width, height;
-    const uint8_t *data[BODY_MAX_IMAGES]; /* image i: data[i], length[i] bytes, in the body or in owned */
-    size_t length[BODY_MAX_IMAGES];
-    uint8_t *owned; /* what was decoded from the JSON (base64, numbers) */
+    image_list inputs; /* N encoded images, or N frames (inputs.pixels) */
     int classification; /* K classes asked for, or 0: the probabilities */
     int binary_output; /* the output as binary data after the JSON header */
     crop_mode crop;
@@ -37,8 +32,8 @@ typedef struct {
 } infer_request;
 
 /* body[0, json_len) is the JSON, body[json_len, len) the binary section (json_len == len: none).
- * The data pointers may point into body, which must outlive q. The memory it
- * allocates (owned) is at most len bytes. OUTCOME_OK, or OUTCOME_BAD_REQUEST
+ * The inputs may point into body, which must outlive q. The memory it
+ * allocates (inputs.owned) is at most len bytes. OUTCOME_OK, or OUTCOME_BAD_REQUEST
  * (not such a request, or data that does not fit it), OUTCOME_BATCH_TOO_LARGE,
  * OUTCOME_IMAGE_TOO_SMALL (a frame under min_side) or OUTCOME_OUT_OF_MEMORY
  * with the reason in err; on failure nothing is left to free. */

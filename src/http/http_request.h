@@ -65,7 +65,7 @@ typedef struct http_request {
     size_t part_start[BODY_MAX_IMAGES]; /* where each file field's bytes begin in body */
     outcome body_error; /* to answer once the body has been drained */
     char body_error_message[160];
-    body_images decoded; /* JSON: the base64-decoded images */
+    image_list images; /* /predict: the images, in body or (JSON) decoded from it */
     int k; /* query parameters, for every image */
     crop_mode crop;
     const served_model *model;

@@ -209,16 +209,28 @@ static enum MHD_Result receive(http_request *r, const char *upload, size_t *uplo
     return MHD_YES;
 }
 
-/* One job per image: images[i] is bytes[start[i] .. start[i + 1]). */
-int exchange_make_jobs(http_request *r, const uint8_t *bytes, const size_t *start, int count)
+int exchange_make_jobs(http_request *r, const image_list *l, int with_probabilities)
 {
-    r->jobs = calloc((size_t)count, sizeof *r->jobs);
-    if (!r->jobs)
+    const size_t outputs = nn_model_outputs(&r->model->model);
+    r->jobs = calloc((size_t)l->count, sizeof *r->jobs);
+    r->probabilities = with_probabilities ? malloc((size_t)l->count * outputs * sizeof *r->probabilities) : NULL;
+    if (!r->jobs || (with_probabilities && !r->probabilities))
         return -1;
-    r->job_count = count;
-    for (int i = 0; i < count; i++)
-        r->jobs[i] = (inference_job){.image = bytes + start[i], .len = start[i + 1] - start[i], .model = r->model,
-                                     .crop = r->crop, .k = r->k, .done = on_job_done, .done_arg = r};
+    r->job_count = l->count;
+    for (int i = 0; i < l->count; i++) {
+        inference_job *j = &r->jobs[i];
+        *j = (inference_job){.model = r->model, .crop = r->crop, .k = r->k, .done = on_job_done, .done_arg = r};
+        if (l->pixels) {
+            j->pixels = l->data[i];
+            j->width = l->width;
+            j->height = l->height;
+        } else {
+            j->image = l->data[i];
+            j->len = l->length[i];
+        }
+        if (with_probabilities)
+            j->probabilities = r->probabilities + (size_t)i * outputs;
+    }
     return 0;
 }
 
@@ -295,8 +307,7 @@ static void release_body(http_request *r)
     if (r->post)
         MHD_destroy_post_processor(r->post);
     r->post = NULL;
-    free(r->decoded.bytes);
-    r->decoded.bytes = NULL;
+    image_list_free(&r->images);
     infer_request_free(&r->infer);
     drop_body(r, 0);
 }

@@ -27,8 +27,10 @@ typedef struct {
 enum MHD_Result inference_exchange(http_request *r, const inference_route *route, const char *upload,
                                    size_t *upload_size);
 void inference_exchange_free(http_request *r);
-/* One job per image: image i is bytes[start[i] .. start[i + 1]). 0, or -1 when out of memory. */
-int exchange_make_jobs(http_request *r, const uint8_t *bytes, const size_t *start, int count);
+/* One job per input of l (which outlives the jobs), for r->model, r->crop
+ * and r->k; with_probabilities: each job also copies every output's
+ * probability, into r->probabilities. 0, or -1 when out of memory. */
+int exchange_make_jobs(http_request *r, const image_list *l, int with_probabilities);
 /* Makes sure the request holds at least n bytes of the server's body budget: 0, or -1. */
 int exchange_reserve(http_request *r, size_t n);
 /* Before a JSON text is parsed: cJSON makes a node of every value (a body of

@@ -63,18 +63,19 @@ static int begin_predict(http_request *r, enum MHD_Result *answered)
 /* The images of a complete body, as jobs; an error is answered right away. */
 static int collect_images(http_request *r, enum MHD_Result *answered)
 {
-    const size_t whole[2] = {0, r->body_len};
+    image_list *l = &r->images;
     if (r->kind == BODY_KIND_MULTIPART) {
         if (r->file_parts == 0) {
             *answered = respond_error(r, OUTCOME_BAD_MULTIPART, "no file field in the form");
             return -1;
         }
         r->batch = r->file_parts > 1;
-        size_t start[BODY_MAX_IMAGES + 1];
-        memcpy(start, r->part_start, (size_t)r->file_parts * sizeof *start);
-        start[r->file_parts] = r->body_len;
-        if (exchange_make_jobs(r, r->body, start, r->file_parts) == 0)
-            return 0;
+        l->count = r->file_parts;
+        for (int i = 0; i < l->count; i++) {
+            size_t end = i + 1 < l->count ? r->part_start[i + 1] : r->body_len;
+            l->data[i] = r->body + r->part_start[i];
+            l->length[i] = end - r->part_start[i];
+        }
     } else if (r->kind == BODY_KIND_JSON) {
         /* Parsing copies the strings, decoding writes 3/4 of them again. */
         if (exchange_reserve(r, r->body_cap + 2 * r->body_len) < 0) {
@@ -84,23 +85,23 @@ static int collect_images(http_request *r, enum MHD_Result *answered)
         if (exchange_reserve_json(r, r->body, r->body_len, answered) < 0)
             return -1;
         char err[256];
-        outcome o = body_images_from_json((const char *)r->body, r->body_len, server_config(r->server)->max_batch,
-                                          &r->decoded, err, sizeof err);
+        outcome o = body_images_from_json((const char *)r->body, r->body_len, server_config(r->server)->max_batch, l,
+                                          &r->batch, err, sizeof err);
         if (o != OUTCOME_OK) {
             *answered = respond_error(r, o, "%s", err);
             return -1;
         }
-        r->batch = r->decoded.batch;
-        if (exchange_make_jobs(r, r->decoded.bytes, r->decoded.start, r->decoded.count) == 0)
-            return 0;
     } else {
         if (r->body_len == 0) {
             *answered = respond_error(r, OUTCOME_EMPTY_BODY, "no image in the request body");
             return -1;
         }
-        if (exchange_make_jobs(r, r->body, whole, 1) == 0)
-            return 0;
+        l->count = 1;
+        l->data[0] = r->body;
+        l->length[0] = r->body_len;
     }
+    if (exchange_make_jobs(r, l, 0) == 0)
+        return 0;
     *answered = respond_error(r, OUTCOME_OUT_OF_MEMORY, "cannot hold the request's jobs");
     return -1;
 }

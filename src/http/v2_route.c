@@ -193,23 +193,9 @@ static int collect_infer(http_request *r, enum MHD_Result *answered)
         return -1;
     }
     r->crop = q->crop;
-    size_t none[BODY_MAX_IMAGES + 1] = {0};
-    r->probabilities = malloc((size_t)q->count * outputs * sizeof *r->probabilities);
-    if (!r->probabilities || exchange_make_jobs(r, r->body, none, q->count) < 0) {
+    if (exchange_make_jobs(r, &q->inputs, 1) < 0) {
         *answered = respond_error(r, OUTCOME_OUT_OF_MEMORY, "out of memory");
         return -1;
-    }
-    for (int i = 0; i < q->count; i++) {
-        inference_job *job = &r->jobs[i];
-        if (q->pixels) {
-            job->pixels = q->data[i];
-            job->width = q->width;
-            job->height = q->height;
-        } else {
-            job->image = q->data[i];
-            job->len = q->length[i];
-        }
-        job->probabilities = r->probabilities + (size_t)i * outputs;
     }
     return 0;
 }

@@ -29,26 +29,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *body = nl + 1;
     size_t len = size - tlen - 1;
 
-    body_images json = {0};
-    const uint8_t *bytes = body;
-    size_t whole[2] = {0, len};
-    const size_t *start = whole;
-    int count = 1;
+    image_list images = {.count = 1, .data = {body}, .length = {len}}; /* raw: the body is the image */
+    int batch;
     switch (body_kind_of(type)) {
     case BODY_KIND_JSON:
-        if (body_images_from_json((const char *)body, len, 4, &json, err, sizeof err) != OUTCOME_OK)
+        if (body_images_from_json((const char *)body, len, 4, &images, &batch, err, sizeof err) != OUTCOME_OK)
             return 0;
-        bytes = json.bytes, start = json.start, count = json.count;
         break;
     case BODY_KIND_IMAGE: break;
     default: return 0; /* multipart framing is libmicrohttpd's; other types are refused */
     }
-    for (int i = 0; i < count; i++) {
+    for (int i = 0; i < images.count; i++) {
         rgb_image img;
-        if (image_decode(d, bytes + start[i], start[i + 1] - start[i], &(image_decode_options){4000000, 16, 0, 0, 0},
-                         &img, err, sizeof err) == OUTCOME_OK)
+        if (image_decode(d, images.data[i], images.length[i], &(image_decode_options){4000000, 16, 0, 0, 0}, &img,
+                         err, sizeof err) == OUTCOME_OK)
             preprocess_rgb(ws, img.rgb, img.width, img.height, PREPROCESS_TF_SLIM, CROP_CENTER, out, 224, 224);
     }
-    free(json.bytes);
+    image_list_free(&images);
     return 0;
 }

@@ -17,9 +17,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     char err[256];
     if (infer_request_parse(body, len, header ? header : len, 8, 16, 1001, &q, err, sizeof err) == OUTCOME_OK) {
         volatile uint8_t sum = 0; /* every image's bytes are readable */
-        for (int i = 0; i < q.count; i++)
-            for (size_t j = 0; j < q.length[i]; j++)
-                sum += q.data[i][j];
+        for (int i = 0; i < q.inputs.count; i++)
+            for (size_t j = 0; j < q.inputs.length[i]; j++)
+                sum += q.inputs.data[i][j];
         infer_request_free(&q);
     }
     return 0;

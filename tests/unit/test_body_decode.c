@@ -65,27 +65,31 @@ static void base64(void)
     check(base64_decode("Z=9v", 4, out) < 0, "a misplaced '=' is refused");
 }
 
-static outcome from_json(const char *json, int max, body_images *out)
+static int batch;
+
+static outcome from_json(const char *json, int max, image_list *out)
 {
     char err[256];
-    return body_images_from_json(json, strlen(json), max, out, err, sizeof err);
+    return body_images_from_json(json, strlen(json), max, out, &batch, err, sizeof err);
 }
 
 static void json_bodies(void)
 {
-    body_images b;
+    image_list b;
     check(from_json("{\"image\": \"data:image/png;base64,Zm9vYmFy\"}", 4, &b) == OUTCOME_OK && b.count == 1 &&
-              !b.batch && b.start[1] == 6 && !memcmp(b.bytes, "foobar", 6),
+              !batch && !b.pixels && b.length[0] == 6 && !memcmp(b.data[0], "foobar", 6),
           "one data URL");
-    free(b.bytes);
-    check(from_json("{\"images\": [\"Zm9v\", \"YmFy\"]}", 4, &b) == OUTCOME_OK && b.count == 2 && b.batch &&
-              b.start[1] == 3 && b.start[2] == 6 && !memcmp(b.bytes, "foobar", 6),
-          "a list of bare base64, back to back");
-    free(b.bytes);
+    image_list_free(&b);
+    check(from_json("{\"images\": [\"Zm9v\", \"YmFy\"]}", 4, &b) == OUTCOME_OK && b.count == 2 && batch &&
+              b.length[0] == 3 && b.length[1] == 3 && !memcmp(b.data[0], "foo", 3) && !memcmp(b.data[1], "bar", 3),
+          "a list of bare base64");
+    image_list_free(&b);
     check(from_json("{\"image\": ", 4, &b) == OUTCOME_BAD_REQUEST, "malformed JSON: 400");
     check(from_json("{\"images\": []}", 4, &b) == OUTCOME_BAD_REQUEST, "an empty list: 400");
     check(from_json("{\"images\": [1]}", 4, &b) == OUTCOME_BAD_REQUEST, "a list item that is not a string: 400");
-    check(from_json("{\"image\": \"@@@@\"}", 4, &b) == OUTCOME_BAD_REQUEST, "bad base64: 400");
+    check(from_json("{\"image\": \"@@@@\"}", 4, &b) == OUTCOME_BAD_REQUEST && !b.owned, "bad base64: 400");
+    check(from_json("{\"images\": [\"Zm9v\", \"\"]}", 4, &b) == OUTCOME_BAD_REQUEST && !b.owned,
+          "an empty image in a list: 400, nothing left to free");
     check(from_json("{\"image\": \"data:image/tiff;base64,AAAA\"}", 4, &b) == OUTCOME_UNSUPPORTED_MEDIA_TYPE,
           "a data URL of an unsupported type: 415");
     check(from_json("{\"images\": [\"Zm9v\", \"Zm9v\", \"Zm9v\"]}", 2, &b) == OUTCOME_BATCH_TOO_LARGE,
@@ -99,10 +103,10 @@ static void json_bodies(void)
     fail_malloc_from = (3u << 16) / 4;
     outcome st = from_json(big, 4, &b);
     fail_malloc_from = SIZE_MAX;
-    check(st == OUTCOME_OUT_OF_MEMORY && !b.bytes,
+    check(st == OUTCOME_OUT_OF_MEMORY && !b.owned,
           "out of memory for the decoded images: OUTCOME_OUT_OF_MEMORY (500), not 400 (%d)", (int)st);
-    check(from_json(big, 4, &b) == OUTCOME_OK && b.start[1] == (3u << 16) / 4, "the same body with memory: decoded");
-    free(b.bytes);
+    check(from_json(big, 4, &b) == OUTCOME_OK && b.length[0] == (3u << 16) / 4, "the same body with memory: decoded");
+    image_list_free(&b);
 }
 
 int main(void)

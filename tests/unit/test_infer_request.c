@@ -38,8 +38,8 @@ int main(void)
                        "[{\"name\": \"probabilities\", \"parameters\": {\"classification\": 3}}], "
                        "\"parameters\": {\"crop\": \"full\"}}",
                        NULL, 0, &q, err, sizeof err);
-    check(st == OUTCOME_OK && q.count == 2 && !q.pixels && q.length[0] == 3 && !memcmp(q.data[0], "foo", 3) &&
-              q.length[1] == 3 && !memcmp(q.data[1], "bar", 3) && q.classification == 3 && q.has_id &&
+    check(st == OUTCOME_OK && q.inputs.count == 2 && !q.inputs.pixels && q.inputs.length[0] == 3 && !memcmp(q.inputs.data[0], "foo", 3) &&
+              q.inputs.length[1] == 3 && !memcmp(q.inputs.data[1], "bar", 3) && q.classification == 3 && q.has_id &&
               !strcmp(q.id, "r1") && q.crop == CROP_FULL,
           "BYTES [2] in JSON, classification 3, id, crop full (%s)", err);
     if (st == OUTCOME_OK)
@@ -49,7 +49,7 @@ int main(void)
     st = parse("{\"inputs\": [{\"name\": \"image\", \"shape\": [2], \"datatype\": \"BYTES\","
                " \"parameters\": {\"binary_data_size\": 13}}]}",
                elements, sizeof elements, &q, err, sizeof err);
-    check(st == OUTCOME_OK && q.count == 2 && q.length[0] == 3 && q.length[1] == 2 && !memcmp(q.data[1], "hi", 2),
+    check(st == OUTCOME_OK && q.inputs.count == 2 && q.inputs.length[0] == 3 && q.inputs.length[1] == 2 && !memcmp(q.inputs.data[1], "hi", 2),
           "BYTES [2] as binary elements (%s)", err);
     if (st == OUTCOME_OK)
         infer_request_free(&q);
@@ -62,8 +62,8 @@ int main(void)
              "{\"inputs\": [{\"name\": \"pixels\", \"shape\": [1, 16, 16, 3], \"datatype\": \"UINT8\","
              " \"parameters\": {\"binary_data_size\": %zu}}]}", sizeof frame);
     st = parse(json, frame, sizeof frame, &q, err, sizeof err);
-    check(st == OUTCOME_OK && q.pixels && q.width == 16 && q.height == 16 && q.count == 1 &&
-              !memcmp(q.data[0], frame, sizeof frame),
+    check(st == OUTCOME_OK && q.inputs.pixels && q.inputs.width == 16 && q.inputs.height == 16 && q.inputs.count == 1 &&
+              !memcmp(q.inputs.data[0], frame, sizeof frame),
           "UINT8 [1, 16, 16, 3] as binary (%s)", err);
     if (st == OUTCOME_OK)
         infer_request_free(&q);
