@@ -18,10 +18,11 @@
 #include "metrics.h"
 
 #define MULTIPART_BUFFER 65536
+#define BUDGET_EXHAUSTED "the server holds as many request bodies in memory as it may; retry shortly"
 #define TOO_LARGE "the body is larger than the limit of %zu bytes"
 
-/* Makes sure the request holds at least n bytes of the server's body budget. */
-int exchange_reserve(http_request *r, size_t n)
+/* Makes sure the request holds at least n bytes of the server's body budget: 0, or -1. */
+static int exchange_reserve(http_request *r, size_t n)
 {
     if (n <= r->body_reserved)
         return 0;
@@ -138,20 +139,22 @@ static void on_job_done(inference_job *job, void *arg)
 /* What cJSON allocates per value: the node and the allocator's header. */
 #define JSON_NODE_BYTES (sizeof(cJSON) + 16)
 
-int exchange_reserve_json(http_request *r, const uint8_t *text, size_t len, enum MHD_Result *answered)
+int exchange_reserve_decoding(http_request *r, size_t json_len, enum MHD_Result *answered)
 {
     size_t values = 1;
-    for (size_t i = 0; i < len; i++)
-        values += text[i] == ',' || text[i] == '[' || text[i] == '{' || text[i] == ':';
-    size_t need = values * JSON_NODE_BYTES;
-    if (need > server_config(r->server)->max_body_total) {
+    for (size_t i = 0; i < json_len; i++)
+        values += r->body[i] == ',' || r->body[i] == '[' || r->body[i] == '{' || r->body[i] == ':';
+    size_t nodes = values * JSON_NODE_BYTES;
+    if (nodes > server_config(r->server)->max_body_total) {
         *answered = respond_error(r, OUTCOME_BODY_TOO_LARGE,
                                   "%zu JSON values would take %zu MiB to parse, more than the server holds for "
                                   "request bodies; send fewer values (large tensors: as binary data)",
-                                  values, need >> 20);
+                                  values, nodes >> 20);
         return -1;
     }
-    if (exchange_reserve(r, r->body_reserved + need) < 0) {
+    /* cJSON copies the strings (at most the body), decoding writes what they
+     * hold (base64: 3/4 of them; numbers: a byte each) */
+    if (exchange_reserve(r, r->body_reserved + nodes + 2 * r->body_len) < 0) {
         *answered = respond_error(r, OUTCOME_BUSY, BUDGET_EXHAUSTED);
         return -1;
     }

@@ -31,13 +31,12 @@ void inference_exchange_free(http_request *r);
  * and r->k; with_probabilities: each job also copies every output's
  * probability, into r->probabilities. 0, or -1 when out of memory. */
 int exchange_make_jobs(http_request *r, const image_list *l, int with_probabilities);
-/* Makes sure the request holds at least n bytes of the server's body budget: 0, or -1. */
-int exchange_reserve(http_request *r, size_t n);
-/* Before a JSON text is parsed: cJSON makes a node of every value (a body of
- * numbers has one every two bytes: 10 MB would take 400 MB), so the nodes the
- * text can make, counted from its separators, come out of the body budget
- * first. 0, or -1 with 413 (more than the whole budget) or 503 answered. */
-int exchange_reserve_json(http_request *r, const uint8_t *text, size_t len, enum MHD_Result *answered);
-#define BUDGET_EXHAUSTED "the server holds as many request bodies in memory as it may; retry shortly"
+/* Before the JSON of r's body (its first json_len bytes) is decoded, what
+ * decoding may allocate comes out of the body budget: the node cJSON makes of
+ * every value (counted from the separators: a body of numbers has one every
+ * two bytes, 10 MB would take 400 MB), the strings it copies and what is
+ * decoded from them (twice the body). 0, or -1 with 413 (more than the whole
+ * budget) or 503 answered. */
+int exchange_reserve_decoding(http_request *r, size_t json_len, enum MHD_Result *answered);
 
 #endif

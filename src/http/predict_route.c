@@ -77,12 +77,7 @@ static int collect_images(http_request *r, enum MHD_Result *answered)
             l->length[i] = end - r->part_start[i];
         }
     } else if (r->kind == BODY_KIND_JSON) {
-        /* Parsing copies the strings, decoding writes 3/4 of them again. */
-        if (exchange_reserve(r, r->body_cap + 2 * r->body_len) < 0) {
-            *answered = respond_error(r, OUTCOME_BUSY, BUDGET_EXHAUSTED);
-            return -1;
-        }
-        if (exchange_reserve_json(r, r->body, r->body_len, answered) < 0)
+        if (exchange_reserve_decoding(r, r->body_len, answered) < 0)
             return -1;
         char err[256];
         outcome o = body_images_from_json((const char *)r->body, r->body_len, server_config(r->server)->max_batch, l,

@@ -176,13 +176,8 @@ static int collect_infer(http_request *r, enum MHD_Result *answered)
         *answered = respond_error(r, OUTCOME_BAD_REQUEST, V2_HEADER_LENGTH " is longer than the body");
         return -1;
     }
-    /* What decoding may allocate (at most the body's length again) comes out of the budget first. */
-    if (exchange_reserve_json(r, r->body, json_len, answered) < 0)
+    if (exchange_reserve_decoding(r, json_len, answered) < 0)
         return -1;
-    if (exchange_reserve(r, r->body_reserved + r->body_len) < 0) {
-        *answered = respond_error(r, OUTCOME_BUSY, BUDGET_EXHAUSTED);
-        return -1;
-    }
     const size_t outputs = nn_model_outputs(&r->model->model);
     char err[256];
     infer_request *q = &r->infer;
