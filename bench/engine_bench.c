@@ -22,6 +22,7 @@
 #include "image/jpeg_decode.h"
 #include "image/preprocess.h"
 #include "nn/engine.h"
+#include "nn/input_normalize.h"
 #include "nn/model.h"
 #include "predict/model_registry.h"
 #include "nn/int8_kernel_sets.h"
@@ -224,7 +225,7 @@ int main(int argc, char **argv)
     float *input = malloc(n * sizeof *input);
     if (image && load_input(&m, image, raw, rgb, n) < 0)
         return 1;
-    nn_model_normalize_input(&m, rgb, input);
+    nn_normalize_input(&m, rgb, input);
     FILE *saved = save_rgb ? fopen(save_rgb, "wb") : NULL;
     if (save_rgb && (!saved || fwrite(rgb, 1, n, saved) != n || fclose(saved) != 0)) {
         perror(save_rgb);

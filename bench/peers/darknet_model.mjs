@@ -97,7 +97,7 @@ export function loadDarknet(cfgPath, weightsPath) {
   return model;
 }
 
-// The input tensor the way nn_model_normalize_input() makes it, from 8-bit RGB (HWC).
+// The input tensor the way nn_normalize_input() makes it, from 8-bit RGB (HWC).
 export function normalize(model, rgb, layout) {
   const { c, h, w } = model.input;
   const x = new Float32Array(c * h * w);

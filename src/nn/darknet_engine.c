@@ -17,6 +17,7 @@
 
 #include "darknet_free.h"
 #include "engine.h"
+#include "input_normalize.h"
 
 typedef struct {
     nn_engine base;
@@ -221,7 +222,7 @@ static int darknet_run(nn_engine *base, const uint8_t *pixels, float *output, in
 {
     (void)threads; /* one thread, always */
     darknet_engine *e = (darknet_engine *)base;
-    nn_model_normalize_input(e->model, pixels, e->input);
+    nn_normalize_input(e->model, pixels, e->input);
     float *out = network_predict(e->net, e->input);
     memcpy(output, out, e->outputs * sizeof *output);
     if (e->net->hierarchy) /* what darknet's classifier reports (softmax_tree.h) */

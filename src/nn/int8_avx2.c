@@ -27,7 +27,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cfg_layers.h" /* NN_MAX_KERNEL */
+#include "darknet_layers.h" /* NN_MAX_KERNEL */
 #include "int8_kernels.h"
 #include "int8_packing.h"
 

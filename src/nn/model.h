@@ -1,6 +1,9 @@
-/* A Darknet-format model, parsed and validated: the network description from
- * the .cfg and its parameters from the .weights. Engines only ever see a model
- * that passed every check here, so they can trust its shapes and sizes.
+/* A model, parsed and validated: the network description and its parameters.
+ * Engines only ever see a model that passed every check of its reader, so they
+ * can trust its shapes and sizes. Its one file format today is Darknet's
+ * (darknet_cfg.c: the .cfg and nn_model_load; darknet_weights.c: the
+ * .weights; the layer kinds' parsers: darknet_layers.h); model.c has what does
+ * not depend on the format.
  * The format, including this project's extension keys, is documented in
  * models/darknet-format.md. */
 #ifndef LOOKSLIKE_NN_MODEL_H
@@ -146,6 +149,9 @@ int nn_model_parse_cfg(nn_model *m, const char *text, size_t len, const char *na
 int nn_model_read_weights(nn_model *m, const uint8_t *data, size_t len, const char *name, char *err,
                           size_t errlen);
 
+/* The same from a .weights image that the model takes (malloc'd; it belongs
+ * to the model from then on, or is freed on failure): read once, never copied. */
+int nn_model_adopt_weights(nn_model *m, uint8_t *image, size_t len, const char *name, char *err, size_t errlen);
 /* Both of the above from files, and the tree of a hierarchical softmax. */
 int nn_model_load(nn_model *m, const char *cfg_path, const char *weights_path, char *err, size_t errlen);
 
@@ -160,9 +166,8 @@ void nn_model_release_params(nn_model *m);
 size_t nn_model_outputs(const nn_model *m);
 size_t nn_shape_size(nn_shape s);
 
-/* Converts a uint8 RGB image (HWC, the model's input size) into the planar
- * CHW float tensor the model expects, applying its input normalisation. */
-void nn_model_normalize_input(const nn_model *m, const uint8_t *rgb_hwc, float *chw);
+/* How many parameters a layer has in the .weights (conv, connected: biases, batch-norm, weights). */
+size_t nn_layer_param_count(const nn_layer *l);
 
 const char *nn_activation_name(nn_activation a);
 

@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "../prefault.h"
-#include "cfg_layers.h"
+#include "darknet_layers.h"
 
 /* A bias recovered from float32 is exact only while neighbouring integers
  * still map to different floats. */

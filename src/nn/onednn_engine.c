@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "engine.h"
+#include "input_normalize.h"
 #include "../growable.h"
 #include "activation_plan.h"
 
@@ -753,7 +754,7 @@ static int onednn_run(nn_engine *base, const uint8_t *pixels, float *output, int
     const schedule *sc = &e->sched[threads > 1 ? e->nsched - 1 : 0];
     /* OpenMP's thread count is per calling thread, so each run sets its own. */
     omp_set_num_threads(sc->threads);
-    nn_model_normalize_input(e->model, pixels, e->input);
+    nn_normalize_input(e->model, pixels, e->input);
     if (dnnl_memory_set_data_handle(e->user_out, output) != dnnl_success)
         return -1;
     for (int i = 0; i < sc->nsteps; i++) {

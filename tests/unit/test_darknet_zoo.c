@@ -18,6 +18,7 @@
 #include "check.h"
 #include "darknet_zoo.h"
 #include "nn/darknet_free.h"
+#include "nn/input_normalize.h"
 #include "image/jpeg_decode.h"
 #include "image/preprocess.h"
 #include "nn/engine.h"
@@ -72,7 +73,7 @@ static void compare(const char *zoo, const char *work, const char *photo, const 
     float *x = malloc(in_size * sizeof *x), *ours = malloc(n * sizeof *ours);
     if (!check(pixels && x && ours && m.input.c == 3, "%s: input %dx%dx%d", name, m.input.w, m.input.h, m.input.c))
         goto out;
-    nn_model_normalize_input(&m, pixels, x);
+    nn_normalize_input(&m, pixels, x);
     network *net = zoo_make_weights(cfg, weights, 2222222, x);
     nn_model_free(&m);
     if (!check(net != NULL, "%s: libdarknet makes the weights", name))

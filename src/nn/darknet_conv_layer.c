@@ -1,6 +1,6 @@
 #include <string.h>
 
-#include "cfg_layers.h"
+#include "darknet_layers.h"
 
 /* TF "SAME" padding for one axis: out = ceil(in / stride), and the total
  * padding needed for that goes mostly *after* the input (the smaller half

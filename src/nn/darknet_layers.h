@@ -1,14 +1,15 @@
-/* Per-layer-kind parsing of cfg sections into nn_layer (the cfg_*.c files;
+/* Per-layer-kind parsing of Darknet cfg sections into nn_layer (darknet_*_layer(s).c;
  * the forward passes are the engines'), internal to src/nn.
  * Each parser receives the layer with `in` already set to its input shape and
  * must fill `out` and every field its kind uses, rejecting what it cannot run. */
-#ifndef LOOKSLIKE_NN_CFG_LAYERS_H
-#define LOOKSLIKE_NN_CFG_LAYERS_H
+#ifndef LOOKSLIKE_NN_DARKNET_LAYERS_H
+#define LOOKSLIKE_NN_DARKNET_LAYERS_H
 
 #include "cfg_file.h"
 #include "model.h"
 
 /* Upper bounds that keep shapes and allocations sane for any input file. */
+#define NN_MAX_PARAMS (256u << 20) /* 1 GiB of floats */
 #define NN_MAX_DIM 8192
 #define NN_MAX_CHANNELS 65536
 #define NN_MAX_KERNEL 31

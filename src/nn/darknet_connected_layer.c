@@ -1,4 +1,4 @@
-#include "cfg_layers.h"
+#include "darknet_layers.h"
 
 int nn_parse_connected(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l)
 {

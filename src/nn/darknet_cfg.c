@@ -1,0 +1,199 @@
+/* The Darknet .cfg of a model: its [net] section and one section per layer,
+ * each handed to its kind's parser (darknet_layers.h) through the table
+ * below; and the loader of a model's Darknet files (cfg, softmax trees,
+ * weights: nn_model_load). The INI syntax itself: cfg_file.c. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../file_read.h"
+#include "cfg_file.h"
+#include "darknet_layers.h"
+
+#define NN_MAX_LAYERS 1000
+
+/* Training-only [net] keys of standard Darknet cfgs: accepted and ignored,
+ * because they do not change what inference computes. */
+static const char *const net_training_keys[] = {
+    "subdivisions", "momentum", "decay", "learning_rate", "max_batches", "policy", "steps", "scales", "power",
+    "angle", "saturation", "exposure", "hue", "burn_in", "max_crop", "min_crop", "aspect", "gamma", "step",
+    "rate", "adam", "B1", "B2", "eps", "time_steps", "notruth", "random", "inputs", NULL,
+};
+
+static const struct {
+    const char *section;
+    nn_layer_kind kind;
+    nn_layer_parser parse;
+} layer_kinds[] = {
+    {"convolutional", LAYER_CONVOLUTIONAL, nn_parse_convolutional},
+    {"conv", LAYER_CONVOLUTIONAL, nn_parse_convolutional},
+    {"connected", LAYER_CONNECTED, nn_parse_connected},
+    {"maxpool", LAYER_MAXPOOL, nn_parse_maxpool},
+    {"max", LAYER_MAXPOOL, nn_parse_maxpool},
+    {"avgpool", LAYER_AVGPOOL, nn_parse_avgpool},
+    {"avg", LAYER_AVGPOOL, nn_parse_avgpool},
+    {"softmax", LAYER_SOFTMAX, nn_parse_softmax},
+    {"soft", LAYER_SOFTMAX, nn_parse_softmax},
+    {"shortcut", LAYER_SHORTCUT, nn_parse_shortcut},
+    {"route", LAYER_ROUTE, nn_parse_route},
+    {"dropout", LAYER_DROPOUT, nn_parse_dropout},
+    {"crop", LAYER_CROP, nn_parse_crop},
+    {"cost", LAYER_COST, nn_parse_cost},
+};
+
+int nn_parse_activation(cfg_file *f, cfg_section *s, const char *dflt, nn_activation *out)
+{
+    const char *name = cfg_string(s, "activation", dflt);
+    for (int i = 0; i <= ACT_RAMP; i++)
+        if (!strcmp(name, nn_activation_name((nn_activation)i))) {
+            *out = (nn_activation)i;
+            return 0;
+        }
+    return cfg_error(f, s->line, "unsupported activation '%.40s'", name);
+}
+
+static int parse_net(cfg_file *f, cfg_section *s, nn_model *m)
+{
+    int batch;
+    if (strcmp(s->name, "net") && strcmp(s->name, "network"))
+        return cfg_error(f, s->line, "the first section must be [net], not [%.40s]", s->name);
+    if (cfg_int(f, s, "width", 0, 1, NN_MAX_DIM, &m->input.w) < 0 ||
+        cfg_int(f, s, "height", 0, 1, NN_MAX_DIM, &m->input.h) < 0 ||
+        cfg_int(f, s, "channels", 0, 1, 4, &m->input.c) < 0 || cfg_int(f, s, "batch", 1, 1, 65536, &batch) < 0 ||
+        cfg_float(f, s, "input_mean", 0.0f, -1e6f, 1e6f, &m->input_mean) < 0 ||
+        cfg_float(f, s, "input_scale", 1.0f / 255.0f, -1e6f, 1e6f, &m->input_scale) < 0)
+        return -1;
+    if (!cfg_string(s, "width", NULL) || !cfg_string(s, "height", NULL) || !cfg_string(s, "channels", NULL))
+        return cfg_error(f, s->line, "[net] needs width=, height= and channels=");
+    if (m->input_scale == 0.0f)
+        return cfg_error(f, s->line, "input_scale must not be 0");
+    const char *preprocess = cfg_string(s, "preprocess", nn_preprocessing_name(NN_PREPROCESS_DARKNET));
+    if (!strcmp(preprocess, nn_preprocessing_name(NN_PREPROCESS_DARKNET)))
+        m->preprocess = NN_PREPROCESS_DARKNET;
+    else if (!strcmp(preprocess, nn_preprocessing_name(NN_PREPROCESS_TF_SLIM)))
+        m->preprocess = NN_PREPROCESS_TF_SLIM;
+    else
+        return cfg_error(f, cfg_line(s, "preprocess"), "preprocess=%.40s is not 'darknet' or 'tf_slim'", preprocess);
+    for (int i = 0; net_training_keys[i]; i++)
+        cfg_string(s, net_training_keys[i], NULL);
+    return cfg_check_unused(f, s);
+}
+
+static int parse_layer(cfg_file *f, cfg_section *s, nn_model *m, int index)
+{
+    nn_layer *l = &m->layers[index];
+    memset(l, 0, sizeof *l);
+    l->line = s->line;
+    l->in = index ? m->layers[index - 1].out : m->input;
+    nn_layer_parser parse = NULL;
+    for (size_t k = 0; k < sizeof layer_kinds / sizeof *layer_kinds; k++)
+        if (!strcmp(s->name, layer_kinds[k].section)) {
+            l->kind = layer_kinds[k].kind;
+            parse = layer_kinds[k].parse;
+        }
+    if (!parse)
+        return cfg_error(f, s->line, "unknown or unsupported section [%.40s]", s->name);
+    if (index > 0 && m->layers[index - 1].kind == LAYER_COST && l->kind != LAYER_COST)
+        return cfg_error(f, s->line, "a layer after [cost] (Darknet leaves a cost layer's output unset at inference)");
+    if (parse(f, s, m, index, l) < 0 || cfg_check_unused(f, s) < 0)
+        return -1;
+    if (l->out.c < 1 || l->out.h < 1 || l->out.w < 1 || nn_shape_size(l->out) > NN_MAX_ACTIVATION_ELEMENTS)
+        return cfg_error(f, s->line, "layer output %dx%dx%d is empty or too large", l->out.c, l->out.h, l->out.w);
+    if (l->nweights > NN_MAX_PARAMS || m->nparams + nn_layer_param_count(l) > NN_MAX_PARAMS)
+        return cfg_error(f, s->line, "the model has more than %u parameters", NN_MAX_PARAMS);
+    m->nparams += nn_layer_param_count(l);
+    return 0;
+}
+
+int nn_model_parse_cfg(nn_model *m, const char *text, size_t len, const char *name, char *err, size_t errlen)
+{
+    memset(m, 0, sizeof *m);
+    cfg_file f;
+    int rc = -1;
+    if (cfg_parse(&f, text, len, name, err, errlen) < 0)
+        goto out;
+    if (f.nsections < 2) {
+        cfg_error(&f, 0, "needs a [net] section and at least one layer");
+        goto out;
+    }
+    if (f.nsections - 1 > NN_MAX_LAYERS) {
+        cfg_error(&f, 0, "more than %d layers", NN_MAX_LAYERS);
+        goto out;
+    }
+    if (parse_net(&f, &f.sections[0], m) < 0)
+        goto out;
+    m->layers = calloc((size_t)f.nsections - 1, sizeof *m->layers);
+    if (!m->layers) {
+        cfg_error(&f, 0, "out of memory");
+        goto out;
+    }
+    for (int i = 1; i < f.nsections; i++) {
+        m->nlayers = i; /* counted before parsing, so that nn_model_free frees what a failed parse allocated */
+        if (parse_layer(&f, &f.sections[i], m, i - 1) < 0)
+            goto out;
+    }
+    if (nn_propagate_quantization(&f, m) < 0)
+        goto out;
+    rc = 0;
+out:
+    cfg_free(&f);
+    if (rc < 0)
+        nn_model_free(m);
+    return rc;
+}
+
+/* Reads the tree of each hierarchical softmax, its path relative to the cfg's directory. */
+static int load_softmax_trees(nn_model *m, const char *cfg_path, char *err, size_t errlen)
+{
+    for (int i = 0; i < m->nlayers; i++) {
+        nn_layer *l = &m->layers[i];
+        if (!l->tree_path)
+            continue;
+        char path[4096];
+        const char *slash = strrchr(cfg_path, '/');
+        if (l->tree_path[0] == '/' || !slash)
+            snprintf(path, sizeof path, "%s", l->tree_path);
+        else
+            snprintf(path, sizeof path, "%.*s/%s", (int)(slash - cfg_path), cfg_path, l->tree_path);
+        free(l->tree_path); /* from now on, the file that was read */
+        if (!(l->tree_path = strdup(path))) {
+            snprintf(err, errlen, "%s: out of memory", cfg_path);
+            return -1;
+        }
+        if (!(l->tree = nn_softmax_tree_read(path, err, errlen)))
+            return -1;
+        if ((size_t)l->tree->n != nn_shape_size(l->in)) {
+            snprintf(err, errlen, "%s:%d: the tree %s has %d nodes but the softmax has %zu inputs", cfg_path, l->line,
+                     path, l->tree->n, nn_shape_size(l->in));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+int nn_model_load(nn_model *m, const char *cfg_path, const char *weights_path, char *err, size_t errlen)
+{
+    size_t len;
+    memset(m, 0, sizeof *m);
+    uint8_t *text = file_read(cfg_path, 1 << 20, &len, err, errlen);
+    if (!text)
+        return -1;
+    int rc = nn_model_parse_cfg(m, (const char *)text, len, cfg_path, err, errlen);
+    free(text);
+    if (rc < 0)
+        return -1;
+    if (load_softmax_trees(m, cfg_path, err, errlen) < 0) {
+        nn_model_free(m);
+        return -1;
+    }
+    uint8_t *weights = file_read(weights_path, (size_t)NN_MAX_PARAMS * 4 + 64, &len, err, errlen);
+    if (!weights) {
+        nn_model_free(m);
+        return -1;
+    }
+    rc = nn_model_adopt_weights(m, weights, len, weights_path, err, errlen);
+    if (rc < 0)
+        nn_model_free(m);
+    return rc;
+}
+
