@@ -75,7 +75,7 @@ typedef struct http_request {
     atomic_int jobs_pending; /* not yet done; the last one done resumes the connection */
     atomic_int jobs_done;
     float *probabilities; /* v2: every job's outputs, job after job */
-    int v2_errors; /* errors as the Open Inference Protocol has them: {"error": "message"} */
+    int v2_error_form; /* errors as the Open Inference Protocol has them: {"error": "message"} */
     char v2_model[128]; /* v2: the model named in the path */
     size_t v2_json_length; /* Inference-Header-Content-Length, 0 when the body is all JSON */
     infer_request infer; /* v2: the decoded inference request */

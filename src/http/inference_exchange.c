@@ -214,7 +214,7 @@ static enum MHD_Result receive(http_request *r, const char *upload, size_t *uplo
 
 int exchange_make_jobs(http_request *r, const image_list *l, int with_probabilities)
 {
-    const size_t outputs = nn_model_outputs(&r->model->model);
+    const size_t outputs = nn_model_outputs(&r->model->network);
     r->jobs = calloc((size_t)l->count, sizeof *r->jobs);
     r->probabilities = with_probabilities ? malloc((size_t)l->count * outputs * sizeof *r->probabilities) : NULL;
     if (!r->jobs || (with_probabilities && !r->probabilities))

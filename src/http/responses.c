@@ -63,7 +63,7 @@ static enum MHD_Result error_with_header(http_request *r, outcome o, const char 
      * body is valid JSON and UTF-8 whatever those bytes were. */
     char text[512 * 6 + 1], body[sizeof text + 128];
     json_escape(message, text, sizeof text);
-    if (r->v2_errors) /* the Open Inference Protocol's form */
+    if (r->v2_error_form) /* the Open Inference Protocol's form */
         snprintf(body, sizeof body, "{\"error\":\"%s\"}", text);
     else
         snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", outcome_code(o), text);

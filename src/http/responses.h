@@ -1,6 +1,6 @@
 /* Answers to a request, queued with libmicrohttpd (responses.c): JSON,
  * any body, errors in the service's form or the Open Inference Protocol's
- * (r->v2_errors), and the standard refusals. Each records r->status. Called
+ * (r->v2_error_form), and the standard refusals. Each records r->status. Called
  * on the request's libmicrohttpd thread. */
 #ifndef LOOKSLIKE_HTTP_RESPONSES_H
 #define LOOKSLIKE_HTTP_RESPONSES_H

@@ -198,7 +198,7 @@ static enum MHD_Result begin_request(http_request *r, const char *url, const cha
     snprintf(r->method, sizeof r->method, "%s", method);
     r->route = route_of(url);
     r->uploads = route_uploads(r->route, url);
-    r->v2_errors = (r->route->flags & ROUTE_V2_ERRORS) != 0;
+    r->v2_error_form = (r->route->flags & ROUTE_V2_ERRORS) != 0;
     if (r->uri == URI_TOO_LONG)
         return respond_error(r, OUTCOME_URI_TOO_LONG, "the request target is longer than %d bytes", HTTP_MAX_URI - 1);
     if (r->uri == URI_ENCODED_NUL)

@@ -73,7 +73,7 @@ int v2_takes_body(const char *url)
 
 static enum MHD_Result model_metadata(http_request *r, const served_model *m)
 {
-    const nn_model *nm = &m->model;
+    const nn_model *nm = &m->network;
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "name", m->name);
     cJSON *versions = cJSON_AddArrayToObject(root, "versions");
@@ -178,7 +178,7 @@ static int collect_infer(http_request *r, enum MHD_Result *answered)
     }
     if (exchange_reserve_decoding(r, json_len, answered) < 0)
         return -1;
-    const size_t outputs = nn_model_outputs(&r->model->model);
+    const size_t outputs = nn_model_outputs(&r->model->network);
     char err[256];
     infer_request *q = &r->infer;
     outcome o = infer_request_parse(r->body, r->body_len, json_len, server_config(r->server)->max_batch,
@@ -222,7 +222,7 @@ static void put_json_string(text_buffer *b, const char *s)
 static int output_tensor(const http_request *r, int binary, text_buffer *b)
 {
     const served_model *m = r->model;
-    const int n = r->job_count, outputs = (int)nn_model_outputs(&m->model), k = r->infer.classification;
+    const int n = r->job_count, outputs = (int)nn_model_outputs(&m->network), k = r->infer.classification;
     int *order = k ? malloc((size_t)outputs * sizeof *order) : NULL;
     if (k && !order)
         return -1;
@@ -288,7 +288,7 @@ static enum MHD_Result respond_infer(http_request *r)
     cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "outputs"), out);
     cJSON_AddStringToObject(out, "name", INFER_OUTPUT);
     cJSON_AddStringToObject(out, "datatype", k ? "BYTES" : "FP32");
-    int shape[2] = {r->job_count, k ? k : (int)nn_model_outputs(&m->model)};
+    int shape[2] = {r->job_count, k ? k : (int)nn_model_outputs(&m->network)};
     cJSON_AddItemToObject(out, "shape", cJSON_CreateIntArray(shape, 2));
     if (!r->infer.binary_output) {
         cJSON_AddRawToObject(out, "data", tensor.data);

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "resize.h"
+#include "pillow_resize.h"
 
 typedef enum {
     PREPROCESS_TF_SLIM, /* TensorFlow-slim's evaluation preprocessing, Pillow-exact */

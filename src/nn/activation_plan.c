@@ -6,36 +6,36 @@
 
 #include "../growable.h"
 
-struct activation {
+struct planned_memory { /* a layer output (or a view of one) and the steps that touch it */
     dnnl_memory_t mem;
     size_t size;
-    int base; /* index of the activation whose storage this one views, or -1 */
+    int base; /* index of the memory whose storage this one views, or -1 */
     int first, last; /* steps; for a base, over itself and all its views */
     int buffer;
 };
 
 static int add(activation_plan *p, dnnl_memory_t mem, size_t size, int base)
 {
-    activation *a = grow_doubling(p->acts, &p->cap, (size_t)p->count + 1, sizeof *a);
+    planned_memory *a = grow_doubling(p->memories, &p->cap, (size_t)p->count + 1, sizeof *a);
     if (!a)
         return -1;
-    p->acts = a;
-    p->acts[p->count++] = (activation){mem, size, base, INT_MAX, -1, -1};
+    p->memories = a;
+    p->memories[p->count++] = (planned_memory){mem, size, base, INT_MAX, -1, -1};
     return 0;
 }
 
 static int find(const activation_plan *p, dnnl_memory_t mem)
 {
     for (int i = 0; i < p->count; i++)
-        if (p->acts[i].mem == mem)
+        if (p->memories[i].mem == mem)
             return i;
     return -1;
 }
 
 static int root(const activation_plan *p, int i)
 {
-    while (p->acts[i].base >= 0)
-        i = p->acts[i].base;
+    while (p->memories[i].base >= 0)
+        i = p->memories[i].base;
     return i;
 }
 
@@ -59,8 +59,8 @@ dnnl_memory_t activation_plan_view(activation_plan *p, dnnl_engine_t eng, const 
         return NULL;
     size_t size = dnnl_memory_desc_get_size(md);
     int r = root(p, b);
-    if (size > p->acts[r].size)
-        p->acts[r].size = size;
+    if (size > p->memories[r].size)
+        p->memories[r].size = size;
     if (add(p, mem, size, b) < 0) {
         dnnl_memory_destroy(mem);
         return NULL;
@@ -73,16 +73,17 @@ void activation_plan_use(activation_plan *p, dnnl_memory_t mem, int step)
     int i = find(p, mem);
     if (i < 0)
         return;
-    activation *r = &p->acts[root(p, i)];
+    planned_memory *r = &p->memories[root(p, i)];
     if (step < r->first)
         r->first = step;
     if (step > r->last)
         r->last = step;
 }
 
-static int by_first(const void *a, const void *b, void *acts)
+static int by_first(const void *a, const void *b, void *memories)
 {
-    const activation *x = (const activation *)acts + *(const int *)a, *y = (const activation *)acts + *(const int *)b;
+    const planned_memory *x = (const planned_memory *)memories + *(const int *)a;
+    const planned_memory *y = (const planned_memory *)memories + *(const int *)b;
     return (x->first > y->first) - (x->first < y->first);
 }
 
@@ -97,11 +98,11 @@ int activation_plan_commit(activation_plan *p)
     if (!order || !busy_until || !sizes)
         goto out;
     for (int i = 0; i < p->count; i++)
-        if (p->acts[i].base < 0)
+        if (p->memories[i].base < 0)
             order[n++] = i;
-    qsort_r(order, (size_t)n, sizeof *order, by_first, p->acts);
+    qsort_r(order, (size_t)n, sizeof *order, by_first, p->memories);
     for (int k = 0; k < n; k++) {
-        activation *a = &p->acts[order[k]];
+        planned_memory *a = &p->memories[order[k]];
         if (a->last < 0) { /* never used by a step: still give it storage of its own */
             a->first = a->last = INT_MAX - 1;
         }
@@ -126,7 +127,7 @@ int activation_plan_commit(activation_plan *p)
         p->bytes += bytes;
     }
     for (int i = 0; i < p->count; i++)
-        if (dnnl_memory_set_data_handle(p->acts[i].mem, p->buffers[p->acts[root(p, i)].buffer]) != dnnl_success)
+        if (dnnl_memory_set_data_handle(p->memories[i].mem, p->buffers[p->memories[root(p, i)].buffer]) != dnnl_success)
             goto out;
     rc = 0;
 out:
@@ -139,10 +140,10 @@ out:
 void activation_plan_free(activation_plan *p)
 {
     for (int i = 0; i < p->count; i++)
-        dnnl_memory_destroy(p->acts[i].mem);
+        dnnl_memory_destroy(p->memories[i].mem);
     for (int b = 0; p->buffers && b < p->nbuffers; b++)
         free(p->buffers[b]);
     free(p->buffers);
-    free(p->acts);
+    free(p->memories);
     memset(p, 0, sizeof *p);
 }

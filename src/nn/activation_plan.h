@@ -9,10 +9,10 @@
 #include <dnnl.h>
 #include <stddef.h>
 
-typedef struct activation activation;
+typedef struct planned_memory planned_memory;
 
 typedef struct {
-    activation *acts;
+    planned_memory *memories; /* every memory planned, views included */
     int count;
     size_t cap;
     void **buffers;

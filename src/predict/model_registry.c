@@ -23,18 +23,18 @@ static int load_one(served_model *m, const char *dir, const char *engine, const 
                     size_t errlen)
 {
     const model_format *format = model_format_of(dir, m->name, err, errlen);
-    if (!format || format->load(&m->model, dir, m->name, err, errlen) < 0)
+    if (!format || format->load(&m->network, dir, m->name, err, errlen) < 0)
         return -1;
     char labels[4096]; /* NAME.labels, whatever the format */
     snprintf(labels, sizeof labels, "%s/%s.labels", dir, m->name);
     char why[512];
-    if (nn_labels_load(&m->labels, labels, (int)nn_model_outputs(&m->model), err, errlen) < 0) {
-        nn_model_free(&m->model);
+    if (nn_labels_load(&m->labels, labels, (int)nn_model_outputs(&m->network), err, errlen) < 0) {
+        nn_model_free(&m->network);
         return -1;
     }
-    if (nn_engine_choose(&m->model, engine, precision, &m->engine, why, sizeof why) < 0) {
+    if (nn_engine_choose(&m->network, engine, precision, &m->engine, why, sizeof why) < 0) {
         snprintf(err, errlen, "model '%s': %s", m->name, why);
-        nn_model_free(&m->model);
+        nn_model_free(&m->network);
         nn_labels_free(&m->labels);
         return -1;
     }
@@ -87,7 +87,7 @@ int model_registry_load(model_registry *r, const char *dir, const char *names, c
 void model_registry_free(model_registry *r)
 {
     for (int i = 0; i < r->count; i++) {
-        nn_model_free(&r->models[i].model);
+        nn_model_free(&r->models[i].network);
         nn_labels_free(&r->models[i].labels);
     }
     r->count = 0;
@@ -96,7 +96,7 @@ void model_registry_free(model_registry *r)
 void model_registry_release_params(model_registry *r)
 {
     for (int i = 0; i < r->count; i++)
-        nn_model_release_params(&r->models[i].model);
+        nn_model_release_params(&r->models[i].network);
 }
 
 const served_model *model_registry_find(const model_registry *r, const char *name)
@@ -129,13 +129,13 @@ void model_registry_describe(const model_registry *r, int i, model_description *
     const served_model *m = &r->models[i];
     *d = (model_description){.name = m->name,
                              .is_default = i == 0,
-                             .width = m->model.input.w,
-                             .height = m->model.input.h,
-                             .channels = m->model.input.c,
+                             .width = m->network.input.w,
+                             .height = m->network.input.h,
+                             .channels = m->network.input.c,
                              .classes = m->labels.count - (m->labels.background >= 0),
-                             .outputs = (int)nn_model_outputs(&m->model),
+                             .outputs = (int)nn_model_outputs(&m->network),
                              .engine = m->engine,
                              .precision = m->precision,
                              .kernels = strcmp(m->engine, "int8") ? NULL : int8_kernels_in_use()->name,
-                             .preprocess = nn_preprocessing_name(m->model.preprocess)};
+                             .preprocess = nn_preprocessing_name(m->network.preprocess)};
 }

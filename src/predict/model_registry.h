@@ -15,7 +15,7 @@
 
 typedef struct {
     char name[MODEL_NAME_MAX];
-    nn_model model;
+    nn_model network;
     nn_labels labels;
     const char *engine; /* the engine chosen for it (nn_engine_choose) */
     const char *precision; /* "fp32" or "int8", what that engine runs */

@@ -29,7 +29,7 @@ predictor *predictor_new(const model_registry *r, int threads, char *err, size_t
     p->threads = threads;
     size_t max_in = 0, max_out = 0;
     for (int i = 0; i < r->count; i++) {
-        const nn_model *m = &r->models[i].model;
+        const nn_model *m = &r->models[i].network;
         if (nn_shape_size(m->input) > max_in)
             max_in = nn_shape_size(m->input);
         if (nn_model_outputs(m) > max_out)
@@ -85,7 +85,7 @@ outcome predictor_run_tensor(predictor *p, const served_model *m, const uint8_t 
     if (k > PREDICT_MAX_K)
         k = PREDICT_MAX_K;
     int idx[PREDICT_MAX_K];
-    int n = (int)nn_model_outputs(&m->model);
+    int n = (int)nn_model_outputs(&m->network);
     res->count = nn_top_k(p->output, n, k, m->labels.background, idx);
     res->outputs = p->output;
     for (int i = 0; i < res->count; i++)
@@ -112,8 +112,8 @@ static image_decode_options decode_options(const predict_limits *limits, const s
 {
     image_decode_options o = {limits->max_pixels, limits->min_side, 0, 0, 1};
     if (limits->dct_scaling)
-        preprocess_min_decode_size(model_preprocess_style(&m->model), crop, DCT_SCALING_GAP, m->model.input.w,
-                                   m->model.input.h, &o.min_width, &o.min_height);
+        preprocess_min_decode_size(model_preprocess_style(&m->network), crop, DCT_SCALING_GAP, m->network.input.w,
+                                   m->network.input.h, &o.min_width, &o.min_height);
     return o;
 }
 
@@ -141,13 +141,13 @@ outcome predictor_run_rgb(predictor *p, const served_model *m, const uint8_t *rg
                           crop_mode crop, int k, prediction_result *res, char *err, size_t errlen)
 {
     memset(res, 0, sizeof *res);
-    const nn_shape in = m->model.input;
+    const nn_shape in = m->network.input;
     if (in.c != 3) {
         snprintf(err, errlen, "model '%s' does not take RGB input", m->name);
         return OUTCOME_INTERNAL;
     }
     double t0 = clock_ms();
-    int resized = preprocess_rgb(p->resize, rgb, width, height, model_preprocess_style(&m->model), crop, p->rgb, in.w,
+    int resized = preprocess_rgb(p->resize, rgb, width, height, model_preprocess_style(&m->network), crop, p->rgb, in.w,
                                  in.h);
     resize_workspace_trim(p->resize, RESIZE_BUFFER_KEEP);
     if (resized < 0) {

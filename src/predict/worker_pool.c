@@ -40,7 +40,7 @@ static int warm_up(worker *w, char *err, size_t errlen)
         return -1;
     for (int i = 0; i < p->registry->count; i++) {
         const served_model *m = &p->registry->models[i];
-        size_t n = nn_shape_size(m->model.input);
+        size_t n = nn_shape_size(m->network.input);
         uint8_t *blank = calloc(n, 1);
         prediction_result res;
         int rc = blank ? (int)predictor_run_tensor(w->predictor, m, blank, 1, &res) : -1;
@@ -158,7 +158,7 @@ static void *worker_main(void *arg)
                                               &p->cfg.limits, &job->result, job->error, sizeof job->error);
         if (job->status == OUTCOME_OK && job->probabilities)
             memcpy(job->probabilities, job->result.outputs,
-                   nn_model_outputs(&job->model->model) * sizeof *job->probabilities);
+                   nn_model_outputs(&job->model->network) * sizeof *job->probabilities);
         job->result.outputs = NULL; /* the predictor's, about to be reused */
 
         /* The cores are free before the client hears back (its next request

@@ -8,7 +8,7 @@
 
 #include "check.h"
 #include "image/jpeg_decode.h"
-#include "image/resize.h"
+#include "image/pillow_resize.h"
 #include "predict/predictor.h"
 
 #define ENLARGE 4

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "check.h"
-#include "image/resize.h"
+#include "image/pillow_resize.h"
 
 #define BITS 22
 

@@ -3,8 +3,8 @@
  * downscaling (so it antialiases), 22-bit fixed-point coefficients, the
  * horizontal pass first, rounded to uint8 between passes. The exact algorithm
  * is written out in src/image/preprocessing.md. */
-#ifndef LOOKSLIKE_IMAGE_RESIZE_H
-#define LOOKSLIKE_IMAGE_RESIZE_H
+#ifndef LOOKSLIKE_IMAGE_PILLOW_RESIZE_H
+#define LOOKSLIKE_IMAGE_PILLOW_RESIZE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -25,7 +25,7 @@ void resize_workspace_trim(resize_workspace *ws, size_t keep);
 
 /* Resizes a src_w x src_h RGB region whose rows are src_stride bytes apart
  * into dst (dst_w x dst_h, packed RGB). The input rows are read once each, top
- * to bottom (see stream_rows in resize.c). Returns 0, or -1 when out of memory. */
+ * to bottom (see stream_rows in pillow_resize.c). Returns 0, or -1 when out of memory. */
 int resize_bilinear_rgb(resize_workspace *ws, const uint8_t *src, int src_w, int src_h, int src_stride, uint8_t *dst,
                         int dst_w, int dst_h);
 

@@ -1,4 +1,4 @@
-#include "resize.h"
+#include "pillow_resize.h"
 
 #include <immintrin.h>
 #include <math.h>
