@@ -24,49 +24,14 @@
 #include "http_request.h"
 #include "responses.h"
 #include "inference_exchange.h"
+#include "v2_paths.h"
 
-#define V2_VERSION "1"
 #define V2_HEADER_LENGTH "Inference-Header-Content-Length"
-
-typedef enum { V2_NONE, V2_SERVER, V2_LIVE, V2_READY, V2_MODEL, V2_MODEL_READY, V2_INFER } v2_target;
-
-/* The target of a /v2 path; the model name (when there is one) into name. */
-static v2_target parse_target(const char *url, char *name, size_t namelen)
-{
-    if (!strcmp(url, "/v2"))
-        return V2_SERVER;
-    if (!strcmp(url, "/v2/health/live"))
-        return V2_LIVE;
-    if (!strcmp(url, "/v2/health/ready"))
-        return V2_READY;
-    if (strncmp(url, "/v2/models/", 11) != 0)
-        return V2_NONE;
-    const char *p = url + 11;
-    size_t n = strcspn(p, "/");
-    if (n == 0 || n >= namelen)
-        return V2_NONE;
-    memcpy(name, p, n);
-    name[n] = '\0';
-    p += n;
-    if (!strncmp(p, "/versions/", 10)) {
-        size_t v = strcspn(p + 10, "/");
-        if (v != strlen(V2_VERSION) || strncmp(p + 10, V2_VERSION, v) != 0)
-            return V2_NONE; /* one version */
-        p += 10 + v;
-    }
-    if (!*p)
-        return V2_MODEL;
-    if (!strcmp(p, "/ready"))
-        return V2_MODEL_READY;
-    if (!strcmp(p, "/infer"))
-        return V2_INFER;
-    return V2_NONE;
-}
 
 int v2_takes_body(const char *url)
 {
     char name[128];
-    return parse_target(url, name, sizeof name) == V2_INFER;
+    return v2_parse_target(url, name, sizeof name) == V2_INFER;
 }
 
 /* ---- metadata and health ---- */
@@ -109,7 +74,8 @@ static enum MHD_Result respond_ready(http_request *r, const char *name, int read
     return respond_cjson(r, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, root, NULL, NULL);
 }
 
-static enum MHD_Result get_target(http_request *r, v2_target t)
+/* A GET (or HEAD) of a /v2 path other than inference. */
+static enum MHD_Result get_target(http_request *r, v2_target t, const char *url)
 {
     int ready = worker_pool_ready(server_pool(r->server)) && !server_draining(r->server);
     const served_model *m = NULL;
@@ -138,7 +104,7 @@ static enum MHD_Result get_target(http_request *r, v2_target t)
     case V2_MODEL_READY: return respond_ready(r, m->name, ready);
     default: break;
     }
-    return respond_error(r, OUTCOME_NOT_FOUND, "no such resource");
+    return respond_not_found(r, url);
 }
 
 /* ---- inference ---- */
@@ -323,7 +289,7 @@ static const inference_route infer = {begin_infer, collect_infer, respond_infer}
 
 enum MHD_Result v2_route(http_request *r, const route_call *call)
 {
-    v2_target t = parse_target(call->url, r->v2_model, sizeof r->v2_model);
+    v2_target t = v2_parse_target(call->url, r->v2_model, sizeof r->v2_model);
     if (t == V2_NONE)
         return respond_not_found(r, call->url);
     if (t == V2_INFER) {
@@ -331,12 +297,12 @@ enum MHD_Result v2_route(http_request *r, const route_call *call)
             return respond_method_not_allowed(r, "POST");
         return inference_exchange(r, &infer, call->upload, call->upload_size);
     }
-    return get_target(r, t); /* GET or HEAD: the route table let nothing else through */
+    return get_target(r, t, call->url); /* GET or HEAD: the route table let nothing else through */
 }
 
 int v2_target_exists(http_server *s, const char *url)
 {
     (void)s;
     char name[128];
-    return parse_target(url, name, sizeof name) != V2_NONE;
+    return v2_parse_target(url, name, sizeof name) != V2_NONE;
 }
