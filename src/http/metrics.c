@@ -100,8 +100,11 @@ char *metrics_render(const metrics_gauges *g, const model_description *models, i
                     "lookslike_connections_closed_total{reason=\"slow_body\"} %ld\n"
                     "# HELP lookslike_abandoned_requests_total Requests whose client left while their images waited: "
                     "the queued ones were dropped.\n"
-                    "# TYPE lookslike_abandoned_requests_total counter\nlookslike_abandoned_requests_total %ld\n",
-                g->header_timeouts, g->slow_bodies, g->clients_gone);
+                    "# TYPE lookslike_abandoned_requests_total counter\nlookslike_abandoned_requests_total %ld\n"
+                    "# HELP lookslike_dropped_images_total Images of abandoned requests taken out of the queue, "
+                    "never run.\n"
+                    "# TYPE lookslike_dropped_images_total counter\nlookslike_dropped_images_total %ld\n",
+                g->header_timeouts, g->slow_bodies, g->clients_gone, g->dropped_images);
     text_printf(&o, "# HELP lookslike_model_info Served models.\n# TYPE lookslike_model_info gauge\n");
     for (int i = 0; i < nmodels; i++)
         text_printf(&o,

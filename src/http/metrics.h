@@ -18,6 +18,7 @@ typedef struct {
     int queue_depth, in_flight, busy_workers, ready;
     double body_bytes, body_bytes_limit; /* request bodies held in memory, and their budget */
     long header_timeouts, slow_bodies, clients_gone; /* the connection watch's counts (connection_watch.h) */
+    long dropped_images; /* of those clients gone: their images taken out of the queue, never run */
 } metrics_gauges;
 
 void metrics_count_request(const char *route, int status);

@@ -26,6 +26,7 @@ struct http_server {
     atomic_int draining;
     body_budget *budget; /* request bodies held in memory: cfg.max_body_total, cfg.max_body_per_client */
     connection_watch *watch; /* header deadlines, body pace, clients gone while waiting */
+    atomic_long dropped_images; /* queued images of clients gone, never run */
 };
 
 worker_pool *server_pool(http_server *s)
@@ -70,8 +71,8 @@ static void *withdraw_jobs(void *request, void *cls)
 
 static void finish_withdrawn(void *withdrawn, void *cls)
 {
-    (void)cls;
-    worker_pool_complete_cancelled(withdrawn, "the client closed the connection");
+    http_server *s = cls;
+    atomic_fetch_add(&s->dropped_images, worker_pool_complete_cancelled(withdrawn, "the client closed the connection"));
 }
 
 /* libmicrohttpd's connection notifications: each connection is watched from
@@ -157,7 +158,8 @@ enum MHD_Result metrics_route(http_request *r, const route_call *call)
                         .busy_workers = worker_pool_busy(s->pool),
                         .ready = worker_pool_ready(s->pool) && !server_draining(s),
                         .body_bytes = (double)body_budget_held(s->budget),
-                        .body_bytes_limit = (double)s->cfg.max_body_total};
+                        .body_bytes_limit = (double)s->cfg.max_body_total,
+                        .dropped_images = atomic_load(&s->dropped_images)};
     connection_watch_counts(s->watch, &g.header_timeouts, &g.slow_bodies, &g.clients_gone);
     model_description models[REGISTRY_MAX_MODELS];
     for (int i = 0; i < s->models->count; i++)
