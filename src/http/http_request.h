@@ -65,20 +65,28 @@ typedef struct http_request {
     size_t part_start[BODY_MAX_IMAGES]; /* where each file field's bytes begin in body */
     outcome body_error; /* to answer once the body has been drained */
     char body_error_message[160];
-    image_list images; /* /predict: the images, in body or (JSON) decoded from it */
+    const struct inference_route *hooks; /* the route's part of the exchange (inference_exchange.h) */
     int k; /* query parameters, for every image */
     crop_mode crop;
     const served_model *model;
-    int batch; /* answered as {"results": [...]} */
     inference_job *jobs;
     int job_count;
     atomic_int jobs_pending; /* not yet done; the last one done resumes the connection */
     atomic_int jobs_done;
-    float *probabilities; /* v2: every job's outputs, job after job */
+    float *probabilities; /* every job's outputs, job after job, when the route asked (exchange_make_jobs) */
     int v2_error_form; /* errors as the Open Inference Protocol has them: {"error": "message"} */
-    char v2_model[128]; /* v2: the model named in the path */
-    size_t v2_json_length; /* Inference-Header-Content-Length, 0 when the body is all JSON */
-    infer_request infer; /* v2: the decoded inference request */
+    /* What is a route's own (its hooks release it): */
+    union {
+        struct { /* POST /predict */
+            image_list images; /* in body, or (JSON) decoded from it */
+            int batch; /* answered as {"results": [...]} */
+        } predict;
+        struct { /* /v2 */
+            char model[128]; /* the model named in the path */
+            size_t json_length; /* Inference-Header-Content-Length, 0 when the body is all JSON */
+            infer_request infer; /* the decoded inference request */
+        } v2;
+    };
 } http_request;
 
 /* Server internals the routes need (server.c). */

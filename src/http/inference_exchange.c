@@ -310,8 +310,8 @@ static void release_body(http_request *r)
     if (r->post)
         MHD_destroy_post_processor(r->post);
     r->post = NULL;
-    image_list_free(&r->images);
-    infer_request_free(&r->infer);
+    if (r->hooks)
+        r->hooks->release(r);
     drop_body(r, 0);
 }
 
@@ -319,6 +319,7 @@ enum MHD_Result inference_exchange(http_request *r, const inference_route *route
                                    size_t *upload_size)
 {
     enum MHD_Result rc = MHD_YES;
+    r->hooks = route;
     switch (r->phase) {
     case PHASE_NEW:
         rc = begin(r, route);

@@ -15,13 +15,16 @@
 
 /* A request that uploads images for inference (inference_exchange.c): the
  * route's hooks, each answering an error itself (return -1, *answered set). */
-typedef struct {
+typedef struct inference_route {
     /* Before the body: the target and headers; sets r->kind (and r->model, k, crop). */
     int (*begin)(http_request *r, enum MHD_Result *answered);
     /* The whole body is in r->body: r->jobs made (exchange_make_jobs). */
     int (*collect)(http_request *r, enum MHD_Result *answered);
     /* Every job done: the answer. */
     enum MHD_Result (*respond)(http_request *r);
+    /* Frees what is the route's own in r (its part of the union), at once
+     * when the answer is queued; again when the request ends: idempotent. */
+    void (*release)(http_request *r);
 } inference_route;
 
 enum MHD_Result inference_exchange(http_request *r, const inference_route *route, const char *upload,

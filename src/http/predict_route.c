@@ -63,13 +63,13 @@ static int begin_predict(http_request *r, enum MHD_Result *answered)
 /* The images of a complete body, as jobs; an error is answered right away. */
 static int collect_images(http_request *r, enum MHD_Result *answered)
 {
-    image_list *l = &r->images;
+    image_list *l = &r->predict.images;
     if (r->kind == BODY_KIND_MULTIPART) {
         if (r->file_parts == 0) {
             *answered = respond_error(r, OUTCOME_BAD_MULTIPART, "no file field in the form");
             return -1;
         }
-        r->batch = r->file_parts > 1;
+        r->predict.batch = r->file_parts > 1;
         l->count = r->file_parts;
         for (int i = 0; i < l->count; i++) {
             size_t end = i + 1 < l->count ? r->part_start[i + 1] : r->body_len;
@@ -81,7 +81,7 @@ static int collect_images(http_request *r, enum MHD_Result *answered)
             return -1;
         char err[256];
         outcome o = body_images_from_json((const char *)r->body, r->body_len, server_config(r->server)->max_batch, l,
-                                          &r->batch, err, sizeof err);
+                                          &r->predict.batch, err, sizeof err);
         if (o != OUTCOME_OK) {
             *answered = respond_error(r, o, "%s", err);
             return -1;
@@ -157,7 +157,7 @@ static enum MHD_Result respond_batch(http_request *r)
 
 static enum MHD_Result respond_prediction(http_request *r)
 {
-    if (r->batch)
+    if (r->predict.batch)
         return respond_batch(r);
     const inference_job *j = &r->jobs[0];
     if (j->status)
@@ -165,7 +165,12 @@ static enum MHD_Result respond_prediction(http_request *r)
     return respond_cjson(r, MHD_HTTP_OK, prediction_json(j), NULL, NULL);
 }
 
-static const inference_route predict = {begin_predict, collect_images, respond_prediction};
+static void release_images(http_request *r)
+{
+    image_list_free(&r->predict.images);
+}
+
+static const inference_route predict = {begin_predict, collect_images, respond_prediction, release_images};
 
 enum MHD_Result predict_route(http_request *r, const route_call *call)
 {

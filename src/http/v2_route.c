@@ -80,9 +80,9 @@ static enum MHD_Result get_target(http_request *r, v2_target t, const char *url)
     int ready = worker_pool_ready(server_pool(r->server)) && !server_draining(r->server);
     const served_model *m = NULL;
     if (t == V2_MODEL || t == V2_MODEL_READY) {
-        m = model_registry_find(server_models(r->server), r->v2_model);
+        m = model_registry_find(server_models(r->server), r->v2.model);
         if (!m)
-            return respond_model_not_found(r, r->v2_model);
+            return respond_model_not_found(r, r->v2.model);
     }
     switch (t) {
     case V2_SERVER: {
@@ -112,9 +112,9 @@ static enum MHD_Result get_target(http_request *r, v2_target t, const char *url)
 /* Before the body: the model, and how the body is laid out. */
 static int begin_infer(http_request *r, enum MHD_Result *answered)
 {
-    r->model = model_registry_find(server_models(r->server), r->v2_model);
+    r->model = model_registry_find(server_models(r->server), r->v2.model);
     if (!r->model) {
-        *answered = respond_model_not_found(r, r->v2_model);
+        *answered = respond_model_not_found(r, r->v2.model);
         return -1;
     }
     r->kind = BODY_KIND_JSON; /* received whole, as it is */
@@ -129,7 +129,7 @@ static int begin_infer(http_request *r, enum MHD_Result *answered)
                                       V2_HEADER_LENGTH " must be the JSON header's length in bytes, not '%.40s'", header);
             return -1;
         }
-        r->v2_json_length = (size_t)n;
+        r->v2.json_length = (size_t)n;
     }
     return 0;
 }
@@ -137,7 +137,7 @@ static int begin_infer(http_request *r, enum MHD_Result *answered)
 /* The whole body is in: the request decoded (src/body/infer_request.c), a job per image. */
 static int collect_infer(http_request *r, enum MHD_Result *answered)
 {
-    size_t json_len = r->v2_json_length ? r->v2_json_length : r->body_len;
+    size_t json_len = r->v2.json_length ? r->v2.json_length : r->body_len;
     if (json_len > r->body_len) {
         *answered = respond_error(r, OUTCOME_BAD_REQUEST, V2_HEADER_LENGTH " is longer than the body");
         return -1;
@@ -146,7 +146,7 @@ static int collect_infer(http_request *r, enum MHD_Result *answered)
         return -1;
     const size_t outputs = nn_model_outputs(&r->model->network);
     char err[256];
-    infer_request *q = &r->infer;
+    infer_request *q = &r->v2.infer;
     outcome o = infer_request_parse(r->body, r->body_len, json_len, server_config(r->server)->max_batch,
                                     PREDICT_MIN_SIDE, (int)outputs, q, err, sizeof err);
     if (o != OUTCOME_OK) {
@@ -188,7 +188,7 @@ static void put_json_string(text_buffer *b, const char *s)
 static int output_tensor(const http_request *r, int binary, text_buffer *b)
 {
     const served_model *m = r->model;
-    const int n = r->job_count, outputs = (int)nn_model_outputs(&m->network), k = r->infer.classification;
+    const int n = r->job_count, outputs = (int)nn_model_outputs(&m->network), k = r->v2.infer.classification;
     int *order = k ? malloc((size_t)outputs * sizeof *order) : NULL;
     if (k && !order)
         return -1;
@@ -239,24 +239,24 @@ static enum MHD_Result respond_infer(http_request *r)
             return respond_error(r, r->jobs[i].status, "input element %d: %s", i, r->jobs[i].error);
     }
     const served_model *m = r->model;
-    const int k = r->infer.classification;
+    const int k = r->v2.infer.classification;
     text_buffer tensor = {0};
-    if (output_tensor(r, r->infer.binary_output, &tensor) < 0) {
+    if (output_tensor(r, r->v2.infer.binary_output, &tensor) < 0) {
         text_free(&tensor);
         return respond_error(r, OUTCOME_OUT_OF_MEMORY, "out of memory");
     }
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "model_name", m->name);
     cJSON_AddStringToObject(root, "model_version", V2_VERSION);
-    if (r->infer.has_id)
-        cJSON_AddStringToObject(root, "id", r->infer.id);
+    if (r->v2.infer.has_id)
+        cJSON_AddStringToObject(root, "id", r->v2.infer.id);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "outputs"), out);
     cJSON_AddStringToObject(out, "name", INFER_OUTPUT);
     cJSON_AddStringToObject(out, "datatype", k ? "BYTES" : "FP32");
     int shape[2] = {r->job_count, k ? k : (int)nn_model_outputs(&m->network)};
     cJSON_AddItemToObject(out, "shape", cJSON_CreateIntArray(shape, 2));
-    if (!r->infer.binary_output) {
+    if (!r->v2.infer.binary_output) {
         cJSON_AddRawToObject(out, "data", tensor.data);
         text_free(&tensor);
         return respond_cjson(r, MHD_HTTP_OK, root, NULL, NULL);
@@ -285,11 +285,16 @@ static enum MHD_Result respond_infer(http_request *r)
     return rc;
 }
 
-static const inference_route infer = {begin_infer, collect_infer, respond_infer};
+static void release_infer(http_request *r)
+{
+    infer_request_free(&r->v2.infer);
+}
+
+static const inference_route infer = {begin_infer, collect_infer, respond_infer, release_infer};
 
 enum MHD_Result v2_route(http_request *r, const route_call *call)
 {
-    v2_target t = v2_parse_target(call->url, r->v2_model, sizeof r->v2_model);
+    v2_target t = v2_parse_target(call->url, r->v2.model, sizeof r->v2.model);
     if (t == V2_NONE)
         return respond_not_found(r, call->url);
     if (t == V2_INFER) {
