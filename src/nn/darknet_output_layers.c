@@ -62,7 +62,7 @@ int nn_parse_crop(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer 
 /* [cost] only computes a training loss: at inference it passes its input on
  * (Darknet's network output is the last layer that is not a cost layer). It
  * must end the network: Darknet leaves its output unwritten at inference, so a
- * layer after it would read zeros (model.c refuses that). */
+ * layer after it would read zeros (darknet_cfg.c refuses that). */
 int nn_parse_cost(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l)
 {
     (void)m;
