@@ -116,7 +116,7 @@ static enum MHD_Result on_part(void *cls, enum MHD_ValueKind kind, const char *k
     if (off == 0 && size > 0) { /* a part's first bytes (an empty call may come first) */
         if (r->file_parts == server_config(r->server)->max_batch) {
             body_fails(r, OUTCOME_BATCH_TOO_LARGE,
-                       "more file fields than one request may carry (--max-batch, at most --queue) (%d)",
+                       "more file fields than one request may carry: %d (--max-batch, at most --queue)",
                        server_config(r->server)->max_batch);
             return MHD_NO;
         }
