@@ -47,9 +47,11 @@ long base64_decode(const char *in, size_t len, uint8_t *out)
 
 outcome image_list_from_base64(image_list *l, const char *const *text, int n, char *err, size_t errlen)
 {
-    size_t total = 0;
-    for (int i = 0; i < n; i++)
-        total += 3 * (strlen(text[i]) / 4) + 3;
+    size_t len[BODY_MAX_IMAGES], total = 0; /* n is at most BODY_MAX_IMAGES: the list holds no more */
+    for (int i = 0; i < n; i++) {
+        len[i] = strlen(text[i]);
+        total += 3 * (len[i] / 4) + 3;
+    }
     uint8_t *out = malloc(total ? total : 1);
     if (!out) {
         snprintf(err, errlen, "out of memory for the decoded images");
@@ -57,7 +59,7 @@ outcome image_list_from_base64(image_list *l, const char *const *text, int n, ch
     }
     l->owned = out;
     for (int i = 0; i < n; i++) {
-        long got = base64_decode(text[i], strlen(text[i]), out);
+        long got = base64_decode(text[i], len[i], out);
         if (got <= 0) {
             snprintf(err, errlen, "image %d: %s", i, got == 0 ? "its data is empty" : "its data is not valid base64");
             image_list_free(l);

@@ -319,9 +319,9 @@ enum MHD_Result inference_exchange(http_request *r, const inference_route *route
                                    size_t *upload_size)
 {
     enum MHD_Result rc = MHD_YES;
-    r->hooks = route;
     switch (r->phase) {
     case PHASE_NEW:
+        r->hooks = route; /* for release_body, from now on */
         rc = begin(r, route);
         break;
     case PHASE_RECEIVING:
