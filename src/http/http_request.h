@@ -18,6 +18,7 @@
 #include "connection_watch.h"
 #include "routes.h"
 #include "server.h"
+#include "v2_paths.h"
 
 typedef enum {
     PHASE_NEW, /* nothing checked yet */
@@ -40,7 +41,7 @@ typedef struct http_request {
     http_server *server;
     struct MHD_Connection *conn;
     const route *route; /* set with the headers (routes.h) */
-    int uploads; /* route_uploads: an upload for inference, which alone takes a body */
+    int uploads; /* the route's is an upload for inference, which alone takes a body */
     char method[16];
     char path[HTTP_MAX_URI]; /* the raw URI as received */
     uri_problem uri;
@@ -65,7 +66,6 @@ typedef struct http_request {
     size_t part_start[BODY_MAX_IMAGES]; /* where each file field's bytes begin in body */
     outcome body_error; /* to answer once the body has been drained */
     char body_error_message[160];
-    const struct inference_route *hooks; /* the route's part of the exchange (inference_exchange.h) */
     int k; /* query parameters, for every image */
     crop_mode crop;
     const served_model *model;
@@ -82,7 +82,7 @@ typedef struct http_request {
             int batch; /* answered as {"results": [...]} */
         } predict;
         struct { /* /v2 */
-            char model[128]; /* the model named in the path */
+            char model[V2_NAME_SIZE]; /* the model named in the path */
             size_t json_length; /* Inference-Header-Content-Length, 0 when the body is all JSON */
             infer_request infer; /* the decoded inference request */
         } v2;

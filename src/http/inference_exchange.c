@@ -163,10 +163,10 @@ int exchange_reserve_decoding(http_request *r, size_t json_len, enum MHD_Result 
 
 /* First call: the route's checks, then the announced length against the
  * limit and the budget, and a multipart parser if the body is a form. */
-static enum MHD_Result begin(http_request *r, const inference_route *route)
+static enum MHD_Result begin(http_request *r, const inference_route *route, const char *url)
 {
     enum MHD_Result answered;
-    if (route->begin(r, &answered) < 0)
+    if (route->begin(r, url, &answered) < 0)
         return answered;
     const char *length = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
     size_t limit = server_config(r->server)->max_body;
@@ -310,22 +310,21 @@ static void release_body(http_request *r)
     if (r->post)
         MHD_destroy_post_processor(r->post);
     r->post = NULL;
-    if (r->hooks)
-        r->hooks->release(r);
+    r->route->inference->release(r);
     drop_body(r, 0);
 }
 
-enum MHD_Result inference_exchange(http_request *r, const inference_route *route, const char *upload,
-                                   size_t *upload_size)
+enum MHD_Result inference_exchange(http_request *r, const route_call *call)
 {
+    const inference_route *route = r->route->inference;
+    size_t *upload_size = call->upload_size;
     enum MHD_Result rc = MHD_YES;
     switch (r->phase) {
     case PHASE_NEW:
-        r->hooks = route; /* for release_body, from now on */
-        rc = begin(r, route);
+        rc = begin(r, route, call->url);
         break;
     case PHASE_RECEIVING:
-        rc = *upload_size ? receive(r, upload, upload_size) : submit(r, route);
+        rc = *upload_size ? receive(r, call->upload, upload_size) : submit(r, route);
         break;
     case PHASE_RUNNING:
         if (atomic_load(&r->jobs_done)) {

@@ -16,8 +16,8 @@
 /* A request that uploads images for inference (inference_exchange.c): the
  * route's hooks, each answering an error itself (return -1, *answered set). */
 typedef struct inference_route {
-    /* Before the body: the target and headers; sets r->kind (and r->model, k, crop). */
-    int (*begin)(http_request *r, enum MHD_Result *answered);
+    /* Before the body: the target (url) and headers; sets r->kind (and r->model, k, crop). */
+    int (*begin)(http_request *r, const char *url, enum MHD_Result *answered);
     /* The whole body is in r->body: r->jobs made (exchange_make_jobs). */
     int (*collect)(http_request *r, enum MHD_Result *answered);
     /* Every job done: the answer. */
@@ -27,8 +27,9 @@ typedef struct inference_route {
     void (*release)(http_request *r);
 } inference_route;
 
-enum MHD_Result inference_exchange(http_request *r, const inference_route *route, const char *upload,
-                                   size_t *upload_size);
+/* Every call of libmicrohttpd's handler for a request whose route (r->route)
+ * has hooks: server.c calls it instead of a handler. */
+enum MHD_Result inference_exchange(http_request *r, const route_call *call);
 void inference_exchange_free(http_request *r);
 /* One job per input of l (which outlives the jobs), for r->model, r->crop
  * and r->k; with_probabilities: each job also copies every output's

@@ -44,8 +44,9 @@ static int parse_query(http_request *r, enum MHD_Result *answered)
 }
 
 /* Before the body: the query, and a media type /predict takes. */
-static int begin_predict(http_request *r, enum MHD_Result *answered)
+static int begin_predict(http_request *r, const char *url, enum MHD_Result *answered)
 {
+    (void)url; /* always /predict */
     if (parse_query(r, answered) < 0)
         return -1;
     const char *type = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -170,11 +171,4 @@ static void release_images(http_request *r)
     image_list_free(&r->predict.images);
 }
 
-static const inference_route predict = {begin_predict, collect_images, respond_prediction, release_images};
-
-enum MHD_Result predict_route(http_request *r, const route_call *call)
-{
-    if (strcmp(call->method, "POST"))
-        return respond_method_not_allowed(r, "POST");
-    return inference_exchange(r, &predict, call->upload, call->upload_size);
-}
+const inference_route predict_inference = {begin_predict, collect_images, respond_prediction, release_images};

@@ -4,6 +4,7 @@
 
 #include "http_request.h"
 #include "responses.h"
+#include "v2_paths.h"
 
 static enum MHD_Result healthz(http_request *r, const route_call *call)
 {
@@ -19,20 +20,18 @@ static enum MHD_Result readyz(http_request *r, const route_call *call)
     return respond_error(r, OUTCOME_NOT_READY, "the models are not ready");
 }
 
-static int always(const char *url)
-{
-    (void)url;
-    return 1;
-}
+#define V2 (ROUTE_CROSS_ORIGIN | ROUTE_V2_ERRORS)
 
+/* label, path, below, matches, methods, flags, inference, handle, exists */
 static const route routes[] = {
-    {"predict", "/predict", 0, "POST", always, ROUTE_CROSS_ORIGIN, predict_route, NULL},
-    {"healthz", "/healthz", 0, "GET, HEAD", NULL, 0, healthz, NULL},
-    {"readyz", "/readyz", 0, "GET, HEAD", NULL, 0, readyz, NULL},
-    {"models", "/v1/models", 0, "GET, HEAD", NULL, ROUTE_CROSS_ORIGIN, models_route, NULL},
-    {"metrics", "/metrics", 0, "GET, HEAD", NULL, ROUTE_METRICS_KEY, metrics_route, NULL},
-    {"v2", "/v2", 1, "GET, HEAD", v2_takes_body, ROUTE_CROSS_ORIGIN | ROUTE_V2_ERRORS, v2_route, v2_target_exists},
-    {"static", "", 1, "GET, HEAD", NULL, 0, static_route, static_file_exists},
+    {"predict", "/predict", 0, NULL, "POST", ROUTE_CROSS_ORIGIN, &predict_inference, NULL, NULL},
+    {"healthz", "/healthz", 0, NULL, "GET, HEAD", 0, NULL, healthz, NULL},
+    {"readyz", "/readyz", 0, NULL, "GET, HEAD", 0, NULL, readyz, NULL},
+    {"models", "/v1/models", 0, NULL, "GET, HEAD", ROUTE_CROSS_ORIGIN, NULL, models_route, NULL},
+    {"metrics", "/metrics", 0, NULL, "GET, HEAD", ROUTE_METRICS_KEY, NULL, metrics_route, NULL},
+    {"v2", "/v2", 1, v2_is_infer_path, "POST", V2, &v2_inference, NULL, NULL},
+    {"v2", "/v2", 1, NULL, "GET, HEAD", V2, NULL, v2_route, v2_target_exists},
+    {"static", "", 1, NULL, "GET, HEAD", 0, NULL, static_route, static_file_exists},
 };
 
 const route *route_of(const char *url)
@@ -40,15 +39,11 @@ const route *route_of(const char *url)
     size_t n = sizeof routes / sizeof routes[0];
     for (size_t i = 0; i < n; i++) {
         size_t len = strlen(routes[i].path);
-        if (!strncmp(url, routes[i].path, len) && (url[len] == '\0' || (routes[i].below && url[len] == '/')))
+        if (!strncmp(url, routes[i].path, len) && (url[len] == '\0' || (routes[i].below && url[len] == '/')) &&
+            (!routes[i].matches || routes[i].matches(url)))
             return &routes[i];
     }
     return &routes[n - 1];
-}
-
-int route_uploads(const route *rt, const char *url)
-{
-    return rt->uploads && rt->uploads(url);
 }
 
 int route_answers(const route *rt, const char *method)

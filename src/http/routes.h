@@ -10,6 +10,7 @@
 
 typedef struct http_request http_request;
 typedef struct http_server http_server;
+typedef struct inference_route inference_route;
 
 /* One call of libmicrohttpd's request handler, as a route sees it. */
 typedef struct {
@@ -26,12 +27,15 @@ typedef struct route {
     const char *label; /* lookslike_requests_total{route="..."} */
     const char *path; /* this path; with `below`, every path under it too ("/v2", "/v2/...") */
     int below;
+    /* Whether the entry takes url, of those `path` and `below` let through;
+     * NULL: all of them. */
+    int (*matches)(const char *url);
     const char *methods; /* the methods answered, as an Allow header lists them */
-    /* Whether a request to url uploads images for inference: it then takes a
-     * body and, where keys are set, needs one; its handler checks the method.
-     * NULL: never. */
-    int (*uploads)(const char *url);
     unsigned flags; /* ROUTE_* */
+    /* What answers: an upload of images for inference, which alone takes a
+     * body and, where keys are set, needs one (inference_exchange.c calls
+     * the hooks); or, for the others, the handler. */
+    const inference_route *inference;
     enum MHD_Result (*handle)(http_request *r, const route_call *call);
     /* Whether a path under the route names something; a method not in
      * `methods` is then 405, else 404. NULL: every path does. */
@@ -40,17 +44,15 @@ typedef struct route {
 
 /* The route of a path: the first entry that matches it (the last, the static files, matches any). */
 const route *route_of(const char *url);
-/* Whether the route takes an upload at url. */
-int route_uploads(const route *rt, const char *url);
 /* Whether method is one of the route's methods. */
 int route_answers(const route *rt, const char *method);
 /* The answer to a method the route does not answer: 405, or 404 for a path that names nothing. */
 enum MHD_Result route_refuse(http_request *r, const char *url);
 
 /* The handlers (each file's own). */
-enum MHD_Result predict_route(http_request *r, const route_call *call); /* predict_route.c */
-enum MHD_Result v2_route(http_request *r, const route_call *call); /* v2_route.c */
-int v2_takes_body(const char *url);
+extern const inference_route predict_inference; /* predict_route.c */
+extern const inference_route v2_inference; /* v2_route.c; its paths: v2_paths.c */
+enum MHD_Result v2_route(http_request *r, const route_call *call);
 int v2_target_exists(http_server *s, const char *url);
 enum MHD_Result static_route(http_request *r, const route_call *call); /* static_files.c */
 int static_file_exists(http_server *s, const char *url);

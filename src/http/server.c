@@ -199,7 +199,7 @@ static enum MHD_Result begin_request(http_request *r, const char *url, const cha
     server_watch(r, WATCH_SERVING); /* the headers are in */
     snprintf(r->method, sizeof r->method, "%s", method);
     r->route = route_of(url);
-    r->uploads = route_uploads(r->route, url);
+    r->uploads = r->route->inference != NULL;
     r->v2_error_form = (r->route->flags & ROUTE_V2_ERRORS) != 0;
     if (r->uri == URI_TOO_LONG)
         return respond_error(r, OUTCOME_URI_TOO_LONG, "the request target is longer than %d bytes", HTTP_MAX_URI - 1);
@@ -248,10 +248,11 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
         *upload_size = 0;
         return MHD_YES;
     }
-    /* An upload's handler checks its method itself (the exchange answers a wrong one at once). */
-    if (!r->uploads && !route_answers(r->route, method))
+    if (!route_answers(r->route, method))
         return route_refuse(r, url);
     const route_call call = {url, method, upload, upload_size};
+    if (r->uploads)
+        return inference_exchange(r, &call);
     return r->route->handle(r, &call);
 }
 
@@ -279,7 +280,7 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         if (s->cfg.access_log)
             log_request(r, ms, why);
     }
-    if (r->route && r->route->uploads)
+    if (r->route && r->uploads)
         inference_exchange_free(r);
     server_watch(r, WATCH_HEADERS); /* the next request's, on a kept-alive connection */
     free(r);

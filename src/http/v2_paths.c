@@ -35,3 +35,9 @@ v2_target v2_parse_target(const char *url, char *name, size_t namelen)
     return V2_NONE;
 }
 
+int v2_is_infer_path(const char *url)
+{
+    char name[V2_NAME_SIZE];
+    return v2_parse_target(url, name, sizeof name) == V2_INFER;
+}
+

@@ -8,6 +8,8 @@
 
 /* A model's one version. */
 #define V2_VERSION "1"
+/* Room for a model's name in a path, its NUL included. */
+#define V2_NAME_SIZE 128
 
 typedef enum { V2_NONE, V2_SERVER, V2_LIVE, V2_READY, V2_MODEL, V2_MODEL_READY, V2_INFER } v2_target;
 
@@ -16,5 +18,7 @@ typedef enum { V2_NONE, V2_SERVER, V2_LIVE, V2_READY, V2_MODEL, V2_MODEL_READY, 
  * one) into name. V2_NONE for anything else: another version, a name of
  * namelen bytes or more, an empty one, a trailing slash. */
 v2_target v2_parse_target(const char *url, char *name, size_t namelen);
+/* Whether url is a model's inference path (V2_INFER). */
+int v2_is_infer_path(const char *url);
 
 #endif

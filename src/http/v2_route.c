@@ -28,12 +28,6 @@
 
 #define V2_HEADER_LENGTH "Inference-Header-Content-Length"
 
-int v2_takes_body(const char *url)
-{
-    char name[128];
-    return v2_parse_target(url, name, sizeof name) == V2_INFER;
-}
-
 /* ---- metadata and health ---- */
 
 static enum MHD_Result model_metadata(http_request *r, const served_model *m)
@@ -110,8 +104,9 @@ static enum MHD_Result get_target(http_request *r, v2_target t, const char *url)
 /* ---- inference ---- */
 
 /* Before the body: the model, and how the body is laid out. */
-static int begin_infer(http_request *r, enum MHD_Result *answered)
+static int begin_infer(http_request *r, const char *url, enum MHD_Result *answered)
 {
+    v2_parse_target(url, r->v2.model, sizeof r->v2.model); /* V2_INFER: the route's entry matched it */
     r->model = model_registry_find(server_models(r->server), r->v2.model);
     if (!r->model) {
         *answered = respond_model_not_found(r, r->v2.model);
@@ -290,24 +285,19 @@ static void release_infer(http_request *r)
     infer_request_free(&r->v2.infer);
 }
 
-static const inference_route infer = {begin_infer, collect_infer, respond_infer, release_infer};
+const inference_route v2_inference = {begin_infer, collect_infer, respond_infer, release_infer};
 
 enum MHD_Result v2_route(http_request *r, const route_call *call)
 {
     v2_target t = v2_parse_target(call->url, r->v2.model, sizeof r->v2.model);
-    if (t == V2_NONE)
+    if (t == V2_NONE || t == V2_INFER) /* the latter is v2_inference's entry */
         return respond_not_found(r, call->url);
-    if (t == V2_INFER) {
-        if (strcmp(call->method, "POST"))
-            return respond_method_not_allowed(r, "POST");
-        return inference_exchange(r, &infer, call->upload, call->upload_size);
-    }
     return get_target(r, t, call->url); /* GET or HEAD: the route table let nothing else through */
 }
 
 int v2_target_exists(http_server *s, const char *url)
 {
     (void)s;
-    char name[128];
+    char name[V2_NAME_SIZE];
     return v2_parse_target(url, name, sizeof name) != V2_NONE;
 }
