@@ -1,5 +1,7 @@
 /* tflite2darknet: converts a chain of TFLite models (each one's output feeding
  * the next one's input) into one Darknet .cfg + .weights (+ .labels).
+ * The operators become an nn_model's layers (model.h), which the one cfg
+ * writer (src/nn/darknet_cfg_write.c) writes in lookslike's dialect.
  *
  * Quantised weights are dequantised to float (scale * (q - zero_point)), so the
  * result is the float network the quantised one approximates. Anything this
@@ -16,6 +18,7 @@
 
 #include "file_read.h"
 #include "growable.h"
+#include "nn/darknet_cfg_write.h"
 #include "text_buffer.h"
 #include "tflite_model.h"
 
@@ -29,12 +32,12 @@ typedef struct {
 } floatbuf;
 
 typedef struct {
-    text_buffer cfg;
+    nn_model model; /* the layers so far: their description, not their parameters */
+    size_t layers_cap;
     floatbuf weights;
     int quantized; /* the model's input is uint8: write the quantization keys */
-    int nlayers; /* Darknet layers emitted so far */
     int last; /* index of the layer whose output is "the current value"; -1 = network input */
-    int out_c, out_h, out_w; /* shape of the last layer's output */
+    int out_c, out_h, out_w; /* shape of the current value */
     const char *file; /* for error messages */
     int op_index;
 } converter;
@@ -61,32 +64,21 @@ static void *grow(void *p, size_t *cap, size_t need, size_t elem)
     return p;
 }
 
-static void cfg_printf(converter *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void cfg_printf(converter *c, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    text_vprintf(&c->cfg, fmt, ap);
-    va_end(ap);
-    if (c->cfg.failed)
-        die(NULL, "out of memory");
-}
-
 static void push_weight(converter *c, float v)
 {
     c->weights.v = grow(c->weights.v, &c->weights.cap, c->weights.len + 1, sizeof(float));
     c->weights.v[c->weights.len++] = v;
 }
 
-static const char *activation_name(const converter *c, int act)
+static nn_activation activation_of(const converter *c, int act)
 {
     switch (act) {
-    case TFL_ACT_NONE: return "linear";
-    case TFL_ACT_RELU: return "relu";
-    case TFL_ACT_RELU6: return "relu6";
+    case TFL_ACT_NONE: return ACT_LINEAR;
+    case TFL_ACT_RELU: return ACT_RELU;
+    case TFL_ACT_RELU6: return ACT_RELU6;
     default: die(c, "unsupported fused activation function %d", act);
     }
-    return NULL;
+    return ACT_LINEAR;
 }
 
 /* Shape of an NHWC activation tensor. */
@@ -99,12 +91,19 @@ static void nhwc(const converter *c, const tfl_tensor *t, int *ch, int *h, int *
     *ch = t->dims[3];
 }
 
-static void begin_layer(converter *c, const char *section, const tfl_tensor *out)
+/* A new layer reading the current value; out: the tensor it writes (NULL:
+ * the shape stays). It is the current value from then on. */
+static nn_layer *begin_layer(converter *c, nn_layer_kind kind, const tfl_tensor *out)
 {
-    cfg_printf(c, "\n[%s]\n", section);
+    nn_model *m = &c->model;
+    m->layers = grow(m->layers, &c->layers_cap, (size_t)m->nlayers + 1, sizeof *m->layers);
+    nn_layer *l = &m->layers[m->nlayers];
+    *l = (nn_layer){.kind = kind, .in = {c->out_c, c->out_h, c->out_w}};
     if (out)
         nhwc(c, out, &c->out_c, &c->out_h, &c->out_w);
-    c->last = c->nlayers++;
+    l->out = (nn_shape){c->out_c, c->out_h, c->out_w};
+    c->last = m->nlayers++;
+    return l;
 }
 
 /* Makes the layer producing `layer` the current value, emitting a [route] when
@@ -115,11 +114,12 @@ static void use_input(converter *c, int layer, int ch, int h, int w)
         return;
     if (layer < 0)
         die(c, "the network input is read again after the first layer; Darknet cannot express that");
-    cfg_printf(c, "\n[route]\nlayers=%d\n", layer);
-    c->last = c->nlayers++;
     c->out_c = ch;
     c->out_h = h;
     c->out_w = w;
+    nn_layer *l = begin_layer(c, LAYER_ROUTE, NULL);
+    l->nroutes = 1;
+    l->routes[0] = layer;
 }
 
 /* TF padding for one axis: SAME pads (out-1)*stride + k - in in total, the
@@ -152,28 +152,33 @@ static void require_same_quantization(const converter *c, const tfl_model *m, co
             tfl_op_name(op->builtin));
 }
 
-/* output_scale/output_zero_point: the uint8 activation a layer writes. */
-static void emit_output_quantization(converter *c, const tfl_tensor *out)
+/* One scale and zero point of a tensor; the zero point must be a uint8 value. */
+static nn_quant quant_of(const converter *c, const tfl_tensor *t, int k)
+{
+    int64_t zp = tfl_tensor_zero_point(t, k);
+    if (zp < 0 || zp > 255)
+        die(c, "tensor '%s' has zero point %lld, outside 0..255", t->name, (long long)zp);
+    return (nn_quant){tfl_tensor_scale(t, k), (int)zp};
+}
+
+/* The uint8 activation a layer writes (output_scale/output_zero_point). */
+static void set_output_quantization(converter *c, nn_layer *l, const tfl_tensor *out)
 {
     if (out->type != TFL_UINT8 || out->nscales != 1)
         die(c, "output '%s' of a quantized model is not a uint8 tensor with one scale", out->name);
-    cfg_printf(c, "output_scale=%.9g\noutput_zero_point=%lld\n", (double)tfl_tensor_scale(out, 0),
-               (long long)tfl_tensor_zero_point(out, 0));
+    l->out_q = quant_of(c, out, 0);
 }
 
-/* weight_scale/weight_zero_point (one value, or one per filter) and the output's. */
-static void emit_weight_quantization(converter *c, const tfl_tensor *w, const tfl_tensor *out)
+/* The weights' quantization (one, or one per filter) and the output's. */
+static void set_weight_quantization(converter *c, nn_layer *l, const tfl_tensor *w, const tfl_tensor *out)
 {
     if (w->type != TFL_UINT8 || w->nscales == 0)
         die(c, "weights '%s' of a quantized model are not uint8 with scales", w->name);
-    cfg_printf(c, "weight_scale=");
+    l->weight_q = grow(NULL, &(size_t){0}, w->nscales, sizeof *l->weight_q);
+    l->nweight_q = (int)w->nscales;
     for (size_t k = 0; k < w->nscales; k++)
-        cfg_printf(c, "%s%.9g", k ? "," : "", (double)tfl_tensor_scale(w, (int)k));
-    cfg_printf(c, "\nweight_zero_point=");
-    for (size_t k = 0; k < w->nscales; k++)
-        cfg_printf(c, "%s%lld", k ? "," : "", (long long)tfl_tensor_zero_point(w, (int)k));
-    cfg_printf(c, "\n");
-    emit_output_quantization(c, out);
+        l->weight_q[k] = quant_of(c, w, (int)k);
+    set_output_quantization(c, l, out);
 }
 
 /* A quantized bias as the format stores it: (input scale * weight scale) * q
@@ -229,17 +234,17 @@ static void emit_convolution(converter *c, const tfl_model *m, const tfl_op *op,
     if (top != left || bottom != right)
         die(c, "padding differs between height and width");
 
-    begin_layer(c, "convolutional", out);
-    cfg_printf(c, "filters=%d\nsize=%d\nstride=%d\n", filters, kh, op->stride_h);
-    if (groups > 1)
-        cfg_printf(c, "groups=%d\n", groups);
-    if (top == bottom && top > 0)
-        cfg_printf(c, "padding=%d\n", top);
-    else if (top != bottom)
-        cfg_printf(c, "pad_mode=tf_same\n");
-    cfg_printf(c, "activation=%s\n", activation_name(c, op->activation));
+    nn_layer *l = begin_layer(c, LAYER_CONVOLUTIONAL, out);
+    l->filters = filters;
+    l->size = kh;
+    l->stride = op->stride_h;
+    l->groups = groups;
+    l->pad_before = top;
+    l->pad_after = bottom;
+    l->activation = activation_of(c, op->activation);
+    c->model.pads_unevenly |= top != bottom;
     if (c->quantized)
-        emit_weight_quantization(c, w, out);
+        set_weight_quantization(c, l, w, out);
 
     int expect_h = (in_h + top + bottom - kh) / op->stride_h + 1;
     if (expect_h != c->out_h || filters != c->out_c)
@@ -279,7 +284,7 @@ static void emit_pool(converter *c, const tfl_model *m, const tfl_op *op)
         if (op->filter_h != in_h || op->filter_w != in_w)
             die(c, "AVERAGE_POOL_2D with a %dx%d window on a %dx%d input is not global; Darknet cannot express it",
                 op->filter_h, op->filter_w, in_h, in_w);
-        begin_layer(c, "avgpool", out);
+        begin_layer(c, LAYER_AVGPOOL, out);
         return;
     }
     if (op->filter_h != op->filter_w || op->stride_h != op->stride_w)
@@ -287,8 +292,11 @@ static void emit_pool(converter *c, const tfl_model *m, const tfl_op *op)
     int top, bottom;
     tf_pads(op->padding, in_h, op->filter_h, op->stride_h, &top, &bottom);
     /* Darknet's maxpool pads padding/2 before and the rest after, as TF SAME does. */
-    begin_layer(c, "maxpool", out);
-    cfg_printf(c, "size=%d\nstride=%d\npadding=%d\n", op->filter_h, op->stride_h, top + bottom);
+    nn_layer *l = begin_layer(c, LAYER_MAXPOOL, out);
+    l->size = op->filter_h;
+    l->stride = op->stride_h;
+    l->pad_before = top;
+    l->pad_after = bottom;
 }
 
 static void emit_add(converter *c, const tfl_model *m, const tfl_op *op, const int *layer_of)
@@ -306,10 +314,11 @@ static void emit_add(converter *c, const tfl_model *m, const tfl_op *op, const i
     }
     if (other < 0)
         die(c, "ADD of the network input is not supported");
-    begin_layer(c, "shortcut", &m->tensors[op->outputs[0]]);
-    cfg_printf(c, "from=%d\nactivation=%s\n", other, activation_name(c, op->activation));
+    nn_layer *l = begin_layer(c, LAYER_SHORTCUT, &m->tensors[op->outputs[0]]);
+    l->from = other;
+    l->activation = activation_of(c, op->activation);
     if (c->quantized)
-        emit_output_quantization(c, &m->tensors[op->outputs[0]]);
+        set_output_quantization(c, l, &m->tensors[op->outputs[0]]);
 }
 
 static void check_input(const converter *c, const tfl_model *m, const tfl_op *op, const int *layer_of, int k)
@@ -365,8 +374,7 @@ static void convert_op(converter *c, const tfl_model *m, const tfl_op *op, int *
         if (c->quantized && (out->nscales != 1 || tfl_tensor_scale(out, 0) != 1.0f / 256.0f ||
                              tfl_tensor_zero_point(out, 0) != 0))
             die(c, "a quantized SOFTMAX must write scale 1/256, zero point 0 (TFLite's uint8 softmax)");
-        cfg_printf(c, "\n[softmax]\ngroups=1\n");
-        c->last = c->nlayers++;
+        begin_layer(c, LAYER_SOFTMAX, NULL);
         break;
     default:
         die(c, "unsupported operator %s (builtin code %d)", tfl_op_name(op->builtin), op->builtin);
@@ -454,12 +462,6 @@ int main(int argc, char **argv)
         usage();
 
     converter c = {.last = -1};
-    cfg_printf(&c, "# Darknet cfg written by tflite2darknet from:");
-    for (int i = 0; i < nfiles; i++)
-        cfg_printf(&c, " %s", base_name(files[i]));
-    cfg_printf(&c, "\n# Extensions (see models/darknet-format.md): preprocess, input_mean/input_scale,\n"
-                   "# pad_mode=tf_same, and for a quantized model\n"
-                   "# weight_scale/weight_zero_point/output_scale/output_zero_point.\n");
 
     int prev_output_layer = -1, prev_c = 0, prev_h = 0, prev_w = 0;
     float prev_scale = 0.0f; /* the previous model's output quantization (0: none) */
@@ -479,10 +481,14 @@ int main(int argc, char **argv)
         if (f == 0) {
             if (in->nscales != 1)
                 die(&c, "the input is not quantised, so its normalisation is unknown");
-            cfg_printf(&c, "\n[net]\nbatch=1\nwidth=%d\nheight=%d\nchannels=%d\npreprocess=tf_slim\n", w, h, ch);
-            cfg_printf(&c, "input_mean=%lld\ninput_scale=%.9g\n", (long long)tfl_tensor_zero_point(in, 0),
-                       (double)tfl_tensor_scale(in, 0));
-            c.quantized = in->type == TFL_UINT8;
+            c.model.input = (nn_shape){ch, h, w};
+            c.model.preprocess = NN_PREPROCESS_TF_SLIM;
+            c.model.input_mean = (float)tfl_tensor_zero_point(in, 0);
+            c.model.input_scale = tfl_tensor_scale(in, 0);
+            c.model.quantized = c.quantized = in->type == TFL_UINT8;
+            c.out_c = ch;
+            c.out_h = h;
+            c.out_w = w;
         } else if (ch != prev_c || h != prev_h || w != prev_w) {
             die(&c, "input %dx%dx%d does not match the previous model's output %dx%dx%d", h, w, ch, prev_h, prev_w,
                 prev_c);
@@ -515,18 +521,31 @@ int main(int argc, char **argv)
         free(data);
     }
 
+    text_buffer cfg = {0};
+    text_printf(&cfg, "# Darknet cfg written by tflite2darknet from:");
+    for (int i = 0; i < nfiles; i++)
+        text_printf(&cfg, " %s", base_name(files[i]));
+    text_printf(&cfg, "\n# Extensions (see models/darknet-format.md): preprocess, input_mean/input_scale,\n"
+                      "# pad_mode=tf_same, and for a quantized model\n"
+                      "# weight_scale/weight_zero_point/output_scale/output_zero_point.\n\n");
+    char err[256];
+    if (darknet_cfg_write(&c.model, DARKNET_DIALECT_LOOKSLIKE, &cfg, err, sizeof err) < 0)
+        die(NULL, "%s", err);
     char path[4096];
     snprintf(path, sizeof path, "%s.cfg", prefix);
-    write_file(path, c.cfg.data, c.cfg.len);
+    write_file(path, cfg.data, cfg.len);
     snprintf(path, sizeof path, "%s.weights", prefix);
     write_weights(&c, path);
     if (labels) {
         snprintf(path, sizeof path, "%s.labels", prefix);
         write_labels(labels, path, prev_c * prev_h * prev_w);
     }
-    fprintf(stderr, "tflite2darknet: %d layers, %zu parameters -> %s.{cfg,weights%s}\n", c.nlayers, c.weights.len,
-            prefix, labels ? ",labels" : "");
-    text_free(&c.cfg);
+    fprintf(stderr, "tflite2darknet: %d layers, %zu parameters -> %s.{cfg,weights%s}\n", c.model.nlayers,
+            c.weights.len, prefix, labels ? ",labels" : "");
+    text_free(&cfg);
+    for (int i = 0; i < c.model.nlayers; i++)
+        free(c.model.layers[i].weight_q);
+    free(c.model.layers);
     free(c.weights.v);
     return 0;
 }

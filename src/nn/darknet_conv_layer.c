@@ -40,7 +40,7 @@ int nn_parse_convolutional(cfg_file *f, cfg_section *s, nn_model *m, int index, 
         if (wb != l->pad_before || wa != l->pad_after)
             return cfg_error(f, s->line, "pad_mode=tf_same needs equal padding in height and width (input %dx%d)",
                              l->in.h, l->in.w);
-        m->uses_tf_same = 1;
+        m->pads_unevenly |= l->pad_before != l->pad_after;
     } else if (!strcmp(mode, "darknet")) {
         /* Darknet: pad=1 means size/2 on every side and overrides padding=. */
         l->pad_before = l->pad_after = pad ? l->size / 2 : padding;

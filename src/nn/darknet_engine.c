@@ -15,6 +15,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "darknet_cfg_write.h"
 #include "darknet_free.h"
 #include "engine.h"
 #include "input_normalize.h"
@@ -42,68 +43,6 @@ static void relu6_forward(layer l, network net)
     for (size_t i = 0; i < n; i++)
         if (l.output[i] > 6.0f)
             l.output[i] = 6.0f; /* the layer already applied relu */
-}
-
-static const char *darknet_activation(nn_activation a)
-{
-    return a == ACT_RELU6 ? "relu" : nn_activation_name(a);
-}
-
-/* Writes the model as a cfg in libdarknet's dialect. Returns 0, or -1 when a
- * layer cannot be expressed even approximately. */
-static int write_cfg(FILE *f, const nn_model *m, char *err, size_t errlen)
-{
-    fprintf(f, "[net]\nbatch=1\nwidth=%d\nheight=%d\nchannels=%d\n", m->input.w, m->input.h, m->input.c);
-    for (int i = 0; i < m->nlayers; i++) {
-        const nn_layer *l = &m->layers[i];
-        switch (l->kind) {
-        case LAYER_CONVOLUTIONAL: {
-            /* For tf_same the nearest symmetric padding that keeps the shape. */
-            int pad = l->pad_before == l->pad_after ? l->pad_before : l->pad_after;
-            if ((l->in.h + 2 * pad - l->size) / l->stride + 1 != l->out.h ||
-                (l->in.w + 2 * pad - l->size) / l->stride + 1 != l->out.w) {
-                snprintf(err, errlen, "darknet engine: layer %d (cfg line %d) has padding libdarknet cannot express",
-                         i, l->line);
-                return -1;
-            }
-            fprintf(f, "\n[convolutional]\nfilters=%d\nsize=%d\nstride=%d\ngroups=%d\npadding=%d\n"
-                       "batch_normalize=%d\nactivation=%s\n",
-                    l->filters, l->size, l->stride, l->groups, pad, l->batch_normalize,
-                    darknet_activation(l->activation));
-            break;
-        }
-        case LAYER_CONNECTED:
-            fprintf(f, "\n[connected]\noutput=%d\nbatch_normalize=%d\nactivation=%s\n", l->filters,
-                    l->batch_normalize, darknet_activation(l->activation));
-            break;
-        case LAYER_MAXPOOL:
-            fprintf(f, "\n[maxpool]\nsize=%d\nstride=%d\npadding=%d\n", l->size, l->stride,
-                    l->pad_before + l->pad_after);
-            break;
-        case LAYER_AVGPOOL: fprintf(f, "\n[avgpool]\n"); break;
-        case LAYER_SOFTMAX:
-            fprintf(f, "\n[softmax]\ngroups=1\n");
-            if (l->tree_path)
-                fprintf(f, "tree=%s\n", l->tree_path);
-            break;
-        case LAYER_SHORTCUT:
-            fprintf(f, "\n[shortcut]\nfrom=%d\nactivation=%s\n", l->from, darknet_activation(l->activation));
-            break;
-        case LAYER_ROUTE:
-            fprintf(f, "\n[route]\nlayers=");
-            for (int k = 0; k < l->nroutes; k++)
-                fprintf(f, "%s%d", k ? "," : "", l->routes[k]);
-            fprintf(f, "\n");
-            break;
-        case LAYER_DROPOUT: fprintf(f, "\n[dropout]\nprobability=0\n"); break;
-        case LAYER_CROP:
-            fprintf(f, "\n[crop]\ncrop_height=%d\ncrop_width=%d\nnoadjust=%d\n", l->out.h, l->out.w,
-                    l->crop_scale == 1.0f);
-            break;
-        case LAYER_COST: fprintf(f, "\n[cost]\n"); break;
-        }
-    }
-    return ferror(f) ? -1 : 0;
 }
 
 /* libdarknet prints a table of every layer while parsing; keep the service's
@@ -173,6 +112,13 @@ static nn_engine *darknet_create(const nn_model *m, int threads, char *err, size
             snprintf(err, errlen, "darknet engine: relu6 on a shortcut layer is not supported");
             return NULL;
         }
+    text_buffer cfg = {0};
+    char why[256];
+    if (darknet_cfg_write(m, DARKNET_DIALECT_LIBDARKNET, &cfg, why, sizeof why) < 0) {
+        snprintf(err, errlen, "darknet engine: %s", why);
+        text_free(&cfg);
+        return NULL;
+    }
     char path[] = "/tmp/lookslike-darknet-XXXXXX";
     int fd = mkstemp(path);
     FILE *f = fd >= 0 ? fdopen(fd, "w") : NULL;
@@ -180,10 +126,12 @@ static nn_engine *darknet_create(const nn_model *m, int threads, char *err, size
         snprintf(err, errlen, "darknet engine: cannot create a temporary cfg");
         if (fd >= 0)
             close(fd);
+        text_free(&cfg);
         return NULL;
     }
-    int rc = write_cfg(f, m, err, errlen);
-    if (fclose(f) != 0 && rc == 0) {
+    int rc = fwrite(cfg.data, 1, cfg.len, f) == cfg.len ? 0 : -1;
+    text_free(&cfg);
+    if (fclose(f) != 0 || rc < 0) {
         snprintf(err, errlen, "darknet engine: cannot write a temporary cfg");
         rc = -1;
     }
@@ -210,7 +158,7 @@ static nn_engine *darknet_create(const nn_model *m, int threads, char *err, size
     }
     set_batch_network(e->net, 1);
     copy_params(e->net, m);
-    if (m->uses_tf_same && !atomic_exchange(&warned, 1))
+    if (m->pads_unevenly && !atomic_exchange(&warned, 1))
         fprintf(stderr, "lookslike: warning: engine 'darknet': this model pads the TF 'SAME' way "
                         "(pad_mode=tf_same), which libdarknet cannot do; it pads symmetrically instead. "
                         "Expect lower accuracy (MobileNet v1 ImageNet top-1 78.9%% -> 73.9%% measured); "

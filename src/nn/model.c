@@ -1,29 +1,11 @@
-/* The format-neutral model (model.h): names of its enums, shapes, sizes,
- * and freeing. Reading one from Darknet files: darknet_cfg.c, darknet_weights.c. */
+/* The format-neutral model (model.h): shapes, sizes, and freeing (the
+ * names of its enums: model_names.c). Reading one from Darknet files: darknet_cfg.c, darknet_weights.c. */
 #include "model.h"
 
 #include <stdlib.h>
 #include <string.h>
 
 #include "darknet_layers.h"
-
-static const char *const activation_names[] = {
-    [ACT_LINEAR] = "linear", [ACT_RELU] = "relu", [ACT_RELU6] = "relu6", [ACT_LEAKY] = "leaky",
-    [ACT_LOGISTIC] = "logistic", [ACT_RAMP] = "ramp",
-};
-
-static const char *const preprocessing_names[] = {[NN_PREPROCESS_DARKNET] = "darknet",
-                                                    [NN_PREPROCESS_TF_SLIM] = "tf_slim"};
-
-const char *nn_preprocessing_name(nn_preprocessing p)
-{
-    return preprocessing_names[p];
-}
-
-const char *nn_activation_name(nn_activation a)
-{
-    return activation_names[a];
-}
 
 size_t nn_shape_size(nn_shape s)
 {

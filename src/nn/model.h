@@ -133,7 +133,7 @@ typedef struct {
     /* Unique in the process to each reading of weights: engines built from
      * models of one id may share what they derive from the weights. */
     uint64_t id;
-    int uses_tf_same; /* some layer pads the TF "SAME" way */
+    int pads_unevenly; /* some layer pads less before than after (the TF "SAME" way): libdarknet cannot */
     /* Every weighted layer and shortcut carries quantization keys; the input
      * is then quantized as (input_scale, input_mean): q = pixel. */
     int quantized;

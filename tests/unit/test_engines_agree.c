@@ -18,7 +18,7 @@ static void make_symmetric(nn_model *m)
         if (l->kind == LAYER_CONVOLUTIONAL && l->pad_before != l->pad_after)
             l->pad_before = l->pad_after = l->size / 2;
     }
-    m->uses_tf_same = 0;
+    m->pads_unevenly = 0;
 }
 
 static void compare(const char *model_dir, const char *ref_dir, const char *name)

@@ -1,0 +1,22 @@
+/* The names of the model's enums (model.h), as the cfg writes them and
+ * messages show them: one table each. Apart from model.c so that a tool
+ * writing cfgs (tools/tflite2darknet.c) needs nothing else of the model. */
+#include "model.h"
+
+static const char *const activation_names[] = {
+    [ACT_LINEAR] = "linear", [ACT_RELU] = "relu", [ACT_RELU6] = "relu6", [ACT_LEAKY] = "leaky",
+    [ACT_LOGISTIC] = "logistic", [ACT_RAMP] = "ramp",
+};
+
+static const char *const preprocessing_names[] = {[NN_PREPROCESS_DARKNET] = "darknet",
+                                                    [NN_PREPROCESS_TF_SLIM] = "tf_slim"};
+
+const char *nn_preprocessing_name(nn_preprocessing p)
+{
+    return preprocessing_names[p];
+}
+
+const char *nn_activation_name(nn_activation a)
+{
+    return activation_names[a];
+}
