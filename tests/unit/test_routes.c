@@ -22,18 +22,15 @@ HANDLER(v2_route)
 HANDLER(static_route)
 HANDLER(models_route)
 HANDLER(metrics_route)
-int v2_target_exists(http_server *s, const char *url)
-{
-    (void)s;
-    (void)url;
-    return 1;
-}
-int static_file_exists(http_server *s, const char *url)
-{
-    (void)s;
-    (void)url;
-    return 1;
-}
+#define EVERY_PATH_EXISTS(name)                                                                                \
+    int name(http_server *s, const char *url)                                                                          \
+    {                                                                                                                  \
+        (void)s;                                                                                                       \
+        (void)url;                                                                                                     \
+        return 1;                                                                                                      \
+    }
+EVERY_PATH_EXISTS(v2_target_exists)
+EVERY_PATH_EXISTS(static_file_exists)
 enum MHD_Result respond_json(http_request *r, unsigned status, const char *json, const char *extra_header,
                              const char *extra_value)
 {
@@ -45,16 +42,14 @@ enum MHD_Result respond_error(http_request *r, outcome o, const char *fmt, ...)
     (void)r, (void)o, (void)fmt;
     return MHD_NO;
 }
-enum MHD_Result respond_method_not_allowed(http_request *r, const char *allow)
-{
-    (void)r, (void)allow;
-    return MHD_NO;
-}
-enum MHD_Result respond_not_found(http_request *r, const char *url)
-{
-    (void)r, (void)url;
-    return MHD_NO;
-}
+#define REFUSAL(name)                                                                                          \
+    enum MHD_Result name(http_request *r, const char *text)                                                            \
+    {                                                                                                                  \
+        (void)r, (void)text;                                                                                           \
+        return MHD_NO;                                                                                                 \
+    }
+REFUSAL(respond_method_not_allowed)
+REFUSAL(respond_not_found)
 int server_draining(http_server *s)
 {
     (void)s;
