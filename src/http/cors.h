@@ -19,10 +19,10 @@ typedef struct {
 /* What a preflight answers: the methods and request headers the API takes,
  * and how long a browser may cache the answer. */
 #define CORS_ALLOW_METHODS "GET, POST, OPTIONS"
-#define CORS_ALLOW_HEADERS "Authorization, Content-Type"
+#define CORS_ALLOW_HEADERS "Authorization, Content-Type, X-Request-ID, traceparent"
 #define CORS_MAX_AGE "600"
 /* Response headers a page's script may read besides the simple ones. */
-#define CORS_EXPOSE_HEADERS "Retry-After, WWW-Authenticate"
+#define CORS_EXPOSE_HEADERS "Retry-After, WWW-Authenticate, X-Request-ID"
 
 /* "*" or a comma-separated list of origins, each scheme://host[:port] with
  * http or https and nothing after; 0, or -1 with the reason in err. */

@@ -16,6 +16,7 @@
 #include "../body/infer_request.h"
 #include "body_budget.h"
 #include "connection_watch.h"
+#include "request_id.h"
 #include "routes.h"
 #include "server.h"
 #include "v2_paths.h"
@@ -49,6 +50,8 @@ typedef struct http_request {
     double started_ms;
     int status; /* of the response queued, for the log and metrics */
     const char *cors_origin; /* Access-Control-Allow-Origin for this response, or NULL (cors.h) */
+    char request_id[REQUEST_ID_SIZE]; /* set with the headers; "" before (request_id.h) */
+    trace_context trace; /* a valid traceparent's ids, or empty */
     size_t bytes_in;
     client_address client; /* whose share of the body budget this request takes (body_budget.h) */
     watched_connection *watch; /* its connection in the server's connection watch, or NULL */

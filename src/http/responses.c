@@ -7,6 +7,7 @@
 
 #include "../json_text.h"
 #include "http_request.h"
+#include "request_id.h"
 
 /* On an API route, to an allowed origin: who may read the response. */
 static void add_cors_headers(const http_request *r, struct MHD_Response *resp)
@@ -17,6 +18,19 @@ static void add_cors_headers(const http_request *r, struct MHD_Response *resp)
     MHD_add_response_header(resp, "Access-Control-Expose-Headers", CORS_EXPOSE_HEADERS);
     if (strcmp(r->cors_origin, "*")) /* the answer depends on the Origin: caches must know */
         MHD_add_response_header(resp, MHD_HTTP_HEADER_VARY, "Origin");
+}
+
+enum MHD_Result respond_queue(http_request *r, unsigned status, struct MHD_Response *resp)
+{
+    if (r->request_id[0])
+        MHD_add_response_header(resp, REQUEST_ID_HEADER, r->request_id);
+    if (server_draining(r->server)) /* shutting down: no further requests on this connection */
+        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
+    add_cors_headers(r, resp);
+    r->status = (int)status;
+    enum MHD_Result rc = MHD_queue_response(r->conn, status, resp);
+    MHD_destroy_response(resp);
+    return rc;
 }
 
 enum MHD_Result respond_json(http_request *r, unsigned status, const char *json, const char *extra_header,
@@ -33,15 +47,9 @@ enum MHD_Result respond_body(http_request *r, unsigned status, const char *conte
         return MHD_NO;
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
-    if (server_draining(r->server)) /* shutting down: no further requests on this connection */
-        MHD_add_response_header(resp, MHD_HTTP_HEADER_CONNECTION, "close");
     if (extra_header)
         MHD_add_response_header(resp, extra_header, extra_value);
-    add_cors_headers(r, resp);
-    r->status = (int)status;
-    enum MHD_Result rc = MHD_queue_response(r->conn, status, resp);
-    MHD_destroy_response(resp);
-    return rc;
+    return respond_queue(r, status, resp);
 }
 
 enum MHD_Result respond_cjson(http_request *r, unsigned status, cJSON *root, const char *extra_header,
@@ -60,13 +68,15 @@ static enum MHD_Result error_with_header(http_request *r, outcome o, const char 
                                          const char *value)
 {
     /* Messages quote what the client sent: escaped as json_text.h says, the
-     * body is valid JSON and UTF-8 whatever those bytes were. */
-    char text[512 * 6 + 1], body[sizeof text + 128];
+     * body is valid JSON and UTF-8 whatever those bytes were. The request's
+     * id is sane (request_id.h): as it is. */
+    char text[512 * 6 + 1], body[sizeof text + REQUEST_ID_SIZE + 128];
     json_escape(message, text, sizeof text);
-    if (r->v2_error_form) /* the Open Inference Protocol's form */
-        snprintf(body, sizeof body, "{\"error\":\"%s\"}", text);
+    if (r->v2_error_form) /* the Open Inference Protocol's form, and the id */
+        snprintf(body, sizeof body, "{\"error\":\"%s\",\"request_id\":\"%s\"}", text, r->request_id);
     else
-        snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\"}}", outcome_code(o), text);
+        snprintf(body, sizeof body, "{\"error\":{\"code\":\"%s\",\"message\":\"%s\",\"request_id\":\"%s\"}}",
+                 outcome_code(o), text, r->request_id);
     return respond_json(r, outcome_http_status(o), body, header, value);
 }
 
@@ -112,12 +122,8 @@ enum MHD_Result respond_preflight(http_request *r)
     struct MHD_Response *resp = MHD_create_response_from_buffer(0, NULL, MHD_RESPMEM_PERSISTENT);
     if (!resp)
         return MHD_NO;
-    add_cors_headers(r, resp);
     MHD_add_response_header(resp, "Access-Control-Allow-Methods", CORS_ALLOW_METHODS);
     MHD_add_response_header(resp, "Access-Control-Allow-Headers", CORS_ALLOW_HEADERS);
     MHD_add_response_header(resp, "Access-Control-Max-Age", CORS_MAX_AGE);
-    r->status = MHD_HTTP_NO_CONTENT;
-    enum MHD_Result rc = MHD_queue_response(r->conn, MHD_HTTP_NO_CONTENT, resp);
-    MHD_destroy_response(resp);
-    return rc;
+    return respond_queue(r, MHD_HTTP_NO_CONTENT, resp);
 }

@@ -13,6 +13,9 @@
 #include "http_request.h"
 
 /* Responses (responses.c). Each records r->status. */
+/* Every response goes through here: the request's X-Request-ID, the CORS
+ * headers, Connection: close while draining; queued, and resp released. */
+enum MHD_Result respond_queue(http_request *r, unsigned status, struct MHD_Response *resp);
 enum MHD_Result respond_json(http_request *r, unsigned status, const char *json, const char *extra_header,
                              const char *extra_value);
 /* Any body (copied), with its media type. */

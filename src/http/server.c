@@ -173,10 +173,7 @@ enum MHD_Result metrics_route(http_request *r, const route_call *call)
         return MHD_NO;
     }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8");
-    r->status = MHD_HTTP_OK;
-    enum MHD_Result rc = MHD_queue_response(r->conn, MHD_HTTP_OK, resp);
-    MHD_destroy_response(resp);
-    return rc;
+    return respond_queue(r, MHD_HTTP_OK, resp);
 }
 
 /* With --api-key-file: the requests that need a key. */
@@ -197,6 +194,8 @@ static enum MHD_Result begin_request(http_request *r, const char *url, const cha
 {
     *answered = 1;
     server_watch(r, WATCH_SERVING); /* the headers are in */
+    request_id_choose(header(r, REQUEST_ID_HEADER), r->request_id);
+    trace_context_parse(header(r, "traceparent"), &r->trace);
     snprintf(r->method, sizeof r->method, "%s", method);
     r->route = route_of(url);
     r->uploads = r->route->inference != NULL;
@@ -261,8 +260,13 @@ static void log_request(http_request *r, double ms, enum MHD_RequestTerminationC
     char method[sizeof r->method * 6], path[256]; /* cut to fit: still valid JSON (json_text.h) */
     json_escape(r->method, method, sizeof method);
     json_escape(r->path, path, sizeof path);
-    fprintf(stderr, "{\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,\"ms\":%.3f,\"bytes_in\":%zu%s}\n", method, path,
-            r->status, ms, r->bytes_in, why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
+    char trace[128] = ""; /* the ids are sane (request_id.h): as they are */
+    if (r->trace.trace_id[0])
+        snprintf(trace, sizeof trace, ",\"trace_id\":\"%s\",\"parent_id\":\"%s\"", r->trace.trace_id,
+                 r->trace.parent_id);
+    fprintf(stderr, "{\"method\":\"%s\",\"path\":\"%s\",\"status\":%d,\"ms\":%.3f,\"bytes_in\":%zu,\"request_id\":\"%s\"%s%s}\n",
+            method, path, r->status, ms, r->bytes_in, r->request_id, trace,
+            why == MHD_REQUEST_TERMINATED_COMPLETED_OK ? "" : ",\"aborted\":true");
 }
 
 static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls, enum MHD_RequestTerminationCode why)

@@ -122,8 +122,5 @@ enum MHD_Result static_route(http_request *r, const route_call *call)
     MHD_add_response_header(resp, MHD_HTTP_HEADER_LAST_MODIFIED, modified);
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
     MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-    r->status = (int)status;
-    enum MHD_Result rc = MHD_queue_response(r->conn, status, resp);
-    MHD_destroy_response(resp);
-    return rc;
+    return respond_queue(r, status, resp);
 }

@@ -126,11 +126,18 @@ function responseSpec(api, docPath, method, status) {
   return op?.responses?.[String(status)];
 }
 
+// The keys of a path item that are operations (the others: parameters, summary, ...).
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace'];
+
 function validateAnswer(api, ajv, docPath, method, res, what) {
   const spec = responseSpec(api, docPath, method, res.status);
   if (!check(spec, `${what}: ${res.status} is documented for ${method.toUpperCase()} ${docPath}`)) return;
-  for (const [name, h] of Object.entries(spec.headers || {}))
-    if (h.required) check(name.toLowerCase() in res.headers, `${what}: header ${name} present`);
+  for (const [name, h] of Object.entries(spec.headers || {})) {
+    const value = res.headers[name.toLowerCase()];
+    if (h.required) check(value !== undefined, `${what}: header ${name} present`);
+    if (value !== undefined && h.schema)
+      check(ajv.validate(h.schema, value), `${what}: header ${name} matches its schema (${value.slice(0, 60)})`);
+  }
   if (!spec.content) {
     check(res.body.length === 0, `${what}: no body, as documented`);
     return;
@@ -148,6 +155,9 @@ function validateAnswer(api, ajv, docPath, method, res, what) {
   }
   const validate = ajv.compile(media.schema);
   check(validate(doc), `${what}: body matches the schema${validate.errors ? ` ${JSON.stringify(validate.errors).slice(0, 300)}` : ''}`);
+  const bodyId = doc?.error?.request_id ?? (doc?.error !== undefined ? doc.request_id : undefined);
+  if (bodyId !== undefined)
+    check(bodyId === res.headers['x-request-id'], `${what}: the error's request_id is the X-Request-ID header's`);
 }
 
 // ---- the requests
@@ -285,7 +295,7 @@ async function main() {
   // every documented status reached
   const reached = new Set(seen.map(([p, m, s]) => `${p} ${m} ${s}`));
   for (const [p, item] of Object.entries(api.paths))
-    for (const [m, op] of Object.entries(item))
+    for (const [m, op] of Object.entries(item).filter(([k]) => HTTP_METHODS.includes(k)))
       for (const s of Object.keys(op.responses))
         check(reached.has(`${p} ${m} ${s}`), `documented ${m.toUpperCase()} ${p} ${s} was reached by a real request`);
   console.log(`# ${passed} passed, ${failed} failed`);
