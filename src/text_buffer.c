@@ -53,6 +53,15 @@ void text_printf(text_buffer *b, const char *fmt, ...)
     va_end(ap);
 }
 
+void text_put_floats(text_buffer *b, const float *v, size_t n, int after)
+{
+    for (size_t i = 0; i < n; i++) {
+        char num[32];
+        int len = snprintf(num, sizeof num, "%s%.9g", after || i ? "," : "", (double)v[i]);
+        text_put(b, num, (size_t)len);
+    }
+}
+
 char *text_take(text_buffer *b)
 {
     char *data = b->failed ? NULL : b->data ? b->data : calloc(1, 1);

@@ -21,6 +21,9 @@ void text_vprintf(text_buffer *b, const char *fmt, va_list ap) __attribute__((fo
 /* The contents, handed over (free() them): "" when nothing was appended;
  * NULL when an append failed. The buffer is left empty either way. */
 char *text_take(text_buffer *b);
+/* Floats as JSON numbers, comma-separated, each the shortest text that reads
+ * back to the same float (%.9g); with a comma first when `after` is set. */
+void text_put_floats(text_buffer *b, const float *v, size_t n, int after);
 void text_free(text_buffer *b);
 
 #endif

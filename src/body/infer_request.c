@@ -184,35 +184,59 @@ static outcome pixels_input(parse_state *s, const cJSON *input, const long long 
     return OUTCOME_OK;
 }
 
-/* The requested output: classification K (0: the probabilities), binary or JSON. */
-static outcome requested_output(parse_state *s, const cJSON *root, int outputs, infer_request *q)
+/* One entry of "outputs": which output, its classification K and binary_data. */
+static outcome requested_output(parse_state *s, const cJSON *out, int outputs, int features, infer_request *q)
 {
-    const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "outputs");
-    if (!list)
-        return OUTCOME_OK;
-    if (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > 1)
-        return fail(s, OUTCOME_BAD_REQUEST, "\"outputs\" lists the one output, \"" INFER_OUTPUT "\"");
-    const cJSON *out = cJSON_GetArrayItem(list, 0);
-    if (!out)
-        return OUTCOME_OK;
     const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(out, "name"));
-    if (!name || strcmp(name, INFER_OUTPUT) != 0)
-        return fail(s, OUTCOME_BAD_REQUEST, "the model's only output is \"" INFER_OUTPUT "\"");
+    infer_output *o = NULL;
+    if (name && !strcmp(name, INFER_OUTPUT_PROBABILITIES))
+        o = &q->probabilities;
+    else if (name && !strcmp(name, INFER_OUTPUT_FEATURES) && features)
+        o = &q->features;
+    if (!o)
+        return fail(s, OUTCOME_BAD_REQUEST,
+                    features ? "the model's outputs are \"" INFER_OUTPUT_PROBABILITIES "\" and \"" INFER_OUTPUT_FEATURES "\""
+                             : "the model's only output is \"" INFER_OUTPUT_PROBABILITIES "\"");
+    if (o->wanted)
+        return fail(s, OUTCOME_BAD_REQUEST, "\"outputs\" names an output twice");
+    o->wanted = 1;
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(out, "parameters");
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(params, "classification");
     const cJSON *binary = cJSON_GetObjectItemCaseSensitive(params, "binary_data");
+    if (k && o != &q->probabilities)
+        return fail(s, OUTCOME_BAD_REQUEST, "\"classification\" is a parameter of \"" INFER_OUTPUT_PROBABILITIES "\" only");
     if (k) {
         if (!cJSON_IsNumber(k) || k->valuedouble < 1 || k->valuedouble > outputs || k->valuedouble != (int)k->valuedouble)
             return fail(s, OUTCOME_BAD_REQUEST, "\"classification\" must be 1 or more and at most the model's outputs");
-        q->classification = (int)k->valuedouble;
+        o->classification = (int)k->valuedouble;
     }
     if (binary && !cJSON_IsBool(binary))
         return fail(s, OUTCOME_BAD_REQUEST, "\"binary_data\" must be true or false");
-    q->binary_output = cJSON_IsTrue(binary);
+    o->binary = cJSON_IsTrue(binary);
     return OUTCOME_OK;
 }
 
-static outcome parse(parse_state *s, const cJSON *root, int outputs, infer_request *q)
+/* The outputs asked for; none named: every output the model has. */
+static outcome requested_outputs(parse_state *s, const cJSON *root, int outputs, int features, infer_request *q)
+{
+    const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "outputs");
+    if (list && (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > 2))
+        return fail(s, OUTCOME_BAD_REQUEST, "\"outputs\" is a list of at most the model's two outputs");
+    const cJSON *out;
+    cJSON_ArrayForEach(out, list)
+    {
+        outcome st = requested_output(s, out, outputs, features, q);
+        if (st != OUTCOME_OK)
+            return st;
+    }
+    if (!q->probabilities.wanted && !q->features.wanted) {
+        q->probabilities.wanted = 1;
+        q->features.wanted = features > 0;
+    }
+    return OUTCOME_OK;
+}
+
+static outcome parse(parse_state *s, const cJSON *root, int outputs, int features, infer_request *q)
 {
     if (!root)
         return fail(s, OUTCOME_BAD_REQUEST, "the body (or its JSON header) is not valid JSON");
@@ -229,7 +253,7 @@ static outcome parse(parse_state *s, const cJSON *root, int outputs, infer_reque
         cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "parameters"), "crop"));
     if (crop && crop_mode_parse(crop, &q->crop) < 0)
         return fail(s, OUTCOME_BAD_REQUEST, "the parameter \"crop\" is \"center\" or \"full\"");
-    outcome st = requested_output(s, root, outputs, q);
+    outcome st = requested_outputs(s, root, outputs, features, q);
     if (st != OUTCOME_OK)
         return st;
     const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(input, "name"));
@@ -252,7 +276,7 @@ static outcome parse(parse_state *s, const cJSON *root, int outputs, infer_reque
 }
 
 outcome infer_request_parse(const uint8_t *body, size_t len, size_t json_len, int max_images, int min_side, int outputs,
-                            infer_request *q, char *err, size_t errlen)
+                            int features, infer_request *q, char *err, size_t errlen)
 {
     memset(q, 0, sizeof *q);
     q->crop = CROP_CENTER;
@@ -263,7 +287,7 @@ outcome infer_request_parse(const uint8_t *body, size_t len, size_t json_len, in
         return OUTCOME_BAD_REQUEST;
     }
     cJSON *root = cJSON_ParseWithLength((const char *)body, json_len);
-    outcome st = parse(&s, root, outputs, q);
+    outcome st = parse(&s, root, outputs, features, q);
     cJSON_Delete(root);
     if (st != OUTCOME_OK) {
         snprintf(err, errlen, "%s", s.why);

@@ -77,12 +77,14 @@ typedef struct http_request {
     atomic_int jobs_pending; /* not yet done; the last one done resumes the connection */
     atomic_int jobs_done;
     float *probabilities; /* every job's outputs, job after job, when the route asked (exchange_make_jobs) */
+    float *features; /* every job's features, the same way */
     int v2_error_form; /* errors as the Open Inference Protocol has them: {"error": "message"} */
     /* What is a route's own (its hooks release it): */
     union {
         struct { /* POST /predict */
             image_list images; /* in body, or (JSON) decoded from it */
             int batch; /* answered as {"results": [...]} */
+            int features; /* ?features=1: each result has the model's features */
         } predict;
         struct { /* /v2 */
             char model[V2_NAME_SIZE]; /* the model named in the path */

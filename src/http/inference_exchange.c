@@ -212,12 +212,15 @@ static enum MHD_Result receive(http_request *r, const char *upload, size_t *uplo
     return MHD_YES;
 }
 
-int exchange_make_jobs(http_request *r, const image_list *l, int with_probabilities)
+int exchange_make_jobs(http_request *r, const image_list *l, unsigned copies)
 {
-    const size_t outputs = nn_model_outputs(&r->model->network);
+    const size_t outputs = nn_model_outputs(&r->model->network), features = nn_model_features(&r->model->network);
+    const int with_probabilities = (copies & EXCHANGE_PROBABILITIES) != 0;
+    const int with_features = (copies & EXCHANGE_FEATURES) && features;
     r->jobs = calloc((size_t)l->count, sizeof *r->jobs);
     r->probabilities = with_probabilities ? malloc((size_t)l->count * outputs * sizeof *r->probabilities) : NULL;
-    if (!r->jobs || (with_probabilities && !r->probabilities))
+    r->features = with_features ? malloc((size_t)l->count * features * sizeof *r->features) : NULL;
+    if (!r->jobs || (with_probabilities && !r->probabilities) || (with_features && !r->features))
         return -1;
     r->job_count = l->count;
     for (int i = 0; i < l->count; i++) {
@@ -233,6 +236,8 @@ int exchange_make_jobs(http_request *r, const image_list *l, int with_probabilit
         }
         if (with_probabilities)
             j->probabilities = r->probabilities + (size_t)i * outputs;
+        if (with_features)
+            j->features = r->features + (size_t)i * features;
     }
     return 0;
 }
@@ -352,4 +357,5 @@ void inference_exchange_free(http_request *r)
     release_body(r);
     free(r->jobs);
     free(r->probabilities);
+    free(r->features);
 }

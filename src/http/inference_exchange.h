@@ -31,10 +31,14 @@ typedef struct inference_route {
  * has hooks: server.c calls it instead of a handler. */
 enum MHD_Result inference_exchange(http_request *r, const route_call *call);
 void inference_exchange_free(http_request *r);
+/* What each job copies out besides its top-k: every output's probability
+ * (into r->probabilities), the model's features (into r->features). */
+#define EXCHANGE_PROBABILITIES 1u
+#define EXCHANGE_FEATURES 2u
+
 /* One job per input of l (which outlives the jobs), for r->model, r->crop
- * and r->k; with_probabilities: each job also copies every output's
- * probability, into r->probabilities. 0, or -1 when out of memory. */
-int exchange_make_jobs(http_request *r, const image_list *l, int with_probabilities);
+ * and r->k, copying what `copies` says. 0, or -1 when out of memory. */
+int exchange_make_jobs(http_request *r, const image_list *l, unsigned copies);
 /* Before the JSON of r's body (its first json_len bytes) is decoded, what
  * decoding may allocate comes out of the body budget: the node cJSON makes of
  * every value (counted from the separators: a body of numbers has one every

@@ -8,16 +8,18 @@
 #include <string.h>
 
 #include "../image/image_decode.h"
+#include "../text_buffer.h"
 #include "http_request.h"
 #include "responses.h"
 #include "inference_exchange.h"
 
-/* Query parameters k, model, crop; an error is answered right away. */
+/* Query parameters k, model, crop, features; an error is answered right away. */
 static int parse_query(http_request *r, enum MHD_Result *answered)
 {
     const char *k = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "k");
     const char *model = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "model");
     const char *crop = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "crop");
+    const char *features = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "features");
     r->k = 3;
     if (k) {
         char *end;
@@ -38,6 +40,16 @@ static int parse_query(http_request *r, enum MHD_Result *answered)
     r->model = model_registry_find(server_models(r->server), model);
     if (!r->model) {
         *answered = respond_model_not_found(r, model);
+        return -1;
+    }
+    if (features && strcmp(features, "0") && strcmp(features, "1")) {
+        *answered = respond_error(r, OUTCOME_INVALID_PARAMETER, "features must be 0 or 1, not '%.40s'", features);
+        return -1;
+    }
+    r->predict.features = features && !strcmp(features, "1");
+    if (r->predict.features && !nn_model_features(&r->model->network)) {
+        *answered = respond_error(r, OUTCOME_INVALID_PARAMETER,
+                                  "model '%s' has no features (no average pool layer) to return", r->model->name);
         return -1;
     }
     return 0;
@@ -96,7 +108,7 @@ static int collect_images(http_request *r, enum MHD_Result *answered)
         l->data[0] = r->body;
         l->length[0] = r->body_len;
     }
-    if (exchange_make_jobs(r, l, 0) == 0)
+    if (exchange_make_jobs(r, l, r->predict.features ? EXCHANGE_FEATURES : 0) == 0)
         return 0;
     *answered = respond_error(r, OUTCOME_OUT_OF_MEMORY, "cannot hold the request's jobs");
     return -1;
@@ -135,6 +147,17 @@ static cJSON *prediction_json(const inference_job *j)
     cJSON_AddNumberToObject(image, "width", res->width);
     cJSON_AddNumberToObject(image, "height", res->height);
     cJSON_AddStringToObject(image, "crop", crop_mode_name(j->crop));
+    if (j->features) { /* as v2's features output writes them */
+        text_buffer t = {0};
+        text_put(&t, "[", 1);
+        text_put_floats(&t, j->features, nn_model_features(&res->model->network), 0);
+        text_put(&t, "]", 1);
+        if (t.failed || !cJSON_AddRawToObject(root, "features", t.data)) {
+            cJSON_Delete(root);
+            root = NULL; /* answered as out of memory */
+        }
+        text_free(&t);
+    }
     return root;
 }
 
@@ -145,6 +168,10 @@ static enum MHD_Result respond_batch(http_request *r)
     for (int i = 0; i < r->job_count; i++) {
         const inference_job *j = &r->jobs[i];
         cJSON *item = j->status ? cJSON_CreateObject() : prediction_json(j);
+        if (!item) {
+            cJSON_Delete(root);
+            return respond_error(r, OUTCOME_OUT_OF_MEMORY, "cannot write the answer");
+        }
         if (j->status) {
             cJSON *err = cJSON_AddObjectToObject(item, "error");
             cJSON_AddStringToObject(err, "code", outcome_code(j->status));
@@ -163,7 +190,10 @@ static enum MHD_Result respond_prediction(http_request *r)
     const inference_job *j = &r->jobs[0];
     if (j->status)
         return respond_error(r, j->status, "%s", j->error);
-    return respond_cjson(r, MHD_HTTP_OK, prediction_json(j), NULL, NULL);
+    cJSON *answer = prediction_json(j);
+    if (!answer)
+        return respond_error(r, OUTCOME_OUT_OF_MEMORY, "cannot write the answer");
+    return respond_cjson(r, MHD_HTTP_OK, answer, NULL, NULL);
 }
 
 static void release_images(http_request *r)

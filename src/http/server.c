@@ -139,6 +139,7 @@ enum MHD_Result models_route(http_request *r, const route_call *call)
         cJSON_AddNumberToObject(in, "channels", d.channels);
         cJSON_AddNumberToObject(o, "classes", d.classes);
         cJSON_AddNumberToObject(o, "outputs", d.outputs);
+        cJSON_AddNumberToObject(o, "features", d.features);
         cJSON_AddStringToObject(o, "engine", d.engine);
         cJSON_AddStringToObject(o, "precision", d.precision);
         if (d.kernels)

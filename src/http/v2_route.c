@@ -7,11 +7,12 @@
  *   POST /v2/models/NAME[/versions/1]/infer    inference
  * A model has one version, "1". The inference request (its inputs "image"
  * and "pixels", and the binary tensor data extension) is decoded by
- * src/body/infer_request.c; here the output is written: "probabilities",
+ * src/body/infer_request.c; here the outputs are written: "probabilities",
  * FP32 [N, outputs], or with the classification extension (its parameter
  * "classification": K) BYTES [N, K] of "probability:index:label", highest
- * first; "binary_data": true puts it after the JSON header, whose length
- * Inference-Header-Content-Length gives. Errors are {"error": "message"}, as
+ * first; "features", FP32 [N, features], where the model has them (README:
+ * Embeddings); "binary_data": true puts an output after the JSON header,
+ * whose length Inference-Header-Content-Length gives. Errors are {"error": "message"}, as
  * the protocol has them. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
@@ -52,10 +53,18 @@ static enum MHD_Result model_metadata(http_request *r, const served_model *m)
     cJSON_AddItemToArray(inputs, in);
     cJSON *outputs = cJSON_AddArrayToObject(root, "outputs");
     cJSON *out = cJSON_CreateObject();
-    cJSON_AddStringToObject(out, "name", INFER_OUTPUT);
+    cJSON_AddStringToObject(out, "name", INFER_OUTPUT_PROBABILITIES);
     cJSON_AddStringToObject(out, "datatype", "FP32");
     cJSON_AddItemToObject(out, "shape", cJSON_CreateIntArray(output_shape, 2));
     cJSON_AddItemToArray(outputs, out);
+    const int features_shape[] = {-1, (int)nn_model_features(nm)};
+    if (features_shape[1]) {
+        out = cJSON_CreateObject();
+        cJSON_AddStringToObject(out, "name", INFER_OUTPUT_FEATURES);
+        cJSON_AddStringToObject(out, "datatype", "FP32");
+        cJSON_AddItemToObject(out, "shape", cJSON_CreateIntArray(features_shape, 2));
+        cJSON_AddItemToArray(outputs, out);
+    }
     return respond_cjson(r, MHD_HTTP_OK, root, NULL, NULL);
 }
 
@@ -139,17 +148,19 @@ static int collect_infer(http_request *r, enum MHD_Result *answered)
     }
     if (exchange_reserve_decoding(r, json_len, answered) < 0)
         return -1;
-    const size_t outputs = nn_model_outputs(&r->model->network);
+    const nn_model *m = &r->model->network;
     char err[256];
     infer_request *q = &r->v2.infer;
     outcome o = infer_request_parse(r->body, r->body_len, json_len, server_config(r->server)->max_batch,
-                                    PREDICT_MIN_SIDE, (int)outputs, q, err, sizeof err);
+                                    PREDICT_MIN_SIDE, (int)nn_model_outputs(m), (int)nn_model_features(m), q, err,
+                                    sizeof err);
     if (o != OUTCOME_OK) {
         *answered = respond_error(r, o, "%s", err);
         return -1;
     }
     r->crop = q->crop;
-    if (exchange_make_jobs(r, &q->inputs, 1) < 0) {
+    unsigned copies = EXCHANGE_PROBABILITIES | (q->features.wanted ? EXCHANGE_FEATURES : 0);
+    if (exchange_make_jobs(r, &q->inputs, copies) < 0) {
         *answered = respond_error(r, OUTCOME_OUT_OF_MEMORY, "out of memory");
         return -1;
     }
@@ -180,27 +191,22 @@ static void put_json_string(text_buffer *b, const char *s)
 /* N images' probabilities, or their top-k as "probability:index:label", as a
  * JSON array (text) or the binary tensor data (bytes; BYTES elements each
  * with its 4-byte little-endian length). */
-static int output_tensor(const http_request *r, int binary, text_buffer *b)
+static int probabilities_tensor(const http_request *r, const infer_output *o, text_buffer *b)
 {
     const served_model *m = r->model;
-    const int n = r->job_count, outputs = (int)nn_model_outputs(&m->network), k = r->v2.infer.classification;
+    const int n = r->job_count, outputs = (int)nn_model_outputs(&m->network), k = o->classification;
     int *order = k ? malloc((size_t)outputs * sizeof *order) : NULL;
     if (k && !order)
         return -1;
-    if (!binary)
+    if (!o->binary)
         text_put(b, "[", 1);
     for (int i = 0; i < n; i++) {
         float *p = r->probabilities + (size_t)i * (size_t)outputs;
         if (!k) {
-            if (binary) {
+            if (o->binary)
                 text_put(b, p, (size_t)outputs * sizeof *p); /* little-endian, as the CPU */
-                continue;
-            }
-            for (int j = 0; j < outputs; j++) {
-                char num[32];
-                int len = snprintf(num, sizeof num, "%s%.9g", i || j ? "," : "", (double)p[j]);
-                text_put(b, num, (size_t)len);
-            }
+            else
+                text_put_floats(b, p, (size_t)outputs, i > 0);
             continue;
         }
         /* every output is a class here, the background entry too (/predict leaves it out) */
@@ -210,7 +216,7 @@ static int output_tensor(const http_request *r, int binary, text_buffer *b)
             int len = snprintf(s, sizeof s, "%.6f:%d:%s", (double)p[order[j]], order[j], m->labels.short_name[order[j]]);
             if (len >= (int)sizeof s)
                 len = (int)sizeof s - 1;
-            if (binary) {
+            if (o->binary) {
                 const uint8_t le[4] = {(uint8_t)len, (uint8_t)(len >> 8), 0, 0};
                 text_put(b, le, 4);
                 text_put(b, s, (size_t)len);
@@ -221,10 +227,51 @@ static int output_tensor(const http_request *r, int binary, text_buffer *b)
             }
         }
     }
-    if (!binary)
+    if (!o->binary)
         text_put(b, "]", 1);
     free(order);
     return b->failed ? -1 : 0;
+}
+
+/* N images' features, FP32 [N, features], as a JSON array or binary data. */
+static int features_tensor(const http_request *r, const infer_output *o, text_buffer *b)
+{
+    const size_t n = (size_t)r->job_count * nn_model_features(&r->model->network);
+    if (o->binary) {
+        text_put(b, r->features, n * sizeof *r->features); /* little-endian, as the CPU */
+    } else {
+        text_put(b, "[", 1);
+        text_put_floats(b, r->features, n, 0);
+        text_put(b, "]", 1);
+    }
+    return b->failed ? -1 : 0;
+}
+
+/* One output in the response: its description, and its data in the JSON or
+ * appended to the binary section. 0, or -1 when out of memory. */
+static int add_output(const http_request *r, cJSON *outputs, const char *name, const infer_output *o,
+                      int (*tensor)(const http_request *, const infer_output *, text_buffer *), const char *datatype,
+                      int width, text_buffer *binary)
+{
+    text_buffer t = {0};
+    if (tensor(r, o, &t) < 0) {
+        text_free(&t);
+        return -1;
+    }
+    cJSON *out = cJSON_CreateObject();
+    cJSON_AddItemToArray(outputs, out);
+    cJSON_AddStringToObject(out, "name", name);
+    cJSON_AddStringToObject(out, "datatype", datatype);
+    int shape[2] = {r->job_count, width};
+    cJSON_AddItemToObject(out, "shape", cJSON_CreateIntArray(shape, 2));
+    if (o->binary) {
+        cJSON_AddNumberToObject(cJSON_AddObjectToObject(out, "parameters"), "binary_data_size", (double)t.len);
+        text_put(binary, t.data, t.len);
+    } else {
+        cJSON_AddRawToObject(out, "data", t.data);
+    }
+    text_free(&t);
+    return binary->failed ? -1 : 0;
 }
 
 static enum MHD_Result respond_infer(http_request *r)
@@ -234,49 +281,42 @@ static enum MHD_Result respond_infer(http_request *r)
             return respond_error(r, r->jobs[i].status, "input element %d: %s", i, r->jobs[i].error);
     }
     const served_model *m = r->model;
-    const int k = r->v2.infer.classification;
-    text_buffer tensor = {0};
-    if (output_tensor(r, r->v2.infer.binary_output, &tensor) < 0) {
-        text_free(&tensor);
-        return respond_error(r, OUTCOME_OUT_OF_MEMORY, "out of memory");
-    }
+    const infer_request *q = &r->v2.infer;
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "model_name", m->name);
     cJSON_AddStringToObject(root, "model_version", V2_VERSION);
-    if (r->v2.infer.has_id)
-        cJSON_AddStringToObject(root, "id", r->v2.infer.id);
-    cJSON *out = cJSON_CreateObject();
-    cJSON_AddItemToArray(cJSON_AddArrayToObject(root, "outputs"), out);
-    cJSON_AddStringToObject(out, "name", INFER_OUTPUT);
-    cJSON_AddStringToObject(out, "datatype", k ? "BYTES" : "FP32");
-    int shape[2] = {r->job_count, k ? k : (int)nn_model_outputs(&m->network)};
-    cJSON_AddItemToObject(out, "shape", cJSON_CreateIntArray(shape, 2));
-    if (!r->v2.infer.binary_output) {
-        cJSON_AddRawToObject(out, "data", tensor.data);
-        text_free(&tensor);
-        return respond_cjson(r, MHD_HTTP_OK, root, NULL, NULL);
-    }
-    /* The binary tensor data extension: the JSON header, then the bytes. */
-    cJSON_AddNumberToObject(cJSON_AddObjectToObject(out, "parameters"), "binary_data_size", (double)tensor.len);
-    char *json = cJSON_PrintUnformatted(root);
+    if (q->has_id)
+        cJSON_AddStringToObject(root, "id", q->id);
+    cJSON *outputs = cJSON_AddArrayToObject(root, "outputs");
+    text_buffer binary = {0}; /* the outputs asked for as binary data, in their order */
+    int k = q->probabilities.classification, failed = 0;
+    if (q->probabilities.wanted)
+        failed |= add_output(r, outputs, INFER_OUTPUT_PROBABILITIES, &q->probabilities, probabilities_tensor,
+                             k ? "BYTES" : "FP32", k ? k : (int)nn_model_outputs(&m->network), &binary) < 0;
+    if (q->features.wanted)
+        failed |= add_output(r, outputs, INFER_OUTPUT_FEATURES, &q->features, features_tensor, "FP32",
+                             (int)nn_model_features(&m->network), &binary) < 0;
+    char *json = failed ? NULL : cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
-    text_buffer body = {0};
-    size_t json_len = json ? strlen(json) : 0;
-    if (json) {
-        text_put(&body, json, json_len);
-        text_put(&body, tensor.data, tensor.len);
-    }
     enum MHD_Result rc;
-    if (!json || body.failed) {
+    if (!json) {
         rc = respond_error(r, OUTCOME_OUT_OF_MEMORY, "out of memory");
-    } else {
+    } else if (!q->probabilities.binary && !q->features.binary) {
+        rc = respond_json(r, MHD_HTTP_OK, json, NULL, NULL);
+    } else { /* the binary tensor data extension: the JSON header, then the bytes */
+        text_buffer body = {0};
+        size_t json_len = strlen(json);
+        text_put(&body, json, json_len);
+        text_put(&body, binary.data, binary.len);
         char length[32];
         snprintf(length, sizeof length, "%zu", json_len);
-        rc = respond_body(r, MHD_HTTP_OK, "application/octet-stream", body.data, body.len, V2_HEADER_LENGTH, length);
+        rc = body.failed ? respond_error(r, OUTCOME_OUT_OF_MEMORY, "out of memory")
+                         : respond_body(r, MHD_HTTP_OK, "application/octet-stream", body.data, body.len,
+                                        V2_HEADER_LENGTH, length);
+        text_free(&body);
     }
     cJSON_free(json);
-    text_free(&body);
-    text_free(&tensor);
+    text_free(&binary);
     return rc;
 }
 

@@ -166,6 +166,16 @@ static nn_engine *darknet_create(const nn_model *m, int threads, char *err, size
     return &e->base;
 }
 
+static int darknet_features(nn_engine *base, float *out)
+{
+    darknet_engine *e = (darknet_engine *)base;
+    int f = nn_model_features_layer(e->model);
+    if (f < 0)
+        return -1;
+    memcpy(out, e->net->layers[f].output, nn_model_features(e->model) * sizeof *out);
+    return 0;
+}
+
 static int darknet_run(nn_engine *base, const uint8_t *pixels, float *output, int threads)
 {
     (void)threads; /* one thread, always */
@@ -183,5 +193,6 @@ const nn_engine_ops nn_darknet_engine = {
     .precision = "fp32",
     .create = darknet_create,
     .run = darknet_run,
+    .features = darknet_features,
     .destroy = darknet_destroy,
 };

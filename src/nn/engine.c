@@ -53,6 +53,11 @@ int nn_engine_run(nn_engine *e, const uint8_t *pixels, float *output, int thread
     return e->ops->run(e, pixels, output, threads);
 }
 
+int nn_engine_features(nn_engine *e, float *out)
+{
+    return e->ops->features ? e->ops->features(e, out) : -1;
+}
+
 int nn_engine_choose(const nn_model *m, const char *engine, const char *precision, const char **chosen, char *err,
                      size_t errlen)
 {

@@ -86,7 +86,20 @@ typedef struct {
     int softmax; /* apply a float softmax to the result */
     nn_shape shape; /* of the result */
     nn_quant q; /* of the result */
+    int features_layer; /* nn_model_features_layer, or -1 */
+    nn_shape features_shape;
+    nn_quant features_q;
 } int8_engine;
+
+/* A layer's uint8 NHWC output as floats in the CHW order of Darknet outputs
+ * (the same order for a 1x1 map), scale * (q - zero_point). */
+static void dequantize(const uint8_t *r, nn_shape shape, nn_quant q, float *out)
+{
+    size_t hw = (size_t)shape.h * (size_t)shape.w, c = (size_t)shape.c;
+    for (size_t i = 0; i < hw; i++)
+        for (size_t k = 0; k < c; k++)
+            out[k * hw + i] = q.scale * (float)((int)r[i * c + k] - q.zero_point);
+}
 
 static nn_engine *int8_create(const nn_model *m, int threads, char *err, size_t errlen)
 {
@@ -107,6 +120,11 @@ static nn_engine *int8_create(const nn_model *m, int threads, char *err, size_t 
     e->result_layer = m->nlayers - 1 - e->softmax;
     e->shape = m->layers[e->result_layer].out;
     e->q = m->layers[e->result_layer].out_q;
+    e->features_layer = nn_model_features_layer(m);
+    if (e->features_layer >= 0) {
+        e->features_shape = m->layers[e->features_layer].out;
+        e->features_q = m->layers[e->features_layer].out_q;
+    }
     return &e->base;
 }
 
@@ -114,12 +132,8 @@ static int int8_run(nn_engine *base, const uint8_t *pixels, float *output, int t
 {
     int8_engine *e = (int8_engine *)base;
     int8_network_run(e->net, pixels, threads);
-    const uint8_t *r = int8_network_output(e->net, e->result_layer);
-    /* NHWC to the CHW order of Darknet outputs (the same order for a 1x1 map) */
-    size_t hw = (size_t)e->shape.h * (size_t)e->shape.w, c = (size_t)e->shape.c, n = hw * c;
-    for (size_t i = 0; i < hw; i++)
-        for (size_t k = 0; k < c; k++)
-            output[k * hw + i] = e->q.scale * (float)((int)r[i * c + k] - e->q.zero_point);
+    dequantize(int8_network_output(e->net, e->result_layer), e->shape, e->q, output);
+    size_t n = nn_shape_size(e->shape);
     if (!e->softmax)
         return 0;
     float max = output[0];
@@ -135,6 +149,15 @@ static int int8_run(nn_engine *base, const uint8_t *pixels, float *output, int t
     return 0;
 }
 
+static int int8_features(nn_engine *base, float *out)
+{
+    int8_engine *e = (int8_engine *)base;
+    if (e->features_layer < 0)
+        return -1;
+    dequantize(int8_network_output(e->net, e->features_layer), e->features_shape, e->features_q, out);
+    return 0;
+}
+
 static void int8_destroy(nn_engine *base)
 {
     int8_engine *e = (int8_engine *)base;
@@ -147,5 +170,6 @@ const nn_engine_ops nn_int8_engine = {
     .precision = "int8",
     .create = int8_create,
     .run = int8_run,
+    .features = int8_features,
     .destroy = int8_destroy,
 };

@@ -17,6 +17,20 @@ size_t nn_model_outputs(const nn_model *m)
     return m->nlayers ? nn_shape_size(m->layers[m->nlayers - 1].out) : 0;
 }
 
+int nn_model_features_layer(const nn_model *m)
+{
+    for (int i = m->nlayers - 1; i >= 0; i--)
+        if (m->layers[i].kind == LAYER_AVGPOOL)
+            return i;
+    return -1;
+}
+
+size_t nn_model_features(const nn_model *m)
+{
+    int f = nn_model_features_layer(m);
+    return f < 0 ? 0 : nn_shape_size(m->layers[f].out);
+}
+
 /* How many parameters a layer has (conv, connected: biases, batch-norm, weights). */
 size_t nn_layer_param_count(const nn_layer *l)
 {

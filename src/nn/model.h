@@ -164,6 +164,12 @@ void nn_model_release_params(nn_model *m);
 
 /* Output size of the network: the length of the probability vector. */
 size_t nn_model_outputs(const nn_model *m);
+/* The layer whose output is the model's features (its embedding, for
+ * similarity search): its last [avgpool], the image pooled to one value per
+ * channel; -1 when it has none. */
+int nn_model_features_layer(const nn_model *m);
+/* How many features: that layer's channels; 0 without one. */
+size_t nn_model_features(const nn_model *m);
 size_t nn_shape_size(nn_shape s);
 
 /* How many parameters a layer has in the .weights (conv, connected: biases, batch-norm, weights). */

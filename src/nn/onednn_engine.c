@@ -50,6 +50,8 @@ typedef struct {
     size_t cap_mems;
     dnnl_memory_t *out; /* per layer: its output, as a 4-D N,C,H,W memory */
     dnnl_memory_t user_in, user_out; /* user_in holds `input`; user_out the caller's buffer, per run */
+    int features_layer; /* nn_model_features_layer, or -1 */
+    dnnl_memory_t features; /* plain C,H,W copy of its output, made by every run */
     const nn_model *model; /* its input normalisation */
     float *input; /* the normalised input tensor */
     dnnl_memory_t scratchpad;
@@ -656,6 +658,9 @@ static int build_schedule(onednn_engine *e, const nn_model *m)
         }
         if (rc < 0)
             return -1;
+        /* Copied as soon as it is made: the buffer may serve a later layer. */
+        if (i == e->features_layer && add_reorder_step(e, e->out[i], e->features, 0, "features reorder", i) < 0)
+            return -1;
     }
     return add_reorder_step(e, e->out[m->nlayers - 1], e->user_out, 0, "output reorder", m->nlayers - 1);
 }
@@ -670,6 +675,13 @@ static int build(onednn_engine *e, const nn_model *m)
     e->user_out = new_memory(e, &out_md, DNNL_MEMORY_NONE);
     if (!e->user_in || !e->user_out)
         return check(e, dnnl_out_of_memory, "memory", -1);
+    e->features_layer = nn_model_features_layer(m);
+    if (e->features_layer >= 0) {
+        dnnl_memory_desc_t features_md;
+        plain_desc(&features_md, m->layers[e->features_layer].out);
+        if (!(e->features = new_memory(e, &features_md, DNNL_MEMORY_ALLOCATE)))
+            return check(e, dnnl_out_of_memory, "memory", e->features_layer);
+    }
     for (int k = 0; k < e->nsched; k++) {
         e->cur = &e->sched[k];
         if (build_schedule(e, m) < 0)
@@ -769,10 +781,21 @@ static int onednn_run(nn_engine *base, const uint8_t *pixels, float *output, int
     return dnnl_stream_wait(e->stream) == dnnl_success ? 0 : -1;
 }
 
+static int onednn_features(nn_engine *base, float *out)
+{
+    onednn_engine *e = (onednn_engine *)base;
+    void *data;
+    if (e->features_layer < 0 || dnnl_memory_get_data_handle(e->features, &data) != dnnl_success)
+        return -1;
+    memcpy(out, data, nn_model_features(e->model) * sizeof *out);
+    return 0;
+}
+
 const nn_engine_ops nn_onednn_engine = {
     .name = "onednn",
     .precision = "fp32",
     .create = onednn_create,
     .run = onednn_run,
+    .features = onednn_features,
     .destroy = onednn_destroy,
 };

@@ -134,6 +134,7 @@ void model_registry_describe(const model_registry *r, int i, model_description *
                              .channels = m->network.input.c,
                              .classes = m->labels.count - (m->labels.background >= 0),
                              .outputs = (int)nn_model_outputs(&m->network),
+                             .features = (int)nn_model_features(&m->network),
                              .engine = m->engine,
                              .precision = m->precision,
                              .kernels = strcmp(m->engine, "int8") ? NULL : int8_kernels_in_use()->name,

@@ -93,6 +93,11 @@ outcome predictor_run_tensor(predictor *p, const served_model *m, const uint8_t 
     return OUTCOME_OK;
 }
 
+int predictor_features(predictor *p, const served_model *m, float *out)
+{
+    return nn_engine_features(p->engines[m - p->registry->models], out);
+}
+
 /* With DCT scaling the decoder skips most of a large photo's IDCT work, and
  * Pillow's resize still reduces the result by at least this factor, so its
  * antialiasing sees the detail it would have seen (Pillow's own thumbnail()

@@ -68,4 +68,8 @@ outcome predictor_run_rgb(predictor *p, const served_model *m, const uint8_t *rg
 /* From an already preprocessed uint8 RGB tensor of the model's input size. */
 outcome predictor_run_tensor(predictor *p, const served_model *m, const uint8_t *rgb, int k, prediction_result *res);
 
+/* After a run of m: its features (nn_model_features(&m->network) floats,
+ * nn_engine_features) into out. 0, or -1 for a model without them. */
+int predictor_features(predictor *p, const served_model *m, float *out);
+
 #endif

@@ -159,6 +159,11 @@ static void *worker_main(void *arg)
         if (job->status == OUTCOME_OK && job->probabilities)
             memcpy(job->probabilities, job->result.outputs,
                    nn_model_outputs(&job->model->network) * sizeof *job->probabilities);
+        if (job->status == OUTCOME_OK && job->features &&
+            predictor_features(w->predictor, job->model, job->features) < 0) {
+            job->status = OUTCOME_INTERNAL;
+            snprintf(job->error, sizeof job->error, "the engine gave no features for model '%s'", job->model->name);
+        }
         job->result.outputs = NULL; /* the predictor's, about to be reused */
 
         /* The cores are free before the client hears back (its next request

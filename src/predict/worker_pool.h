@@ -30,6 +30,7 @@ struct inference_job {
     const uint8_t *pixels; /* or, when not NULL: 8-bit RGB, width * height * 3 bytes */
     int width, height;
     float *probabilities; /* when not NULL: every output's probability is copied here */
+    float *features; /* when not NULL: the model's features (nn_model_features) are copied here */
     const served_model *model;
     crop_mode crop;
     int k;

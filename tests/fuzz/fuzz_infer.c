@@ -15,7 +15,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     size_t len = size - 2;
     infer_request q;
     char err[256];
-    if (infer_request_parse(body, len, header ? header : len, 8, 16, 1001, &q, err, sizeof err) == OUTCOME_OK) {
+    if (infer_request_parse(body, len, header ? header : len, 8, 16, 1001, 1024, &q, err, sizeof err) == OUTCOME_OK) {
         volatile uint8_t sum = 0; /* every image's bytes are readable */
         for (int i = 0; i < q.inputs.count; i++)
             for (size_t j = 0; j < q.inputs.length[i]; j++)

@@ -80,7 +80,8 @@ def main():
             check(status == 200 and doc["name"] == MODEL and doc["versions"] == ["1"] and
                   ins["image"]["datatype"] == "BYTES" and ins["pixels"] == {"name": "pixels", "datatype": "UINT8",
                                                                              "shape": [-1, -1, -1, 3]} and
-                  doc["outputs"] == [{"name": "probabilities", "datatype": "FP32", "shape": [-1, 1001]}],
+                  doc["outputs"] == [{"name": "probabilities", "datatype": "FP32", "shape": [-1, 1001]},
+                                     {"name": "features", "datatype": "FP32", "shape": [-1, 1024]}],
                   f"model metadata at {path}: {doc}")
         check(get(port, f"/v2/models/{MODEL}/ready") == (200, {"name": MODEL, "ready": True}), "model ready")
         for path in ("/v2/models/nope", "/v2/models/nope/ready", f"/v2/models/{MODEL}/versions/2", "/v2/other"):

@@ -51,7 +51,9 @@ static void top5(const uint8_t *v, int *idx)
     }
 }
 
-static int run_images(const nn_model *m, const char *crop, float *out, size_t nout)
+/* Runs the 8 reference tensors of a crop: the outputs into out (nout each)
+ * and, when features is not NULL, each run's features (nn_engine_features). */
+static int run_images(const nn_model *m, const char *crop, float *out, size_t nout, float *features)
 {
     char err[NN_ERR_LEN];
     nn_engine *e = nn_engine_create(engine_name, m, 2, err, sizeof err);
@@ -69,6 +71,8 @@ static int run_images(const nn_model *m, const char *crop, float *out, size_t no
         } else {
             /* alternately on 1 and 2 threads: both of the engine's schedules must be right */
             rc = nn_engine_run(e, rgb, out + (size_t)i * nout, 1 + i % 2);
+            if (rc == 0 && features)
+                rc = nn_engine_features(e, features + (size_t)i * nn_model_features(m));
         }
         free(rgb);
     }
@@ -128,34 +132,33 @@ static void test_model(const char *model_dir, const char *name, const char *ref_
     const char *crops[2] = {"crop", "full"};
     float *out = malloc(REFERENCE_IMAGES * CLASSES * sizeof *out);
     for (int c = 0; c < 2; c++)
-        if (run_images(&m, crops[c], out, CLASSES) == 0)
+        if (run_images(&m, crops[c], out, CLASSES, NULL) == 0)
             compare_probabilities(ref_name, crops[c], out);
     free(out);
     nn_model_free(&m);
 }
 
-/* v1's 1024 average-pool features, by running the model only up to the pool.
- * Like the probabilities, each value is held against the nearer of the two
- * kernel families (they differ from each other by up to 9 steps here). */
+/* v1's 1024 average-pool features, the engine's features (nn_engine_features)
+ * of a whole run. Like the probabilities, each value is held against the
+ * nearer of the two kernel families (they differ from each other by up to 9
+ * steps here). */
 static void test_v1_features(const char *model_dir)
 {
     nn_model m;
     if (load_model(&m, model_dir, "mobilenet_v1") < 0)
         return;
-    int pool = -1;
-    for (int i = 0; i < m.nlayers; i++)
-        if (m.layers[i].kind == LAYER_AVGPOOL)
-            pool = i;
-    check(pool >= 0 && nn_model_outputs(&m) == CLASSES, "mobilenet_v1 has an average pool");
-    int all = m.nlayers; /* restored before nn_model_free, which frees what every layer owns */
-    m.nlayers = pool + 1;
+    int pool = nn_model_features_layer(&m);
+    check(pool >= 0 && nn_model_features(&m) == FEATURES && nn_model_outputs(&m) == CLASSES,
+          "mobilenet_v1's features are its average pool's %d values", FEATURES);
     float *out = malloc(REFERENCE_IMAGES * FEATURES * sizeof *out);
+    float *probabilities = malloc(REFERENCE_IMAGES * CLASSES * sizeof *probabilities);
     const char *crops[2] = {"crop", "full"};
     for (int c = 0; c < 2 && pool >= 0; c++) {
         uint8_t *ref[2];
         char prefix[256];
         snprintf(prefix, sizeof prefix, "mobilenet_v1_1.0_224_quant_feat_test_%s", crops[c]);
-        if (run_images(&m, crops[c], out, FEATURES) < 0 || load_refs(prefix, REFERENCE_IMAGES * FEATURES, ref) < 0)
+        if (run_images(&m, crops[c], probabilities, CLASSES, out) < 0 ||
+            load_refs(prefix, REFERENCE_IMAGES * FEATURES, ref) < 0)
             continue;
         int close = 0, close_each[2] = {0, 0}, families_close = 0;
         double worst = 0;
@@ -183,7 +186,7 @@ static void test_v1_features(const char *model_dir)
         free(ref[1]);
     }
     free(out);
-    m.nlayers = all;
+    free(probabilities);
     nn_model_free(&m);
 }
 

@@ -33,8 +33,9 @@ static void compare(const char *model_dir, const char *ref_dir, const char *name
     nn_engine *a = nn_engine_create("onednn", &m, 1, err, sizeof err);
     nn_engine *b = nn_engine_create("darknet", &m, 1, err2, sizeof err2);
     check(a && b, "%s: both engines build (%s / %s)", name, a ? "ok" : err, b ? "ok" : err2);
-    size_t n = nn_model_outputs(&m);
+    size_t n = nn_model_outputs(&m), nf = nn_model_features(&m);
     float *pa = malloc(n * sizeof *pa), *pb = malloc(n * sizeof *pb);
+    float *fa = malloc(nf * sizeof *fa), *fb = malloc(nf * sizeof *fb);
     for (size_t i = 0; a && b && i < sizeof images / sizeof *images; i++) {
         char path[4096];
         size_t len;
@@ -51,9 +52,21 @@ static void compare(const char *model_dir, const char *ref_dir, const char *name
             worst = fmax(worst, fabs(pa[c] - pb[c]));
         check(ra == 0 && rb == 0 && worst <= 1e-4, "%s %s: probabilities agree within 1e-4 (worst %.2e)", name,
               images[i], worst);
+        /* the features: the pool's output, relative to the largest */
+        int ga = nn_engine_features(a, fa), gb = nn_engine_features(b, fb);
+        double largest = 0, apart = 0;
+        for (size_t c = 0; ga == 0 && gb == 0 && c < nf; c++) {
+            largest = fmax(largest, fabs(fb[c]));
+            apart = fmax(apart, fabs(fa[c] - fb[c]));
+        }
+        check(nf > 0 && ga == 0 && gb == 0 && largest > 0 && apart <= 1e-4 * largest,
+              "%s %s: the %zu features agree within 1e-4 of the largest (worst %.2e of %.2f)", name, images[i], nf,
+              apart, largest);
     }
     free(pa);
     free(pb);
+    free(fa);
+    free(fb);
     nn_engine_destroy(a);
     nn_engine_destroy(b);
     nn_model_free(&m);

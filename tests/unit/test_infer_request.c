@@ -16,7 +16,7 @@ static outcome parse(const char *json, const uint8_t *binary, size_t nbinary, in
     memcpy(body, json, n);
     if (nbinary)
         memcpy(body + n, binary, nbinary);
-    return infer_request_parse(body, n + nbinary, n, 4, 16, 1001, q, err, errlen);
+    return infer_request_parse(body, n + nbinary, n, 4, 16, 1001, 1024, q, err, errlen);
 }
 
 static void expect(const char *json, outcome want, const char *what)
@@ -39,9 +39,9 @@ int main(void)
                        "\"parameters\": {\"crop\": \"full\"}}",
                        NULL, 0, &q, err, sizeof err);
     check(st == OUTCOME_OK && q.inputs.count == 2 && !q.inputs.pixels && q.inputs.length[0] == 3 && !memcmp(q.inputs.data[0], "foo", 3) &&
-              q.inputs.length[1] == 3 && !memcmp(q.inputs.data[1], "bar", 3) && q.classification == 3 && q.has_id &&
-              !strcmp(q.id, "r1") && q.crop == CROP_FULL,
-          "BYTES [2] in JSON, classification 3, id, crop full (%s)", err);
+              q.inputs.length[1] == 3 && !memcmp(q.inputs.data[1], "bar", 3) && q.probabilities.classification == 3 &&
+              q.probabilities.wanted && !q.features.wanted && q.has_id && !strcmp(q.id, "r1") && q.crop == CROP_FULL,
+          "BYTES [2] in JSON, classification 3 (the one output asked for), id, crop full (%s)", err);
     if (st == OUTCOME_OK)
         infer_request_free(&q);
 
@@ -51,13 +51,16 @@ int main(void)
                elements, sizeof elements, &q, err, sizeof err);
     check(st == OUTCOME_OK && q.inputs.count == 2 && q.inputs.length[0] == 3 && q.inputs.length[1] == 2 && !memcmp(q.inputs.data[1], "hi", 2),
           "BYTES [2] as binary elements (%s)", err);
+    check(st == OUTCOME_OK && q.probabilities.wanted && q.features.wanted && !q.probabilities.binary &&
+              !q.features.binary && !q.probabilities.classification,
+          "no outputs named: both of the model's, as JSON (the protocol's default)");
     if (st == OUTCOME_OK)
         infer_request_free(&q);
 
     static uint8_t frame[16 * 16 * 3];
     for (size_t i = 0; i < sizeof frame; i++)
         frame[i] = (uint8_t)i;
-    char json[256];
+    char json[512];
     snprintf(json, sizeof json,
              "{\"inputs\": [{\"name\": \"pixels\", \"shape\": [1, 16, 16, 3], \"datatype\": \"UINT8\","
              " \"parameters\": {\"binary_data_size\": %zu}}]}", sizeof frame);
@@ -90,5 +93,28 @@ int main(void)
     expect("{\"inputs\": [{\"name\": \"image\", \"shape\": [1], \"datatype\": \"BYTES\","
            " \"parameters\": {\"binary_data_size\": 99}}]}",
            OUTCOME_BAD_REQUEST, "binary data announced, none sent");
+
+    /* the features output: by name, binary or not; twice, with classification, or of a model without: refused */
+    st = parse("{\"inputs\": [{\"name\": \"image\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"Zm9v\"]}],"
+               " \"outputs\": [{\"name\": \"features\", \"parameters\": {\"binary_data\": true}}]}",
+               NULL, 0, &q, err, sizeof err);
+    check(st == OUTCOME_OK && q.features.wanted && q.features.binary && !q.probabilities.wanted,
+          "features alone, as binary data (%s)", err);
+    if (st == OUTCOME_OK)
+        infer_request_free(&q);
+    const char *image = "{\"inputs\": [{\"name\": \"image\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"Zm9v\"]}],";
+    snprintf(json, sizeof json, "%s \"outputs\": [{\"name\": \"features\"}, {\"name\": \"features\"}]}", image);
+    expect(json, OUTCOME_BAD_REQUEST, "features named twice");
+    snprintf(json, sizeof json, "%s \"outputs\": [{\"name\": \"features\", \"parameters\": {\"classification\": 3}}]}",
+             image);
+    expect(json, OUTCOME_BAD_REQUEST, "classification of the features");
+    snprintf(json, sizeof json, "%s \"outputs\": [{\"name\": \"probabilities\"}, {\"name\": \"features\"}, "
+             "{\"name\": \"probabilities\"}]}", image);
+    expect(json, OUTCOME_BAD_REQUEST, "three outputs");
+    snprintf(json, sizeof json, "%s \"outputs\": [{\"name\": \"features\"}]}", image);
+    st = infer_request_parse((const uint8_t *)json, strlen(json), strlen(json), 4, 16, 1001, 0, &q, err, sizeof err);
+    check(st == OUTCOME_BAD_REQUEST && strstr(err, "only output"), "features of a model without them: %s", err);
+    if (st == OUTCOME_OK)
+        infer_request_free(&q);
     return check_done();
 }
