@@ -87,7 +87,7 @@ typedef struct http_request {
             int features; /* ?features=1: each result has the model's features */
         } predict;
         struct { /* /v2 */
-            char model[V2_NAME_SIZE]; /* the model named in the path */
+            v2_path path; /* the model and version named in the path */
             size_t json_length; /* Inference-Header-Content-Length, 0 when the body is all JSON */
             infer_request infer; /* the decoded inference request */
         } v2;

@@ -108,12 +108,10 @@ char *metrics_render(const metrics_gauges *g, const model_description *models, i
     text_printf(&o, "# HELP lookslike_model_info Served models.\n# TYPE lookslike_model_info gauge\n");
     for (int i = 0; i < nmodels; i++)
         text_printf(&o,
-                    "lookslike_model_info{model=\"%s\",engine=\"%s\",precision=\"%s\",int8_kernels=\"%s\","
-                    "input=\"%dx%dx%d\",classes=\"%d\","
-                    "default=\"%s\"} 1\n",
-                    models[i].name, models[i].engine, models[i].precision, models[i].kernels ? models[i].kernels : "",
-                    models[i].width, models[i].height,
-                    models[i].channels, models[i].classes,
-                    models[i].is_default ? "true" : "false");
+                    "lookslike_model_info{model=\"%s\",version=\"%s\",engine=\"%s\",precision=\"%s\","
+                    "int8_kernels=\"%s\",input=\"%dx%dx%d\",classes=\"%d\",default=\"%s\"} 1\n",
+                    models[i].name, models[i].version, models[i].engine, models[i].precision,
+                    models[i].kernels ? models[i].kernels : "", models[i].width, models[i].height, models[i].channels,
+                    models[i].classes, models[i].is_default ? "true" : "false");
     return text_take(&o);
 }

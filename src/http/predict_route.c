@@ -120,6 +120,7 @@ static cJSON *prediction_json(const inference_job *j)
     const prediction_result *res = &j->result;
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "model", res->model->name);
+    cJSON_AddStringToObject(root, "model_version", res->model->version);
     cJSON_AddStringToObject(root, "precision", res->model->precision);
     cJSON *preds = cJSON_AddArrayToObject(root, "predictions");
     for (int i = 0; i < res->count; i++) {

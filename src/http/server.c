@@ -132,6 +132,10 @@ enum MHD_Result models_route(http_request *r, const route_call *call)
         model_registry_describe(reg, i, &d);
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "name", d.name);
+        cJSON_AddStringToObject(o, "version", d.version);
+        char loaded[32];
+        strftime(loaded, sizeof loaded, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&d.loaded_at, &(struct tm){0}));
+        cJSON_AddStringToObject(o, "loaded_at", loaded);
         cJSON_AddBoolToObject(o, "default", d.is_default);
         cJSON *in = cJSON_AddObjectToObject(o, "input");
         cJSON_AddNumberToObject(in, "width", d.width);

@@ -3,8 +3,20 @@
 
 #include <string.h>
 
-v2_target v2_parse_target(const char *url, char *name, size_t namelen)
+/* The path segment at s into out (size bytes): its length, or 0 when empty or too long. */
+static size_t segment(const char *s, char *out, size_t size)
 {
+    size_t n = strcspn(s, "/");
+    if (n == 0 || n >= size)
+        return 0;
+    memcpy(out, s, n);
+    out[n] = '\0';
+    return n;
+}
+
+v2_target v2_parse_target(const char *url, v2_path *path)
+{
+    path->model[0] = path->version[0] = '\0';
     if (!strcmp(url, "/v2"))
         return V2_SERVER;
     if (!strcmp(url, "/v2/health/live"))
@@ -14,16 +26,14 @@ v2_target v2_parse_target(const char *url, char *name, size_t namelen)
     if (strncmp(url, "/v2/models/", 11) != 0)
         return V2_NONE;
     const char *p = url + 11;
-    size_t n = strcspn(p, "/");
-    if (n == 0 || n >= namelen)
+    size_t n = segment(p, path->model, sizeof path->model);
+    if (!n)
         return V2_NONE;
-    memcpy(name, p, n);
-    name[n] = '\0';
     p += n;
     if (!strncmp(p, "/versions/", 10)) {
-        size_t v = strcspn(p + 10, "/");
-        if (v != strlen(V2_VERSION) || strncmp(p + 10, V2_VERSION, v) != 0)
-            return V2_NONE; /* one version */
+        size_t v = segment(p + 10, path->version, sizeof path->version);
+        if (!v)
+            return V2_NONE;
         p += 10 + v;
     }
     if (!*p)
@@ -37,7 +47,7 @@ v2_target v2_parse_target(const char *url, char *name, size_t namelen)
 
 int v2_is_infer_path(const char *url)
 {
-    char name[V2_NAME_SIZE];
-    return v2_parse_target(url, name, sizeof name) == V2_INFER;
+    v2_path p;
+    return v2_parse_target(url, &p) == V2_INFER;
 }
 

@@ -37,7 +37,7 @@ static enum MHD_Result model_metadata(http_request *r, const served_model *m)
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "name", m->name);
     cJSON *versions = cJSON_AddArrayToObject(root, "versions");
-    cJSON_AddItemToArray(versions, cJSON_CreateString(V2_VERSION));
+    cJSON_AddItemToArray(versions, cJSON_CreateString(m->version));
     cJSON_AddStringToObject(root, "platform", "lookslike");
     cJSON *inputs = cJSON_AddArrayToObject(root, "inputs");
     const int image_shape[] = {-1}, pixels_shape[] = {-1, -1, -1, 3}, output_shape[] = {-1, (int)nn_model_outputs(nm)};
@@ -77,16 +77,32 @@ static enum MHD_Result respond_ready(http_request *r, const char *name, int read
     return respond_cjson(r, ready ? MHD_HTTP_OK : MHD_HTTP_SERVICE_UNAVAILABLE, root, NULL, NULL);
 }
 
+/* The model the path names, in the version it names (if it names one);
+ * NULL with a 404 answered. */
+static const served_model *named_model(http_request *r, enum MHD_Result *answered)
+{
+    const v2_path *p = &r->v2.path;
+    const served_model *m = model_registry_find(server_models(r->server), p->model);
+    if (!m) {
+        *answered = respond_model_not_found(r, p->model);
+        return NULL;
+    }
+    if (p->version[0] && strcmp(p->version, m->version)) {
+        *answered = respond_error(r, OUTCOME_MODEL_NOT_FOUND, "model '%s' has no version '%s'; it serves version %s",
+                                  m->name, p->version, m->version);
+        return NULL;
+    }
+    return m;
+}
+
 /* A GET (or HEAD) of a /v2 path other than inference. */
 static enum MHD_Result get_target(http_request *r, v2_target t, const char *url)
 {
     int ready = worker_pool_ready(server_pool(r->server)) && !server_draining(r->server);
     const served_model *m = NULL;
-    if (t == V2_MODEL || t == V2_MODEL_READY) {
-        m = model_registry_find(server_models(r->server), r->v2.model);
-        if (!m)
-            return respond_model_not_found(r, r->v2.model);
-    }
+    enum MHD_Result answered;
+    if ((t == V2_MODEL || t == V2_MODEL_READY) && !(m = named_model(r, &answered)))
+        return answered;
     switch (t) {
     case V2_SERVER: {
         cJSON *root = cJSON_CreateObject();
@@ -115,12 +131,9 @@ static enum MHD_Result get_target(http_request *r, v2_target t, const char *url)
 /* Before the body: the model, and how the body is laid out. */
 static int begin_infer(http_request *r, const char *url, enum MHD_Result *answered)
 {
-    v2_parse_target(url, r->v2.model, sizeof r->v2.model); /* V2_INFER: the route's entry matched it */
-    r->model = model_registry_find(server_models(r->server), r->v2.model);
-    if (!r->model) {
-        *answered = respond_model_not_found(r, r->v2.model);
+    v2_parse_target(url, &r->v2.path); /* V2_INFER: the route's entry matched it */
+    if (!(r->model = named_model(r, answered)))
         return -1;
-    }
     r->kind = BODY_KIND_JSON; /* received whole, as it is */
     r->crop = CROP_CENTER;
     r->k = 1;
@@ -284,7 +297,7 @@ static enum MHD_Result respond_infer(http_request *r)
     const infer_request *q = &r->v2.infer;
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "model_name", m->name);
-    cJSON_AddStringToObject(root, "model_version", V2_VERSION);
+    cJSON_AddStringToObject(root, "model_version", m->version);
     if (q->has_id)
         cJSON_AddStringToObject(root, "id", q->id);
     cJSON *outputs = cJSON_AddArrayToObject(root, "outputs");
@@ -329,7 +342,7 @@ const inference_route v2_inference = {begin_infer, collect_infer, respond_infer,
 
 enum MHD_Result v2_route(http_request *r, const route_call *call)
 {
-    v2_target t = v2_parse_target(call->url, r->v2.model, sizeof r->v2.model);
+    v2_target t = v2_parse_target(call->url, &r->v2.path);
     if (t == V2_NONE || t == V2_INFER) /* the latter is v2_inference's entry */
         return respond_not_found(r, call->url);
     return get_target(r, t, call->url); /* GET or HEAD: the route table let nothing else through */
@@ -338,6 +351,6 @@ enum MHD_Result v2_route(http_request *r, const route_call *call)
 int v2_target_exists(http_server *s, const char *url)
 {
     (void)s;
-    char name[V2_NAME_SIZE];
-    return v2_parse_target(url, name, sizeof name) != V2_NONE;
+    v2_path p;
+    return v2_parse_target(url, &p) != V2_NONE;
 }

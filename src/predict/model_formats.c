@@ -27,7 +27,7 @@ static int darknet_load(nn_model *m, const char *dir, const char *name, char *er
 }
 
 static const model_format formats[] = {
-    {"darknet", "NAME.cfg + NAME.weights", darknet_probe, darknet_load},
+    {"darknet", "NAME.cfg + NAME.weights", {"cfg", "weights", NULL}, darknet_probe, darknet_load},
 };
 
 const model_format *model_format_of(const char *dir, const char *name, char *err, size_t errlen)

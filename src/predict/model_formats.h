@@ -12,6 +12,9 @@
 typedef struct {
     const char *name; /* "darknet" */
     const char *files; /* the files it reads, for messages: "NAME.cfg + NAME.weights" */
+    /* The same as NAME.EXTENSION each, in the order they are hashed for the
+     * model's version (model_version.h); NULL after the last. */
+    const char *extensions[4];
     /* Whether dir holds NAME in this format (its first file is there). */
     int (*probe)(const char *dir, const char *name);
     /* 0, or -1 with "FILE[:LINE]: reason" in err. */

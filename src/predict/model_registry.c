@@ -4,9 +4,11 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "../nn/engine.h"
 #include "model_formats.h"
+#include "model_version.h"
 
 static int valid_name(const char *s, size_t n)
 {
@@ -17,6 +19,21 @@ static int valid_name(const char *s, size_t n)
               (s[i] >= 'a' && s[i] <= 'z') || (s[i] >= 'A' && s[i] <= 'Z')))
             return 0;
     return s[0] != '.';
+}
+
+/* The version of m's files: the format's, then NAME.labels. */
+static int version_of(served_model *m, const model_format *format, const char *dir, const char *labels, char *err,
+                      size_t errlen)
+{
+    char paths[5][4096];
+    const char *list[5];
+    int n = 0;
+    for (; format->extensions[n] && n < 4; n++) {
+        snprintf(paths[n], sizeof paths[n], "%s/%s.%s", dir, m->name, format->extensions[n]);
+        list[n] = paths[n];
+    }
+    list[n++] = labels;
+    return model_version_of(list, n, m->version, err, errlen);
 }
 
 static int load_one(served_model *m, const char *dir, const char *engine, const char *precision, char *err,
@@ -32,6 +49,12 @@ static int load_one(served_model *m, const char *dir, const char *engine, const 
         nn_model_free(&m->network);
         return -1;
     }
+    if (version_of(m, format, dir, labels, err, errlen) < 0) {
+        nn_model_free(&m->network);
+        nn_labels_free(&m->labels);
+        return -1;
+    }
+    m->loaded_at = time(NULL);
     if (nn_engine_choose(&m->network, engine, precision, &m->engine, why, sizeof why) < 0) {
         snprintf(err, errlen, "model '%s': %s", m->name, why);
         nn_model_free(&m->network);
@@ -138,5 +161,7 @@ void model_registry_describe(const model_registry *r, int i, model_description *
                              .engine = m->engine,
                              .precision = m->precision,
                              .kernels = strcmp(m->engine, "int8") ? NULL : int8_kernels_in_use()->name,
-                             .preprocess = nn_preprocessing_name(m->network.preprocess)};
+                             .preprocess = nn_preprocessing_name(m->network.preprocess),
+                             .version = m->version,
+                             .loaded_at = m->loaded_at};
 }

@@ -5,16 +5,20 @@
 #define LOOKSLIKE_PREDICT_MODEL_REGISTRY_H
 
 #include <stddef.h>
+#include <time.h>
 
 #include "../image/preprocess.h"
 #include "../nn/labels.h"
 #include "../nn/model.h"
+#include "model_version.h"
 
 #define MODEL_NAME_MAX 64
 #define REGISTRY_MAX_MODELS 8
 
 typedef struct {
     char name[MODEL_NAME_MAX];
+    char version[MODEL_VERSION_SIZE]; /* the hash of its files (model_version.h) */
+    time_t loaded_at;
     nn_model network;
     nn_labels labels;
     const char *engine; /* the engine chosen for it (nn_engine_choose) */
@@ -51,6 +55,8 @@ typedef struct {
     const char *engine, *precision;
     const char *kernels; /* the integer engine's kernel set ("avx512vnni", ...); NULL for a float engine */
     const char *preprocess; /* "darknet" or "tf_slim" */
+    const char *version; /* model_version.h */
+    time_t loaded_at;
 } model_description;
 
 /* The photo preprocessing a model was trained with (its [net] preprocess=), in image/'s terms. */

@@ -12,6 +12,7 @@ Needs Debian's python3-pil (the RGB frames): run with /usr/bin/python3.
 usage: test_v2.py LOOKSLIKE CORAL_DIR
 """
 import base64
+import hashlib
 import io
 import json
 import os
@@ -25,8 +26,19 @@ from PIL import Image
 
 from harness import Server, check, request, summary
 
-LOOKSLIKE, CORAL = sys.argv[1:3]
+LOOKSLIKE, CORAL, MODEL_DIR = sys.argv[1:4]
 MODEL = "mobilenet_v1"
+
+
+def version_of(name):
+    """A model's version, as an operator gets it: cat NAME.cfg NAME.weights NAME.labels | sha256sum."""
+    h = hashlib.sha256()
+    for ext in ("cfg", "weights", "labels"):
+        h.update(open(os.path.join(MODEL_DIR, f"{name}.{ext}"), "rb").read())
+    return h.hexdigest()[:12]
+
+
+VERSION = version_of(MODEL)
 
 
 def get(port, path):
@@ -74,19 +86,40 @@ def main():
               set(doc.get("extensions", [])) >= {"classification", "binary_tensor_data"}, f"server metadata: {doc}")
         check(get(port, "/v2/health/live") == (200, {"live": True}), "GET /v2/health/live")
         check(get(port, "/v2/health/ready") == (200, {"ready": True}), "GET /v2/health/ready")
-        for path in (f"/v2/models/{MODEL}", f"/v2/models/{MODEL}/versions/1"):
+        for path in (f"/v2/models/{MODEL}", f"/v2/models/{MODEL}/versions/{VERSION}"):
             status, doc = get(port, path)
             ins = {i["name"]: i for i in doc.get("inputs", [])}
-            check(status == 200 and doc["name"] == MODEL and doc["versions"] == ["1"] and
+            check(status == 200 and doc["name"] == MODEL and doc["versions"] == [VERSION] and
                   ins["image"]["datatype"] == "BYTES" and ins["pixels"] == {"name": "pixels", "datatype": "UINT8",
                                                                              "shape": [-1, -1, -1, 3]} and
                   doc["outputs"] == [{"name": "probabilities", "datatype": "FP32", "shape": [-1, 1001]},
                                      {"name": "features", "datatype": "FP32", "shape": [-1, 1024]}],
                   f"model metadata at {path}: {doc}")
         check(get(port, f"/v2/models/{MODEL}/ready") == (200, {"name": MODEL, "ready": True}), "model ready")
-        for path in ("/v2/models/nope", "/v2/models/nope/ready", f"/v2/models/{MODEL}/versions/2", "/v2/other"):
+        for path in ("/v2/models/nope", "/v2/models/nope/ready", f"/v2/models/{MODEL}/versions/1",
+                     f"/v2/models/{MODEL}/versions/{VERSION}x/ready", "/v2/other"):
             status, doc = get(port, path)
             check(status == 404 and isinstance(doc.get("error"), str), f"GET {path}: 404 {{\"error\": \"...\"}} ({doc})")
+
+        # the version: the hash of the model's files, everywhere a model is described
+        status, doc = get(port, "/v1/models")
+        described = doc["models"][0] if status == 200 else {}
+        check(described.get("version") == VERSION and
+              re.match(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$", described.get("loaded_at", "")),
+              f"/v1/models: version {described.get('version')} (sha256 of the files: {VERSION}), "
+              f"loaded at {described.get('loaded_at')}")
+        status, _, body = request(port, "GET", "/metrics")
+        check(f'lookslike_model_info{{model="{MODEL}",version="{VERSION}"' in body.decode(),
+              "lookslike_model_info names the version")
+        status, _, body = request(port, "POST", "/predict", photos[0], {"Content-Type": "image/jpeg"})
+        check(status == 200 and json.loads(body).get("model_version") == VERSION, "/predict's answer names it")
+        req = {"inputs": [{"name": "image", "shape": [1], "datatype": "BYTES",
+                           "data": [base64.b64encode(photos[0]).decode()]}]}
+        status, doc, _, _ = infer(port, req, model=f"{MODEL}/versions/{VERSION}")
+        check(status == 200 and doc["model_version"] == VERSION, f"infer at /versions/{VERSION}: 200 ({status})")
+        status, doc, _, _ = infer(port, req, model=f"{MODEL}/versions/000000000000")
+        check(status == 404 and VERSION in doc.get("error", ""),
+              f"infer at another version: 404 naming the one served ({status}, {doc})")
 
         # BYTES, JSON: the classification extension, against /predict
         want = [predict(port, p) for p in photos]
@@ -95,7 +128,7 @@ def main():
                "outputs": [{"name": "probabilities", "parameters": {"classification": 3}}]}
         status, doc, _, _ = infer(port, req)
         out = doc["outputs"][0] if status == 200 else {}
-        check(status == 200 and doc["model_name"] == MODEL and doc["model_version"] == "1" and doc["id"] == "req-1"
+        check(status == 200 and doc["model_name"] == MODEL and doc["model_version"] == VERSION and doc["id"] == "req-1"
               and out.get("datatype") == "BYTES" and out.get("shape") == [3, 3],
               f"BYTES [3] with classification 3: {status} {str(doc)[:200]}")
         got = [classes(out["data"][3 * i:3 * i + 3]) for i in range(3)] if status == 200 else []

@@ -78,9 +78,9 @@ static const struct {
     {"/predict/", "static", NULL, static_route}, /* /predict takes nothing below it */
     {"/predictions", "static", NULL, static_route},
     {"/v2/models/m/infer", "v2", &v2_inference, NULL},
-    {"/v2/models/m/versions/" V2_VERSION "/infer", "v2", &v2_inference, NULL},
+    {"/v2/models/m/versions/3f2a9c01b7d4/infer", "v2", &v2_inference, NULL},
     {"/v2/models/m/infer/", "v2", NULL, v2_route}, /* not an inference path: v2's other entry (404 there) */
-    {"/v2/models/m/versions/9/infer", "v2", NULL, v2_route},
+    {"/v2/models/m/versions/9/infer/x", "v2", NULL, v2_route},
     {"/v2/models/m", "v2", NULL, v2_route},
     {"/v2/health/ready", "v2", NULL, v2_route},
     {"/v2", "v2", NULL, v2_route},
