@@ -1,5 +1,6 @@
-/* `lookslike serve`: load and validate the models, warm the workers, listen,
- * and on SIGTERM/SIGINT stop accepting, finish what is in flight, exit 0. */
+/* `lookslike serve`: load and validate the models, warm the workers, listen;
+ * on SIGHUP load the models again and swap them in; on SIGTERM/SIGINT stop
+ * accepting, finish what is in flight, exit 0. */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
@@ -9,7 +10,9 @@
 #include "cli.h"
 #include "clock.h"
 #include "config.h"
+#include "http/metrics.h"
 #include "http/server.h"
+#include "nn/int8_kernel_sets.h"
 #include "nn/int8_network.h"
 #include "predict/worker_pool.h"
 
@@ -56,6 +59,31 @@ static int stop_service(http_server *server, worker_pool *pool, int grace_s)
     return 0;
 }
 
+/* SIGHUP: the models loaded again from the same files, validated whole and
+ * warmed beside the running ones, then swapped in at once; requests in
+ * flight finish on the set they began with. A set that fails to load
+ * changes nothing: the running one serves on. */
+static void reload(http_server *server, const model_set_config *mc)
+{
+    char err[NN_ERR_LEN];
+    double t0 = clock_ms();
+    model_set *next = model_set_load(mc, err, sizeof err);
+    if (!next) {
+        metrics_count_reload(0);
+        fprintf(stderr, "lookslike: SIGHUP: the models were not reloaded, the running ones serve on: %s\n", err);
+        return;
+    }
+    http_server_swap_models(server, next);
+    metrics_count_reload(1);
+    char versions[512] = "";
+    size_t used = 0;
+    for (int i = 0; i < next->registry.count && used < sizeof versions; i++)
+        used += (size_t)snprintf(versions + used, sizeof versions - used, "%s%s %s", i ? ", " : "",
+                                 next->registry.models[i].name, next->registry.models[i].version);
+    fprintf(stderr, "lookslike: SIGHUP: models reloaded in %.0f ms: %s\n", clock_ms() - t0, versions);
+    model_set_release(next); /* the server holds it */
+}
+
 /* --cors-origin and --api-key-file, checked before anything is loaded. */
 static int check_settings(const service_config *c, cors_policy *cors, api_keys **keys, char *err, size_t errlen)
 {
@@ -80,11 +108,12 @@ int cli_serve(int argc, char **argv)
 
     /* Signals are taken synchronously by this thread; every other thread
      * (workers, HTTP) inherits the blocked mask. */
-    sigset_t stop;
-    sigemptyset(&stop);
-    sigaddset(&stop, SIGTERM);
-    sigaddset(&stop, SIGINT);
-    pthread_sigmask(SIG_BLOCK, &stop, NULL);
+    sigset_t signals;
+    sigemptyset(&signals);
+    sigaddset(&signals, SIGTERM);
+    sigaddset(&signals, SIGINT);
+    sigaddset(&signals, SIGHUP);
+    pthread_sigmask(SIG_BLOCK, &signals, NULL);
     signal(SIGPIPE, SIG_IGN);
 
     char err[NN_ERR_LEN];
@@ -94,22 +123,17 @@ int cli_serve(int argc, char **argv)
         fprintf(stderr, "lookslike: %s\n", err);
         return 2;
     }
-    model_registry models;
-    if (model_registry_load(&models, c.model_dir, c.model, c.engine, c.precision, err, sizeof err) < 0) {
-        fprintf(stderr, "lookslike: cannot load model: %s\n", err);
-        api_keys_free(keys);
-        return 1;
-    }
     char notes[1024];
     double k0 = clock_ms();
-    if (model_registry_choose_kernels(&models, c.int8_kernels, notes, sizeof notes, err, sizeof err) < 0) {
+    /* The integer kernels are chosen once, before any engine is built: a
+     * model reloaded later runs on the same set. */
+    if (strcmp(c.precision, "fp32") && int8_kernels_choose(c.int8_kernels, notes, sizeof notes, err, sizeof err) < 0) {
         fprintf(stderr, "lookslike: %s\n", err);
-        model_registry_free(&models);
         api_keys_free(keys);
         return 1;
     }
     double self_test_ms = clock_ms() - k0;
-    if (notes[0])
+    if (strcmp(c.precision, "fp32") && notes[0])
         fprintf(stderr, "lookslike: warning: %s\n", notes);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     worker_pool_config pc = {.workers = c.workers,
@@ -119,14 +143,22 @@ int cli_serve(int argc, char **argv)
                              .limits = {.max_pixels = (uint64_t)c.max_pixels,
                                         .min_side = PREDICT_MIN_SIDE,
                                         .dct_scaling = c.dct_scaling}};
-    worker_pool *pool = worker_pool_start(&models, &pc, err, sizeof err);
-    if (!pool) {
-        fprintf(stderr, "lookslike: cannot start the engine: %s\n", err);
-        model_registry_free(&models);
+    worker_pool_clamp(&pc);
+    const model_set_config mc = {.dir = c.model_dir, .names = c.model, .engine = c.engine, .precision = c.precision,
+                                 .workers = pc.workers, .threads_per_worker = pc.threads_per_worker};
+    model_set *models = model_set_load(&mc, err, sizeof err);
+    if (!models) {
+        fprintf(stderr, "lookslike: cannot load model: %s\n", err);
         api_keys_free(keys);
         return 1;
     }
-    model_registry_release_params(&models); /* the engines hold their own copies now */
+    worker_pool *pool = worker_pool_start(models, &pc, err, sizeof err);
+    if (!pool) {
+        fprintf(stderr, "lookslike: cannot start the engine: %s\n", err);
+        model_set_release(models);
+        api_keys_free(keys);
+        return 1;
+    }
     http_config hc = {.bind = c.bind,
                       .port = c.port,
                       .static_dir = c.static_dir,
@@ -146,11 +178,11 @@ int cli_serve(int argc, char **argv)
                       .cors = c.cors_origin[0] ? &cors : NULL,
                       .keys = keys,
                       .metrics_need_key = c.metrics_need_key};
-    http_server *server = http_server_start(&hc, pool, &models, err, sizeof err);
+    http_server *server = http_server_start(&hc, pool, models, err, sizeof err);
     if (!server) {
         fprintf(stderr, "lookslike: %s\n", err);
         worker_pool_stop(pool);
-        model_registry_free(&models);
+        model_set_release(models);
         api_keys_free(keys);
         return 1;
     }
@@ -158,7 +190,8 @@ int cli_serve(int argc, char **argv)
     char shown[80];
     snprintf(shown, sizeof shown, host, c.bind);
     model_description d;
-    model_registry_describe(&models, 0, &d);
+    model_registry_describe(&models->registry, 0, &d);
+    model_set_release(models); /* the server holds it now */
     char precision[64]; /* the integer engine names its kernels */
     if (d.kernels)
         snprintf(precision, sizeof precision, "int8 (%s kernels, self-tested in %.1f ms)", d.kernels, self_test_ms);
@@ -178,11 +211,11 @@ int cli_serve(int argc, char **argv)
         fprintf(stderr, "lookslike: the API answers cross-origin requests from %s\n", c.cors_origin);
 
     int sig;
-    sigwait(&stop, &sig);
+    while (sigwait(&signals, &sig) == 0 && sig == SIGHUP)
+        reload(server, &mc);
     fprintf(stderr, "lookslike: %s: no new connections; finishing %d request(s) in flight\n",
             sig == SIGTERM ? "SIGTERM" : "SIGINT", http_server_in_flight(server));
     rc = stop_service(server, pool, c.shutdown_grace);
-    model_registry_free(&models);
     api_keys_free(keys);
     fprintf(stderr, "lookslike: stopped\n");
     return rc;

@@ -42,6 +42,7 @@ typedef struct http_request {
     http_server *server;
     struct MHD_Connection *conn;
     const route *route; /* set with the headers (routes.h) */
+    model_set *models; /* the models it is served from, held from the headers to its end */
     int uploads; /* the route's is an upload for inference, which alone takes a body */
     char method[16];
     char path[HTTP_MAX_URI]; /* the raw URI as received */
@@ -96,7 +97,8 @@ typedef struct http_request {
 
 /* Server internals the routes need (server.c). */
 worker_pool *server_pool(http_server *s);
-const model_registry *server_models(http_server *s);
+/* A hold of the set new requests are served from (model_set_release it). */
+model_set *server_hold_models(http_server *s);
 const http_config *server_config(http_server *s);
 int server_draining(http_server *s);
 

@@ -225,7 +225,8 @@ int exchange_make_jobs(http_request *r, const image_list *l, unsigned copies)
     r->job_count = l->count;
     for (int i = 0; i < l->count; i++) {
         inference_job *j = &r->jobs[i];
-        *j = (inference_job){.model = r->model, .crop = r->crop, .k = r->k, .done = on_job_done, .done_arg = r};
+        *j = (inference_job){.model = r->model, .set = r->models, .crop = r->crop, .k = r->k, .done = on_job_done,
+                             .done_arg = r};
         if (l->pixels) {
             j->pixels = l->data[i];
             j->width = l->width;

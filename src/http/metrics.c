@@ -26,6 +26,15 @@ static struct {
     double sum_ms;
 } histograms[STAGE_COUNT];
 
+static unsigned long long reloads[2]; /* failed, ok */
+
+void metrics_count_reload(int ok)
+{
+    pthread_mutex_lock(&lock);
+    reloads[ok != 0]++;
+    pthread_mutex_unlock(&lock);
+}
+
 void metrics_count_request(const char *route, int status)
 {
     pthread_mutex_lock(&lock);
@@ -73,6 +82,7 @@ char *metrics_render(const metrics_gauges *g, const model_description *models, i
         text_printf(&o, "lookslike_stage_duration_seconds_count{stage=\"%s\"} %llu\n", stage_names[s],
                     histograms[s].count);
     }
+    const unsigned long long reloads_ok = reloads[1], reloads_failed = reloads[0];
     pthread_mutex_unlock(&lock);
     text_printf(&o, "# HELP lookslike_queue_depth Images waiting for an inference worker.\n"
                     "# TYPE lookslike_queue_depth gauge\nlookslike_queue_depth %d\n",
@@ -105,6 +115,10 @@ char *metrics_render(const metrics_gauges *g, const model_description *models, i
                     "never run.\n"
                     "# TYPE lookslike_dropped_images_total counter\nlookslike_dropped_images_total %ld\n",
                 g->header_timeouts, g->slow_bodies, g->clients_gone, g->dropped_images);
+    text_printf(&o, "# HELP lookslike_model_reload_total Reloads of the models (SIGHUP): swapped in, or failed "
+                    "(the running ones serve on).\n# TYPE lookslike_model_reload_total counter\n"
+                    "lookslike_model_reload_total{result=\"ok\"} %llu\nlookslike_model_reload_total{result=\"failed\"} %llu\n",
+                reloads_ok, reloads_failed);
     text_printf(&o, "# HELP lookslike_model_info Served models.\n# TYPE lookslike_model_info gauge\n");
     for (int i = 0; i < nmodels; i++)
         text_printf(&o,

@@ -22,6 +22,8 @@ typedef struct {
 } metrics_gauges;
 
 void metrics_count_request(const char *route, int status);
+/* A reload of the models: swapped in (ok) or failed. */
+void metrics_count_reload(int ok);
 void metrics_observe(metrics_stage stage, double ms);
 /* Returns a malloc'd exposition text, with one model_info line per served model. */
 char *metrics_render(const metrics_gauges *g, const model_description *models, int nmodels);

@@ -37,7 +37,7 @@ static int parse_query(http_request *r, enum MHD_Result *answered)
         *answered = respond_error(r, OUTCOME_INVALID_PARAMETER, "crop must be 'center' or 'full', not '%.40s'", crop);
         return -1;
     }
-    r->model = model_registry_find(server_models(r->server), model);
+    r->model = model_registry_find(&r->models->registry, model);
     if (!r->model) {
         *answered = respond_model_not_found(r, model);
         return -1;

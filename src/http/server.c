@@ -2,6 +2,7 @@
 
 #include <cjson/cJSON.h>
 #include <limits.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,8 @@ struct http_server {
     http_config cfg;
     char static_root[PATH_MAX]; /* realpath of cfg.static_dir */
     worker_pool *pool;
-    const model_registry *models;
+    pthread_mutex_t models_lock; /* taking a hold of `models` and swapping it are one step each */
+    model_set *models; /* the set new requests get; held by the server */
     struct MHD_Daemon *daemon;
     atomic_int in_flight;
     atomic_int draining;
@@ -34,9 +36,23 @@ worker_pool *server_pool(http_server *s)
     return s->pool;
 }
 
-const model_registry *server_models(http_server *s)
+model_set *server_hold_models(http_server *s)
 {
-    return s->models;
+    pthread_mutex_lock(&s->models_lock);
+    model_set *m = s->models;
+    model_set_hold(m);
+    pthread_mutex_unlock(&s->models_lock);
+    return m;
+}
+
+void http_server_swap_models(http_server *s, model_set *next)
+{
+    model_set_hold(next);
+    pthread_mutex_lock(&s->models_lock);
+    model_set *old = s->models;
+    s->models = next;
+    pthread_mutex_unlock(&s->models_lock);
+    model_set_release(old); /* freed once its last request and job are done */
 }
 
 const http_config *server_config(http_server *s)
@@ -125,7 +141,7 @@ static int has_body(http_request *r)
 enum MHD_Result models_route(http_request *r, const route_call *call)
 {
     (void)call;
-    const model_registry *reg = r->server->models;
+    const model_registry *reg = &r->models->registry;
     cJSON *root = cJSON_CreateObject(), *list = cJSON_AddArrayToObject(root, "models");
     for (int i = 0; i < reg->count; i++) {
         model_description d;
@@ -167,9 +183,10 @@ enum MHD_Result metrics_route(http_request *r, const route_call *call)
                         .dropped_images = atomic_load(&s->dropped_images)};
     connection_watch_counts(s->watch, &g.header_timeouts, &g.slow_bodies, &g.clients_gone);
     model_description models[REGISTRY_MAX_MODELS];
-    for (int i = 0; i < s->models->count; i++)
-        model_registry_describe(s->models, i, &models[i]);
-    char *text = metrics_render(&g, models, s->models->count);
+    const model_registry *reg = &r->models->registry;
+    for (int i = 0; i < reg->count; i++)
+        model_registry_describe(reg, i, &models[i]);
+    char *text = metrics_render(&g, models, reg->count);
     if (!text)
         return MHD_NO;
     struct MHD_Response *resp = MHD_create_response_from_buffer(strlen(text), text, MHD_RESPMEM_MUST_FREE);
@@ -203,6 +220,7 @@ static enum MHD_Result begin_request(http_request *r, const char *url, const cha
     trace_context_parse(header(r, "traceparent"), &r->trace);
     snprintf(r->method, sizeof r->method, "%s", method);
     r->route = route_of(url);
+    r->models = server_hold_models(r->server); /* the set this request is served from, to its end */
     r->uploads = r->route->inference != NULL;
     r->v2_error_form = (r->route->flags & ROUTE_V2_ERRORS) != 0;
     if (r->uri == URI_TOO_LONG)
@@ -291,13 +309,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
     }
     if (r->route && r->uploads)
         inference_exchange_free(r);
+    model_set_release(r->models);
     server_watch(r, WATCH_HEADERS); /* the next request's, on a kept-alive connection */
     free(r);
     *con_cls = NULL;
     atomic_fetch_sub(&s->in_flight, 1);
 }
 
-http_server *http_server_start(const http_config *cfg, worker_pool *pool, const model_registry *models, char *err,
+http_server *http_server_start(const http_config *cfg, worker_pool *pool, model_set *models, char *err,
                                size_t errlen)
 {
     http_server *s = calloc(1, sizeof *s);
@@ -307,6 +326,8 @@ http_server *http_server_start(const http_config *cfg, worker_pool *pool, const 
     }
     s->cfg = *cfg;
     s->pool = pool;
+    pthread_mutex_init(&s->models_lock, NULL);
+    model_set_hold(models);
     s->models = models;
     if (!realpath(cfg->static_dir, s->static_root)) {
         snprintf(err, errlen, "static directory %s: not found", cfg->static_dir);
@@ -380,5 +401,7 @@ void http_server_stop(http_server *s)
     MHD_stop_daemon(s->daemon);
     connection_watch_stop(s->watch);
     body_budget_free(s->budget);
+    model_set_release(s->models);
+    pthread_mutex_destroy(&s->models_lock);
     free(s);
 }

@@ -36,8 +36,13 @@ typedef struct {
 
 typedef struct http_server http_server;
 
-http_server *http_server_start(const http_config *cfg, worker_pool *pool, const model_registry *models, char *err,
+/* Serves `models` (the server takes a hold of it) on pool's workers. */
+http_server *http_server_start(const http_config *cfg, worker_pool *pool, model_set *models, char *err,
                                size_t errlen);
+/* From now on new requests are served from `next` (the server takes a hold
+ * of it); requests in flight finish on the set they began with, which is
+ * freed when the last of them and of their jobs is done. Thread-safe. */
+void http_server_swap_models(http_server *s, model_set *next);
 /* The port actually bound (useful with port 0). */
 int http_server_port(http_server *s);
 /* Begins shutdown: stops accepting connections, and answers requests that

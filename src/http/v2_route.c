@@ -82,7 +82,7 @@ static enum MHD_Result respond_ready(http_request *r, const char *name, int read
 static const served_model *named_model(http_request *r, enum MHD_Result *answered)
 {
     const v2_path *p = &r->v2.path;
-    const served_model *m = model_registry_find(server_models(r->server), p->model);
+    const served_model *m = model_registry_find(&r->models->registry, p->model);
     if (!m) {
         *answered = respond_model_not_found(r, p->model);
         return NULL;

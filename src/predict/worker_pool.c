@@ -10,13 +10,12 @@
 typedef struct {
     worker_pool *pool;
     pthread_t thread;
-    predictor *predictor;
     int index, busy;
     int max_threads; /* threads_per_worker for the first worker, else 1 */
 } worker;
 
 struct worker_pool {
-    const model_registry *registry;
+    model_set *first; /* the set the workers warm up on; only during worker_pool_start */
     worker_pool_config cfg;
     pthread_mutex_t lock;
     pthread_cond_t wake, started;
@@ -29,29 +28,6 @@ struct worker_pool {
     char *err;
     size_t errlen;
 };
-
-/* Builds the predictor and runs every model once on a blank image, so the
- * first real request does not pay for lazy initialisation. */
-static int warm_up(worker *w, char *err, size_t errlen)
-{
-    worker_pool *p = w->pool;
-    w->predictor = predictor_new(p->registry, w->max_threads, err, errlen);
-    if (!w->predictor)
-        return -1;
-    for (int i = 0; i < p->registry->count; i++) {
-        const served_model *m = &p->registry->models[i];
-        size_t n = nn_shape_size(m->network.input);
-        uint8_t *blank = calloc(n, 1);
-        prediction_result res;
-        int rc = blank ? (int)predictor_run_tensor(w->predictor, m, blank, 1, &res) : -1;
-        free(blank);
-        if (rc != OUTCOME_OK) {
-            snprintf(err, errlen, "warm-up inference of model '%s' failed", m->name);
-            return -1;
-        }
-    }
-    return 0;
-}
 
 /* Whether w may take the next job now: there is one, a core is free, and
  * every worker before it is busy. Preferring the lowest-numbered idle worker
@@ -108,9 +84,11 @@ int worker_pool_complete_cancelled(inference_job *job, const char *why)
     int n = 0;
     for (inference_job *next; job; job = next, n++) {
         next = job->next; /* done() may free the job */
+        model_set *set = job->set;
         job->status = OUTCOME_SHUTTING_DOWN;
         snprintf(job->error, sizeof job->error, "%s", why);
         job->done(job, job->done_arg);
+        model_set_release(set);
     }
     return n;
 }
@@ -120,7 +98,7 @@ static void *worker_main(void *arg)
     worker *w = arg;
     worker_pool *p = w->pool;
     char err[NN_ERR_LEN];
-    int rc = warm_up(w, err, sizeof err);
+    int rc = model_set_warm(p->first, w->index, err, sizeof err); /* on this thread */
     pthread_mutex_lock(&p->lock);
     if (rc < 0 && !p->failed) {
         p->failed = 1;
@@ -149,18 +127,19 @@ static void *worker_main(void *arg)
 
         job->queue_ms = clock_ms() - job->enqueued_at;
         job->error[0] = '\0';
-        predictor_set_threads(w->predictor, threads);
+        predictor *pr = job->set->predictors[w->index];
+        predictor_set_threads(pr, threads);
         if (job->pixels)
-            job->status = predictor_run_rgb(w->predictor, job->model, job->pixels, job->width, job->height, job->crop,
+            job->status = predictor_run_rgb(pr, job->model, job->pixels, job->width, job->height, job->crop,
                                             job->k, &job->result, job->error, sizeof job->error);
         else
-            job->status = predictor_run_image(w->predictor, job->model, job->image, job->len, job->crop, job->k,
+            job->status = predictor_run_image(pr, job->model, job->image, job->len, job->crop, job->k,
                                               &p->cfg.limits, &job->result, job->error, sizeof job->error);
         if (job->status == OUTCOME_OK && job->probabilities)
             memcpy(job->probabilities, job->result.outputs,
                    nn_model_outputs(&job->model->network) * sizeof *job->probabilities);
         if (job->status == OUTCOME_OK && job->features &&
-            predictor_features(w->predictor, job->model, job->features) < 0) {
+            predictor_features(pr, job->model, job->features) < 0) {
             job->status = OUTCOME_INTERNAL;
             snprintf(job->error, sizeof job->error, "the engine gave no features for model '%s'", job->model->name);
         }
@@ -176,7 +155,9 @@ static void *worker_main(void *arg)
         p->completing++;
         pthread_cond_broadcast(&p->wake); /* a waiting job may start now */
         pthread_mutex_unlock(&p->lock);
+        model_set *set = job->set;
         job->done(job, job->done_arg); /* the job may be freed from here on */
+        model_set_release(set); /* held since the job was queued */
         pthread_mutex_lock(&p->lock);
         p->completing--;
         pthread_mutex_unlock(&p->lock);
@@ -184,7 +165,17 @@ static void *worker_main(void *arg)
     return NULL;
 }
 
-worker_pool *worker_pool_start(const model_registry *r, const worker_pool_config *cfg, char *err, size_t errlen)
+void worker_pool_clamp(worker_pool_config *c)
+{
+    if (c->threads_per_worker < 1)
+        c->threads_per_worker = 1;
+    if (c->cores < c->workers)
+        c->cores = c->workers;
+    if (c->threads_per_worker > c->cores)
+        c->threads_per_worker = c->cores;
+}
+
+worker_pool *worker_pool_start(model_set *first, const worker_pool_config *cfg, char *err, size_t errlen)
 {
     worker_pool *p = calloc(1, sizeof *p);
     if (!p || !(p->workers = calloc((size_t)cfg->workers, sizeof *p->workers))) {
@@ -192,14 +183,9 @@ worker_pool *worker_pool_start(const model_registry *r, const worker_pool_config
         free(p);
         return NULL;
     }
-    p->registry = r;
+    p->first = first;
     p->cfg = *cfg;
-    if (p->cfg.threads_per_worker < 1)
-        p->cfg.threads_per_worker = 1;
-    if (p->cfg.cores < p->cfg.workers)
-        p->cfg.cores = p->cfg.workers;
-    if (p->cfg.threads_per_worker > p->cfg.cores)
-        p->cfg.threads_per_worker = p->cfg.cores;
+    worker_pool_clamp(&p->cfg);
     p->err = err;
     p->errlen = errlen;
     pthread_mutex_init(&p->lock, NULL);
@@ -227,6 +213,7 @@ worker_pool *worker_pool_start(const model_registry *r, const worker_pool_config
         return NULL;
     }
     p->err = NULL;
+    p->first = NULL; /* the workers are warm */
     return p;
 }
 
@@ -241,6 +228,7 @@ int worker_pool_submit_all(worker_pool *p, inference_job *jobs, int n)
     for (int i = 0; i < n; i++) {
         jobs[i].next = i + 1 < n ? &jobs[i + 1] : NULL;
         jobs[i].enqueued_at = now;
+        model_set_hold(jobs[i].set); /* until its done() has run */
     }
     if (n > 0)
         append_group(p, &jobs[0]);
@@ -326,10 +314,8 @@ void worker_pool_stop(worker_pool *p)
     p->stopping = 1;
     pthread_cond_broadcast(&p->wake);
     pthread_mutex_unlock(&p->lock);
-    for (int i = 0; i < p->running; i++) {
+    for (int i = 0; i < p->running; i++)
         pthread_join(p->workers[i].thread, NULL);
-        predictor_free(p->workers[i].predictor);
-    }
     pthread_mutex_destroy(&p->lock);
     pthread_cond_destroy(&p->wake);
     pthread_cond_destroy(&p->started);

@@ -20,6 +20,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model_set.h"
 #include "predictor.h"
 
 typedef struct inference_job inference_job;
@@ -32,6 +33,7 @@ struct inference_job {
     float *probabilities; /* when not NULL: every output's probability is copied here */
     float *features; /* when not NULL: the model's features (nn_model_features) are copied here */
     const served_model *model;
+    model_set *set; /* the set model belongs to: its predictors run the job (held while it is queued) */
     crop_mode crop;
     int k;
     /* result, valid when done() runs */
@@ -58,9 +60,16 @@ typedef struct {
     predict_limits limits;
 } worker_pool_config;
 
-/* Starts the workers; each builds its engines and runs one warm-up inference
- * before the pool reports ready. */
-worker_pool *worker_pool_start(const model_registry *r, const worker_pool_config *cfg, char *err, size_t errlen);
+/* The configuration as the pool will run it: at least one thread per
+ * worker, as many cores as workers, no more threads per job than cores.
+ * The model sets for the pool are built for these figures. */
+void worker_pool_clamp(worker_pool_config *c);
+
+/* Starts the workers; each runs one warm-up inference of every model of
+ * `first` (its predictor, on its own thread) before the pool reports ready.
+ * A job runs on the predictor of its set (inference_job.set) for the worker
+ * that takes it: the sets must be built for cfg->workers. */
+worker_pool *worker_pool_start(model_set *first, const worker_pool_config *cfg, char *err, size_t errlen);
 
 /* The n jobs of jobs[] all queued (0), or none (-1) when the queue cannot
  * take them all, or the pool is stopping or closed: a batch is never half

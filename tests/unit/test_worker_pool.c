@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "check.h"
+#include "nn/int8_kernel_sets.h"
 #include "predict/worker_pool.h"
 
 #define JOBS 24
@@ -60,13 +61,14 @@ static void open_gate(void)
 }
 
 static uint8_t frame[224 * 224 * 3];
+static model_set *set;
 static inference_job jobs[JOBS];
 
 static void make_jobs(const served_model *m, int first, int n)
 {
     for (int i = first; i < first + n; i++)
-        jobs[i] = (inference_job){.pixels = frame, .width = 224, .height = 224, .model = m, .crop = CROP_FULL,
-                                  .k = 1, .done = on_done, .done_arg = (void *)(intptr_t)i};
+        jobs[i] = (inference_job){.pixels = frame, .width = 224, .height = 224, .model = m, .set = set,
+                                  .crop = CROP_FULL, .k = 1, .done = on_done, .done_arg = (void *)(intptr_t)i};
 }
 
 static int wait_idle(worker_pool *p)
@@ -86,9 +88,10 @@ int main(int argc, char **argv)
         return 2;
     }
     char err[512], notes[512];
-    model_registry reg;
-    if (model_registry_load(&reg, argv[1], "mobilenet_v1", "onednn", "int8", err, sizeof err) < 0 ||
-        model_registry_choose_kernels(&reg, "auto", notes, sizeof notes, err, sizeof err) < 0) {
+    const model_set_config mc = {.dir = argv[1], .names = "mobilenet_v1", .engine = "onednn", .precision = "int8",
+                                 .workers = 1, .threads_per_worker = 1};
+    if (int8_kernels_choose("auto", notes, sizeof notes, err, sizeof err) < 0 ||
+        !(set = model_set_load(&mc, err, sizeof err))) {
         printf("# cannot load the model: %s\n", err);
         return 77;
     }
@@ -96,13 +99,13 @@ int main(int argc, char **argv)
         frame[i] = (uint8_t)(i * 7 + (i >> 9));
     worker_pool_config cfg = {.workers = 1, .threads_per_worker = 1, .cores = 1, .queue_capacity = 10,
                               .limits = {.max_pixels = 1 << 24, .min_side = 16}};
-    worker_pool *p = worker_pool_start(&reg, &cfg, err, sizeof err);
+    worker_pool *p = worker_pool_start(set, &cfg, err, sizeof err);
     if (!check(p != NULL, "one worker started: %s", p ? "" : err))
         return check_done();
     for (int t = 0; t < 6000 && !worker_pool_ready(p); t++)
         nanosleep(&(struct timespec){0, 10000000}, NULL);
     check(worker_pool_ready(p), "the worker is warm and ready");
-    const served_model *m = &reg.models[0];
+    const served_model *m = &set->registry.models[0];
 
     /* capacity: 11 jobs into a queue of 10 are refused whole */
     make_jobs(m, 0, 11);
@@ -166,6 +169,9 @@ int main(int argc, char **argv)
         once &= atomic_load(&done_calls[i]) == 1;
     check(once && atomic_load(&done_calls[23]) == 0, "every job's done() ran exactly once (the refused one's never)");
     worker_pool_stop(p);
-    model_registry_free(&reg);
+    /* each queued job held the set until its done(): run, withdrawn or cancelled; refused ones never */
+    check(atomic_load(&set->holders) == 1, "every job let its model set go: %d holders left (the test's)",
+          atomic_load(&set->holders));
+    model_set_release(set);
     return check_done();
 }
