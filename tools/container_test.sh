@@ -155,6 +155,7 @@ test_variant() {
   check "$tag: the root file system is read-only" \
     bash -c "! podman exec lookslike-ct sh -c 'touch /opt/lookslike/x' 2>/dev/null && podman exec lookslike-ct sh -c 'touch /tmp/x'"
   check "$tag: the image's HEALTHCHECK reports healthy" podman healthcheck run lookslike-ct
+  [[ $tag == lookslike:latest ]] && model_roll "$tag"
 
   # SIGTERM with requests in flight: every one answered, exit 0 within the grace period.
   local pids=() i t1
@@ -172,6 +173,43 @@ test_variant() {
   check "$tag: SIGTERM with 8 requests in flight: exit $code after $took s, answers $answers" \
     bash -c "[[ $code == 0 ]] && python3 -c 'import sys; sys.exit(not $took < 25)' && ! grep -qv '^\(200\|503\)$' <(cat $tmp/inflight.*)"
   podman rm -f lookslike-ct >/dev/null 2>&1
+}
+
+version_of() { # DIR NAME: the model's version, as README's Model versions computes it
+  cat "$1/$2.cfg" "$1/$2.weights" "$1/$2.labels" | sha256sum | cut -c1-12
+}
+served_version() { # URL
+  http GET "$1/v1/models" >/dev/null && python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["models"][0]["version"])' "$tmp/body"
+}
+
+# README's "New models without a restart" in a container: the models from a
+# bind-mounted directory, new files moved into place, `kill -s HUP`.
+model_roll() {
+  local tag=$1 dir=$tmp/models port url
+  mkdir -p "$dir"
+  podman cp lookslike-ct:/opt/lookslike/share/lookslike/models/. "$dir/"
+  chmod -R a+rX "$dir"
+  port=$(free_port) url=http://127.0.0.1:$port
+  podman rm -f lookslike-roll >/dev/null 2>&1
+  podman run -d --name lookslike-roll --read-only --tmpfs /tmp -p "127.0.0.1:$port:8080" \
+    -v "$dir:/models:ro" -e LOOKSLIKE_MODEL_DIR=/models "$tag" >/dev/null
+  if ! wait_ready "$url"; then
+    podman logs lookslike-roll 2>&1 | tail -20; bad "$tag: /readyz with a bind-mounted model directory"
+    podman rm -f lookslike-roll >/dev/null 2>&1; return
+  fi
+  local before want got ext
+  before=$(served_version "$url")
+  for ext in cfg weights labels; do # v2's files under v1's name, each moved into place
+    cp "$dir/mobilenet_v2.$ext" "$dir/.new.$ext" && mv "$dir/.new.$ext" "$dir/mobilenet_v1.$ext"
+  done
+  want=$(version_of "$dir" mobilenet_v1)
+  podman kill -s HUP lookslike-roll >/dev/null
+  for _ in $(seq 60); do got=$(served_version "$url"); [[ $got == "$want" ]] && break; sleep 0.5; done
+  local status
+  status=$(http POST "$url/predict" -H 'Content-Type: image/jpeg' --data-binary "@$parrot")
+  check "$tag: new files moved into a bind-mounted model directory and SIGHUP: version $before -> $got (the files' $want), /predict $status" \
+    bash -c "[[ '$got' == '$want' && '$before' != '$want' && $status == 200 ]] && grep -q '\"model_version\":\"$want\"' '$tmp/body'"
+  podman rm -f lookslike-roll >/dev/null 2>&1
 }
 
 case $variant in
