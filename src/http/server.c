@@ -327,8 +327,7 @@ http_server *http_server_start(const http_config *cfg, worker_pool *pool, model_
     s->cfg = *cfg;
     s->pool = pool;
     pthread_mutex_init(&s->models_lock, NULL);
-    model_set_hold(models);
-    s->models = models;
+    s->models = models; /* held below, once started: the caller holds it until then */
     if (!realpath(cfg->static_dir, s->static_root)) {
         snprintf(err, errlen, "static directory %s: not found", cfg->static_dir);
         free(s);
@@ -372,6 +371,7 @@ http_server *http_server_start(const http_config *cfg, worker_pool *pool, model_
         free(s);
         return NULL;
     }
+    model_set_hold(models);
     return s;
 }
 
