@@ -1,6 +1,6 @@
 /* A growing buffer for text (or bytes) built piece by piece: the metrics
- * exposition, the Open Inference Protocol's output tensors, the converter's
- * cfg. Appends keep a NUL after the contents; a failed allocation marks the
+ * exposition, the Open Inference Protocol's output tensors, the features in
+ * JSON, a model's cfg (darknet_cfg_write.c). Appends keep a NUL after the contents; a failed allocation marks the
  * buffer failed and makes the appends after it no-ops, so that a builder
  * checks once, at the end. One owner, no locking; start from {0}. */
 #ifndef LOOKSLIKE_TEXT_BUFFER_H
