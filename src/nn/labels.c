@@ -56,8 +56,10 @@ int nn_labels_load(nn_labels *l, const char *path, int expected, char *err, size
         nn_labels_free(l);
         return -1;
     }
-    if (!strcmp(l->full[0], "background"))
-        l->background = 0;
+    /* First in ImageNet's files, last in iNaturalist's, absent in Darknet's. */
+    for (int i = 0; i < l->count && l->background < 0; i++)
+        if (!strcmp(l->full[i], "background"))
+            l->background = i;
     return 0;
 }
 

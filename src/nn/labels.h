@@ -10,7 +10,7 @@ typedef struct {
     char **full; /* the whole line, e.g. "tabby, tabby cat" */
     char **short_name; /* the first synonym, e.g. "tabby" */
     char *storage;
-    int background; /* index of a "background" class never to report, or -1 */
+    int background; /* index of the first line that is exactly "background" (a class never to report), or -1 */
 } nn_labels;
 
 /* Loads a labels file whose first `expected` lines, none empty, name the

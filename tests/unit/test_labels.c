@@ -1,5 +1,5 @@
 /* src/nn/labels.c on its own: the labels file (a line per output, the first
- * synonym as the short name, a "background" first line noted, too few or
+ * synonym as the short name, a "background" line noted wherever it stands, too few or
  * empty lines refused with the line) and nn_top_k, the one ranking of classes. */
 #include <stdio.h>
 #include <string.h>
@@ -38,6 +38,10 @@ static void files(void)
           "three of four lines; background first; the first synonym as the short name (%s)", err);
     nn_labels_free(&l);
     check(load("tabby\nmacaw\n", 2, &l, err, sizeof err) == 0 && l.background == -1, "no background line");
+    nn_labels_free(&l);
+    check(load("Ara macao (Scarlet Macaw)\nbackground sound\nbackground\nbackground\n", 4, &l, err, sizeof err) == 0 &&
+              l.background == 2,
+          "background last, as in iNaturalist's labels: the first line that is exactly it (%d)", l.background);
     nn_labels_free(&l);
     err[0] = '\0';
     check(load("tabby\n\nmacaw\n", 3, &l, err, sizeof err) < 0 && strstr(err, "line 2"),
