@@ -74,6 +74,14 @@ static int parse_net(cfg_file *f, cfg_section *s, nn_model *m)
         m->preprocess = NN_PREPROCESS_TF_SLIM;
     else
         return cfg_error(f, cfg_line(s, "preprocess"), "preprocess=%.40s is not 'darknet' or 'tf_slim'", preprocess);
+    const char *kernels = cfg_string(s, "quantized_kernels", nn_quantized_kernels_name(NN_QUANTIZED_UINT8));
+    if (!strcmp(kernels, nn_quantized_kernels_name(NN_QUANTIZED_UINT8)))
+        m->quantized_kernels = NN_QUANTIZED_UINT8;
+    else if (!strcmp(kernels, nn_quantized_kernels_name(NN_QUANTIZED_INT8)))
+        m->quantized_kernels = NN_QUANTIZED_INT8;
+    else
+        return cfg_error(f, cfg_line(s, "quantized_kernels"), "quantized_kernels=%.40s is not 'uint8' or 'int8'",
+                         kernels);
     for (int i = 0; net_training_keys[i]; i++)
         cfg_string(s, net_training_keys[i], NULL);
     return cfg_check_unused(f, s);

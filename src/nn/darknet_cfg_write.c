@@ -25,6 +25,8 @@ static void write_net(const nn_model *m, darknet_dialect d, text_buffer *out)
         text_printf(out, "input_mean=" FLOAT_FMT "\n", (double)m->input_mean);
     if (m->input_scale != 1.0f / 255.0f)
         text_printf(out, "input_scale=" FLOAT_FMT "\n", (double)m->input_scale);
+    if (m->quantized_kernels != NN_QUANTIZED_UINT8)
+        text_printf(out, "quantized_kernels=%s\n", nn_quantized_kernels_name(m->quantized_kernels));
 }
 
 /* output_scale/output_zero_point: the uint8 activation a layer writes. */
@@ -99,7 +101,11 @@ static int write_layer(const nn_model *m, int index, darknet_dialect d, text_buf
         text_printf(out, "\n[maxpool]\nsize=%d\nstride=%d\npadding=%d\n", l->size, l->stride,
                     l->pad_before + l->pad_after);
         break;
-    case LAYER_AVGPOOL: text_printf(out, "\n[avgpool]\n"); break;
+    case LAYER_AVGPOOL:
+        text_printf(out, "\n[avgpool]\n");
+        if (quantization && (l->out_q.scale != l->in_q.scale || l->out_q.zero_point != l->in_q.zero_point))
+            write_output_quantization(l, out);
+        break;
     case LAYER_SOFTMAX:
         text_printf(out, "\n[softmax]\ngroups=1\n");
         if (l->tree_path)

@@ -23,11 +23,11 @@ int nn_parse_maxpool(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_lay
 
 int nn_parse_avgpool(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l)
 {
-    (void)f;
-    (void)s;
     (void)m;
     (void)index;
-    /* Darknet's [avgpool] averages each channel over the whole map. */
+    /* Darknet's [avgpool] averages each channel over the whole map. In a
+     * quantized model it may write another quantization than it reads (a
+     * TFLite int8 MEAN). */
     l->out = (nn_shape){l->in.c, 1, 1};
-    return 0;
+    return nn_parse_output_quantization(f, s, l);
 }

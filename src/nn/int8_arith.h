@@ -14,6 +14,8 @@
 
 #include <stdint.h>
 
+#include "model.h"
+
 /* round(a * b / 2^31), ties away from zero; saturates the one overflowing
  * case (both INT32_MIN). */
 static inline int32_t q31_rounding_doubling_high_mul(int32_t a, int32_t b)
@@ -64,6 +66,17 @@ static inline int32_t multiply_by_quantized_multiplier_once(int32_t x, int32_t m
     return (int32_t)((p + round - fix) >> (31 + right)); /* >> of a negative int64: arithmetic in gcc and clang */
 }
 
+/* The same product with TFLite's single rounding (TFLITE_SINGLE_ROUNDING,
+ * and ruy's, which its int8 convolutions run on): the 64-bit x * multiplier
+ * plus half of 2^(31 - shift), shifted right by 31 - shift -- one rounding,
+ * ties toward +infinity, and no 32-bit left shift to overflow. */
+static inline int32_t multiply_by_quantized_multiplier_single(int32_t x, int32_t multiplier, int shift)
+{
+    int total = 31 - shift;
+    int64_t p = (int64_t)x * multiplier + ((int64_t)1 << (total - 1));
+    return (int32_t)(p >> total); /* >> of a negative int64: arithmetic in gcc and clang */
+}
+
 /* A real multiplier as TFLite's QuantizeMultiplier makes it: m = q * 2^shift
  * with q in [0.5, 1) rounded to Q31; multipliers under 2^-31 become 0. */
 void quantize_multiplier(double real, int32_t *multiplier, int *shift);
@@ -71,5 +84,28 @@ void quantize_multiplier(double real, int32_t *multiplier, int *shift);
 /* TFLite's quantization of a real value, for activation bounds:
  * zero_point + round(f / scale), the division and rounding in float. */
 int quantize_value(float scale, int zero_point, float f);
+
+/* The multiplier of a convolution or fully connected layer: input scale x
+ * weight scale / output scale, the product taken in float (TFLite's uint8
+ * kernels, GetQuantizedConvolutionMultipler) or in double (its int8
+ * per-channel kernels, PopulateConvolutionQuantizationParams), the division
+ * in double. */
+void quantize_layer_multiplier(float in_scale, float weight_scale, float out_scale, int product_in_double,
+                               int32_t *multiplier, int *shift);
+/* Whether a layer of this kind takes that product in double in this family:
+ * only the int8 family's convolutions (its fully connected layers, like
+ * every uint8 layer, take it in float). */
+int quantized_product_in_double(nn_quantized_kernels family, nn_layer_kind kind);
+
+/* Whether TFLite requantizes a layer's accumulators with the single rounding
+ * (above) rather than gemmlowp's two: the int8 family's convolutions, which
+ * TFLite runs as ruy GEMMs; not its depthwise ones (groups > 1), which have
+ * their own loop, nor anything of the uint8 family (gemmlowp). */
+int quantized_single_rounding(nn_quantized_kernels family, nn_layer_kind kind, int groups);
+
+/* The uint8 range [lo, hi] of a fused activation on output quantization q,
+ * as TFLite's CalculateActivationRangeQuantized makes it; -1 for an
+ * activation without an integer form. */
+int quantized_activation_range(nn_activation a, nn_quant q, int *lo, int *hi);
 
 #endif

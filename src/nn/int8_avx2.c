@@ -37,9 +37,14 @@
 /* The per-channel requantization constants of one 8-lane vector: the bias,
  * the Q31 multiplier (and its odd lanes moved down, for the 64-bit
  * products), the left and right shifts, and for the right shift its mask
- * 2^right - 1 and half of it. */
+ * 2^right - 1 and half of it, and the divide's rounding of ties
+ * (int8_lane_table's rows); then the high
+ * multiply's rounding constant and shift as 64-bit lanes of the even and of
+ * the odd channels, the odd ones' shift as 32 - shift, a left shift that
+ * leaves the result in the upper half (int8_lane_high_multiply). */
 typedef struct {
-    __m256i bias, multiplier, multiplier_odd, left, right, mask, half_mask;
+    __m256i bias, multiplier, multiplier_odd, left, right, mask, half_mask, ties_away;
+    __m256i round_even, round_odd, shift_even, shift_odd_up;
 } lanes;
 
 /* Four inputs whose residual weights are not all 0 for a block of 8 filters:
@@ -76,10 +81,18 @@ static void *aligned32(size_t n)
 /* The lanes holding channels channel[0..8) (int8_lane_table: its rows are this struct's vectors). */
 static void lane_params(const int8_layer *l, const int *channel, int fold_input_zp, lanes *q)
 {
-    _Static_assert(sizeof(lanes) == INT8_LANE_ROWS * 8 * sizeof(int32_t), "lanes: int8_lane_table's rows");
+    _Static_assert(offsetof(lanes, round_even) == INT8_LANE_ROWS * 8 * sizeof(int32_t), "lanes: the table first");
     int32_t table[INT8_LANE_ROWS * 8];
     int8_lane_table(l, channel, 8, fold_input_zp, table);
     memcpy(q, table, sizeof table);
+    int64_t round[8], shift[8], lanes[4][4];
+    int8_lane_high_multiply(l, channel, 8, round, shift);
+    for (int k = 0; k < 8; k++) {
+        int odd = k % 2;
+        lanes[0 + odd][k / 2] = round[k];
+        lanes[2 + odd][k / 2] = odd ? 32 - shift[k] : shift[k];
+    }
+    memcpy(&q->round_even, lanes, sizeof lanes);
 }
 
 /* An int8 pair (c0, c1) between 0 and (d0, d1) that vpmaddubsw cannot
@@ -207,17 +220,19 @@ static void avx2_release(int8_layer *l)
  * MultiplyByQuantizedMultiplier, the output zero point, the activation clamp.
  * The rounding doubling high multiply, for a multiplier >= 0, is
  * floor((a * m + 2^30) / 2^31): the 64-bit products of the even and of the
- * odd lanes are rounded, and bits 31..62 of each put back in its lane. */
+ * odd lanes are rounded, and bits 31..62 of each put back in its lane (a
+ * logical shift gives those bits as an arithmetic one would). Single
+ * rounding: the constants of int8_lane_high_multiply. */
 AVX2 static inline __m256i requantize(__m256i acc, const lanes *q, __m256i zero_point, __m256i lo, __m256i hi)
 {
-    const __m256i half = _mm256_set1_epi64x(1LL << 30);
     __m256i x = _mm256_sllv_epi32(acc, q->left);
-    __m256i even = _mm256_add_epi64(_mm256_mul_epi32(x, q->multiplier), half);
-    __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), q->multiplier_odd), half);
-    x = _mm256_blend_epi32(_mm256_srli_epi64(even, 31), _mm256_slli_epi64(odd, 1), 0xAA);
+    __m256i even = _mm256_add_epi64(_mm256_mul_epi32(x, q->multiplier), q->round_even);
+    __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), q->multiplier_odd), q->round_odd);
+    x = _mm256_blend_epi32(_mm256_srlv_epi64(even, q->shift_even), _mm256_sllv_epi64(odd, q->shift_odd_up), 0xAA);
     /* rounding divide by 2^right, ties away from zero: one more when the
-     * remainder is at least half the divisor (more than half, x negative) */
-    __m256i threshold = _mm256_add_epi32(q->half_mask, _mm256_srli_epi32(x, 31));
+     * remainder is at least half the divisor (more than half, x negative;
+     * single rounding's ties go up: at least half, whatever the sign) */
+    __m256i threshold = _mm256_add_epi32(q->half_mask, _mm256_and_si256(_mm256_srli_epi32(x, 31), q->ties_away));
     __m256i up = _mm256_cmpgt_epi32(_mm256_and_si256(x, q->mask), threshold); /* -1 or 0 */
     x = _mm256_sub_epi32(_mm256_srav_epi32(x, q->right), up);
     x = _mm256_add_epi32(x, zero_point);

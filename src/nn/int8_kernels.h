@@ -19,7 +19,8 @@ typedef enum {
     INT8_CONV, /* any convolution or connected layer on a 1x1 map */
     INT8_DEPTHWISE, /* groups == input channels == filters */
     INT8_ADD, /* shortcut: the previous layer's output + layer `from` */
-    INT8_AVGPOOL, /* global */
+    INT8_AVGPOOL, /* global: TFLite's uint8 AVERAGE_POOL_2D */
+    INT8_MEAN, /* global: TFLite's int8 MEAN over height and width, which may rescale */
     INT8_MAXPOOL,
     INT8_SOFTMAX, /* TFLite's uint8 softmax (the engine's API uses a float one) */
     INT8_PASS, /* route of one layer, dropout: the input itself */
@@ -38,6 +39,7 @@ typedef struct {
     int16_t *weight_zps; /* [filters] */
     int32_t *biases, *multipliers; /* [filters] */
     int *shifts; /* [filters] */
+    int single_rounding; /* requantize with multiply_by_quantized_multiplier_single, not gemmlowp's two roundings */
     void *packed; /* the kernel set's own copy of the weights (prepare) */
 
     /* INT8_ADD: TFLite's uint8 ADD, both inputs rescaled to 2^20 times
@@ -48,6 +50,10 @@ typedef struct {
     int add_shift[3];
 
     float in_scale; /* INT8_SOFTMAX */
+
+    /* INT8_MEAN: the input scale over the output's, as a Q31 multiplier */
+    int32_t mean_multiplier;
+    int mean_shift;
 } int8_layer;
 
 /* A kernel set. An operation left NULL runs on the reference kernel. */
@@ -81,6 +87,7 @@ void int8_reference_depthwise_channels(const int8_layer *l, const uint8_t *in, u
                                        int c0, int c1);
 void int8_reference_add(const int8_layer *l, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t n);
 void int8_reference_avgpool(const int8_layer *l, const uint8_t *in, uint8_t *out);
+void int8_reference_mean(const int8_layer *l, const uint8_t *in, uint8_t *out);
 void int8_reference_maxpool(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1);
 void int8_reference_softmax(const int8_layer *l, const uint8_t *in, uint8_t *out);
 
@@ -93,7 +100,9 @@ static inline uint8_t int8_clamp(const int8_layer *l, int32_t v)
 /* Requantizes one accumulator (bias included) of filter o to the output. */
 static inline uint8_t int8_requantize(const int8_layer *l, int o, int32_t acc)
 {
-    return int8_clamp(l, multiply_by_quantized_multiplier(acc, l->multipliers[o], l->shifts[o]) + l->out_zp);
+    int32_t v = l->single_rounding ? multiply_by_quantized_multiplier_single(acc, l->multipliers[o], l->shifts[o])
+                                   : multiply_by_quantized_multiplier(acc, l->multipliers[o], l->shifts[o]);
+    return int8_clamp(l, v + l->out_zp);
 }
 
 #endif

@@ -28,28 +28,11 @@ struct int8_network {
     uint8_t *storage;
 };
 
-/* The uint8 range of a fused activation, as TFLite's CalculateActivationRangeQuantized. */
-static int activation_range(nn_activation a, nn_quant q, int *lo, int *hi)
-{
-    *lo = 0;
-    *hi = 255;
-    if (a == ACT_LINEAR)
-        return 0;
-    if (a != ACT_RELU && a != ACT_RELU6)
-        return -1;
-    *lo = q.zero_point > 0 ? q.zero_point : 0; /* real 0 */
-    if (a == ACT_RELU6) {
-        int six = quantize_value(q.scale, q.zero_point, 6.0f);
-        *hi = six < 255 ? six : 255;
-    }
-    return 0;
-}
-
 /* Whether the integer engine runs layer l; why not, in why. */
 static int layer_supported(const nn_layer *l, char *why, size_t len)
 {
     int lo, hi;
-    if (activation_range(l->activation, l->out_q, &lo, &hi) < 0)
+    if (quantized_activation_range(l->activation, l->out_q, &lo, &hi) < 0)
         snprintf(why, len, "activation %s has no integer form", nn_activation_name(l->activation));
     else if (l->kind == LAYER_CONVOLUTIONAL && l->groups > 1 && (l->groups != l->in.c || l->filters != l->in.c))
         snprintf(why, len, "grouped convolution (groups=%d) is not depthwise", l->groups);
@@ -86,8 +69,10 @@ int int8_network_supports(const nn_model *m, char *err, size_t errlen)
 }
 
 /* Returns 0, or -1 when out of memory. */
-static int build_weighted(int8_layer *L, const nn_layer *l)
+static int build_weighted(int8_layer *L, const nn_layer *l, nn_quantized_kernels family)
 {
+    int double_product = quantized_product_in_double(family, l->kind);
+    L->single_rounding = quantized_single_rounding(family, l->kind, l->groups);
     int depthwise = l->groups > 1;
     int size = l->kind == LAYER_CONNECTED ? 1 : l->size, cin = depthwise ? 1 : l->in.c;
     L->op = depthwise ? INT8_DEPTHWISE : INT8_CONV;
@@ -107,12 +92,10 @@ static int build_weighted(int8_layer *L, const nn_layer *l)
         const nn_quant *wq = &l->weight_q[l->nweight_q > 1 ? o : 0];
         L->weight_zps[o] = (int16_t)wq->zero_point;
         L->biases[o] = l->qbiases[o];
-        /* TFLite's uint8 kernels take the product of the two scales in float
-         * (GetQuantizedConvolutionMultipler), then divide in double. With the
-         * product in double, 3418 of v1's 8192 reference feature bytes come
-         * out up to 4 off. */
-        quantize_multiplier((double)(l->in_q.scale * wq->scale) / (double)l->out_q.scale, &L->multipliers[o],
-                            &L->shifts[o]);
+        /* With the product in double for the uint8 family, 3418 of v1's 8192
+         * reference feature bytes come out up to 4 off. */
+        quantize_layer_multiplier(l->in_q.scale, wq->scale, l->out_q.scale, double_product, &L->multipliers[o],
+                                  &L->shifts[o]);
         /* Darknet's [filter][channel][y][x] to [filter][y][x][channel], the NHWC order of the patches. */
         for (int i = 0; i < cin; i++)
             for (int k = 0; k < size * size; k++)
@@ -145,16 +128,23 @@ static int build_layer(int8_layer *layers, const nn_model *m, int i)
     L->out = l->out;
     L->in_zp = l->in_q.zero_point;
     L->out_zp = l->out_q.zero_point;
-    activation_range(l->activation, l->out_q, &L->act_min, &L->act_max);
+    quantized_activation_range(l->activation, l->out_q, &L->act_min, &L->act_max);
     switch (l->kind) {
     case LAYER_CONVOLUTIONAL:
-    case LAYER_CONNECTED: return build_weighted(L, l);
+    case LAYER_CONNECTED: return build_weighted(L, l, m->quantized_kernels);
     case LAYER_SHORTCUT:
         L->op = INT8_ADD;
         L->from = l->from;
         build_add(L, l->in_q, m->layers[l->from].out_q, l->out_q);
         return 0;
-    case LAYER_AVGPOOL: L->op = INT8_AVGPOOL; return 0;
+    case LAYER_AVGPOOL:
+        if (m->quantized_kernels == NN_QUANTIZED_UINT8) {
+            L->op = INT8_AVGPOOL;
+            return 0;
+        }
+        L->op = INT8_MEAN; /* reduce.cc: the multiplier from the two scales in double */
+        quantize_multiplier((double)l->in_q.scale / (double)l->out_q.scale, &L->mean_multiplier, &L->mean_shift);
+        return 0;
     case LAYER_CROP: return 0; /* refused by layer_supported */
     case LAYER_MAXPOOL:
         L->op = INT8_MAXPOOL;
@@ -305,6 +295,10 @@ static void run_layer(int8_network *n, int i, int t, int nt)
     case INT8_AVGPOOL:
         if (t == 0)
             (k->avgpool ? k->avgpool : int8_reference_avgpool)(L, in, out);
+        break;
+    case INT8_MEAN:
+        if (t == 0)
+            int8_reference_mean(L, in, out);
         break;
     case INT8_SOFTMAX:
         if (t == 0)

@@ -69,7 +69,7 @@ int int8_weight_base(const int8_layer *l, int o)
 void int8_lane_table(const int8_layer *l, const int *channel, int n, int fold_input_zp, int32_t *table)
 {
     int32_t *bias = table, *multiplier = table + n, *multiplier_odd = table + 2 * n, *left = table + 3 * n,
-            *right = table + 4 * n, *mask = table + 5 * n, *half_mask = table + 6 * n;
+            *right = table + 4 * n, *mask = table + 5 * n, *half_mask = table + 6 * n, *ties_away = table + 7 * n;
     for (int k = 0; k < n; k++) {
         int c = channel[k];
         bias[k] = multiplier[k] = left[k] = right[k] = 0;
@@ -77,26 +77,54 @@ void int8_lane_table(const int8_layer *l, const int *channel, int n, int fold_in
             int s = l->shifts[c];
             bias[k] = l->biases[c];
             multiplier[k] = l->multipliers[c];
-            left[k] = s > 0 ? s : 0;
+            left[k] = s > 0 && !l->single_rounding ? s : 0;
             right[k] = s > 0 ? 0 : -s;
             for (int t = 0; fold_input_zp && t < l->patch; t++)
                 bias[k] -= l->in_zp * (l->weights[(size_t)c * (size_t)l->patch + (size_t)t] - l->weight_zps[c]);
         }
         mask[k] = (int32_t)((1u << right[k]) - 1);
         half_mask[k] = mask[k] >> 1;
+        ties_away[k] = !l->single_rounding;
     }
     for (int k = 0; k < n; k++)
         multiplier_odd[k] = k % 2 == 0 && k + 1 < n ? multiplier[k + 1] : 0;
+}
+
+/* The shift of channel c's multiplier; 0 for a lane past the filters. */
+static int lane_shift(const int8_layer *l, int c)
+{
+    return c >= 0 && c < l->filters ? l->shifts[c] : 0;
 }
 
 void int8_lane_rounding(const int8_layer *l, const int *channel, int n, int64_t *round, int64_t *shift,
                         int64_t *fix)
 {
     for (int k = 0; k < n; k++) {
-        int c = channel[k], right = c >= 0 && c < l->filters && l->shifts[c] < 0 ? -l->shifts[c] : 0;
+        int s = lane_shift(l, channel[k]), right = s < 0 ? -s : 0;
+        if (l->single_rounding) { /* the whole of multiply_by_quantized_multiplier_single */
+            round[k] = (int64_t)1 << (30 - s);
+            shift[k] = 31 - s;
+            fix[k] = 0;
+            continue;
+        }
         round[k] = ((int64_t)1 << 30) + (right > 0 ? (int64_t)1 << (30 + right) : 0);
         shift[k] = 31 + right;
         fix[k] = right > 0 ? (int64_t)1 << 31 : 0;
+    }
+}
+
+void int8_lane_high_multiply(const int8_layer *l, const int *channel, int n, int64_t *round, int64_t *shift)
+{
+    for (int k = 0; k < n; k++) {
+        int s = lane_shift(l, channel[k]);
+        round[k] = (int64_t)1 << 30;
+        shift[k] = 31;
+        if (l->single_rounding && s > 0) { /* all of it: (x m + 2^(30 - s)) >> (31 - s) */
+            round[k] = (int64_t)1 << (30 - s);
+            shift[k] = 31 - s;
+        } else if (l->single_rounding && s < 0) { /* floor(x m / 2^31), then the divide rounds once */
+            round[k] = 0;
+        }
     }
 }
 

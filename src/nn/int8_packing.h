@@ -31,19 +31,34 @@ int int8_weight_base(const int8_layer *l, int o);
  * layout of the fast sets' lane structs (one vector per row, in this order):
  * the bias, the Q31 multiplier, the multiplier of lane k + 1 in even lane k
  * (for the 64-bit products of the odd lanes), the left and the right shift,
- * and 2^right - 1 and half of it. A channel past the filters gives a lane of
+ * 2^right - 1 and half of it, and whether the rounding divide by 2^right
+ * takes ties away from zero (gemmlowp's) or up (single rounding's), 1 or 0.
+ * With single rounding the left shift is 0: the multiply takes it whole. A channel past the filters gives a lane of
  * zeros (it computes nothing that is stored). fold_input_zp: the bias also
  * holds -zx * sum (w - zw) over the filter's patch, for a GEMM that reads the
  * raw inputs (padding taps then read zx and count 0). */
-#define INT8_LANE_ROWS 7
+#define INT8_LANE_ROWS 8
 void int8_lane_table(const int8_layer *l, const int *channel, int n, int fold_input_zp, int32_t *table);
 
 /* The 64-bit constants of multiply_by_quantized_multiplier_once (int8_arith.h)
  * for n lanes holding channels channel[0..n): round[k] = 2^30 (+ 2^(30 +
  * right) when right > 0), shift[k] = 31 + right, fix[k] = 2^31 when right >
- * 0, else 0. A channel past the filters gets right = 0 (its lane is not stored). */
+ * 0, else 0. A channel past the filters gets right = 0 (its lane is not
+ * stored). For a layer with single rounding those of
+ * multiply_by_quantized_multiplier_single: round[k] = 2^(30 - shift),
+ * shift[k] = 31 - shift, fix[k] = 0 (with the table's left shift 0). */
 void int8_lane_rounding(const int8_layer *l, const int *channel, int n, int64_t *round, int64_t *shift,
                         int64_t *fix);
+
+/* The 64-bit constants of the high multiply of the two-step form (the AVX2
+ * set), floor((x * m + round[k]) / 2^shift[k]), which the rounding divide by
+ * 2^right then follows: gemmlowp's rounding doubling high multiply, round
+ * 2^30 and shift 31. With single rounding, (x m + 2^(30 + right)) >> (31 +
+ * right) in two steps that stay in 32-bit lanes: round 0 and shift 31, then
+ * the divide with ties up -- floor((floor(p / 2^31) + 2^(right - 1)) /
+ * 2^right) is floor((p + 2^(30 + right)) / 2^(31 + right)); without a right
+ * shift round 2^30; a left one s taken whole, round 2^(30 - s), shift 31 - s. */
+void int8_lane_high_multiply(const int8_layer *l, const int *channel, int n, int64_t *round, int64_t *shift);
 
 /* Two int16 as one int32: lo in the low half (the operand order of vpmaddwd / vpdpwssd). */
 int32_t int8_pair16(int lo, int hi);

@@ -40,6 +40,10 @@ typedef struct {
     int c, h, w;
 } nn_shape;
 
+/* A quantized layer's int32 bias k is stored in the float32 .weights as
+ * scale * k; that pins k down exactly only while |k| < 2^24. */
+#define NN_MAX_EXACT_BIAS (1 << 24)
+
 /* An 8-bit quantized tensor's real value is scale * (q - zero_point), q in 0..255. */
 typedef struct {
     float scale;
@@ -119,6 +123,21 @@ typedef enum {
 
 const char *nn_preprocessing_name(nn_preprocessing p);
 
+/* Which of TFLite's two families of integer kernels a quantized model was
+ * made for ([net] quantized_kernels=, models/darknet-format.md): TF1's uint8
+ * kernels (the default) or TF2's int8 ones. The integers are uint8 in both:
+ * an int8 value v with zero point z is held as v + 128 with zero point
+ * z + 128, which leaves every difference (v - z) as it was. The families
+ * differ in a few roundings: a convolution's multiplier (the product of the
+ * scales in float or in double) and what [avgpool] is (uint8 AVERAGE_POOL_2D,
+ * which keeps the scale, or int8 MEAN, which may rescale). */
+typedef enum {
+    NN_QUANTIZED_UINT8,
+    NN_QUANTIZED_INT8,
+} nn_quantized_kernels;
+
+const char *nn_quantized_kernels_name(nn_quantized_kernels k);
+
 typedef struct {
     nn_shape input;
     nn_preprocessing preprocess;
@@ -137,6 +156,7 @@ typedef struct {
     /* Every weighted layer and shortcut carries quantization keys; the input
      * is then quantized as (input_scale, input_mean): q = pixel. */
     int quantized;
+    nn_quantized_kernels quantized_kernels;
 } nn_model;
 
 #define NN_ERR_LEN 512

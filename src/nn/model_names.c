@@ -20,3 +20,10 @@ const char *nn_activation_name(nn_activation a)
 {
     return activation_names[a];
 }
+
+static const char *const quantized_kernels_names[] = {[NN_QUANTIZED_UINT8] = "uint8", [NN_QUANTIZED_INT8] = "int8"};
+
+const char *nn_quantized_kernels_name(nn_quantized_kernels k)
+{
+    return quantized_kernels_names[k];
+}

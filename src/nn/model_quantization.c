@@ -14,10 +14,6 @@
 #include "../prefault.h"
 #include "darknet_layers.h"
 
-/* A bias recovered from float32 is exact only while neighbouring integers
- * still map to different floats. */
-#define NN_MAX_EXACT_BIAS (1 << 24)
-
 static int parse_scale(cfg_file *f, int line, const char *key, const char *text, float *out)
 {
     char *end;
@@ -158,6 +154,14 @@ int nn_propagate_quantization(cfg_file *f, nn_model *m)
                 if (o.scale != l->out_q.scale || o.zero_point != l->out_q.zero_point)
                     return cfg_error(f, l->line, "route concatenates maps of different quantization");
             }
+            break;
+        case LAYER_AVGPOOL:
+            if (!has_keys(l))
+                l->out_q = l->in_q;
+            else if (m->quantized_kernels == NN_QUANTIZED_UINT8 &&
+                     (l->out_q.scale != l->in_q.scale || l->out_q.zero_point != l->in_q.zero_point))
+                return cfg_error(f, l->line, "an [avgpool] that rescales needs quantized_kernels=int8 (TFLite's "
+                                             "uint8 average pool keeps its input's quantization)");
             break;
         default:
             if (!takes_keys(l))

@@ -3,6 +3,8 @@
  *    MobileNet cfgs (written by the converter through it) come out as they
  *    are, byte for byte, and every zoo cfg our loader takes survives parse ->
  *    write -> parse with the same layers and the same text;
+ *  - so is a small model of TFLite's int8 family (quantized_kernels=int8, an
+ *    [avgpool] with its own output quantization, a [connected] head);
  *  - libdarknet's dialect of a small model, against the text written here by
  *    hand; a padding libdarknet cannot express is refused, naming the layer.
  * Usage: test_darknet_cfg_write MODELS_DIR [ZOO_CFG_DIR] */
@@ -63,6 +65,7 @@ static char *round_trip(const char *text, size_t len, const char *name, int *par
     }
     check(a.nlayers == b.nlayers && !memcmp(&a.input, &b.input, sizeof a.input) && a.preprocess == b.preprocess &&
               a.input_mean == b.input_mean && a.input_scale == b.input_scale && a.quantized == b.quantized &&
+              a.quantized_kernels == b.quantized_kernels &&
               a.pads_unevenly == b.pads_unevenly && a.nparams == b.nparams,
           "%s: its rewrite has the same input, normalisation, %d layers and %zu parameters", name, a.nlayers,
           a.nparams);
@@ -144,6 +147,19 @@ static const char small_cfg[] = "[net]\nwidth=5\nheight=5\nchannels=3\npreproces
                                 "\n[avgpool]\n"
                                 "\n[softmax]\ngroups=1\n";
 
+/* A model of TFLite's int8 family as the writer writes it (what the
+ * converter makes of TF2's MobileNet v2): the family, a rescaling average, a
+ * [connected] head. */
+static const char int8_cfg[] = "[net]\nbatch=1\nwidth=4\nheight=4\nchannels=3\npreprocess=tf_slim\ninput_mean=127\n"
+                               "input_scale=0.00784313772\nquantized_kernels=int8\n"
+                               "\n[convolutional]\nfilters=2\nsize=1\nstride=1\nactivation=relu6\n"
+                               "weight_scale=0.5,0.25\nweight_zero_point=128,128\noutput_scale=0.0235294122\n"
+                               "output_zero_point=0\n"
+                               "\n[avgpool]\noutput_scale=0.0190778319\noutput_zero_point=0\n"
+                               "\n[connected]\noutput=3\nactivation=linear\nweight_scale=0.125\n"
+                               "weight_zero_point=136\noutput_scale=0.100000001\noutput_zero_point=80\n"
+                               "\n[softmax]\ngroups=1\n";
+
 /* The same in libdarknet's dialect: no extension keys, every key, SAME as symmetric, relu6 as relu. */
 static const char small_libdarknet[] = "[net]\nbatch=1\nwidth=5\nheight=5\nchannels=3\n"
                                        "\n[convolutional]\nfilters=4\nsize=3\nstride=2\ngroups=1\npadding=1\n"
@@ -169,6 +185,10 @@ static void dialects(void)
     int parsed;
     free(round_trip(small_cfg, strlen(small_cfg), "small.cfg", &parsed));
     nn_model_free(&m);
+    text = round_trip(int8_cfg, strlen(int8_cfg), "int8.cfg", &parsed);
+    check(parsed && text && !strcmp(text, int8_cfg), "an int8-family model is written as it was read:\n%s",
+          text ? text : "");
+    free(text);
 
     /* An even kernel padded the TF way (0 before, 1 after): no symmetric padding keeps the shape. */
     static const char even[] = "[net]\nwidth=5\nheight=5\nchannels=1\n"

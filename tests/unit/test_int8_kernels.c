@@ -4,9 +4,12 @@
  * quads), 1x1 to 5x5 kernels, strides 1 and 2, both padding modes, per-filter
  * quantization, large weights (the residual path of the AVX2 GEMM), zero
  * points across the range, relu / relu6 / linear, shortcuts and a softmax;
- * up to 100 filters, past the 16- and 32-lane blocks of the fast sets.
+ * up to 100 filters, past the 16- and 32-lane blocks of the fast sets; half
+ * of them of TFLite's int8 family (quantized_kernels=int8: convolutions with
+ * single rounding, a rescaling mean).
  * The outputs must be equal byte for byte. Deterministic (fixed seeds).
  * usage: test_int8_kernels [NETWORKS] */
+#include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -102,11 +105,13 @@ static int add_conv(random_model *r, int c, int *h, int *w, float in_scale)
 static int make_model(random_model *r)
 {
     /* square maps: pad_mode=tf_same needs the same padding on both axes */
-    int c = 1 + (int)rnd(4), h = 3 + (int)rnd(20), w = h, layers = 2 + (int)rnd(6);
+    int c = 1 + (int)rnd(4), h = 3 + (int)rnd(20), w = h, layers = 2 + (int)rnd(6), int8_family = rnd(2);
     float in_scale = scale();
     r->len = r->nparams = 0;
     put(r, "[net]\nwidth=%d\nheight=%d\nchannels=%d\ninput_mean=%d\ninput_scale=%.9g\n", w, h, c, (int)rnd(256),
         (double)in_scale);
+    if (int8_family)
+        put(r, "quantized_kernels=int8\n");
     int last_c = c, last_h = h, last_w = w, index = 0, shortcut_from = -1;
     for (int i = 0; i < layers; i++) {
         float s;
@@ -128,7 +133,10 @@ static int make_model(random_model *r)
         }
         index++;
     }
-    put(r, "\n[avgpool]\n\n[softmax]\n");
+    put(r, "\n[avgpool]\n");
+    if (int8_family)
+        put(r, "output_scale=%.9g\noutput_zero_point=%d\n", (double)(scale() * 8), (int)rnd(256));
+    put(r, "\n[softmax]\n");
     return r->len < sizeof r->text - 1;
 }
 
@@ -224,9 +232,36 @@ static void one_rounding(void)
     check(differ == 0, "one-rounding requantization equals TFLite's two roundings on %ld cases", tried);
 }
 
+/* multiply_by_quantized_multiplier_single against its definition in long
+ * double arithmetic (64-bit mantissa: x * multiplier and its halves exact):
+ * floor(x * multiplier / 2^(31 - shift) + 1/2), on the cases above with
+ * every shift TFLite allows (-31 to 30) and products that stay in int32. */
+static void single_rounding(void)
+{
+    long differ = 0, tried = 0;
+    for (int shift = -31; shift <= 30; shift++)
+        for (int i = 0; i < 5000; i++) {
+            int32_t multiplier = i % 5 == 0 ? 1 << 30 : (int32_t)((1u << 30) + rnd(1u << 30));
+            int64_t x = i % 3 == 0 ? (int64_t)rnd(2000001) - 1000000 : (int64_t)rnd(201) - 100;
+            if (shift <= 0 && i % 4 == 0)
+                x = (int32_t)(rnd(1u << 31) * 2u + rnd(2)); /* any int32 */
+            long double exact = floorl((long double)x * (long double)multiplier / ldexpl(1.0L, 31 - shift) + 0.5L);
+            if (exact < INT32_MIN || exact > INT32_MAX)
+                continue;
+            tried++;
+            int32_t got = multiply_by_quantized_multiplier_single((int32_t)x, multiplier, shift);
+            if ((long double)got != exact && differ++ < 3)
+                check(0, "x %lld multiplier %d shift %d: single rounding %d, exactly %.0Lf", (long long)x, multiplier,
+                      shift, got, exact);
+        }
+    check(differ == 0, "single-rounding requantization equals round-half-up of the exact product on %ld cases",
+          tried);
+}
+
 int main(int argc, char **argv)
 {
     one_rounding();
+    single_rounding();
     dropout_first();
     int networks = argc > 1 ? atoi(argv[1]) : 300;
     static random_model r;
