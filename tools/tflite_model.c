@@ -22,7 +22,7 @@ const char *tfl_op_name(int builtin)
     case TFL_OP_CONV_2D: return "CONV_2D";
     case TFL_OP_DEPTHWISE_CONV_2D: return "DEPTHWISE_CONV_2D";
     case 6: return "DEQUANTIZE";
-    case 9: return "FULLY_CONNECTED";
+    case TFL_OP_FULLY_CONNECTED: return "FULLY_CONNECTED";
     case 14: return "LOGISTIC";
     case TFL_OP_MAX_POOL_2D: return "MAX_POOL_2D";
     case 18: return "MUL";
@@ -31,8 +31,8 @@ const char *tfl_op_name(int builtin)
     case TFL_OP_RESHAPE: return "RESHAPE";
     case TFL_OP_SOFTMAX: return "SOFTMAX";
     case 34: return "PAD";
-    case 40: return "MEAN";
-    case 114: return "QUANTIZE";
+    case TFL_OP_MEAN: return "MEAN";
+    case TFL_OP_QUANTIZE: return "QUANTIZE";
     default: return "builtin operator";
     }
 }
@@ -205,6 +205,14 @@ static void parse_options(fb_buffer *fb, fb_pos o, tfl_op *op)
         break;
     case TFL_OP_SOFTMAX:
         op->beta = fb_float(fb, o, 0, 0.0f);
+        break;
+    case TFL_OP_FULLY_CONNECTED:
+        op->activation = (int)fb_int(fb, o, 0, 1, 0);
+        op->weights_format = (int)fb_int(fb, o, 1, 1, 0);
+        op->keep_dims = (int)fb_int(fb, o, 2, 1, 0);
+        break;
+    case TFL_OP_MEAN:
+        op->keep_dims = (int)fb_int(fb, o, 0, 1, 0);
         break;
     default:
         break;

@@ -15,9 +15,12 @@ enum {
     TFL_OP_AVERAGE_POOL_2D = 1,
     TFL_OP_CONV_2D = 3,
     TFL_OP_DEPTHWISE_CONV_2D = 4,
+    TFL_OP_FULLY_CONNECTED = 9,
     TFL_OP_MAX_POOL_2D = 17,
     TFL_OP_RESHAPE = 22,
     TFL_OP_SOFTMAX = 25,
+    TFL_OP_MEAN = 40,
+    TFL_OP_QUANTIZE = 114,
 };
 
 enum { TFL_ACT_NONE = 0, TFL_ACT_RELU = 1, TFL_ACT_RELU6 = 3 };
@@ -50,6 +53,8 @@ typedef struct {
     int padding, stride_w, stride_h, dilation_w, dilation_h;
     int filter_w, filter_h, depth_multiplier, activation;
     float beta;
+    int keep_dims; /* MEAN, FULLY_CONNECTED (keep_num_dims) */
+    int weights_format; /* FULLY_CONNECTED: 0 is the plain [outputs][inputs] */
 } tfl_op;
 
 typedef struct {
