@@ -98,6 +98,11 @@ int predictor_features(predictor *p, const served_model *m, float *out)
     return nn_engine_features(p->engines[m - p->registry->models], out);
 }
 
+const uint8_t *predictor_input(const predictor *p)
+{
+    return p->rgb;
+}
+
 /* With DCT scaling the decoder skips most of a large photo's IDCT work, and
  * Pillow's resize still reduces the result by at least this factor, so its
  * antialiasing sees the detail it would have seen (Pillow's own thumbnail()

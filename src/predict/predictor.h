@@ -71,5 +71,9 @@ outcome predictor_run_tensor(predictor *p, const served_model *m, const uint8_t 
 /* After a run of m: its features (nn_model_features(&m->network) floats,
  * nn_engine_features) into out. 0, or -1 for a model without them. */
 int predictor_features(predictor *p, const served_model *m, float *out);
+/* The input tensor the last predictor_run_image or predictor_run_rgb made
+ * (the model's height x width x 3 bytes): what the network was fed, for
+ * comparing with another runtime fed the same. Valid until the next run. */
+const uint8_t *predictor_input(const predictor *p);
 
 #endif

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Bring-your-own models against a real TFLite runtime, byte for byte: Coral's
+# six classifiers (models/*.sources with folder coral_classifiers), converted
+# by the build, each run on the 8 Coral photos and the 2 bench frames, both
+# crops. lookslike computes every input tensor (tests/tools/model_input: the
+# service's decoding and preprocessing); TFLite's builtin kernels, compiled to
+# WebAssembly and run in Chromium (tests/tools/tflite_oracle.mjs), are fed
+# those very tensors; test_int8_oracle then requires the integer engine's
+# uint8 outputs to equal TFLite's on every kernel set of this CPU, on 1 and 2
+# threads. The oracle runs live, once per model (about 7 s each). And the
+# iNaturalist bird model must name the parrot and the owl as TFLite does.
+# usage: tflite_oracle.sh MODEL_INPUT TEST_INT8_ORACLE MODEL_DIR SOURCE_ROOT IMAGES_DIR
+set -uo pipefail
+model_input=$1 test_oracle=$2 model_dir=$3 source_root=$4 images=$5
+here=$(cd "$(dirname "$0")" && pwd)
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+pass=0 fail=0
+ok()  { echo "ok - $*"; pass=$((pass+1)); }
+bad() { echo "not ok - $*"; fail=$((fail+1)); }
+
+photos=("$images"/coral/{bird.bmp,cat.bmp,dragonfly.bmp,grace_hopper.bmp,hot_dog.jpg,owl.jpg,parrot.jpg,sunflower.bmp}
+        "$images"/bench/{parrot_640x480.jpg,hot_dog_4032x3024.jpg})
+for f in "${photos[@]}"; do
+  [[ -f $f ]] || { echo "# SKIP: $f is missing"; exit 77; }
+done
+if [[ ! -x /usr/bin/chromium || ! -d $here/node_modules/@tensorflow/tfjs-tflite ]]; then
+  echo "# SKIP: no Chromium or no @tensorflow/tfjs-tflite in tests/node_modules (tests/run.sh installs both)"
+  exit 77
+fi
+
+for sources in "$here"/../models/*.sources; do
+  grep -q '^folder coral_classifiers$' "$sources" || continue
+  name=$(basename "$sources" .sources)
+  tflite=$source_root/coral_classifiers/$(awk '$1 == "model" {print $3}' "$sources")
+  [[ -f $tflite ]] || { bad "$name: $tflite missing"; continue; }
+  : > "$tmp/$name.in"
+  for crop in center full; do
+    "$model_input" "$model_dir" "$name" "$crop" "${photos[@]}" >> "$tmp/$name.in" 2>> "$tmp/$name.$crop.top1" ||
+      { bad "$name: model_input ($crop) failed: $(tail -3 "$tmp/$name.$crop.top1")"; continue 2; }
+  done
+  if ! node "$here/tools/tflite_oracle.mjs" "$tflite" "$tmp/$name.in" "$tmp/$name.u8" 2> "$tmp/$name.oracle"; then
+    bad "$name: the TFLite runtime failed: $(tail -5 "$tmp/$name.oracle")"
+    continue
+  fi
+  ok "$name: TFLite ran the ${#photos[@]} x 2 tensors lookslike computed: $(grep '^tflite_oracle:' "$tmp/$name.oracle" | cut -c16-)"
+  "$test_oracle" "$name" "$model_dir/$name.cfg" "$model_dir/$name.weights" "$tmp/$name.in" "$tmp/$name.u8" \
+    > "$tmp/$name.test"; rc=$?
+  sed 's/^/    /' "$tmp/$name.test"
+  if [[ $rc == 0 ]]; then ok "$name: $(grep -c '^ok' "$tmp/$name.test") checks, every kernel set equal to TFLite's bytes"
+  else bad "$name: $(grep -c '^not ok' "$tmp/$name.test") checks failed"; fi
+  cp "$tmp/$name.u8" "$tmp/$name.keep"
+done
+
+# The bird model's species for two photos: lookslike's top-1 (what /predict
+# answers, background left out) and TFLite's (the largest output byte).
+labels=$model_dir/inat_bird.labels
+if [[ -f $tmp/inat_bird.keep ]]; then
+  for pair in "owl.jpg:Athene cunicularia (Burrowing Owl)" "parrot.jpg:Ara macao (Scarlet Macaw)"; do
+    photo=${pair%%:*} species=${pair#*:}
+    row=$(for i in "${!photos[@]}"; do [[ $(basename "${photos[$i]}") == "$photo" ]] && echo "$i"; done)
+    ours=$(grep -F "/coral/$photo:" "$tmp/inat_bird.center.top1" | cut -d' ' -f4-)
+    theirs=$(python3 - "$tmp/inat_bird.keep" "$row" "$labels" <<'EOF'
+import sys
+data, row, labels = open(sys.argv[1], 'rb').read(), int(sys.argv[2]), open(sys.argv[3]).read().split('\n')
+n = len(data) // 20
+v = data[row * n:(row + 1) * n]
+print(labels[max(range(n), key=lambda i: (v[i], -i))])
+EOF
+)
+    if [[ $ours == "$species" && $theirs == "$species" ]]; then ok "inat_bird names $photo '$species', as TFLite does"
+    else bad "inat_bird on $photo: lookslike '$ours', TFLite '$theirs', expected '$species'"; fi
+  done
+fi
+echo "# $pass passed, $fail failed"
+[[ $fail == 0 ]]
