@@ -97,12 +97,13 @@ async function predict(fromAuto) {
   state.busy = true;
   try {
     const image = await currentImage();
-    const crop = $('whole-frame').checked ? 'full' : 'center';
+    const query = new URLSearchParams({ crop: $('whole-frame').checked ? 'full' : 'center' });
+    if ($('model').value) query.set('model', $('model').value);
     const started = performance.now();
     const headers = { 'Content-Type': image.type || 'image/jpeg' };
     const key = sessionStorage.getItem(KEY_STORAGE);
     if (key) headers.Authorization = `Bearer ${key}`;
-    const res = await fetch(`predict?crop=${crop}`, { method: 'POST', headers, body: image });
+    const res = await fetch(`predict?${query}`, { method: 'POST', headers, body: image });
     let body = null;
     try {
       body = await res.json();
@@ -182,6 +183,28 @@ async function loadSlides() {
   showSlide(0);
 }
 
+// ---- models ----------------------------------------------------------------
+
+// The served models (GET v1/models), the default first, each named with its label set: a photo of a
+// bird means something else to an ImageNet model than to one of bird species.
+async function loadModels() {
+  const select = $('model');
+  try {
+    const res = await fetch('v1/models');
+    if (!res.ok) throw new Error(res.statusText);
+    const { models } = await res.json();
+    select.replaceChildren(...models.map((m) => {
+      const option = document.createElement('option');
+      option.value = m.name;
+      option.textContent = `${m.name} (${m.classes} classes: ${m.example_labels.join(', ')}, …)`;
+      return option;
+    }));
+  } catch (e) {
+    select.replaceChildren(); // the server's default model answers
+  }
+  select.disabled = select.options.length < 2;
+}
+
 // ---- video -----------------------------------------------------------------
 
 function stopVideoSource() {
@@ -259,6 +282,7 @@ function init() {
     predict(false);
   });
   $('add-slides').addEventListener('change', (e) => addFiles(e.target.files));
+  $('model').addEventListener('change', () => $('predictions').replaceChildren()); // they were another model's
 
   const zone = $('drop-zone');
   zone.addEventListener('dragover', (e) => {
@@ -285,6 +309,7 @@ function init() {
     }
   });
   loadSlides();
+  loadModels();
 }
 
 init();

@@ -158,6 +158,9 @@ enum MHD_Result models_route(http_request *r, const route_call *call)
         cJSON_AddNumberToObject(in, "height", d.height);
         cJSON_AddNumberToObject(in, "channels", d.channels);
         cJSON_AddNumberToObject(o, "classes", d.classes);
+        cJSON *examples = cJSON_AddArrayToObject(o, "example_labels");
+        for (int k = 0; k < d.nexamples; k++)
+            cJSON_AddItemToArray(examples, cJSON_CreateString(d.examples[k]));
         cJSON_AddNumberToObject(o, "outputs", d.outputs);
         cJSON_AddNumberToObject(o, "features", d.features);
         cJSON_AddStringToObject(o, "engine", d.engine);

@@ -164,4 +164,7 @@ void model_registry_describe(const model_registry *r, int i, model_description *
                              .preprocess = nn_preprocessing_name(m->network.preprocess),
                              .version = m->version,
                              .loaded_at = m->loaded_at};
+    for (int k = 0; k < m->labels.count && d->nexamples < MODEL_EXAMPLE_LABELS; k++)
+        if (k != m->labels.background)
+            d->examples[d->nexamples++] = m->labels.short_name[k];
 }

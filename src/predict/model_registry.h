@@ -43,6 +43,8 @@ int model_registry_choose_kernels(const model_registry *r, const char *int8_kern
                                   char *err, size_t errlen);
 /* Once every engine is built: frees the raw weights, keeping shapes and labels. */
 void model_registry_release_params(model_registry *r);
+#define MODEL_EXAMPLE_LABELS 3
+
 /* What a served model is, in the terms the service reports it (/v1/models,
  * /metrics, the start-up line), so that those need no nn/ types. */
 typedef struct {
@@ -57,6 +59,10 @@ typedef struct {
     const char *preprocess; /* "darknet" or "tf_slim" */
     const char *version; /* model_version.h */
     time_t loaded_at;
+    /* The first classes it answers (short names, background left out), for
+     * a person telling label sets apart */
+    int nexamples;
+    const char *examples[MODEL_EXAMPLE_LABELS];
 } model_description;
 
 /* The photo preprocessing a model was trained with (its [net] preprocess=), in image/'s terms. */

@@ -154,6 +154,31 @@ test('Predict shows the server\'s top 3 for each slide, coloured by probability'
   await page.context().close();
 });
 
+test('the model select names each served model with its label set, and the chosen one answers', async () => {
+  const two = await startServer('--model', 'mobilenet_v1,inat_bird');
+  const { page, predicts } = await newPage(two.base);
+  await page.waitForFunction(() => document.getElementById('model').options.length === 2);
+  const options = await page.$$eval('#model option', (os) => os.map((o) => [o.value, o.textContent]));
+  assert.deepEqual(options.map(([value]) => value), ['mobilenet_v1', 'inat_bird']);
+  assert.equal(options[0][1], 'mobilenet_v1 (1000 classes: tench, goldfish, great white shark, …)');
+  assert.match(options[1][1], /^inat_bird \(964 classes: [A-Z][a-z]+ [a-z]+ \(.+\), …\)$/);
+  assert.ok(!(await page.isDisabled('#model')));
+  const urls = [];
+  page.on('request', (r) => { if (r.url().includes('/predict')) urls.push(r.url()); });
+  await page.selectOption('#model', 'inat_bird'); // the first slide is the parrot
+  let shown = await predictAndWait(page, predicts);
+  assert.equal(shown[0].label, 'Ara macao (Scarlet Macaw)');
+  assert.match(urls.at(-1), /[?&]model=inat_bird(&|$)/);
+  await shot(page, 'model-select');
+  await page.selectOption('#model', 'mobilenet_v1');
+  assert.equal((await rows(page)).length, 0, 'the other model\'s answer is cleared');
+  shown = await predictAndWait(page, predicts);
+  assert.equal(shown[0].label, 'macaw');
+  assert.match(urls.at(-1), /[?&]model=mobilenet_v1(&|$)/);
+  await page.context().close();
+  two.proc.kill('SIGTERM');
+});
+
 test('added slides (file picker) are classified', async () => {
   const { page, predicts } = await newPage(server.base);
   const file = path.join(WORK, 'my photo.jpg');
