@@ -71,6 +71,47 @@ def engines():
     return rows + peer_rows(peers), peak, macs, isa
 
 
+# ---------------------------------------------------------------- bring your own
+# Coral's classifiers as a user brings them (README "Bring your own TFLite classifier"; models/*.sources).
+BYO = [("mobilenet_v1_025_128", "MobileNet v1 0.25 128 (uint8)"), ("mobilenet_v1_050_160", "MobileNet v1 0.5 160 (uint8)"),
+       ("mobilenet_v1_075_192", "MobileNet v1 0.75 192 (uint8)"), ("inat_bird", "MobileNet v2 iNat birds (uint8, FC)"),
+       ("inat_insect", "MobileNet v2 iNat insects (uint8, FC)"), ("mobilenet_v2_tf2", "MobileNet v2 TF2 PTQ (int8)")]
+
+
+def byo_models():
+    """The integer engine on each, 1 and 2 threads, on the 640x480 frame preprocessed to its input, beside
+    XNNPACK QU8 on the same tensor where the peer runs the model (its operators are uint8 ones)."""
+    results = []
+    xnnpack = os.path.join(BUILD, "bench", "lookslike-xnnpack-peer")
+    for name, label in BYO:
+        model = os.path.join(BUILD, "models", name)
+        tensor = os.path.join(BUILD, "bench-" + name + ".rgb")
+        rows, _, macs = bench_results(run([os.path.join(BUILD, "bench", "lookslike-bench"), "--runs", RUNS,
+                                           "--model-dir", os.path.dirname(model), "--model", name, "--only", "int8",
+                                           "--save-rgb", tensor, FRAME]))
+        peer = "not built"
+        if os.path.exists(xnnpack):
+            try:
+                rows += peer_rows(run([xnnpack, model + ".cfg", model + ".weights", tensor, RUNS]))
+                peer = ""
+            except subprocess.CalledProcessError as e:
+                peer = (e.stderr.strip().splitlines() or ["failed"])[-1][:60]
+        results.append(dict(name=name, label=label, macs=macs, rows=rows, peer=peer))
+    return results
+
+
+def print_byo(results):
+    print("\n== Bring your own: Coral's classifiers converted from .tflite, exact on the integer engine, "
+          "the 640x480 frame (ms)")
+    print(f"{'model':<40}{'M MACs':>8}{'int8 1t':>9}{'2t':>8}{'XNNPACK 1t':>12}{'2t':>8}{'top-1 (prob)':>20}")
+    for r in results:
+        ms = lambda key, t: f"{row(r['rows'], key, t)['ms']:.3f}" if row(r["rows"], key, t) else "-"
+        top = row(r["rows"], "int8", 1)
+        print(f"{r['label']:<40}{r['macs'] / 1e6:>8.0f}{ms('int8', 1):>9}{ms('int8', 2):>8}"
+              f"{ms('xnnpack-qu8', 1):>12}{ms('xnnpack-qu8', 2):>8}{top['top1']:>9} ({top['prob']:.6f})"
+              + (f"  XNNPACK: {r['peer']}" if r["peer"] else ""))
+
+
 # ---------------------------------------------------------------- Darknet zoo
 ZOO_CFG = "/usr/share/darknet/cfg"
 ZOO_MODELS = ("darknet19", "resnet50")
@@ -213,6 +254,7 @@ def end_to_end(workers, threads, extra=()):
 def main():
     rows, peak, macs, isa = engines()
     zoo_results = zoo()
+    byo_results = byo_models()
     pipe = pipeline("int8") + pipeline("fp32")
     # (a) one inference at a time on both cores, (b) one worker per core on one
     # core each, (d) the default: 2 workers, a lone request on both cores;
@@ -278,6 +320,7 @@ def main():
               f"{e['VmHWM']:>7.1f}")
 
     print_zoo(zoo_results)
+    print_byo(byo_results)
 
     # ------------------------------------------------------------ targets
     print("\n== Targets, this run")

@@ -14,6 +14,7 @@ if ! dpkg-query -W libxnnpack-dev libpthreadpool-dev python3-opencv >/dev/null 2
   meson setup --reconfigure build >&2
 fi
 meson compile -C build >&2
+meson compile -C build coral-models >&2 # the bring-your-own rows
 if [[ ! -d bench/peers/node_modules/onnxruntime-node ]]; then
   # onnxruntime-node's install step would try to download CUDA libraries; its CPU library is in the package.
   (cd bench/peers && ONNXRUNTIME_NODE_INSTALL=skip npm ci --no-audit --no-fund >&2)
