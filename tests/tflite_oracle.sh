@@ -7,7 +7,8 @@
 # WebAssembly and run in Chromium (tests/tools/tflite_oracle.mjs), are fed
 # those very tensors; test_int8_oracle then requires the integer engine's
 # uint8 outputs to equal TFLite's on every kernel set of this CPU, on 1 and 2
-# threads. The oracle runs live, once per model (about 7 s each). And the
+# threads. The oracle runs live, once per model (about 7 s each). Arm NN's
+# TFLite parser (python3-pyarmnn) cross-checks TFLite's top-1. And the
 # iNaturalist bird model's answers must skip its background class (last) and
 # name the parrot and the owl as TFLite does.
 # usage: tflite_oracle.sh MODEL_INPUT TEST_INT8_ORACLE MODEL_DIR SOURCE_ROOT IMAGES_DIR
@@ -50,6 +51,32 @@ for sources in "$here"/../models/*.sources; do
   if [[ $rc == 0 ]]; then ok "$name: $(grep -c '^ok' "$tmp/$name.test") checks, every kernel set equal to TFLite's bytes"
   else bad "$name: $(grep -c '^not ok' "$tmp/$name.test") checks failed"; fi
   cp "$tmp/$name.u8" "$tmp/$name.keep"
+  # A second, independent runtime: Arm NN's top-1 on the same tensors must be
+  # TFLite's wherever TFLite is at least 25 % sure (its requantization rounds
+  # slightly differently, which may swap two unsure classes: counted).
+  if ! /usr/bin/python3 -c 'import pyarmnn' 2>/dev/null; then
+    echo "ok - # SKIP $name: Arm NN cross-check (no python3-pyarmnn)"
+  elif ! /usr/bin/python3 "$here/tools/armnn_top1.py" "$tflite" "$tmp/$name.in" > "$tmp/$name.armnn" 2> "$tmp/$name.armnn.err"; then
+    bad "$name: Arm NN failed: $(tail -2 "$tmp/$name.armnn.err")"
+  else
+    verdict=$(python3 - "$tmp/$name.u8" "$tmp/$name.armnn" <<'EOF2'
+import sys
+data, rows = open(sys.argv[1], 'rb').read(), [tuple(map(int, l.split())) for l in open(sys.argv[2])]
+n = len(data) // len(rows)
+same = sure = sure_same = 0
+for r, (top, _) in enumerate(rows):
+    v = data[r * n:(r + 1) * n]
+    best = max(range(n), key=lambda i: (v[i], -i))
+    same += top == best
+    sure += v[best] >= 64
+    sure_same += v[best] >= 64 and top == best
+print('ok' if sure_same == sure else 'not', f'{same} of {len(rows)} the same top-1; {sure_same} of the {sure} '
+      'TFLite is at least 25 % sure of')
+EOF2
+)
+    if [[ $verdict == ok* ]]; then ok "$name: Arm NN (CpuRef) agrees with TFLite's top-1: ${verdict#ok }"
+    else bad "$name: Arm NN disagrees with TFLite's top-1: ${verdict#not }"; fi
+  fi
 done
 
 # The bird model, whose background class is its last (964): for every photo
