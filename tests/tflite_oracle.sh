@@ -6,11 +6,11 @@
 # service's decoding and preprocessing); TFLite's builtin kernels, compiled to
 # WebAssembly and run in Chromium (tests/tools/tflite_oracle.mjs), are fed
 # those very tensors; test_int8_oracle then requires the integer engine's
-# uint8 outputs to equal TFLite's on every kernel set of this CPU, on 1 and 2
-# threads. The oracle runs live, once per model (about 7 s each). Arm NN's
-# TFLite parser (python3-pyarmnn) cross-checks TFLite's top-1. And the
-# iNaturalist bird model's answers must skip its background class (last) and
-# name the parrot and the owl as TFLite does.
+# uint8 outputs to equal TFLite's on every kernel set of this CPU (the native
+# fast sets on 1 and 2 threads). The oracle runs live, once per model (about
+# 7 s each). Arm NN's TFLite parser (python3-pyarmnn) cross-checks TFLite's
+# top-1. And the iNaturalist bird model's answers must skip its background
+# class (last) and name the parrot and the owl as TFLite does.
 # usage: tflite_oracle.sh MODEL_INPUT TEST_INT8_ORACLE MODEL_DIR SOURCE_ROOT IMAGES_DIR
 set -uo pipefail
 model_input=$1 test_oracle=$2 model_dir=$3 source_root=$4 images=$5
