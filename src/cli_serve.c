@@ -67,7 +67,9 @@ static void reload(http_server *server, const model_set_config *mc)
 {
     char err[NN_ERR_LEN];
     double t0 = clock_ms();
-    model_set *next = model_set_load(mc, err, sizeof err);
+    model_set_config warmed = *mc;
+    warmed.warm = 1; /* here, beside the running workers */
+    model_set *next = model_set_load(&warmed, err, sizeof err);
     if (!next) {
         metrics_count_reload(0);
         fprintf(stderr, "lookslike: SIGHUP: the models were not reloaded, the running ones serve on: %s\n", err);

@@ -62,6 +62,13 @@ void text_put_floats(text_buffer *b, const float *v, size_t n, int after)
     }
 }
 
+void text_put_float_array(text_buffer *b, const float *v, size_t n)
+{
+    text_put(b, "[", 1);
+    text_put_floats(b, v, n, 0);
+    text_put(b, "]", 1);
+}
+
 char *text_take(text_buffer *b)
 {
     char *data = b->failed ? NULL : b->data ? b->data : calloc(1, 1);

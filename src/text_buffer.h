@@ -24,6 +24,8 @@ char *text_take(text_buffer *b);
 /* Floats as JSON numbers, comma-separated, each the shortest text that reads
  * back to the same float (%.9g); with a comma first when `after` is set. */
 void text_put_floats(text_buffer *b, const float *v, size_t n, int after);
+/* The same as one JSON array: "[" the floats "]" (features, /predict's and v2's). */
+void text_put_float_array(text_buffer *b, const float *v, size_t n);
 void text_free(text_buffer *b);
 
 #endif

@@ -150,9 +150,7 @@ static cJSON *prediction_json(const inference_job *j)
     cJSON_AddStringToObject(image, "crop", crop_mode_name(j->crop));
     if (j->features) { /* as v2's features output writes them */
         text_buffer t = {0};
-        text_put(&t, "[", 1);
-        text_put_floats(&t, j->features, nn_model_features(&res->model->network), 0);
-        text_put(&t, "]", 1);
+        text_put_float_array(&t, j->features, nn_model_features(&res->model->network));
         if (t.failed || !cJSON_AddRawToObject(root, "features", t.data)) {
             cJSON_Delete(root);
             root = NULL; /* answered as out of memory */

@@ -253,9 +253,7 @@ static int features_tensor(const http_request *r, const infer_output *o, text_bu
     if (o->binary) {
         text_put(b, r->features, n * sizeof *r->features); /* little-endian, as the CPU */
     } else {
-        text_put(b, "[", 1);
-        text_put_floats(b, r->features, n, 0);
-        text_put(b, "]", 1);
+        text_put_float_array(b, r->features, n);
     }
     return b->failed ? -1 : 0;
 }

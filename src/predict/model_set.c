@@ -51,7 +51,7 @@ model_set *model_set_load(const model_set_config *c, char *err, size_t errlen)
     }
     for (int i = 0; i < c->workers; i++) {
         s->predictors[i] = predictor_new(&s->registry, i == 0 ? c->threads_per_worker : 1, err, errlen);
-        if (!s->predictors[i] || model_set_warm(s, i, err, errlen) < 0) {
+        if (!s->predictors[i] || (c->warm && model_set_warm(s, i, err, errlen) < 0)) {
             set_free(s);
             return NULL;
         }

@@ -18,6 +18,10 @@ typedef struct {
     const char *dir, *names, *engine, *precision; /* as model_registry_load takes them */
     int workers; /* predictors to build: one per worker */
     int threads_per_worker; /* the first worker's most threads per image; the others run on one */
+    /* Run each model once on each predictor in model_set_load (a reload,
+     * beside running workers); 0 at start-up, where each worker warms its
+     * own on its thread (worker_pool_start) and once is enough. */
+    int warm;
 } model_set_config;
 
 typedef struct model_set {
@@ -27,11 +31,12 @@ typedef struct model_set {
     atomic_int holders;
 } model_set;
 
-/* Loads the models, builds every worker's engines and runs each model once
- * on each (the lazy initialisation done before any request). The set comes
+/* Loads the models, builds every worker's engines and, with c->warm, runs
+ * each model once on each (the lazy initialisation done before any request,
+ * and the proof that they run). The set comes
  * held once, by the caller. NULL with err ("FILE[:LINE]: reason", or the
- * engine's) when any of it fails; nothing is left behind. Kernel sets are
- * chosen beforehand (model_registry_choose_kernels). */
+ * engine's) when any of it fails; nothing is left behind. The integer
+ * kernel set is chosen beforehand, once per process (int8_kernels_choose). */
 model_set *model_set_load(const model_set_config *c, char *err, size_t errlen);
 /* Runs every model once on a blank input on worker's predictor: the lazy
  * initialisation of its engines (and of the calling thread's OpenMP team)
