@@ -58,3 +58,12 @@ uint8_t *file_read(const char *path, size_t limit, size_t *len, char *err, size_
     *len = n;
     return buf;
 }
+
+uint8_t *file_read_seen(const char *path, size_t limit, size_t *len, const file_observer *seen, char *err,
+                        size_t errlen)
+{
+    uint8_t *data = file_read(path, limit, len, err, errlen);
+    if (data && seen)
+        seen->bytes(seen->ctx, data, *len);
+    return data;
+}

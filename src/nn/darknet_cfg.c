@@ -181,9 +181,15 @@ static int load_softmax_trees(nn_model *m, const char *cfg_path, char *err, size
 
 int nn_model_load(nn_model *m, const char *cfg_path, const char *weights_path, char *err, size_t errlen)
 {
+    return nn_model_load_seen(m, cfg_path, weights_path, NULL, err, errlen);
+}
+
+int nn_model_load_seen(nn_model *m, const char *cfg_path, const char *weights_path, const file_observer *seen,
+                       char *err, size_t errlen)
+{
     size_t len;
     memset(m, 0, sizeof *m);
-    uint8_t *text = file_read(cfg_path, 1 << 20, &len, err, errlen);
+    uint8_t *text = file_read_seen(cfg_path, 1 << 20, &len, seen, err, errlen);
     if (!text)
         return -1;
     int rc = nn_model_parse_cfg(m, (const char *)text, len, cfg_path, err, errlen);
@@ -194,7 +200,7 @@ int nn_model_load(nn_model *m, const char *cfg_path, const char *weights_path, c
         nn_model_free(m);
         return -1;
     }
-    uint8_t *weights = file_read(weights_path, (size_t)NN_MAX_PARAMS * 4 + 64, &len, err, errlen);
+    uint8_t *weights = file_read_seen(weights_path, (size_t)NN_MAX_PARAMS * 4 + 64, &len, seen, err, errlen);
     if (!weights) {
         nn_model_free(m);
         return -1;

@@ -8,12 +8,13 @@
 
 #define LABELS_MAX_BYTES (4 << 20)
 
-int nn_labels_load(nn_labels *l, const char *path, int expected, char *err, size_t errlen)
+int nn_labels_load(nn_labels *l, const char *path, int expected, const file_observer *seen, char *err,
+                   size_t errlen)
 {
     memset(l, 0, sizeof *l);
     l->background = -1;
     size_t len;
-    l->storage = (char *)file_read(path, LABELS_MAX_BYTES, &len, err, errlen);
+    l->storage = (char *)file_read_seen(path, LABELS_MAX_BYTES, &len, seen, err, errlen);
     if (!l->storage)
         return -1;
     if (memchr(l->storage, '\0', len)) {

@@ -17,7 +17,10 @@ typedef struct {
  * model's outputs in order. Later lines are ignored, as Darknet does: its
  * names files may list more classes than a model has (imagenet.shortnames.list
  * has 21842 lines, of which the 1000-class models use the first 1000). */
-int nn_labels_load(nn_labels *l, const char *path, int expected, char *err, size_t errlen);
+struct file_observer;
+/* seen (file_read.h; may be NULL) is shown the file's bytes as read. */
+int nn_labels_load(nn_labels *l, const char *path, int expected, const struct file_observer *seen, char *err,
+                   size_t errlen);
 void nn_labels_free(nn_labels *l);
 
 /* Indices of the k most probable of n outputs, best first, ties broken by the

@@ -174,6 +174,11 @@ int nn_model_read_weights(nn_model *m, const uint8_t *data, size_t len, const ch
 int nn_model_adopt_weights(nn_model *m, uint8_t *image, size_t len, const char *name, char *err, size_t errlen);
 /* Both of the above from files, and the tree of a hierarchical softmax. */
 int nn_model_load(nn_model *m, const char *cfg_path, const char *weights_path, char *err, size_t errlen);
+/* The same, the cfg's and then the weights' bytes shown to seen as read
+ * (file_read.h; the tree's are not). */
+struct file_observer;
+int nn_model_load_seen(nn_model *m, const char *cfg_path, const char *weights_path, const struct file_observer *seen,
+                       char *err, size_t errlen);
 
 void nn_model_free(nn_model *m);
 

@@ -18,16 +18,17 @@ static int darknet_probe(const char *dir, const char *name)
     return stat(cfg, &st) == 0;
 }
 
-static int darknet_load(nn_model *m, const char *dir, const char *name, char *err, size_t errlen)
+static int darknet_load(nn_model *m, const char *dir, const char *name, const file_observer *seen, char *err,
+                        size_t errlen)
 {
     char cfg[4096], weights[4096];
     darknet_path(cfg, sizeof cfg, dir, name, "cfg");
     darknet_path(weights, sizeof weights, dir, name, "weights");
-    return nn_model_load(m, cfg, weights, err, errlen);
+    return nn_model_load_seen(m, cfg, weights, seen, err, errlen);
 }
 
 static const model_format formats[] = {
-    {"darknet", "NAME.cfg + NAME.weights", {"cfg", "weights", NULL}, darknet_probe, darknet_load},
+    {"darknet", "NAME.cfg + NAME.weights", darknet_probe, darknet_load},
 };
 
 const model_format *model_format_of(const char *dir, const char *name, char *err, size_t errlen)

@@ -7,18 +7,19 @@
 
 #include <stddef.h>
 
+#include "../file_read.h"
 #include "../nn/model.h"
 
 typedef struct {
     const char *name; /* "darknet" */
     const char *files; /* the files it reads, for messages: "NAME.cfg + NAME.weights" */
-    /* The same as NAME.EXTENSION each, in the order they are hashed for the
-     * model's version (model_version.h); NULL after the last. */
-    const char *extensions[4];
     /* Whether dir holds NAME in this format (its first file is there). */
     int (*probe)(const char *dir, const char *name);
-    /* 0, or -1 with "FILE[:LINE]: reason" in err. */
-    int (*load)(nn_model *m, const char *dir, const char *name, char *err, size_t errlen);
+    /* 0, or -1 with "FILE[:LINE]: reason" in err. seen is shown the bytes
+     * of each file as it is read, in the order `files` lists them (the
+     * model's version hashes them: model_version.h). */
+    int (*load)(nn_model *m, const char *dir, const char *name, const file_observer *seen, char *err,
+                size_t errlen);
 } model_format;
 
 /* The first format that holds NAME in dir, or NULL with what was looked for in err. */

@@ -21,39 +21,32 @@ static int valid_name(const char *s, size_t n)
     return s[0] != '.';
 }
 
-/* The version of m's files: the format's, then NAME.labels. */
-static int version_of(served_model *m, const model_format *format, const char *dir, const char *labels, char *err,
-                      size_t errlen)
-{
-    char paths[5][4096];
-    const char *list[5];
-    int n = 0;
-    for (; format->extensions[n] && n < 4; n++) {
-        snprintf(paths[n], sizeof paths[n], "%s/%s.%s", dir, m->name, format->extensions[n]);
-        list[n] = paths[n];
-    }
-    list[n++] = labels;
-    return model_version_of(list, n, m->version, err, errlen);
-}
-
 static int load_one(served_model *m, const char *dir, const char *engine, const char *precision, char *err,
                     size_t errlen)
 {
     const model_format *format = model_format_of(dir, m->name, err, errlen);
-    if (!format || format->load(&m->network, dir, m->name, err, errlen) < 0)
+    if (!format)
         return -1;
+    /* The version: the format's files, then NAME.labels, hashed as read. */
+    model_version_hash *hash = model_version_begin();
+    if (!hash) {
+        snprintf(err, errlen, "out of memory");
+        return -1;
+    }
+    file_observer seen = model_version_observer(hash);
+    if (format->load(&m->network, dir, m->name, &seen, err, errlen) < 0) {
+        model_version_end(hash, NULL);
+        return -1;
+    }
     char labels[4096]; /* NAME.labels, whatever the format */
     snprintf(labels, sizeof labels, "%s/%s.labels", dir, m->name);
     char why[512];
-    if (nn_labels_load(&m->labels, labels, (int)nn_model_outputs(&m->network), err, errlen) < 0) {
+    if (nn_labels_load(&m->labels, labels, (int)nn_model_outputs(&m->network), &seen, err, errlen) < 0) {
+        model_version_end(hash, NULL);
         nn_model_free(&m->network);
         return -1;
     }
-    if (version_of(m, format, dir, labels, err, errlen) < 0) {
-        nn_model_free(&m->network);
-        nn_labels_free(&m->labels);
-        return -1;
-    }
+    model_version_end(hash, m->version);
     m->loaded_at = time(NULL);
     if (nn_engine_choose(&m->network, engine, precision, &m->engine, why, sizeof why) < 0) {
         snprintf(err, errlen, "model '%s': %s", m->name, why);

@@ -1,37 +1,42 @@
-/* A model's files hashed with Nettle's SHA-256 (model_version.h), read in
- * pieces: a model's weights are never held twice for it. */
+/* A model's files hashed with Nettle's SHA-256 (model_version.h) as the
+ * loaders read them: a model's weights are never read twice for it. */
 #include "model_version.h"
 
-#include <errno.h>
 #include <nettle/sha2.h>
 #include <stdint.h>
 #include <stdio.h>
-#include <string.h>
+#include <stdlib.h>
 
-int model_version_of(const char *const *paths, int n, char out[MODEL_VERSION_SIZE], char *err, size_t errlen)
-{
+struct model_version_hash {
     struct sha256_ctx ctx;
-    sha256_init(&ctx);
-    uint8_t buf[65536];
-    for (int i = 0; i < n; i++) {
-        FILE *f = fopen(paths[i], "rb");
-        if (!f) {
-            snprintf(err, errlen, "%s: %s", paths[i], strerror(errno));
-            return -1;
-        }
-        size_t got;
-        while ((got = fread(buf, 1, sizeof buf, f)) > 0)
-            sha256_update(&ctx, got, buf);
-        int failed = ferror(f);
-        fclose(f);
-        if (failed) {
-            snprintf(err, errlen, "%s: read error", paths[i]);
-            return -1;
-        }
+};
+
+model_version_hash *model_version_begin(void)
+{
+    model_version_hash *h = malloc(sizeof *h);
+    if (h)
+        sha256_init(&h->ctx);
+    return h;
+}
+
+static void hash_bytes(void *ctx, const uint8_t *data, size_t len)
+{
+    model_version_hash *h = ctx;
+    sha256_update(&h->ctx, len, data);
+}
+
+file_observer model_version_observer(model_version_hash *h)
+{
+    return (file_observer){hash_bytes, h};
+}
+
+void model_version_end(model_version_hash *h, char out[MODEL_VERSION_SIZE])
+{
+    if (out) {
+        uint8_t digest[SHA256_DIGEST_SIZE];
+        sha256_digest(&h->ctx, sizeof digest, digest);
+        for (int i = 0; i < MODEL_VERSION_DIGITS / 2; i++)
+            snprintf(out + 2 * i, 3, "%02x", digest[i]);
     }
-    uint8_t digest[SHA256_DIGEST_SIZE];
-    sha256_digest(&ctx, sizeof digest, digest);
-    for (int i = 0; i < MODEL_VERSION_DIGITS / 2; i++)
-        snprintf(out + 2 * i, 3, "%02x", digest[i]);
-    return 0;
+    free(h);
 }

@@ -20,6 +20,7 @@ import re
 import struct
 import sys
 import tempfile
+import threading
 import time
 
 from PIL import Image
@@ -71,6 +72,38 @@ def predict(port, data, query="k=3"):
 def classes(out):
     """"0.999811:89:macaw" -> (89, 0.999811)"""
     return [(int(s.split(":")[1]), float(s.split(":")[0])) for s in out]
+
+
+def version_names_the_bytes_read():
+    """The version is the hash of the bytes the loader read, not of the files read again afterwards (which
+    may have been replaced meanwhile): the labels come from a FIFO, which gives its bytes once. Read a
+    second time, it would wait for a writer: after 10 s one opens and closes it, so that a second reader
+    gets an empty file (and another version) rather than waiting forever."""
+    with tempfile.TemporaryDirectory() as models:
+        for ext in ("cfg", "weights"):
+            os.symlink(os.path.join(MODEL_DIR, f"{MODEL}.{ext}"), os.path.join(models, f"{MODEL}.{ext}"))
+        fifo = os.path.join(models, f"{MODEL}.labels")
+        os.mkfifo(fifo)
+        labels = open(os.path.join(MODEL_DIR, f"{MODEL}.labels"), "rb").read()
+
+        def feed():
+            with open(fifo, "wb") as f:
+                f.write(labels)
+            time.sleep(10)
+            try:
+                os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+            except OSError:
+                pass  # no second reader: as it should be
+
+        threading.Thread(target=feed, daemon=True).start()
+        srv = Server(LOOKSLIKE, "--model-dir", models, "--model", MODEL, "--access-log", "0")
+        try:
+            status, doc = get(srv.port, "/v1/models")
+            got = doc["models"][0]["version"] if status == 200 else None
+            check(got == VERSION, f"the version hashes the bytes the loader read, once: labels from a FIFO give "
+                                  f"{got}, the files' {VERSION}")
+        finally:
+            srv.stop()
 
 
 def main():
@@ -285,6 +318,8 @@ def main():
                   f"the top 3 /predict's ({status}, {len(every)})")
         finally:
             srv.stop()
+
+    version_names_the_bytes_read()
 
     srv = Server(LOOKSLIKE, "--api-key-file", keys.name, "--access-log", "0")
     try:

@@ -22,7 +22,7 @@ static const char *labels_file(const char *text)
 static int load(const char *text, int expected, nn_labels *l, char *err, size_t errlen)
 {
     const char *path = labels_file(text);
-    int rc = path ? nn_labels_load(l, path, expected, err, errlen) : -1;
+    int rc = path ? nn_labels_load(l, path, expected, NULL, err, errlen) : -1;
     if (path)
         unlink(path);
     return rc;
