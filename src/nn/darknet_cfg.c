@@ -52,6 +52,17 @@ int nn_parse_activation(cfg_file *f, cfg_section *s, const char *dflt, nn_activa
     return cfg_error(f, s->line, "unsupported activation '%.40s'", name);
 }
 
+/* key= one of two names, the first the default: *is_second says which. */
+static int parse_either(cfg_file *f, cfg_section *s, const char *key, const char *first, const char *second,
+                        int *is_second)
+{
+    const char *v = cfg_string(s, key, first);
+    *is_second = !strcmp(v, second);
+    if (*is_second || !strcmp(v, first))
+        return 0;
+    return cfg_error(f, cfg_line(s, key), "%s=%.40s is not '%s' or '%s'", key, v, first, second);
+}
+
 static int parse_net(cfg_file *f, cfg_section *s, nn_model *m)
 {
     int batch;
@@ -67,21 +78,14 @@ static int parse_net(cfg_file *f, cfg_section *s, nn_model *m)
         return cfg_error(f, s->line, "[net] needs width=, height= and channels=");
     if (m->input_scale == 0.0f)
         return cfg_error(f, s->line, "input_scale must not be 0");
-    const char *preprocess = cfg_string(s, "preprocess", nn_preprocessing_name(NN_PREPROCESS_DARKNET));
-    if (!strcmp(preprocess, nn_preprocessing_name(NN_PREPROCESS_DARKNET)))
-        m->preprocess = NN_PREPROCESS_DARKNET;
-    else if (!strcmp(preprocess, nn_preprocessing_name(NN_PREPROCESS_TF_SLIM)))
-        m->preprocess = NN_PREPROCESS_TF_SLIM;
-    else
-        return cfg_error(f, cfg_line(s, "preprocess"), "preprocess=%.40s is not 'darknet' or 'tf_slim'", preprocess);
-    const char *kernels = cfg_string(s, "quantized_kernels", nn_quantized_kernels_name(NN_QUANTIZED_UINT8));
-    if (!strcmp(kernels, nn_quantized_kernels_name(NN_QUANTIZED_UINT8)))
-        m->quantized_kernels = NN_QUANTIZED_UINT8;
-    else if (!strcmp(kernels, nn_quantized_kernels_name(NN_QUANTIZED_INT8)))
-        m->quantized_kernels = NN_QUANTIZED_INT8;
-    else
-        return cfg_error(f, cfg_line(s, "quantized_kernels"), "quantized_kernels=%.40s is not 'uint8' or 'int8'",
-                         kernels);
+    int tf_slim, int8;
+    if (parse_either(f, s, "preprocess", nn_preprocessing_name(NN_PREPROCESS_DARKNET),
+                     nn_preprocessing_name(NN_PREPROCESS_TF_SLIM), &tf_slim) < 0 ||
+        parse_either(f, s, "quantized_kernels", nn_quantized_kernels_name(NN_QUANTIZED_UINT8),
+                     nn_quantized_kernels_name(NN_QUANTIZED_INT8), &int8) < 0)
+        return -1;
+    m->preprocess = tf_slim ? NN_PREPROCESS_TF_SLIM : NN_PREPROCESS_DARKNET;
+    m->quantized_kernels = int8 ? NN_QUANTIZED_INT8 : NN_QUANTIZED_UINT8;
     for (int i = 0; net_training_keys[i]; i++)
         cfg_string(s, net_training_keys[i], NULL);
     return cfg_check_unused(f, s);
