@@ -4,7 +4,12 @@
 # AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/); then, as
 # root, the container test (tools/container_test.sh --docker: the image built
 # and run with podman and Docker, Compose, podman kube play), counted as one
-# more suite. Ends with one line "N passed, N failed, N skipped" over all.
+# more suite. As root, every file opened while the two passes build and test
+# is recorded (fatrace) and tests/package_lists.py requires each Debian
+# package they came from to be named in tools/debian-*packages.txt or brought
+# by one that is, another suite: a package installed by hand cannot make a
+# green run here that fails on a fresh machine.
+# Ends with one line "N passed, N failed, N skipped" over all.
 # LOOKSLIKE_SANITIZE=0 skips the sanitizer pass, LOOKSLIKE_CONTAINER_TEST=0 the
 # container test (quicker local runs).
 set -uo pipefail
@@ -17,10 +22,29 @@ fi
 
 # Test tools from the npm registry (tests/package.json: playwright-core, axe-core,
 # dockerfile-utils), pinned by tests/package-lock.json; installed again when the lock changed.
-command -v npm >/dev/null || { sudo=; [[ $(id -u) == 0 ]] || sudo=sudo; $sudo apt-get install -y -q npm; }
+sudo=; [[ $(id -u) == 0 ]] || sudo=sudo
+command -v npm >/dev/null || $sudo apt-get install -y -q --no-install-recommends npm
+[[ $(id -u) != 0 ]] || command -v fatrace >/dev/null || apt-get install -y -q --no-install-recommends fatrace
 if ! cmp -s tests/package-lock.json tests/node_modules/.lookslike-lock.json; then
   (cd tests && npm ci --no-audit --no-fund && cp package-lock.json node_modules/.lookslike-lock.json) \
     || { echo "0 passed, 1 failed (npm ci)"; exit 1; }
+fi
+
+# The packages first (bootstrap.sh installs what is missing), so that what
+# apt itself opens is not taken for the build's or the tests' use.
+bash tools/bootstrap.sh --with-tests --install-only || { echo "0 passed, 1 failed (package install)"; exit 1; }
+
+# The file opens of both passes, one line per command and path (fatrace: root only).
+opens=build/file-opens.txt
+tracing=0
+if [[ $(id -u) == 0 ]] && command -v fatrace >/dev/null; then
+  mkdir -p build && rm -f "$opens" build/.file-opens.fifo && mkfifo build/.file-opens.fifo
+  awk '{ sub(/\([0-9]+\): /, ": "); if (!seen[$0]++) { print; fflush() } }' <build/.file-opens.fifo >"$opens" &
+  dedup_pid=$!
+  fatrace --filter O >build/.file-opens.fifo 2>/dev/null &
+  fatrace_pid=$!
+  tracing=1
+  sleep 1
 fi
 
 rc=0
@@ -40,6 +64,22 @@ for pass in "${passes[@]}"; do
   logs+=("$dir/meson-logs/testlog.json")
 done
 
+packages=SKIP
+if [[ $tracing == 1 ]]; then
+  kill -INT "$fatrace_pid" && wait "$fatrace_pid"
+  wait "$dedup_pid"
+  rm -f build/.file-opens.fifo
+  echo "=== every package the build and tests used is in the lists (tests/package_lists.py)"
+  if /usr/bin/python3 tests/package_lists.py "$opens" tools/debian-packages.txt tools/debian-test-packages.txt; then
+    packages=OK
+  else
+    packages=FAIL
+    rc=1
+  fi
+else
+  echo "=== package lists check: skipped (needs root and fatrace)"
+fi
+
 container=SKIP
 if [[ ${LOOKSLIKE_CONTAINER_TEST:-1} == 0 ]]; then
   echo "=== container test: skipped (LOOKSLIKE_CONTAINER_TEST=0)"
@@ -56,12 +96,12 @@ else
   grep -E '^(ok|not ok) |passed, ' build/container-test.log
 fi
 
-python3 - "$container" "${logs[@]}" <<'PY'
+python3 - "$packages" "$container" "${logs[@]}" <<'PY'
 import json, sys
 counts = {"passed": 0, "failed": 0, "skipped": 0}
-container = sys.argv[1]
-counts["passed" if container == "OK" else "skipped" if container == "SKIP" else "failed"] += 1
-for path in sys.argv[2:]:
+for suite in sys.argv[1:3]:
+    counts["passed" if suite == "OK" else "skipped" if suite == "SKIP" else "failed"] += 1
+for path in sys.argv[3:]:
     for line in open(path):
         r = json.loads(line)["result"]
         counts["passed" if r == "OK" else "skipped" if r == "SKIP" else "failed"] += 1
