@@ -49,3 +49,14 @@ size_t json_escape(const char *s, char *out, size_t cap)
         out[used] = '\0';
     return need;
 }
+
+long utf8_invalid_at(const char *s)
+{
+    for (const unsigned char *p = (const unsigned char *)s; *p;) {
+        size_t n = *p < 0x80 ? 1 : utf8_sequence(p);
+        if (!n)
+            return (long)(p - (const unsigned char *)s);
+        p += n;
+    }
+    return -1;
+}

@@ -4,7 +4,8 @@
  * it is; '"' and '\' are escaped; control bytes, DEL and every byte that is
  * not part of a well-formed UTF-8 sequence (overlong forms, surrogates, past
  * U+10FFFF, cut short) become \u00XX, the byte read as Latin-1. The result is
- * valid JSON string content and valid UTF-8 whatever the input was.
+ * valid JSON string content and valid UTF-8 whatever the input was; text
+ * that must keep its characters (labels) is checked with utf8_invalid_at.
  * Thread-safe; allocates nothing. */
 #ifndef LOOKSLIKE_JSON_TEXT_H
 #define LOOKSLIKE_JSON_TEXT_H
@@ -16,5 +17,10 @@
  * and returns the length of the whole escaped text, as snprintf does: a value
  * >= cap means it was cut. out may be NULL when cap is 0. */
 size_t json_escape(const char *s, char *out, size_t cap);
+
+/* The offset of the first byte of the NUL-terminated s that is not part of a
+ * well-formed UTF-8 sequence (the bytes json_escape would write as \u00XX
+ * although they are not control bytes), or -1 when s is all UTF-8. */
+long utf8_invalid_at(const char *s);
 
 #endif

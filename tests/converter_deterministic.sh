@@ -34,6 +34,38 @@ for f in "$tmp/trunc.tflite" "$src"; do
   if [[ $rc == 1 ]] && grep -q "tflite2darknet: " "$tmp/err"; then ok "refuses $(basename "$f"): $(head -c 120 "$tmp/err")"
   else bad "damaged input $(basename "$f") gave exit $rc: $(cat "$tmp/err")"; fi
 done
+# Hostile files made by hand (tests/tools/tflite_build.py): refused with a
+# message (exit 1, nothing written) or, the model without parameters,
+# converted; never a crash (a signal), never an output the input's bytes
+# cannot account for.
+python3 "$here/tests/tools/tflite_build.py" "$tmp/hostile"
+hostile=(
+  "maxpool_without_options|MAX_POOL_2D with a 0x0 window and stride 0 is not a pool"
+  "fully_connected_bias_without_quantization|bias 'b' or input 'in' of a quantized layer has no quantization"
+  "per_channel_along_inputs|weights quantised along dimension 3 are not supported"
+  "shared_operator_table|operator #1: tensor 'y' is written a second time"
+  "shared_weights|operator #1: tensor 'w' is read as weights by operator #0 already"
+  "maxpool_only|"
+)
+for h in "${hostile[@]}"; do
+  IFS='|' read -r name expect <<< "$h"
+  rm -f "$tmp/h".*
+  "$converter" -o "$tmp/h" "$tmp/hostile/$name.tflite" 2>"$tmp/err"; rc=$?
+  if [[ -z $expect ]]; then
+    if [[ $rc == 0 && $(stat -c %s "$tmp/h.weights") == 20 ]]; then ok "$name: converted, a 20-byte weights image"
+    else bad "$name gave exit $rc: $(cat "$tmp/err")"; fi
+  elif [[ $rc == 1 ]] && grep -qF "$expect" "$tmp/err" && [[ ! -e $tmp/h.cfg ]]; then ok "refuses $name: $(cat "$tmp/err")"
+  else bad "$name gave exit $rc (wanted 1 and \"$expect\"): $(cat "$tmp/err")"; fi
+done
+
+# Labels the server would refuse are refused here, by line: not UTF-8.
+printf 'cat\ncaf\xe9\n' > "$tmp/latin1.labels"
+"$converter" --labels "$tmp/latin1.labels" -o "$tmp/l" "$source_root/coral_classifiers/mobilenet_v1_0.25_128_quant.tflite" \
+  2>"$tmp/err"; rc=$?
+if [[ $rc == 1 ]] && grep -qF "latin1.labels:2: not UTF-8 text (byte 0xe9 at column 4)" "$tmp/err" && [[ ! -e $tmp/l.cfg ]]; then
+  ok "refuses Latin-1 labels: $(cat "$tmp/err")"
+else bad "Latin-1 labels gave exit $rc: $(cat "$tmp/err")"; fi
+
 # What the converter cannot represent exactly is refused, naming the operator
 # or tensor: real models with one thing changed (tests/tools/tflite_patch.py).
 coral=$source_root/coral_classifiers

@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Seed corpora for the fuzz targets, made from real files at run time:
 # OUT/jpeg, OUT/body, OUT/model, OUT/png, webp, gif, bmp (every variant of
-# tests/image/format_cases.py, made with Debian's python3-pil, plus the Coral BMPs)
-# and OUT/infer (Open Inference Protocol requests: JSON and binary, both inputs).
+# tests/image/format_cases.py, made with Debian's python3-pil, plus the Coral BMPs),
+# OUT/infer (Open Inference Protocol requests: JSON and binary, both inputs)
+# and OUT/tflite (the real .tflite files of ../shared/models and the hand-made
+# hostile ones of tests/tools/tflite_build.py).
 # usage: make_seeds.sh OUT MAKE_TEST_JPEGS SHARED_IMAGES_DIR
 set -euo pipefail
 out=$1 make_jpegs=$2 shared=$3
 here=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$out"/{jpeg,body,model,png,webp,gif,bmp,infer,tmp}
+mkdir -p "$out"/{jpeg,body,model,png,webp,gif,bmp,infer,tflite,tmp}
 "$make_jpegs" "$out/tmp"
 for f in "$out"/tmp/*.jpg "$shared"/coral/*.jpg; do
   [[ -f $f ]] || continue
@@ -84,4 +86,8 @@ w2 += [s for s in (0.25, 0.5, 1, 2, 4) for _ in range(9)]
 weights = struct.pack("<3iQ", 0, 2, 0, 0) + struct.pack("<%df" % (len(w1) + len(w2)), *(w1 + w2))
 open(sys.argv[1], "wb").write(struct.pack("<H", len(cfg)) + cfg + weights)
 PY
+python3 "$here/../tools/tflite_build.py" "$out/tflite"
+for f in "$shared"/../models/*/*.tflite; do
+  [[ -f $f ]] && cp "$f" "$out/tflite/"
+done
 rm -rf "$out/tmp"

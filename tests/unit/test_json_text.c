@@ -53,6 +53,12 @@ int main(void)
     expect("\xe2\x82x", "\\u00e2\\u0082x", "a sequence cut short by ASCII");
     expect("\xff\xfe", "\\u00ff\\u00fe", "0xff and 0xfe");
 
+    /* utf8_invalid_at: where text stops being UTF-8 (control bytes are UTF-8) */
+    check(utf8_invalid_at("caf\xc3\xa9 \x01\x7f \xf0\x9f\xa6\x9c") == -1, "UTF-8 text, control bytes included");
+    check(utf8_invalid_at("caf\xe9") == 3, "a Latin-1 byte at 3 (%ld)", utf8_invalid_at("caf\xe9"));
+    check(utf8_invalid_at("ab\xe2\x82") == 2, "a sequence cut short by the end, at its start");
+    check(utf8_invalid_at("\xed\xa0\x80") == 0 && utf8_invalid_at("\xc0\xaf") == 0, "a surrogate, an overlong form");
+
     /* cut to fit: never inside a character or an escape; the full length returned */
     char out[8];
     size_t n = json_escape("ab\xc3\xa9\xc3\xa9", out, 5);
