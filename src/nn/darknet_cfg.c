@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "../file_read.h"
 #include "cfg_file.h"
@@ -204,7 +205,19 @@ int nn_model_load_seen(nn_model *m, const char *cfg_path, const char *weights_pa
         nn_model_free(m);
         return -1;
     }
-    uint8_t *weights = file_read_seen(weights_path, (size_t)NN_MAX_PARAMS * 4 + 64, &len, seen, err, errlen);
+    /* The cfg says how many bytes the weights have: a larger file is refused
+     * before it is read (a reload must not hold a stray 900 MB file to find
+     * out), and no more than that is ever read. */
+    size_t most = NN_WEIGHTS_MAX_HEADER + m->nparams * sizeof(float);
+    struct stat st;
+    if (stat(weights_path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > most) {
+        snprintf(err, errlen, "%s: %lld bytes, but the cfg's %zu parameters take %zu at most (the header and "
+                              "float32 values): not this cfg's weights",
+                 weights_path, (long long)st.st_size, m->nparams, most);
+        nn_model_free(m);
+        return -1;
+    }
+    uint8_t *weights = file_read_seen(weights_path, most, &len, seen, err, errlen);
     if (!weights) {
         nn_model_free(m);
         return -1;

@@ -10,6 +10,7 @@
 
 /* Upper bounds that keep shapes and allocations sane for any input file. */
 #define NN_MAX_PARAMS (256u << 20) /* 1 GiB of floats */
+#define NN_WEIGHTS_MAX_HEADER 20 /* a .weights file's header: 3 int32 and a 64-bit `seen` */
 #define NN_MAX_DIM 8192
 #define NN_MAX_CHANNELS 65536
 #define NN_MAX_KERNEL 31

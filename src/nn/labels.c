@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "../file_read.h"
+#include "../json_text.h"
 
 #define LABELS_MAX_BYTES (4 << 20)
 
@@ -41,6 +42,15 @@ int nn_labels_load(nn_labels *l, const char *path, int expected, const file_obse
             p[--n] = '\0';
         if (n == 0)
             break;
+        /* Labels go into JSON and the UI as they are: UTF-8 only (a Latin-1
+         * file made /v1/models invalid and the UI's model list empty). */
+        long bad = utf8_invalid_at(p);
+        if (bad >= 0) {
+            snprintf(err, errlen, "%s:%d: not UTF-8 text (byte 0x%02x at column %ld): save the labels as UTF-8", path,
+                     l->count + 1, (unsigned char)p[bad], bad + 1);
+            nn_labels_free(l);
+            return -1;
+        }
         l->full[l->count] = p;
         l->short_name[l->count] = strndup(p, strcspn(p, ","));
         if (!l->short_name[l->count]) {

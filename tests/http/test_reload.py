@@ -7,9 +7,12 @@ the files, as hashlib computes it); the corrupt model is refused with the
 loader's reason in the log and lookslike_model_reload_total{result="failed"},
 the running model serving on and /readyz ready; the swaps are counted; and
 once the old models are freed the memory is back to its level (and, in the
-ASan build, nothing leaks).
+ASan build, nothing leaks). Last, a weights file replaced by a 900 MB
+(sparse) one is refused from its size, before it is read: the peak RSS does
+not move; and labels that are not UTF-8 are refused by line.
 Usage: test_reload.py LOOKSLIKE MODEL_DIR PHOTO"""
 import hashlib
+import json
 import http.client
 import os
 import re
@@ -78,6 +81,38 @@ class Client(threading.Thread):
         conn.close()
 
 
+def hostile_files_refused(srv, directory, files):
+    install(directory, files)
+    path = os.path.join(directory, f"{NAME}.weights")
+    with open(path + ".tmp", "wb") as f:
+        f.truncate(900 << 20)
+    os.rename(path + ".tmp", path)
+    peak = memory_kib(srv.proc.pid, "VmHWM")
+    failed = reload_count(srv.port, "failed")
+    srv.proc.send_signal(signal.SIGHUP)
+    deadline = time.time() + 60
+    while reload_count(srv.port, "failed") == failed and time.time() < deadline:
+        time.sleep(0.05)
+    grown = memory_kib(srv.proc.pid, "VmHWM") - peak
+    refused = [line for line in srv.log if "were not reloaded" in line and "943718400 bytes, but the cfg" in line]
+    check(reload_count(srv.port, "failed") == failed + 1 and refused,
+          f"a 900 MB weights file is refused from its size: {refused[0].strip()[:220] if refused else srv.log[-3:]}")
+    check(grown < 64 * 1024, f"peak RSS grew {grown // 1024} MiB over that reload (< 64: the file was not read)")
+    check(request(srv.port, "GET", "/readyz")[0] == 200, "/readyz ready after it, the running model serving on")
+
+    labels = files["labels"].split(b"\n")
+    labels[4] = "caf\u00e9 au lait".encode("latin-1")
+    install(directory, dict(files, labels=b"\n".join(labels)))
+    srv.proc.send_signal(signal.SIGHUP)
+    deadline = time.time() + 60
+    while reload_count(srv.port, "failed") == failed + 1 and time.time() < deadline:
+        time.sleep(0.05)
+    refused = [line for line in srv.log if "were not reloaded" in line and f"{NAME}.labels:5: not UTF-8" in line]
+    check(refused, f"Latin-1 labels refused by line: {refused[0].strip()[:220] if refused else srv.log[-3:]}")
+    status, _, body = request(srv.port, "GET", "/v1/models")
+    check(status == 200 and json.loads(body.decode("utf-8"))["models"], "/v1/models is still UTF-8 JSON")
+
+
 def main():
     v1, v2 = files_of("mobilenet_v1"), files_of("mobilenet_v2")
     corrupt = dict(v1, weights=v1["weights"][:len(v1["weights"]) // 2])
@@ -140,6 +175,7 @@ def main():
         check(after - base < 32 * 1024,
               f"RSS after 19 swaps {after // 1024} MiB, under load before them {base // 1024} MiB: "
               f"the old models freed (grew {(after - base) // 1024} MiB, < 32; a set is ~20)")
+        hostile_files_refused(srv, directory, v1)
     finally:
         stop.set()
         check(srv.stop() == 0, "server exits 0")

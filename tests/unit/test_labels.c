@@ -49,6 +49,14 @@ static void files(void)
     err[0] = '\0';
     check(load("tabby\nmacaw\n", 3, &l, err, sizeof err) < 0 && strstr(err, "expected 3"),
           "too few lines refused (%s)", err);
+    err[0] = '\0';
+    check(load("tabby\ncaf\xe9 au lait\nmacaw\n", 3, &l, err, sizeof err) < 0 &&
+              strstr(err, ":2: not UTF-8 text (byte 0xe9 at column 4)"),
+          "a Latin-1 line refused by number and column (%s)", err);
+    check(load("tabby\ncaf\xc3\xa9 au lait\n\xe7\x8c\xab\n", 3, &l, err, sizeof err) == 0 &&
+              !strcmp(l.short_name[2], "\xe7\x8c\xab"),
+          "UTF-8 lines taken (%s)", err);
+    nn_labels_free(&l);
 }
 
 static void ranking(void)
