@@ -15,7 +15,7 @@
 #include "webp_helper.h"
 #include "webp_rgb.h"
 
-/* What a lossless bitstream may make libwebp allocate when decoded isolated:
+/* What a lossless bitstream (or alpha plane) may make libwebp allocate when decoded isolated:
  * its ARGB rows and transforms (4.1 to 4.4 bytes a pixel measured on photos
  * encoded at every effort), and the lookup tables of its prefix-code groups
  * (~12 KB each, more with a colour cache: a real encoder writes up to a few
@@ -24,11 +24,15 @@
 #define LOSSLESS_BYTES_PER_PIXEL 5
 #define LOSSLESS_TABLE_BYTES ((size_t)32 << 20)
 
-/* Whether this bitstream is decoded in the helper process: a lossless one, when asked to isolate. */
+/* Whether this bitstream is decoded in the helper process, when asked to
+ * isolate: a lossless one, and a lossy one with an alpha plane, which may be
+ * lossless-coded (ALPH compression 1: the same decoder, the same tables).
+ * Only a lossy bitstream without alpha is decoded here: its memory follows
+ * its pixels. */
 static int isolated(const uint8_t *data, size_t len, const image_decode_options *opt)
 {
     WebPBitstreamFeatures f;
-    return opt->isolate && WebPGetFeatures(data, len, &f) == VP8_STATUS_OK && f.format == 2;
+    return opt->isolate && WebPGetFeatures(data, len, &f) == VP8_STATUS_OK && (f.format == 2 || f.has_alpha);
 }
 
 /* Room for a w x h canvas: shared with the helper process when it decodes. */
@@ -49,11 +53,14 @@ static outcome decode_bitstream(const uint8_t *data, size_t len, size_t w, size_
     switch (rc) {
     case WEBP_RGB_OK: return OUTCOME_OK;
     case WEBP_RGB_CORRUPT: snprintf(err, errlen, "corrupt or truncated WebP"); return OUTCOME_INVALID_IMAGE;
+    case WEBP_HELPER_TIMED_OUT:
+        snprintf(err, errlen, "this %zux%zu WebP took more than %d s to decode", w, h, WEBP_HELPER_DEADLINE_S);
+        return OUTCOME_IMAGE_TOO_COMPLEX;
     case WEBP_RGB_OUT_OF_MEMORY:
     case WEBP_HELPER_FAILED:
         if (isolate) {
-            snprintf(err, errlen, "this %zux%zu lossless WebP needs more decoder memory than %zu MiB (%d bytes a "
-                                  "pixel + %zu MiB for its prefix-code tables)",
+            snprintf(err, errlen, "this %zux%zu WebP (lossless, or with an alpha plane) needs more decoder memory "
+                                  "than %zu MiB (%d bytes a pixel + %zu MiB for its prefix-code tables)",
                      w, h, budget >> 20, LOSSLESS_BYTES_PER_PIXEL, LOSSLESS_TABLE_BYTES >> 20);
             return OUTCOME_IMAGE_TOO_COMPLEX;
         }
@@ -81,7 +88,7 @@ static outcome first_frame(const uint8_t *data, size_t len, size_t w, size_t h, 
     }
     outcome st = OUTCOME_OK;
     size_t x0 = (size_t)frame.x_offset, y0 = (size_t)frame.y_offset;
-    int isolate = isolated(frame.fragment.bytes, frame.fragment.size, opt);
+    int isolate = isolated(frame.fragment.bytes, frame.fragment.size, opt) || (opt->isolate && frame.has_alpha);
     if (x0 + (size_t)frame.width > w || y0 + (size_t)frame.height > h) {
         snprintf(err, errlen, "corrupt WebP animation: the first frame lies outside the canvas");
         st = OUTCOME_INVALID_IMAGE;

@@ -2,12 +2,18 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
+
+#include "../clock.h"
 
 #include "../own_files.h"
 #include "webp_rgb.h"
@@ -35,6 +41,40 @@ static int memfd_with(const char *name, const uint8_t *data, size_t len)
     return fd;
 }
 
+/* Waits for the helper until the deadline; kills it then (SIGKILL: a
+ * stopped process ends too). Its wait status, or -1 when it was killed. */
+static int wait_helper(pid_t pid, int *status)
+{
+    double deadline = clock_ms() + WEBP_HELPER_DEADLINE_S * 1000.0;
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
+    for (;;) {
+        pid_t got = waitpid(pid, status, WNOHANG);
+        if (got == pid)
+            break;
+        if (got < 0 && errno != EINTR) {
+            if (pidfd >= 0)
+                close(pidfd);
+            return -1;
+        }
+        double left = deadline - clock_ms();
+        if (left <= 0) {
+            kill(pid, SIGKILL);
+            while (waitpid(pid, status, 0) < 0 && errno == EINTR) {
+            }
+            if (pidfd >= 0)
+                close(pidfd);
+            return -1;
+        }
+        if (pidfd >= 0) /* readable when the helper ends */
+            poll(&(struct pollfd){.fd = pidfd, .events = POLLIN}, 1, (int)left + 1);
+        else
+            nanosleep(&(struct timespec){0, 2000000}, NULL);
+    }
+    if (pidfd >= 0)
+        close(pidfd);
+    return 0;
+}
+
 /* Runs the helper on fds `in` (3 there) and `pixels` (4 there): its exit status as an outcome. */
 static int run_helper(int in, int pixels, size_t w, size_t h, size_t offset, int stride, size_t budget)
 {
@@ -46,22 +86,38 @@ static int run_helper(int in, int pixels, size_t w, size_t h, size_t offset, int
     snprintf(args[3], sizeof args[3], "%d", stride);
     snprintf(args[4], sizeof args[4], "%zu", offset);
     char *argv[] = {(char *)helper, args[0], args[1], args[2], args[3], args[4], NULL};
+    /* The helper starts with no signal blocked and every signal at its
+     * default (posix_spawn would keep this thread's mask: the server blocks
+     * SIGTERM, SIGINT and SIGHUP for its signal thread), and with none of the
+     * server's standard streams. */
     posix_spawn_file_actions_t fa;
+    posix_spawnattr_t attr;
+    sigset_t none, all;
+    sigemptyset(&none);
+    sigfillset(&all);
     if (posix_spawn_file_actions_init(&fa) != 0)
         return WEBP_HELPER_NOT_STARTED;
+    if (posix_spawnattr_init(&attr) != 0) {
+        posix_spawn_file_actions_destroy(&fa);
+        return WEBP_HELPER_NOT_STARTED;
+    }
     pid_t pid;
-    int rc = posix_spawn_file_actions_adddup2(&fa, in, 3) || posix_spawn_file_actions_adddup2(&fa, pixels, 4) ||
+    int rc = posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF) ||
+             posix_spawnattr_setsigmask(&attr, &none) || posix_spawnattr_setsigdefault(&attr, &all) ||
+             posix_spawn_file_actions_adddup2(&fa, in, 3) || posix_spawn_file_actions_adddup2(&fa, pixels, 4) ||
+             posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0) ||
+             posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0) ||
              posix_spawn_file_actions_addopen(&fa, STDERR_FILENO, "/dev/null", O_WRONLY, 0) ||
-             posix_spawn_file_actions_addclosefrom_np(&fa, 5) || posix_spawn(&pid, helper, &fa, NULL, argv, environ);
+             posix_spawn_file_actions_addclosefrom_np(&fa, 5) || posix_spawn(&pid, helper, &fa, &attr, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
+    posix_spawnattr_destroy(&attr);
     if (rc != 0)
         return WEBP_HELPER_NOT_STARTED;
     int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return WEBP_HELPER_FAILED;
+    if (wait_helper(pid, &status) < 0)
+        return WEBP_HELPER_TIMED_OUT;
     if (!WIFEXITED(status))
-        return WEBP_HELPER_FAILED;
+        return WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU ? WEBP_HELPER_TIMED_OUT : WEBP_HELPER_FAILED;
     switch (WEXITSTATUS(status)) {
     case WEBP_RGB_OK: return WEBP_RGB_OK;
     case WEBP_RGB_CORRUPT: return WEBP_RGB_CORRUPT;

@@ -2,7 +2,8 @@
  * webp_helper.c starts to decode one WebP bitstream with bounded memory.
  * Reads the bitstream from fd 3 and writes WIDTH x HEIGHT RGB pixels into the
  * memfd on fd 4, from byte OFFSET on, rows STRIDE bytes apart, after limiting
- * its own address space to BUDGET bytes more than it has then. Exit status:
+ * its own address space to BUDGET bytes more than it has then, and its CPU
+ * time to WEBP_HELPER_DEADLINE_S seconds. Exit status:
  * webp_rgb.h's outcome; WEBP_HELPER_EXIT_BAD_CALL for bad arguments or
  * descriptors. Not meant to be run by hand. */
 #include <errno.h>
@@ -73,7 +74,9 @@ int main(int argc, char **argv)
     uint8_t *out = mmap(NULL, size, PROT_READ | PROT_WRITE, MAP_SHARED, 4, 0);
     size_t now = address_space_bytes();
     struct rlimit limit = {now + budget, now + budget};
-    if (data == MAP_FAILED || out == MAP_FAILED || !now || setrlimit(RLIMIT_AS, &limit) != 0)
+    struct rlimit cpu = {WEBP_HELPER_DEADLINE_S, WEBP_HELPER_DEADLINE_S + 1}; /* SIGXCPU, then SIGKILL */
+    if (data == MAP_FAILED || out == MAP_FAILED || !now || setrlimit(RLIMIT_AS, &limit) != 0 ||
+        setrlimit(RLIMIT_CPU, &cpu) != 0)
         return WEBP_HELPER_EXIT_BAD_CALL;
     prefault_heap(4 * w * h + (1u << 20));
     return webp_rgb_decode(data, (size_t)in.st_size, out + offset, size - offset, (int)stride);

@@ -4,8 +4,13 @@ have one symbol (0 bits a pixel), so the file is ~470 KB, yet libwebp builds
 lookup tables per group, sized for the colour cache's alphabet, before any
 pixel is decoded: hundreds of MB.
 Decodable and valid: the picture is a pattern of tile colours.
+The same image stream as the alpha plane of a lossy WebP (VP8X + ALPH + VP8,
+the colour frame encoded by the system's libwebp): libwebp reports that file
+as lossy, yet decodes its alpha with the same lossless decoder.
 
-usage: python3 webp_groups.py OUT.webp [SIDE]   (SIDE a multiple of 4, default 1024)"""
+usage: python3 webp_groups.py OUT.webp [SIDE] [alpha]   (SIDE a multiple of 4, default 1024)"""
+import ctypes
+import ctypes.util
 import struct
 import sys
 
@@ -57,16 +62,11 @@ def flat_code(b, alphabet):
         b.code(1 if s < 256 else 0, 1)
 
 
-def webp(side=1024):
+def image_stream(b, side):
+    """The lossless image stream after its header: a group per 4x4 tile."""
     bits = 2  # 4x4 tiles
     tiles = (side + 3) >> bits
     assert tiles * tiles <= 65536
-    b = Bits()
-    b.put(0x2F, 8)
-    b.put(side - 1, 14)
-    b.put(side - 1, 14)
-    b.put(0, 1)  # no alpha
-    b.put(0, 3)  # version
     b.put(0, 1)  # no transform
     b.put(1, 1)  # a colour cache of 2^11 entries: each group's tables are sized for its larger alphabet
     b.put(11, 4)
@@ -91,12 +91,69 @@ def webp(side=1024):
         simple_code(b, 255)  # alpha
         simple_code(b, 0)  # distance
     # the pixels: every symbol costs 0 bits
-    vp8l = b.data()
-    chunk = b"VP8L" + struct.pack("<I", len(vp8l)) + vp8l + (b"\0" if len(vp8l) % 2 else b"")
-    return b"RIFF" + struct.pack("<I", 4 + len(chunk)) + b"WEBP" + chunk
+
+
+def chunk(tag, data):
+    return tag + struct.pack("<I", len(data)) + data + (b"\0" if len(data) % 2 else b"")
+
+
+def riff(*chunks):
+    body = b"WEBP" + b"".join(chunks)
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+def webp(side=1024):
+    b = Bits()
+    b.put(0x2F, 8)
+    b.put(side - 1, 14)
+    b.put(side - 1, 14)
+    b.put(0, 1)  # no alpha
+    b.put(0, 3)  # version
+    image_stream(b, side)
+    return riff(chunk(b"VP8L", b.data()))
+
+
+def lossy_frame(side):
+    """A grey side x side VP8 frame, encoded by libwebp (WebPEncodeRGB)."""
+    lib = ctypes.CDLL(ctypes.util.find_library("webp") or "libwebp.so.7")
+    out = ctypes.POINTER(ctypes.c_uint8)()
+    rgb = bytes([128]) * (side * side * 3)
+    size = lib.WebPEncodeRGB(rgb, side, side, side * 3, ctypes.c_float(50), ctypes.byref(out))
+    data = ctypes.string_at(out, size)
+    lib.WebPFree(out)
+    at = data.index(b"VP8 ")
+    return data[at + 8:at + 8 + struct.unpack_from("<I", data, at + 4)[0]]
+
+
+def lossless_gradient(side):
+    """A plain lossless WebP of side x side (a smooth pattern: small, yet every pixel decoded)."""
+    lib = ctypes.CDLL(ctypes.util.find_library("webp") or "libwebp.so.7")
+    out = ctypes.POINTER(ctypes.c_uint8)()
+    rgb = (bytes(range(251)) * (side * side * 3 // 251 + 1))[:side * side * 3]
+    size = lib.WebPEncodeLosslessRGB(rgb, side, side, side * 3, ctypes.byref(out))
+    data = ctypes.string_at(out, size)
+    lib.WebPFree(out)
+    return data
+
+
+def webp_alpha(side=1024, animated=False):
+    """A lossy WebP whose alpha plane is the lossless stream above; or an
+    animation whose first (and only) frame that is."""
+    b = Bits()
+    b.put(1, 2)  # ALPH header: lossless compression, no filter, no pre-processing
+    b.put(0, 6)
+    image_stream(b, side)
+    frame = chunk(b"ALPH", b.data()) + chunk(b"VP8 ", lossy_frame(side))
+    u24 = lambda v: struct.pack("<I", v)[:3]  # noqa: E731
+    size = u24(side - 1) + u24(side - 1)
+    if not animated:
+        return riff(chunk(b"VP8X", bytes([0x10, 0, 0, 0]) + size), frame)
+    anmf = u24(0) + u24(0) + size + u24(100) + b"\0"
+    return riff(chunk(b"VP8X", bytes([0x12, 0, 0, 0]) + size), chunk(b"ANIM", bytes(6)), chunk(b"ANMF", anmf + frame))
 
 
 if __name__ == "__main__":
-    data = webp(int(sys.argv[2]) if len(sys.argv) > 2 else 1024)
+    side = int(sys.argv[2]) if len(sys.argv) > 2 else 1024
+    data = webp_alpha(side) if sys.argv[3:] == ["alpha"] else webp(side)  # (the rest: import this)
     with open(sys.argv[1], "wb") as f:
         f.write(data)
