@@ -56,6 +56,8 @@ typedef struct http_request {
     size_t bytes_in;
     client_address client; /* whose share of the body budget this request takes (body_budget.h) */
     watched_connection *watch; /* its connection in the server's connection watch, or NULL */
+    int http11; /* an HTTP/1.1 request: it may be sent an interim response (connection_watch.h) */
+    int has_body, body_read; /* it announced a body; all of it was read */
 
     /* POST /predict and /v2/models/NAME/infer: one image, or a batch, each
      * image a job of its own (inference_exchange.c) */

@@ -104,17 +104,26 @@ char *metrics_render(const metrics_gauges *g, const model_description *models, i
                     "# TYPE lookslike_request_body_bytes_limit gauge\nlookslike_request_body_bytes_limit %.0f\n",
                 g->body_bytes, g->body_bytes_limit);
     text_printf(&o, "# HELP lookslike_connections_closed_total Connections the server closed: headers not in within "
-                    "--header-timeout, or a body slower than --min-upload-rate.\n"
+                    "--header-timeout, a body slower than --min-upload-rate, past a client's share "
+                    "(--per-ip-connections, half of them still sending headers), or shed for room near "
+                    "--max-connections (the oldest still sending headers).\n"
                     "# TYPE lookslike_connections_closed_total counter\n"
                     "lookslike_connections_closed_total{reason=\"header_timeout\"} %ld\n"
                     "lookslike_connections_closed_total{reason=\"slow_body\"} %ld\n"
+                    "lookslike_connections_closed_total{reason=\"client_limit\"} %ld\n"
+                    "lookslike_connections_closed_total{reason=\"shed\"} %ld\n"
+                    "# HELP lookslike_lingering_closes_total Connections answered before their request's body was read, "
+                    "closed after reading and dropping what the client still sent (a lingering close).\n"
+                    "# TYPE lookslike_lingering_closes_total counter\nlookslike_lingering_closes_total %ld\n"
                     "# HELP lookslike_abandoned_requests_total Requests whose client left while their images waited: "
                     "the queued ones were dropped.\n"
                     "# TYPE lookslike_abandoned_requests_total counter\nlookslike_abandoned_requests_total %ld\n"
                     "# HELP lookslike_dropped_images_total Images of abandoned requests taken out of the queue, "
                     "never run.\n"
                     "# TYPE lookslike_dropped_images_total counter\nlookslike_dropped_images_total %ld\n",
-                g->header_timeouts, g->slow_bodies, g->clients_gone, g->dropped_images);
+                g->watch.header_timeouts, g->watch.slow_bodies, g->watch.client_limit, g->watch.shed, g->watch.lingered,
+                g->watch.gone,
+                g->dropped_images);
     text_printf(&o, "# HELP lookslike_model_reload_total Reloads of the models (SIGHUP): swapped in, or failed "
                     "(the running ones serve on).\n# TYPE lookslike_model_reload_total counter\n"
                     "lookslike_model_reload_total{result=\"ok\"} %llu\nlookslike_model_reload_total{result=\"failed\"} %llu\n",

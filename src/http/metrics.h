@@ -4,6 +4,7 @@
 #define LOOKSLIKE_HTTP_METRICS_H
 
 #include "../predict/model_registry.h"
+#include "connection_watch.h"
 
 typedef enum {
     STAGE_QUEUE,
@@ -17,7 +18,7 @@ typedef enum {
 typedef struct {
     int queue_depth, in_flight, busy_workers, ready;
     double body_bytes, body_bytes_limit; /* request bodies held in memory, and their budget */
-    long header_timeouts, slow_bodies, clients_gone; /* the connection watch's counts (connection_watch.h) */
+    connection_watch_stats watch; /* the connection watch's counts (connection_watch.h) */
     long dropped_images; /* of those clients gone: their images taken out of the queue, never run */
 } metrics_gauges;
 

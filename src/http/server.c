@@ -72,7 +72,7 @@ body_budget *server_body_budget(http_server *s)
 
 void server_watch(http_request *r, watch_state state)
 {
-    connection_watch_set(r->server->watch, r->watch, state, state == WATCH_HEADERS ? NULL : r);
+    connection_watch_set(r->server->watch, r->watch, state, state == WATCH_HEADERS ? NULL : r, r->http11);
 }
 
 /* The connection watch's calls for a request whose client left while its
@@ -100,7 +100,9 @@ static void on_connection(void *cls, struct MHD_Connection *conn, void **socket_
     http_server *s = cls;
     if (code == MHD_CONNECTION_NOTIFY_STARTED) {
         const union MHD_ConnectionInfo *fd = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CONNECTION_FD);
-        *socket_context = fd ? connection_watch_add(s->watch, fd->connect_fd) : NULL;
+        const union MHD_ConnectionInfo *peer = MHD_get_connection_info(conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+        client_address who = client_address_of(peer ? peer->client_addr : NULL);
+        *socket_context = fd ? connection_watch_add(s->watch, fd->connect_fd, &who) : NULL;
     } else {
         connection_watch_remove(s->watch, *socket_context);
         *socket_context = NULL;
@@ -184,7 +186,7 @@ enum MHD_Result metrics_route(http_request *r, const route_call *call)
                         .body_bytes = (double)body_budget_held(s->budget),
                         .body_bytes_limit = (double)s->cfg.max_body_total,
                         .dropped_images = atomic_load(&s->dropped_images)};
-    connection_watch_counts(s->watch, &g.header_timeouts, &g.slow_bodies, &g.clients_gone);
+    g.watch = connection_watch_counts(s->watch);
     model_description models[REGISTRY_MAX_MODELS];
     const model_registry *reg = &r->models->registry;
     for (int i = 0; i < reg->count; i++)
@@ -215,9 +217,12 @@ static const char *header(http_request *r, const char *name)
 
 /* The first call for a request, with its headers: what can be refused before
  * any body is read. MHD_YES without a response: go on. */
-static enum MHD_Result begin_request(http_request *r, const char *url, const char *method, int *answered)
+static enum MHD_Result begin_request(http_request *r, const char *url, const char *method, const char *version,
+                                     int *answered)
 {
     *answered = 1;
+    r->http11 = version && !strcmp(version, MHD_HTTP_VERSION_1_1);
+    r->has_body = has_body(r);
     server_watch(r, WATCH_SERVING); /* the headers are in */
     request_id_choose(header(r, REQUEST_ID_HEADER), r->request_id);
     trace_context_parse(header(r, "traceparent"), &r->trace);
@@ -259,15 +264,16 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 {
     (void)cls;
     (void)conn;
-    (void)version;
     http_request *r = *con_cls;
     if (!r)
         return MHD_NO;
     if (!r->method[0]) {
         int answered;
-        enum MHD_Result rc = begin_request(r, url, method, &answered);
+        enum MHD_Result rc = begin_request(r, url, method, version, &answered);
         if (answered)
             return rc;
+    } else if (*upload_size == 0) {
+        r->body_read = 1; /* a call without data after the first: the whole body is in */
     }
     if (r->status && r->phase == PHASE_NEW) { /* answered in begin_request (or below) */
         *upload_size = 0;
@@ -310,10 +316,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
         if (s->cfg.access_log)
             log_request(r, ms, why);
     }
+    /* Out of the watch's sight first (under its lock): from then on it cannot
+     * withdraw this request's jobs, which are freed next. */
+    server_watch(r, WATCH_HEADERS); /* the next request's, on a kept-alive connection */
+    if (r->has_body && !r->body_read) /* answered early: if the connection closes now, it lingers */
+        connection_watch_linger(s->watch, r->watch);
     if (r->route && r->uploads)
         inference_exchange_free(r);
     model_set_release(r->models);
-    server_watch(r, WATCH_HEADERS); /* the next request's, on a kept-alive connection */
     free(r);
     *con_cls = NULL;
     atomic_fetch_sub(&s->in_flight, 1);
@@ -342,7 +352,10 @@ http_server *http_server_start(const http_config *cfg, worker_pool *pool, model_
                                   .rate_grace_s = cfg->header_timeout_s,
                                   .withdraw = withdraw_jobs,
                                   .finish = finish_withdrawn,
-                                  .cls = s};
+                                  .cls = s,
+                                  .per_client = cfg->per_ip_connections,
+                                  .per_client_headers = (cfg->per_ip_connections + 1) / 2,
+                                  .slots = cfg->max_connections};
     s->budget = body_budget_new(cfg->max_body_total, cfg->max_body_per_client, cfg->max_connections);
     s->watch = s->budget ? connection_watch_start(&wc) : NULL;
     if (!s->watch) {
