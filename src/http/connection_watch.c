@@ -54,6 +54,17 @@ struct connection_watch {
     int cap;
 };
 
+/* Takes c out of the list at *head. Locked. */
+static void unlink_from(watched_connection **head, watched_connection *c)
+{
+    if (c->prev)
+        c->prev->next = c->next;
+    else
+        *head = c->next;
+    if (c->next)
+        c->next->prev = c->prev;
+}
+
 /* Closes c's stream (see the header). Locked. */
 static void shut(watched_connection *c)
 {
@@ -148,12 +159,7 @@ static void drain_lingering(connection_watch *w, double now)
         }
         ended = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
         if (ended || now > c->linger_until || now > c->linger_idle_until || c->discarded > LINGER_BYTES) {
-            if (c->prev)
-                c->prev->next = c->next;
-            else
-                w->lingering = c->next;
-            if (c->next)
-                c->next->prev = c->prev;
+            unlink_from(&w->lingering, c);
             w->nlingering--;
             close(c->fd);
             free(c);
@@ -297,12 +303,7 @@ void connection_watch_remove(connection_watch *w, watched_connection *c)
     if (!c)
         return;
     pthread_mutex_lock(&w->lock);
-    if (c->prev)
-        c->prev->next = c->next;
-    else
-        w->head = c->next;
-    if (c->next)
-        c->next->prev = c->prev;
+    unlink_from(&w->head, c);
     w->count--;
     /* A lingering close: the answer was sent (libmicrohttpd is closing), so
      * the writing end is shut and the reading end drained from now on. */
