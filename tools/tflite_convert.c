@@ -42,6 +42,10 @@ typedef struct {
     int act_type; /* TFL_UINT8 or TFL_INT8: the type of every activation a layer writes */
     int last; /* index of the layer whose output is "the current value"; -1 = network input */
     int out_c, out_h, out_w; /* shape of the current value */
+    /* the previous model of the chain: its output layer (-1: none), shape and quantization */
+    int prev_output_layer;
+    nn_shape prev_shape;
+    nn_quant prev_q;
     const char *file; /* for error messages */
     int op_index;
     size_t max_params; /* what the files' bytes can legitimately make (tflite_convert.h) */
@@ -49,6 +53,7 @@ typedef struct {
     tfl_model m;
     int *layer_of;
     int *reader_of; /* per tensor: the operator that read it as weights or bias, or -1 */
+    text_buffer cfg; /* the cfg text, once every model is read */
     /* a refusal: the message, then back to tflite_convert */
     char *err;
     size_t errlen;
@@ -612,8 +617,7 @@ static int activation_type(const tfl_model *m)
 
 
 /* One model of the chain into c: its layers follow those of the models before. */
-static void convert_file(converter *c, const tflite_file *file, int first, int *prev_output_layer,
-                         nn_shape *prev_shape, nn_quant *prev_q)
+static void convert_file(converter *c, const tflite_file *file, int first)
 {
     tfl_model *m = &c->m;
     char err[256];
@@ -640,11 +644,11 @@ static void convert_file(converter *c, const tflite_file *file, int first, int *
         c->out_c = ch;
         c->out_h = h;
         c->out_w = w;
-    } else if (ch != prev_shape->c || h != prev_shape->h || w != prev_shape->w) {
-        die(c, "input %dx%dx%d does not match the previous model's output %dx%dx%d", h, w, ch, prev_shape->h,
-            prev_shape->w, prev_shape->c);
-    } else if (c->quantized && (in->nscales != 1 || tfl_tensor_scale(in, 0) != prev_q->scale ||
-                                quant_of(c, in, 0).zero_point != prev_q->zero_point)) {
+    } else if (ch != c->prev_shape.c || h != c->prev_shape.h || w != c->prev_shape.w) {
+        die(c, "input %dx%dx%d does not match the previous model's output %dx%dx%d", h, w, ch, c->prev_shape.h,
+            c->prev_shape.w, c->prev_shape.c);
+    } else if (c->quantized && (in->nscales != 1 || tfl_tensor_scale(in, 0) != c->prev_q.scale ||
+                                quant_of(c, in, 0).zero_point != c->prev_q.zero_point)) {
         die(c, "input quantization differs from the previous model's output: the chain is not exact");
     }
     c->layer_of = malloc(m->ntensors * sizeof *c->layer_of);
@@ -653,7 +657,7 @@ static void convert_file(converter *c, const tflite_file *file, int first, int *
         die(c, "out of memory");
     for (size_t t = 0; t < m->ntensors; t++)
         c->layer_of[t] = -2, c->reader_of[t] = -1;
-    c->layer_of[m->input] = *prev_output_layer;
+    c->layer_of[m->input] = c->prev_output_layer;
     for (size_t k = 0; k < m->nops; k++) {
         c->op_index = (int)k;
         convert_op(c, m, &m->ops[k], c->layer_of);
@@ -661,11 +665,11 @@ static void convert_file(converter *c, const tflite_file *file, int first, int *
     c->op_index = -1;
     if (c->layer_of[m->output] != c->last)
         die(c, "the graph output is not the last operator's output");
-    *prev_output_layer = c->last;
+    c->prev_output_layer = c->last;
     const tfl_tensor *out = &m->tensors[m->output];
-    *prev_q = out->nscales == 1 ? quant_of(c, out, 0) : (nn_quant){0};
-    *prev_shape = (nn_shape){out->dims[out->ndims - 1], out->ndims == 4 ? out->dims[1] : 1,
-                             out->ndims == 4 ? out->dims[2] : 1};
+    c->prev_q = out->nscales == 1 ? quant_of(c, out, 0) : (nn_quant){0};
+    c->prev_shape = (nn_shape){out->dims[out->ndims - 1], out->ndims == 4 ? out->dims[1] : 1,
+                               out->ndims == 4 ? out->dims[2] : 1};
     free(c->layer_of);
     free(c->reader_of);
     c->layer_of = c->reader_of = NULL;
@@ -700,6 +704,7 @@ static void converter_free(converter *c)
     free(c->weights.v);
     free(c->layer_of);
     free(c->reader_of);
+    text_free(&c->cfg);
     tfl_model_free(&c->m);
     free(c);
 }
@@ -712,12 +717,12 @@ int tflite_convert(const tflite_file *files, int nfiles, tflite_converted *out, 
         snprintf(err, errlen, "out of memory");
         return -1;
     }
-    c->last = -1;
+    c->last = c->prev_output_layer = -1;
     c->err = err;
     c->errlen = errlen;
-    text_buffer cfg = {0};
+    /* Everything a refusal frees is reached from c (on the heap): no local
+     * changes between here and a longjmp. */
     if (setjmp(c->refused)) {
-        text_free(&cfg);
         tflite_converted_free(out);
         converter_free(c);
         return -1;
@@ -728,29 +733,26 @@ int tflite_convert(const tflite_file *files, int nfiles, tflite_converted *out, 
         c->max_params = NN_MAX_PARAMS;
     if (nfiles < 1)
         die(c, "no model to convert");
-    int prev_output_layer = -1;
-    nn_shape prev_shape = {0};
-    nn_quant prev_q = {0};
     for (int f = 0; f < nfiles; f++)
-        convert_file(c, &files[f], f == 0, &prev_output_layer, &prev_shape, &prev_q);
+        convert_file(c, &files[f], f == 0);
     c->file = NULL;
 
-    text_printf(&cfg, "# Darknet cfg written by tflite2darknet from:");
+    text_printf(&c->cfg, "# Darknet cfg written by tflite2darknet from:");
     for (int i = 0; i < nfiles; i++)
-        text_printf(&cfg, " %s", base_name(files[i].name));
-    text_printf(&cfg, "\n# Extensions (see models/darknet-format.md): preprocess, input_mean/input_scale,\n"
+        text_printf(&c->cfg, " %s", base_name(files[i].name));
+    text_printf(&c->cfg, "\n# Extensions (see models/darknet-format.md): preprocess, input_mean/input_scale,\n"
                       "# pad_mode=tf_same, and for a quantized model\n"
                       "# weight_scale/weight_zero_point/output_scale/output_zero_point.\n\n");
     char werr[256];
-    if (darknet_cfg_write(&c->model, DARKNET_DIALECT_LOOKSLIKE, &cfg, werr, sizeof werr) < 0)
+    if (darknet_cfg_write(&c->model, DARKNET_DIALECT_LOOKSLIKE, &c->cfg, werr, sizeof werr) < 0)
         die(c, "%s", werr);
-    if (!(out->cfg = text_take(&cfg)))
+    if (!(out->cfg = text_take(&c->cfg)))
         die(c, "out of memory");
     out->cfg_len = strlen(out->cfg);
     weights_image(c, out);
     out->layers = c->model.nlayers;
     out->params = c->weights.len;
-    out->outputs = (size_t)prev_shape.c * (size_t)prev_shape.h * (size_t)prev_shape.w;
+    out->outputs = (size_t)c->prev_shape.c * (size_t)c->prev_shape.h * (size_t)c->prev_shape.w;
     converter_free(c);
     return 0;
 }

@@ -150,14 +150,13 @@ static void drain_lingering(connection_watch *w, double now)
     for (watched_connection *c = w->lingering, *next; c; c = next) {
         next = c->next;
         ssize_t n;
-        int ended = 0;
         while ((n = recv(c->fd, scratch, sizeof scratch, MSG_DONTWAIT)) > 0) {
             c->discarded += (size_t)n;
             c->linger_idle_until = now + LINGER_IDLE_S * 1000;
             if (c->discarded > LINGER_BYTES)
                 break;
         }
-        ended = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
+        int ended = n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR);
         if (ended || now > c->linger_until || now > c->linger_idle_until || c->discarded > LINGER_BYTES) {
             unlink_from(&w->lingering, c);
             w->nlingering--;
