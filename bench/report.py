@@ -10,6 +10,7 @@ measured in this one run, so the ratios compare like with like.
 
 usage: bench/report.py [--quick]   (normally through bench/run.sh)
 """
+import json
 import os
 import re
 import socket
@@ -250,6 +251,38 @@ def end_to_end(workers, threads, extra=()):
         proc.wait()
 
 
+def overload(capacity):
+    """Open-loop load at 1x, 4x and 10x the capacity measured with wrk (16
+    keep-alive clients), a new connection per request from 8 loopback
+    addresses (bench/overload.c), on the default settings."""
+    proc, url, _, _ = start_server(["--queue", "64"])
+    port = url.rsplit(":", 1)[1]
+    rows = []
+    try:
+        for factor in (1, 4, 10):
+            out = run([os.path.join(BUILD, "bench", "lookslike-overload"), port, FRAME, str(factor * capacity),
+                       str(SECONDS)])
+            r = dict(json.loads(out.strip().splitlines()[-1]), factor=factor)  # the generator's one JSON line
+            r.update(memory(proc.pid))
+            rows.append(r)
+            time.sleep(1)
+    finally:
+        proc.terminate()
+        proc.wait()
+    return rows
+
+
+def print_overload(rows, capacity):
+    print(f"\n== Overload: open loop, a new connection per request from 8 addresses, {SECONDS} s per row, "
+          f"capacity {capacity:.0f} img/s (wrk, 16 keep-alive clients); the generator on the same 2 cores")
+    print(f"{'offered':>9}{'img/s':>8}{'2xx/s':>8}{'% cap':>7}{'2xx p50':>9}{'p99':>8}{'503':>7}{'503 p50':>9}"
+          f"{'other':>7}{'failed':>8}{'RSS MiB':>9}")
+    for r in rows:
+        print(f"{str(r['factor']) + 'x':>9}{r['rate']:>8.0f}{r['goodput']:>8.0f}{100 * r['goodput'] / capacity:>6.0f}%"
+              f"{r['ok_p50']:>9.1f}{r['ok_p99']:>8.1f}{r['busy']:>7}{r['busy_p50']:>9.1f}{r['other']:>7}"
+              f"{r['failed'] + r['skipped']:>8}{r['VmRSS']:>9.1f}")
+
+
 # ---------------------------------------------------------------- report
 def main():
     rows, peak, macs, isa = engines()
@@ -321,6 +354,9 @@ def main():
 
     print_zoo(zoo_results)
     print_byo(byo_results)
+    capacity = e2e[2]["sixteen"]["rps"]
+    over = overload(capacity)
+    print_overload(over, capacity)
 
     # ------------------------------------------------------------ targets
     print("\n== Targets, this run")
@@ -357,6 +393,8 @@ def main():
         (f"peak RSS <= 96 MiB (default: {default['VmHWM']:.1f})", default["VmHWM"] <= 96),
         (f"ready <= 150 ms after exec, self-test included (default: {default['ready']:.0f} ms)",
          default["ready"] <= 150),
+        (f"overload at 10x capacity: >= 90 % of capacity served 2xx ({100 * over[-1]['goodput'] / capacity:.0f} %)",
+         over[-1]["goodput"] >= 0.9 * capacity),
     ] + zoo_targets(zoo_results)
     for text, ok in targets:
         print(f"  [{'met' if ok else 'NOT met'}] {text}")

@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 bash tools/bootstrap.sh --with-tests >&2
 # XNNPACK (bench/xnnpack_peer.c) and OpenCV DNN (bench/peers/opencv_dnn.py), peers: installed here,
 # then the build picks XNNPACK up.
-if ! dpkg-query -W libxnnpack-dev libpthreadpool-dev python3-opencv >/dev/null 2>&1; then
+mapfile -t peers < <(grep -v '^\s*\(#\|$\)' tools/debian-bench-packages.txt)
+if ! dpkg-query -W "${peers[@]}" >/dev/null 2>&1; then
   sudo=; [[ $(id -u) == 0 ]] || sudo=sudo
-  $sudo apt-get install -y -q --no-install-recommends libxnnpack-dev libpthreadpool-dev python3-opencv >&2
+  $sudo apt-get install -y -q --no-install-recommends "${peers[@]}" >&2
   meson setup --reconfigure build >&2
 fi
 meson compile -C build >&2

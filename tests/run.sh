@@ -6,7 +6,8 @@
 # and run with podman and Docker, Compose, podman kube play), counted as one
 # more suite. As root, every file opened while the two passes build and test
 # is recorded (fatrace) and tests/package_lists.py requires each Debian
-# package they came from to be named in tools/debian-*packages.txt or brought
+# package they came from to be named in tools/debian-*packages.txt (the bench's
+# peers too: the build picks XNNPACK up where bench/run.sh installed it) or brought
 # by one that is, another suite: a package installed by hand cannot make a
 # green run here that fails on a fresh machine.
 # Ends with one line "N passed, N failed, N skipped" over all.
@@ -70,7 +71,8 @@ if [[ $tracing == 1 ]]; then
   wait "$dedup_pid"
   rm -f build/.file-opens.fifo
   echo "=== every package the build and tests used is in the lists (tests/package_lists.py)"
-  if /usr/bin/python3 tests/package_lists.py "$opens" tools/debian-packages.txt tools/debian-test-packages.txt; then
+  if /usr/bin/python3 tests/package_lists.py "$opens" tools/debian-packages.txt tools/debian-test-packages.txt \
+       tools/debian-bench-packages.txt; then
     packages=OK
   else
     packages=FAIL
