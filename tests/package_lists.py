@@ -12,6 +12,8 @@ package that is neither
     `apt-get install --no-install-recommends` brings; Recommends are not
     followed), alternatives and virtual packages resolved to what is installed,
   - nor Essential or of Priority required (a debootstrap minbase root).
+Directories listed, metadata scanned whatever is installed, and files read
+only when present (INCIDENTAL, OPTIONAL below) say nothing of a need.
 A package installed on this machine by hand (or left over from another
 project) that a test opened is exactly the "green run that hides a missing
 install step": on a fresh machine that test fails.
@@ -25,10 +27,19 @@ import sys
 
 DPKG = "/var/lib/dpkg"
 
-# Packages whose files are read when present and do without when absent: not needed.
+# Packages whose files are read when present and done without when absent: not needed.
 OPTIONAL = {
     "locales": "glibc reads /etc/locale.alias if it exists",
+    "dpkg-dev": "(dpkg-architecture, started by meson when it is there: OPTIONAL_COMMANDS)",
 }
+# Programs run only when present, and all that they open (command names as the kernel keeps them: 15 bytes).
+OPTIONAL_COMMANDS = {
+    "dpkg-architectu": "meson asks dpkg-architecture (dpkg-dev) for the multiarch directory if it is there",
+}
+# Opens that read whatever is installed, needed or not: Python's scans of
+# every installed distribution's metadata (importlib.metadata, pkg_resources:
+# docker-compose at start-up), the linker's reading of every ld.so.conf.d file.
+INCIDENTAL = re.compile(r"/dist-packages/[^/]+\.(egg|dist)-info(/|$)|^/etc/ld\.so\.conf\.d/")
 
 
 def installed_packages():
@@ -116,6 +127,8 @@ def main():
             command, sep, rest = line.rstrip("\n").partition(": ")
             path = rest.split(" ", 1)[1].strip() if " " in rest else ""
             packages = owners.get(path, ()) if sep and path.startswith("/") else ()
+            if not packages or INCIDENTAL.search(path) or command in OPTIONAL_COMMANDS or os.path.isdir(path):
+                continue  # not a package's, read whatever is installed, or a directory listed
             used.update(packages)
             if packages and not packages & allowed:
                 for package in packages - OPTIONAL.keys():
