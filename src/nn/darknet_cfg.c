@@ -21,26 +21,36 @@ static const char *const net_training_keys[] = {
     "rate", "adam", "B1", "B2", "eps", "time_steps", "notruth", "random", "inputs", NULL,
 };
 
+/* Each kind's parser (darknet_layers.h), from the one list of kinds (model.h). */
+static const nn_layer_parser parsers[] = {
+#define NN_LAYER_KIND_PARSER(KIND, name, params, keys) [LAYER_##KIND] = nn_parse_##name,
+    NN_LAYER_KINDS(NN_LAYER_KIND_PARSER)
+#undef NN_LAYER_KIND_PARSER
+};
+
+/* Darknet's short names of some sections. */
 static const struct {
     const char *section;
     nn_layer_kind kind;
-    nn_layer_parser parse;
-} layer_kinds[] = {
-    {"convolutional", LAYER_CONVOLUTIONAL, nn_parse_convolutional},
-    {"conv", LAYER_CONVOLUTIONAL, nn_parse_convolutional},
-    {"connected", LAYER_CONNECTED, nn_parse_connected},
-    {"maxpool", LAYER_MAXPOOL, nn_parse_maxpool},
-    {"max", LAYER_MAXPOOL, nn_parse_maxpool},
-    {"avgpool", LAYER_AVGPOOL, nn_parse_avgpool},
-    {"avg", LAYER_AVGPOOL, nn_parse_avgpool},
-    {"softmax", LAYER_SOFTMAX, nn_parse_softmax},
-    {"soft", LAYER_SOFTMAX, nn_parse_softmax},
-    {"shortcut", LAYER_SHORTCUT, nn_parse_shortcut},
-    {"route", LAYER_ROUTE, nn_parse_route},
-    {"dropout", LAYER_DROPOUT, nn_parse_dropout},
-    {"crop", LAYER_CROP, nn_parse_crop},
-    {"cost", LAYER_COST, nn_parse_cost},
+} aliases[] = {
+    {"conv", LAYER_CONVOLUTIONAL}, {"max", LAYER_MAXPOOL}, {"avg", LAYER_AVGPOOL}, {"soft", LAYER_SOFTMAX},
 };
+
+/* The kind a section names: 0, or -1 when none does. */
+static int kind_of(const char *section, nn_layer_kind *kind)
+{
+    for (size_t k = 0; k < sizeof parsers / sizeof *parsers; k++)
+        if (!strcmp(section, nn_layer_kind_name((nn_layer_kind)k))) {
+            *kind = (nn_layer_kind)k;
+            return 0;
+        }
+    for (size_t k = 0; k < sizeof aliases / sizeof *aliases; k++)
+        if (!strcmp(section, aliases[k].section)) {
+            *kind = aliases[k].kind;
+            return 0;
+        }
+    return -1;
+}
 
 int nn_parse_activation(cfg_file *f, cfg_section *s, const char *dflt, nn_activation *out)
 {
@@ -98,17 +108,11 @@ static int parse_layer(cfg_file *f, cfg_section *s, nn_model *m, int index)
     memset(l, 0, sizeof *l);
     l->line = s->line;
     l->in = index ? m->layers[index - 1].out : m->input;
-    nn_layer_parser parse = NULL;
-    for (size_t k = 0; k < sizeof layer_kinds / sizeof *layer_kinds; k++)
-        if (!strcmp(s->name, layer_kinds[k].section)) {
-            l->kind = layer_kinds[k].kind;
-            parse = layer_kinds[k].parse;
-        }
-    if (!parse)
+    if (kind_of(s->name, &l->kind) < 0)
         return cfg_error(f, s->line, "unknown or unsupported section [%.40s]", s->name);
     if (index > 0 && m->layers[index - 1].kind == LAYER_COST && l->kind != LAYER_COST)
         return cfg_error(f, s->line, "a layer after [cost] (Darknet leaves a cost layer's output unset at inference)");
-    if (parse(f, s, m, index, l) < 0 || cfg_check_unused(f, s) < 0)
+    if (parsers[l->kind](f, s, m, index, l) < 0 || cfg_check_unused(f, s) < 0)
         return -1;
     if (l->out.c < 1 || l->out.h < 1 || l->out.w < 1 || nn_shape_size(l->out) > NN_MAX_ACTIVATION_ELEMENTS)
         return cfg_error(f, s->line, "layer output %dx%dx%d is empty or too large", l->out.c, l->out.h, l->out.w);

@@ -49,16 +49,32 @@ static void write_weight_quantization(const nn_layer *l, text_buffer *out)
     write_output_quantization(l, out);
 }
 
-static int write_convolutional(const nn_layer *l, int index, darknet_dialect d, text_buffer *out, char *err,
-                               size_t errlen)
+/* One writer a layer kind (write_NAME, NN_LAYER_KINDS in model.h): the
+ * section's keys after its header; `quantization`: a quantized model in
+ * lookslike's dialect, whose keys are written too. */
+typedef struct {
+    const nn_layer *l;
+    int index;
+    darknet_dialect d;
+    int quantization;
+    text_buffer *out;
+    char *err;
+    size_t errlen;
+} layer_writing;
+
+static int write_convolutional(const layer_writing *w)
 {
+    const nn_layer *l = w->l;
+    darknet_dialect d = w->d;
+    text_buffer *out = w->out;
     text_printf(out, "filters=%d\nsize=%d\nstride=%d\n", l->filters, l->size, l->stride);
     if (d == DARKNET_DIALECT_LIBDARKNET) {
         /* For tf_same the nearest symmetric padding that keeps the shape. */
         int pad = l->pad_before == l->pad_after ? l->pad_before : l->pad_after;
         if ((l->in.h + 2 * pad - l->size) / l->stride + 1 != l->out.h ||
             (l->in.w + 2 * pad - l->size) / l->stride + 1 != l->out.w) {
-            snprintf(err, errlen, "layer %d (cfg line %d) has padding libdarknet cannot express", index, l->line);
+            snprintf(w->err, w->errlen, "layer %d (cfg line %d) has padding libdarknet cannot express", w->index,
+                     l->line);
             return -1;
         }
         text_printf(out, "groups=%d\npadding=%d\nbatch_normalize=%d\n", l->groups, pad, l->batch_normalize);
@@ -73,63 +89,95 @@ static int write_convolutional(const nn_layer *l, int index, darknet_dialect d, 
             text_printf(out, "batch_normalize=1\n");
     }
     text_printf(out, "activation=%s\n", activation(l->activation, d));
+    if (w->quantization)
+        write_weight_quantization(l, out);
     return 0;
 }
+
+static int write_connected(const layer_writing *w)
+{
+    const nn_layer *l = w->l;
+    text_printf(w->out, "output=%d\n", l->filters);
+    if (l->batch_normalize || w->d == DARKNET_DIALECT_LIBDARKNET)
+        text_printf(w->out, "batch_normalize=%d\n", l->batch_normalize);
+    text_printf(w->out, "activation=%s\n", activation(l->activation, w->d));
+    if (w->quantization)
+        write_weight_quantization(l, w->out);
+    return 0;
+}
+
+static int write_maxpool(const layer_writing *w)
+{
+    /* Darknet pads padding/2 before and the rest after. */
+    text_printf(w->out, "size=%d\nstride=%d\npadding=%d\n", w->l->size, w->l->stride,
+                w->l->pad_before + w->l->pad_after);
+    return 0;
+}
+
+static int write_avgpool(const layer_writing *w)
+{
+    const nn_layer *l = w->l;
+    if (w->quantization && (l->out_q.scale != l->in_q.scale || l->out_q.zero_point != l->in_q.zero_point))
+        write_output_quantization(l, w->out);
+    return 0;
+}
+
+static int write_softmax(const layer_writing *w)
+{
+    text_printf(w->out, "groups=1\n");
+    if (w->l->tree_path)
+        text_printf(w->out, "tree=%s\n", w->l->tree_path);
+    return 0;
+}
+
+static int write_shortcut(const layer_writing *w)
+{
+    text_printf(w->out, "from=%d\nactivation=%s\n", w->l->from, activation(w->l->activation, w->d));
+    if (w->quantization)
+        write_output_quantization(w->l, w->out);
+    return 0;
+}
+
+static int write_route(const layer_writing *w)
+{
+    text_printf(w->out, "layers=");
+    for (int k = 0; k < w->l->nroutes; k++)
+        text_printf(w->out, "%s%d", k ? "," : "", w->l->routes[k]);
+    text_printf(w->out, "\n");
+    return 0;
+}
+
+static int write_dropout(const layer_writing *w)
+{
+    text_printf(w->out, "probability=0\n");
+    return 0;
+}
+
+static int write_crop(const layer_writing *w)
+{
+    text_printf(w->out, "crop_height=%d\ncrop_width=%d\nnoadjust=%d\n", w->l->out.h, w->l->out.w,
+                w->l->crop_scale == 1.0f);
+    return 0;
+}
+
+static int write_cost(const layer_writing *w)
+{
+    (void)w;
+    return 0;
+}
+
+static int (*const writers[])(const layer_writing *) = {
+#define NN_LAYER_KIND_WRITER(KIND, name, params, keys) [LAYER_##KIND] = write_##name,
+    NN_LAYER_KINDS(NN_LAYER_KIND_WRITER)
+#undef NN_LAYER_KIND_WRITER
+};
 
 static int write_layer(const nn_model *m, int index, darknet_dialect d, text_buffer *out, char *err, size_t errlen)
 {
     const nn_layer *l = &m->layers[index];
-    int quantization = d == DARKNET_DIALECT_LOOKSLIKE && m->quantized;
-    switch (l->kind) {
-    case LAYER_CONVOLUTIONAL:
-        text_printf(out, "\n[convolutional]\n");
-        if (write_convolutional(l, index, d, out, err, errlen) < 0)
-            return -1;
-        if (quantization)
-            write_weight_quantization(l, out);
-        break;
-    case LAYER_CONNECTED:
-        text_printf(out, "\n[connected]\noutput=%d\n", l->filters);
-        if (l->batch_normalize || d == DARKNET_DIALECT_LIBDARKNET)
-            text_printf(out, "batch_normalize=%d\n", l->batch_normalize);
-        text_printf(out, "activation=%s\n", activation(l->activation, d));
-        if (quantization)
-            write_weight_quantization(l, out);
-        break;
-    case LAYER_MAXPOOL:
-        /* Darknet pads padding/2 before and the rest after. */
-        text_printf(out, "\n[maxpool]\nsize=%d\nstride=%d\npadding=%d\n", l->size, l->stride,
-                    l->pad_before + l->pad_after);
-        break;
-    case LAYER_AVGPOOL:
-        text_printf(out, "\n[avgpool]\n");
-        if (quantization && (l->out_q.scale != l->in_q.scale || l->out_q.zero_point != l->in_q.zero_point))
-            write_output_quantization(l, out);
-        break;
-    case LAYER_SOFTMAX:
-        text_printf(out, "\n[softmax]\ngroups=1\n");
-        if (l->tree_path)
-            text_printf(out, "tree=%s\n", l->tree_path);
-        break;
-    case LAYER_SHORTCUT:
-        text_printf(out, "\n[shortcut]\nfrom=%d\nactivation=%s\n", l->from, activation(l->activation, d));
-        if (quantization)
-            write_output_quantization(l, out);
-        break;
-    case LAYER_ROUTE:
-        text_printf(out, "\n[route]\nlayers=");
-        for (int k = 0; k < l->nroutes; k++)
-            text_printf(out, "%s%d", k ? "," : "", l->routes[k]);
-        text_printf(out, "\n");
-        break;
-    case LAYER_DROPOUT: text_printf(out, "\n[dropout]\nprobability=0\n"); break;
-    case LAYER_CROP:
-        text_printf(out, "\n[crop]\ncrop_height=%d\ncrop_width=%d\nnoadjust=%d\n", l->out.h, l->out.w,
-                    l->crop_scale == 1.0f);
-        break;
-    case LAYER_COST: text_printf(out, "\n[cost]\n"); break;
-    }
-    return 0;
+    layer_writing w = {l, index, d, d == DARKNET_DIALECT_LOOKSLIKE && m->quantized, out, err, errlen};
+    text_printf(out, "\n[%s]\n", nn_layer_kind_name(l->kind));
+    return writers[l->kind](&w);
 }
 
 int darknet_cfg_write(const nn_model *m, darknet_dialect d, text_buffer *out, char *err, size_t errlen)

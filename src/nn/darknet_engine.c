@@ -75,7 +75,7 @@ static void copy_params(network *net, const nn_model *m)
     for (int i = 0; i < m->nlayers; i++) {
         const nn_layer *src = &m->layers[i];
         layer *dst = &net->layers[i];
-        if (src->kind != LAYER_CONVOLUTIONAL && src->kind != LAYER_CONNECTED)
+        if (nn_layer_kind_params(src->kind) == NN_PARAMS_NONE)
             continue;
         size_t n = (size_t)src->filters;
         memcpy(dst->biases, src->biases, n * sizeof(float));

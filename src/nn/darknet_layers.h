@@ -19,16 +19,11 @@
 
 typedef int (*nn_layer_parser)(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l);
 
-int nn_parse_convolutional(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l);
-int nn_parse_connected(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l);
-int nn_parse_maxpool(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l);
-int nn_parse_avgpool(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l);
-int nn_parse_softmax(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l);
-int nn_parse_shortcut(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l);
-int nn_parse_route(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l);
-int nn_parse_dropout(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l);
-int nn_parse_crop(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l);
-int nn_parse_cost(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l);
+/* nn_parse_NAME for every kind of NN_LAYER_KINDS (model.h). */
+#define NN_LAYER_KIND_PARSER_DECLARATION(KIND, name, params, keys) \
+    int nn_parse_##name(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l);
+NN_LAYER_KINDS(NN_LAYER_KIND_PARSER_DECLARATION)
+#undef NN_LAYER_KIND_PARSER_DECLARATION
 
 /* Shared by the parsers. */
 int nn_parse_activation(cfg_file *f, cfg_section *s, const char *dflt, nn_activation *out);

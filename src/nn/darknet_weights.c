@@ -14,11 +14,12 @@
 static void bind_params(nn_layer *l, float *p)
 {
     size_t n = (size_t)l->filters;
-    if (l->kind != LAYER_CONVOLUTIONAL && l->kind != LAYER_CONNECTED)
+    nn_layer_params kind = nn_layer_kind_params(l->kind);
+    if (kind == NN_PARAMS_NONE)
         return;
     l->biases = p;
     p += n;
-    if (l->kind == LAYER_CONNECTED) {
+    if (kind == NN_PARAMS_CONNECTED) {
         l->weights = p;
         p += l->nweights;
     }
@@ -28,7 +29,7 @@ static void bind_params(nn_layer *l, float *p)
         l->rolling_variance = p + 2 * n;
         p += 3 * n;
     }
-    if (l->kind == LAYER_CONVOLUTIONAL)
+    if (kind == NN_PARAMS_CONVOLUTIONAL)
         l->weights = p;
 }
 

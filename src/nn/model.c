@@ -34,13 +34,9 @@ size_t nn_model_features(const nn_model *m)
 /* How many parameters a layer has (conv, connected: biases, batch-norm, weights). */
 size_t nn_layer_param_count(const nn_layer *l)
 {
-    switch (l->kind) {
-    case LAYER_CONVOLUTIONAL:
-    case LAYER_CONNECTED:
-        return (size_t)l->filters * (l->batch_normalize ? 4 : 1) + l->nweights;
-    default:
-        return 0;
-    }
+    return nn_layer_kind_params(l->kind) == NN_PARAMS_NONE
+               ? 0
+               : (size_t)l->filters * (l->batch_normalize ? 4 : 1) + l->nweights;
 }
 
 void nn_model_free(nn_model *m)

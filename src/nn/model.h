@@ -23,17 +23,45 @@ typedef enum {
     ACT_RAMP, /* Darknet's: x > 0 ? x + 0.1x : 0.1x */
 } nn_activation;
 
+/* What a layer kind has in the .weights file, in Darknet's order. */
 typedef enum {
-    LAYER_CONVOLUTIONAL,
-    LAYER_CONNECTED,
-    LAYER_MAXPOOL,
-    LAYER_AVGPOOL,
-    LAYER_SOFTMAX,
-    LAYER_SHORTCUT,
-    LAYER_ROUTE,
-    LAYER_DROPOUT,
-    LAYER_CROP,
-    LAYER_COST,
+    NN_PARAMS_NONE,
+    NN_PARAMS_CONVOLUTIONAL, /* biases[filters], [scales, mean, variance][filters], weights */
+    NN_PARAMS_CONNECTED, /* biases[filters], weights, [scales, mean, variance][filters] */
+} nn_layer_params;
+
+/* Which quantization keys (models/darknet-format.md) a layer kind takes in a quantized model. */
+typedef enum {
+    NN_KEYS_NONE, /* none: its output has its input's quantization, or one its kind fixes */
+    NN_KEYS_WEIGHTS, /* weight_scale/weight_zero_point and output_scale/output_zero_point, required */
+    NN_KEYS_OUTPUT, /* output_scale/output_zero_point, required */
+    NN_KEYS_OUTPUT_OPTIONAL, /* output_scale/output_zero_point where it rescales */
+} nn_layer_keys;
+
+/* Every layer kind, one line each: X(KIND, name, params, keys). `name` is its
+ * cfg section and names its code: the parser nn_parse_NAME (darknet_layers.h,
+ * in darknet_*_layer(s).c) and the writer write_NAME (darknet_cfg_write.c).
+ * The enum, the names, the parameter layout, the quantization keys and those
+ * dispatches are generated from this list. Each engine switches over the
+ * kinds without a default, and the build has -Werror=switch: a kind added
+ * here names every engine that must run it (or refuse it) before anything
+ * compiles. */
+#define NN_LAYER_KINDS(X)                                                                                               \
+    X(CONVOLUTIONAL, convolutional, NN_PARAMS_CONVOLUTIONAL, NN_KEYS_WEIGHTS)                                          \
+    X(CONNECTED, connected, NN_PARAMS_CONNECTED, NN_KEYS_WEIGHTS)                                                      \
+    X(MAXPOOL, maxpool, NN_PARAMS_NONE, NN_KEYS_NONE)                                                                  \
+    X(AVGPOOL, avgpool, NN_PARAMS_NONE, NN_KEYS_OUTPUT_OPTIONAL)                                                       \
+    X(SOFTMAX, softmax, NN_PARAMS_NONE, NN_KEYS_NONE)                                                                  \
+    X(SHORTCUT, shortcut, NN_PARAMS_NONE, NN_KEYS_OUTPUT)                                                              \
+    X(ROUTE, route, NN_PARAMS_NONE, NN_KEYS_NONE)                                                                      \
+    X(DROPOUT, dropout, NN_PARAMS_NONE, NN_KEYS_NONE)                                                                  \
+    X(CROP, crop, NN_PARAMS_NONE, NN_KEYS_NONE)                                                                        \
+    X(COST, cost, NN_PARAMS_NONE, NN_KEYS_NONE)
+
+typedef enum {
+#define NN_LAYER_KIND_ENUM(KIND, name, params, keys) LAYER_##KIND,
+    NN_LAYER_KINDS(NN_LAYER_KIND_ENUM)
+#undef NN_LAYER_KIND_ENUM
 } nn_layer_kind;
 
 typedef struct {
@@ -201,5 +229,9 @@ size_t nn_shape_size(nn_shape s);
 size_t nn_layer_param_count(const nn_layer *l);
 
 const char *nn_activation_name(nn_activation a);
+/* A layer kind's cfg section name, what it has in the .weights, its quantization keys. */
+const char *nn_layer_kind_name(nn_layer_kind k);
+nn_layer_params nn_layer_kind_params(nn_layer_kind k);
+nn_layer_keys nn_layer_kind_keys(nn_layer_kind k);
 
 #endif

@@ -21,6 +21,31 @@ const char *nn_activation_name(nn_activation a)
     return activation_names[a];
 }
 
+static const struct {
+    const char *name;
+    nn_layer_params params;
+    nn_layer_keys keys;
+} layer_kinds[] = {
+#define NN_LAYER_KIND_INFO(KIND, name, params, keys) [LAYER_##KIND] = {#name, params, keys},
+    NN_LAYER_KINDS(NN_LAYER_KIND_INFO)
+#undef NN_LAYER_KIND_INFO
+};
+
+const char *nn_layer_kind_name(nn_layer_kind k)
+{
+    return layer_kinds[k].name;
+}
+
+nn_layer_params nn_layer_kind_params(nn_layer_kind k)
+{
+    return layer_kinds[k].params;
+}
+
+nn_layer_keys nn_layer_kind_keys(nn_layer_kind k)
+{
+    return layer_kinds[k].keys;
+}
+
 static const char *const quantized_kernels_names[] = {[NN_QUANTIZED_UINT8] = "uint8", [NN_QUANTIZED_INT8] = "int8"};
 
 const char *nn_quantized_kernels_name(nn_quantized_kernels k)

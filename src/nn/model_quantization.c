@@ -109,7 +109,8 @@ static int has_keys(const nn_layer *l)
 
 static int takes_keys(const nn_layer *l)
 {
-    return l->kind == LAYER_CONVOLUTIONAL || l->kind == LAYER_CONNECTED || l->kind == LAYER_SHORTCUT;
+    nn_layer_keys keys = nn_layer_kind_keys(l->kind);
+    return keys == NN_KEYS_WEIGHTS || keys == NN_KEYS_OUTPUT;
 }
 
 int nn_propagate_quantization(cfg_file *f, nn_model *m)
@@ -156,15 +157,13 @@ int nn_propagate_quantization(cfg_file *f, nn_model *m)
             }
             break;
         case LAYER_AVGPOOL:
-            if (!has_keys(l))
-                l->out_q = l->in_q;
-            else if (m->quantized_kernels == NN_QUANTIZED_UINT8 &&
-                     (l->out_q.scale != l->in_q.scale || l->out_q.zero_point != l->in_q.zero_point))
+            if (has_keys(l) && m->quantized_kernels == NN_QUANTIZED_UINT8 &&
+                (l->out_q.scale != l->in_q.scale || l->out_q.zero_point != l->in_q.zero_point))
                 return cfg_error(f, l->line, "an [avgpool] that rescales needs quantized_kernels=int8 (TFLite's "
                                              "uint8 average pool keeps its input's quantization)");
-            break;
-        default:
-            if (!takes_keys(l))
+            /* fall through */
+        default: /* without keys: what it reads */
+            if (!has_keys(l))
                 l->out_q = l->in_q;
         }
     }
