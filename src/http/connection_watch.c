@@ -14,7 +14,7 @@
 #include "../clock.h"
 
 #define TICK_MS 100
-#define LINGER_TICK_MS 10 /* while connections linger: their data read this often */
+#define SHORT_TICK_MS 10 /* while connections linger (their data read this often), and after a probe */
 #define LINGER_S 10.0
 #define LINGER_IDLE_S 2.0
 #define LINGER_BYTES ((size_t)64 << 20)
@@ -47,6 +47,7 @@ struct connection_watch {
     int count; /* connections watched: the poll below needs room for as many */
     watched_connection *lingering; /* closed by libmicrohttpd, kept on a dup'd descriptor (the header) */
     int nlingering;
+    int probed; /* an interim response went out last tick: the next one comes sooner */
     connection_watch_stats stats;
     /* the watch thread's: one entry per waiting connection, polled each tick */
     struct pollfd *fds;
@@ -92,17 +93,22 @@ static void check_deadlines(connection_watch *w, double now)
 
 /* Whether a waiting client whose stream has ended (FIN: it half-closed or
  * closed) has closed: an HTTP/1.1 client is sent an interim response, which
- * one that closed answers with a reset (seen on a later tick as POLLHUP or
- * POLLERR), and one that only half-closed reads before its answer. Without
- * that, an ended stream is a client still waiting. Locked. */
-static int closed_after_probe(watched_connection *c)
+ * one that closed answers with a reset, and one that only half-closed reads
+ * before its answer. The reset is looked for at once (over loopback it has
+ * come back by then) and on the next ticks as POLLHUP or POLLERR, the next
+ * one sooner (w->probed). Without that, an ended stream is a client still
+ * waiting. Locked. */
+static int closed_after_probe(connection_watch *w, watched_connection *c)
 {
     static const char interim[] = "HTTP/1.1 100 Continue\r\n\r\n";
     if (c->probed || !c->may_probe)
         return 0;
-    c->probed = 1;
+    c->probed = w->probed = 1;
     ssize_t n = send(c->fd, interim, sizeof interim - 1, MSG_NOSIGNAL | MSG_DONTWAIT);
-    return n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+    if (n < 0)
+        return errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR;
+    struct pollfd reset = {.fd = c->fd};
+    return poll(&reset, 1, 0) == 1 && (reset.revents & (POLLHUP | POLLERR));
 }
 
 /* The waiting requests whose client has closed its connection (a reset, or
@@ -132,7 +138,7 @@ static int find_gone(connection_watch *w)
     for (int i = 0; i < n; i++) {
         watched_connection *c = w->items[i];
         short ev = w->fds[i].revents;
-        if ((ev & (POLLHUP | POLLERR)) || ((ev & POLLRDHUP) && closed_after_probe(c))) {
+        if ((ev & (POLLHUP | POLLERR)) || ((ev & POLLRDHUP) && closed_after_probe(w, c))) {
             c->gone_told = 1;
             w->stats.gone++;
             void *withdrawn = w->cfg.withdraw(c->request, w->cfg.cls);
@@ -173,7 +179,8 @@ static void *watch_main(void *arg)
     while (!w->stopping) {
         struct timespec until;
         clock_gettime(CLOCK_REALTIME, &until);
-        until.tv_nsec += (w->lingering ? LINGER_TICK_MS : TICK_MS) * 1000000L;
+        until.tv_nsec += (w->lingering || w->probed ? SHORT_TICK_MS : TICK_MS) * 1000000L;
+        w->probed = 0;
         if (until.tv_nsec >= 1000000000L) {
             until.tv_sec++;
             until.tv_nsec -= 1000000000L;

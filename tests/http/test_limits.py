@@ -626,6 +626,57 @@ def half_closed_clients():
         check_no_sanitizer_reports(srv, "half-closed clients")
 
 
+def send_then_read(port, path, headers, body):
+    """A plain client: sends its whole request, then reads the answer (its status, or 0 when the connection
+    was reset first: what curl reports as exit 55)."""
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=30) as sock:
+            head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+            sock.sendall(f"POST {path} HTTP/1.1\r\nHost: x\r\nContent-Length: {len(body)}\r\n{head}\r\n".encode()
+                         + body)
+            data = b""
+            while b"\r\n\r\n" not in data:
+                piece = sock.recv(65536)
+                if not piece:
+                    break
+                data += piece
+            return int(data.split(b" ", 2)[1]) if data.startswith(b"HTTP/1.1 ") else 0
+    except OSError:
+        return 0
+
+
+def early_answers_arrive(work):
+    """Requests refused before their body is read (an unknown model, a wrong
+    API key, a body over --max-body) from clients that send their 8 MB body
+    whole before reading, 4 at once: every client gets its JSON error. The
+    server closes such a connection with a lingering close; closed with the
+    body unread, the socket reset under the client's feet (review 3: curl
+    exit 55, no status)."""
+    keys = os.path.join(work, "keys")
+    with open(keys, "w") as f:
+        f.write("right-key-0123456789abcdef\n")
+    os.chmod(keys, 0o600)
+    srv = harness.Server(LOOKSLIKE, "--access-log", "0", "--api-key-file", keys)
+    body = bytes(8 << 20)
+    right, wrong = "Bearer right-key-0123456789abcdef", "Bearer wrong"
+    cases = [("/predict?model=caf%C3%A9", right, body, 404), ("/predict", wrong, body, 401),
+             ("/predict", right, body + bytes(3 << 20), 413)]
+    try:
+        for path, key, data, want in cases:
+            headers = {"Content-Type": "image/jpeg", "Authorization": key}
+            with ThreadPoolExecutor(4) as pool:
+                codes = list(pool.map(lambda _: send_then_read(srv.port, path, headers, data), range(20)))
+            check(codes.count(want) == len(codes),
+                  f"{path} ({want}) with a {len(data) >> 20} MiB body sent whole, 20 clients 4 at once: "
+                  f"{codes.count(want)} got their answer (others: {sorted(set(codes) - {want})})")
+        lingered = metric(srv.port, "lookslike_lingering_closes_total")
+        check(lingered >= 60, f"/metrics counts the lingering closes: {lingered:.0f}")
+        check(request(srv.port, "GET", "/readyz")[0] == 200, "/readyz answers after them")
+    finally:
+        check(srv.stop() == 0, "early answers: server exits 0")
+        check_no_sanitizer_reports(srv, "early answers")
+
+
 def helpers_of(pid):
     """The server's lookslike-webp-decode children: [pid]."""
     found = []
