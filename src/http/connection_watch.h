@@ -1,5 +1,6 @@
 /* What libmicrohttpd (0.9.75) does not watch on its connections, watched by a
- * thread of our own ten times a second:
+ * thread of our own ten times a second (a hundred while connections linger,
+ * and right after a probe):
  *  - a request's headers: its --timeout is an idle timeout, so a client that
  *    sends one byte every few seconds could hold a connection for ever
  *    (slowloris). A connection waiting for headers longer than
@@ -17,7 +18,9 @@
  *    reads past, RFC 9110 15.2), when its request allows one (HTTP/1.1):
  *    a closed socket answers that with a reset, and only a reset (or a
  *    failed write) means gone. An HTTP/1.0 client is never probed, so it is
- *    served whether it left or not.
+ *    served whether it left or not. (libmicrohttpd itself closes a
+ *    connection whose end it reads: an end that comes with the body's last
+ *    bytes, before the request waits, still loses the request.)
  *  - one client's share of the connections: a client is an IPv4 address or
  *    an IPv6 /64 (one host has a whole /64), as for the body budget
  *    (body_budget.h). A new connection of a client that has per_client
