@@ -8,19 +8,19 @@
  * TFLite's 8-bit schemes are taken: TF1's uint8 and TF2's int8 (held as uint8,
  * plus 128: quantized_kernels=int8, models/darknet-format.md). */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "file_read.h"
-#include "json_text.h"
+#include "nn/labels.h"
 #include "tflite_convert.h"
 
 #define MAX_FILES 8
 /* The largest official MobileNet .tflite is 7 MB. */
 #define MAX_INPUT_BYTES (256u << 20)
-#define MAX_LABELS_BYTES (4u << 20)
 
 __attribute__((noreturn, format(printf, 1, 2))) static void die(const char *fmt, ...)
 {
@@ -50,25 +50,22 @@ static void write_file(const char *path, const void *data, size_t size)
         die("%s: cannot write: %s", path, strerror(errno));
 }
 
-/* The labels as the server will take them (src/nn/labels.c): one UTF-8 line per output. */
+/* The labels, refused here for what the server would refuse them for (its
+ * own loader, nn_labels_load: UTF-8, no NUL, no empty line), and one line
+ * per output exactly. */
 static uint8_t *read_labels(const char *in, size_t classes, size_t *size)
 {
-    uint8_t *data = read_input(in, MAX_LABELS_BYTES, size); /* NUL-terminated */
+    nn_labels check;
+    char err[512];
+    if (classes > INT_MAX || nn_labels_load(&check, in, (int)classes, NULL, err, sizeof err) < 0)
+        die("%s", classes > INT_MAX ? "too many classes" : err);
+    nn_labels_free(&check);
+    uint8_t *data = read_input(in, NN_LABELS_MAX_BYTES, size);
     size_t lines = 0;
-    for (size_t start = 0; start < *size; lines++) {
-        uint8_t *nl = memchr(data + start, '\n', *size - start);
-        size_t end = nl ? (size_t)(nl - data) : *size;
-        data[end] = '\0';
-        long bad = utf8_invalid_at((const char *)data + start);
-        if (bad < 0 && strlen((const char *)data + start) != end - start)
-            bad = (long)strlen((const char *)data + start); /* a NUL byte */
-        if (bad >= 0)
-            die("%s:%zu: not UTF-8 text (byte 0x%02x at column %ld): save the labels as UTF-8", in, lines + 1,
-                data[start + (size_t)bad], bad + 1);
-        if (nl)
-            *nl = '\n';
-        start = end + 1;
-    }
+    for (size_t i = 0; i < *size; i++)
+        lines += data[i] == '\n';
+    if (*size && data[*size - 1] != '\n')
+        lines++;
     if (lines != classes)
         die("%s has %zu labels, the model has %zu classes", in, lines, classes);
     return data;

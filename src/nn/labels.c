@@ -7,7 +7,6 @@
 #include "../file_read.h"
 #include "../json_text.h"
 
-#define LABELS_MAX_BYTES (4 << 20)
 
 int nn_labels_load(nn_labels *l, const char *path, int expected, const file_observer *seen, char *err,
                    size_t errlen)
@@ -15,7 +14,7 @@ int nn_labels_load(nn_labels *l, const char *path, int expected, const file_obse
     memset(l, 0, sizeof *l);
     l->background = -1;
     size_t len;
-    l->storage = (char *)file_read_seen(path, LABELS_MAX_BYTES, &len, seen, err, errlen);
+    l->storage = (char *)file_read_seen(path, NN_LABELS_MAX_BYTES, &len, seen, err, errlen);
     if (!l->storage)
         return -1;
     if (memchr(l->storage, '\0', len)) {

@@ -5,6 +5,8 @@
 
 #include <stddef.h>
 
+#define NN_LABELS_MAX_BYTES (4 << 20) /* a labels file's size, at most */
+
 typedef struct {
     int count;
     char **full; /* the whole line, e.g. "tabby, tabby cat" */
