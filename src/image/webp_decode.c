@@ -88,7 +88,7 @@ static outcome first_frame(const uint8_t *data, size_t len, size_t w, size_t h, 
     }
     outcome st = OUTCOME_OK;
     size_t x0 = (size_t)frame.x_offset, y0 = (size_t)frame.y_offset;
-    int isolate = isolated(frame.fragment.bytes, frame.fragment.size, opt) || (opt->isolate && frame.has_alpha);
+    int isolate = isolated(frame.fragment.bytes, frame.fragment.size, opt); /* a frame's ALPH chunk counts too */
     if (x0 + (size_t)frame.width > w || y0 + (size_t)frame.height > h) {
         snprintf(err, errlen, "corrupt WebP animation: the first frame lies outside the canvas");
         st = OUTCOME_INVALID_IMAGE;

@@ -41,29 +41,25 @@ static int memfd_with(const char *name, const uint8_t *data, size_t len)
     return fd;
 }
 
-/* Waits for the helper until the deadline; kills it then (SIGKILL: a
- * stopped process ends too). Its wait status, or -1 when it was killed. */
+/* Waits for the helper until the deadline, and kills it then (SIGKILL: a
+ * stopped process ends too): WEBP_RGB_OK with its wait status in *status,
+ * WEBP_HELPER_TIMED_OUT, or WEBP_HELPER_FAILED when it cannot be waited for. */
 static int wait_helper(pid_t pid, int *status)
 {
     double deadline = clock_ms() + WEBP_HELPER_DEADLINE_S * 1000.0;
-    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0);
-    for (;;) {
-        pid_t got = waitpid(pid, status, WNOHANG);
-        if (got == pid)
-            break;
-        if (got < 0 && errno != EINTR) {
-            if (pidfd >= 0)
-                close(pidfd);
-            return -1;
-        }
+    int pidfd = (int)syscall(SYS_pidfd_open, pid, 0), rc = WEBP_RGB_OK;
+    for (pid_t got; (got = waitpid(pid, status, WNOHANG)) != pid;) {
         double left = deadline - clock_ms();
+        if (got < 0 && errno != EINTR) {
+            rc = WEBP_HELPER_FAILED;
+            break;
+        }
         if (left <= 0) {
             kill(pid, SIGKILL);
             while (waitpid(pid, status, 0) < 0 && errno == EINTR) {
             }
-            if (pidfd >= 0)
-                close(pidfd);
-            return -1;
+            rc = WEBP_HELPER_TIMED_OUT;
+            break;
         }
         if (pidfd >= 0) /* readable when the helper ends */
             poll(&(struct pollfd){.fd = pidfd, .events = POLLIN}, 1, (int)left + 1);
@@ -72,7 +68,7 @@ static int wait_helper(pid_t pid, int *status)
     }
     if (pidfd >= 0)
         close(pidfd);
-    return 0;
+    return rc;
 }
 
 /* Runs the helper on fds `in` (3 there) and `pixels` (4 there): its exit status as an outcome. */
@@ -114,8 +110,8 @@ static int run_helper(int in, int pixels, size_t w, size_t h, size_t offset, int
     if (rc != 0)
         return WEBP_HELPER_NOT_STARTED;
     int status;
-    if (wait_helper(pid, &status) < 0)
-        return WEBP_HELPER_TIMED_OUT;
+    if ((rc = wait_helper(pid, &status)) != WEBP_RGB_OK)
+        return rc;
     if (!WIFEXITED(status))
         return WIFSIGNALED(status) && WTERMSIG(status) == SIGXCPU ? WEBP_HELPER_TIMED_OUT : WEBP_HELPER_FAILED;
     switch (WEXITSTATUS(status)) {
