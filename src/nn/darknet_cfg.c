@@ -18,7 +18,11 @@
 static const char *const net_training_keys[] = {
     "subdivisions", "momentum", "decay", "learning_rate", "max_batches", "policy", "steps", "scales", "power",
     "angle", "saturation", "exposure", "hue", "burn_in", "max_crop", "min_crop", "aspect", "gamma", "step",
-    "rate", "adam", "B1", "B2", "eps", "time_steps", "notruth", "random", "inputs", NULL,
+    "rate", "adam", "B1", "B2", "eps", "time_steps", "notruth", "random", "inputs",
+    /* the maintained fork's (YOLOv4) */
+    "mosaic", "cutmix", "mixup", "blur", "flip", "ema_alpha", "optimized_memory", "label_smooth_eps",
+    "adversarial_lr", "attention", "track", "augment_speed", "sequential_subdivisions", "max_chart_loss",
+    "workspace_size_limit_MB", "gaussian_noise", "dynamic_minibatch", "contrastive", NULL,
 };
 
 /* Each kind's parser (darknet_layers.h), from the one list of kinds (model.h). */
@@ -55,7 +59,7 @@ static int kind_of(const char *section, nn_layer_kind *kind)
 int nn_parse_activation(cfg_file *f, cfg_section *s, const char *dflt, nn_activation *out)
 {
     const char *name = cfg_string(s, "activation", dflt);
-    for (int i = 0; i <= ACT_RAMP; i++)
+    for (int i = 0; i < NN_ACTIVATIONS; i++)
         if (!strcmp(name, nn_activation_name((nn_activation)i))) {
             *out = (nn_activation)i;
             return 0;
@@ -76,15 +80,17 @@ static int parse_either(cfg_file *f, cfg_section *s, const char *key, const char
 
 static int parse_net(cfg_file *f, cfg_section *s, nn_model *m)
 {
-    int batch;
+    int batch, letterbox;
     if (strcmp(s->name, "net") && strcmp(s->name, "network"))
         return cfg_error(f, s->line, "the first section must be [net], not [%.40s]", s->name);
     if (cfg_int(f, s, "width", 0, 1, NN_MAX_DIM, &m->input.w) < 0 ||
         cfg_int(f, s, "height", 0, 1, NN_MAX_DIM, &m->input.h) < 0 ||
         cfg_int(f, s, "channels", 0, 1, 4, &m->input.c) < 0 || cfg_int(f, s, "batch", 1, 1, 65536, &batch) < 0 ||
         cfg_float(f, s, "input_mean", 0.0f, -1e6f, 1e6f, &m->input_mean) < 0 ||
-        cfg_float(f, s, "input_scale", 1.0f / 255.0f, -1e6f, 1e6f, &m->input_scale) < 0)
+        cfg_float(f, s, "input_scale", 1.0f / 255.0f, -1e6f, 1e6f, &m->input_scale) < 0 ||
+        cfg_int(f, s, "letter_box", 1, 0, 1, &letterbox) < 0)
         return -1;
+    m->stretch = !letterbox;
     if (!cfg_string(s, "width", NULL) || !cfg_string(s, "height", NULL) || !cfg_string(s, "channels", NULL))
         return cfg_error(f, s->line, "[net] needs width=, height= and channels=");
     if (m->input_scale == 0.0f)
@@ -122,6 +128,31 @@ static int parse_layer(cfg_file *f, cfg_section *s, nn_model *m, int index)
     return 0;
 }
 
+/* A detector takes Darknet's input (three channels, 0..1, letterboxed or
+ * resized: src/detect/) and float arithmetic. */
+static int check_detector(cfg_file *f, nn_model *m)
+{
+    if (nn_model_task(m) != NN_TASK_DETECTION)
+        return 0;
+    int line = f->sections[0].line;
+    if (m->input.c != 3)
+        return cfg_error(f, line, "a detector needs channels=3");
+    if (m->preprocess != NN_PREPROCESS_DARKNET || m->input_mean != 0.0f || m->input_scale != 1.0f / 255.0f)
+        return cfg_error(f, line, "a detector takes Darknet's own input (no preprocess=, input_mean=, input_scale=)");
+    if (m->quantized)
+        return cfg_error(f, line, "a quantized detector is not supported");
+    int classes = 0;
+    for (int i = 0; i < m->nlayers; i++) {
+        const nn_layer *l = &m->layers[i];
+        if (l->kind != LAYER_YOLO && l->kind != LAYER_REGION)
+            continue;
+        if (classes && l->head.classes != classes)
+            return cfg_error(f, l->line, "this head has %d classes, an earlier one %d", l->head.classes, classes);
+        classes = l->head.classes;
+    }
+    return 0;
+}
+
 int nn_model_parse_cfg(nn_model *m, const char *text, size_t len, const char *name, char *err, size_t errlen)
 {
     memset(m, 0, sizeof *m);
@@ -149,7 +180,7 @@ int nn_model_parse_cfg(nn_model *m, const char *text, size_t len, const char *na
         if (parse_layer(&f, &f.sections[i], m, i - 1) < 0)
             goto out;
     }
-    if (nn_propagate_quantization(&f, m) < 0)
+    if (nn_propagate_quantization(&f, m) < 0 || check_detector(&f, m) < 0)
         goto out;
     rc = 0;
 out:

@@ -14,6 +14,16 @@ static const char *activation(nn_activation a, darknet_dialect d)
     return d == DARKNET_DIALECT_LIBDARKNET && a == ACT_RELU6 ? "relu" : nn_activation_name(a);
 }
 
+/* The fork's activations, which libdarknet does not know. */
+static int activation_expressible(const nn_layer *l, int index, darknet_dialect d, char *err, size_t errlen)
+{
+    if (d != DARKNET_DIALECT_LIBDARKNET || (l->activation != ACT_MISH && l->activation != ACT_SWISH))
+        return 0;
+    snprintf(err, errlen, "layer %d (cfg line %d): libdarknet has no %s activation", index, l->line,
+             nn_activation_name(l->activation));
+    return -1;
+}
+
 static void write_net(const nn_model *m, darknet_dialect d, text_buffer *out)
 {
     text_printf(out, "[net]\nbatch=1\nwidth=%d\nheight=%d\nchannels=%d\n", m->input.w, m->input.h, m->input.c);
@@ -27,6 +37,8 @@ static void write_net(const nn_model *m, darknet_dialect d, text_buffer *out)
         text_printf(out, "input_scale=" FLOAT_FMT "\n", (double)m->input_scale);
     if (m->quantized_kernels != NN_QUANTIZED_UINT8)
         text_printf(out, "quantized_kernels=%s\n", nn_quantized_kernels_name(m->quantized_kernels));
+    if (m->stretch)
+        text_printf(out, "letter_box=0\n");
 }
 
 /* output_scale/output_zero_point: the uint8 activation a layer writes. */
@@ -140,10 +152,77 @@ static int write_shortcut(const layer_writing *w)
 
 static int write_route(const layer_writing *w)
 {
+    const nn_layer *l = w->l;
     text_printf(w->out, "layers=");
-    for (int k = 0; k < w->l->nroutes; k++)
-        text_printf(w->out, "%s%d", k ? "," : "", w->l->routes[k]);
+    for (int k = 0; k < l->nroutes; k++)
+        text_printf(w->out, "%s%d", k ? "," : "", l->routes[k]);
     text_printf(w->out, "\n");
+    if (l->route_groups == 1)
+        return 0;
+    if (w->d == DARKNET_DIALECT_LIBDARKNET) {
+        snprintf(w->err, w->errlen, "layer %d (cfg line %d): libdarknet's route has no groups=", w->index, l->line);
+        return -1;
+    }
+    text_printf(w->out, "groups=%d\ngroup_id=%d\n", l->route_groups, l->route_group_id);
+    return 0;
+}
+
+static int write_upsample(const layer_writing *w)
+{
+    text_printf(w->out, "stride=%d\n", w->l->stride);
+    if (w->l->upsample_scale != 1.0f)
+        text_printf(w->out, "scale=" FLOAT_FMT "\n", (double)w->l->upsample_scale);
+    return 0;
+}
+
+static int write_reorg(const layer_writing *w)
+{
+    text_printf(w->out, "stride=%d\n", w->l->stride);
+    return 0;
+}
+
+static void write_anchors(const nn_detection_head *h, text_buffer *out)
+{
+    text_printf(out, "anchors=");
+    for (int k = 0; k < 2 * h->nanchors; k++)
+        text_printf(out, "%s" FLOAT_FMT, k ? "," : "", (double)h->anchors[k]);
+    text_printf(out, "\n");
+}
+
+static int write_yolo(const layer_writing *w)
+{
+    const nn_detection_head *h = &w->l->head;
+    static const char *const nms_names[] = {[NN_NMS_SORT] = "default", [NN_NMS_GREEDY] = "greedynms",
+                                            [NN_NMS_DIOU] = "diounms"};
+    text_printf(w->out, "classes=%d\nnum=%d\nmask=", h->classes, h->nanchors);
+    for (int k = 0; k < h->boxes; k++)
+        text_printf(w->out, "%s%d", k ? "," : "", h->mask[k]);
+    text_printf(w->out, "\n");
+    write_anchors(h, w->out);
+    if (h->scale_x_y == 1.0f && !h->new_coords && h->nms_kind == NN_NMS_SORT)
+        return 0;
+    if (w->d == DARKNET_DIALECT_LIBDARKNET) {
+        snprintf(w->err, w->errlen, "layer %d (cfg line %d): libdarknet's [yolo] has no scale_x_y, new_coords or "
+                                    "nms_kind",
+                 w->index, w->l->line);
+        return -1;
+    }
+    if (h->scale_x_y != 1.0f)
+        text_printf(w->out, "scale_x_y=" FLOAT_FMT "\n", (double)h->scale_x_y);
+    if (h->new_coords)
+        text_printf(w->out, "new_coords=1\n");
+    if (h->nms_kind != NN_NMS_SORT)
+        text_printf(w->out, "nms_kind=%s\nbeta_nms=" FLOAT_FMT "\n", nms_names[h->nms_kind], (double)h->beta_nms);
+    return 0;
+}
+
+static int write_region(const layer_writing *w)
+{
+    const nn_detection_head *h = &w->l->head;
+    text_printf(w->out, "classes=%d\ncoords=4\nnum=%d\nsoftmax=%d\n", h->classes, h->boxes, h->softmax);
+    if (h->background)
+        text_printf(w->out, "background=1\n");
+    write_anchors(h, w->out);
     return 0;
 }
 
@@ -176,6 +255,8 @@ static int write_layer(const nn_model *m, int index, darknet_dialect d, text_buf
 {
     const nn_layer *l = &m->layers[index];
     layer_writing w = {l, index, d, d == DARKNET_DIALECT_LOOKSLIKE && m->quantized, out, err, errlen};
+    if (activation_expressible(l, index, d, err, errlen) < 0)
+        return -1;
     text_printf(out, "\n[%s]\n", nn_layer_kind_name(l->kind));
     return writers[l->kind](&w);
 }

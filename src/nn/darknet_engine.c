@@ -151,7 +151,10 @@ static nn_engine *darknet_create(const nn_model *m, int threads, char *err, size
         darknet_destroy(&e->base);
         return NULL;
     }
-    if (!e->net || e->net->n != m->nlayers || (size_t)e->net->outputs != e->outputs) {
+    int same = e->net && e->net->n == m->nlayers;
+    for (int i = 0; same && i < m->nlayers; i++)
+        same = (size_t)e->net->layers[i].outputs == nn_shape_size(m->layers[i].out);
+    if (!same) {
         snprintf(err, errlen, "darknet engine: libdarknet built a different network than the cfg describes");
         darknet_destroy(&e->base);
         return NULL;
@@ -176,16 +179,31 @@ static int darknet_features(nn_engine *base, float *out)
     return 0;
 }
 
-static int darknet_run(nn_engine *base, const uint8_t *pixels, float *output, int threads)
+static int darknet_run_input(nn_engine *base, const float *input, float *output, int threads)
 {
     (void)threads; /* one thread, always */
     darknet_engine *e = (darknet_engine *)base;
-    nn_normalize_input(e->model, pixels, e->input);
-    float *out = network_predict(e->net, e->input);
+    float *out = network_predict(e->net, (float *)input);
+    if (nn_model_task(e->model) == NN_TASK_DETECTION) { /* every head's output, in order */
+        for (int i = 0; i < e->net->n; i++)
+            if (nn_layer_is_output(e->model, i)) {
+                size_t n = (size_t)e->net->layers[i].outputs;
+                memcpy(output, e->net->layers[i].output, n * sizeof *output);
+                output += n;
+            }
+        return 0;
+    }
     memcpy(output, out, e->outputs * sizeof *output);
     if (e->net->hierarchy) /* what darknet's classifier reports (softmax_tree.h) */
         hierarchy_predictions(output, (int)e->outputs, e->net->hierarchy, 1, 1);
     return 0;
+}
+
+static int darknet_run(nn_engine *base, const uint8_t *pixels, float *output, int threads)
+{
+    darknet_engine *e = (darknet_engine *)base;
+    nn_normalize_input(e->model, pixels, e->input);
+    return darknet_run_input(base, e->input, output, threads);
 }
 
 const nn_engine_ops nn_darknet_engine = {
@@ -193,6 +211,7 @@ const nn_engine_ops nn_darknet_engine = {
     .precision = "fp32",
     .create = darknet_create,
     .run = darknet_run,
+    .run_input = darknet_run_input,
     .features = darknet_features,
     .destroy = darknet_destroy,
 };

@@ -1,6 +1,6 @@
 /* Layers that join the graph: [shortcut] (a sum with an earlier layer) and
- * [route] (earlier layers' outputs, concatenated); and the reference to an
- * earlier layer both use. */
+ * [route] (earlier layers' outputs, or a group of their channels,
+ * concatenated); and the reference to an earlier layer both use. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +58,10 @@ int nn_parse_route(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer
     const char *list = cfg_string(s, "layers", NULL);
     if (!list)
         return cfg_error(f, s->line, "[route] needs layers=");
+    /* The fork's groups=/group_id=: of each input, one of `groups` equal slices of its channels. */
+    if (cfg_int(f, s, "groups", 1, 1, NN_MAX_CHANNELS, &l->route_groups) < 0 ||
+        cfg_int(f, s, "group_id", 0, 0, l->route_groups - 1, &l->route_group_id) < 0)
+        return -1;
     const char *p = list;
     l->nroutes = 0;
     int channels = 0;
@@ -76,7 +80,10 @@ int nn_parse_route(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer
         if (l->nroutes > 0 && (o.h != l->out.h || o.w != l->out.w))
             return cfg_error(f, s->line, "route concatenates maps of different sizes (%dx%d and %dx%d)", l->out.h,
                              l->out.w, o.h, o.w);
-        channels += o.c;
+        if (o.c % l->route_groups)
+            return cfg_error(f, cfg_line(s, "groups"), "groups=%d does not divide layer %d's %d channels",
+                             l->route_groups, abs, o.c);
+        channels += o.c / l->route_groups;
         if (channels > NN_MAX_CHANNELS)
             return cfg_error(f, s->line, "route gives more than %d channels", NN_MAX_CHANNELS);
         l->routes[l->nroutes++] = abs;

@@ -5,8 +5,9 @@ int nn_parse_maxpool(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_lay
     (void)m;
     (void)index;
     int padding;
-    if (cfg_int(f, s, "size", 1, 1, NN_MAX_KERNEL, &l->size) < 0 ||
-        cfg_int(f, s, "stride", 1, 1, NN_MAX_STRIDE, &l->stride) < 0)
+    /* Darknet's defaults: stride 1, size the stride. */
+    if (cfg_int(f, s, "stride", 1, 1, NN_MAX_STRIDE, &l->stride) < 0 ||
+        cfg_int(f, s, "size", l->stride, 1, NN_MAX_KERNEL, &l->size) < 0)
         return -1;
     /* Darknet's default total padding is size-1, padding/2 of it before. */
     if (cfg_int(f, s, "padding", l->size - 1, 0, NN_MAX_KERNEL, &padding) < 0)

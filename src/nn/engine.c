@@ -53,6 +53,11 @@ int nn_engine_run(nn_engine *e, const uint8_t *pixels, float *output, int thread
     return e->ops->run(e, pixels, output, threads);
 }
 
+int nn_engine_run_input(nn_engine *e, const float *input, float *output, int threads)
+{
+    return e->ops->run_input ? e->ops->run_input(e, input, output, threads) : -1;
+}
+
 int nn_engine_features(nn_engine *e, float *out)
 {
     return e->ops->features ? e->ops->features(e, out) : -1;

@@ -23,6 +23,10 @@ typedef struct {
      * threads: 1, or more for all the threads the engine was created with.
      * Returns 0 or -1. */
     int (*run)(nn_engine *e, const uint8_t *pixels, float *output, int threads);
+    /* The same from the network's input tensor itself (C,H,W floats, as the
+     * model's normalisation would make them): what a detector's letterbox
+     * makes (src/detect/). NULL for an engine that only takes pixels. */
+    int (*run_input)(nn_engine *e, const float *input, float *output, int threads);
     /* After a run: the features layer's output (nn_model_features_layer)
      * into out, nn_model_features() floats, dequantized as scale * (q -
      * zero_point) where the engine computed them in uint8. 0, or -1. */
@@ -39,6 +43,8 @@ struct nn_engine {
  * a message when the name is unknown or the engine cannot run the model. */
 nn_engine *nn_engine_create(const char *name, const nn_model *m, int threads, char *err, size_t errlen);
 int nn_engine_run(nn_engine *e, const uint8_t *pixels, float *output, int threads);
+/* -1 for an engine without run_input. */
+int nn_engine_run_input(nn_engine *e, const float *input, float *output, int threads);
 /* The features of the last run; -1 for a model without a features layer. */
 int nn_engine_features(nn_engine *e, float *out);
 void nn_engine_destroy(nn_engine *e);

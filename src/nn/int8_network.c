@@ -43,8 +43,11 @@ static int layer_supported(const nn_layer *l, char *why, size_t len)
     else if (l->kind == LAYER_SHORTCUT && (l->shortcut.channels != l->in.c || l->shortcut.h != l->in.h ||
                                            l->shortcut.w != l->in.w))
         snprintf(why, len, "a shortcut between maps of different sizes");
-    else if (l->kind == LAYER_CROP)
-        snprintf(why, len, "[crop]");
+    else if (l->kind == LAYER_CROP || l->kind == LAYER_UPSAMPLE || l->kind == LAYER_REORG || l->kind == LAYER_YOLO ||
+             l->kind == LAYER_REGION)
+        snprintf(why, len, "[%s]", nn_layer_kind_name(l->kind));
+    else if (l->kind == LAYER_ROUTE && l->route_groups > 1)
+        snprintf(why, len, "a route of channel groups (groups=)");
     else if (l->kind == LAYER_SOFTMAX && l->tree_path)
         snprintf(why, len, "a hierarchical softmax (tree=)");
     else
@@ -145,7 +148,11 @@ static int build_layer(int8_layer *layers, const nn_model *m, int i)
         L->op = INT8_MEAN; /* reduce.cc: the multiplier from the two scales in double */
         quantize_multiplier((double)l->in_q.scale / (double)l->out_q.scale, &L->mean_multiplier, &L->mean_shift);
         return 0;
-    case LAYER_CROP: return 0; /* refused by layer_supported */
+    case LAYER_CROP:
+    case LAYER_UPSAMPLE:
+    case LAYER_REORG:
+    case LAYER_YOLO:
+    case LAYER_REGION: return 0; /* refused by layer_supported */
     case LAYER_MAXPOOL:
         L->op = INT8_MAXPOOL;
         L->size = l->size;

@@ -12,9 +12,36 @@ size_t nn_shape_size(nn_shape s)
     return (size_t)s.c * (size_t)s.h * (size_t)s.w;
 }
 
+nn_task nn_model_task(const nn_model *m)
+{
+    for (int i = 0; i < m->nlayers; i++)
+        if (m->layers[i].kind == LAYER_YOLO || m->layers[i].kind == LAYER_REGION)
+            return NN_TASK_DETECTION;
+    return NN_TASK_CLASSIFICATION;
+}
+
+int nn_layer_is_output(const nn_model *m, int i)
+{
+    if (nn_model_task(m) == NN_TASK_DETECTION)
+        return m->layers[i].kind == LAYER_YOLO || m->layers[i].kind == LAYER_REGION;
+    return i == m->nlayers - 1;
+}
+
 size_t nn_model_outputs(const nn_model *m)
 {
-    return m->nlayers ? nn_shape_size(m->layers[m->nlayers - 1].out) : 0;
+    size_t n = 0;
+    for (int i = 0; i < m->nlayers; i++)
+        if (nn_layer_is_output(m, i))
+            n += nn_shape_size(m->layers[i].out);
+    return n;
+}
+
+int nn_model_classes(const nn_model *m)
+{
+    for (int i = 0; i < m->nlayers; i++)
+        if (m->layers[i].kind == LAYER_YOLO || m->layers[i].kind == LAYER_REGION)
+            return m->layers[i].head.classes;
+    return (int)nn_model_outputs(m);
 }
 
 int nn_model_features_layer(const nn_model *m)

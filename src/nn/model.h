@@ -21,7 +21,10 @@ typedef enum {
     ACT_LEAKY,
     ACT_LOGISTIC,
     ACT_RAMP, /* Darknet's: x > 0 ? x + 0.1x : 0.1x */
+    ACT_MISH, /* x tanh(softplus(x)), the maintained Darknet fork's (yolov4) */
+    ACT_SWISH, /* x logistic(x), the fork's */
 } nn_activation;
+#define NN_ACTIVATIONS (ACT_SWISH + 1)
 
 /* What a layer kind has in the .weights file, in Darknet's order. */
 typedef enum {
@@ -56,7 +59,11 @@ typedef enum {
     X(ROUTE, route, NN_PARAMS_NONE, NN_KEYS_NONE)                                                                      \
     X(DROPOUT, dropout, NN_PARAMS_NONE, NN_KEYS_NONE)                                                                  \
     X(CROP, crop, NN_PARAMS_NONE, NN_KEYS_NONE)                                                                        \
-    X(COST, cost, NN_PARAMS_NONE, NN_KEYS_NONE)
+    X(COST, cost, NN_PARAMS_NONE, NN_KEYS_NONE)                                                                        \
+    X(UPSAMPLE, upsample, NN_PARAMS_NONE, NN_KEYS_NONE)                                                                \
+    X(REORG, reorg, NN_PARAMS_NONE, NN_KEYS_NONE)                                                                      \
+    X(YOLO, yolo, NN_PARAMS_NONE, NN_KEYS_NONE)                                                                        \
+    X(REGION, region, NN_PARAMS_NONE, NN_KEYS_NONE)
 
 typedef enum {
 #define NN_LAYER_KIND_ENUM(KIND, name, params, keys) LAYER_##KIND,
@@ -79,6 +86,33 @@ typedef struct {
 } nn_quant;
 
 #define NN_MAX_ROUTE_INPUTS 8
+#define NN_MAX_ANCHORS 32
+
+/* How a detector's overlapping boxes are merged: Darknet's do_nms_sort
+ * (libdarknet's only kind), or the fork's greedy or DIoU NMS (nms_kind=). */
+typedef enum {
+    NN_NMS_SORT,
+    NN_NMS_GREEDY,
+    NN_NMS_DIOU,
+} nn_nms_kind;
+
+/* A detection head: Darknet's [yolo] (v3, v4) or [region] (v2). Its input,
+ * which it passes on with some entries activated (the engines), holds for
+ * each of `boxes` anchors per cell the entries x, y, w, h, objectness and
+ * `classes` class scores, each a w x h plane (Darknet's entry_index). How
+ * boxes are read off it: src/detect/. */
+typedef struct {
+    int classes;
+    int boxes; /* per cell: yolo, the mask's length; region, num */
+    int mask[NN_MAX_ANCHORS]; /* yolo: the anchor of each box (region: 0..boxes-1) */
+    int nanchors; /* pairs */
+    float anchors[2 * NN_MAX_ANCHORS]; /* w, h: yolo in network-input pixels, region in cells */
+    float scale_x_y; /* yolo (fork): x, y = logistic * scale - (scale - 1) / 2 */
+    int new_coords; /* yolo (fork, scaled-YOLOv4): no logistic here; x, y = 2v - 0.5, w = anchor (2v)^2 */
+    int softmax, background; /* region: a softmax over the classes; no objectness entry */
+    nn_nms_kind nms_kind;
+    float beta_nms; /* DIoU's */
+} nn_detection_head;
 
 /* Darknet's [shortcut] (shortcut_cpu in its blas.c) also adds layers of
  * another size: the output is the input (the previous layer's output), and on
@@ -103,11 +137,21 @@ typedef struct {
     int pad_before, pad_after; /* top/left and bottom/right; equal unless pad_mode=tf_same */
     int batch_normalize;
 
-    /* shortcut: absolute index of the added layer; route: absolute indices */
+    /* shortcut: absolute index of the added layer; route: absolute indices,
+     * and of each input's channels only slice route_group_id of route_groups
+     * equal ones (the fork's groups=/group_id=; 1 and 0 without) */
     int from;
     nn_shortcut_geometry shortcut;
     int nroutes;
     int routes[NN_MAX_ROUTE_INPUTS];
+    int route_groups, route_group_id;
+
+    /* upsample: out[c][y][x] = upsample_scale * in[c][y / stride][x / stride];
+     * reorg: stride (libdarknet's reorg_cpu permutation, see onednn_engine.c) */
+    float upsample_scale;
+
+    /* yolo, region */
+    nn_detection_head head;
 
     /* crop (Darknet's [crop] at inference): out = in[c][y + crop_y][x + crop_x]
      * * crop_scale + crop_shift, a centred window; scale 2, shift -1 maps
@@ -115,7 +159,7 @@ typedef struct {
     int crop_y, crop_x;
     float crop_scale, crop_shift;
 
-    /* softmax with tree=: the path (as written; once nn_model_load has read the
+    /* softmax or region with tree=: the path (as written; once nn_model_load has read the
      * tree, the file it read, relative paths taken from the cfg's directory)
      * and the tree; both owned by the layer */
     char *tree_path;
@@ -185,6 +229,11 @@ typedef struct {
      * is then quantized as (input_scale, input_mean): q = pixel. */
     int quantized;
     nn_quantized_kernels quantized_kernels;
+    /* A detector's preprocessing ([net] letter_box=, models/darknet-format.md):
+     * libdarknet's letterbox_image (letter_box=1, the default: the aspect
+     * kept, gray bars; stretch 0) or a plain resize to the input size
+     * (letter_box=0, the fork's default; stretch 1). */
+    int stretch;
 } nn_model;
 
 #define NN_ERR_LEN 512
@@ -215,8 +264,24 @@ void nn_model_free(nn_model *m);
  * raw weights once its engines are built. */
 void nn_model_release_params(nn_model *m);
 
-/* Output size of the network: the length of the probability vector. */
+/* What a model answers: a classifier, the probabilities of its last layer;
+ * a detector (a model with [yolo] or [region] layers), boxes read off those
+ * layers' outputs (src/detect/). */
+typedef enum {
+    NN_TASK_CLASSIFICATION,
+    NN_TASK_DETECTION,
+} nn_task;
+
+nn_task nn_model_task(const nn_model *m);
+const char *nn_task_name(nn_task t);
+/* Whether layer i's output is one of the model's outputs: the last layer's
+ * for a classifier, every head's for a detector. */
+int nn_layer_is_output(const nn_model *m, int i);
+/* Output size of the network: a classifier's probability vector; a
+ * detector's heads' outputs, C,H,W each, one after the other in layer order. */
 size_t nn_model_outputs(const nn_model *m);
+/* How many classes it tells apart (its labels): a classifier's outputs, a detector's heads' classes. */
+int nn_model_classes(const nn_model *m);
 /* The layer whose output is the model's features (its embedding, for
  * similarity search): its last [avgpool], the image pooled to one value per
  * channel; -1 when it has none. */

@@ -5,8 +5,16 @@
 
 static const char *const activation_names[] = {
     [ACT_LINEAR] = "linear", [ACT_RELU] = "relu", [ACT_RELU6] = "relu6", [ACT_LEAKY] = "leaky",
-    [ACT_LOGISTIC] = "logistic", [ACT_RAMP] = "ramp",
+    [ACT_LOGISTIC] = "logistic", [ACT_RAMP] = "ramp", [ACT_MISH] = "mish", [ACT_SWISH] = "swish",
 };
+
+static const char *const task_names[] = {[NN_TASK_CLASSIFICATION] = "classification",
+                                         [NN_TASK_DETECTION] = "detection"};
+
+const char *nn_task_name(nn_task t)
+{
+    return task_names[t];
+}
 
 static const char *const preprocessing_names[] = {[NN_PREPROCESS_DARKNET] = "darknet",
                                                     [NN_PREPROCESS_TF_SLIM] = "tf_slim"};

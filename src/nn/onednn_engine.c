@@ -20,12 +20,14 @@
 #include "input_normalize.h"
 #include "../growable.h"
 #include "activation_plan.h"
+#include "plain_layers.h"
 
 #define MAX_ARGS (NN_MAX_ROUTE_INPUTS + 4)
 
 typedef struct {
     dnnl_primitive_t prim; /* NULL: a step run on the host, below */
-    const nn_softmax_tree *tree; /* host step: Darknet's hierarchical softmax, args[0] -> args[1] */
+    nn_plain_forward host; /* host step: layer's forward (plain_layers.h), args[0] -> args[1] */
+    const nn_layer *layer;
     int nargs;
     dnnl_exec_arg_t args[MAX_ARGS];
 } step;
@@ -49,7 +51,10 @@ typedef struct {
     int nmems;
     size_t cap_mems;
     dnnl_memory_t *out; /* per layer: its output, as a 4-D N,C,H,W memory */
-    dnnl_memory_t user_in, user_out; /* user_in holds `input`; user_out the caller's buffer, per run */
+    dnnl_memory_t user_in; /* holds `input` */
+    dnnl_memory_t *user_out; /* per output layer (nn_layer_is_output): its part of the caller's buffer */
+    size_t *user_out_at; /* where that part begins, in floats */
+    int nuser_out;
     int features_layer; /* nn_model_features_layer, or -1 */
     dnnl_memory_t features; /* plain C,H,W copy of its output, made by every run */
     const nn_model *model; /* its input normalisation */
@@ -109,6 +114,8 @@ static int activation_ops(nn_activation act, eltwise_op ops[2])
         ops[0] = (eltwise_op){dnnl_eltwise_relu, 1.0f / 11.0f, 0.0f};
         ops[1] = (eltwise_op){dnnl_eltwise_linear, 1.1f, 0.0f};
         return 2;
+    case ACT_MISH: ops[0] = (eltwise_op){dnnl_eltwise_mish, 0.0f, 0.0f}; return 1;
+    case ACT_SWISH: ops[0] = (eltwise_op){dnnl_eltwise_swish, 1.0f, 0.0f}; return 1;
     }
     return 0;
 }
@@ -158,26 +165,29 @@ static int add_step(onednn_engine *e, dnnl_primitive_desc_t pd, int nargs, const
     return 0;
 }
 
-/* A step oneDNN has no primitive for: the hierarchical softmax of a tree,
- * src -> dst (plain, flat), run by onednn_run between primitives. */
-static int add_tree_step(onednn_engine *e, const nn_softmax_tree *tree, dnnl_memory_t src, dnnl_memory_t dst, int layer)
+/* A step oneDNN has no primitive for: layer i's forward on the host
+ * (plain_layers.h), src -> dst (both plain), run by onednn_run between
+ * primitives. */
+static int add_host_step(onednn_engine *e, nn_plain_forward fn, const nn_layer *l, dnnl_memory_t src, dnnl_memory_t dst,
+                         int i)
 {
     schedule *sc = e->cur;
     step *steps = grow_doubling(sc->steps, &sc->cap_steps, (size_t)sc->nsteps + 1, sizeof *steps);
     if (!steps)
-        return check(e, dnnl_out_of_memory, "allocation", layer);
+        return check(e, dnnl_out_of_memory, "allocation", i);
     sc->steps = steps;
-    sc->steps[sc->nsteps++] = (step){.tree = tree, .nargs = 2, .args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}};
+    sc->steps[sc->nsteps++] =
+        (step){.host = fn, .layer = l, .nargs = 2, .args = {{DNNL_ARG_SRC, src}, {DNNL_ARG_DST, dst}}};
     return 0;
 }
 
-static int run_tree_step(const step *s)
+static int run_host_step(const step *s)
 {
     void *in = NULL, *out = NULL;
     if (dnnl_memory_get_data_handle(s->args[0].memory, &in) != dnnl_success ||
         dnnl_memory_get_data_handle(s->args[1].memory, &out) != dnnl_success)
         return -1;
-    nn_softmax_tree_apply(s->tree, in, out);
+    s->host(s->layer, in, out);
     return 0;
 }
 
@@ -573,8 +583,42 @@ static int build_crop(onednn_engine *e, const nn_layer *l, int i, dnnl_memory_t 
     return eltwise_in_place(e, dst, dnnl_eltwise_linear, l->crop_scale, l->crop_shift, i);
 }
 
+/* The fork's route of channel groups: of each input (made plain), its
+ * group's channels copied into their place in the plain output. */
+static int build_route_groups(onednn_engine *e, const nn_layer *l, int i)
+{
+    dnnl_memory_desc_t out_md;
+    plain_desc(&out_md, l->out);
+    dnnl_memory_t dst = activation_plan_new(&e->acts, e->eng, &out_md);
+    if (!dst)
+        return check(e, dnnl_out_of_memory, "route memory", i);
+    int at = 0;
+    for (int k = 0; k < l->nroutes; k++) {
+        nn_shape s = e->model->layers[l->routes[k]].out;
+        int c = s.c / l->route_groups;
+        dnnl_memory_desc_t in_md, in_part, out_part;
+        dnnl_dims_t part = {1, c, s.h, s.w}, from = {0, (dnnl_dim_t)c * l->route_group_id, 0, 0}, to = {0, at, 0, 0};
+        plain_desc(&in_md, s);
+        if (check(e, dnnl_memory_desc_init_submemory(&in_part, &in_md, part, from), "route group", i) < 0 ||
+            check(e, dnnl_memory_desc_init_submemory(&out_part, &out_md, part, to), "route group", i) < 0)
+            return -1;
+        dnnl_memory_t src = as_layout(e, e->out[l->routes[k]], &in_md, i);
+        dnnl_memory_t src_view = src ? view_of(e, src, &in_part) : NULL;
+        dnnl_memory_t dst_view = src_view ? view_of(e, dst, &out_part) : NULL;
+        if (!dst_view)
+            return check(e, dnnl_out_of_memory, "route memory", i);
+        if (add_reorder_step(e, src_view, dst_view, 0, "route group", i) < 0)
+            return -1;
+        at += c;
+    }
+    e->out[i] = dst;
+    return 0;
+}
+
 static int build_route(onednn_engine *e, const nn_layer *l, int i)
 {
+    if (l->route_groups > 1)
+        return build_route_groups(e, l, i);
     if (l->nroutes == 1) { /* a plain reference to an earlier output */
         e->out[i] = e->out[l->routes[0]];
         return 0;
@@ -597,6 +641,47 @@ static int build_route(onednn_engine *e, const nn_layer *l, int i)
     return dst ? add_step(e, pd, l->nroutes + 1, args, i) : check(e, dnnl_out_of_memory, "memory", i);
 }
 
+/* Darknet's upsample: nearest neighbour by an integer factor, which oneDNN's
+ * nearest resampling computes exactly (its source index round((o + 0.5) / f
+ * - 0.5) is o / f), then the scale. */
+static int build_upsample(onednn_engine *e, const nn_layer *l, int i, dnnl_memory_t in)
+{
+    dnnl_memory_desc_t dst_md;
+    dnnl_dims_t d;
+    dims4(d, l->out);
+    dnnl_memory_desc_init_by_tag(&dst_md, 4, d, dnnl_f32, dnnl_format_tag_any);
+    dnnl_resampling_desc_t desc;
+    dnnl_primitive_desc_t pd;
+    dnnl_status_t st = dnnl_resampling_forward_desc_init(&desc, dnnl_forward_inference, dnnl_resampling_nearest, NULL,
+                                                         desc_of(in), &dst_md);
+    if (op_primitive_desc(e, st, &desc, ACT_LINEAR, "upsample", i, &pd) < 0)
+        return -1;
+    dnnl_memory_t dst = activation_plan_new(&e->acts, e->eng, dnnl_primitive_desc_query_md(pd, dnnl_query_dst_md, 0));
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, in}, {DNNL_ARG_DST, dst}};
+    e->out[i] = dst;
+    if (!dst) {
+        dnnl_primitive_desc_destroy(pd);
+        return check(e, dnnl_out_of_memory, "memory", i);
+    }
+    if (add_step(e, pd, 2, args, i) < 0)
+        return -1;
+    return l->upsample_scale == 1.0f ? 0 : eltwise_in_place(e, dst, dnnl_eltwise_linear, l->upsample_scale, 0.0f, i);
+}
+
+/* A layer run on the host (plain_layers.h): its input made plain, a plain output. */
+static int build_host(onednn_engine *e, nn_plain_forward fn, const nn_layer *l, int i, dnnl_memory_t in)
+{
+    dnnl_memory_desc_t in_md, out_md;
+    plain_desc(&in_md, l->in);
+    plain_desc(&out_md, l->out);
+    dnnl_memory_t src = as_layout(e, in, &in_md, i);
+    dnnl_memory_t dst = src ? activation_plan_new(&e->acts, e->eng, &out_md) : NULL;
+    if (!dst)
+        return check(e, dnnl_out_of_memory, "memory", i);
+    e->out[i] = dst;
+    return add_host_step(e, fn, l, src, dst, i);
+}
+
 static int build_softmax(onednn_engine *e, const nn_layer *l, int i, dnnl_memory_t in)
 {
     /* Softmax over the flattened C,H,W input: make it plain, then view as N x K. */
@@ -617,7 +702,7 @@ static int build_softmax(onednn_engine *e, const nn_layer *l, int i, dnnl_memory
             snprintf(e->err, e->errlen, "layer %d: the softmax tree %s was not read", i, l->tree_path);
             return -1;
         }
-        if (add_tree_step(e, l->tree, src_flat, dst_flat, i) < 0)
+        if (add_host_step(e, nn_plain_softmax_tree, l, src_flat, dst_flat, i) < 0)
             return -1;
         e->out[i] = activation_plan_view(&e->acts, e->eng, &view, dst_flat);
         return e->out[i] ? 0 : check(e, dnnl_out_of_memory, "memory", i);
@@ -653,6 +738,10 @@ static int build_schedule(onednn_engine *e, const nn_model *m)
         case LAYER_ROUTE: rc = build_route(e, l, i); break;
         case LAYER_SOFTMAX: rc = build_softmax(e, l, i, in); break;
         case LAYER_CROP: rc = build_crop(e, l, i, in); break;
+        case LAYER_UPSAMPLE: rc = build_upsample(e, l, i, in); break;
+        case LAYER_REORG: rc = build_host(e, nn_plain_reorg, l, i, in); break;
+        case LAYER_YOLO: rc = build_host(e, nn_plain_yolo, l, i, in); break;
+        case LAYER_REGION: rc = build_host(e, nn_plain_region, l, i, in); break;
         case LAYER_DROPOUT:
         case LAYER_COST: e->out[i] = in; break;
         }
@@ -662,19 +751,30 @@ static int build_schedule(onednn_engine *e, const nn_model *m)
         if (i == e->features_layer && add_reorder_step(e, e->out[i], e->features, 0, "features reorder", i) < 0)
             return -1;
     }
-    return add_reorder_step(e, e->out[m->nlayers - 1], e->user_out, 0, "output reorder", m->nlayers - 1);
+    for (int i = 0, k = 0; i < m->nlayers; i++)
+        if (nn_layer_is_output(m, i) && add_reorder_step(e, e->out[i], e->user_out[k++], 0, "output reorder", i) < 0)
+            return -1;
+    return 0;
 }
 
 static int build(onednn_engine *e, const nn_model *m)
 {
     dnnl_memory_desc_t in_md, out_md;
     plain_desc(&in_md, m->input);
-    plain_desc(&out_md, m->layers[m->nlayers - 1].out);
-    /* The caller's output buffer is attached per run with dnnl_memory_set_data_handle. */
     e->user_in = new_memory(e, &in_md, e->input);
-    e->user_out = new_memory(e, &out_md, DNNL_MEMORY_NONE);
-    if (!e->user_in || !e->user_out)
+    if (!e->user_in)
         return check(e, dnnl_out_of_memory, "memory", -1);
+    /* The caller's output buffer is attached per run with dnnl_memory_set_data_handle. */
+    size_t at = 0;
+    for (int i = 0; i < m->nlayers; i++) {
+        if (!nn_layer_is_output(m, i))
+            continue;
+        plain_desc(&out_md, m->layers[i].out);
+        e->user_out_at[e->nuser_out] = at;
+        if (!(e->user_out[e->nuser_out++] = new_memory(e, &out_md, DNNL_MEMORY_NONE)))
+            return check(e, dnnl_out_of_memory, "memory", i);
+        at += nn_shape_size(m->layers[i].out);
+    }
     e->features_layer = nn_model_features_layer(m);
     if (e->features_layer >= 0) {
         dnnl_memory_desc_t features_md;
@@ -725,6 +825,8 @@ static void onednn_destroy(nn_engine *base)
     if (e->eng)
         dnnl_engine_destroy(e->eng);
     free(e->mems);
+    free(e->user_out);
+    free(e->user_out_at);
     free(e->out);
     free(e->weights);
     free(e->biases);
@@ -737,6 +839,7 @@ static nn_engine *onednn_create(const nn_model *m, int threads, char *err, size_
     onednn_engine *e = calloc(1, sizeof *e);
     size_t n = (size_t)m->nlayers;
     if (!e || !(e->out = calloc(n, sizeof *e->out)) || !(e->weights = calloc(n, sizeof *e->weights)) ||
+        !(e->user_out = calloc(n, sizeof *e->user_out)) || !(e->user_out_at = calloc(n, sizeof *e->user_out_at)) ||
         !(e->biases = calloc(n, sizeof *e->biases)) ||
         !(e->input = malloc(nn_shape_size(m->input) * sizeof *e->input))) {
         snprintf(err, errlen, "out of memory");
@@ -760,25 +863,39 @@ static nn_engine *onednn_create(const nn_model *m, int threads, char *err, size_
     return &e->base;
 }
 
-static int onednn_run(nn_engine *base, const uint8_t *pixels, float *output, int threads)
+/* The schedule over e->input, which the caller filled. */
+static int run_schedule(onednn_engine *e, float *output, int threads)
 {
-    onednn_engine *e = (onednn_engine *)base;
     const schedule *sc = &e->sched[threads > 1 ? e->nsched - 1 : 0];
     /* OpenMP's thread count is per calling thread, so each run sets its own. */
     omp_set_num_threads(sc->threads);
-    nn_normalize_input(e->model, pixels, e->input);
-    if (dnnl_memory_set_data_handle(e->user_out, output) != dnnl_success)
-        return -1;
+    for (int k = 0; k < e->nuser_out; k++)
+        if (dnnl_memory_set_data_handle(e->user_out[k], output + e->user_out_at[k]) != dnnl_success)
+            return -1;
     for (int i = 0; i < sc->nsteps; i++) {
         const step *s = &sc->steps[i];
         if (!s->prim) { /* after the primitives before it are done */
-            if (dnnl_stream_wait(e->stream) != dnnl_success || run_tree_step(s) < 0)
+            if (dnnl_stream_wait(e->stream) != dnnl_success || run_host_step(s) < 0)
                 return -1;
         } else if (dnnl_primitive_execute(s->prim, e->stream, s->nargs, s->args) != dnnl_success) {
             return -1;
         }
     }
     return dnnl_stream_wait(e->stream) == dnnl_success ? 0 : -1;
+}
+
+static int onednn_run(nn_engine *base, const uint8_t *pixels, float *output, int threads)
+{
+    onednn_engine *e = (onednn_engine *)base;
+    nn_normalize_input(e->model, pixels, e->input);
+    return run_schedule(e, output, threads);
+}
+
+static int onednn_run_input(nn_engine *base, const float *input, float *output, int threads)
+{
+    onednn_engine *e = (onednn_engine *)base;
+    memcpy(e->input, input, nn_shape_size(e->model->input) * sizeof *e->input);
+    return run_schedule(e, output, threads);
 }
 
 static int onednn_features(nn_engine *base, float *out)
@@ -796,6 +913,7 @@ const nn_engine_ops nn_onednn_engine = {
     .precision = "fp32",
     .create = onednn_create,
     .run = onednn_run,
+    .run_input = onednn_run_input,
     .features = onednn_features,
     .destroy = onednn_destroy,
 };

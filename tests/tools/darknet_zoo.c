@@ -1,5 +1,6 @@
 #include "darknet_zoo.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,6 +65,37 @@ static void calibrate(network *net, const float *input)
     }
 }
 
+/* A detector's heads after random weights: each convolution feeding a
+ * [yolo] or [region] layer gives outputs of standard deviation 1 and, on its
+ * objectness channels, a bias of -3 (see darknet_zoo.h). */
+static void temper_heads(network *net, const float *input)
+{
+    network_predict(net, (float *)input);
+    for (int i = 1; i < net->n; i++) {
+        layer *head = &net->layers[i], *conv = &net->layers[i - 1];
+        if ((head->type != YOLO && head->type != REGION) || conv->type != CONVOLUTIONAL || conv->batch_normalize)
+            continue;
+        double sum = 0, sq = 0;
+        for (int k = 0; k < conv->outputs; k++) {
+            sum += conv->output[k];
+            sq += (double)conv->output[k] * conv->output[k];
+        }
+        double mean = sum / conv->outputs, sd = sqrt(fmax(sq / conv->outputs - mean * mean, 1e-12));
+        int entries = conv->n / head->n; /* x, y, w, h, objectness, classes: per box, in that order */
+        int region = head->type == REGION;
+        for (int f = 0; f < conv->n; f++) {
+            /* region: its softmax needs spread-out class scores to pick one
+             * with confidence, and then no objectness bias */
+            float scale = region && f % entries > 4 ? 4.0f : 1.0f;
+            size_t per = (size_t)conv->nweights / conv->n;
+            for (size_t k = 0; k < per; k++)
+                conv->weights[f * per + k] *= scale / (float)sd;
+            float shift = f % entries == 4 && !region ? 3.0f : 0.0f;
+            conv->biases[f] = scale * (float)((conv->biases[f] - mean) / sd) - shift;
+        }
+    }
+}
+
 network *zoo_make_weights(const char *cfg, const char *weights, unsigned seed, const float *input)
 {
     srand(seed);
@@ -82,6 +114,7 @@ network *zoo_make_weights(const char *cfg, const char *weights, unsigned seed, c
             own[i] = (float)(rand() % 256) / 255.0f;
     }
     calibrate(net, input ? input : own);
+    temper_heads(net, input ? input : own);
     free(own);
     save_weights(net, (char *)weights);
     return net;

@@ -8,8 +8,15 @@
  * overflow a deep network: they are calibrated instead, layer by layer, to the
  * statistics the layer's input image produces (one forward pass in training
  * mode for each batch-normalised layer), so that every layer's output stays
- * near unit scale and the final probabilities are far from uniform. Then
- * save_weights writes them. Uses libdarknet; not thread-safe (rand()). */
+ * near unit scale and the final probabilities are far from uniform. A
+ * detector's heads would still see large random inputs: boxes hundreds of
+ * times the image and thousands of them with confidences tied at exactly 1,
+ * where NMS's order is qsort's whim. So each convolution feeding a head is
+ * scaled to outputs of standard deviation 1, its objectness channels given a
+ * bias of -3, as a trained detector has most cells empty (a [region]'s
+ * class scores instead spread to 4, for its softmax to pick classes with
+ * confidence): tens to thousands of detections per photo. Then save_weights writes them. Uses libdarknet; not
+ * thread-safe (rand()). */
 #ifndef LOOKSLIKE_TESTS_DARKNET_ZOO_H
 #define LOOKSLIKE_TESTS_DARKNET_ZOO_H
 

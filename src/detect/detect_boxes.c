@@ -1,0 +1,229 @@
+/* Darknet's decoding and NMS of a detector's outputs (detect_boxes.h). The
+ * expressions keep libdarknet's mix of float and double (exp in double,
+ * the letterbox correction's halves in double) so that boxes equal its own. */
+#include "detect_boxes.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "letterbox.h"
+
+/* A box whose objectness passed: its class scores are read off the outputs
+ * during the call that found it. */
+typedef struct {
+    detect_box box;
+    float objectness;
+    const float *classes; /* class 0's entry; class k's is classes[k * stride] */
+    size_t stride;
+} candidate;
+
+typedef struct {
+    int candidate;
+    float confidence;
+} scored;
+
+struct detector {
+    const nn_model *model;
+    int classes; /* every head's (nn_model_parse_cfg checks they agree) */
+    nn_nms_kind nms_kind;
+    float beta_nms;
+    int ncap; /* every cell's every box */
+    candidate *cands;
+    scored *list; /* one class's candidates above the threshold */
+    unsigned char *dropped;
+};
+
+detector *detector_new(const nn_model *m)
+{
+    detector *d = calloc(1, sizeof *d);
+    if (!d)
+        return NULL;
+    d->model = m;
+    for (int i = 0; i < m->nlayers; i++) {
+        const nn_layer *l = &m->layers[i];
+        if (l->kind != LAYER_YOLO && l->kind != LAYER_REGION)
+            continue;
+        d->ncap += l->out.w * l->out.h * l->head.boxes;
+        d->classes = l->head.classes;
+        d->nms_kind = l->head.nms_kind; /* the fork's detector takes the last layer's */
+        d->beta_nms = l->head.beta_nms;
+    }
+    d->cands = malloc((size_t)(d->ncap ? d->ncap : 1) * sizeof *d->cands);
+    d->list = malloc((size_t)(d->ncap ? d->ncap : 1) * sizeof *d->list);
+    d->dropped = malloc((size_t)(d->ncap ? d->ncap : 1));
+    if (!d->ncap || !d->cands || !d->list || !d->dropped) {
+        detector_free(d);
+        return NULL;
+    }
+    return d;
+}
+
+void detector_free(detector *d)
+{
+    if (!d)
+        return;
+    free(d->cands);
+    free(d->list);
+    free(d->dropped);
+    free(d);
+}
+
+/* get_yolo_box / get_region_box: x holds the box's entries `stride` apart;
+ * (col, row) its cell of a lw x lh map; anchor sizes are divided by (dw,
+ * dh): the network's size for yolo, the map's for region. */
+static detect_box head_box(const float *x, size_t stride, const float *anchor, int col, int row, int lw, int lh, int dw,
+                           int dh, int new_coords)
+{
+    detect_box b;
+    b.x = (col + x[0]) / lw;
+    b.y = (row + x[stride]) / lh;
+    if (new_coords) {
+        b.w = x[2 * stride] * x[2 * stride] * 4 * anchor[0] / dw;
+        b.h = x[3 * stride] * x[3 * stride] * 4 * anchor[1] / dh;
+    } else {
+        b.w = exp(x[2 * stride]) * anchor[0] / dw;
+        b.h = exp(x[3 * stride]) * anchor[1] / dh;
+    }
+    return b;
+}
+
+/* correct_yolo_boxes (= correct_region_boxes) with relative = 1: from the
+ * network's input back to the source image. */
+static detect_box correct_box(detect_box b, int w, int h, int netw, int neth, int letterbox)
+{
+    int new_w, new_h;
+    letterbox_size(w, h, netw, neth, letterbox, &new_w, &new_h);
+    b.x = (b.x - (netw - new_w) / 2. / netw) / ((float)new_w / netw);
+    b.y = (b.y - (neth - new_h) / 2. / neth) / ((float)new_h / neth);
+    b.w *= (float)netw / new_w;
+    b.h *= (float)neth / new_h;
+    return b;
+}
+
+/* The boxes of one head whose objectness exceeds thresh, appended to d->cands. */
+static int head_candidates(detector *d, const nn_layer *l, const float *out, int n, float thresh, int image_w,
+                           int image_h)
+{
+    const nn_detection_head *hd = &l->head;
+    const nn_model *m = d->model;
+    int yolo = l->kind == LAYER_YOLO;
+    size_t plane = (size_t)l->out.w * l->out.h, per_box = plane * (size_t)(hd->classes + 5);
+    for (size_t i = 0; i < plane; i++) {
+        int row = (int)(i / (size_t)l->out.w), col = (int)(i % (size_t)l->out.w);
+        for (int b = 0; b < hd->boxes; b++) {
+            const float *x = out + (size_t)b * per_box + i;
+            float objectness = yolo || !hd->background ? x[4 * plane] : 1.0f;
+            if (!(objectness > thresh))
+                continue;
+            candidate *c = &d->cands[n++];
+            c->box = head_box(x, plane, &hd->anchors[2 * hd->mask[b]], col, row, l->out.w, l->out.h,
+                              yolo ? m->input.w : l->out.w, yolo ? m->input.h : l->out.h, hd->new_coords);
+            c->box = correct_box(c->box, image_w, image_h, m->input.w, m->input.h, !m->stretch);
+            c->objectness = objectness;
+            c->classes = x + (size_t)(yolo || !hd->background ? 5 : 4) * plane;
+            c->stride = plane;
+        }
+    }
+    return n;
+}
+
+static float overlap(float x1, float w1, float x2, float w2)
+{
+    float l1 = x1 - w1 / 2, l2 = x2 - w2 / 2;
+    float left = l1 > l2 ? l1 : l2;
+    float r1 = x1 + w1 / 2, r2 = x2 + w2 / 2;
+    float right = r1 < r2 ? r1 : r2;
+    return right - left;
+}
+
+float detect_box_iou(detect_box a, detect_box b)
+{
+    float w = overlap(a.x, a.w, b.x, b.w), h = overlap(a.y, a.h, b.y, b.h);
+    float i = w < 0 || h < 0 ? 0 : w * h;
+    float u = a.w * a.h + b.w * b.h - i;
+    return i == 0 || u == 0 ? 0 : i / u;
+}
+
+/* The fork's box_diou (exponent 0.6) and box_diounms (exponent beta). */
+static float diou(detect_box a, detect_box b, double exponent)
+{
+    float top = fmin(a.y - a.h / 2, b.y - b.h / 2), bot = fmax(a.y + a.h / 2, b.y + b.h / 2);
+    float left = fmin(a.x - a.w / 2, b.x - b.w / 2), right = fmax(a.x + a.w / 2, b.x + b.w / 2);
+    float w = right - left, h = bot - top;
+    float c = w * w + h * h;
+    float iou = detect_box_iou(a, b);
+    if (c == 0)
+        return iou;
+    float d = (a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y);
+    float u = pow(d / c, exponent);
+    return iou - u;
+}
+
+static int suppresses(const detector *d, detect_box a, detect_box b, float nms)
+{
+    switch (d->nms_kind) {
+    case NN_NMS_SORT: return detect_box_iou(a, b) > nms;
+    case NN_NMS_GREEDY: return diou(a, b, 0.6) > nms;
+    case NN_NMS_DIOU: return diou(a, b, d->beta_nms) > nms;
+    }
+    return 0;
+}
+
+static int by_confidence(const void *pa, const void *pb)
+{
+    const scored *a = pa, *b = pb;
+    if (a->confidence != b->confidence)
+        return a->confidence > b->confidence ? -1 : 1;
+    return (a->candidate > b->candidate) - (a->candidate < b->candidate);
+}
+
+int detector_run(detector *d, const float *outputs, int image_w, int image_h, const detect_options *o,
+                 detected_object *out, int max)
+{
+    const nn_model *m = d->model;
+    int n = 0;
+    for (int i = 0; i < m->nlayers; i++) {
+        const nn_layer *l = &m->layers[i];
+        if (!nn_layer_is_output(m, i))
+            continue;
+        n = head_candidates(d, l, outputs, n, o->threshold, image_w, image_h);
+        outputs += nn_shape_size(l->out);
+    }
+    int total = 0, kept = 0;
+    for (int k = 0; k < d->classes; k++) {
+        if (o->classes && !o->classes[k])
+            continue; /* NMS is per class: the others' boxes are as they would be */
+        int count = 0;
+        for (int c = 0; c < n; c++) {
+            const candidate *cd = &d->cands[c];
+            float confidence = cd->objectness * cd->classes[(size_t)k * cd->stride];
+            if (confidence > o->threshold)
+                d->list[count++] = (scored){c, confidence};
+        }
+        qsort(d->list, (size_t)count, sizeof *d->list, by_confidence);
+        memset(d->dropped, 0, (size_t)count);
+        for (int a = 0; a < count; a++) {
+            if (d->dropped[a])
+                continue;
+            detect_box box = d->cands[d->list[a].candidate].box;
+            for (int b = a + 1; o->nms > 0 && b < count; b++)
+                if (!d->dropped[b] && suppresses(d, box, d->cands[d->list[b].candidate].box, o->nms))
+                    d->dropped[b] = 1;
+            detected_object det = {box, k, d->list[a].confidence, d->cands[d->list[a].candidate].objectness};
+            total++;
+            /* Into the best `max`, most confident first; among equals, in
+             * the order found (by class, then by box). */
+            int at = kept;
+            while (at > 0 && det.confidence > out[at - 1].confidence)
+                at--;
+            if (at >= max)
+                continue;
+            if (kept < max)
+                kept++;
+            memmove(&out[at + 1], &out[at], (size_t)(kept - 1 - at) * sizeof *out);
+            out[at] = det;
+        }
+    }
+    return total;
+}
