@@ -68,6 +68,14 @@ int cli_classify(int argc, char **argv)
             printf("%s (%dx%d, %.2f ms inference):\n", argv[i], res.width, res.height, res.inference_ms);
             for (int j = 0; j < res.count; j++)
                 printf("  %6.2f%%  %4d  %s\n", 100.0 * res.top[j].probability, res.top[j].index, res.top[j].labels);
+            for (int j = 0; j < res.nboxes; j++) { /* a detector's: centre and size, in the image's pixels */
+                const detected_object *o = &res.boxes[j];
+                printf("  %6.2f%%  %4d  %s  at %.1f,%.1f  %.1fx%.1f\n", 100.0 * o->confidence, o->class_index,
+                       reg.models[0].labels.short_name[o->class_index], (double)o->box.x * res.width,
+                       (double)o->box.y * res.height, (double)o->box.w * res.width, (double)o->box.h * res.height);
+            }
+            if (res.total_boxes > res.nboxes)
+                printf("  (%d more)\n", res.total_boxes - res.nboxes);
         }
         free(data);
     }

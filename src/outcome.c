@@ -13,6 +13,7 @@ static const struct {
     [OUTCOME_EMPTY_BODY] = {400, "empty_body"},
     [OUTCOME_BODY_NOT_ALLOWED] = {413, "body_not_allowed"},
     [OUTCOME_INVALID_PARAMETER] = {400, "invalid_parameter"},
+    [OUTCOME_WRONG_TASK] = {400, "wrong_task"},
     [OUTCOME_UNAUTHORIZED] = {401, "unauthorized"},
     [OUTCOME_ORIGIN_NOT_ALLOWED] = {403, "origin_not_allowed"},
     [OUTCOME_NOT_FOUND] = {404, "not_found"},

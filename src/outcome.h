@@ -16,6 +16,7 @@ typedef enum {
     OUTCOME_EMPTY_BODY,
     OUTCOME_BODY_NOT_ALLOWED, /* a body on a route that takes none */
     OUTCOME_INVALID_PARAMETER, /* a query parameter out of its range */
+    OUTCOME_WRONG_TASK, /* a classifier asked to detect, or a detector to classify */
     OUTCOME_UNAUTHORIZED, /* no API key, or a wrong one */
     OUTCOME_ORIGIN_NOT_ALLOWED, /* a CORS preflight from an origin not allowed */
     OUTCOME_NOT_FOUND,

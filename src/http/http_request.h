@@ -75,6 +75,9 @@ typedef struct http_request {
     int k; /* query parameters, for every image */
     crop_mode crop;
     const served_model *model;
+    detection_request detection; /* a detector's (POST /detect); its class filter in class_mask */
+    unsigned char *class_mask; /* ?classes=: one flag per class of the model, or NULL */
+    detected_object *boxes; /* every job's boxes, detection.max per job (EXCHANGE_BOXES) */
     inference_job *jobs;
     int job_count;
     atomic_int jobs_pending; /* not yet done; the last one done resumes the connection */
@@ -84,7 +87,7 @@ typedef struct http_request {
     int v2_error_form; /* errors as the Open Inference Protocol has them: {"error": "message"} */
     /* What is a route's own (its hooks release it): */
     union {
-        struct { /* POST /predict */
+        struct { /* POST /predict and /detect */
             image_list images; /* in body, or (JSON) decoded from it */
             int batch; /* answered as {"results": [...]} */
             int features; /* ?features=1: each result has the model's features */

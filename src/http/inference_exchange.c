@@ -220,7 +220,10 @@ int exchange_make_jobs(http_request *r, const image_list *l, unsigned copies)
     r->jobs = calloc((size_t)l->count, sizeof *r->jobs);
     r->probabilities = with_probabilities ? malloc((size_t)l->count * outputs * sizeof *r->probabilities) : NULL;
     r->features = with_features ? malloc((size_t)l->count * features * sizeof *r->features) : NULL;
-    if (!r->jobs || (with_probabilities && !r->probabilities) || (with_features && !r->features))
+    const int with_boxes = (copies & EXCHANGE_BOXES) != 0;
+    r->boxes = with_boxes ? malloc((size_t)l->count * (size_t)r->detection.max * sizeof *r->boxes) : NULL;
+    if (!r->jobs || (with_probabilities && !r->probabilities) || (with_features && !r->features) ||
+        (with_boxes && !r->boxes))
         return -1;
     r->job_count = l->count;
     for (int i = 0; i < l->count; i++) {
@@ -239,6 +242,10 @@ int exchange_make_jobs(http_request *r, const image_list *l, unsigned copies)
             j->probabilities = r->probabilities + (size_t)i * outputs;
         if (with_features)
             j->features = r->features + (size_t)i * features;
+        if (with_boxes) {
+            j->detection = r->detection;
+            j->boxes = r->boxes + (size_t)i * (size_t)r->detection.max;
+        }
     }
     return 0;
 }
@@ -359,4 +366,6 @@ void inference_exchange_free(http_request *r)
     free(r->jobs);
     free(r->probabilities);
     free(r->features);
+    free(r->boxes);
+    free(r->class_mask);
 }

@@ -35,6 +35,8 @@ void inference_exchange_free(http_request *r);
  * (into r->probabilities), the model's features (into r->features). */
 #define EXCHANGE_PROBABILITIES 1u
 #define EXCHANGE_FEATURES 2u
+/* A detector's boxes (into r->boxes, r->detection.max per job). */
+#define EXCHANGE_BOXES 4u
 
 /* One job per input of l (which outlives the jobs), for r->model, r->crop
  * and r->k, copying what `copies` says. 0, or -1 when out of memory. */

@@ -1,6 +1,6 @@
-/* POST /predict: the query, the images of the body (raw, a multipart file
- * field each, or JSON data URLs), and the answer: the top-k as JSON, or a
- * batch's results in order. Receiving and queueing: inference_exchange.c. */
+/* POST /predict: the query and the answer, the top-k as JSON, or a batch's
+ * results in order. The images of the body: upload_images.c; receiving and
+ * queueing: inference_exchange.c. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdio.h>
@@ -12,6 +12,7 @@
 #include "http_request.h"
 #include "responses.h"
 #include "inference_exchange.h"
+#include "upload_images.h"
 
 /* Query parameters k, model, crop, features; an error is answered right away. */
 static int parse_query(http_request *r, enum MHD_Result *answered)
@@ -42,6 +43,11 @@ static int parse_query(http_request *r, enum MHD_Result *answered)
         *answered = respond_model_not_found(r, model);
         return -1;
     }
+    if (nn_model_task(&r->model->network) != NN_TASK_CLASSIFICATION) {
+        *answered = respond_error(r, OUTCOME_WRONG_TASK, "model '%s' is a detector: POST the image to /detect",
+                                  r->model->name);
+        return -1;
+    }
     if (features && strcmp(features, "0") && strcmp(features, "1")) {
         *answered = respond_error(r, OUTCOME_INVALID_PARAMETER, "features must be 0 or 1, not '%.40s'", features);
         return -1;
@@ -59,59 +65,12 @@ static int parse_query(http_request *r, enum MHD_Result *answered)
 static int begin_predict(http_request *r, const char *url, enum MHD_Result *answered)
 {
     (void)url; /* always /predict */
-    if (parse_query(r, answered) < 0)
-        return -1;
-    const char *type = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
-    r->kind = body_kind_of(type);
-    if (r->kind == BODY_KIND_UNSUPPORTED) {
-        *answered = respond_error(r, OUTCOME_UNSUPPORTED_MEDIA_TYPE,
-                                  "send an image (%s), multipart/form-data with an image file, or application/json "
-                                  "{\"image\": \"data:image/png;base64,...\"}; got %.80s",
-                                  image_accepted_types(), type ? type : "no Content-Type");
-        return -1;
-    }
-    return 0;
+    return parse_query(r, answered) < 0 ? -1 : upload_begin(r, answered);
 }
 
-/* The images of a complete body, as jobs; an error is answered right away. */
 static int collect_images(http_request *r, enum MHD_Result *answered)
 {
-    image_list *l = &r->predict.images;
-    if (r->kind == BODY_KIND_MULTIPART) {
-        if (r->file_parts == 0) {
-            *answered = respond_error(r, OUTCOME_BAD_MULTIPART, "no file field in the form");
-            return -1;
-        }
-        r->predict.batch = r->file_parts > 1;
-        l->count = r->file_parts;
-        for (int i = 0; i < l->count; i++) {
-            size_t end = i + 1 < l->count ? r->part_start[i + 1] : r->body_len;
-            l->data[i] = r->body + r->part_start[i];
-            l->length[i] = end - r->part_start[i];
-        }
-    } else if (r->kind == BODY_KIND_JSON) {
-        if (exchange_reserve_decoding(r, r->body_len, answered) < 0)
-            return -1;
-        char err[256];
-        outcome o = body_images_from_json((const char *)r->body, r->body_len, server_config(r->server)->max_batch, l,
-                                          &r->predict.batch, err, sizeof err);
-        if (o != OUTCOME_OK) {
-            *answered = respond_error(r, o, "%s", err);
-            return -1;
-        }
-    } else {
-        if (r->body_len == 0) {
-            *answered = respond_error(r, OUTCOME_EMPTY_BODY, "no image in the request body");
-            return -1;
-        }
-        l->count = 1;
-        l->data[0] = r->body;
-        l->length[0] = r->body_len;
-    }
-    if (exchange_make_jobs(r, l, r->predict.features ? EXCHANGE_FEATURES : 0) == 0)
-        return 0;
-    *answered = respond_error(r, OUTCOME_OUT_OF_MEMORY, "cannot hold the request's jobs");
-    return -1;
+    return upload_collect(r, r->predict.features ? EXCHANGE_FEATURES : 0, answered);
 }
 
 /* An image's prediction as JSON. */

@@ -25,6 +25,7 @@ static enum MHD_Result readyz(http_request *r, const route_call *call)
 /* label, path, below, matches, methods, flags, inference, handle, exists */
 static const route routes[] = {
     {"predict", "/predict", 0, NULL, "POST", ROUTE_CROSS_ORIGIN, &predict_inference, NULL, NULL},
+    {"detect", "/detect", 0, NULL, "POST", ROUTE_CROSS_ORIGIN, &detect_inference, NULL, NULL},
     {"healthz", "/healthz", 0, NULL, "GET, HEAD", 0, NULL, healthz, NULL},
     {"readyz", "/readyz", 0, NULL, "GET, HEAD", 0, NULL, readyz, NULL},
     {"models", "/v1/models", 0, NULL, "GET, HEAD", ROUTE_CROSS_ORIGIN, NULL, models_route, NULL},

@@ -51,6 +51,7 @@ enum MHD_Result route_refuse(http_request *r, const char *url);
 
 /* The handlers (each file's own). */
 extern const inference_route predict_inference; /* predict_route.c */
+extern const inference_route detect_inference; /* detect_route.c */
 extern const inference_route v2_inference; /* v2_route.c; its paths: v2_paths.c */
 enum MHD_Result v2_route(http_request *r, const route_call *call);
 int v2_target_exists(http_server *s, const char *url);

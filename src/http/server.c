@@ -155,6 +155,7 @@ enum MHD_Result models_route(http_request *r, const route_call *call)
         strftime(loaded, sizeof loaded, "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&d.loaded_at, &(struct tm){0}));
         cJSON_AddStringToObject(o, "loaded_at", loaded);
         cJSON_AddBoolToObject(o, "default", d.is_default);
+        cJSON_AddStringToObject(o, "task", d.task);
         cJSON *in = cJSON_AddObjectToObject(o, "input");
         cJSON_AddNumberToObject(in, "width", d.width);
         cJSON_AddNumberToObject(in, "height", d.height);

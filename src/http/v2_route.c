@@ -134,6 +134,13 @@ static int begin_infer(http_request *r, const char *url, enum MHD_Result *answer
     v2_parse_target(url, &r->v2.path); /* V2_INFER: the route's entry matched it */
     if (!(r->model = named_model(r, answered)))
         return -1;
+    if (nn_model_task(&r->model->network) != NN_TASK_CLASSIFICATION) {
+        *answered = respond_error(r, OUTCOME_WRONG_TASK,
+                                  "model '%s' is a detector, which this server's Open Inference Protocol does not "
+                                  "serve yet: POST the image to /detect",
+                                  r->model->name);
+        return -1;
+    }
     r->kind = BODY_KIND_JSON; /* received whole, as it is */
     r->crop = CROP_CENTER;
     r->k = 1;

@@ -4,6 +4,7 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 #include <time.h>
 
 #include "../nn/engine.h"
@@ -38,10 +39,12 @@ static int load_one(served_model *m, const char *dir, const char *engine, const 
         model_version_end(hash, NULL);
         return -1;
     }
-    char labels[4096]; /* NAME.labels, whatever the format */
+    char labels[4096]; /* NAME.labels, whatever the format, or else Darknet's NAME.names */
     snprintf(labels, sizeof labels, "%s/%s.labels", dir, m->name);
+    if (access(labels, F_OK) < 0)
+        snprintf(labels, sizeof labels, "%s/%s.names", dir, m->name);
     char why[512];
-    if (nn_labels_load(&m->labels, labels, (int)nn_model_outputs(&m->network), &seen, err, errlen) < 0) {
+    if (nn_labels_load(&m->labels, labels, nn_model_classes(&m->network), &seen, err, errlen) < 0) {
         model_version_end(hash, NULL);
         nn_model_free(&m->network);
         return -1;
@@ -150,6 +153,7 @@ void model_registry_describe(const model_registry *r, int i, model_description *
                              .channels = m->network.input.c,
                              .classes = m->labels.count - (m->labels.background >= 0),
                              .outputs = (int)nn_model_outputs(&m->network),
+                             .task = nn_task_name(nn_model_task(&m->network)),
                              .features = (int)nn_model_features(&m->network),
                              .engine = m->engine,
                              .precision = m->precision,

@@ -53,6 +53,7 @@ typedef struct {
     int width, height, channels; /* the input the network takes */
     int classes; /* labels that can be answered (without a "background" class) */
     int outputs; /* the network's output size (classes, plus one for a background class) */
+    const char *task; /* "classification" or "detection" (nn_model_task) */
     int features; /* the length of its features (?features=1), 0 when it has none */
     const char *engine, *precision;
     const char *kernels; /* the integer engine's kernel set ("avx512vnni", ...); NULL for a float engine */

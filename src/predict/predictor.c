@@ -5,12 +5,17 @@
 #include <string.h>
 
 #include "../clock.h"
+#include "../detect/letterbox.h"
 #include "../image/image_decode.h"
 #include "../nn/engine.h"
 
 struct predictor {
     const model_registry *registry;
     nn_engine *engines[REGISTRY_MAX_MODELS];
+    detector *detectors[REGISTRY_MAX_MODELS]; /* a detector model's decoder; NULL for a classifier */
+    detection_request detection; /* for the next runs */
+    detected_object *boxes; /* PREDICT_MAX_BOXES, when a model is a detector */
+    float *input; /* a detector's letterboxed input, largest detector input */
     image_decoder *decoder;
     resize_workspace *resize;
     uint8_t *rgb; /* preprocessed input, largest model input */
@@ -27,7 +32,9 @@ predictor *predictor_new(const model_registry *r, int threads, char *err, size_t
     }
     p->registry = r;
     p->threads = threads;
-    size_t max_in = 0, max_out = 0;
+    p->detection = (detection_request){.options = {.threshold = DETECT_DEFAULT_THRESHOLD, .nms = DETECT_DEFAULT_NMS},
+                                       .max = 100};
+    size_t max_in = 0, max_out = 0, max_detector_in = 0;
     for (int i = 0; i < r->count; i++) {
         const nn_model *m = &r->models[i].network;
         if (nn_shape_size(m->input) > max_in)
@@ -39,6 +46,21 @@ predictor *predictor_new(const model_registry *r, int threads, char *err, size_t
             predictor_free(p);
             return NULL;
         }
+        if (nn_model_task(m) != NN_TASK_DETECTION)
+            continue;
+        if (nn_shape_size(m->input) > max_detector_in)
+            max_detector_in = nn_shape_size(m->input);
+        if (!(p->detectors[i] = detector_new(m))) {
+            snprintf(err, errlen, "out of memory");
+            predictor_free(p);
+            return NULL;
+        }
+    }
+    if (max_detector_in && (!(p->input = malloc(max_detector_in * sizeof *p->input)) ||
+                            !(p->boxes = malloc(PREDICT_MAX_BOXES * sizeof *p->boxes)))) {
+        snprintf(err, errlen, "out of memory");
+        predictor_free(p);
+        return NULL;
     }
     p->decoder = image_decoder_new();
     p->resize = resize_workspace_new();
@@ -58,8 +80,12 @@ void predictor_free(predictor *p)
 {
     if (!p)
         return;
-    for (int i = 0; i < REGISTRY_MAX_MODELS; i++)
+    for (int i = 0; i < REGISTRY_MAX_MODELS; i++) {
         nn_engine_destroy(p->engines[i]);
+        detector_free(p->detectors[i]);
+    }
+    free(p->input);
+    free(p->boxes);
     image_decoder_free(p->decoder);
     resize_workspace_free(p->resize);
     free(p->rgb);
@@ -71,6 +97,13 @@ void predictor_set_threads(predictor *p, int threads)
 {
     p->threads = threads;
     resize_workspace_set_threads(p->resize, threads);
+}
+
+void predictor_set_detection(predictor *p, const detection_request *d)
+{
+    p->detection = *d;
+    if (p->detection.max > PREDICT_MAX_BOXES)
+        p->detection.max = PREDICT_MAX_BOXES;
 }
 
 outcome predictor_run_tensor(predictor *p, const served_model *m, const uint8_t *rgb, int k, prediction_result *res)
@@ -121,7 +154,8 @@ const uint8_t *predictor_input(const predictor *p)
 static image_decode_options decode_options(const predict_limits *limits, const served_model *m, crop_mode crop)
 {
     image_decode_options o = {limits->max_pixels, limits->min_side, 0, 0, 1};
-    if (limits->dct_scaling)
+    /* A detector's letterbox is libdarknet's of the whole decoded image: at full size. */
+    if (limits->dct_scaling && nn_model_task(&m->network) == NN_TASK_CLASSIFICATION)
         preprocess_min_decode_size(model_preprocess_style(&m->network), crop, DCT_SCALING_GAP, m->network.input.w,
                                    m->network.input.h, &o.min_width, &o.min_height);
     return o;
@@ -147,6 +181,35 @@ outcome predictor_run_image(predictor *p, const served_model *m, const uint8_t *
     return st;
 }
 
+/* A detector: Darknet's letterbox, the engine, the boxes. */
+static outcome detect_rgb(predictor *p, const served_model *m, const uint8_t *rgb, int width, int height,
+                          prediction_result *res, char *err, size_t errlen)
+{
+    int slot = (int)(m - p->registry->models);
+    const nn_shape in = m->network.input;
+    double t0 = clock_ms();
+    letterbox_image_planar(rgb, width, height, in.w, in.h, !m->network.stretch, p->input);
+    double t1 = clock_ms();
+    if (nn_engine_run_input(p->engines[slot], p->input, p->output, p->threads) < 0) {
+        snprintf(err, errlen, "inference failed");
+        return OUTCOME_INTERNAL;
+    }
+    double t2 = clock_ms();
+    res->total_boxes = detector_run(p->detectors[slot], p->output, width, height, &p->detection.options, p->boxes,
+                                    p->detection.max);
+    res->nboxes = res->total_boxes < p->detection.max ? res->total_boxes : p->detection.max;
+    res->boxes = p->boxes;
+    res->preprocess_ms = t1 - t0;
+    res->inference_ms = clock_ms() - t1;
+    res->decode_boxes_ms = clock_ms() - t2;
+    res->threads = p->threads;
+    res->model = m;
+    res->outputs = p->output;
+    res->width = res->decoded_width = width;
+    res->height = res->decoded_height = height;
+    return OUTCOME_OK;
+}
+
 outcome predictor_run_rgb(predictor *p, const served_model *m, const uint8_t *rgb, int width, int height,
                           crop_mode crop, int k, prediction_result *res, char *err, size_t errlen)
 {
@@ -156,6 +219,8 @@ outcome predictor_run_rgb(predictor *p, const served_model *m, const uint8_t *rg
         snprintf(err, errlen, "model '%s' does not take RGB input", m->name);
         return OUTCOME_INTERNAL;
     }
+    if (p->detectors[m - p->registry->models])
+        return detect_rgb(p, m, rgb, width, height, res, err, errlen);
     double t0 = clock_ms();
     int resized = preprocess_rgb(p->resize, rgb, width, height, model_preprocess_style(&m->network), crop, p->rgb, in.w,
                                  in.h);

@@ -10,6 +10,7 @@
 
 #include "../outcome.h"
 
+#include "../detect/detect_boxes.h"
 #include "../image/preprocess.h"
 #include "model_registry.h"
 
@@ -17,6 +18,8 @@
 /* Images narrower or lower than this are refused: below it a 224x224 input
  * is mostly interpolation. */
 #define PREDICT_MIN_SIDE 16
+/* The most detections one image's answer lists (?max=). */
+#define PREDICT_MAX_BOXES 1000
 
 typedef struct {
     uint64_t max_pixels;
@@ -40,9 +43,21 @@ typedef struct {
     int count;
     prediction top[PREDICT_MAX_K];
     double decode_ms, preprocess_ms, inference_ms;
+    double decode_boxes_ms; /* a detector's: reading the boxes off the outputs, NMS (in inference_ms) */
     int threads; /* the inference ran on */
     const float *outputs; /* every output's probability, owned by the predictor: valid until its next run */
+    /* A detector's: its most confident detections (at most the max set with
+     * predictor_set_detection), owned by the predictor, valid until its next
+     * run; how many there were in all. A classifier's: none. */
+    const detected_object *boxes;
+    int nboxes, total_boxes;
 } prediction_result;
+
+/* What a detector's runs report: detect_options and how many boxes at most. */
+typedef struct {
+    detect_options options;
+    int max; /* 1..PREDICT_MAX_BOXES */
+} detection_request;
 
 typedef struct predictor predictor;
 
@@ -53,8 +68,13 @@ void predictor_free(predictor *p);
 /* Threads for the following runs: 1, or more for the predictor's maximum
  * (the default). */
 void predictor_set_threads(predictor *p, int threads);
+/* What the following runs of a detector report (the default: Darknet's
+ * thresholds, DETECT_DEFAULT_*, and 100 boxes). */
+void predictor_set_detection(predictor *p, const detection_request *d);
 
-/* From encoded image bytes: JPEG, PNG, WebP, BMP or GIF (image_decode.h).
+/* A classifier's run answers its top-k; a detector's, its boxes (Darknet's
+ * letterbox of the whole image, not a crop: crop and k are not used).
+ * From encoded image bytes: JPEG, PNG, WebP, BMP or GIF (image_decode.h).
  * Each run answers OUTCOME_OK, what the decoder refused the image for, or
  * OUTCOME_INTERNAL (a model without RGB input, an engine that failed, no
  * memory to resize), with the reason in err. */

@@ -129,6 +129,8 @@ static void *worker_main(void *arg)
         job->error[0] = '\0';
         predictor *pr = job->set->predictors[w->index];
         predictor_set_threads(pr, threads);
+        if (job->boxes)
+            predictor_set_detection(pr, &job->detection);
         if (job->pixels)
             job->status = predictor_run_rgb(pr, job->model, job->pixels, job->width, job->height, job->crop,
                                             job->k, &job->result, job->error, sizeof job->error);
@@ -143,6 +145,9 @@ static void *worker_main(void *arg)
             job->status = OUTCOME_INTERNAL;
             snprintf(job->error, sizeof job->error, "the engine gave no features for model '%s'", job->model->name);
         }
+        if (job->status == OUTCOME_OK && job->boxes)
+            memcpy(job->boxes, job->result.boxes, (size_t)job->result.nboxes * sizeof *job->boxes);
+        job->result.boxes = job->boxes;
         job->result.outputs = NULL; /* the predictor's, about to be reused */
 
         /* The cores are free before the client hears back (its next request

@@ -36,7 +36,9 @@ struct inference_job {
     model_set *set; /* the set model belongs to: its predictors run the job (held while it is queued) */
     crop_mode crop;
     int k;
-    /* result, valid when done() runs */
+    detection_request detection; /* a detector's thresholds and most boxes */
+    detected_object *boxes; /* a detector's: its result's boxes are copied here (detection.max of them at most) */
+    /* result, valid when done() runs (result.boxes: the copy in boxes) */
     outcome status;
     prediction_result result;
     double queue_ms; /* time spent waiting for a worker */

@@ -358,14 +358,14 @@ def test_model_files(work):
         "missing cfg": lambda d: os.remove(os.path.join(d, "mobilenet_v1.cfg")),
         "missing weights": lambda d: os.remove(os.path.join(d, "mobilenet_v1.weights")),
         "truncated weights": lambda d: os.truncate(os.path.join(d, "mobilenet_v1.weights"), 1000000),
-        "corrupted cfg": lambda d: open(os.path.join(d, "mobilenet_v1.cfg"), "a").write("\n[yolo]\n"),
+        "corrupted cfg": lambda d: open(os.path.join(d, "mobilenet_v1.cfg"), "a").write("\n[lstm]\n"),
         "labels short": lambda d: os.truncate(os.path.join(d, "mobilenet_v1.labels"), 100),
     }
     expect = {"missing cfg": "no model 'mobilenet_v1' in " + os.path.join(work, "missing_cfg") +
               "; looked for NAME.cfg + NAME.weights (darknet)",
               "missing weights": "mobilenet_v1.weights: No such file",
               "truncated weights": "holds 249995 parameters but the cfg needs exactly 4222057",
-              "corrupted cfg": "unknown or unsupported section [yolo]",
+              "corrupted cfg": "unknown or unsupported section [lstm]",
               "labels short": "expected 1001 non-empty lines"}
     for name, damage in cases.items():
         d = os.path.join(work, name.replace(" ", "_"))

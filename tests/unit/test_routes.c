@@ -10,7 +10,7 @@
 #include "check.h"
 
 /* Stand-ins for what the table names and its two own handlers call. */
-const inference_route predict_inference, v2_inference;
+const inference_route predict_inference, detect_inference, v2_inference;
 #define HANDLER(name)                                                                                                 \
     enum MHD_Result name(http_request *r, const route_call *call)                                                    \
     {                                                                                                                  \
@@ -77,6 +77,8 @@ static const struct {
     {"/predict", "predict", &predict_inference, NULL},
     {"/predict/", "static", NULL, static_route}, /* /predict takes nothing below it */
     {"/predictions", "static", NULL, static_route},
+    {"/detect", "detect", &detect_inference, NULL},
+    {"/detect/x", "static", NULL, static_route},
     {"/v2/models/m/infer", "v2", &v2_inference, NULL},
     {"/v2/models/m/versions/3f2a9c01b7d4/infer", "v2", &v2_inference, NULL},
     {"/v2/models/m/infer/", "v2", NULL, v2_route}, /* not an inference path: v2's other entry (404 there) */

@@ -1,0 +1,189 @@
+#!/usr/bin/env python3
+"""POST /detect end to end: a Darknet YOLO detector (yolov3-tiny at 320x320,
+random weights libdarknet makes, calibrated on another photo: make_darknet_weights) with Darknet's
+coco.names beside it as NAME.names, served next to a classifier. Every
+answer is compared with libdarknet's own detections of the same image
+(darknet_detect: letterbox, get_network_boxes, do_nms_sort): the same boxes
+(class, confidence within 1e-4, box within 0.5 px), at the default and other
+thresholds and NMS; the class filter, max, batches, a PNG, /v1/models'
+task, and the errors (bad parameters, a classifier asked to detect, a
+detector asked to classify).
+
+usage: test_detect.py LOOKSLIKE MAKE_DARKNET_WEIGHTS DARKNET_DETECT MODEL_DIR DARKNET_SHARE
+(DARKNET_SHARE: /usr/share/darknet, with cfg/yolov3-tiny.cfg, data/coco.names and the photos)
+"""
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import uuid
+
+from harness import Server, check, request, summary
+
+LOOKSLIKE, MAKE, ORACLE, MODEL_DIR, SHARE = sys.argv[1:6]
+PHOTOS = ["dog", "person", "horses"]
+Q = "?threshold=0.4&max=1000"
+
+
+def oracle(work, image, thresh=0.25, nms=0.45):
+    out = subprocess.run([ORACLE, os.path.join(work, "yolo.cfg"), os.path.join(work, "yolo.weights"), image,
+                          str(thresh), str(nms)], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout)
+
+
+def same(ours, theirs):
+    """How many of libdarknet's detections have one of ours alike, and how many of ours are left over."""
+    left = list(ours)
+    found = 0
+    for t in theirs:
+        for o in left:
+            b = o["box"]
+            if (o["index"] == t["index"] and abs(o["confidence"] - t["confidence"]) <= 1e-4
+                    and all(abs(x - y) <= 0.5 for x, y in zip([b["x"], b["y"], b["width"], b["height"]], t["box"]))):
+                left.remove(o)
+                found += 1
+                break
+    return found, len(left)
+
+
+def agrees(ours, theirs, what):
+    found, extra = same(ours, theirs)
+    missing = len(theirs) - found
+    # the boxes whose confidence or overlap the engines' rounding puts on the other side of a threshold
+    check(missing + extra <= 0.02 * len(theirs) + 1 and len(theirs) > 0,
+          f"{what}: {found} of libdarknet's {len(theirs)} detections alike ({missing} missing, {extra} extra)")
+
+
+def multipart(files):
+    boundary = uuid.uuid4().hex
+    body = b""
+    for i, (data, ctype) in enumerate(files):
+        body += (f"--{boundary}\r\nContent-Disposition: form-data; name=\"image\"; filename=\"f{i}\"\r\n"
+                 f"Content-Type: {ctype}\r\n\r\n").encode() + data + b"\r\n"
+    return body + f"--{boundary}--\r\n".encode(), {"Content-Type": f"multipart/form-data; boundary={boundary}"}
+
+
+def detect(port, query, body, ctype="image/jpeg"):
+    headers = ctype if isinstance(ctype, dict) else {"Content-Type": ctype}
+    status, _, raw = request(port, "POST", "/detect" + query, body, headers)
+    try:
+        return status, json.loads(raw)
+    except ValueError:
+        return status, {"raw": raw[:200]}
+
+
+def main():
+    work = tempfile.mkdtemp(prefix="lookslike-detect-")
+    subprocess.run([MAKE, os.path.join(SHARE, "cfg", "yolov3-tiny.cfg"), os.path.join(work, "yolo"), "320",
+                    os.path.join(SHARE, "data", "eagle.jpg")],
+                   check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    shutil.copy(os.path.join(SHARE, "data", "coco.names"), os.path.join(work, "yolo.names"))
+    for ext in ("cfg", "weights", "labels"):
+        os.symlink(os.path.join(os.path.abspath(MODEL_DIR), "mobilenet_v1." + ext),
+                   os.path.join(work, "mobilenet_v1." + ext))
+    names = open(os.path.join(SHARE, "data", "coco.names")).read().splitlines()
+    photos = {p: os.path.join(SHARE, "data", p + ".jpg") for p in PHOTOS}
+
+    srv = Server(LOOKSLIKE, "--model-dir", work, "--model", "yolo,mobilenet_v1", "--access-log", "0")
+    try:
+        status, _, body = request(srv.port, "GET", "/v1/models")
+        models = {m["name"]: m for m in json.loads(body)["models"]} if status == 200 else {}
+        check(models.get("yolo", {}).get("task") == "detection" and models["yolo"].get("classes") == 80
+              and models["yolo"].get("input") == {"width": 320, "height": 320, "channels": 3}
+              and models.get("mobilenet_v1", {}).get("task") == "classification",
+              "/v1/models gives each model's task: "
+              f"{[(n, m.get('task'), m.get('classes')) for n, m in models.items()]}")
+
+        # Random weights find more than a trained detector: a threshold of 0.4
+        # keeps dog's and person's answers complete within max=1000; horses
+        # has the defaults.
+        answers = {}
+        for p, path in list(photos.items())[:2]:
+            jpeg = open(path, "rb").read()
+            status, r = detect(srv.port, Q, jpeg)
+            dets = r.get("detections", [])
+            answers[p] = r
+            check(status == 200 and r.get("model") == "yolo" and r.get("model_version")
+                  and r.get("request_id") and r.get("image", {}).get("width") > 0
+                  and r.get("total_detections") == len(dets)
+                  and all(d["label"] == names[d["index"]] for d in dets)
+                  and all(dets[i]["confidence"] >= dets[i + 1]["confidence"] for i in range(len(dets) - 1)),
+                  f"POST /detect {p}.jpg: 200, {len(dets)} detections, named from coco.names, most confident first")
+            w, h = r["image"]["width"], r["image"]["height"]
+            check(all(0 <= d["box"]["x"] and d["box"]["x"] + d["box"]["width"] <= w + 0.01 and 0 <= d["box"]["y"]
+                      and d["box"]["y"] + d["box"]["height"] <= h + 0.01 for d in dets),
+                  f"{p}: every box inside the {w}x{h} image")
+            agrees(dets, oracle(work, path, 0.4), f"{p}: threshold 0.4, the default NMS 0.45")
+        horses = open(photos["horses"], "rb").read()
+        status, r = detect(srv.port, "?max=1000", horses)
+        agrees(r.get("detections", []), oracle(work, photos["horses"]),
+               "horses: the default threshold 0.25 and NMS 0.45")
+        status, d = detect(srv.port, "", horses)
+        check(status == 200 and d["detections"] == r["detections"][:100]
+              and d["total_detections"] == len(r["detections"]),
+              f"horses, every default: the 100 most confident of {d.get('total_detections')}")
+
+        dog = open(photos["dog"], "rb").read()
+        full = answers["dog"]["detections"]
+        status, r = detect(srv.port, "?threshold=0.5&nms=0.3&max=1000", dog)
+        agrees(r.get("detections", []), oracle(work, photos["dog"], 0.5, 0.3), "dog: threshold=0.5&nms=0.3")
+        status, r = detect(srv.port, Q + "&nms=0", dog)
+        check(status == 200 and len(r["detections"]) >= len(full), f"nms=0 keeps every box: {len(r['detections'])}")
+        agrees(r.get("detections", []), oracle(work, photos["dog"], 0.4, 0), "dog: nms=0 (no suppression)")
+
+        status, r = detect(srv.port, "?threshold=0.4&max=3", dog)
+        check(status == 200 and r["detections"] == full[:3] and r["total_detections"] == len(full),
+              f"max=3: the 3 most confident of {len(full)}, total_detections {r.get('total_detections')}")
+        wanted = sorted({d["label"] for d in full})[:2]
+        status, r = detect(srv.port, Q + "&classes=" + ",".join(wanted), dog)
+        check(status == 200 and r["detections"] == [d for d in full if d["label"] in wanted],
+              f"classes={','.join(wanted)}: those classes' detections, as without the filter")
+
+        body, headers = multipart([(dog, "image/jpeg"), (open(photos["person"], "rb").read(), "image/jpeg")])
+        status, r = detect(srv.port, Q, body, headers)
+        res = r.get("results", [])
+        check(status == 200 and len(res) == 2 and res[0]["detections"] == full
+              and res[1]["detections"] == answers["person"]["detections"],
+              f"a batch of two in one multipart request: each as alone ({status})")
+
+        png = os.path.join(work, "dog.png")
+        conv = subprocess.run(["/usr/bin/python3", "-c", "import sys; from PIL import Image; "
+                               "Image.open(sys.argv[1]).save(sys.argv[2])", photos["dog"], png])
+        if conv.returncode == 0:
+            status, r = detect(srv.port, Q, open(png, "rb").read(), "image/png")
+            agrees(r.get("detections", []), oracle(work, png, 0.4), "a PNG")
+        else:
+            print("ok - # SKIP a PNG: Debian's python3-pil is missing")
+
+        for query, what in [("?threshold=0", "threshold 0"), ("?threshold=1.5", "threshold above 1"),
+                            ("?threshold=abc", "threshold not a number"), ("?nms=-0.1", "nms below 0"),
+                            ("?max=0", "max 0"), ("?max=1001", "max above 1000"),
+                            ("?classes=unicorn", "a class the model has not")]:
+            status, r = detect(srv.port, query, dog)
+            check(status == 400 and r.get("error", {}).get("code") == "invalid_parameter",
+                  f"{what} ({query}): 400 invalid_parameter: {r.get('error', {}).get('message')}")
+        status, r = detect(srv.port, "?model=mobilenet_v1", dog)
+        check(status == 400 and r.get("error", {}).get("code") == "wrong_task" and "/predict" in r["error"]["message"],
+              f"a classifier asked to detect: 400 wrong_task naming /predict ({r.get('error')})")
+        status, _, raw = request(srv.port, "POST", "/predict?model=yolo", dog, {"Content-Type": "image/jpeg"})
+        check(status == 400 and b"wrong_task" in raw and b"/detect" in raw,
+              f"a detector asked to classify: 400 wrong_task naming /detect ({raw[:120]!r})")
+        status, _, raw = request(srv.port, "POST", "/v2/models/yolo/infer", b'{"inputs": []}',
+                                 {"Content-Type": "application/json"})
+        check(status == 400 and b"/detect" in raw, f"v2 inference of a detector: 400 naming /detect ({raw[:100]!r})")
+        status, r = detect(srv.port, "", b"not an image")
+        check(status == 400 and r.get("error", {}).get("code") == "invalid_image", f"not an image: {status}")
+        status, _, raw = request(srv.port, "GET", "/detect")
+        check(status == 405, f"GET /detect: 405 ({status})")
+        status, _, raw = request(srv.port, "GET", "/metrics")
+        check(status == 200 and b'route="detect"' in raw, "/metrics counts /detect under its own route label")
+    finally:
+        check(srv.stop() == 0, "server exits 0")
+    shutil.rmtree(work)
+    return summary()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
