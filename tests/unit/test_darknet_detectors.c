@@ -4,7 +4,8 @@
  * libdarknet makes seeded random weights (tests/tools/darknet_zoo.h) and, for
  * each photo:
  *  - the letterboxed input: ours (detect/letterbox.h) equals libdarknet's
- *    letterbox_image byte for byte;
+ *    letterbox_image byte for byte (and for random images of odd sizes, one
+ *    pixel wide or high included);
  *  - every head's raw output on that input: within 1e-4 of the head's
  *    largest magnitude (oneDNN), identical (the plugin);
  *  - the detections our decoder reads off libdarknet's own outputs equal
@@ -175,12 +176,42 @@ static double worst_head_difference(const nn_model *m, const float *a, const flo
     return worst;
 }
 
+/* The letterbox of images of odd sizes (one pixel wide or high included) with
+ * random pixels, into two network sizes: libdarknet's to the bit. */
+static void letterbox_odd_sizes(void)
+{
+    static const int sizes[][2] = {{1, 1}, {1, 64}, {64, 1}, {3, 500}, {500, 3}, {333, 77}, {641, 479}, {416, 416}};
+    static const int nets[][2] = {{416, 416}, {608, 320}};
+    srand(5);
+    for (size_t s = 0; s < sizeof sizes / sizeof *sizes; s++)
+        for (size_t n = 0; n < sizeof nets / sizeof *nets; n++) {
+            photo p = {"random", malloc((size_t)sizes[s][0] * sizes[s][1] * 3), sizes[s][0], sizes[s][1]};
+            int nw = nets[n][0], nh = nets[n][1];
+            float *ours = malloc((size_t)3 * nw * nh * sizeof *ours);
+            for (size_t i = 0; i < (size_t)p.w * p.h * 3; i++)
+                p.rgb[i] = (uint8_t)(rand() & 255);
+            image im = darknet_image(&p), boxed = letterbox_image(im, nw, nh);
+            letterbox_image_planar(p.rgb, p.w, p.h, nw, nh, 1, ours);
+            check(!memcmp(ours, boxed.data, (size_t)3 * nw * nh * sizeof *ours),
+                  "a %dx%d image letterboxed into %dx%d: libdarknet's bit for bit", p.w, p.h, nw, nh);
+            free_image(im);
+            free_image(boxed);
+            free(ours);
+            free(p.rgb);
+        }
+}
+
 static void compare(const char *cfg_dir, const char *work, photo *photos, int nphotos, const char *spec)
 {
     char name[128], src[4096], cfg[4096], weights[4096], err[NN_ERR_LEN];
-    int size = 0, first = nphotos;
-    if (sscanf(spec, "%127[^@]@%d:%d", name, &size, &first) < 1)
+    int size = 0, first = nphotos, used = 0;
+    if (sscanf(spec, "%127[^@:]%n", name, &used) < 1)
         return;
+    if (spec[used] == '@')
+        size = atoi(spec + used + 1);
+    const char *colon = strchr(spec, ':');
+    if (colon)
+        first = atoi(colon + 1);
     nphotos = first < nphotos ? first : nphotos;
     snprintf(src, sizeof src, "%s/%s.cfg", cfg_dir, name);
     snprintf(cfg, sizeof cfg, "%s/%s.cfg", work, name);
@@ -306,6 +337,7 @@ int main(int argc, char **argv)
         if (!check(decode_photo(&photos[p]) == 0, "%s decodes", photos[p].path))
             return check_done();
     }
+    letterbox_odd_sizes();
     for (int i = sep + 1; i < argc; i++)
         compare(argv[1], argv[2], photos, nphotos, argv[i]);
     for (int p = 0; p < nphotos; p++)
