@@ -165,31 +165,7 @@ static cJSON *detections_json(const http_request *r, const inference_job *j)
 
 static enum MHD_Result respond_detections(http_request *r)
 {
-    if (!r->predict.batch) {
-        const inference_job *j = &r->jobs[0];
-        if (j->status)
-            return respond_error(r, j->status, "%s", j->error);
-        cJSON *answer = detections_json(r, j);
-        return answer ? respond_cjson(r, MHD_HTTP_OK, answer, NULL, NULL)
-                      : respond_error(r, OUTCOME_OUT_OF_MEMORY, "cannot write the answer");
-    }
-    cJSON *root = cJSON_CreateObject(), *results = cJSON_AddArrayToObject(root, "results");
-    for (int i = 0; i < r->job_count; i++) {
-        const inference_job *j = &r->jobs[i];
-        cJSON *item = j->status ? cJSON_CreateObject() : detections_json(r, j);
-        if (!item) {
-            cJSON_Delete(root);
-            return respond_error(r, OUTCOME_OUT_OF_MEMORY, "cannot write the answer");
-        }
-        if (j->status) {
-            cJSON *err = cJSON_AddObjectToObject(item, "error");
-            cJSON_AddStringToObject(err, "code", outcome_code(j->status));
-            cJSON_AddStringToObject(err, "message", j->error);
-            cJSON_AddNumberToObject(err, "status", outcome_http_status(j->status));
-        }
-        cJSON_AddItemToArray(results, item);
-    }
-    return respond_cjson(r, MHD_HTTP_OK, root, NULL, NULL);
+    return upload_respond(r, detections_json);
 }
 
 static void release_images(http_request *r)

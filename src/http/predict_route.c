@@ -119,39 +119,15 @@ static cJSON *prediction_json(const inference_job *j)
     return root;
 }
 
-/* A batch: every image's prediction or error object, in order. */
-static enum MHD_Result respond_batch(http_request *r)
+static cJSON *answer_json(const http_request *r, const inference_job *j)
 {
-    cJSON *root = cJSON_CreateObject(), *results = cJSON_AddArrayToObject(root, "results");
-    for (int i = 0; i < r->job_count; i++) {
-        const inference_job *j = &r->jobs[i];
-        cJSON *item = j->status ? cJSON_CreateObject() : prediction_json(j);
-        if (!item) {
-            cJSON_Delete(root);
-            return respond_error(r, OUTCOME_OUT_OF_MEMORY, "cannot write the answer");
-        }
-        if (j->status) {
-            cJSON *err = cJSON_AddObjectToObject(item, "error");
-            cJSON_AddStringToObject(err, "code", outcome_code(j->status));
-            cJSON_AddStringToObject(err, "message", j->error);
-            cJSON_AddNumberToObject(err, "status", outcome_http_status(j->status));
-        }
-        cJSON_AddItemToArray(results, item);
-    }
-    return respond_cjson(r, MHD_HTTP_OK, root, NULL, NULL);
+    (void)r;
+    return prediction_json(j);
 }
 
 static enum MHD_Result respond_prediction(http_request *r)
 {
-    if (r->predict.batch)
-        return respond_batch(r);
-    const inference_job *j = &r->jobs[0];
-    if (j->status)
-        return respond_error(r, j->status, "%s", j->error);
-    cJSON *answer = prediction_json(j);
-    if (!answer)
-        return respond_error(r, OUTCOME_OUT_OF_MEMORY, "cannot write the answer");
-    return respond_cjson(r, MHD_HTTP_OK, answer, NULL, NULL);
+    return upload_respond(r, answer_json);
 }
 
 static void release_images(http_request *r)

@@ -1,4 +1,5 @@
-/* The images of an upload to POST /predict or /detect (upload_images.h). */
+/* The images of an upload to POST /predict or /detect, and the shape of
+ * their answers (upload_images.h). */
 #include "upload_images.h"
 
 #include "../image/image_decode.h"
@@ -60,3 +61,32 @@ int upload_collect(http_request *r, unsigned copies, enum MHD_Result *answered)
     return -1;
 }
 
+
+enum MHD_Result upload_respond(http_request *r, cJSON *(*answer)(const http_request *r, const inference_job *j))
+{
+    if (!r->predict.batch) {
+        const inference_job *j = &r->jobs[0];
+        if (j->status)
+            return respond_error(r, j->status, "%s", j->error);
+        cJSON *one = answer(r, j);
+        return one ? respond_cjson(r, MHD_HTTP_OK, one, NULL, NULL)
+                   : respond_error(r, OUTCOME_OUT_OF_MEMORY, "cannot write the answer");
+    }
+    cJSON *root = cJSON_CreateObject(), *results = cJSON_AddArrayToObject(root, "results");
+    for (int i = 0; i < r->job_count; i++) {
+        const inference_job *j = &r->jobs[i];
+        cJSON *item = j->status ? cJSON_CreateObject() : answer(r, j);
+        if (!item) {
+            cJSON_Delete(root);
+            return respond_error(r, OUTCOME_OUT_OF_MEMORY, "cannot write the answer");
+        }
+        if (j->status) {
+            cJSON *err = cJSON_AddObjectToObject(item, "error");
+            cJSON_AddStringToObject(err, "code", outcome_code(j->status));
+            cJSON_AddStringToObject(err, "message", j->error);
+            cJSON_AddNumberToObject(err, "status", outcome_http_status(j->status));
+        }
+        cJSON_AddItemToArray(results, item);
+    }
+    return respond_cjson(r, MHD_HTTP_OK, root, NULL, NULL);
+}
