@@ -106,9 +106,43 @@ void predictor_set_detection(predictor *p, const detection_request *d)
         p->detection.max = PREDICT_MAX_BOXES;
 }
 
+/* A detector: Darknet's letterbox, the engine, the boxes. */
+static outcome detect_rgb(predictor *p, const served_model *m, const uint8_t *rgb, int width, int height,
+                          prediction_result *res, char *err, size_t errlen)
+{
+    int slot = (int)(m - p->registry->models);
+    const nn_shape in = m->network.input;
+    double t0 = clock_ms();
+    letterbox_image_planar(rgb, width, height, in.w, in.h, !m->network.stretch, p->input);
+    double t1 = clock_ms();
+    if (nn_engine_run_input(p->engines[slot], p->input, p->output, p->threads) < 0) {
+        snprintf(err, errlen, "inference failed");
+        return OUTCOME_INTERNAL;
+    }
+    double t2 = clock_ms();
+    res->total_boxes = detector_run(p->detectors[slot], p->output, width, height, &p->detection.options, p->boxes,
+                                    p->detection.max);
+    res->nboxes = res->total_boxes < p->detection.max ? res->total_boxes : p->detection.max;
+    res->boxes = p->boxes;
+    res->preprocess_ms = t1 - t0;
+    res->inference_ms = clock_ms() - t1;
+    res->decode_boxes_ms = clock_ms() - t2;
+    res->threads = p->threads;
+    res->model = m;
+    res->outputs = p->output;
+    res->width = res->decoded_width = width;
+    res->height = res->decoded_height = height;
+    return OUTCOME_OK;
+}
+
 outcome predictor_run_tensor(predictor *p, const served_model *m, const uint8_t *rgb, int k, prediction_result *res)
 {
     int slot = (int)(m - p->registry->models);
+    if (p->detectors[slot]) { /* a tensor of the input's size: its letterbox is itself */
+        char err[64];
+        memset(res, 0, sizeof *res);
+        return detect_rgb(p, m, rgb, m->network.input.w, m->network.input.h, res, err, sizeof err);
+    }
     double t0 = clock_ms();
     if (nn_engine_run(p->engines[slot], rgb, p->output, p->threads) < 0)
         return OUTCOME_INTERNAL;
@@ -179,35 +213,6 @@ outcome predictor_run_image(predictor *p, const served_model *m, const uint8_t *
     res->height = img.source_height;
     res->decode_ms = decode_ms;
     return st;
-}
-
-/* A detector: Darknet's letterbox, the engine, the boxes. */
-static outcome detect_rgb(predictor *p, const served_model *m, const uint8_t *rgb, int width, int height,
-                          prediction_result *res, char *err, size_t errlen)
-{
-    int slot = (int)(m - p->registry->models);
-    const nn_shape in = m->network.input;
-    double t0 = clock_ms();
-    letterbox_image_planar(rgb, width, height, in.w, in.h, !m->network.stretch, p->input);
-    double t1 = clock_ms();
-    if (nn_engine_run_input(p->engines[slot], p->input, p->output, p->threads) < 0) {
-        snprintf(err, errlen, "inference failed");
-        return OUTCOME_INTERNAL;
-    }
-    double t2 = clock_ms();
-    res->total_boxes = detector_run(p->detectors[slot], p->output, width, height, &p->detection.options, p->boxes,
-                                    p->detection.max);
-    res->nboxes = res->total_boxes < p->detection.max ? res->total_boxes : p->detection.max;
-    res->boxes = p->boxes;
-    res->preprocess_ms = t1 - t0;
-    res->inference_ms = clock_ms() - t1;
-    res->decode_boxes_ms = clock_ms() - t2;
-    res->threads = p->threads;
-    res->model = m;
-    res->outputs = p->output;
-    res->width = res->decoded_width = width;
-    res->height = res->decoded_height = height;
-    return OUTCOME_OK;
 }
 
 outcome predictor_run_rgb(predictor *p, const served_model *m, const uint8_t *rgb, int width, int height,

@@ -85,7 +85,8 @@ outcome predictor_run_image(predictor *p, const served_model *m, const uint8_t *
 outcome predictor_run_rgb(predictor *p, const served_model *m, const uint8_t *rgb, int width, int height,
                           crop_mode crop, int k, prediction_result *res, char *err, size_t errlen);
 
-/* From an already preprocessed uint8 RGB tensor of the model's input size. */
+/* From an already preprocessed uint8 RGB tensor of the model's input size
+ * (a detector's: its boxes, as from an image of that size). */
 outcome predictor_run_tensor(predictor *p, const served_model *m, const uint8_t *rgb, int k, prediction_result *res);
 
 /* After a run of m: its features (nn_model_features(&m->network) floats,

@@ -14,6 +14,7 @@
 
 #include "file_read.h"
 #include "image/image_decode.h"
+#include "nn/darknet_free.h"
 
 int main(int argc, char **argv)
 {
@@ -63,6 +64,7 @@ int main(int argc, char **argv)
     free_detections(dets, nboxes);
     free_image(boxed);
     free_image(im);
+    darknet_free_network(net);
     free(data);
     image_decoder_free(d);
     return 0;
