@@ -178,6 +178,90 @@ def zoo_targets(results):
     return targets
 
 
+# ---------------------------------------------------------------- detectors
+YOLO_SHARED = os.path.join(ROOT, "..", "shared", "models", "darknet_yolo")
+# (name, cfg, libdarknet can write its weights)
+DETECTORS = (("yolov3-tiny", os.path.join(ZOO_CFG, "yolov3-tiny.cfg"), True),
+             ("yolov4-tiny", os.path.join(YOLO_SHARED, "yolov4-tiny.cfg"), False),
+             ("yolov3", os.path.join(ZOO_CFG, "yolov3.cfg"), True))
+DETECTOR_SIZE = 416
+
+
+def detectors():
+    """YOLO at 416x416 with random weights (libdarknet's where it can write
+    them, make_random_weights' for the fork's cfgs): lookslike (oneDNN) vs
+    libdarknet (where it runs the cfg) vs OpenCV DNN, same tensor; and the
+    decoding and NMS of the boxes."""
+    make = os.path.join(BUILD, "tests", "make_darknet_weights")
+    make_random = os.path.join(BUILD, "tests", "make_random_weights")
+    if not os.path.exists(make):
+        return []
+    out_dir = os.path.join(BUILD, "bench-detectors")
+    os.makedirs(out_dir, exist_ok=True)
+    results = []
+    for name, cfg, by_libdarknet in DETECTORS:
+        prefix = os.path.join(out_dir, name)
+        if not os.path.exists(prefix + ".weights"):
+            if by_libdarknet:
+                run([make, cfg, prefix, str(DETECTOR_SIZE), FRAME])
+            else:  # the fork's cfg at the bench's size
+                text = re.sub(r"^(width|height)=\d+", lambda m: f"{m[1]}={DETECTOR_SIZE}", open(cfg).read(), count=2,
+                              flags=re.M)
+                open(prefix + ".cfg", "w").write(text)
+                run([make_random, prefix + ".cfg", prefix + ".weights", "7", "0.9"])
+        tensor = prefix + ".rgb"
+        out = run([os.path.join(BUILD, "bench", "lookslike-bench"), "--zoo", "--runs", "10" if QUICK else "30",
+                   "--model-dir", out_dir, "--model", name, "--save-rgb", tensor, FRAME])
+        rows, peak, macs = bench_results(out)
+        boxes = next((float(b[0]) for b in lines(out, "BOXES")), None)
+        peer = run(["/usr/bin/python3", os.path.join(ROOT, "bench", "peers", "opencv_dnn.py"), prefix + ".cfg",
+                    prefix + ".weights", tensor, str(DETECTOR_SIZE), str(DETECTOR_SIZE), "5" if QUICK else "15"])
+        rows += peer_rows(peer)
+        error = next((" ".join(e) for e in lines(peer, "PEER_ERROR")), None)
+        results.append(dict(model=name, size=DETECTOR_SIZE, rows=rows, peak=peak, macs=macs, opencv_error=error,
+                            boxes=boxes))
+    return results
+
+
+def print_detectors(results):
+    if not results:
+        print("\n== Detectors: skipped (built without libdarknet)")
+        return
+    print(f"\n== Detectors: YOLO at {DETECTOR_SIZE}x{DETECTOR_SIZE}, random weights, the 640x480 frame's tensor "
+          "(the network alone; decoding and NMS after it)")
+    print(f"{'model':<13}{'runtime':<22}{'threads':>8}{'median ms':>11}{'min ms':>9}{'GFLOP/s':>9}{'% peak':>8}"
+          f"{'vs lookslike':>13}")
+    labels = {"onednn": "lookslike (oneDNN)", "darknet": "Debian libdarknet", "opencv-dnn": "OpenCV DNN 4.6"}
+    for z in results:
+        for key in ("onednn", "darknet", "opencv-dnn"):
+            for r in (r for r in z["rows"] if r["name"] == key):
+                ours = next(o for o in z["rows"] if o["name"] == "onednn" and o["threads"] == r["threads"])
+                gflops = 2 * z["macs"] / (r["ms"] * 1e6)
+                print(f"{z['model']:<13}{labels[key]:<22}{r['threads']:>8}{r['ms']:>11.2f}{r['min']:>9.2f}"
+                      f"{gflops:>9.1f}{100 * gflops / z['peak'][r['threads']]:>7.1f}%{r['ms'] / ours['ms']:>12.2f}x")
+        if not any(r["name"] == "darknet" for r in z["rows"]):
+            print(f"{z['model']:<13}{labels['darknet']:<22} cannot run it (the fork's layers)")
+        if z["opencv_error"]:
+            print(f"{z['model']:<13}{labels['opencv-dnn']:<22} cannot run it: {z['opencv_error'][:150]}")
+        if z["boxes"] is not None:
+            print(f"{z['model']:<13}{'decoding + NMS':<22}{1:>8}{z['boxes']:>11.3f}")
+
+
+def detector_targets(results):
+    targets = []
+    for z in results:
+        ours = {r["threads"]: r for r in z["rows"] if r["name"] == "onednn"}
+        if z["model"] == "yolov3":
+            share = 100 * 2 * z["macs"] / (ours[1]["ms"] * 1e6) / z["peak"][1]
+            targets.append((f"yolov3: >= 75 % of the FMA peak at 1 thread ({share:.0f} %)", share >= 75))
+            continue
+        for r in (r for r in z["rows"] if r["name"] == "opencv-dnn"):
+            ratio = r["ms"] / ours[r["threads"]]["ms"]
+            targets.append((f"{z['model']}: >= 3x OpenCV DNN at {r['threads']} thread(s) ({ratio:.1f}x)",
+                            ratio >= 3))
+    return targets
+
+
 def row(rows, name, threads, batch=1):
     return next((r for r in rows if r["name"] == name and r["threads"] == threads and r["batch"] == batch), None)
 
@@ -287,6 +371,7 @@ def print_overload(rows, capacity):
 def main():
     rows, peak, macs, isa = engines()
     zoo_results = zoo()
+    detector_results = detectors()
     byo_results = byo_models()
     pipe = pipeline("int8") + pipeline("fp32")
     # (a) one inference at a time on both cores, (b) one worker per core on one
@@ -353,6 +438,7 @@ def main():
               f"{e['VmHWM']:>7.1f}")
 
     print_zoo(zoo_results)
+    print_detectors(detector_results)
     print_byo(byo_results)
     capacity = e2e[2]["sixteen"]["rps"]
     over = overload(capacity)
@@ -395,7 +481,7 @@ def main():
          default["ready"] <= 150),
         (f"overload at 10x capacity: >= 90 % of capacity served 2xx ({100 * over[-1]['goodput'] / capacity:.0f} %)",
          over[-1]["goodput"] >= 0.9 * capacity),
-    ] + zoo_targets(zoo_results)
+    ] + zoo_targets(zoo_results) + detector_targets(detector_results)
     for text, ok in targets:
         print(f"  [{'met' if ok else 'NOT met'}] {text}")
 
