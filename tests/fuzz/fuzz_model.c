@@ -3,11 +3,14 @@
  * A small quantized model that loads is also run on the integer engine's
  * reference kernels and on every other kernel set this CPU runs (the
  * emulated AVX-512 VNNI one included), which must agree byte for byte in
- * every layer (differential: a mismatch aborts). */
+ * every layer (differential: a mismatch aborts). A detector that loads has
+ * its boxes read (detector_run) off outputs made of the input's bytes, NaN,
+ * infinities and huge values included, for images of odd sizes. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "detect/detect_boxes.h"
 #include "nn/int8_network.h"
 #include "nn/model.h"
 
@@ -54,6 +57,29 @@ static void run_all(const nn_model *m, const uint8_t *seed, size_t seed_len)
     int8_network_free(ref);
 }
 
+/* A detector's boxes off outputs that are the input's bytes read as floats. */
+static void read_boxes(const nn_model *m, const uint8_t *data, size_t size)
+{
+    size_t n = nn_model_outputs(m);
+    float *out = malloc(n * sizeof *out);
+    detected_object found[16];
+    detector *d = out ? detector_new(m) : NULL;
+    if (d) {
+        for (size_t i = 0; i < n; i++) {
+            uint32_t bits = 0;
+            for (size_t k = 0; k < 4; k++)
+                bits |= (uint32_t)data[(i * 4 + k) % size] << (8 * k);
+            memcpy(&out[i], &bits, sizeof bits);
+        }
+        detect_options o = {.threshold = 0.25f, .nms = 0.45f};
+        detector_run(d, out, 1 + data[0] % 97, 1 + data[size - 1], &o, found, 16);
+        o.nms = 0;
+        detector_run(d, out, 4000, 1, &o, found, 1);
+    }
+    detector_free(d);
+    free(out);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
@@ -66,9 +92,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     nn_model m;
     if (nn_model_parse_cfg(&m, cfg, cfg_len, "fuzz.cfg", err, sizeof err) == 0) {
         /* The weights must fit exactly, so give the parser the bytes that remain. */
-        if (nn_model_read_weights(&m, data + 2 + cfg_len, size - 2 - cfg_len, "fuzz.weights", err, sizeof err) == 0 &&
-            m.quantized && small_enough(&m))
+        int loaded = nn_model_read_weights(&m, data + 2 + cfg_len, size - 2 - cfg_len, "fuzz.weights", err,
+                                           sizeof err) == 0;
+        if (loaded && m.quantized && small_enough(&m))
             run_all(&m, data, size);
+        if (loaded && nn_model_task(&m) == NN_TASK_DETECTION && small_enough(&m))
+            read_boxes(&m, data, size);
         nn_model_free(&m);
     }
     return 0;

@@ -70,6 +70,18 @@ params = (2 + 2 * 3 * 9) + (4 + 4 * 2 * 9)
 weights = struct.pack("<3iQ", 0, 2, 0, 0) + struct.pack("<%df" % params, *([0.5] * params))
 open(sys.argv[1], "wb").write(struct.pack("<H", len(cfg)) + cfg + weights)
 PY
+# A small detector: route groups, upsample, reorg, mish, a [yolo] head with the fork's keys and a [region] head.
+python3 - "$out/model/tiny-detector" <<'PY'
+import struct, sys
+cfg = (b"[net]\nwidth=16\nheight=16\nchannels=3\nletter_box=0\n[convolutional]\nfilters=8\nsize=3\nstride=2\npad=1\n"
+       b"activation=mish\n[route]\nlayers=-1\ngroups=2\ngroup_id=1\n[upsample]\nstride=2\n[reorg]\nstride=2\n"
+       b"[convolutional]\nfilters=14\nsize=1\nactivation=logistic\n[yolo]\nmask=0,1\nanchors=2,3,10,14\nclasses=2\n"
+       b"num=2\nscale_x_y=2\nnew_coords=1\nnms_kind=diounms\n[route]\nlayers=-3\n[convolutional]\nfilters=14\n"
+       b"size=1\nactivation=linear\n[region]\nanchors=1,1,2,2\nclasses=2\nnum=2\ncoords=4\nsoftmax=1\n")
+params = (8 + 8 * 3 * 9) + (14 + 14 * 16) + (14 + 14 * 16)
+weights = struct.pack("<3iQ", 0, 2, 0, 0) + struct.pack("<%df" % params, *([0.5] * params))
+open(sys.argv[1], "wb").write(struct.pack("<H", len(cfg)) + cfg + weights)
+PY
 # A small quantized model with weights on its grid (q - zero point = 1, biases 3).
 python3 - "$out/model/tiny-quantized" <<'PY'
 import struct, sys
