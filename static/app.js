@@ -1,6 +1,7 @@
-// lookslike's page: slides and video in, the server's top-3 out.
-// Everything the network sees goes to POST /predict: a slide as its own file where the server reads
-// its format, anything else (video frames, other formats) as a JPEG of the canvas.
+// lookslike's page: slides and video in, the server's top-3 out, or a detector's boxes drawn over the picture.
+// Everything the network sees goes to POST /predict (a classifier) or POST /detect (a detector): a slide as
+// its own file where the server reads its format, anything else (video frames, other formats) as a JPEG of
+// the canvas.
 'use strict';
 
 const $ = (id) => document.getElementById(id);
@@ -8,6 +9,7 @@ const THRESHOLDS = [0, 0.25, 0.5]; // Auto: Off, 25 %, 50 %
 const AUTO_INTERVAL_MS = 1000;
 const SENT_AS_IS = ['image/jpeg', 'image/png', 'image/webp', 'image/bmp', 'image/gif']; // the server decodes these
 const KEY_STORAGE = 'lookslike-api-key'; // a server started with --api-key-file asks for one (401)
+const MAX_BOXES = 20; // a detector's most confident boxes drawn
 
 const state = {
   mode: 'slide',
@@ -34,6 +36,7 @@ function clearError() {
 }
 
 function render(predictions) {
+  clearBoxes();
   const list = $('predictions');
   list.replaceChildren();
   for (const p of predictions) {
@@ -51,6 +54,83 @@ function render(predictions) {
     li.append(label, prob);
     list.append(li);
   }
+}
+
+// A detector's answer: the list (what a screen reader reads) and the boxes over the picture (drawn for
+// the eye only), each class in its own colour, a box solid from 50 % and dashed from 25 %.
+function classColour(index) {
+  return `hsl(${(index * 137.508) % 360}, 85%, 45%)`;
+}
+
+function clearBoxes() {
+  for (const layer of document.querySelectorAll('.boxes')) layer.replaceChildren();
+}
+
+// Where a box's centre is, in words: a third of the picture each way.
+function where(box, image) {
+  const x = (box.x + box.width / 2) / image.width, y = (box.y + box.height / 2) / image.height;
+  const row = y < 1 / 3 ? 'top' : y < 2 / 3 ? 'middle' : 'bottom';
+  const column = x < 1 / 3 ? 'left' : x < 2 / 3 ? 'centre' : 'right';
+  return row === 'middle' && column === 'centre' ? 'centre' : `${row} ${column}`;
+}
+
+function renderDetections(body, shown) {
+  const list = $('predictions');
+  list.replaceChildren();
+  for (const d of body.detections) {
+    const li = document.createElement('li');
+    const label = document.createElement('span');
+    const prob = document.createElement('span');
+    const b = d.box;
+    label.className = 'label';
+    label.textContent = `${d.label}, ${where(b, body.image)}`;
+    label.title = `at ${b.x.toFixed(0)}, ${b.y.toFixed(0)}, ${b.width.toFixed(0)} × ${b.height.toFixed(0)} pixels`;
+    prob.className = 'prob';
+    prob.textContent = `${(100 * d.confidence).toFixed(1)} %`;
+    li.className = `detected${d.confidence >= 0.5 ? ' p50' : d.confidence >= 0.25 ? ' p25' : ''}`;
+    li.dataset.probability = String(d.confidence);
+    li.style.setProperty('--class-colour', classColour(d.index));
+    li.append(label, prob);
+    list.append(li);
+  }
+  if (!body.detections.length) {
+    const li = document.createElement('li');
+    li.className = 'none';
+    li.textContent = 'Nothing found over the threshold.';
+    list.append(li);
+  }
+  drawBoxes(body, shown);
+}
+
+// Boxes in the picture's own pixels, scaled to the element that shows it (img or video, laid out with
+// object-fit: contain, so its box is the picture's).
+function drawBoxes(body, shown) {
+  clearBoxes();
+  const layer = shown.parentElement.querySelector('.boxes');
+  const scale = shown.clientWidth / body.image.width;
+  layer.style.left = `${shown.offsetLeft}px`;
+  layer.style.top = `${shown.offsetTop}px`;
+  layer.style.width = `${shown.clientWidth}px`;
+  layer.style.height = `${shown.clientHeight}px`;
+  for (const d of body.detections) {
+    const box = document.createElement('div');
+    box.className = `box${d.confidence >= 0.5 ? ' p50' : d.confidence >= 0.25 ? ' p25' : ''}`
+      + `${d.box.y * scale < 20 ? ' label-inside' : ''}`; // no room above it in the frame
+    box.style.left = `${d.box.x * scale}px`;
+    box.style.top = `${d.box.y * scale}px`;
+    box.style.width = `${d.box.width * scale}px`;
+    box.style.height = `${d.box.height * scale}px`;
+    box.style.setProperty('--class-colour', classColour(d.index));
+    const tag = document.createElement('span');
+    tag.textContent = `${d.label} ${(100 * d.confidence).toFixed(0)} %`;
+    box.append(tag);
+    layer.append(box);
+  }
+}
+
+function isDetector() {
+  const option = $('model').selectedOptions[0];
+  return Boolean(option && option.dataset.task === 'detection');
 }
 
 function flashIndicator() {
@@ -97,13 +177,16 @@ async function predict(fromAuto) {
   state.busy = true;
   try {
     const image = await currentImage();
-    const query = new URLSearchParams({ crop: $('whole-frame').checked ? 'full' : 'center' });
+    const detector = isDetector();
+    const shown = state.mode === 'video' ? $('video') : $('slide'); // what the answer is drawn over
+    const query = new URLSearchParams(detector ? { max: String(MAX_BOXES) }
+      : { crop: $('whole-frame').checked ? 'full' : 'center' });
     if ($('model').value) query.set('model', $('model').value);
     const started = performance.now();
     const headers = { 'Content-Type': image.type || 'image/jpeg' };
     const key = sessionStorage.getItem(KEY_STORAGE);
     if (key) headers.Authorization = `Bearer ${key}`;
-    const res = await fetch(`predict?${query}`, { method: 'POST', headers, body: image });
+    const res = await fetch(`${detector ? 'detect' : 'predict'}?${query}`, { method: 'POST', headers, body: image });
     let body = null;
     try {
       body = await res.json();
@@ -113,7 +196,10 @@ async function predict(fromAuto) {
     const ms = performance.now() - started;
     if (!res.ok) {
       const why = body && body.error ? body.error.message : res.statusText;
-      if (!fromAuto) $('predictions').replaceChildren(); // the old list would answer a different picture
+      if (!fromAuto) { // the old answer was for a different picture
+        $('predictions').replaceChildren();
+        clearBoxes();
+      }
       if (res.status === 401) {
         sessionStorage.removeItem(KEY_STORAGE);
         $('key-form').hidden = false;
@@ -127,8 +213,10 @@ async function predict(fromAuto) {
     clearError();
     $('latency').textContent = `${ms.toFixed(0)} ms round trip, ${body.timing_ms.inference.toFixed(1)} ms inference`;
     const threshold = THRESHOLDS[state.autoLevel];
-    if (fromAuto && body.predictions[0].probability < threshold) return; // below the bar: keep the list
-    render(body.predictions);
+    const best = detector ? (body.detections[0] ? body.detections[0].confidence : 0) : body.predictions[0].probability;
+    if (fromAuto && best < threshold) return; // below the bar: keep the list
+    if (detector) renderDetections(body, shown);
+    else render(body.predictions);
     if (fromAuto) flashIndicator();
   } catch (e) {
     showError(`Could not predict: ${e.message}`);
@@ -149,6 +237,7 @@ function setAuto(level) {
 // ---- slides ----------------------------------------------------------------
 
 function showSlide(i) {
+  clearBoxes();
   if (!state.slides.length) {
     $('slide').removeAttribute('src');
     $('slide-caption').textContent = 'No slides: add photos with "Add slides" or drop them here.';
@@ -196,13 +285,25 @@ async function loadModels() {
     select.replaceChildren(...models.map((m) => {
       const option = document.createElement('option');
       option.value = m.name;
-      option.textContent = `${m.name} (${m.classes} classes: ${m.example_labels.join(', ')}, …)`;
+      option.dataset.task = m.task || 'classification';
+      option.textContent = `${m.name} (${m.task === 'detection' ? 'detects ' : ''}${m.classes} classes: `
+        + `${m.example_labels.join(', ')}, …)`;
       return option;
     }));
   } catch (e) {
     select.replaceChildren(); // the server's default model answers
   }
   select.disabled = select.options.length < 2;
+  showTask();
+}
+
+// The results' heading and the crop switch follow the chosen model's task (a detector sees the whole
+// picture, letterboxed).
+function showTask() {
+  const detector = isDetector();
+  $('results-title').textContent = detector ? 'Found' : 'Top 3';
+  $('results').setAttribute('aria-label', detector ? 'Objects found' : 'Top 3');
+  $('whole-frame').disabled = detector;
 }
 
 // ---- video -----------------------------------------------------------------
@@ -241,6 +342,7 @@ async function useVideoSource(kind) {
 
 function setMode(mode) {
   state.mode = mode;
+  clearBoxes();
   const video = mode === 'video';
   $('slide-view').hidden = video;
   $('video-view').hidden = !video;
@@ -282,7 +384,11 @@ function init() {
     predict(false);
   });
   $('add-slides').addEventListener('change', (e) => addFiles(e.target.files));
-  $('model').addEventListener('change', () => $('predictions').replaceChildren()); // they were another model's
+  $('model').addEventListener('change', () => { // they were another model's
+    $('predictions').replaceChildren();
+    clearBoxes();
+    showTask();
+  });
 
   const zone = $('drop-zone');
   zone.addEventListener('dragover', (e) => {

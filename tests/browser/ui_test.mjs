@@ -1,17 +1,17 @@
 // The web UI in Debian's Chromium, driven by playwright-core, against the real
 // lookslike server on loopback. Screenshots go to the artifacts directory.
-// usage: node ui_test.mjs LOOKSLIKE STATIC_DIR ARTIFACTS_DIR
+// usage: node ui_test.mjs LOOKSLIKE STATIC_DIR ARTIFACTS_DIR MODEL_DIR MAKE_RANDOM_WEIGHTS
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, copyFileSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, copyFileSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 
-const [LOOKSLIKE, STATIC_DIR, ARTIFACTS] = process.argv.slice(2);
+const [LOOKSLIKE, STATIC_DIR, ARTIFACTS, MODEL_DIR, MAKE_RANDOM_WEIGHTS] = process.argv.slice(2);
 const GREEN = 'rgb(143, 214, 148)'; // --p50
 const YELLOW = 'rgb(255, 232, 102)'; // --p25
 const WORK = mkdtempSync(path.join(tmpdir(), 'lookslike-ui-'));
@@ -152,6 +152,73 @@ test('Predict shows the server\'s top 3 for each slide, coloured by probability'
   await page.keyboard.press(' ');
   await page.waitForResponse((r) => r.url().includes('/predict'));
   await page.context().close();
+});
+
+// A small YOLO detector (random weights: make_random_weights) served beside the classifier: chosen in the
+// picker, Predict asks /detect, and every box is drawn where the answer puts it, in the slide's pixels scaled
+// to the picture shown; the list names each with its place; axe finds nothing to fault.
+function detectorDir() {
+  const dir = path.join(WORK, 'models');
+  mkdirSync(dir, { recursive: true });
+  for (const ext of ['cfg', 'weights', 'labels'])
+    symlinkSync(path.join(MODEL_DIR, `mobilenet_v1.${ext}`), path.join(dir, `mobilenet_v1.${ext}`));
+  writeFileSync(path.join(dir, 'tinydet.cfg'), ['[net]', 'width=64', 'height=64', 'channels=3',
+    '[convolutional]', 'filters=8', 'size=3', 'stride=2', 'pad=1', 'activation=leaky',
+    '[maxpool]', 'size=2', 'stride=2',
+    '[convolutional]', 'filters=16', 'size=3', 'stride=2', 'pad=1', 'activation=leaky',
+    '[convolutional]', 'filters=24', 'size=1', 'activation=linear',
+    '[yolo]', 'mask=0,1,2', 'anchors=10,14,23,27,37,58', 'classes=3', 'num=3', ''].join('\n'));
+  writeFileSync(path.join(dir, 'tinydet.names'), 'cat\ndog\nkite\n');
+  execFileSync(MAKE_RANDOM_WEIGHTS, [path.join(dir, 'tinydet.cfg'), path.join(dir, 'tinydet.weights'), '3']);
+  return dir;
+}
+
+test('a detector chosen in the picker draws its boxes where /detect puts them, and lists them', async () => {
+  const det = await startServer('--model-dir', detectorDir(), '--model', 'mobilenet_v1,tinydet');
+  for (const viewport of [{ width: 1200, height: 900 }, { width: 390, height: 844 }]) {
+    const { page } = await newPage(det.base, viewport);
+    await page.waitForFunction(() => document.getElementById('model').options.length === 2);
+    assert.match(await page.textContent('#model option[value="tinydet"]'), /^tinydet \(detects 3 classes: cat, dog, kite, …\)$/);
+    await page.selectOption('#model', 'tinydet');
+    assert.equal(await page.textContent('#results-title'), 'Found');
+    assert.ok(await page.isDisabled('#whole-frame'), 'no crop switch for a detector');
+    const answer = page.waitForResponse((r) => r.url().includes('/detect'));
+    await page.click('#predict');
+    const body = await (await answer).json();
+    await page.waitForTimeout(100);
+    assert.ok(body.detections.length > 0, 'the random detector finds something to draw');
+    const drawn = await page.evaluate(() => {
+      const img = document.getElementById('slide').getBoundingClientRect();
+      return [...document.querySelectorAll('#slide-view .box')].map((b) => {
+        const r = b.getBoundingClientRect();
+        return { x: r.left - img.left, y: r.top - img.top, w: r.width, h: r.height, img: img.width,
+          style: getComputedStyle(b).borderTopStyle, text: b.textContent };
+      });
+    });
+    assert.equal(drawn.length, body.detections.length, 'one box a detection');
+    body.detections.forEach((d, i) => {
+      const s = drawn[i].img / body.image.width;
+      // (a box is never drawn thinner than its two 3-pixel borders)
+      for (const [ours, theirs] of [[drawn[i].x, d.box.x * s], [drawn[i].y, d.box.y * s],
+        [drawn[i].w, Math.max(d.box.width * s, 6)], [drawn[i].h, Math.max(d.box.height * s, 6)]])
+        assert.ok(Math.abs(ours - theirs) <= 1, `box ${i} (${d.label}) at ${JSON.stringify(drawn[i])}, the answer's ${JSON.stringify(d.box)}`);
+      assert.equal(drawn[i].style, d.confidence >= 0.5 ? 'solid' : 'dashed', 'solid from 50 %, dashed from 25 %');
+      assert.equal(drawn[i].text, `${d.label} ${(100 * d.confidence).toFixed(0)} %`);
+    });
+    const listed = await page.$$eval('#predictions li .label', (ls) => ls.map((l) => l.textContent));
+    assert.deepEqual(listed.map((t) => t.split(',')[0]), body.detections.map((d) => d.label));
+    assert.ok(listed.every((t) => /, (centre|(top|middle|bottom) (left|centre|right))$/.test(t)), listed.join('; '));
+    await page.addScriptTag({ path: AXE });
+    const violations = await page.evaluate(async () => (await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    })).violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`));
+    assert.deepEqual(violations, [], violations.join('\n'));
+    await shot(page, `detector-${viewport.width}`);
+    await page.click('#forward');
+    assert.equal(await page.$$eval('#slide-view .box', (bs) => bs.length), 0, 'another slide clears the boxes');
+    await page.context().close();
+  }
+  det.proc.kill('SIGTERM');
 });
 
 test('the model select names each served model with its label set, and the chosen one answers', async () => {
