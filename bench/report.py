@@ -149,19 +149,30 @@ def print_zoo(results):
         print("\n== Darknet zoo: skipped (built without libdarknet)")
         return
     print("\n== Darknet zoo: random weights made by libdarknet, the 640x480 frame through Darknet's preprocessing")
-    print(f"{'model':<11}{'runtime':<22}{'threads':>8}{'median ms':>11}{'min ms':>9}{'GFLOP/s':>9}{'% peak':>8}"
-          f"{'vs lookslike':>13}{'top-1 (prob)':>20}")
-    labels = {"onednn": "lookslike (oneDNN)", "darknet": "Debian libdarknet", "opencv-dnn": "OpenCV DNN 4.6"}
+    print_peer_rows(results, top1=True)
+
+
+PEER_LABELS = {"onednn": "lookslike (oneDNN)", "darknet": "Debian libdarknet", "opencv-dnn": "OpenCV DNN 4.6"}
+
+
+def print_peer_rows(results, top1):
+    """Each model's rows: lookslike, libdarknet, OpenCV DNN, by thread count, against lookslike's."""
+    print(f"{'model':<13}{'runtime':<22}{'threads':>8}{'median ms':>11}{'min ms':>9}{'GFLOP/s':>9}{'% peak':>8}"
+          f"{'vs lookslike':>13}{'top-1 (prob)' if top1 else '':>20}")
     for z in results:
-        for key in ("onednn", "darknet", "opencv-dnn"):
+        for key in PEER_LABELS:
             for r in (r for r in z["rows"] if r["name"] == key):
                 ours = next(o for o in z["rows"] if o["name"] == "onednn" and o["threads"] == r["threads"])
                 gflops = 2 * z["macs"] / (r["ms"] * 1e6)
-                print(f"{z['model']:<11}{labels[key]:<22}{r['threads']:>8}{r['ms']:>11.2f}{r['min']:>9.2f}"
+                print(f"{z['model']:<13}{PEER_LABELS[key]:<22}{r['threads']:>8}{r['ms']:>11.2f}{r['min']:>9.2f}"
                       f"{gflops:>9.1f}{100 * gflops / z['peak'][r['threads']]:>7.1f}%{r['ms'] / ours['ms']:>12.2f}x"
-                      f"{r['top1']:>9} ({r['prob']:.6f})")
+                      + (f"{r['top1']:>9} ({r['prob']:.6f})" if top1 else ""))
+        if not any(r["name"] == "darknet" for r in z["rows"]):
+            print(f"{z['model']:<13}{PEER_LABELS['darknet']:<22} cannot run it (the fork's layers)")
         if z["opencv_error"]:
-            print(f"{z['model']:<11}{labels['opencv-dnn']:<22} cannot run it: {z['opencv_error'][:150]}")
+            print(f"{z['model']:<13}{PEER_LABELS['opencv-dnn']:<22} cannot run it: {z['opencv_error'][:150]}")
+        if z.get("boxes") is not None:
+            print(f"{z['model']:<13}{'decoding + NMS':<22}{1:>8}{z['boxes']:>11.3f}")
 
 
 def zoo_targets(results):
@@ -229,22 +240,7 @@ def print_detectors(results):
         return
     print(f"\n== Detectors: YOLO at {DETECTOR_SIZE}x{DETECTOR_SIZE}, random weights, the 640x480 frame's tensor "
           "(the network alone; decoding and NMS after it)")
-    print(f"{'model':<13}{'runtime':<22}{'threads':>8}{'median ms':>11}{'min ms':>9}{'GFLOP/s':>9}{'% peak':>8}"
-          f"{'vs lookslike':>13}")
-    labels = {"onednn": "lookslike (oneDNN)", "darknet": "Debian libdarknet", "opencv-dnn": "OpenCV DNN 4.6"}
-    for z in results:
-        for key in ("onednn", "darknet", "opencv-dnn"):
-            for r in (r for r in z["rows"] if r["name"] == key):
-                ours = next(o for o in z["rows"] if o["name"] == "onednn" and o["threads"] == r["threads"])
-                gflops = 2 * z["macs"] / (r["ms"] * 1e6)
-                print(f"{z['model']:<13}{labels[key]:<22}{r['threads']:>8}{r['ms']:>11.2f}{r['min']:>9.2f}"
-                      f"{gflops:>9.1f}{100 * gflops / z['peak'][r['threads']]:>7.1f}%{r['ms'] / ours['ms']:>12.2f}x")
-        if not any(r["name"] == "darknet" for r in z["rows"]):
-            print(f"{z['model']:<13}{labels['darknet']:<22} cannot run it (the fork's layers)")
-        if z["opencv_error"]:
-            print(f"{z['model']:<13}{labels['opencv-dnn']:<22} cannot run it: {z['opencv_error'][:150]}")
-        if z["boxes"] is not None:
-            print(f"{z['model']:<13}{'decoding + NMS':<22}{1:>8}{z['boxes']:>11.3f}")
+    print_peer_rows(results, top1=False)
 
 
 def detector_targets(results):
