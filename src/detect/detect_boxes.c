@@ -31,7 +31,7 @@ struct detector {
     int ncap; /* every cell's every box */
     candidate *cands;
     scored *list; /* one class's candidates above the threshold */
-    unsigned char *dropped;
+    detect_box *kept; /* one class's boxes that survived NMS so far */
 };
 
 detector *detector_new(const nn_model *m)
@@ -51,8 +51,8 @@ detector *detector_new(const nn_model *m)
     }
     d->cands = malloc((size_t)(d->ncap ? d->ncap : 1) * sizeof *d->cands);
     d->list = malloc((size_t)(d->ncap ? d->ncap : 1) * sizeof *d->list);
-    d->dropped = malloc((size_t)(d->ncap ? d->ncap : 1));
-    if (!d->ncap || !d->cands || !d->list || !d->dropped) {
+    d->kept = malloc((size_t)(d->ncap ? d->ncap : 1) * sizeof *d->kept);
+    if (!d->ncap || !d->cands || !d->list || !d->kept) {
         detector_free(d);
         return NULL;
     }
@@ -65,7 +65,7 @@ void detector_free(detector *d)
         return;
     free(d->cands);
     free(d->list);
-    free(d->dropped);
+    free(d->kept);
     free(d);
 }
 
@@ -179,7 +179,7 @@ static int by_confidence(const void *pa, const void *pb)
 }
 
 int detector_run(detector *d, const float *outputs, int image_w, int image_h, const detect_options *o,
-                 detected_object *out, int max)
+                 detected_object *out, int max, int *truncated)
 {
     const nn_model *m = d->model;
     int n = 0;
@@ -190,7 +190,8 @@ int detector_run(detector *d, const float *outputs, int image_w, int image_h, co
         n = head_candidates(d, l, outputs, n, o->threshold, image_w, image_h);
         outputs += nn_shape_size(l->out);
     }
-    int total = 0, kept = 0;
+    int total = 0, answered = 0;
+    *truncated = 0;
     for (int k = 0; k < d->classes; k++) {
         if (o->classes && !o->classes[k])
             continue; /* NMS is per class: the others' boxes are as they would be */
@@ -202,27 +203,36 @@ int detector_run(detector *d, const float *outputs, int image_w, int image_h, co
                 d->list[count++] = (scored){c, confidence};
         }
         qsort(d->list, (size_t)count, sizeof *d->list, by_confidence);
-        memset(d->dropped, 0, (size_t)count);
+        /* do_nms_sort drops a box that a more confident box it did not drop
+         * overlaps: the same as keeping a box no box kept before it
+         * overlaps, which costs the kept boxes per box, not all of them. A
+         * class stops at `max` kept boxes: no more of its could be in the
+         * answer (and its count is then a lower bound). */
+        int kept = 0;
         for (int a = 0; a < count; a++) {
-            if (d->dropped[a])
-                continue;
             detect_box box = d->cands[d->list[a].candidate].box;
-            for (int b = a + 1; o->nms > 0 && b < count; b++)
-                if (!d->dropped[b] && suppresses(d, box, d->cands[d->list[b].candidate].box, o->nms))
-                    d->dropped[b] = 1;
+            int dropped = 0;
+            for (int b = 0; o->nms > 0 && b < kept && !dropped; b++)
+                dropped = suppresses(d, d->kept[b], box, o->nms);
+            if (dropped)
+                continue;
+            d->kept[kept++] = box;
             detected_object det = {box, k, d->list[a].confidence, d->cands[d->list[a].candidate].objectness};
             total++;
             /* Into the best `max`, most confident first; among equals, in
              * the order found (by class, then by box). */
-            int at = kept;
+            int at = answered;
             while (at > 0 && det.confidence > out[at - 1].confidence)
                 at--;
-            if (at >= max)
-                continue;
-            if (kept < max)
-                kept++;
-            memmove(&out[at + 1], &out[at], (size_t)(kept - 1 - at) * sizeof *out);
-            out[at] = det;
+            if (at < max) {
+                answered += answered < max;
+                memmove(&out[at + 1], &out[at], (size_t)(answered - 1 - at) * sizeof *out);
+                out[at] = det;
+            }
+            if (kept == max) {
+                *truncated |= a + 1 < count;
+                break;
+            }
         }
     }
     return total;

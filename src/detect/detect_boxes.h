@@ -54,9 +54,13 @@ void detector_free(detector *d);
 /* outputs: a run's nn_model_outputs(m) floats; image_w x image_h: the
  * source image's size (for the letterbox's correction). Writes the `max`
  * most confident detections to out, most confident first, and returns how
- * many there were in all (which may exceed max). */
+ * many there were in all (which may exceed max). A class stops counting at
+ * `max` of its own (none after them could be in the answer), which sets
+ * *truncated when more of its boxes were left unexamined: the count is then
+ * a lower bound. The work is at most (boxes above the threshold) x max per
+ * class. */
 int detector_run(detector *d, const float *outputs, int image_w, int image_h, const detect_options *o,
-                 detected_object *out, int max);
+                 detected_object *out, int max, int *truncated);
 
 /* Darknet's box_iou, in its float arithmetic. */
 float detect_box_iou(detect_box a, detect_box b);

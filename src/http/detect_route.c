@@ -148,6 +148,7 @@ static cJSON *detections_json(const http_request *r, const inference_job *j)
         cJSON_AddItemToArray(list, o);
     }
     cJSON_AddNumberToObject(root, "total_detections", res->total_boxes);
+    cJSON_AddBoolToObject(root, "total_is_lower_bound", res->boxes_truncated); /* a class had max of its own */
     cJSON *image = cJSON_AddObjectToObject(root, "image");
     cJSON_AddNumberToObject(image, "width", res->width);
     cJSON_AddNumberToObject(image, "height", res->height);

@@ -121,7 +121,7 @@ static outcome detect_rgb(predictor *p, const served_model *m, const uint8_t *rg
     }
     double t2 = clock_ms();
     res->total_boxes = detector_run(p->detectors[slot], p->output, width, height, &p->detection.options, p->boxes,
-                                    p->detection.max);
+                                    p->detection.max, &res->boxes_truncated);
     res->nboxes = res->total_boxes < p->detection.max ? res->total_boxes : p->detection.max;
     res->boxes = p->boxes;
     res->preprocess_ms = t1 - t0;

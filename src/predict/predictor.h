@@ -51,6 +51,7 @@ typedef struct {
      * run; how many there were in all. A classifier's: none. */
     const detected_object *boxes;
     int nboxes, total_boxes;
+    int boxes_truncated; /* total_boxes is a lower bound (detector_run) */
 } prediction_result;
 
 /* What a detector's runs report: detect_options and how many boxes at most. */

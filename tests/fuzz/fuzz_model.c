@@ -72,9 +72,10 @@ static void read_boxes(const nn_model *m, const uint8_t *data, size_t size)
             memcpy(&out[i], &bits, sizeof bits);
         }
         detect_options o = {.threshold = 0.25f, .nms = 0.45f};
-        detector_run(d, out, 1 + data[0] % 97, 1 + data[size - 1], &o, found, 16);
+        int truncated;
+        detector_run(d, out, 1 + data[0] % 97, 1 + data[size - 1], &o, found, 16, &truncated);
         o.nms = 0;
-        detector_run(d, out, 4000, 1, &o, found, 1);
+        detector_run(d, out, 4000, 1, &o, found, 1, &truncated);
     }
     detector_free(d);
     free(out);

@@ -64,7 +64,8 @@ int main(int argc, char **argv)
         enum { MOST = 1 << 20 };
         detected_object *found = malloc(MOST * sizeof *found);
         detect_options o = {.threshold = threshold, .nms = 0.0f};
-        int n = found ? detector_run(d, y, m.input.w, m.input.h, &o, found, MOST) : 0;
+        int truncated;
+        int n = found ? detector_run(d, y, m.input.w, m.input.h, &o, found, MOST, &truncated) : 0;
         for (int i = 0; i < n && i < MOST; i++)
             printf("{\"box\": [%.9g, %.9g, %.9g, %.9g], \"class\": %d, \"confidence\": %.9g, \"objectness\": %.9g}\n",
                    (double)found[i].box.x, (double)found[i].box.y, (double)found[i].box.w, (double)found[i].box.h,

@@ -266,7 +266,8 @@ static void compare(const char *cfg_dir, const char *work, photo *photos, int np
 
         /* The decoder, fed libdarknet's own outputs. */
         detect_options o = {.threshold = THRESH, .nms = NMS};
-        int ns = detector_run(det, theirs, ph->w, ph->h, &o, ds, MAX_DETECTIONS);
+        int truncated;
+        int ns = detector_run(det, theirs, ph->w, ph->h, &o, ds, MAX_DETECTIONS, &truncated);
         if (!check(ns < MAX_DETECTIONS && nd < MAX_DETECTIONS, "%s: fewer than %d detections", name, MAX_DETECTIONS))
             break;
         int exact = matched(dn, nd, ds, ns, ph->w, ph->h, 1e-3f, 1e-6f, 0.0f);
@@ -283,7 +284,7 @@ static void compare(const char *cfg_dir, const char *work, photo *photos, int np
             double absolute, worst = worst_head_difference(&m, ours, theirs, &absolute);
             check(worst <= 1e-4, "%s, %s, %d thread%s: every head within 1e-4 of its largest value (worst %.2e)",
                   name, ph->path, t, t > 1 ? "s" : "", worst);
-            ns = detector_run(det, ours, ph->w, ph->h, &o, ds, MAX_DETECTIONS);
+            ns = detector_run(det, ours, ph->w, ph->h, &o, ds, MAX_DETECTIONS, &truncated);
             ns = ns < MAX_DETECTIONS ? ns : MAX_DETECTIONS;
             /* What the heads' difference d allows: a box's size is exp(v)
              * times its anchor (relative error d), a confidence the product
