@@ -175,8 +175,21 @@ def main():
         status, _, raw = request(srv.port, "POST", "/v2/models/yolo/infer", b'{"inputs": []}',
                                  {"Content-Type": "application/json"})
         check(status == 400 and b"/detect" in raw, f"v2 inference of a detector: 400 naming /detect ({raw[:100]!r})")
-        status, r = detect(srv.port, "", b"not an image")
-        check(status == 400 and r.get("error", {}).get("code") == "invalid_image", f"not an image: {status}")
+        # Hostile bodies get /predict's answers: each a JSON error with its status, the server unharmed.
+        png_header = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + (100000).to_bytes(4, "big") * 2 + b"\x08\x02\x00\x00\x00"
+        hostile = [(b"not an image", "image/jpeg", 400, "invalid_image"),
+                   (dog[:2000], "image/jpeg", 400, "invalid_image"),
+                   (b"", "image/jpeg", 400, "empty_body"), (dog, "image/tiff", 415, "unsupported_media_type"),
+                   (png_header + b"\x00" * 64, "image/png", 422, "image_too_large"),
+                   (b"{\"image\": 7}", "application/json", 400, "bad_request"),
+                   (b"--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nno file\r\n--x--\r\n",
+                    "multipart/form-data; boundary=x", 400, "bad_multipart")]
+        for body, ctype, want, code in hostile:
+            status, r = detect(srv.port, "", body, ctype)
+            check(status == want and r.get("error", {}).get("code") == code,
+                  f"{ctype}, {len(body)} bytes: {want} {code} ({status} {r.get('error', {}).get('code')})")
+        status, _, raw = request(srv.port, "GET", "/readyz")
+        check(status == 200, "still ready after the hostile bodies")
         status, _, raw = request(srv.port, "GET", "/detect")
         check(status == 405, f"GET /detect: 405 ({status})")
         status, _, raw = request(srv.port, "GET", "/metrics")
