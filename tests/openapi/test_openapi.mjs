@@ -5,10 +5,12 @@
 // schema (ajv, JSON Schema 2020-12 as OpenAPI 3.1 uses) and carry the
 // headers documented as required. A status the server gives that the
 // document lacks, or one the document lists that no request reached, fails.
-// usage: node test_openapi.mjs LOOKSLIKE STATIC_DIR PHOTO.jpg
+// The servers serve MobileNet v1 and a small YOLO detector (random weights,
+// make_random_weights), for POST /detect.
+// usage: node test_openapi.mjs LOOKSLIKE STATIC_DIR PHOTO.jpg MODEL_DIR MAKE_RANDOM_WEIGHTS
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -17,8 +19,25 @@ import SwaggerParser from '@apidevtools/swagger-parser';
 import Ajv2020 from 'ajv/dist/2020.js';
 import addFormats from 'ajv-formats';
 
-const [LOOKSLIKE, STATIC_DIR, PHOTO] = process.argv.slice(2);
+const [LOOKSLIKE, STATIC_DIR, PHOTO, MODEL_DIR, MAKE_RANDOM_WEIGHTS] = process.argv.slice(2);
 const WORK = mkdtempSync(path.join(tmpdir(), 'lookslike-openapi-'));
+const DETECTOR = 'tinydet';
+
+// MobileNet v1 (the default) and a small detector in one model directory.
+function modelDir() {
+  const dir = path.join(WORK, 'models');
+  mkdirSync(dir, { recursive: true });
+  for (const ext of ['cfg', 'weights', 'labels'])
+    symlinkSync(path.join(MODEL_DIR, `mobilenet_v1.${ext}`), path.join(dir, `mobilenet_v1.${ext}`));
+  writeFileSync(path.join(dir, `${DETECTOR}.cfg`), ['[net]', 'width=64', 'height=64', 'channels=3',
+    '[convolutional]', 'filters=8', 'size=3', 'stride=2', 'pad=1', 'activation=leaky',
+    '[convolutional]', 'filters=24', 'size=1', 'activation=linear',
+    '[yolo]', 'mask=0,1,2', 'anchors=10,14,23,27,37,58', 'classes=3', 'num=3', ''].join('\n'));
+  writeFileSync(path.join(dir, `${DETECTOR}.names`), 'cat\ndog\nkite\n');
+  execFileSync(MAKE_RANDOM_WEIGHTS, [path.join(dir, `${DETECTOR}.cfg`), path.join(dir, `${DETECTOR}.weights`), '3']);
+  return ['--model-dir', dir, '--model', `mobilenet_v1,${DETECTOR}`];
+}
+let MODELS = [];
 const KEY = 'openapi-test-key-0123456789';
 const ORIGIN = 'https://app.example.com';
 let passed = 0;
@@ -33,7 +52,8 @@ function check(ok, what) {
 
 function startServer(...args) {
   return new Promise((resolve, reject) => {
-    const proc = spawn(LOOKSLIKE, ['--bind', '127.0.0.1', '--port', '0', '--static-dir', STATIC_DIR, '--access-log', '0', ...args],
+    const proc = spawn(LOOKSLIKE, ['--bind', '127.0.0.1', '--port', '0', '--static-dir', STATIC_DIR, '--access-log', '0',
+      ...MODELS, ...args],
       { stdio: ['ignore', 'ignore', 'pipe'] });
     let log = '';
     proc.stderr.on('data', (chunk) => {
@@ -184,10 +204,12 @@ function commonCases(port) { // on a server without keys: the errors every route
   }
   cases.push({ port, docPath: '/{file}', method: 'get', req: { method: 'GET', target: '/' } });
   cases.push({ port, docPath: '/{file}', method: 'get', req: { method: 'GET', target: '/no-such-file.txt' } });
-  cases.push({ port, docPath: '/predict', method: 'post', req: { method: 'GET', target: '/predict' } });
-  cases.push({ port, docPath: '/predict', method: 'post', req: { method: 'POST', target: `/predict?x=%00` } });
-  cases.push({ port, docPath: '/predict', method: 'post', req: { method: 'POST', target: `/predict?q=${'a'.repeat(8200)}` } });
-  for (const docPath of ['/predict', '/v1/models'])
+  for (const upload of ['/predict', '/detect']) {
+    cases.push({ port, docPath: upload, method: 'post', req: { method: 'GET', target: upload } });
+    cases.push({ port, docPath: upload, method: 'post', req: { method: 'POST', target: `${upload}?x=%00` } });
+    cases.push({ port, docPath: upload, method: 'post', req: { method: 'POST', target: `${upload}?q=${'a'.repeat(8200)}` } });
+  }
+  for (const docPath of ['/predict', '/detect', '/v1/models'])
     cases.push({ port, docPath, method: 'options', req: { method: 'OPTIONS', target: docPath, headers: { Origin: ORIGIN } } });
   for (const docPath of ['/v2/models/{model}', '/v2/models/{model}/ready'])
     cases.push({ port, docPath, method: 'get', req: { method: 'GET', target: docPath.replace('{model}', 'nope') } });
@@ -199,6 +221,7 @@ function commonCases(port) { // on a server without keys: the errors every route
   cases.push(infer({ method: 'POST', target: INFER, headers: { 'Content-Type': 'application/json' }, body: inferBody(imageInput([Buffer.alloc(900)])) }));
   // the body budget (--max-body-total) cannot hold a multipart parser: 503 busy
   cases.push({ port, docPath: '/predict', method: 'post', req: { method: 'POST', target: '/predict', headers: { 'Content-Type': MULTIPART }, body: multipart([Buffer.from('x')]) } });
+  cases.push({ port, docPath: '/detect', method: 'post', req: { method: 'POST', target: `/detect?model=${DETECTOR}`, headers: { 'Content-Type': MULTIPART }, body: multipart([Buffer.from('x')]) } });
   return cases;
 }
 
@@ -223,6 +246,22 @@ function keyedCases(port) { // --api-key-file, --metrics-need-key, --cors-origin
     { port, docPath: '/metrics', method: 'get', req: { method: 'GET', target: '/metrics', headers: auth } },
     { port, docPath: '/v1/models', method: 'get', req: { method: 'GET', target: '/v1/models', headers: { Origin: ORIGIN } } },
     pre('/predict', ORIGIN), pre('/predict', 'https://evil.example'), pre('/v1/models', ORIGIN), pre('/v1/models', 'https://evil.example'),
+    pre('/detect', ORIGIN), pre('/detect', 'https://evil.example'),
+    ...[[`/detect?model=${DETECTOR}`, jpeg, photo],
+      [`/detect?model=${DETECTOR}&max=3&threshold=0.3&nms=0.5&classes=cat,kite`, { 'Content-Type': MULTIPART, ...auth }, multipart([photo, Buffer.from('not an image')])],
+      [`/detect?model=${DETECTOR}`, { 'Content-Type': 'application/json', ...auth }, Buffer.from(JSON.stringify({ images: [photo.toString('base64')] }))],
+      [`/detect?model=${DETECTOR}`, jpeg, Buffer.from('not an image')],
+      [`/detect?model=${DETECTOR}&threshold=0`, jpeg, photo],
+      [`/detect?model=${DETECTOR}&classes=unicorn`, jpeg, photo],
+      ['/detect', jpeg, photo], // the default model is a classifier: wrong_task
+      [`/detect?model=${DETECTOR}`, { 'Content-Type': 'image/jpeg' }, photo],
+      ['/detect?model=nope', jpeg, photo],
+      [`/detect?model=${DETECTOR}`, { 'Content-Type': MULTIPART, ...auth }, multipart([photo, photo, photo, photo, photo])],
+      [`/detect?model=${DETECTOR}`, { 'Content-Type': 'image/tiff', ...auth }, photo],
+      [`/detect?model=${DETECTOR}`, { 'Content-Type': 'image/png', ...auth }, png(8, 8)],
+      [`/detect?model=${DETECTOR}`, { 'Content-Type': 'image/png', ...auth }, png(3000, 2000)],
+    ].map(([target, headers, body]) => ({ port, docPath: '/detect', method: 'post', req: { method: 'POST', target, headers, body } })),
+    post(`/predict?model=${DETECTOR}`, jpeg, photo), // a detector asked to classify: wrong_task
     ...[[inferBody(imageInput([photo]), [{ name: 'probabilities', parameters: { classification: 3 } }]), auth],
       [inferBody(imageInput([photo]), [{ name: 'probabilities', parameters: { binary_data: true } }]), auth],
       [inferBody(imageInput([photo])), {}],
@@ -242,6 +281,7 @@ async function shutdownCases(api, ajv) {
   const s = await startServer('--shutdown-grace', '10');
   const routes = [...Object.entries(ROUTES).map(([docPath, target]) => ({ docPath, method: 'get', req: { method: 'GET', target } })),
     { docPath: '/predict', method: 'post', req: { method: 'POST', target: '/predict', headers: { 'Content-Type': 'image/jpeg' }, body: photo } },
+    { docPath: '/detect', method: 'post', req: { method: 'POST', target: `/detect?model=${DETECTOR}`, headers: { 'Content-Type': 'image/jpeg' }, body: photo } },
     { docPath: '/v2/models/{model}/infer', method: 'post', req: { method: 'POST', target: INFER, headers: { 'Content-Type': 'application/json' }, body: inferBody(imageInput([photo])) } }];
   const sockets = [];
   for (const r of routes) {
@@ -271,6 +311,7 @@ async function main() {
   check(api.openapi === '3.1.0', `the document validates as OpenAPI ${api.openapi} (swagger-parser): ${Object.keys(api.paths).length} paths`);
   const ajv = new Ajv2020({ strict: false, allErrors: true });
   addFormats(ajv);
+  MODELS = modelDir();
   const keyFile = path.join(WORK, 'keys');
   writeFileSync(keyFile, `${KEY}\n`);
   const plain = await startServer('--max-body', '2048', '--max-body-total', '2048');
