@@ -42,7 +42,7 @@ detector *detector_new(const nn_model *m)
     d->model = m;
     for (int i = 0; i < m->nlayers; i++) {
         const nn_layer *l = &m->layers[i];
-        if (l->kind != LAYER_YOLO && l->kind != LAYER_REGION)
+        if (!nn_layer_is_head(l))
             continue;
         d->ncap += l->out.w * l->out.h * l->head.boxes;
         d->classes = l->head.classes;
@@ -185,7 +185,7 @@ int detector_run(detector *d, const float *outputs, int image_w, int image_h, co
     int n = 0;
     for (int i = 0; i < m->nlayers; i++) {
         const nn_layer *l = &m->layers[i];
-        if (!nn_layer_is_output(m, i))
+        if (!nn_layer_is_head(l)) /* a detector's outputs: its heads, in order */
             continue;
         n = head_candidates(d, l, outputs, n, o->threshold, image_w, image_h);
         outputs += nn_shape_size(l->out);

@@ -144,7 +144,7 @@ static int check_detector(cfg_file *f, nn_model *m)
     int classes = 0;
     for (int i = 0; i < m->nlayers; i++) {
         const nn_layer *l = &m->layers[i];
-        if (l->kind != LAYER_YOLO && l->kind != LAYER_REGION)
+        if (!nn_layer_is_head(l))
             continue;
         if (classes && l->head.classes != classes)
             return cfg_error(f, l->line, "this head has %d classes, an earlier one %d", l->head.classes, classes);

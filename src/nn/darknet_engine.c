@@ -186,7 +186,7 @@ static int darknet_run_input(nn_engine *base, const float *input, float *output,
     float *out = network_predict(e->net, (float *)input);
     if (nn_model_task(e->model) == NN_TASK_DETECTION) { /* every head's output, in order */
         for (int i = 0; i < e->net->n; i++)
-            if (nn_layer_is_output(e->model, i)) {
+            if (nn_layer_is_head(&e->model->layers[i])) {
                 size_t n = (size_t)e->net->layers[i].outputs;
                 memcpy(output, e->net->layers[i].output, n * sizeof *output);
                 output += n;

@@ -12,10 +12,15 @@ size_t nn_shape_size(nn_shape s)
     return (size_t)s.c * (size_t)s.h * (size_t)s.w;
 }
 
+int nn_layer_is_head(const nn_layer *l)
+{
+    return l->kind == LAYER_YOLO || l->kind == LAYER_REGION;
+}
+
 nn_task nn_model_task(const nn_model *m)
 {
     for (int i = 0; i < m->nlayers; i++)
-        if (m->layers[i].kind == LAYER_YOLO || m->layers[i].kind == LAYER_REGION)
+        if (nn_layer_is_head(&m->layers[i]))
             return NN_TASK_DETECTION;
     return NN_TASK_CLASSIFICATION;
 }
@@ -23,7 +28,7 @@ nn_task nn_model_task(const nn_model *m)
 int nn_layer_is_output(const nn_model *m, int i)
 {
     if (nn_model_task(m) == NN_TASK_DETECTION)
-        return m->layers[i].kind == LAYER_YOLO || m->layers[i].kind == LAYER_REGION;
+        return nn_layer_is_head(&m->layers[i]);
     return i == m->nlayers - 1;
 }
 
@@ -39,7 +44,7 @@ size_t nn_model_outputs(const nn_model *m)
 int nn_model_classes(const nn_model *m)
 {
     for (int i = 0; i < m->nlayers; i++)
-        if (m->layers[i].kind == LAYER_YOLO || m->layers[i].kind == LAYER_REGION)
+        if (nn_layer_is_head(&m->layers[i]))
             return m->layers[i].head.classes;
     return (int)nn_model_outputs(m);
 }

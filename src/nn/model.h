@@ -273,6 +273,8 @@ typedef enum {
 } nn_task;
 
 nn_task nn_model_task(const nn_model *m);
+/* Whether a layer is a detection head: [yolo] or [region]. */
+int nn_layer_is_head(const nn_layer *l);
 const char *nn_task_name(nn_task t);
 /* Whether layer i's output is one of the model's outputs: the last layer's
  * for a classifier, every head's for a detector. */
