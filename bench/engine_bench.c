@@ -206,7 +206,7 @@ static int boxes_time(const nn_model *m, const float *input)
     nn_engine *e = nn_engine_create("onednn", m, 1, err, sizeof err);
     detector *d = detector_new(m);
     float *out = malloc(nn_model_outputs(m) * sizeof *out);
-    detected_object *found = malloc(PREDICT_MAX_BOXES * sizeof *found);
+    detected_object *found = malloc(DETECT_MAX_BOXES * sizeof *found);
     if (!e || !d || !out || !found || nn_engine_run_input(e, input, out, 1) < 0) {
         fprintf(stderr, "boxes: %s\n", e ? "out of memory" : err);
         return -1;

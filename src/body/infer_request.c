@@ -1,6 +1,7 @@
 #include "infer_request.h"
 
 #include <cjson/cJSON.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,7 +12,7 @@ typedef struct {
     size_t len, at;
     int max_images, min_side;
     const char *why;
-    char message[128]; /* a why that had to be formatted */
+    char message[200]; /* a why that had to be formatted */
 } parse_state;
 
 static outcome fail(parse_state *s, outcome st, const char *why)
@@ -184,29 +185,48 @@ static outcome pixels_input(parse_state *s, const cJSON *input, const long long 
     return OUTCOME_OK;
 }
 
+const char *const infer_output_name[INFER_OUTPUT_KINDS] = {
+#define X(id, name) [INFER_##id] = name,
+    INFER_OUTPUTS(X)
+#undef X
+};
+
+/* "the model's outputs are "a", "b" and "c"" into s->message. */
+static const char *name_outputs(parse_state *s, const infer_model *m)
+{
+    size_t at = (size_t)snprintf(s->message, sizeof s->message, "the model's outputs are");
+    int listed = 0, count = __builtin_popcount(m->outputs);
+    for (int i = 0; i < INFER_OUTPUT_KINDS && at < sizeof s->message; i++)
+        if (m->outputs & (1u << i)) {
+            listed++;
+            const char *sep = listed == 1 ? " " : listed == count ? " and " : ", ";
+            at += (size_t)snprintf(s->message + at, sizeof s->message - at, "%s\"%s\"", sep, infer_output_name[i]);
+        }
+    return s->message;
+}
+
 /* One entry of "outputs": which output, its classification K and binary_data. */
-static outcome requested_output(parse_state *s, const cJSON *out, int outputs, int features, infer_request *q)
+static outcome requested_output(parse_state *s, const cJSON *out, const infer_model *m, infer_request *q)
 {
     const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(out, "name"));
-    infer_output *o = NULL;
-    if (name && !strcmp(name, INFER_OUTPUT_PROBABILITIES))
-        o = &q->probabilities;
-    else if (name && !strcmp(name, INFER_OUTPUT_FEATURES) && features)
-        o = &q->features;
-    if (!o)
-        return fail(s, OUTCOME_BAD_REQUEST,
-                    features ? "the model's outputs are \"" INFER_OUTPUT_PROBABILITIES "\" and \"" INFER_OUTPUT_FEATURES "\""
-                             : "the model's only output is \"" INFER_OUTPUT_PROBABILITIES "\"");
+    int id = -1;
+    for (int i = 0; name && i < INFER_OUTPUT_KINDS; i++)
+        if ((m->outputs & (1u << i)) && !strcmp(name, infer_output_name[i]))
+            id = i;
+    if (id < 0)
+        return fail(s, OUTCOME_BAD_REQUEST, name_outputs(s, m));
+    infer_output *o = &q->output[id];
     if (o->wanted)
         return fail(s, OUTCOME_BAD_REQUEST, "\"outputs\" names an output twice");
     o->wanted = 1;
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(out, "parameters");
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(params, "classification");
     const cJSON *binary = cJSON_GetObjectItemCaseSensitive(params, "binary_data");
-    if (k && o != &q->probabilities)
-        return fail(s, OUTCOME_BAD_REQUEST, "\"classification\" is a parameter of \"" INFER_OUTPUT_PROBABILITIES "\" only");
+    if (k && id != INFER_PROBABILITIES)
+        return fail(s, OUTCOME_BAD_REQUEST, "\"classification\" is a parameter of \"probabilities\" only");
     if (k) {
-        if (!cJSON_IsNumber(k) || k->valuedouble < 1 || k->valuedouble > outputs || k->valuedouble != (int)k->valuedouble)
+        if (!cJSON_IsNumber(k) || k->valuedouble < 1 || k->valuedouble > m->classes ||
+            k->valuedouble != (int)k->valuedouble)
             return fail(s, OUTCOME_BAD_REQUEST, "\"classification\" must be 1 or more and at most the model's outputs");
         o->classification = (int)k->valuedouble;
     }
@@ -217,26 +237,75 @@ static outcome requested_output(parse_state *s, const cJSON *out, int outputs, i
 }
 
 /* The outputs asked for; none named: every output the model has. */
-static outcome requested_outputs(parse_state *s, const cJSON *root, int outputs, int features, infer_request *q)
+static outcome requested_outputs(parse_state *s, const cJSON *root, const infer_model *m, infer_request *q)
 {
     const cJSON *list = cJSON_GetObjectItemCaseSensitive(root, "outputs");
-    if (list && (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > 2))
-        return fail(s, OUTCOME_BAD_REQUEST, "\"outputs\" is a list of at most the model's two outputs");
+    if (list && (!cJSON_IsArray(list) || cJSON_GetArraySize(list) > __builtin_popcount(m->outputs)))
+        return fail(s, OUTCOME_BAD_REQUEST, "\"outputs\" is a list of the model's outputs, each at most once");
     const cJSON *out;
+    int named = 0;
     cJSON_ArrayForEach(out, list)
     {
-        outcome st = requested_output(s, out, outputs, features, q);
+        outcome st = requested_output(s, out, m, q);
         if (st != OUTCOME_OK)
             return st;
+        named++;
     }
-    if (!q->probabilities.wanted && !q->features.wanted) {
-        q->probabilities.wanted = 1;
-        q->features.wanted = features > 0;
+    for (int i = 0; !named && i < INFER_OUTPUT_KINDS; i++)
+        q->output[i].wanted = (m->outputs >> i) & 1u;
+    return OUTCOME_OK;
+}
+
+/* The request's "parameters": a classifier's crop, a detector's thresholds,
+ * max and classes. One of them sent to the other kind of model is refused;
+ * parameters this server does not know are left alone, as the protocol's
+ * clients send their own (Triton's "binary_data_output"). */
+static outcome request_parameters(parse_state *s, const cJSON *root, const infer_model *m, infer_request *q)
+{
+    const cJSON *params = cJSON_GetObjectItemCaseSensitive(root, "parameters"), *p;
+    if (params && !cJSON_IsObject(params))
+        return fail(s, OUTCOME_BAD_REQUEST, "\"parameters\" is an object");
+    q->detection = detection_request_default();
+    cJSON_ArrayForEach(p, params)
+    {
+        const char *key = p->string;
+        int param = -1, classes = !strcmp(key, "classes"), crop = !strcmp(key, "crop");
+        for (int i = 0; i < DETECT_PARAM_COUNT; i++)
+            if (!strcmp(key, detect_param_name[i]))
+                param = i;
+        if (!crop && !classes && param < 0)
+            continue;
+        if (m->detector == crop) {
+            snprintf(s->message, sizeof s->message, "the parameter \"%s\" is a %s's; this model is a %s", key,
+                     crop ? "classifier" : "detector", m->detector ? "detector" : "classifier");
+            return fail(s, OUTCOME_BAD_REQUEST, s->message);
+        }
+        if (crop) {
+            const char *mode = cJSON_GetStringValue(p);
+            if (!mode || crop_mode_parse(mode, &q->crop) < 0)
+                return fail(s, OUTCOME_BAD_REQUEST, "the parameter \"crop\" is \"center\" or \"full\"");
+        } else if (classes) {
+            const char *list = cJSON_GetStringValue(p);
+            if (!list)
+                return fail(s, OUTCOME_BAD_REQUEST, "the parameter \"classes\" is a string: class names, comma-separated");
+            free(q->classes);
+            if (!(q->classes = strdup(list)))
+                return fail(s, OUTCOME_OUT_OF_MEMORY, "out of memory");
+        } else {
+            char shown[48];
+            if (cJSON_IsNumber(p))
+                snprintf(shown, sizeof shown, "%.17g", p->valuedouble);
+            else
+                snprintf(shown, sizeof shown, "%s", cJSON_IsString(p) ? "a string" : "not a number");
+            if (detect_param_set(&q->detection, (detect_param)param, cJSON_IsNumber(p) ? p->valuedouble : NAN,
+                                 shown, s->message, sizeof s->message) < 0)
+                return fail(s, OUTCOME_BAD_REQUEST, s->message);
+        }
     }
     return OUTCOME_OK;
 }
 
-static outcome parse(parse_state *s, const cJSON *root, int outputs, int features, infer_request *q)
+static outcome parse(parse_state *s, const cJSON *root, const infer_model *m, infer_request *q)
 {
     if (!root)
         return fail(s, OUTCOME_BAD_REQUEST, "the body (or its JSON header) is not valid JSON");
@@ -249,11 +318,9 @@ static outcome parse(parse_state *s, const cJSON *root, int outputs, int feature
     const char *id = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(root, "id"));
     snprintf(q->id, sizeof q->id, "%s", id ? id : "");
     q->has_id = id != NULL;
-    const char *crop = cJSON_GetStringValue(
-        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(root, "parameters"), "crop"));
-    if (crop && crop_mode_parse(crop, &q->crop) < 0)
-        return fail(s, OUTCOME_BAD_REQUEST, "the parameter \"crop\" is \"center\" or \"full\"");
-    outcome st = requested_outputs(s, root, outputs, features, q);
+    outcome st = request_parameters(s, root, m, q);
+    if (st == OUTCOME_OK)
+        st = requested_outputs(s, root, m, q);
     if (st != OUTCOME_OK)
         return st;
     const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(input, "name"));
@@ -275,8 +342,8 @@ static outcome parse(parse_state *s, const cJSON *root, int outputs, int feature
     return st;
 }
 
-outcome infer_request_parse(const uint8_t *body, size_t len, size_t json_len, int max_images, int min_side, int outputs,
-                            int features, infer_request *q, char *err, size_t errlen)
+outcome infer_request_parse(const uint8_t *body, size_t len, size_t json_len, int max_images, int min_side,
+                            const infer_model *m, infer_request *q, char *err, size_t errlen)
 {
     memset(q, 0, sizeof *q);
     q->crop = CROP_CENTER;
@@ -287,7 +354,7 @@ outcome infer_request_parse(const uint8_t *body, size_t len, size_t json_len, in
         return OUTCOME_BAD_REQUEST;
     }
     cJSON *root = cJSON_ParseWithLength((const char *)body, json_len);
-    outcome st = parse(&s, root, outputs, features, q);
+    outcome st = parse(&s, root, m, q);
     cJSON_Delete(root);
     if (st != OUTCOME_OK) {
         snprintf(err, errlen, "%s", s.why);
@@ -299,4 +366,6 @@ outcome infer_request_parse(const uint8_t *body, size_t len, size_t json_len, in
 void infer_request_free(infer_request *q)
 {
     image_list_free(&q->inputs);
+    free(q->classes);
+    q->classes = NULL;
 }

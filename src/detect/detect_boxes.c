@@ -237,3 +237,15 @@ int detector_run(detector *d, const float *outputs, int image_w, int image_h, co
     }
     return total;
 }
+
+void detect_box_pixels(detect_box b, int w, int h, double pixels[4])
+{
+    double left = fmax(0.0, ((double)b.x - b.w / 2.0) * w);
+    double top = fmax(0.0, ((double)b.y - b.h / 2.0) * h);
+    double right = fmin(w, ((double)b.x + b.w / 2.0) * w);
+    double bottom = fmin(h, ((double)b.y + b.h / 2.0) * h);
+    pixels[0] = left;
+    pixels[1] = top;
+    pixels[2] = fmax(0.0, right - left);
+    pixels[3] = fmax(0.0, bottom - top);
+}

@@ -62,6 +62,10 @@ void detector_free(detector *d);
 int detector_run(detector *d, const float *outputs, int image_w, int image_h, const detect_options *o,
                  detected_object *out, int max, int *truncated);
 
+/* b in the pixels of a w x h image: left, top, width, height, its corners
+ * clipped to the image (as Darknet's draw_detections clips them). */
+void detect_box_pixels(detect_box b, int w, int h, double pixels[4]);
+
 /* Darknet's box_iou, in its float arithmetic. */
 float detect_box_iou(detect_box a, detect_box b);
 

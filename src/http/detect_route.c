@@ -14,58 +14,48 @@
 #include "responses.h"
 #include "upload_images.h"
 
-/* A number in [lo, hi] (lo itself only when lo_open is 0), or an error answered. */
-static int query_float(http_request *r, const char *name, float dflt, float lo, int lo_open, float hi, float *out,
-                       enum MHD_Result *answered)
+/* ?NAME= of each detector parameter, checked as detect_params.c does. */
+static int parse_params(http_request *r, enum MHD_Result *answered)
 {
-    const char *v = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
-    *out = dflt;
-    if (!v)
-        return 0;
-    char *end;
-    errno = 0;
-    float f = strtof(v, &end);
-    if (errno || end == v || *end || !isfinite(f) || f < lo || (lo_open && f == lo) || f > hi) {
-        *answered = respond_error(r, OUTCOME_INVALID_PARAMETER, "%s must be a number %s %g and at most %g, not '%.40s'",
-                                  name, lo_open ? "above" : "from", (double)lo, (double)hi, v);
-        return -1;
+    for (int p = 0; p < DETECT_PARAM_COUNT; p++) {
+        const char *v = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, detect_param_name[p]);
+        if (!v)
+            continue;
+        char *end, err[160];
+        errno = 0;
+        double d = strtod(v, &end);
+        if (errno || end == v || *end)
+            d = NAN;
+        if (detect_param_set(&r->detection, (detect_param)p, d, v, err, sizeof err) < 0) {
+            *answered = respond_error(r, OUTCOME_INVALID_PARAMETER, "%s", err);
+            return -1;
+        }
     }
-    *out = f;
     return 0;
 }
 
 /* ?classes=a,b: the model's classes of those names (its labels' short names). */
-static int parse_classes(http_request *r, const char *list, enum MHD_Result *answered)
+static int parse_classes(http_request *r, enum MHD_Result *answered)
 {
-    const nn_labels *labels = &r->model->labels;
-    if (!(r->class_mask = calloc((size_t)labels->count, 1))) {
+    const char *list = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "classes");
+    if (!list)
+        return 0;
+    char err[200];
+    if (!(r->class_mask = calloc((size_t)r->model->labels.count, 1))) {
         *answered = respond_error(r, OUTCOME_OUT_OF_MEMORY, "cannot hold the class filter");
         return -1;
     }
-    for (const char *p = list; *p;) {
-        size_t len = strcspn(p, ",");
-        int found = 0;
-        for (int k = 0; k < labels->count; k++)
-            if (strlen(labels->short_name[k]) == len && !strncmp(labels->short_name[k], p, len))
-                r->class_mask[k] = found = 1;
-        if (!found) {
-            *answered = respond_error(r, OUTCOME_INVALID_PARAMETER,
-                                      "classes: model '%s' has no class '%.*s' (its labels are listed by /v1/models "
-                                      "and its labels file)",
-                                      r->model->name, (int)(len < 60 ? len : 60), p);
-            return -1;
-        }
-        p += len;
-        p += *p == ',';
+    if (detect_class_mask(r->model->name, &r->model->labels, list, r->class_mask, err, sizeof err) < 0) {
+        *answered = respond_error(r, OUTCOME_INVALID_PARAMETER, "%s", err);
+        return -1;
     }
+    r->detection.options.classes = r->class_mask;
     return 0;
 }
 
 static int parse_query(http_request *r, enum MHD_Result *answered)
 {
     const char *model = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "model");
-    const char *max = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "max");
-    const char *classes = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "classes");
     r->model = model_registry_find(&r->models->registry, model);
     if (!r->model) {
         *answered = respond_model_not_found(r, model);
@@ -76,25 +66,8 @@ static int parse_query(http_request *r, enum MHD_Result *answered)
                                   r->model->name);
         return -1;
     }
-    detection_request *d = &r->detection;
-    d->max = 100;
-    if (max) {
-        char *end;
-        errno = 0;
-        long v = strtol(max, &end, 10);
-        if (errno || end == max || *end || v < 1 || v > PREDICT_MAX_BOXES) {
-            *answered = respond_error(r, OUTCOME_INVALID_PARAMETER, "max must be an integer from 1 to %d, not '%.40s'",
-                                      PREDICT_MAX_BOXES, max);
-            return -1;
-        }
-        d->max = (int)v;
-    }
-    if (query_float(r, "threshold", DETECT_DEFAULT_THRESHOLD, 0.0f, 1, 1.0f, &d->options.threshold, answered) < 0 ||
-        query_float(r, "nms", DETECT_DEFAULT_NMS, 0.0f, 0, 1.0f, &d->options.nms, answered) < 0 ||
-        (classes && parse_classes(r, classes, answered) < 0))
-        return -1;
-    d->options.classes = r->class_mask;
-    return 0;
+    r->detection = detection_request_default();
+    return parse_params(r, answered) < 0 || parse_classes(r, answered) < 0 ? -1 : 0;
 }
 
 static int begin_detect(http_request *r, const char *url, enum MHD_Result *answered)
@@ -115,19 +88,15 @@ static void add_fixed(cJSON *o, const char *name, const char *format, double v)
     cJSON_AddRawToObject(o, name, num);
 }
 
-/* A detection's box in the source image's pixels: Darknet's relative box,
- * its corners clipped to the image (as its draw_detections does). */
+/* A detection's box in the source image's pixels. */
 static void add_box(cJSON *o, const detected_object *d, int w, int h)
 {
-    double left = fmax(0.0, ((double)d->box.x - d->box.w / 2.0) * w);
-    double top = fmax(0.0, ((double)d->box.y - d->box.h / 2.0) * h);
-    double right = fmin(w, ((double)d->box.x + d->box.w / 2.0) * w);
-    double bottom = fmin(h, ((double)d->box.y + d->box.h / 2.0) * h);
+    double px[4];
+    detect_box_pixels(d->box, w, h, px);
     cJSON *box = cJSON_AddObjectToObject(o, "box");
-    add_fixed(box, "x", "%.2f", left);
-    add_fixed(box, "y", "%.2f", top);
-    add_fixed(box, "width", "%.2f", fmax(0.0, right - left));
-    add_fixed(box, "height", "%.2f", fmax(0.0, bottom - top));
+    const char *names[] = {"x", "y", "width", "height"};
+    for (int i = 0; i < 4; i++)
+        add_fixed(box, names[i], "%.2f", px[i]);
 }
 
 static cJSON *detections_json(const http_request *r, const inference_job *j)

@@ -7,13 +7,18 @@
  *   POST /v2/models/NAME[/versions/1]/infer    inference
  * A model has one version, "1". The inference request (its inputs "image"
  * and "pixels", and the binary tensor data extension) is decoded by
- * src/body/infer_request.c; here the outputs are written: "probabilities",
- * FP32 [N, outputs], or with the classification extension (its parameter
- * "classification": K) BYTES [N, K] of "probability:index:label", highest
- * first; "features", FP32 [N, features], where the model has them (README:
- * Embeddings); "binary_data": true puts an output after the JSON header,
- * whose length Inference-Header-Content-Length gives. Errors are {"error": "message"}, as
- * the protocol has them. */
+ * src/body/infer_request.c; here the outputs are written, one table entry
+ * each (v2_outputs): a classifier's "probabilities", FP32 [N, outputs], or
+ * with the classification extension (its parameter "classification": K)
+ * BYTES [N, K] of "probability:index:label", highest first, and "features",
+ * FP32 [N, features], where the model has them (README: Embeddings); a
+ * detector's "boxes" FP32 [N, D, 4] (x, y, width, height in the image's
+ * pixels, as /detect's), "scores" FP32 [N, D], "classes" INT32 [N, D],
+ * "labels" BYTES [N, D] and "count" INT32 [N], where D is the most
+ * detections of an image in the batch and the rows past an image's count
+ * are padding (0, class -1, label ""). "binary_data": true puts an output
+ * after the JSON header, whose length Inference-Header-Content-Length
+ * gives. Errors are {"error": "message"}, as the protocol has them. */
 #include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,18 +34,234 @@
 
 #define V2_HEADER_LENGTH "Inference-Header-Content-Length"
 
+/* ---- the outputs ---- */
+
+/* A JSON string, escaped as json_text.h says. */
+static void put_json_string(text_buffer *b, const char *s)
+{
+    char text[256];
+    size_t n = json_escape(s, text, sizeof text);
+    text_put(b, "\"", 1);
+    if (n < sizeof text) {
+        text_put(b, text, n);
+    } else { /* longer than any label: measured, then escaped whole */
+        char *whole = malloc(n + 1);
+        if (!whole) {
+            b->failed = 1;
+            return;
+        }
+        json_escape(s, whole, n + 1);
+        text_put(b, whole, n);
+        free(whole);
+    }
+    text_put(b, "\"", 1);
+}
+
+/* One element of a BYTES tensor: a JSON string (after a comma unless it is
+ * the first), or its 4-byte little-endian length and its bytes. */
+static void put_bytes_element(text_buffer *b, const char *s, size_t len, int binary, int first)
+{
+    if (binary) {
+        const uint8_t le[4] = {(uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16), (uint8_t)(len >> 24)};
+        text_put(b, le, 4);
+        text_put(b, s, len);
+    } else {
+        if (!first)
+            text_put(b, ",", 1);
+        put_json_string(b, s);
+    }
+}
+
+/* One INT32 element: a JSON number, or 4 little-endian bytes. */
+static void put_int32(text_buffer *b, int32_t v, int binary, int first)
+{
+    if (binary) {
+        const uint32_t u = (uint32_t)v;
+        const uint8_t le[4] = {(uint8_t)u, (uint8_t)(u >> 8), (uint8_t)(u >> 16), (uint8_t)(u >> 24)};
+        text_put(b, le, 4);
+    } else {
+        text_printf(b, first ? "%d" : ",%d", (int)v);
+    }
+}
+
+/* One FP32 element: a JSON number (text_put_floats), or its 4 bytes as the CPU has them (little-endian). */
+static void put_float(text_buffer *b, float v, int binary, int first)
+{
+    if (binary)
+        text_put(b, &v, sizeof v);
+    else
+        text_put_floats(b, &v, 1, !first);
+}
+
+/* N images' probabilities, or their top-k as "probability:index:label". */
+static void probabilities_tensor(const http_request *r, const infer_output *o, int most, text_buffer *b)
+{
+    (void)most;
+    const served_model *m = r->model;
+    const int n = r->job_count, outputs = (int)nn_model_outputs(&m->network), k = o->classification;
+    int *order = k ? malloc((size_t)outputs * sizeof *order) : NULL;
+    if (k && !order) {
+        b->failed = 1;
+        return;
+    }
+    for (int i = 0; i < n; i++) {
+        float *p = r->probabilities + (size_t)i * (size_t)outputs;
+        if (!k) {
+            if (o->binary)
+                text_put(b, p, (size_t)outputs * sizeof *p); /* little-endian, as the CPU */
+            else
+                text_put_floats(b, p, (size_t)outputs, i > 0);
+            continue;
+        }
+        /* every output is a class here, the background entry too (/predict leaves it out) */
+        int ranked = nn_top_k(p, outputs, k, -1, order);
+        for (int j = 0; j < ranked; j++) {
+            char s[256];
+            int len = snprintf(s, sizeof s, "%.6f:%d:%s", (double)p[order[j]], order[j], m->labels.short_name[order[j]]);
+            if (len >= (int)sizeof s)
+                len = (int)sizeof s - 1;
+            put_bytes_element(b, s, (size_t)len, o->binary, !i && !j);
+        }
+    }
+    free(order);
+}
+
+/* N images' features. */
+static void features_tensor(const http_request *r, const infer_output *o, int most, text_buffer *b)
+{
+    (void)most;
+    const size_t n = (size_t)r->job_count * nn_model_features(&r->model->network);
+    if (o->binary)
+        text_put(b, r->features, n * sizeof *r->features); /* little-endian, as the CPU */
+    else
+        text_put_floats(b, r->features, n, 0);
+}
+
+/* The detectors' outputs: `most` rows an image, its detections then padding. */
+static void boxes_tensor(const http_request *r, const infer_output *o, int most, text_buffer *b)
+{
+    for (int i = 0; i < r->job_count; i++) {
+        const prediction_result *res = &r->jobs[i].result;
+        for (int j = 0; j < most; j++) {
+            double px[4] = {0, 0, 0, 0};
+            if (j < res->nboxes)
+                detect_box_pixels(res->boxes[j].box, res->width, res->height, px);
+            for (int c = 0; c < 4; c++)
+                put_float(b, (float)px[c], o->binary, !i && !j && !c);
+        }
+    }
+}
+
+static void scores_tensor(const http_request *r, const infer_output *o, int most, text_buffer *b)
+{
+    for (int i = 0; i < r->job_count; i++) {
+        const prediction_result *res = &r->jobs[i].result;
+        for (int j = 0; j < most; j++)
+            put_float(b, j < res->nboxes ? res->boxes[j].confidence : 0.0f, o->binary, !i && !j);
+    }
+}
+
+static void classes_tensor(const http_request *r, const infer_output *o, int most, text_buffer *b)
+{
+    for (int i = 0; i < r->job_count; i++) {
+        const prediction_result *res = &r->jobs[i].result;
+        for (int j = 0; j < most; j++)
+            put_int32(b, j < res->nboxes ? res->boxes[j].class_index : -1, o->binary, !i && !j);
+    }
+}
+
+static void labels_tensor(const http_request *r, const infer_output *o, int most, text_buffer *b)
+{
+    const nn_labels *labels = &r->model->labels;
+    for (int i = 0; i < r->job_count; i++) {
+        const prediction_result *res = &r->jobs[i].result;
+        for (int j = 0; j < most; j++) {
+            const char *s = j < res->nboxes ? labels->short_name[res->boxes[j].class_index] : "";
+            put_bytes_element(b, s, strlen(s), o->binary, !i && !j);
+        }
+    }
+}
+
+static void count_tensor(const http_request *r, const infer_output *o, int most, text_buffer *b)
+{
+    (void)most;
+    for (int i = 0; i < r->job_count; i++)
+        put_int32(b, r->jobs[i].result.nboxes, o->binary, !i);
+}
+
+/* What an output's shape is, after N, the batch. */
+typedef enum {
+    SHAPE_IMAGE, /* [N] */
+    SHAPE_OUTPUTS, /* [N, outputs], or [N, K] with "classification" */
+    SHAPE_FEATURES, /* [N, features] */
+    SHAPE_DETECTION, /* [N, D] */
+    SHAPE_BOX, /* [N, D, 4] */
+} output_shape;
+
+typedef struct {
+    const char *datatype; /* BYTES instead where "classification" is asked for */
+    output_shape shape;
+    /* The data, image after image: JSON numbers or strings, comma-separated, or the binary tensor data. */
+    void (*tensor)(const http_request *r, const infer_output *o, int most, text_buffer *b);
+} v2_output;
+
+static const v2_output v2_outputs[INFER_OUTPUT_KINDS] = {
+    [INFER_PROBABILITIES] = {"FP32", SHAPE_OUTPUTS, probabilities_tensor},
+    [INFER_FEATURES] = {"FP32", SHAPE_FEATURES, features_tensor},
+    [INFER_BOXES] = {"FP32", SHAPE_BOX, boxes_tensor},
+    [INFER_SCORES] = {"FP32", SHAPE_DETECTION, scores_tensor},
+    [INFER_CLASSES] = {"INT32", SHAPE_DETECTION, classes_tensor},
+    [INFER_LABELS] = {"BYTES", SHAPE_DETECTION, labels_tensor},
+    [INFER_COUNT] = {"INT32", SHAPE_IMAGE, count_tensor},
+};
+
+/* Output id's datatype and shape, for a response (o: as asked, n images,
+ * `most` detections) or the model's metadata (o NULL, n and most -1: any);
+ * the shape's rank. */
+static int describe(const served_model *m, infer_output_id id, const infer_output *o, int n, int most, int *dims,
+                    const char **datatype)
+{
+    const v2_output *v = &v2_outputs[id];
+    const int k = o ? o->classification : 0;
+    *datatype = k ? "BYTES" : v->datatype;
+    dims[0] = n;
+    switch (v->shape) {
+    case SHAPE_IMAGE: return 1;
+    case SHAPE_OUTPUTS: dims[1] = k ? k : (int)nn_model_outputs(&m->network); return 2;
+    case SHAPE_FEATURES: dims[1] = (int)nn_model_features(&m->network); return 2;
+    case SHAPE_DETECTION: dims[1] = most; return 2;
+    case SHAPE_BOX: dims[1] = most, dims[2] = 4; return 3;
+    }
+    return 1;
+}
+
+/* The outputs a served model has. */
+static infer_model infer_model_of(const served_model *m)
+{
+    const nn_model *nm = &m->network;
+    infer_model im = {.classes = (int)nn_model_outputs(nm)};
+    if (nn_model_task(nm) == NN_TASK_DETECTION) {
+        im.detector = 1;
+        im.outputs = 1u << INFER_BOXES | 1u << INFER_SCORES | 1u << INFER_CLASSES | 1u << INFER_LABELS |
+                     1u << INFER_COUNT;
+    } else {
+        im.outputs = 1u << INFER_PROBABILITIES | (nn_model_features(nm) ? 1u << INFER_FEATURES : 0);
+    }
+    return im;
+}
+
 /* ---- metadata and health ---- */
 
 static enum MHD_Result model_metadata(http_request *r, const served_model *m)
 {
-    const nn_model *nm = &m->network;
+    const infer_model im = infer_model_of(m);
     cJSON *root = cJSON_CreateObject();
     cJSON_AddStringToObject(root, "name", m->name);
     cJSON *versions = cJSON_AddArrayToObject(root, "versions");
     cJSON_AddItemToArray(versions, cJSON_CreateString(m->version));
     cJSON_AddStringToObject(root, "platform", "lookslike");
     cJSON *inputs = cJSON_AddArrayToObject(root, "inputs");
-    const int image_shape[] = {-1}, pixels_shape[] = {-1, -1, -1, 3}, output_shape[] = {-1, (int)nn_model_outputs(nm)};
+    const int image_shape[] = {-1}, pixels_shape[] = {-1, -1, -1, 3};
     cJSON *in = cJSON_CreateObject();
     cJSON_AddStringToObject(in, "name", INFER_INPUT_IMAGE);
     cJSON_AddStringToObject(in, "datatype", "BYTES");
@@ -52,19 +273,19 @@ static enum MHD_Result model_metadata(http_request *r, const served_model *m)
     cJSON_AddItemToObject(in, "shape", cJSON_CreateIntArray(pixels_shape, 4));
     cJSON_AddItemToArray(inputs, in);
     cJSON *outputs = cJSON_AddArrayToObject(root, "outputs");
-    cJSON *out = cJSON_CreateObject();
-    cJSON_AddStringToObject(out, "name", INFER_OUTPUT_PROBABILITIES);
-    cJSON_AddStringToObject(out, "datatype", "FP32");
-    cJSON_AddItemToObject(out, "shape", cJSON_CreateIntArray(output_shape, 2));
-    cJSON_AddItemToArray(outputs, out);
-    const int features_shape[] = {-1, (int)nn_model_features(nm)};
-    if (features_shape[1]) {
-        out = cJSON_CreateObject();
-        cJSON_AddStringToObject(out, "name", INFER_OUTPUT_FEATURES);
-        cJSON_AddStringToObject(out, "datatype", "FP32");
-        cJSON_AddItemToObject(out, "shape", cJSON_CreateIntArray(features_shape, 2));
+    for (int id = 0; id < INFER_OUTPUT_KINDS; id++) {
+        if (!(im.outputs & (1u << id)))
+            continue;
+        int dims[3];
+        const char *datatype;
+        int rank = describe(m, (infer_output_id)id, NULL, -1, -1, dims, &datatype);
+        cJSON *out = cJSON_CreateObject();
+        cJSON_AddStringToObject(out, "name", infer_output_name[id]);
+        cJSON_AddStringToObject(out, "datatype", datatype);
+        cJSON_AddItemToObject(out, "shape", cJSON_CreateIntArray(dims, rank));
         cJSON_AddItemToArray(outputs, out);
     }
+    cJSON_AddStringToObject(cJSON_AddObjectToObject(root, "parameters"), "task", nn_task_name(nn_model_task(&m->network)));
     return respond_cjson(r, MHD_HTTP_OK, root, NULL, NULL);
 }
 
@@ -134,13 +355,6 @@ static int begin_infer(http_request *r, const char *url, enum MHD_Result *answer
     v2_parse_target(url, &r->v2.path); /* V2_INFER: the route's entry matched it */
     if (!(r->model = named_model(r, answered)))
         return -1;
-    if (nn_model_task(&r->model->network) != NN_TASK_CLASSIFICATION) {
-        *answered = respond_error(r, OUTCOME_WRONG_TASK,
-                                  "model '%s' is a detector, which this server's Open Inference Protocol does not "
-                                  "serve yet: POST the image to /detect",
-                                  r->model->name);
-        return -1;
-    }
     r->kind = BODY_KIND_JSON; /* received whole, as it is */
     r->crop = CROP_CENTER;
     r->k = 1;
@@ -168,18 +382,33 @@ static int collect_infer(http_request *r, enum MHD_Result *answered)
     }
     if (exchange_reserve_decoding(r, json_len, answered) < 0)
         return -1;
-    const nn_model *m = &r->model->network;
+    const infer_model im = infer_model_of(r->model);
     char err[256];
     infer_request *q = &r->v2.infer;
     outcome o = infer_request_parse(r->body, r->body_len, json_len, server_config(r->server)->max_batch,
-                                    PREDICT_MIN_SIDE, (int)nn_model_outputs(m), (int)nn_model_features(m), q, err,
-                                    sizeof err);
+                                    PREDICT_MIN_SIDE, &im, q, err, sizeof err);
     if (o != OUTCOME_OK) {
         *answered = respond_error(r, o, "%s", err);
         return -1;
     }
     r->crop = q->crop;
-    unsigned copies = EXCHANGE_PROBABILITIES | (q->features.wanted ? EXCHANGE_FEATURES : 0);
+    unsigned copies = EXCHANGE_BOXES;
+    if (im.detector) {
+        r->detection = q->detection;
+        if (q->classes) {
+            if (!(r->class_mask = calloc((size_t)r->model->labels.count, 1))) {
+                *answered = respond_error(r, OUTCOME_OUT_OF_MEMORY, "out of memory");
+                return -1;
+            }
+            if (detect_class_mask(r->model->name, &r->model->labels, q->classes, r->class_mask, err, sizeof err) < 0) {
+                *answered = respond_error(r, OUTCOME_BAD_REQUEST, "%s", err);
+                return -1;
+            }
+            r->detection.options.classes = r->class_mask;
+        }
+    } else {
+        copies = EXCHANGE_PROBABILITIES | (q->output[INFER_FEATURES].wanted ? EXCHANGE_FEATURES : 0);
+    }
     if (exchange_make_jobs(r, &q->inputs, copies) < 0) {
         *answered = respond_error(r, OUTCOME_OUT_OF_MEMORY, "out of memory");
         return -1;
@@ -187,101 +416,29 @@ static int collect_infer(http_request *r, enum MHD_Result *answered)
     return 0;
 }
 
-/* A JSON string, escaped as json_text.h says. */
-static void put_json_string(text_buffer *b, const char *s)
-{
-    char text[256];
-    size_t n = json_escape(s, text, sizeof text);
-    text_put(b, "\"", 1);
-    if (n < sizeof text) {
-        text_put(b, text, n);
-    } else { /* longer than any label: measured, then escaped whole */
-        char *whole = malloc(n + 1);
-        if (!whole) {
-            b->failed = 1;
-            return;
-        }
-        json_escape(s, whole, n + 1);
-        text_put(b, whole, n);
-        free(whole);
-    }
-    text_put(b, "\"", 1);
-}
-
-/* N images' probabilities, or their top-k as "probability:index:label", as a
- * JSON array (text) or the binary tensor data (bytes; BYTES elements each
- * with its 4-byte little-endian length). */
-static int probabilities_tensor(const http_request *r, const infer_output *o, text_buffer *b)
-{
-    const served_model *m = r->model;
-    const int n = r->job_count, outputs = (int)nn_model_outputs(&m->network), k = o->classification;
-    int *order = k ? malloc((size_t)outputs * sizeof *order) : NULL;
-    if (k && !order)
-        return -1;
-    if (!o->binary)
-        text_put(b, "[", 1);
-    for (int i = 0; i < n; i++) {
-        float *p = r->probabilities + (size_t)i * (size_t)outputs;
-        if (!k) {
-            if (o->binary)
-                text_put(b, p, (size_t)outputs * sizeof *p); /* little-endian, as the CPU */
-            else
-                text_put_floats(b, p, (size_t)outputs, i > 0);
-            continue;
-        }
-        /* every output is a class here, the background entry too (/predict leaves it out) */
-        int ranked = nn_top_k(p, outputs, k, -1, order);
-        for (int j = 0; j < ranked; j++) {
-            char s[256];
-            int len = snprintf(s, sizeof s, "%.6f:%d:%s", (double)p[order[j]], order[j], m->labels.short_name[order[j]]);
-            if (len >= (int)sizeof s)
-                len = (int)sizeof s - 1;
-            if (o->binary) {
-                const uint8_t le[4] = {(uint8_t)len, (uint8_t)(len >> 8), 0, 0};
-                text_put(b, le, 4);
-                text_put(b, s, (size_t)len);
-            } else {
-                if (i || j)
-                    text_put(b, ",", 1);
-                put_json_string(b, s);
-            }
-        }
-    }
-    if (!o->binary)
-        text_put(b, "]", 1);
-    free(order);
-    return b->failed ? -1 : 0;
-}
-
-/* N images' features, FP32 [N, features], as a JSON array or binary data. */
-static int features_tensor(const http_request *r, const infer_output *o, text_buffer *b)
-{
-    const size_t n = (size_t)r->job_count * nn_model_features(&r->model->network);
-    if (o->binary) {
-        text_put(b, r->features, n * sizeof *r->features); /* little-endian, as the CPU */
-    } else {
-        text_put_float_array(b, r->features, n);
-    }
-    return b->failed ? -1 : 0;
-}
-
 /* One output in the response: its description, and its data in the JSON or
  * appended to the binary section. 0, or -1 when out of memory. */
-static int add_output(const http_request *r, cJSON *outputs, const char *name, const infer_output *o,
-                      int (*tensor)(const http_request *, const infer_output *, text_buffer *), const char *datatype,
-                      int width, text_buffer *binary)
+static int add_output(const http_request *r, cJSON *outputs, infer_output_id id, int most, text_buffer *binary)
 {
+    const infer_output *o = &r->v2.infer.output[id];
     text_buffer t = {0};
-    if (tensor(r, o, &t) < 0) {
+    if (!o->binary)
+        text_put(&t, "[", 1);
+    v2_outputs[id].tensor(r, o, most, &t);
+    if (!o->binary)
+        text_put(&t, "]", 1);
+    if (t.failed) {
         text_free(&t);
         return -1;
     }
+    int dims[3];
+    const char *datatype;
+    int rank = describe(r->model, id, o, r->job_count, most, dims, &datatype);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddItemToArray(outputs, out);
-    cJSON_AddStringToObject(out, "name", name);
+    cJSON_AddStringToObject(out, "name", infer_output_name[id]);
     cJSON_AddStringToObject(out, "datatype", datatype);
-    int shape[2] = {r->job_count, width};
-    cJSON_AddItemToObject(out, "shape", cJSON_CreateIntArray(shape, 2));
+    cJSON_AddItemToObject(out, "shape", cJSON_CreateIntArray(dims, rank));
     if (o->binary) {
         cJSON_AddNumberToObject(cJSON_AddObjectToObject(out, "parameters"), "binary_data_size", (double)t.len);
         text_put(binary, t.data, t.len);
@@ -307,19 +464,21 @@ static enum MHD_Result respond_infer(http_request *r)
         cJSON_AddStringToObject(root, "id", q->id);
     cJSON *outputs = cJSON_AddArrayToObject(root, "outputs");
     text_buffer binary = {0}; /* the outputs asked for as binary data, in their order */
-    int k = q->probabilities.classification, failed = 0;
-    if (q->probabilities.wanted)
-        failed |= add_output(r, outputs, INFER_OUTPUT_PROBABILITIES, &q->probabilities, probabilities_tensor,
-                             k ? "BYTES" : "FP32", k ? k : (int)nn_model_outputs(&m->network), &binary) < 0;
-    if (q->features.wanted)
-        failed |= add_output(r, outputs, INFER_OUTPUT_FEATURES, &q->features, features_tensor, "FP32",
-                             (int)nn_model_features(&m->network), &binary) < 0;
+    int most = 0, failed = 0, any_binary = 0;
+    for (int i = 0; i < r->job_count; i++)
+        if (r->jobs[i].result.nboxes > most)
+            most = r->jobs[i].result.nboxes;
+    for (int id = 0; id < INFER_OUTPUT_KINDS; id++)
+        if (q->output[id].wanted) {
+            failed |= add_output(r, outputs, (infer_output_id)id, most, &binary) < 0;
+            any_binary |= q->output[id].binary;
+        }
     char *json = failed ? NULL : cJSON_PrintUnformatted(root);
     cJSON_Delete(root);
     enum MHD_Result rc;
     if (!json) {
         rc = respond_error(r, OUTCOME_OUT_OF_MEMORY, "out of memory");
-    } else if (!q->probabilities.binary && !q->features.binary) {
+    } else if (!any_binary) {
         rc = respond_json(r, MHD_HTTP_OK, json, NULL, NULL);
     } else { /* the binary tensor data extension: the JSON header, then the bytes */
         text_buffer body = {0};

@@ -14,7 +14,7 @@ struct predictor {
     nn_engine *engines[REGISTRY_MAX_MODELS];
     detector *detectors[REGISTRY_MAX_MODELS]; /* a detector model's decoder; NULL for a classifier */
     detection_request detection; /* for the next runs */
-    detected_object *boxes; /* PREDICT_MAX_BOXES, when a model is a detector */
+    detected_object *boxes; /* DETECT_MAX_BOXES, when a model is a detector */
     float *input; /* a detector's letterboxed input, largest detector input */
     image_decoder *decoder;
     resize_workspace *resize;
@@ -32,8 +32,7 @@ predictor *predictor_new(const model_registry *r, int threads, char *err, size_t
     }
     p->registry = r;
     p->threads = threads;
-    p->detection = (detection_request){.options = {.threshold = DETECT_DEFAULT_THRESHOLD, .nms = DETECT_DEFAULT_NMS},
-                                       .max = 100};
+    p->detection = detection_request_default();
     size_t max_in = 0, max_out = 0, max_detector_in = 0;
     for (int i = 0; i < r->count; i++) {
         const nn_model *m = &r->models[i].network;
@@ -57,7 +56,7 @@ predictor *predictor_new(const model_registry *r, int threads, char *err, size_t
         }
     }
     if (max_detector_in && (!(p->input = malloc(max_detector_in * sizeof *p->input)) ||
-                            !(p->boxes = malloc(PREDICT_MAX_BOXES * sizeof *p->boxes)))) {
+                            !(p->boxes = malloc(DETECT_MAX_BOXES * sizeof *p->boxes)))) {
         snprintf(err, errlen, "out of memory");
         predictor_free(p);
         return NULL;
@@ -102,8 +101,8 @@ void predictor_set_threads(predictor *p, int threads)
 void predictor_set_detection(predictor *p, const detection_request *d)
 {
     p->detection = *d;
-    if (p->detection.max > PREDICT_MAX_BOXES)
-        p->detection.max = PREDICT_MAX_BOXES;
+    if (p->detection.max > DETECT_MAX_BOXES)
+        p->detection.max = DETECT_MAX_BOXES;
 }
 
 /* A detector: Darknet's letterbox, the engine, the boxes. */

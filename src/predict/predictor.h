@@ -10,7 +10,7 @@
 
 #include "../outcome.h"
 
-#include "../detect/detect_boxes.h"
+#include "../detect/detect_params.h"
 #include "../image/preprocess.h"
 #include "model_registry.h"
 
@@ -18,8 +18,6 @@
 /* Images narrower or lower than this are refused: below it a 224x224 input
  * is mostly interpolation. */
 #define PREDICT_MIN_SIDE 16
-/* The most detections one image's answer lists (?max=). */
-#define PREDICT_MAX_BOXES 1000
 
 typedef struct {
     uint64_t max_pixels;
@@ -54,12 +52,6 @@ typedef struct {
     int boxes_truncated; /* total_boxes is a lower bound (detector_run) */
 } prediction_result;
 
-/* What a detector's runs report: detect_options and how many boxes at most. */
-typedef struct {
-    detect_options options;
-    int max; /* 1..PREDICT_MAX_BOXES */
-} detection_request;
-
 typedef struct predictor predictor;
 
 /* Builds each model's chosen engine (served_model.engine); threads: the most
@@ -70,7 +62,7 @@ void predictor_free(predictor *p);
  * (the default). */
 void predictor_set_threads(predictor *p, int threads);
 /* What the following runs of a detector report (the default: Darknet's
- * thresholds, DETECT_DEFAULT_*, and 100 boxes). */
+ * detection_request_default()). */
 void predictor_set_detection(predictor *p, const detection_request *d);
 
 /* A classifier's run answers its top-k; a detector's, its boxes (Darknet's

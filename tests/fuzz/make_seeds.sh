@@ -25,13 +25,14 @@ cp "$shared"/coral/*.bmp "$out/bmp/"
 for f in "$out"/png/* "$out"/gif/* "$out"/webp/*; do
   { printf 'image/png\n'; cat "$f"; } > "$out/body/raw-$(basename "$f")"
 done
-# Inference request seeds: 2 bytes of JSON header length (0: all JSON), then the body.
+# Inference request seeds: 2 bytes of JSON header length (15 bits, 0: all JSON; the top bit: a detector), then the body.
 python3 - "$out/infer" "$shared/coral/owl.jpg" <<'PY'
 import base64, json, os, struct, sys
 out, jpeg = sys.argv[1], open(sys.argv[2], "rb").read()
-def seed(name, doc, binary=b""):
+def seed(name, doc, binary=b"", detector=False):
     head = json.dumps(doc).encode()
-    open(os.path.join(out, name), "wb").write(struct.pack("<H", len(head) if binary else 0) + head + binary)
+    size = (len(head) if binary else 0) | (0x8000 if detector else 0)
+    open(os.path.join(out, name), "wb").write(struct.pack("<H", size) + head + binary)
 seed("bytes-json", {"id": "1", "parameters": {"crop": "full"},
                     "inputs": [{"name": "image", "shape": [1], "datatype": "BYTES", "data": [base64.b64encode(jpeg[:600]).decode()]}],
                     "outputs": [{"name": "probabilities", "parameters": {"classification": 3, "binary_data": True}}]})
@@ -42,6 +43,9 @@ seed("pixels-json", {"inputs": [{"name": "pixels", "shape": [1, 16, 16, 3], "dat
                                  "data": [[[[x % 256, y, 7] for x in range(16)] for y in range(16)]]}]})
 seed("pixels-binary", {"inputs": [{"name": "pixels", "shape": [2, 16, 16, 3], "datatype": "UINT8",
                                    "parameters": {"binary_data_size": 1536}}]}, bytes(range(256)) * 6)
+seed("detector", {"parameters": {"threshold": 0.3, "nms": 0.5, "max": 20, "classes": "dog,person"},
+                  "inputs": [{"name": "image", "shape": [1], "datatype": "BYTES", "data": [base64.b64encode(jpeg[:600]).decode()]}],
+                  "outputs": [{"name": "boxes", "parameters": {"binary_data": True}}, {"name": "count"}]}, detector=True)
 PY
 # Model seeds: every corpus cfg, plus a small valid model with exact weights.
 for f in "$here"/../loader_corpus/*.cfg; do

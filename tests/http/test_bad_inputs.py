@@ -4,7 +4,11 @@ requests, generated here, each expected to get its documented 4xx JSON error
 (or, for inputs that are still valid images, a correct answer); /readyz must
 answer after every batch and the server must exit 0 at the end.
 
-usage: test_bad_inputs.py LOOKSLIKE MAKE_TEST_JPEGS CORAL_IMAGES_DIR
+POST /detect and v2 inference of a detector (yolov3-tiny at 160x160 on random
+weights, served beside MobileNet v1) get a sample of the same bodies and
+their own hostile parameters.
+
+usage: test_bad_inputs.py LOOKSLIKE MAKE_TEST_JPEGS CORAL_IMAGES_DIR MODEL_DIR MAKE_RANDOM_WEIGHTS YOLO_CFG
 (with Debian's python3-pil, which makes the PNG, WebP, GIF and BMP files)
 """
 import base64
@@ -24,7 +28,7 @@ from harness import request
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "image"))
 import format_cases  # noqa: E402
 
-LOOKSLIKE, MAKE_JPEGS, CORAL = sys.argv[1:4]
+LOOKSLIKE, MAKE_JPEGS, CORAL, MODEL_DIR, MAKE_RANDOM_WEIGHTS, YOLO_CFG = sys.argv[1:7]
 MAX_BODY = 2 * 1024 * 1024
 rng = random.Random(20261128)  # fixed: a failure reproduces
 passed = failed = 0
@@ -126,7 +130,18 @@ def main():
     photos = {n: open(os.path.join(CORAL, n), "rb").read() for n in ("hot_dog.jpg", "owl.jpg", "parrot.jpg")}
     generated = {n: open(os.path.join(work, n), "rb").read() for n in os.listdir(work)}
     bmps = [open(os.path.join(CORAL, n), "rb").read()[:200000] for n in ("cat.bmp", "bird.bmp")]
-    srv = harness.Server(LOOKSLIKE, "--max-body", str(MAX_BODY), "--queue", "256")
+    models = os.path.join(work, "models")
+    os.mkdir(models)
+    for ext in ("cfg", "weights", "labels"):
+        os.symlink(os.path.join(os.path.abspath(MODEL_DIR), "mobilenet_v1." + ext),
+                   os.path.join(models, "mobilenet_v1." + ext))
+    cfg = open(YOLO_CFG).read().replace("width=416", "width=160").replace("height=416", "height=160")
+    open(os.path.join(models, "yolo.cfg"), "w").write(cfg)
+    subprocess.run([MAKE_RANDOM_WEIGHTS, os.path.join(models, "yolo.cfg"), os.path.join(models, "yolo.weights")],
+                   check=True)
+    open(os.path.join(models, "yolo.names"), "w").write("".join(f"class{i}\n" for i in range(80)))
+    srv = harness.Server(LOOKSLIKE, "--max-body", str(MAX_BODY), "--queue", "256", "--model-dir", models,
+                         "--model", "mobilenet_v1,yolo")
     port = srv.port
     try:
         jpegs = list(photos.values()) + [generated[n] for n in sorted(generated) if not n.startswith(("claims", "tiny"))]
@@ -319,6 +334,56 @@ def main():
         batch(port, "Open Inference Protocol requests truncated, bit-flipped, with wrong header lengths", cases,
               {200, 400, 404, 413, 415, 422})
 
+        # POST /detect: a sample of the bodies above (it takes /predict's), its own hostile query values, and
+        # v2 inference of the detector truncated and bit-flipped with its parameters.
+        def detect(body, ctype="image/jpeg", query="", chunked=False):
+            return request(port, "POST", "/detect?model=yolo" + query, body, {"Content-Type": ctype}, chunked=chunked)
+        sample = rng.sample
+        cases = [(f"detect cut {i}", lambda d=d[:2 + rng.randrange(len(d) - 4)]: detect(d))
+                 for i, d in enumerate(sample(jpegs * 10, 40))]
+        cases += [(f"detect flip {i}", lambda d=flip_bits(rng.choice(jpegs), rng.randint(1, 8)): detect(d))
+                  for i in range(60)]
+        cases += [(f"detect other flip {i}", lambda d=flip_bits(rng.choice(others), rng.randint(1, 8)):
+                   detect(d, "image/png")) for i in range(60)]
+        cases += [(f"detect random {i}", lambda d=os.urandom(rng.randint(1, 3000)): detect(d)) for i in range(20)]
+        cases += [(f"detect json {i}", lambda b=b: detect(b, "application/json")) for i, b in enumerate(sample(bodies, 20))]
+        cases += [(f"detect multipart {k}", lambda k=k: detect(mp([file_part])[:k * 997], "multipart/form-data; boundary=XyZ"))
+                  for k in range(1, 20, 2)]
+        cases += [("detect pixel bomb", lambda: detect(generated["claims_60000x60000.jpg"])),
+                  ("detect 8x8", lambda: detect(generated["tiny_8x8.jpg"])),
+                  ("detect tiff", lambda: detect(b"II*\0" + bytes(100), "image/tiff")),
+                  ("detect empty", lambda: detect(b"")),
+                  ("detect over the limit", lambda: detect(big, chunked=True))]
+        batch(port, "POST /detect, hostile bodies", cases, {200, 400, 413, 415, 422})
+        queries = ["threshold=0", "threshold=-1", "threshold=1.0001", "threshold=NaN", "threshold=inf", "threshold=1e-50",
+                   "threshold=0x1p-3", "threshold=", "threshold=%00", "nms=-0", "nms=2", "nms=nan", "max=0", "max=1001",
+                   "max=1e3", "max=-1", "max=99999999999999999999", "max=10abc", "classes=", "classes=,", "classes=,,,",
+                   "classes=class1,", "classes=%00", "classes=" + "class1," * 2000, "classes=unicorn",
+                   "threshold=" + "9" * 5000, "model=yolo%00"]
+        results = batch(port, "POST /detect, absurd query values",
+                        [(q, lambda q=q: detect(good, query="&" + q)) for q in queries], {200, 400, 414})
+        accepted = sorted(label for label, status, _ in results if status == 200)
+        check(accepted == sorted(["threshold=0x1p-3", "nms=-0", "max=1e3", "classes=class1,"]),
+              f"of the absurd /detect queries only the valid numbers and names are accepted: {accepted}")
+        jpeg_b64 = base64.b64encode(good).decode()
+        doc = json.dumps({"inputs": [{"name": "image", "shape": [1], "datatype": "BYTES", "data": [jpeg_b64]}],
+                          "parameters": {"threshold": 0.5, "nms": 0.3, "max": 5, "classes": "class1,class7"},
+                          "outputs": [{"name": "boxes", "parameters": {"binary_data": True}}, {"name": "count"},
+                                      {"name": "labels"}]}).encode()
+
+        def detect_v2(body):
+            return request(port, "POST", "/v2/models/yolo/infer", body, {"Content-Type": "application/json"})
+        cases = [(f"v2 detect cut {i}", lambda b=doc[:rng.randrange(len(doc))]: detect_v2(b)) for i in range(40)]
+        cases += [(f"v2 detect flip {i}", lambda b=flip_bits(doc, rng.randint(1, 6)): detect_v2(b)) for i in range(80)]
+        params = [{"threshold": v} for v in (0, -1, 2, "0.5", None, [], {}, 1e308)] + \
+                 [{"max": v} for v in (0, 0.5, 1001, 1e300, True)] + \
+                 [{"classes": v} for v in ("", ",", "x" * 5000, 7, None)] + [{"crop": "full"}, {"nms": -1e-9}]
+        cases += [(f"v2 detect {p}", lambda p=p: detect_v2(json.dumps(
+            {"inputs": [{"name": "image", "shape": [1], "datatype": "BYTES", "data": [jpeg_b64]}], "parameters": p}).encode()))
+                  for p in params]
+        batch(port, "v2 inference of a detector, truncated, bit-flipped, hostile parameters", cases,
+              {200, 400, 404, 413, 415, 422})
+
         # Routes that take no body refuse one at once (used to be read up to
         # the limit, then the connection just closed).
         body = os.urandom(MAX_BODY + 5000)
@@ -365,8 +430,9 @@ def main():
 
         # Wrong methods everywhere.
         cases = []
-        for path in ("/predict", "/healthz", "/readyz", "/metrics", "/v1/models", "/", "/index.html"):
-            for method in ("PUT", "DELETE", "PATCH", "OPTIONS", "TRACE", "POST" if path != "/predict" else "GET"):
+        for path in ("/predict", "/detect", "/healthz", "/readyz", "/metrics", "/v1/models", "/", "/index.html"):
+            for method in ("PUT", "DELETE", "PATCH", "OPTIONS", "TRACE",
+                           "GET" if path in ("/predict", "/detect") else "POST"):
                 cases.append((f"{method} {path}", lambda m=method, p=path: request(port, m, p, b"x")))
         batch(port, "wrong methods", cases, {405})
 

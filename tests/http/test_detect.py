@@ -6,15 +6,18 @@ answer is compared with libdarknet's own detections of the same image
 (darknet_detect: letterbox, get_network_boxes, do_nms_sort): the same boxes
 (class, confidence within 1e-4, box within 0.5 px), at the default and other
 thresholds and NMS; the class filter, max, batches, a PNG, /v1/models'
-task, and the errors (bad parameters, a classifier asked to detect, a
+task, the Open Inference Protocol's detector outputs (against /detect's
+answers), and the errors (bad parameters, a classifier asked to detect, a
 detector asked to classify).
 
 usage: test_detect.py LOOKSLIKE MAKE_DARKNET_WEIGHTS DARKNET_DETECT MODEL_DIR DARKNET_SHARE
 (DARKNET_SHARE: /usr/share/darknet, with cfg/yolov3-tiny.cfg, data/coco.names and the photos)
 """
+import base64
 import json
 import os
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
@@ -72,6 +75,106 @@ def detect(port, query, body, ctype="image/jpeg"):
         return status, json.loads(raw)
     except ValueError:
         return status, {"raw": raw[:200]}
+
+
+def v2_infer(port, doc, binary=b""):
+    body = json.dumps(doc).encode()
+    headers = {"Content-Type": "application/json"}
+    if binary:
+        headers["Inference-Header-Content-Length"] = str(len(body))
+    status, hdrs, raw = request(port, "POST", "/v2/models/yolo/infer", body + binary, headers)
+    n = int(hdrs.get("inference-header-content-length", len(raw)) if status == 200 else len(raw))
+    try:
+        return status, json.loads(raw[:n]), raw[n:]
+    except ValueError:
+        return status, {"raw": raw[:200]}, b""
+
+
+def as_detections(outputs, image):
+    """The Open Inference Protocol's detector outputs of one image (index `image` of the batch) as /detect lists them."""
+    out = {o["name"]: o for o in outputs}
+    most = out["boxes"]["shape"][1]
+    count = out["count"]["data"][image]
+    dets = []
+    for j in range(count):
+        at = image * most + j
+        box = out["boxes"]["data"][4 * at:4 * at + 4]
+        dets.append({"label": out["labels"]["data"][at], "index": out["classes"]["data"][at],
+                     "confidence": out["scores"]["data"][at],
+                     "box": dict(zip(["x", "y", "width", "height"], box))})
+    padding = [(out["classes"]["data"][image * most + j], out["labels"]["data"][image * most + j],
+                out["scores"]["data"][image * most + j]) for j in range(count, most)]
+    return dets, all(p == (-1, "", 0) for p in padding)
+
+
+def alike(ours, theirs):
+    """/detect's rounded figures (2 decimals for pixels, 6 for confidences) against the protocol's floats."""
+    return len(ours) == len(theirs) and all(
+        o["label"] == t["label"] and o["index"] == t["index"] and abs(o["confidence"] - t["confidence"]) <= 1e-6
+        and all(abs(o["box"][k] - t["box"][k]) <= 0.006 for k in t["box"]) for o, t in zip(ours, theirs))
+
+
+def oip(port, dog, person, dog_dets, person_dets):
+    """The Open Inference Protocol's detector outputs: metadata, a batch against /detect's answers, binary data,
+    the parameters and their errors."""
+    status, _, raw = request(port, "GET", "/v2/models/yolo")
+    meta = json.loads(raw) if status == 200 else {}
+    shapes = {o["name"]: (o["datatype"], o["shape"]) for o in meta.get("outputs", [])}
+    check(shapes == {"boxes": ("FP32", [-1, -1, 4]), "scores": ("FP32", [-1, -1]), "classes": ("INT32", [-1, -1]),
+                     "labels": ("BYTES", [-1, -1]), "count": ("INT32", [-1])}
+          and meta.get("parameters") == {"task": "detection"},
+          f"v2 metadata of a detector: its five outputs and task ({shapes}, {meta.get('parameters')})")
+    status, _, raw = request(port, "GET", "/v2/models/mobilenet_v1")
+    check(status == 200 and json.loads(raw).get("parameters") == {"task": "classification"},
+          "v2 metadata of a classifier: task classification")
+
+    images = {"name": "image", "datatype": "BYTES", "shape": [2],
+              "data": [base64.b64encode(dog).decode(), base64.b64encode(person).decode()]}
+    status, r, _ = v2_infer(port, {"id": "d1", "inputs": [images], "parameters": {"threshold": 0.4, "max": 1000}})
+    outs = {o["name"]: o for o in r.get("outputs", [])}
+    most = max(len(dog_dets), len(person_dets))
+    check(status == 200 and r.get("id") == "d1" and list(outs) == ["boxes", "scores", "classes", "labels", "count"]
+          and outs["boxes"]["shape"] == [2, most, 4] and outs["scores"]["shape"] == [2, most]
+          and outs["count"]["data"] == [len(dog_dets), len(person_dets)],
+          f"v2 inference of a detector, a batch of two: every output, [2, {most}, 4] boxes ({status}, "
+          f"{[(n, o['shape']) for n, o in outs.items()]})")
+    if status == 200:
+        for i, (what, want) in enumerate([("dog", dog_dets), ("person", person_dets)]):
+            dets, padded = as_detections(r["outputs"], i)
+            check(alike(want, dets) and padded,
+                  f"v2 {what}: the {len(dets)} detections /detect answers, the rows after them padding")
+
+    wanted = sorted({d["label"] for d in dog_dets})[:2]
+    one = dict(images, shape=[1], data=images["data"][:1])
+    status, r, binary = v2_infer(port, {"inputs": [one], "parameters": {"threshold": 0.4, "max": 1000,
+                                                                         "classes": ",".join(wanted)},
+                                        "outputs": [{"name": "boxes", "parameters": {"binary_data": True}},
+                                                    {"name": "labels", "parameters": {"binary_data": True}},
+                                                    {"name": "count"}]})
+    want = [d for d in dog_dets if d["label"] in wanted]
+    outs = r.get("outputs", [])
+    ok = status == 200 and [o["name"] for o in outs] == ["boxes", "labels", "count"] and outs[2]["data"] == [len(want)]
+    if ok:
+        n = outs[0]["parameters"]["binary_data_size"]
+        boxes = struct.unpack(f"<{n // 4}f", binary[:n])
+        labels, at = [], n
+        while at < len(binary):
+            size = int.from_bytes(binary[at:at + 4], "little")
+            labels.append(binary[at + 4:at + 4 + size].decode())
+            at += 4 + size
+        ok = (n == 16 * len(want) and outs[1]["parameters"]["binary_data_size"] == len(binary) - n
+              and labels == [d["label"] for d in want]
+              and all(abs(boxes[4 * j + c] - d["box"][k]) <= 0.006
+                      for j, d in enumerate(want) for c, k in enumerate(["x", "y", "width", "height"])))
+    check(ok, f"v2 classes={','.join(wanted)}, boxes and labels as binary data: /detect's {len(want)} ({status})")
+
+    for params, what in [({"threshold": 0}, "threshold 0"), ({"max": 1001}, "max above 1000"),
+                         ({"nms": "0.5"}, "nms as a string"), ({"classes": "unicorn"}, "a class the model has not"),
+                         ({"crop": "full"}, "a classifier's crop")]:
+        status, r, _ = v2_infer(port, {"inputs": [one], "parameters": params})
+        check(status == 400 and isinstance(r.get("error"), str), f"v2, {what}: 400 {r.get('error')}")
+    status, r, _ = v2_infer(port, {"inputs": [one], "outputs": [{"name": "probabilities"}]})
+    check(status == 400 and "boxes" in r.get("error", ""), f"v2, a detector asked for probabilities: {r.get('error')}")
 
 
 def main():
@@ -172,9 +275,7 @@ def main():
         status, _, raw = request(srv.port, "POST", "/predict?model=yolo", dog, {"Content-Type": "image/jpeg"})
         check(status == 400 and b"wrong_task" in raw and b"/detect" in raw,
               f"a detector asked to classify: 400 wrong_task naming /detect ({raw[:120]!r})")
-        status, _, raw = request(srv.port, "POST", "/v2/models/yolo/infer", b'{"inputs": []}',
-                                 {"Content-Type": "application/json"})
-        check(status == 400 and b"/detect" in raw, f"v2 inference of a detector: 400 naming /detect ({raw[:100]!r})")
+        oip(srv.port, dog, open(photos["person"], "rb").read(), full, answers["person"]["detections"])
         # Hostile bodies get /predict's answers: each a JSON error with its status, the server unharmed.
         png_header = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + (100000).to_bytes(4, "big") * 2 + b"\x08\x02\x00\x00\x00"
         hostile = [(b"not an image", "image/jpeg", 400, "invalid_image"),

@@ -273,6 +273,15 @@ function keyedCases(port) { // --api-key-file, --metrics-need-key, --cors-origin
       req: { method: 'POST', target: INFER, headers: { 'Content-Type': 'application/json', ...h }, body } })),
     { port, docPath: '/v2/models/{model}/infer', method: 'post',
       req: { method: 'POST', target: '/v2/models/nope/infer', headers: { 'Content-Type': 'application/json', ...auth }, body: inferBody(imageInput([photo])) } },
+    // the detector on the Open Inference Protocol: its metadata, its outputs (JSON, binary), its parameters
+    { port, docPath: '/v2/models/{model}', method: 'get', req: { method: 'GET', target: `/v2/models/${DETECTOR}`, headers: auth } },
+    ...[inferBody(imageInput([photo, photo])),
+      Buffer.from(JSON.stringify({ inputs: [imageInput([photo])], parameters: { threshold: 0.3, max: 5, classes: 'cat,kite' },
+        outputs: [{ name: 'boxes', parameters: { binary_data: true } }, { name: 'labels' }, { name: 'count' }] })),
+      Buffer.from(JSON.stringify({ inputs: [imageInput([photo])], parameters: { threshold: 0 } })),
+      Buffer.from(JSON.stringify({ inputs: [imageInput([photo])], parameters: { crop: 'full' } })),
+    ].map((body) => ({ port, docPath: '/v2/models/{model}/infer', method: 'post',
+      req: { method: 'POST', target: `/v2/models/${DETECTOR}/infer`, headers: { 'Content-Type': 'application/json', ...auth }, body } })),
   ];
 }
 

@@ -8,6 +8,16 @@
 #include "../../src/body/infer_request.h"
 #include "check.h"
 
+static const infer_model classifier = {1u << INFER_PROBABILITIES | 1u << INFER_FEATURES, 1001, 0};
+static const infer_model detector_model = {1u << INFER_BOXES | 1u << INFER_SCORES | 1u << INFER_CLASSES |
+                                         1u << INFER_LABELS | 1u << INFER_COUNT,
+                                     80, 1};
+
+static outcome parse_for(const infer_model *m, const char *json, infer_request *q, char *err, size_t errlen)
+{
+    return infer_request_parse((const uint8_t *)json, strlen(json), strlen(json), 4, 16, m, q, err, errlen);
+}
+
 static outcome parse(const char *json, const uint8_t *binary, size_t nbinary, infer_request *q, char *err,
                      size_t errlen)
 {
@@ -16,17 +26,22 @@ static outcome parse(const char *json, const uint8_t *binary, size_t nbinary, in
     memcpy(body, json, n);
     if (nbinary)
         memcpy(body + n, binary, nbinary);
-    return infer_request_parse(body, n + nbinary, n, 4, 16, 1001, 1024, q, err, errlen);
+    return infer_request_parse(body, n + nbinary, n, 4, 16, &classifier, q, err, errlen);
+}
+
+static void expect_for(const infer_model *m, const char *json, outcome want, const char *what)
+{
+    infer_request q;
+    char err[256] = "";
+    outcome st = parse_for(m, json, &q, err, sizeof err);
+    check(st == want, "%s: status %d (want %d) %s", what, (int)st, (int)want, err);
+    if (st == OUTCOME_OK)
+        infer_request_free(&q);
 }
 
 static void expect(const char *json, outcome want, const char *what)
 {
-    infer_request q;
-    char err[256] = "";
-    outcome st = parse(json, NULL, 0, &q, err, sizeof err);
-    check(st == want, "%s: status %d (want %d) %s", what, (int)st, (int)want, err);
-    if (st == OUTCOME_OK)
-        infer_request_free(&q);
+    expect_for(&classifier, json, want, what);
 }
 
 int main(void)
@@ -39,8 +54,8 @@ int main(void)
                        "\"parameters\": {\"crop\": \"full\"}}",
                        NULL, 0, &q, err, sizeof err);
     check(st == OUTCOME_OK && q.inputs.count == 2 && !q.inputs.pixels && q.inputs.length[0] == 3 && !memcmp(q.inputs.data[0], "foo", 3) &&
-              q.inputs.length[1] == 3 && !memcmp(q.inputs.data[1], "bar", 3) && q.probabilities.classification == 3 &&
-              q.probabilities.wanted && !q.features.wanted && q.has_id && !strcmp(q.id, "r1") && q.crop == CROP_FULL,
+              q.inputs.length[1] == 3 && !memcmp(q.inputs.data[1], "bar", 3) && q.output[INFER_PROBABILITIES].classification == 3 &&
+              q.output[INFER_PROBABILITIES].wanted && !q.output[INFER_FEATURES].wanted && q.has_id && !strcmp(q.id, "r1") && q.crop == CROP_FULL,
           "BYTES [2] in JSON, classification 3 (the one output asked for), id, crop full (%s)", err);
     if (st == OUTCOME_OK)
         infer_request_free(&q);
@@ -51,8 +66,8 @@ int main(void)
                elements, sizeof elements, &q, err, sizeof err);
     check(st == OUTCOME_OK && q.inputs.count == 2 && q.inputs.length[0] == 3 && q.inputs.length[1] == 2 && !memcmp(q.inputs.data[1], "hi", 2),
           "BYTES [2] as binary elements (%s)", err);
-    check(st == OUTCOME_OK && q.probabilities.wanted && q.features.wanted && !q.probabilities.binary &&
-              !q.features.binary && !q.probabilities.classification,
+    check(st == OUTCOME_OK && q.output[INFER_PROBABILITIES].wanted && q.output[INFER_FEATURES].wanted && !q.output[INFER_PROBABILITIES].binary &&
+              !q.output[INFER_FEATURES].binary && !q.output[INFER_PROBABILITIES].classification,
           "no outputs named: both of the model's, as JSON (the protocol's default)");
     if (st == OUTCOME_OK)
         infer_request_free(&q);
@@ -98,7 +113,7 @@ int main(void)
     st = parse("{\"inputs\": [{\"name\": \"image\", \"shape\": [1], \"datatype\": \"BYTES\", \"data\": [\"Zm9v\"]}],"
                " \"outputs\": [{\"name\": \"features\", \"parameters\": {\"binary_data\": true}}]}",
                NULL, 0, &q, err, sizeof err);
-    check(st == OUTCOME_OK && q.features.wanted && q.features.binary && !q.probabilities.wanted,
+    check(st == OUTCOME_OK && q.output[INFER_FEATURES].wanted && q.output[INFER_FEATURES].binary && !q.output[INFER_PROBABILITIES].wanted,
           "features alone, as binary data (%s)", err);
     if (st == OUTCOME_OK)
         infer_request_free(&q);
@@ -112,8 +127,62 @@ int main(void)
              "{\"name\": \"probabilities\"}]}", image);
     expect(json, OUTCOME_BAD_REQUEST, "three outputs");
     snprintf(json, sizeof json, "%s \"outputs\": [{\"name\": \"features\"}]}", image);
-    st = infer_request_parse((const uint8_t *)json, strlen(json), strlen(json), 4, 16, 1001, 0, &q, err, sizeof err);
-    check(st == OUTCOME_BAD_REQUEST && strstr(err, "only output"), "features of a model without them: %s", err);
+    const infer_model probabilities_only = {1u << INFER_PROBABILITIES, 1001, 0};
+    st = parse_for(&probabilities_only, json, &q, err, sizeof err);
+    check(st == OUTCOME_BAD_REQUEST && strstr(err, "outputs are \"probabilities\"") && !strstr(err, "features"),
+          "features of a model without them: %s", err);
+    if (st == OUTCOME_OK)
+        infer_request_free(&q);
+
+    /* a detector: its five outputs by default, its parameters checked, a classifier's refused and vice versa */
+    snprintf(json, sizeof json, "%s \"parameters\": {\"threshold\": 0.5, \"nms\": 0, \"max\": 7, "
+             "\"classes\": \"dog,person\", \"binary_data_output\": true}}", image);
+    st = parse_for(&detector_model, json, &q, err, sizeof err);
+    int all = 1;
+    for (int i = 0; i < INFER_OUTPUT_KINDS; i++)
+        all &= q.output[i].wanted == (i >= INFER_BOXES);
+    check(st == OUTCOME_OK && all && q.detection.options.threshold == 0.5f && q.detection.options.nms == 0.0f &&
+              q.detection.max == 7 && q.classes && !strcmp(q.classes, "dog,person"),
+          "a detector's parameters, every detector output by default, an unknown parameter left alone (%s)", err);
+    if (st == OUTCOME_OK)
+        infer_request_free(&q);
+    snprintf(json, sizeof json, "%s \"outputs\": [{\"name\": \"count\"}, {\"name\": \"boxes\", "
+             "\"parameters\": {\"binary_data\": true}}]}", image);
+    st = parse_for(&detector_model, json, &q, err, sizeof err);
+    check(st == OUTCOME_OK && q.output[INFER_COUNT].wanted && q.output[INFER_BOXES].binary &&
+              !q.output[INFER_SCORES].wanted && q.detection.options.threshold == DETECT_DEFAULT_THRESHOLD &&
+              q.detection.max == DETECT_DEFAULT_MAX && !q.classes,
+          "two of a detector's outputs, one as binary data; the default thresholds (%s)", err);
+    if (st == OUTCOME_OK)
+        infer_request_free(&q);
+    const struct {
+        const char *tail, *want;
+    } refused[] = {
+        {"\"parameters\": {\"threshold\": 0}}", "threshold must be a number above 0 and at most 1, not '0'"},
+        {"\"parameters\": {\"threshold\": 1e-50}}", "threshold must be a number above 0"},
+        {"\"parameters\": {\"nms\": 1.5}}", "nms must be a number from 0 and at most 1, not '1.5'"},
+        {"\"parameters\": {\"max\": 2.5}}", "max must be an integer from 1 to 1000, not '2.5'"},
+        {"\"parameters\": {\"max\": \"10\"}}", "max must be an integer from 1 to 1000, not 'a string'"},
+        {"\"parameters\": {\"classes\": 3}}", "\"classes\" is a string"},
+        {"\"parameters\": {\"crop\": \"full\"}}", "\"crop\" is a classifier's; this model is a detector"},
+        {"\"parameters\": []}", "\"parameters\" is an object"},
+        {"\"outputs\": [{\"name\": \"probabilities\"}]}",
+         "outputs are \"boxes\", \"scores\", \"classes\", \"labels\" and \"count\""},
+        {"\"outputs\": [{\"name\": \"scores\", \"parameters\": {\"classification\": 2}}]}",
+         "\"classification\" is a parameter of \"probabilities\" only"},
+    };
+    for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
+        snprintf(json, sizeof json, "%s %s}", image, refused[i].tail);
+        st = parse_for(&detector_model, json, &q, err, sizeof err);
+        check(st == OUTCOME_BAD_REQUEST && strstr(err, refused[i].want), "a detector, %s: 400 '%s'", refused[i].tail,
+              err);
+        if (st == OUTCOME_OK)
+            infer_request_free(&q);
+    }
+    snprintf(json, sizeof json, "%s \"parameters\": {\"threshold\": 0.5}}", image);
+    st = parse_for(&classifier, json, &q, err, sizeof err);
+    check(st == OUTCOME_BAD_REQUEST && strstr(err, "\"threshold\" is a detector's; this model is a classifier"),
+          "a classifier asked for a threshold: %s", err);
     if (st == OUTCOME_OK)
         infer_request_free(&q);
     return check_done();
