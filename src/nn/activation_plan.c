@@ -10,6 +10,7 @@ struct planned_memory { /* a layer output (or a view of one) and the steps that 
     dnnl_memory_t mem;
     size_t size;
     int base; /* index of the memory whose storage this one views, or -1 */
+    size_t offset; /* bytes into its base's storage where its own begins */
     int first, last; /* steps; for a base, over itself and all its views */
     int buffer;
 };
@@ -20,7 +21,7 @@ static int add(activation_plan *p, dnnl_memory_t mem, size_t size, int base)
     if (!a)
         return -1;
     p->memories = a;
-    p->memories[p->count++] = (planned_memory){mem, size, base, INT_MAX, -1, -1};
+    p->memories[p->count++] = (planned_memory){mem, size, base, 0, INT_MAX, -1, -1};
     return 0;
 }
 
@@ -39,6 +40,36 @@ static int root(const activation_plan *p, int i)
     return i;
 }
 
+/* Where memory i begins in its root's storage, in bytes. */
+static size_t offset_in_root(const activation_plan *p, int i)
+{
+    size_t at = 0;
+    for (; p->memories[i].base >= 0; i = p->memories[i].base)
+        at += p->memories[i].offset;
+    return at;
+}
+
+/* The root of i holds at least `end` bytes. */
+static void reach(activation_plan *p, int i, size_t end)
+{
+    planned_memory *r = &p->memories[root(p, i)];
+    if (end > r->size)
+        r->size = end;
+}
+
+/* The largest end (offset + size) of i and the memories that view it, relative to i. */
+static size_t extent(const activation_plan *p, int i)
+{
+    size_t end = p->memories[i].size;
+    for (int k = 0; k < p->count; k++)
+        if (p->memories[k].base == i) {
+            size_t e = p->memories[k].offset + extent(p, k);
+            if (e > end)
+                end = e;
+        }
+    return end;
+}
+
 dnnl_memory_t activation_plan_new(activation_plan *p, dnnl_engine_t eng, const dnnl_memory_desc_t *md)
 {
     dnnl_memory_t mem;
@@ -51,21 +82,37 @@ dnnl_memory_t activation_plan_new(activation_plan *p, dnnl_engine_t eng, const d
     return mem;
 }
 
-dnnl_memory_t activation_plan_view(activation_plan *p, dnnl_engine_t eng, const dnnl_memory_desc_t *md, dnnl_memory_t base)
+dnnl_memory_t activation_plan_view_at(activation_plan *p, dnnl_engine_t eng, const dnnl_memory_desc_t *md,
+                                     dnnl_memory_t base, size_t offset)
 {
     int b = find(p, base);
     dnnl_memory_t mem;
     if (b < 0 || dnnl_memory_create(&mem, md, eng, DNNL_MEMORY_NONE) != dnnl_success)
         return NULL;
     size_t size = dnnl_memory_desc_get_size(md);
-    int r = root(p, b);
-    if (size > p->memories[r].size)
-        p->memories[r].size = size;
+    reach(p, b, offset_in_root(p, b) + offset + size);
     if (add(p, mem, size, b) < 0) {
         dnnl_memory_destroy(mem);
         return NULL;
     }
+    p->memories[p->count - 1].offset = offset;
     return mem;
+}
+
+dnnl_memory_t activation_plan_view(activation_plan *p, dnnl_engine_t eng, const dnnl_memory_desc_t *md, dnnl_memory_t base)
+{
+    return activation_plan_view_at(p, eng, md, base, 0);
+}
+
+int activation_plan_place(activation_plan *p, dnnl_memory_t mem, dnnl_memory_t base, size_t offset)
+{
+    int m = find(p, mem), b = find(p, base);
+    if (m < 0 || b < 0 || p->memories[m].base >= 0 || root(p, b) == m)
+        return -1;
+    p->memories[m].base = b;
+    p->memories[m].offset = offset;
+    reach(p, b, offset_in_root(p, m) + extent(p, m));
+    return 0;
 }
 
 void activation_plan_use(activation_plan *p, dnnl_memory_t mem, int step)
@@ -127,7 +174,8 @@ int activation_plan_commit(activation_plan *p)
         p->bytes += bytes;
     }
     for (int i = 0; i < p->count; i++)
-        if (dnnl_memory_set_data_handle(p->memories[i].mem, p->buffers[p->memories[root(p, i)].buffer]) != dnnl_success)
+        if (dnnl_memory_set_data_handle(p->memories[i].mem, (char *)p->buffers[p->memories[root(p, i)].buffer] +
+                                                                offset_in_root(p, i)) != dnnl_success)
             goto out;
     rc = 0;
 out:

@@ -583,10 +583,46 @@ static int build_crop(onednn_engine *e, const nn_layer *l, int i, dnnl_memory_t 
     return eltwise_in_place(e, dst, dnnl_eltwise_linear, l->crop_scale, l->crop_shift, i);
 }
 
-/* The fork's route of channel groups: of each input (made plain), its
+/* The layouts in which a run of whole blocks of channels is one contiguous
+ * run of memory (N = 1): plain N,C,H,W, and the blocked ones. */
+typedef struct {
+    dnnl_format_tag_t tag;
+    int block;
+} run_layout;
+
+static const run_layout run_layouts[] = {{dnnl_nchw, 1}, {dnnl_nChw16c, 16}, {dnnl_nChw8c, 8}};
+
+/* mem's layout (its shape s) if it is one of run_layouts and s is whole blocks of it; else NULL. */
+static const run_layout *run_layout_of(dnnl_memory_t mem, nn_shape s)
+{
+    for (size_t t = 0; t < sizeof run_layouts / sizeof *run_layouts; t++) {
+        dnnl_memory_desc_t md;
+        dnnl_dims_t d;
+        dims4(d, s);
+        dnnl_memory_desc_init_by_tag(&md, 4, d, dnnl_f32, run_layouts[t].tag);
+        if (s.c % run_layouts[t].block == 0 && dnnl_memory_desc_equal(&md, desc_of(mem)))
+            return &run_layouts[t];
+    }
+    return NULL;
+}
+
+/* The fork's route of channel groups. Of one input in a run layout, a view
+ * of its group's channels: no copy. Else, of each input (made plain), its
  * group's channels copied into their place in the plain output. */
 static int build_route_groups(onednn_engine *e, const nn_layer *l, int i)
 {
+    dnnl_memory_t in = e->out[l->routes[0]];
+    const run_layout *run = l->nroutes == 1 ? run_layout_of(in, e->model->layers[l->routes[0]].out) : NULL;
+    if (run && l->out.c % run->block == 0 && in != e->user_in) {
+        /* one input's group, where it is: a view of its run of channels */
+        dnnl_memory_desc_t part;
+        dnnl_dims_t d;
+        dims4(d, l->out);
+        dnnl_memory_desc_init_by_tag(&part, 4, d, dnnl_f32, run->tag);
+        size_t offset = (size_t)l->route_group_id * dnnl_memory_desc_get_size(&part);
+        if ((e->out[i] = activation_plan_view_at(&e->acts, e->eng, &part, in, offset)))
+            return 0;
+    }
     dnnl_memory_desc_t out_md;
     plain_desc(&out_md, l->out);
     dnnl_memory_t dst = activation_plan_new(&e->acts, e->eng, &out_md);
@@ -615,6 +651,48 @@ static int build_route_groups(onednn_engine *e, const nn_layer *l, int i)
     return 0;
 }
 
+/* The layout a concatenation can be made in place in: every input's, when
+ * all have the same run layout; else NULL. */
+static const run_layout *in_place_layout(onednn_engine *e, const nn_layer *l)
+{
+    const run_layout *first = run_layout_of(e->out[l->routes[0]], e->model->layers[l->routes[0]].out);
+    for (int k = 1; k < l->nroutes && first; k++)
+        if (run_layout_of(e->out[l->routes[k]], e->model->layers[l->routes[k]].out) != first)
+            return NULL;
+    return first;
+}
+
+/* Darknet's route of several inputs, in place: the output in their common
+ * layout, each input's memory made its part of the output's storage, so that
+ * the layer making it writes it there; an input that cannot be moved (the
+ * network's input, a view, an input already part of another route, the
+ * same input twice) is copied in. */
+static int build_route_in_place(onednn_engine *e, const nn_layer *l, int i, const run_layout *run)
+{
+    dnnl_memory_desc_t out_md;
+    dnnl_dims_t d;
+    dims4(d, l->out);
+    dnnl_memory_desc_init_by_tag(&out_md, 4, d, dnnl_f32, run->tag);
+    dnnl_memory_t dst = activation_plan_new(&e->acts, e->eng, &out_md);
+    if (!dst)
+        return check(e, dnnl_out_of_memory, "route memory", i);
+    size_t at = 0;
+    for (int k = 0; k < l->nroutes; k++) {
+        dnnl_memory_t in = e->out[l->routes[k]];
+        size_t bytes = dnnl_memory_desc_get_size(desc_of(in));
+        if (activation_plan_place(&e->acts, in, dst, at) < 0) {
+            dnnl_memory_t part = activation_plan_view_at(&e->acts, e->eng, desc_of(in), dst, at);
+            if (!part)
+                return check(e, dnnl_out_of_memory, "route memory", i);
+            if (add_reorder_step(e, in, part, 0, "route copy", i) < 0)
+                return -1;
+        }
+        at += bytes;
+    }
+    e->out[i] = dst;
+    return 0;
+}
+
 static int build_route(onednn_engine *e, const nn_layer *l, int i)
 {
     if (l->route_groups > 1)
@@ -623,6 +701,9 @@ static int build_route(onednn_engine *e, const nn_layer *l, int i)
         e->out[i] = e->out[l->routes[0]];
         return 0;
     }
+    const run_layout *run = in_place_layout(e, l);
+    if (run)
+        return build_route_in_place(e, l, i, run);
     dnnl_memory_desc_t srcs[NN_MAX_ROUTE_INPUTS];
     dnnl_exec_arg_t args[MAX_ARGS];
     for (int k = 0; k < l->nroutes; k++) {

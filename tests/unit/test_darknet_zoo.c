@@ -9,7 +9,8 @@
  * 1e-4 alone would say little).
  *
  * usage: test_darknet_zoo ZOO_CFG_DIR WORK_DIR PHOTO.jpg NAME[@SIZE]...
- * (SIZE: the input width and height to run at instead of the cfg's). */
+ * (SIZE: the input width and height to run at instead of the cfg's; a NAME
+ * with a '/' is the path of a cfg of the tests' own, tests/engine/routes.cfg). */
 #include <errno.h>
 #include <math.h>
 #include <string.h>
@@ -51,11 +52,17 @@ static uint8_t *photo_pixels(const char *path, int w, int h)
 
 static void compare(const char *zoo, const char *work, const char *photo, const char *spec)
 {
-    char name[128], src[4096], cfg[4096], weights[4096], err[NN_ERR_LEN];
+    char name[1024], src[4096], cfg[4096], weights[4096], err[NN_ERR_LEN];
     int size = 0;
-    if (sscanf(spec, "%127[^@]@%d", name, &size) < 1)
+    if (sscanf(spec, "%1023[^@]@%d", name, &size) < 1)
         return;
-    snprintf(src, sizeof src, "%s/%s.cfg", zoo, name);
+    if (strchr(name, '/')) { /* a cfg of the tests' own: NAME is its path */
+        snprintf(src, sizeof src, "%s", name);
+        memmove(name, strrchr(name, '/') + 1, strlen(strrchr(name, '/')));
+        *strrchr(name, '.') = '\0';
+    } else {
+        snprintf(src, sizeof src, "%s/%s.cfg", zoo, name);
+    }
     snprintf(cfg, sizeof cfg, "%s/%s.cfg", work, name);
     snprintf(weights, sizeof weights, "%s/%s.weights", work, name);
     if (!check(zoo_write_cfg(src, cfg, size) == 0, "%s: cfg for batch 1%s", name, size ? " at another size" : ""))
