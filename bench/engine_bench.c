@@ -7,10 +7,11 @@
  * Besides the table it prints one "RESULT name threads batch median min max
  * top1 prob" line per row (times per image) for bench/run.sh.
  * usage: lookslike-bench [--runs N] [--model-dir DIR] [--model NAME] [--zoo]
- *                        [--only ENGINE] [--save-rgb FILE] [IMAGE.jpg | --rgb TENSOR.rgb]
+ *                        [--only ENGINE] [--int8-kernels SET] [--save-rgb FILE] [IMAGE.jpg | --rgb TENSOR.rgb]
  * --zoo: only the float engines next to libdarknet (a float model of the
  * Darknet zoo: no integer engine, no batching); --only NAME: only that
- * engine's rows; --save-rgb: writes the preprocessed input tensor, for a
+ * engine's rows; --int8-kernels: the integer engine's kernel set (the
+ * server's option: "avx2" against "avx_vnni", say); --save-rgb: writes the preprocessed input tensor, for a
  * peer in another process. */
 #include <immintrin.h>
 #include <stdio.h>
@@ -236,6 +237,7 @@ int main(int argc, char **argv)
     const char *dir = LOOKSLIKE_MODEL_DIR, *name = "mobilenet_v1", *image = NULL;
     int runs = 100, raw = 0, zoo = 0;
     const char *save_rgb = NULL, *only = NULL;
+    char err[NN_ERR_LEN];
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--runs") && i + 1 < argc)
             runs = atoi(argv[++i]);
@@ -247,7 +249,13 @@ int main(int argc, char **argv)
             zoo = 1;
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             only = argv[++i];
-        else if (!strcmp(argv[i], "--save-rgb") && i + 1 < argc)
+        else if (!strcmp(argv[i], "--int8-kernels") && i + 1 < argc) {
+            char notes[256];
+            if (int8_kernels_choose(argv[++i], notes, sizeof notes, err, sizeof err) < 0) {
+                fprintf(stderr, "%s\n", err);
+                return 2;
+            }
+        } else if (!strcmp(argv[i], "--save-rgb") && i + 1 < argc)
             save_rgb = argv[++i];
         else if (!strcmp(argv[i], "--rgb") && i + 1 < argc)
             image = argv[++i], raw = 1;
@@ -256,7 +264,7 @@ int main(int argc, char **argv)
     }
     if (runs < 50)
         runs = 50;
-    char cfg[4096], weights[4096], err[NN_ERR_LEN];
+    char cfg[4096], weights[4096];
     snprintf(cfg, sizeof cfg, "%s/%s.cfg", dir, name);
     snprintf(weights, sizeof weights, "%s/%s.weights", dir, name);
     nn_model m;

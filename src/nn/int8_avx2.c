@@ -1,4 +1,8 @@
 /* The AVX2 integer kernels: the same bytes as int8_reference.c, faster.
+ * Compiled three times (src/meson.build): `avx2`; with -DINT8_AVX_VNNI,
+ * `avx_vnni`, whose dot products are the 256-bit VEX vpdpbusd / vpdpwssd
+ * (DOT_U8S8, DOT_S16) and whose tiles are 6 pixels; and that against SIMDe,
+ * `avx_vnni-simde`, which the tests run on every machine.
  * Accumulators are int32 as in TFLite; the requantization below is TFLite's
  * fixed-point one, lane by lane. Every product is exact:
  *
@@ -22,7 +26,30 @@
  * way (vpmaddwd: at most 2 * 255 * 255 per pair); the interleave leaves
  * channels in the order 0-3, 8-11 | 4-7, 12-15, so biases and multipliers
  * are stored in that order too, and packing the results restores 0..15. */
+#if defined INT8_AVX_VNNI && defined INT8_SIMDE
+#define SIMDE_ENABLE_NATIVE_ALIASES
+#include <simde/x86/avx512.h>
+/* SIMDe 0.7.4 has the AVX-512 VL forms of these, which compute the same */
+#define _mm256_dpbusd_avx_epi32 _mm256_dpbusd_epi32
+#define _mm256_dpwssd_avx_epi32 _mm256_dpwssd_epi32
+#define SET_NAME "avx_vnni-simde"
+#define SET int8_kernels_avx_vnni_simde
+#define EMULATED 1
+#define AVX2 __attribute__((target("avx2")))
+#elif defined INT8_AVX_VNNI
+#include <cpuid.h>
 #include <immintrin.h>
+#define SET_NAME "avx_vnni"
+#define SET int8_kernels_avx_vnni
+#define EMULATED 0
+#define AVX2 __attribute__((target("avx2,avxvnni")))
+#else
+#include <immintrin.h>
+#define SET_NAME "avx2"
+#define SET int8_kernels_avx2
+#define EMULATED 0
+#define AVX2 __attribute__((target("avx2")))
+#endif
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,8 +58,26 @@
 #include "int8_kernels.h"
 #include "int8_packing.h"
 
-#define AVX2 __attribute__((target("avx2")))
-#define MR 4 /* output pixels per GEMM step */
+/* Output pixels per GEMM step: the accumulators of MR pixels x 2 blocks, the
+ * two blocks' weights and the broadcast input fill the 16 registers (the
+ * AVX2 form needs two more for vpmaddubsw's product and the ones). */
+#ifdef INT8_AVX_VNNI
+#define MR 6
+#else
+#define MR 4
+#endif
+
+#ifdef INT8_AVX_VNNI
+/* acc + the sums of four products of unsigned x and signed w bytes: vpdpbusd */
+#define DOT_U8S8(acc, x, w, ones) ((void)(ones), _mm256_dpbusd_avx_epi32(acc, x, w))
+/* acc + the sums of two products of int16 pairs: vpdpwssd */
+#define DOT_S16(acc, a, b) _mm256_dpwssd_avx_epi32(acc, a, b)
+#else
+/* vpmaddubsw (pairs into int16: the weights are split so that it cannot
+ * saturate) then vpmaddwd with ones */
+#define DOT_U8S8(acc, x, w, ones) _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(x, w), ones))
+#define DOT_S16(acc, a, b) _mm256_add_epi32(acc, _mm256_madd_epi16(a, b))
+#endif
 
 /* The per-channel requantization constants of one 8-lane vector: the bias,
  * the Q31 multiplier (and its odd lanes moved down, for the 64-bit
@@ -68,7 +113,15 @@ typedef struct {
 static int avx2_cpu_has(void)
 {
     __builtin_cpu_init();
-    return __builtin_cpu_supports("avx2");
+    if (!__builtin_cpu_supports("avx2"))
+        return 0;
+#if defined INT8_AVX_VNNI && !EMULATED
+    /* AVX-VNNI: CPUID leaf 7, subleaf 1, EAX bit 4 (GCC 12's __builtin_cpu_supports misses it) */
+    unsigned a, b, c, d;
+    return __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a >> 4 & 1);
+#else
+    return 1;
+#endif
 }
 
 /* 32-byte aligned memory for n bytes: aligned_alloc wants a whole number of
@@ -104,6 +157,9 @@ static void split_pair(int d0, int d1, int *c0, int *c1)
     *c1 = d1 < -128 ? -128 : d1 > 127 ? 127 : d1;
     int same = (*c0 > 0 && *c1 > 0) || (*c0 < 0 && *c1 < 0);
     int a0 = abs(*c0), a1 = abs(*c1);
+#ifdef INT8_AVX_VNNI
+    same = 0; /* vpdpbusd adds in int32: nothing saturates, each weight is clamped alone */
+#endif
     if (!same || a0 + a1 <= 128)
         return;
     int s = *c0 > 0 ? 1 : -1; /* shares: the smaller keeps its value up to 64, the larger gets the rest */
@@ -148,9 +204,13 @@ static int prepare_gemm(int8_layer *l, packed *p)
             if (!any)
                 continue;
             if (nres == cap) {
-                residual *more = realloc(p->residuals, (cap = cap ? 2 * cap : 16) * sizeof *more);
+                /* grown by hand: realloc would not keep the vectors' 32-byte alignment */
+                residual *more = aligned32((cap = cap ? 2 * cap : 16) * sizeof *more);
                 if (!more)
                     return -1;
+                if (nres)
+                    memcpy(more, p->residuals, nres * sizeof *more);
+                free(p->residuals);
                 p->residuals = more;
             }
             int32_t lo[8], hi[8];
@@ -294,20 +354,20 @@ AVX2 static inline __m256i add_residuals(__m256i acc, const packed *p, int b, co
     for (int e = p->first[b]; e < p->first[b + 1]; e++) {
         const uint8_t *v = x + 4 * p->residuals[e].quad;
         __m256i lo = _mm256_set1_epi32(v[0] | v[1] << 16), hi = _mm256_set1_epi32(v[2] | v[3] << 16);
-        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(lo, p->residuals[e].pairs[0]));
-        acc = _mm256_add_epi32(acc, _mm256_madd_epi16(hi, p->residuals[e].pairs[1]));
+        acc = DOT_S16(acc, lo, p->residuals[e].pairs[0]);
+        acc = DOT_S16(acc, hi, p->residuals[e].pairs[1]);
     }
     return acc;
 }
 
-/* MR (4) pixels, their patches `stride` bytes apart, x filter blocks b and
- * b+1 (when `two`): 8 accumulators; each step one quad of every patch
+/* MR (4 or 6) pixels, their patches `stride` bytes apart, x filter blocks b
+ * and b+1 (when `two`): 2 MR accumulators; each step one quad of every patch
  * (broadcast) times the blocks' quads of clamped weights. Written out
  * register by register: as an array, GCC shuffles them. */
 #define ROW(r)                                                                                                         \
     x = _mm256_set1_epi32(quad_at(a##r + 4 * k));                                                                      \
-    c##r##0 = _mm256_add_epi32(c##r##0, _mm256_madd_epi16(_mm256_maddubs_epi16(x, b0), ones));                         \
-    c##r##1 = _mm256_add_epi32(c##r##1, _mm256_madd_epi16(_mm256_maddubs_epi16(x, b1), ones));
+    c##r##0 = DOT_U8S8(c##r##0, x, b0, ones);                                                                          \
+    c##r##1 = DOT_U8S8(c##r##1, x, b1, ones);
 
 AVX2 static void gemm_tile(const int8_layer *l, const packed *p, const uint8_t *a, size_t stride, int rows, int b,
                            int two, uint8_t *out)
@@ -320,14 +380,26 @@ AVX2 static void gemm_tile(const int8_layer *l, const packed *p, const uint8_t *
                   *a3 = rows > 3 ? a + 3 * stride : a;
     __m256i c00 = p->q[b].bias, c10 = c00, c20 = c00, c30 = c00;
     __m256i c01 = two ? p->q[b + 1].bias : c00, c11 = c01, c21 = c01, c31 = c01;
+#if MR == 6
+    const uint8_t *a4 = rows > 4 ? a + 4 * stride : a, *a5 = rows > 5 ? a + 5 * stride : a;
+    __m256i c40 = c00, c50 = c00, c41 = c01, c51 = c01;
+#endif
     for (int k = 0; k < K; k++) {
         __m256i b0 = _mm256_load_si256((const __m256i *)(w0 + (size_t)k * 8));
         __m256i b1 = _mm256_load_si256((const __m256i *)(w1 + (size_t)k * 8));
         __m256i x;
         ROW(0) ROW(1) ROW(2) ROW(3)
+#if MR == 6
+        ROW(4) ROW(5)
+#endif
     }
+#if MR == 6
+    const uint8_t *patch[MR] = {a0, a1, a2, a3, a4, a5};
+    __m256i acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+#else
     const uint8_t *patch[MR] = {a0, a1, a2, a3};
     __m256i acc[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}};
+#endif
     for (int r = 0; r < rows; r++)
         for (int h = 0; h < 1 + two; h++)
             store_block(l, p, add_residuals(acc[r][h], p, b + h, patch[r]), b + h,
@@ -401,8 +473,8 @@ AVX2 static inline void depthwise16(const int8_layer *l, const packed *p, const 
             x1 = v[1];
         }
         __m256i lo_pairs = _mm256_unpacklo_epi16(x0, x1), hi_pairs = _mm256_unpackhi_epi16(x0, x1);
-        acc_lo = _mm256_add_epi32(acc_lo, _mm256_madd_epi16(lo_pairs, _mm256_load_si256(w + 2 * k)));
-        acc_hi = _mm256_add_epi32(acc_hi, _mm256_madd_epi16(hi_pairs, _mm256_load_si256(w + 2 * k + 1)));
+        acc_lo = DOT_S16(acc_lo, lo_pairs, _mm256_load_si256(w + 2 * k));
+        acc_hi = DOT_S16(acc_hi, hi_pairs, _mm256_load_si256(w + 2 * k + 1));
     }
     __m256i r_lo = requantize(acc_lo, &p->q[2 * b], zp, lo, hi);
     __m256i r_hi = requantize(acc_hi, &p->q[2 * b + 1], zp, lo, hi);
@@ -453,8 +525,8 @@ AVX2 static inline __attribute__((always_inline)) void depthwise_rows(const int8
                     __m256i v0 = _mm256_load_si256((const __m256i *)(x + off[2 * k]));
                     __m256i v1 = 2 * k + 1 < taps ? _mm256_load_si256((const __m256i *)(x + off[2 * k + 1]))
                                                   : _mm256_setzero_si256();
-                    acc_lo = _mm256_add_epi32(acc_lo, _mm256_madd_epi16(_mm256_unpacklo_epi16(v0, v1), w[2 * k]));
-                    acc_hi = _mm256_add_epi32(acc_hi, _mm256_madd_epi16(_mm256_unpackhi_epi16(v0, v1), w[2 * k + 1]));
+                    acc_lo = DOT_S16(acc_lo, _mm256_unpacklo_epi16(v0, v1), w[2 * k]);
+                    acc_hi = DOT_S16(acc_hi, _mm256_unpackhi_epi16(v0, v1), w[2 * k + 1]);
                 }
                 __m256i w16 = _mm256_packs_epi32(requantize(acc_lo, &p->q[2 * b], zp, lo, hi),
                                                  requantize(acc_hi, &p->q[2 * b + 1], zp, lo, hi));
@@ -490,8 +562,9 @@ AVX2 static void avx2_depthwise(const int8_layer *l, const uint8_t *in, uint8_t 
         int8_reference_depthwise_channels(l, in, out, y0, y1, p->blocks * 16, C);
 }
 
-const int8_kernels int8_kernels_avx2 = {
-    .name = "avx2",
+const int8_kernels SET = {
+    .name = SET_NAME,
+    .emulated = EMULATED,
     .cpu_has = avx2_cpu_has,
     .prepare = avx2_prepare,
     .release = avx2_release,
