@@ -21,7 +21,9 @@
  * a ring of as many rows as the kernel has; 32 channels of two taps
  * interleaved into pairs, and vpdpwssd (pairs of int16 products summed into
  * int32: at most 2 * 255 * 255); one block of 32 channels along a whole output
- * row at a time, its weights in registers, in two chains of accumulators.
+ * row at a time, its weights in registers, in two chains of accumulators; a
+ * last partial block computes all 32 lanes (those past the channels weigh 0)
+ * and stores its own.
  *
  * Requantization is TFLite's, 16 lanes at a time, in the one-rounding form
  * of int8_arith.h (a 64-bit product, a constant, one shift: 4-5 % faster in
@@ -157,7 +159,7 @@ static int prepare_depthwise(int8_layer *l, packed *p)
 {
     int taps = l->size * l->size;
     p->pairs = (taps + 1) / 2;
-    p->blocks = l->filters / 32; /* a remainder of channels runs on the reference kernel */
+    p->blocks = (l->filters + 31) / 32; /* the last may be partial: its lanes past the channels weigh 0 */
     p->weights = aligned64(((size_t)p->blocks * (size_t)p->pairs * 32 + 1) * sizeof *p->weights);
     p->q = aligned64(((size_t)p->blocks * 2 + 1) * sizeof *p->q);
     if (!p->weights || !p->q)
@@ -514,6 +516,7 @@ static inline __attribute__((always_inline)) void depthwise_block_row(const int8
                                                                       const int16_t *const *row, int size, size_t C,
                                                                       size_t step, int width, uint8_t *dst, int fix)
 {
+    const int keep = C - (size_t)b * 32 < 32 ? (int)(C - (size_t)b * 32) : 32; /* channels of the block to store */
     int taps = size * size, pairs = (taps + 1) / 2;
     clamp16 c = clamp_of(l);
     const __m512i *w = (const __m512i *)(p->weights + (size_t)b * (size_t)pairs * 32);
@@ -531,8 +534,14 @@ static inline __attribute__((always_inline)) void depthwise_block_row(const int8
             acc_hi[k % 2] = _mm512_dpwssd_epi32(acc_hi[k % 2], _mm512_unpackhi_epi16(v0, v1), w_hi);
         }
         __m512i sum_lo = _mm512_add_epi32(acc_lo[0], acc_lo[1]), sum_hi = _mm512_add_epi32(acc_hi[0], acc_hi[1]);
-        _mm256_storeu_si256((__m256i *)(dst + (size_t)ox * C),
-                            narrow32(scale16(sum_lo, q_lo, fix), scale16(sum_hi, q_hi, fix), &c));
+        __m256i bytes = narrow32(scale16(sum_lo, q_lo, fix), scale16(sum_hi, q_hi, fix), &c);
+        if (keep == 32) {
+            _mm256_storeu_si256((__m256i *)(dst + (size_t)ox * C), bytes);
+        } else { /* a partial block: its lanes past the channels would overwrite the next pixel's */
+            uint8_t part[32];
+            _mm256_storeu_si256((__m256i *)part, bytes);
+            memcpy(dst + (size_t)ox * C, part, (size_t)keep);
+        }
     }
 }
 
@@ -575,8 +584,9 @@ static void vnni_depthwise(const int8_layer *l, const uint8_t *in, uint8_t *out,
 {
     const packed *p = l->packed;
     int C = l->in.c;
-    size_t need = (size_t)l->size * (size_t)((l->out.w - 1) * l->stride + l->size) * (size_t)C * 2;
-    if (need > ROWS_BYTES || p->blocks == 0) {
+    /* + 64: a partial block reads up to 31 lanes past the last row's channels (weighing 0) */
+    size_t need = (size_t)l->size * (size_t)((l->out.w - 1) * l->stride + l->size) * (size_t)C * 2 + 64;
+    if (need > ROWS_BYTES) {
         int8_reference_depthwise_channels(l, in, out, y0, y1, 0, C);
         return;
     }
@@ -587,8 +597,6 @@ static void vnni_depthwise(const int8_layer *l, const uint8_t *in, uint8_t *out,
         depthwise_rows(l, p, in, out, y0, y1, 3, 1);
     else
         depthwise_rows(l, p, in, out, y0, y1, l->size, 1);
-    if (p->blocks * 32 < C) /* the channels past the last whole block of 32 */
-        int8_reference_depthwise_channels(l, in, out, y0, y1, p->blocks * 32, C);
 }
 
 const int8_kernels SET = {

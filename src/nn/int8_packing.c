@@ -145,7 +145,7 @@ void int8_depthwise_pairs(const int8_layer *l, int b, int width, int pairs, int3
         for (int j = 0; j < width; j++) {
             int c = int8_paired_channel(b, width, j >= width / 2, j % (width / 2)), w[2] = {0, 0};
             for (int h = 0; h < 2; h++)
-                if (2 * k + h < taps)
+                if (2 * k + h < taps && c < l->filters) /* a lane past the channels: 0 */
                     w[h] = l->weights[(size_t)c * (size_t)l->patch + (size_t)(2 * k + h)] - l->weight_zps[c];
             out[(size_t)k * (size_t)width + (size_t)j] = int8_pair16(w[0], w[1]);
         }
