@@ -231,7 +231,7 @@ static int prepare_depthwise(int8_layer *l, packed *p)
 {
     int taps = l->size * l->size;
     p->pairs = (taps + 1) / 2;
-    p->blocks = l->filters / 16; /* a remainder of channels runs on the reference kernel */
+    p->blocks = (l->filters + 15) / 16; /* the last may be partial: its lanes past the channels weigh 0 */
     p->weights = aligned32(((size_t)p->blocks * (size_t)p->pairs * 16 + 1) * sizeof *p->weights);
     p->q = aligned32(((size_t)p->blocks * 2 + 1) * sizeof *p->q);
     p->taps = malloc((size_t)(2 * p->pairs) * sizeof *p->taps);
@@ -522,8 +522,9 @@ AVX2 static inline __attribute__((always_inline)) void depthwise_rows(const int8
                 const int16_t *x = rows + (size_t)(ox * l->stride) * (size_t)C + (size_t)b * 16;
                 __m256i acc_lo = p->q[2 * b].bias, acc_hi = p->q[2 * b + 1].bias;
                 for (int k = 0; k < pairs; k++) {
-                    __m256i v0 = _mm256_load_si256((const __m256i *)(x + off[2 * k]));
-                    __m256i v1 = 2 * k + 1 < taps ? _mm256_load_si256((const __m256i *)(x + off[2 * k + 1]))
+                    /* unaligned where the channels are not whole blocks */
+                    __m256i v0 = _mm256_loadu_si256((const __m256i *)(x + off[2 * k]));
+                    __m256i v1 = 2 * k + 1 < taps ? _mm256_loadu_si256((const __m256i *)(x + off[2 * k + 1]))
                                                   : _mm256_setzero_si256();
                     acc_lo = DOT_S16(acc_lo, _mm256_unpacklo_epi16(v0, v1), w[2 * k]);
                     acc_hi = DOT_S16(acc_hi, _mm256_unpackhi_epi16(v0, v1), w[2 * k + 1]);
@@ -531,7 +532,13 @@ AVX2 static inline __attribute__((always_inline)) void depthwise_rows(const int8
                 __m256i w16 = _mm256_packs_epi32(requantize(acc_lo, &p->q[2 * b], zp, lo, hi),
                                                  requantize(acc_hi, &p->q[2 * b + 1], zp, lo, hi));
                 __m256i b8 = _mm256_permute4x64_epi64(_mm256_packus_epi16(w16, w16), 0x08);
-                _mm_storeu_si128((__m128i *)(dst + b * 16), _mm256_castsi256_si128(b8));
+                if (b * 16 + 16 <= C) {
+                    _mm_storeu_si128((__m128i *)(dst + b * 16), _mm256_castsi256_si128(b8));
+                } else { /* a partial block: its lanes past the channels would overwrite the next pixel's */
+                    uint8_t part[16];
+                    _mm_storeu_si128((__m128i *)part, _mm256_castsi256_si128(b8));
+                    memcpy(dst + b * 16, part, (size_t)(C - b * 16));
+                }
             }
     }
 }
@@ -540,8 +547,9 @@ AVX2 static void avx2_depthwise(const int8_layer *l, const uint8_t *in, uint8_t 
 {
     const packed *p = l->packed;
     int C = l->in.c;
-    size_t need = (size_t)l->size * (size_t)((l->out.w - 1) * l->stride + l->size) * (size_t)C * 2;
-    if (need <= ROWS_BYTES && C % 16 == 0) {
+    /* + 32: a partial block reads up to 15 lanes past the last row's channels (weighing 0) */
+    size_t need = (size_t)l->size * (size_t)((l->out.w - 1) * l->stride + l->size) * (size_t)C * 2 + 32;
+    if (need <= ROWS_BYTES) {
         if (l->size == 3)
             depthwise_rows(l, p, in, out, y0, y1, 3);
         else
@@ -555,11 +563,11 @@ AVX2 static void avx2_depthwise(const int8_layer *l, const uint8_t *in, uint8_t 
             /* the corner may lie outside the map; only taps inside it are read */
             const uint8_t *corner = in + ((ptrdiff_t)iy0 * l->in.w + ix0) * C;
             uint8_t *dst = out + ((size_t)oy * (size_t)l->out.w + (size_t)ox) * (size_t)C;
-            for (int b = 0; b < p->blocks; b++)
+            for (int b = 0; b < C / 16; b++) /* whole blocks: a partial one would read past the input */
                 depthwise16(l, p, corner, iy0, ix0, inside, b, dst);
         }
-    if (p->blocks * 16 < C)
-        int8_reference_depthwise_channels(l, in, out, y0, y1, p->blocks * 16, C);
+    if (C % 16)
+        int8_reference_depthwise_channels(l, in, out, y0, y1, C / 16 * 16, C);
 }
 
 const int8_kernels SET = {
