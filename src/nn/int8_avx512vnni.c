@@ -534,14 +534,8 @@ static inline __attribute__((always_inline)) void depthwise_block_row(const int8
             acc_hi[k % 2] = _mm512_dpwssd_epi32(acc_hi[k % 2], _mm512_unpackhi_epi16(v0, v1), w_hi);
         }
         __m512i sum_lo = _mm512_add_epi32(acc_lo[0], acc_lo[1]), sum_hi = _mm512_add_epi32(acc_hi[0], acc_hi[1]);
-        __m256i bytes = narrow32(scale16(sum_lo, q_lo, fix), scale16(sum_hi, q_hi, fix), &c);
-        if (keep == 32) {
-            _mm256_storeu_si256((__m256i *)(dst + (size_t)ox * C), bytes);
-        } else { /* a partial block: its lanes past the channels would overwrite the next pixel's */
-            uint8_t part[32];
-            _mm256_storeu_si256((__m256i *)part, bytes);
-            memcpy(dst + (size_t)ox * C, part, (size_t)keep);
-        }
+        /* a partial block stores only its channels: the lanes past them would overwrite the next pixel's */
+        store_bytes(dst + (size_t)ox * C, narrow32(scale16(sum_lo, q_lo, fix), scale16(sum_hi, q_hi, fix), &c), keep);
     }
 }
 
