@@ -38,19 +38,7 @@ static int parse_params(http_request *r, enum MHD_Result *answered)
 static int parse_classes(http_request *r, enum MHD_Result *answered)
 {
     const char *list = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "classes");
-    if (!list)
-        return 0;
-    char err[200];
-    if (!(r->class_mask = calloc((size_t)r->model->labels.count, 1))) {
-        *answered = respond_error(r, OUTCOME_OUT_OF_MEMORY, "cannot hold the class filter");
-        return -1;
-    }
-    if (detect_class_mask(r->model->name, &r->model->labels, list, r->class_mask, err, sizeof err) < 0) {
-        *answered = respond_error(r, OUTCOME_INVALID_PARAMETER, "%s", err);
-        return -1;
-    }
-    r->detection.options.classes = r->class_mask;
-    return 0;
+    return list ? exchange_class_filter(r, list, OUTCOME_INVALID_PARAMETER, answered) : 0;
 }
 
 static int parse_query(http_request *r, enum MHD_Result *answered)

@@ -139,6 +139,21 @@ static void on_job_done(inference_job *job, void *arg)
 /* What cJSON allocates per value: the node and the allocator's header. */
 #define JSON_NODE_BYTES (sizeof(cJSON) + 16)
 
+int exchange_class_filter(http_request *r, const char *list, outcome bad, enum MHD_Result *answered)
+{
+    char err[200];
+    if (!(r->class_mask = calloc((size_t)r->model->labels.count, 1))) {
+        *answered = respond_error(r, OUTCOME_OUT_OF_MEMORY, "cannot hold the class filter");
+        return -1;
+    }
+    if (detect_class_mask(r->model->name, &r->model->labels, list, r->class_mask, err, sizeof err) < 0) {
+        *answered = respond_error(r, bad, "%s", err);
+        return -1;
+    }
+    r->detection.options.classes = r->class_mask;
+    return 0;
+}
+
 int exchange_reserve_decoding(http_request *r, size_t json_len, enum MHD_Result *answered)
 {
     size_t values = 1;

@@ -41,6 +41,11 @@ void inference_exchange_free(http_request *r);
 /* One job per input of l (which outlives the jobs), for r->model, r->crop
  * and r->k, copying what `copies` says. 0, or -1 when out of memory. */
 int exchange_make_jobs(http_request *r, const image_list *l, unsigned copies);
+/* A detector's class filter (?classes= or the v2 parameter "classes"):
+ * r->class_mask for the names in list (detect_class_mask), set in
+ * r->detection. 0, or -1 with `bad` (a name the model lacks) or 503/500
+ * answered. */
+int exchange_class_filter(http_request *r, const char *list, outcome bad, enum MHD_Result *answered);
 /* Before the JSON of r's body (its first json_len bytes) is decoded, what
  * decoding may allocate comes out of the body budget: the node cJSON makes of
  * every value (counted from the separators: a body of numbers has one every

@@ -57,13 +57,19 @@ static void put_json_string(text_buffer *b, const char *s)
     text_put(b, "\"", 1);
 }
 
+/* v as 4 little-endian bytes: a BYTES element's length, an INT32 element. */
+static void put_le32(text_buffer *b, uint32_t v)
+{
+    const uint8_t le[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    text_put(b, le, 4);
+}
+
 /* One element of a BYTES tensor: a JSON string (after a comma unless it is
  * the first), or its 4-byte little-endian length and its bytes. */
 static void put_bytes_element(text_buffer *b, const char *s, size_t len, int binary, int first)
 {
     if (binary) {
-        const uint8_t le[4] = {(uint8_t)len, (uint8_t)(len >> 8), (uint8_t)(len >> 16), (uint8_t)(len >> 24)};
-        text_put(b, le, 4);
+        put_le32(b, (uint32_t)len);
         text_put(b, s, len);
     } else {
         if (!first)
@@ -76,9 +82,7 @@ static void put_bytes_element(text_buffer *b, const char *s, size_t len, int bin
 static void put_int32(text_buffer *b, int32_t v, int binary, int first)
 {
     if (binary) {
-        const uint32_t u = (uint32_t)v;
-        const uint8_t le[4] = {(uint8_t)u, (uint8_t)(u >> 8), (uint8_t)(u >> 16), (uint8_t)(u >> 24)};
-        text_put(b, le, 4);
+        put_le32(b, (uint32_t)v);
     } else {
         text_printf(b, first ? "%d" : ",%d", (int)v);
     }
@@ -395,17 +399,8 @@ static int collect_infer(http_request *r, enum MHD_Result *answered)
     unsigned copies = EXCHANGE_BOXES;
     if (im.detector) {
         r->detection = q->detection;
-        if (q->classes) {
-            if (!(r->class_mask = calloc((size_t)r->model->labels.count, 1))) {
-                *answered = respond_error(r, OUTCOME_OUT_OF_MEMORY, "out of memory");
-                return -1;
-            }
-            if (detect_class_mask(r->model->name, &r->model->labels, q->classes, r->class_mask, err, sizeof err) < 0) {
-                *answered = respond_error(r, OUTCOME_BAD_REQUEST, "%s", err);
-                return -1;
-            }
-            r->detection.options.classes = r->class_mask;
-        }
+        if (q->classes && exchange_class_filter(r, q->classes, OUTCOME_BAD_REQUEST, answered) < 0)
+            return -1;
     } else {
         copies = EXCHANGE_PROBABILITIES | (q->output[INFER_FEATURES].wanted ? EXCHANGE_FEATURES : 0);
     }
