@@ -8,20 +8,20 @@
 
 struct planned_memory { /* a layer output (or a view of one) and the steps that touch it */
     dnnl_memory_t mem;
-    size_t size;
+    size_t size; /* bytes; a root's covers every view of it too (reach) */
     int base; /* index of the memory whose storage this one views, or -1 */
     size_t offset; /* bytes into its base's storage where its own begins */
     int first, last; /* steps; for a base, over itself and all its views */
     int buffer;
 };
 
-static int add(activation_plan *p, dnnl_memory_t mem, size_t size, int base)
+static int add(activation_plan *p, dnnl_memory_t mem, size_t size, int base, size_t offset)
 {
     planned_memory *a = grow_doubling(p->memories, &p->cap, (size_t)p->count + 1, sizeof *a);
     if (!a)
         return -1;
     p->memories = a;
-    p->memories[p->count++] = (planned_memory){mem, size, base, 0, INT_MAX, -1, -1};
+    p->memories[p->count++] = (planned_memory){mem, size, base, offset, INT_MAX, -1, -1};
     return 0;
 }
 
@@ -57,25 +57,12 @@ static void reach(activation_plan *p, int i, size_t end)
         r->size = end;
 }
 
-/* The largest end (offset + size) of i and the memories that view it, relative to i. */
-static size_t extent(const activation_plan *p, int i)
-{
-    size_t end = p->memories[i].size;
-    for (int k = 0; k < p->count; k++)
-        if (p->memories[k].base == i) {
-            size_t e = p->memories[k].offset + extent(p, k);
-            if (e > end)
-                end = e;
-        }
-    return end;
-}
-
 dnnl_memory_t activation_plan_new(activation_plan *p, dnnl_engine_t eng, const dnnl_memory_desc_t *md)
 {
     dnnl_memory_t mem;
     if (dnnl_memory_create(&mem, md, eng, DNNL_MEMORY_NONE) != dnnl_success)
         return NULL;
-    if (add(p, mem, dnnl_memory_desc_get_size(md), -1) < 0) {
+    if (add(p, mem, dnnl_memory_desc_get_size(md), -1, 0) < 0) {
         dnnl_memory_destroy(mem);
         return NULL;
     }
@@ -91,11 +78,10 @@ dnnl_memory_t activation_plan_view_at(activation_plan *p, dnnl_engine_t eng, con
         return NULL;
     size_t size = dnnl_memory_desc_get_size(md);
     reach(p, b, offset_in_root(p, b) + offset + size);
-    if (add(p, mem, size, b) < 0) {
+    if (add(p, mem, size, b, offset) < 0) {
         dnnl_memory_destroy(mem);
         return NULL;
     }
-    p->memories[p->count - 1].offset = offset;
     return mem;
 }
 
@@ -111,7 +97,7 @@ int activation_plan_place(activation_plan *p, dnnl_memory_t mem, dnnl_memory_t b
         return -1;
     p->memories[m].base = b;
     p->memories[m].offset = offset;
-    reach(p, b, offset_in_root(p, m) + extent(p, m));
+    reach(p, b, offset_in_root(p, m) + p->memories[m].size); /* m was a root: its size covers its views */
     return 0;
 }
 

@@ -497,12 +497,18 @@ static int activate_in_place(onednn_engine *e, dnnl_memory_t mem, nn_activation 
     return 0;
 }
 
-/* A plain N,C,H,W descriptor of shape s. */
-static void plain_desc(dnnl_memory_desc_t *md, nn_shape s)
+/* A descriptor of shape s in layout `tag`. */
+static void shape_desc(dnnl_memory_desc_t *md, nn_shape s, dnnl_format_tag_t tag)
 {
     dnnl_dims_t d;
     dims4(d, s);
-    dnnl_memory_desc_init_by_tag(md, 4, d, dnnl_f32, dnnl_nchw);
+    dnnl_memory_desc_init_by_tag(md, 4, d, dnnl_f32, tag);
+}
+
+/* A plain N,C,H,W descriptor of shape s. */
+static void plain_desc(dnnl_memory_desc_t *md, nn_shape s)
+{
+    shape_desc(md, s, dnnl_nchw);
 }
 
 /* A view into a plain map of shape `whole`: its first c channels, h x w
@@ -597,9 +603,7 @@ static const run_layout *run_layout_of(dnnl_memory_t mem, nn_shape s)
 {
     for (size_t t = 0; t < sizeof run_layouts / sizeof *run_layouts; t++) {
         dnnl_memory_desc_t md;
-        dnnl_dims_t d;
-        dims4(d, s);
-        dnnl_memory_desc_init_by_tag(&md, 4, d, dnnl_f32, run_layouts[t].tag);
+        shape_desc(&md, s, run_layouts[t].tag);
         if (s.c % run_layouts[t].block == 0 && dnnl_memory_desc_equal(&md, desc_of(mem)))
             return &run_layouts[t];
     }
@@ -613,12 +617,11 @@ static int build_route_groups(onednn_engine *e, const nn_layer *l, int i)
 {
     dnnl_memory_t in = e->out[l->routes[0]];
     const run_layout *run = l->nroutes == 1 ? run_layout_of(in, e->model->layers[l->routes[0]].out) : NULL;
-    if (run && l->out.c % run->block == 0 && in != e->user_in) {
-        /* one input's group, where it is: a view of its run of channels */
+    if (run && l->out.c % run->block == 0) {
+        /* one input's group, where it is: a view of its run of channels (not
+         * of the network's input, which the plan does not hold: then copied) */
         dnnl_memory_desc_t part;
-        dnnl_dims_t d;
-        dims4(d, l->out);
-        dnnl_memory_desc_init_by_tag(&part, 4, d, dnnl_f32, run->tag);
+        shape_desc(&part, l->out, run->tag);
         size_t offset = (size_t)l->route_group_id * dnnl_memory_desc_get_size(&part);
         if ((e->out[i] = activation_plan_view_at(&e->acts, e->eng, &part, in, offset)))
             return 0;
@@ -670,9 +673,7 @@ static const run_layout *in_place_layout(onednn_engine *e, const nn_layer *l)
 static int build_route_in_place(onednn_engine *e, const nn_layer *l, int i, const run_layout *run)
 {
     dnnl_memory_desc_t out_md;
-    dnnl_dims_t d;
-    dims4(d, l->out);
-    dnnl_memory_desc_init_by_tag(&out_md, 4, d, dnnl_f32, run->tag);
+    shape_desc(&out_md, l->out, run->tag);
     dnnl_memory_t dst = activation_plan_new(&e->acts, e->eng, &out_md);
     if (!dst)
         return check(e, dnnl_out_of_memory, "route memory", i);
