@@ -63,16 +63,12 @@
  * AVX2 form needs two more for vpmaddubsw's product and the ones). */
 #ifdef INT8_AVX_VNNI
 #define MR 6
-#else
-#define MR 4
-#endif
-
-#ifdef INT8_AVX_VNNI
 /* acc + the sums of four products of unsigned x and signed w bytes: vpdpbusd */
 #define DOT_U8S8(acc, x, w, ones) ((void)(ones), _mm256_dpbusd_avx_epi32(acc, x, w))
 /* acc + the sums of two products of int16 pairs: vpdpwssd */
 #define DOT_S16(acc, a, b) _mm256_dpwssd_avx_epi32(acc, a, b)
 #else
+#define MR 4
 /* vpmaddubsw (pairs into int16: the weights are split so that it cannot
  * saturate) then vpmaddwd with ones */
 #define DOT_U8S8(acc, x, w, ones) _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(x, w), ones))
