@@ -58,12 +58,14 @@ static int add_option(cfg_file *f, char *line, int lineno)
     if (!*key || !*value)
         return cfg_error(f, lineno, "empty key or value");
     for (int i = 0; i < s->noptions; i++)
-        if (!strcmp(s->options[i].key, key))
-            return cfg_error(f, lineno, "key '%.40s' repeated in [%s] (first on line %d)", key, s->name,
-                             s->options[i].line);
+        if (!strcmp(s->options[i].key, key)) { /* Darknet reads the first (Debian's yolo9000.cfg repeats batch=) */
+            if (strcmp(s->options[i].value, value) && !s->options[i].conflict_line)
+                s->options[i].conflict_line = lineno;
+            return 0;
+        }
     if (s->noptions == CFG_MAX_OPTIONS)
         return cfg_error(f, lineno, "more than %d keys in one section", CFG_MAX_OPTIONS);
-    s->options[s->noptions++] = (cfg_option){key, value, lineno, 0};
+    s->options[s->noptions++] = (cfg_option){key, value, lineno, 0, 0, 0};
     return 0;
 }
 
@@ -200,10 +202,22 @@ int cfg_float(cfg_file *f, cfg_section *s, const char *key, float dflt, float mi
     return 0;
 }
 
+void cfg_ignore(cfg_section *s, const char *key)
+{
+    cfg_option *o = find(s, key);
+    if (o)
+        o->ignored = 1;
+}
+
 int cfg_check_unused(cfg_file *f, cfg_section *s)
 {
-    for (int i = 0; i < s->noptions; i++)
-        if (!s->options[i].used)
-            return cfg_error(f, s->options[i].line, "unknown key '%.40s' in [%s]", s->options[i].key, s->name);
+    for (int i = 0; i < s->noptions; i++) {
+        const cfg_option *o = &s->options[i];
+        if (!o->used)
+            return cfg_error(f, o->line, "unknown key '%.40s' in [%s]", o->key, s->name);
+        if (o->conflict_line && !o->ignored)
+            return cfg_error(f, o->conflict_line, "key '%.40s' repeated in [%s] with another value (first on line %d)",
+                             o->key, s->name, o->line);
+    }
     return 0;
 }

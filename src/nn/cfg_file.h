@@ -10,6 +10,8 @@ typedef struct {
     char *key, *value;
     int line;
     int used;
+    int ignored; /* looked up by cfg_ignore: a key inference does not read */
+    int conflict_line; /* a later line gave the key another value (0: none) */
 } cfg_option;
 
 typedef struct {
@@ -41,7 +43,14 @@ const char *cfg_string(cfg_section *s, const char *key, const char *dflt);
 /* The line of key in s, or of the section header when the key is absent. */
 int cfg_line(cfg_section *s, const char *key);
 
-/* Reports the first key in the section that no look-up asked for. */
+/* Accepts key, whose value does not matter (a training key): it may also
+ * be repeated with another value. */
+void cfg_ignore(cfg_section *s, const char *key);
+
+/* Reports the first key in the section that no look-up asked for, or that
+ * a look-up used although a later line repeats it with another value. A key
+ * repeated with its value is one key; look-ups see its first line, as
+ * Darknet's option_find does. */
 int cfg_check_unused(cfg_file *f, cfg_section *s);
 
 /* Formats "name:line: message" into the file's error buffer; returns -1. */

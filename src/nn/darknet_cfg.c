@@ -104,7 +104,8 @@ static int parse_net(cfg_file *f, cfg_section *s, nn_model *m)
     m->preprocess = tf_slim ? NN_PREPROCESS_TF_SLIM : NN_PREPROCESS_DARKNET;
     m->quantized_kernels = int8 ? NN_QUANTIZED_INT8 : NN_QUANTIZED_UINT8;
     for (int i = 0; net_training_keys[i]; i++)
-        cfg_string(s, net_training_keys[i], NULL);
+        cfg_ignore(s, net_training_keys[i]);
+    cfg_ignore(s, "batch"); /* checked, but inference makes its own batches */
     return cfg_check_unused(f, s);
 }
 

@@ -22,7 +22,7 @@ static const char *const region_training_keys[] = {
 static void accept_keys(cfg_section *s, const char *const *keys)
 {
     for (int i = 0; keys[i]; i++)
-        cfg_string(s, keys[i], NULL);
+        cfg_ignore(s, keys[i]);
 }
 
 /* key= a comma-separated list of at most max numbers into out (as floats);

@@ -48,7 +48,7 @@ int nn_parse_crop(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer 
         cfg_int(f, s, "crop_width", 1, 1, NN_MAX_DIM, &w) < 0 || cfg_int(f, s, "noadjust", 0, 0, 1, &noadjust) < 0)
         return -1;
     for (int i = 0; training_keys[i]; i++)
-        cfg_string(s, training_keys[i], NULL);
+        cfg_ignore(s, training_keys[i]);
     if (h > l->in.h || w > l->in.w)
         return cfg_error(f, s->line, "crop %dx%d is larger than its %dx%d input", w, h, l->in.w, l->in.h);
     l->crop_y = (l->in.h - h) / 2;
@@ -77,9 +77,9 @@ int nn_parse_cost(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer 
         return cfg_error(f, cfg_line(s, "type"), "unknown cost type '%.40s'", type);
     if (cfg_float(f, s, "scale", 1.0f, -1e6f, 1e6f, &scale) < 0)
         return -1;
-    cfg_string(s, "ratio", NULL);
-    cfg_string(s, "noobj", NULL);
-    cfg_string(s, "thresh", NULL);
+    cfg_ignore(s, "ratio");
+    cfg_ignore(s, "noobj");
+    cfg_ignore(s, "thresh");
     l->out = l->in;
     return 0;
 }

@@ -60,5 +60,25 @@ int main(void)
           "a number that is not one: refused at t.cfg:2 (%s)", err);
     if (rc == 0)
         cfg_free(&f);
+
+    /* A key repeated: one key if the value is the same (Debian's
+     * yolo9000.cfg repeats batch=1), its first line's as Darknet reads it; with
+     * another value, refused at the repeat unless the key is ignored (a
+     * training key: yolov3-openimages.cfg has batch=1, then batch=64). */
+    err[0] = '\0';
+    rc = parse(&f, "[net]\nwidth=8\nwidth=8\nmomentum=0.9\nmomentum=0.8\nheight=4\nheight=5\n", err, sizeof err);
+    if (check(rc == 0, "repeated keys parse (%s)", err)) {
+        cfg_section *net = &f.sections[0];
+        int w = 0, h = 0;
+        cfg_ignore(net, "momentum");
+        check(cfg_int(&f, net, "width", 0, 1, 100, &w) == 0 && w == 8 && cfg_line(net, "width") == 2,
+              "width=8 twice: one key, line 2");
+        check(cfg_int(&f, net, "height", 0, 1, 100, &h) == 0 && h == 4, "height: the first value, as Darknet");
+        err[0] = '\0';
+        check(cfg_check_unused(&f, net) < 0 &&
+                  strstr(err, "t.cfg:7: key 'height' repeated in [net] with another value (first on line 6)"),
+              "height=4, then height=5: refused at the repeat, momentum's repeat ignored (%s)", err);
+        cfg_free(&f);
+    }
     return check_done();
 }
