@@ -49,6 +49,8 @@ static int load_one(served_model *m, const char *dir, const char *engine, const 
         nn_model_free(&m->network);
         return -1;
     }
+    if (nn_model_task(&m->network) == NN_TASK_DETECTION)
+        m->labels.background = -1; /* a class like the others (YOLO9000's tree has a "background") */
     model_version_end(hash, m->version);
     m->loaded_at = time(NULL);
     if (nn_engine_choose(&m->network, engine, precision, &m->engine, why, sizeof why) < 0) {
