@@ -10,12 +10,13 @@
 #include "letterbox.h"
 
 /* A box whose objectness passed: its class scores are read off the outputs
- * during the call that found it. */
+ * during the call that found it; or, a YOLO9000 box, its one class. */
 typedef struct {
     detect_box box;
     float objectness;
     const float *classes; /* class 0's entry; class k's is classes[k * stride] */
     size_t stride;
+    int tree_class; /* -1, or the class the tree chose: its confidence is the objectness */
 } candidate;
 
 typedef struct {
@@ -32,6 +33,7 @@ struct detector {
     candidate *cands;
     scored *list; /* one class's candidates above the threshold */
     detect_box *kept; /* one class's boxes that survived NMS so far */
+    float *tree; /* a YOLO9000 box's class probabilities */
 };
 
 detector *detector_new(const nn_model *m)
@@ -44,7 +46,7 @@ detector *detector_new(const nn_model *m)
         const nn_layer *l = &m->layers[i];
         if (!nn_layer_is_head(l))
             continue;
-        d->ncap += l->out.w * l->out.h * l->head.boxes;
+        d->ncap += (l->kind == LAYER_DETECTION ? l->head.side * l->head.side : l->out.w * l->out.h) * l->head.boxes;
         d->classes = l->head.classes;
         d->nms_kind = l->head.nms_kind; /* the fork's detector takes the last layer's */
         d->beta_nms = l->head.beta_nms;
@@ -52,7 +54,8 @@ detector *detector_new(const nn_model *m)
     d->cands = malloc((size_t)(d->ncap ? d->ncap : 1) * sizeof *d->cands);
     d->list = malloc((size_t)(d->ncap ? d->ncap : 1) * sizeof *d->list);
     d->kept = malloc((size_t)(d->ncap ? d->ncap : 1) * sizeof *d->kept);
-    if (!d->ncap || !d->cands || !d->list || !d->kept) {
+    d->tree = malloc((size_t)d->classes * sizeof *d->tree);
+    if (!d->ncap || !d->cands || !d->list || !d->kept || !d->tree) {
         detector_free(d);
         return NULL;
     }
@@ -66,6 +69,7 @@ void detector_free(detector *d)
     free(d->cands);
     free(d->list);
     free(d->kept);
+    free(d->tree);
     free(d);
 }
 
@@ -101,12 +105,48 @@ static detect_box correct_box(detect_box b, int w, int h, int netw, int neth, in
     return b;
 }
 
+/* Darknet's hier_thresh (its detector's default): how sure a YOLO9000 box
+ * must be of a class to go down the tree below it. */
+#define TREE_THRESHOLD 0.5f
+
+/* YOLOv1's boxes (get_detection_detections with w = h = 1, as Darknet's
+ * yolo.c calls it): no anchors, x and y in the cell, w and h of the whole
+ * input, squared where sqrt=1. Every box but those of objectness exactly 0
+ * (which do_nms_sort drops) is a candidate: a class's confidence alone is
+ * held to the threshold. */
+static int detection_candidates(detector *d, const nn_layer *l, const float *out, int n, int image_w, int image_h)
+{
+    const nn_detection_head *hd = &l->head;
+    const nn_model *m = d->model;
+    int cells = hd->side * hd->side;
+    for (int i = 0; i < cells; i++)
+        for (int b = 0; b < hd->boxes; b++) {
+            const float *x = out + (size_t)cells * (hd->classes + hd->boxes) + ((size_t)i * hd->boxes + b) * 4;
+            float scale = out[(size_t)cells * hd->classes + (size_t)i * hd->boxes + b];
+            if (scale == 0)
+                continue;
+            candidate *c = &d->cands[n++];
+            c->box.x = (x[0] + i % hd->side) / hd->side;
+            c->box.y = (x[1] + i / hd->side) / hd->side;
+            c->box.w = pow(x[2], hd->sqrt ? 2 : 1);
+            c->box.h = pow(x[3], hd->sqrt ? 2 : 1);
+            c->box = correct_box(c->box, image_w, image_h, m->input.w, m->input.h, !m->stretch);
+            c->objectness = scale;
+            c->classes = out + (size_t)i * hd->classes;
+            c->stride = 1;
+            c->tree_class = -1;
+        }
+    return n;
+}
+
 /* The boxes of one head whose objectness exceeds thresh, appended to d->cands. */
 static int head_candidates(detector *d, const nn_layer *l, const float *out, int n, float thresh, int image_w,
                            int image_h)
 {
     const nn_detection_head *hd = &l->head;
     const nn_model *m = d->model;
+    if (l->kind == LAYER_DETECTION)
+        return detection_candidates(d, l, out, n, image_w, image_h);
     int yolo = l->kind == LAYER_YOLO;
     size_t plane = (size_t)l->out.w * l->out.h, per_box = plane * (size_t)(hd->classes + 5);
     for (size_t i = 0; i < plane; i++) {
@@ -123,6 +163,12 @@ static int head_candidates(detector *d, const nn_layer *l, const float *out, int
             c->objectness = objectness;
             c->classes = x + (size_t)(yolo || !hd->background ? 5 : 4) * plane;
             c->stride = plane;
+            c->tree_class = -1;
+            if (l->tree) {
+                for (int k = 0; k < hd->classes; k++)
+                    d->tree[k] = c->classes[(size_t)k * plane];
+                c->tree_class = nn_softmax_tree_top(l->tree, d->tree, 1, TREE_THRESHOLD);
+            }
         }
     }
     return n;
@@ -198,7 +244,9 @@ int detector_run(detector *d, const float *outputs, int image_w, int image_h, co
         int count = 0;
         for (int c = 0; c < n; c++) {
             const candidate *cd = &d->cands[c];
-            float confidence = cd->objectness * cd->classes[(size_t)k * cd->stride];
+            float confidence = cd->tree_class < 0 ? cd->objectness * cd->classes[(size_t)k * cd->stride]
+                               : cd->tree_class == k ? cd->objectness
+                                                     : 0.0f;
             if (confidence > o->threshold)
                 d->list[count++] = (scored){c, confidence};
         }

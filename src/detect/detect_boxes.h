@@ -2,7 +2,8 @@
  * engine's run) as libdarknet reads them: get_network_boxes (yolo:
  * get_yolo_box, region: get_region_box; objectness and objectness x class
  * probability both above the threshold; correct_yolo_boxes for the
- * letterbox), then do_nms_sort per class (or the fork's greedy or DIoU NMS,
+ * letterbox; YOLO9000's tree: one class a box, chosen down the tree;
+ * YOLOv1's detection: get_detection_detections), then do_nms_sort per class (or the fork's greedy or DIoU NMS,
  * where the last head's nms_kind= asks for it), then, as Darknet's
  * draw_detections and python/darknet.py report them, one detection per box
  * and class left above the threshold.

@@ -130,7 +130,9 @@ static int parse_layer(cfg_file *f, cfg_section *s, nn_model *m, int index)
 }
 
 /* A detector takes Darknet's input (three channels, 0..1, letterboxed or
- * resized: src/detect/) and float arithmetic. */
+ * resized: src/detect/) and float arithmetic. YOLOv1's [detection] reads its
+ * boxes off the whole input, which Darknet resizes for it (yolo.c): its
+ * letter_box defaults to 0. */
 static int check_detector(cfg_file *f, nn_model *m)
 {
     if (nn_model_task(m) != NN_TASK_DETECTION)
@@ -142,11 +144,17 @@ static int check_detector(cfg_file *f, nn_model *m)
         return cfg_error(f, line, "a detector takes Darknet's own input (no preprocess=, input_mean=, input_scale=)");
     if (m->quantized)
         return cfg_error(f, line, "a quantized detector is not supported");
-    int classes = 0;
+    int classes = 0, kind = -1;
     for (int i = 0; i < m->nlayers; i++) {
         const nn_layer *l = &m->layers[i];
         if (!nn_layer_is_head(l))
             continue;
+        if (kind >= 0 && (int)l->kind != kind)
+            return cfg_error(f, l->line, "a [%s] after a [%s]: a detector's heads are of one kind",
+                             nn_layer_kind_name(l->kind), nn_layer_kind_name((nn_layer_kind)kind));
+        kind = (int)l->kind;
+        if (l->kind == LAYER_DETECTION && !cfg_string(&f->sections[0], "letter_box", NULL))
+            m->stretch = 1;
         if (classes && l->head.classes != classes)
             return cfg_error(f, l->line, "this head has %d classes, an earlier one %d", l->head.classes, classes);
         classes = l->head.classes;
@@ -211,9 +219,11 @@ static int load_softmax_trees(nn_model *m, const char *cfg_path, char *err, size
         }
         if (!(l->tree = nn_softmax_tree_read(path, err, errlen)))
             return -1;
-        if ((size_t)l->tree->n != nn_shape_size(l->in)) {
-            snprintf(err, errlen, "%s:%d: the tree %s has %d nodes but the softmax has %zu inputs", cfg_path, l->line,
-                     path, l->tree->n, nn_shape_size(l->in));
+        /* a node a class: a softmax's inputs, a region's classes */
+        size_t classes = l->kind == LAYER_REGION ? (size_t)l->head.classes : nn_shape_size(l->in);
+        if ((size_t)l->tree->n != classes) {
+            snprintf(err, errlen, "%s:%d: the tree %s has %d nodes but the [%s] has %zu classes", cfg_path, l->line,
+                     path, l->tree->n, nn_layer_kind_name(l->kind), classes);
             return -1;
         }
     }

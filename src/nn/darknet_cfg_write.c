@@ -219,10 +219,34 @@ static int write_yolo(const layer_writing *w)
 static int write_region(const layer_writing *w)
 {
     const nn_detection_head *h = &w->l->head;
+    if (w->l->tree && w->d == DARKNET_DIALECT_LIBDARKNET) {
+        snprintf(w->err, w->errlen, "layer %d (cfg line %d): libdarknet's [region] with a tree runs its softmax "
+                                    "with temperature 0 and the wrong stride on the CPU",
+                 w->index, w->l->line);
+        return -1;
+    }
     text_printf(w->out, "classes=%d\ncoords=4\nnum=%d\nsoftmax=%d\n", h->classes, h->boxes, h->softmax);
     if (h->background)
         text_printf(w->out, "background=1\n");
+    if (w->l->tree_path)
+        text_printf(w->out, "tree=%s\n", w->l->tree_path);
     write_anchors(h, w->out);
+    return 0;
+}
+
+static int write_local(const layer_writing *w)
+{
+    const nn_layer *l = w->l;
+    text_printf(w->out, "filters=%d\nsize=%d\nstride=%d\npad=%d\nactivation=%s\n", l->filters, l->size,
+                l->stride, l->pad_before, activation(l->activation, w->d));
+    return 0;
+}
+
+static int write_detection(const layer_writing *w)
+{
+    const nn_detection_head *h = &w->l->head;
+    text_printf(w->out, "classes=%d\ncoords=4\nnum=%d\nside=%d\nsoftmax=%d\nsqrt=%d\n", h->classes, h->boxes,
+                h->side, h->softmax, h->sqrt);
     return 0;
 }
 

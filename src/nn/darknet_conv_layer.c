@@ -57,3 +57,35 @@ int nn_parse_convolutional(cfg_file *f, cfg_section *s, nn_model *m, int index, 
     l->nweights = (size_t)l->filters * (size_t)(l->in.c / l->groups) * (size_t)l->size * (size_t)l->size;
     return nn_parse_weight_quantization(f, s, l);
 }
+
+/* Darknet's [local] (YOLOv1): a convolution whose every output pixel has its
+ * own filters and biases, without batch norm. libdarknet sizes its output as
+ * (in - (pad ? 1 : size)) / stride + 1 but gathers the input padded by `pad`
+ * pixels (im2col_cpu), which agree only for pad=0, or pad=1 with size 3:
+ * the two it can run. */
+int nn_parse_local(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l)
+{
+    (void)m;
+    (void)index;
+    int pad;
+    if (cfg_int(f, s, "filters", 1, 1, NN_MAX_CHANNELS, &l->filters) < 0 ||
+        cfg_int(f, s, "size", 1, 1, NN_MAX_KERNEL, &l->size) < 0 ||
+        cfg_int(f, s, "stride", 1, 1, NN_MAX_STRIDE, &l->stride) < 0 || cfg_int(f, s, "pad", 0, 0, 1, &pad) < 0 ||
+        nn_parse_activation(f, s, "logistic", &l->activation) < 0)
+        return -1;
+    if (pad && l->size != 3)
+        return cfg_error(f, s->line, "[local] with pad=1 needs size=3 (libdarknet's output size and its padding "
+                                     "disagree otherwise)");
+    if (l->in.h + 2 * pad < l->size || l->in.w + 2 * pad < l->size)
+        return cfg_error(f, s->line, "kernel size %d is larger than the padded %dx%d input", l->size, l->in.h,
+                         l->in.w);
+    l->pad_before = l->pad_after = pad;
+    l->groups = 1;
+    l->out = (nn_shape){l->filters, (l->in.h + 2 * pad - l->size) / l->stride + 1,
+                        (l->in.w + 2 * pad - l->size) / l->stride + 1};
+    size_t per_pixel = (size_t)l->filters * (size_t)l->in.c * (size_t)l->size * (size_t)l->size;
+    if (per_pixel > NN_MAX_PARAMS || per_pixel * (size_t)l->out.h * (size_t)l->out.w > NN_MAX_PARAMS)
+        return cfg_error(f, s->line, "the model has more than %u parameters", NN_MAX_PARAMS);
+    l->nweights = per_pixel * (size_t)l->out.h * (size_t)l->out.w;
+    return 0;
+}

@@ -1,5 +1,6 @@
-/* A detector's heads: [yolo] (YOLOv3 and the fork's YOLOv4 keys) and
- * [region] (YOLOv2), parsed into nn_detection_head (model.h). Their training
+/* A detector's heads: [yolo] (YOLOv3 and the fork's YOLOv4 keys), [region]
+ * (YOLOv2, YOLO9000's tree) and [detection] (YOLOv1), parsed into
+ * nn_detection_head (model.h). Their training
  * keys are accepted and ignored; what changes the boxes is read or refused. */
 #include <errno.h>
 #include <math.h>
@@ -17,6 +18,9 @@ static const char *const yolo_training_keys[] = {
 static const char *const region_training_keys[] = {
     "log", "sqrt", "max", "jitter", "rescore", "thresh", "classfix", "absolute", "random", "coord_scale",
     "object_scale", "noobject_scale", "mask_scale", "class_scale", "bias_match", "map", NULL,
+};
+static const char *const detection_training_keys[] = {
+    "rescore", "jitter", "object_scale", "noobject_scale", "class_scale", "coord_scale", "max", "random", NULL,
 };
 
 static void accept_keys(cfg_section *s, const char *const *keys)
@@ -122,9 +126,9 @@ int nn_parse_yolo(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer 
 }
 
 /* YOLOv2's head: its anchors in cells, not pixels, and a softmax over the
- * classes (softmax=1) or a logistic each. A tree (YOLO9000's tree=) is
- * refused: Debian's libdarknet leaves its softmax temperature 0 on the CPU,
- * so there is no reference to be exact against. */
+ * classes (softmax=1) or a logistic each; or YOLO9000's: a softmax over each
+ * group of siblings of a class tree (tree=, read by nn_model_load) and a
+ * class chosen down the tree (src/detect/). */
 int nn_parse_region(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l)
 {
     (void)m;
@@ -137,10 +141,38 @@ int nn_parse_region(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_laye
         cfg_int(f, s, "background", 0, 0, 1, &h->background) < 0 || parse_anchors(f, s, h->boxes, h) < 0)
         return -1;
     accept_keys(s, region_training_keys);
-    if (cfg_string(s, "tree", NULL))
-        return cfg_error(f, cfg_line(s, "tree"), "a [region] with a softmax tree (YOLO9000) is not supported");
+    const char *tree = cfg_string(s, "tree", NULL);
+    if (tree && h->background)
+        return cfg_error(f, cfg_line(s, "tree"), "a [region] with a tree and background=1 is not supported");
+    if (tree && !(l->tree_path = strdup(tree)))
+        return cfg_error(f, s->line, "out of memory");
     h->scale_x_y = 1.0f;
     for (int k = 0; k < h->boxes; k++)
         h->mask[k] = k;
     return head_shape(f, s, l, h->classes + coords + 1);
+}
+
+/* YOLOv1's head, after a [connected]: side x side cells of `num` boxes each,
+ * read without anchors; with softmax=1 a softmax over each cell's classes. */
+int nn_parse_detection(cfg_file *f, cfg_section *s, nn_model *m, int index, nn_layer *l)
+{
+    (void)m;
+    (void)index;
+    nn_detection_head *h = &l->head;
+    int coords;
+    if (cfg_int(f, s, "classes", 1, 1, NN_MAX_CHANNELS, &h->classes) < 0 ||
+        cfg_int(f, s, "num", 1, 1, NN_MAX_ANCHORS, &h->boxes) < 0 ||
+        cfg_int(f, s, "side", 7, 1, NN_MAX_DIM, &h->side) < 0 || cfg_int(f, s, "coords", 1, 1, 4, &coords) < 0 ||
+        cfg_int(f, s, "softmax", 0, 0, 1, &h->softmax) < 0 || cfg_int(f, s, "sqrt", 0, 0, 1, &h->sqrt) < 0)
+        return -1;
+    if (coords != 4) /* Darknet's default is 1, but it reads four numbers a box */
+        return cfg_error(f, cfg_line(s, "coords") ? cfg_line(s, "coords") : s->line, "[detection] needs coords=4");
+    accept_keys(s, detection_training_keys);
+    long need = (long)h->side * h->side * ((1L + coords) * h->boxes + h->classes);
+    if (need != (long)nn_shape_size(l->in))
+        return cfg_error(f, s->line, "[detection] of %dx%d cells, %d boxes and %d classes needs %ld inputs, not %zu",
+                         h->side, h->side, h->boxes, h->classes, need, nn_shape_size(l->in));
+    h->scale_x_y = 1.0f;
+    l->out = l->in;
+    return 0;
 }

@@ -78,7 +78,7 @@ static void copy_params(network *net, const nn_model *m)
         if (nn_layer_kind_params(src->kind) == NN_PARAMS_NONE)
             continue;
         size_t n = (size_t)src->filters;
-        memcpy(dst->biases, src->biases, n * sizeof(float));
+        memcpy(dst->biases, src->biases, nn_layer_bias_count(src) * sizeof(float));
         memcpy(dst->weights, src->weights, src->nweights * sizeof(float));
         if (src->batch_normalize) {
             memcpy(dst->scales, src->scales, n * sizeof(float));

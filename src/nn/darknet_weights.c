@@ -9,8 +9,8 @@
 #include "darknet_layers.h"
 
 /* Points the layer's parameter arrays into p, in the order Darknet stores
- * them: conv = biases, [scales, mean, variance], weights; connected = biases,
- * weights, [scales, mean, variance]. */
+ * them: conv = biases, [scales, mean, variance], weights; connected (and
+ * local) = biases, weights, [scales, mean, variance]. */
 static void bind_params(nn_layer *l, float *p)
 {
     size_t n = (size_t)l->filters;
@@ -18,7 +18,7 @@ static void bind_params(nn_layer *l, float *p)
     if (kind == NN_PARAMS_NONE)
         return;
     l->biases = p;
-    p += n;
+    p += nn_layer_bias_count(l);
     if (kind == NN_PARAMS_CONNECTED) {
         l->weights = p;
         p += l->nweights;

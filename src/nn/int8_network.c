@@ -44,7 +44,7 @@ static int layer_supported(const nn_layer *l, char *why, size_t len)
                                            l->shortcut.w != l->in.w))
         snprintf(why, len, "a shortcut between maps of different sizes");
     else if (l->kind == LAYER_CROP || l->kind == LAYER_UPSAMPLE || l->kind == LAYER_REORG || l->kind == LAYER_YOLO ||
-             l->kind == LAYER_REGION)
+             l->kind == LAYER_REGION || l->kind == LAYER_DETECTION || l->kind == LAYER_LOCAL)
         snprintf(why, len, "[%s]", nn_layer_kind_name(l->kind));
     else if (l->kind == LAYER_ROUTE && l->route_groups > 1)
         snprintf(why, len, "a route of channel groups (groups=)");
@@ -152,7 +152,9 @@ static int build_layer(int8_layer *layers, const nn_model *m, int i)
     case LAYER_UPSAMPLE:
     case LAYER_REORG:
     case LAYER_YOLO:
-    case LAYER_REGION: return 0; /* refused by layer_supported */
+    case LAYER_REGION:
+    case LAYER_DETECTION:
+    case LAYER_LOCAL: return 0; /* refused by layer_supported */
     case LAYER_MAXPOOL:
         L->op = INT8_MAXPOOL;
         L->size = l->size;

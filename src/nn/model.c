@@ -14,7 +14,7 @@ size_t nn_shape_size(nn_shape s)
 
 int nn_layer_is_head(const nn_layer *l)
 {
-    return l->kind == LAYER_YOLO || l->kind == LAYER_REGION;
+    return l->kind == LAYER_YOLO || l->kind == LAYER_REGION || l->kind == LAYER_DETECTION;
 }
 
 nn_task nn_model_task(const nn_model *m)
@@ -63,12 +63,16 @@ size_t nn_model_features(const nn_model *m)
     return f < 0 ? 0 : nn_shape_size(m->layers[f].out);
 }
 
-/* How many parameters a layer has (conv, connected: biases, batch-norm, weights). */
+size_t nn_layer_bias_count(const nn_layer *l)
+{
+    return l->kind == LAYER_LOCAL ? nn_shape_size(l->out) : (size_t)l->filters;
+}
+
 size_t nn_layer_param_count(const nn_layer *l)
 {
     return nn_layer_kind_params(l->kind) == NN_PARAMS_NONE
                ? 0
-               : (size_t)l->filters * (l->batch_normalize ? 4 : 1) + l->nweights;
+               : nn_layer_bias_count(l) + (l->batch_normalize ? 3 * (size_t)l->filters : 0) + l->nweights;
 }
 
 void nn_model_free(nn_model *m)

@@ -30,7 +30,8 @@ typedef enum {
 typedef enum {
     NN_PARAMS_NONE,
     NN_PARAMS_CONVOLUTIONAL, /* biases[filters], [scales, mean, variance][filters], weights */
-    NN_PARAMS_CONNECTED, /* biases[filters], weights, [scales, mean, variance][filters] */
+    NN_PARAMS_CONNECTED, /* biases[filters], weights, [scales, mean, variance][filters]; [local]: a bias per
+                          * output value (nn_layer_bias_count), no batch norm */
 } nn_layer_params;
 
 /* Which quantization keys (models/darknet-format.md) a layer kind takes in a quantized model. */
@@ -63,7 +64,9 @@ typedef enum {
     X(UPSAMPLE, upsample, NN_PARAMS_NONE, NN_KEYS_NONE)                                                                \
     X(REORG, reorg, NN_PARAMS_NONE, NN_KEYS_NONE)                                                                      \
     X(YOLO, yolo, NN_PARAMS_NONE, NN_KEYS_NONE)                                                                        \
-    X(REGION, region, NN_PARAMS_NONE, NN_KEYS_NONE)
+    X(REGION, region, NN_PARAMS_NONE, NN_KEYS_NONE)                                                                    \
+    X(LOCAL, local, NN_PARAMS_CONNECTED, NN_KEYS_NONE)                                                                 \
+    X(DETECTION, detection, NN_PARAMS_NONE, NN_KEYS_NONE)
 
 typedef enum {
 #define NN_LAYER_KIND_ENUM(KIND, name, params, keys) LAYER_##KIND,
@@ -99,8 +102,10 @@ typedef enum {
 /* A detection head: Darknet's [yolo] (v3, v4) or [region] (v2). Its input,
  * which it passes on with some entries activated (the engines), holds for
  * each of `boxes` anchors per cell the entries x, y, w, h, objectness and
- * `classes` class scores, each a w x h plane (Darknet's entry_index). How
- * boxes are read off it: src/detect/. */
+ * `classes` class scores, each a w x h plane (Darknet's entry_index). Or
+ * YOLOv1's [detection], a flat vector after a [connected]: the class scores
+ * of each of side x side cells, then each cell's `boxes` objectness values,
+ * then their x, y, w, h. How boxes are read off it: src/detect/. */
 typedef struct {
     int classes;
     int boxes; /* per cell: yolo, the mask's length; region, num */
@@ -109,7 +114,8 @@ typedef struct {
     float anchors[2 * NN_MAX_ANCHORS]; /* w, h: yolo in network-input pixels, region in cells */
     float scale_x_y; /* yolo (fork): x, y = logistic * scale - (scale - 1) / 2 */
     int new_coords; /* yolo (fork, scaled-YOLOv4): no logistic here; x, y = 2v - 0.5, w = anchor (2v)^2 */
-    int softmax, background; /* region: a softmax over the classes; no objectness entry */
+    int softmax, background; /* region, detection: a softmax over the classes; region: no objectness entry */
+    int side, sqrt; /* detection: cells per row; w, h are square roots */
     nn_nms_kind nms_kind;
     float beta_nms; /* DIoU's */
 } nn_detection_head;
@@ -159,7 +165,7 @@ typedef struct {
     int crop_y, crop_x;
     float crop_scale, crop_shift;
 
-    /* softmax or region with tree=: the path (as written; once nn_model_load has read the
+    /* softmax or region (YOLO9000) with tree=: the path (as written; once nn_model_load has read the
      * tree, the file it read, relative paths taken from the cfg's directory)
      * and the tree; both owned by the layer */
     char *tree_path;
@@ -273,7 +279,7 @@ typedef enum {
 } nn_task;
 
 nn_task nn_model_task(const nn_model *m);
-/* Whether a layer is a detection head: [yolo] or [region]. */
+/* Whether a layer is a detection head: [yolo], [region] or [detection]. */
 int nn_layer_is_head(const nn_layer *l);
 const char *nn_task_name(nn_task t);
 /* Whether layer i's output is one of the model's outputs: the last layer's
@@ -294,6 +300,8 @@ size_t nn_shape_size(nn_shape s);
 
 /* How many parameters a layer has in the .weights (conv, connected: biases, batch-norm, weights). */
 size_t nn_layer_param_count(const nn_layer *l);
+/* Its biases: one a filter, or one an output value ([local]). */
+size_t nn_layer_bias_count(const nn_layer *l);
 
 const char *nn_activation_name(nn_activation a);
 /* A layer kind's cfg section name, what it has in the .weights, its quantization keys. */

@@ -156,6 +156,8 @@ int nn_propagate_quantization(cfg_file *f, nn_model *m)
                     return cfg_error(f, l->line, "route concatenates maps of different quantization");
             }
             break;
+        case LAYER_LOCAL:
+            return cfg_error(f, l->line, "a [local] in a quantized model is not supported");
         case LAYER_AVGPOOL:
             if (has_keys(l) && m->quantized_kernels == NN_QUANTIZED_UINT8 &&
                 (l->out_q.scale != l->in_q.scale || l->out_q.zero_point != l->in_q.zero_point))

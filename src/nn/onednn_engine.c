@@ -764,6 +764,73 @@ static int build_host(onednn_engine *e, nn_plain_forward fn, const nn_layer *l, 
     return add_host_step(e, fn, l, src, dst, i);
 }
 
+/* Darknet's [local], whose every output pixel has its own filters: the
+ * input's patches, a row per pixel, gathered on the host
+ * (nn_plain_local_rows), then one grouped convolution of a single pixel, a
+ * group per output pixel, whose weights are Darknet's as they lie ([pixel]
+ * [filter][patch] = goihw; the biases, per output value, reordered to match),
+ * the activation fused; its pixel-major output is then reordered into C,H,W. */
+static int build_local(onednn_engine *e, const nn_layer *l, int i, dnnl_memory_t in)
+{
+    dnnl_dim_t pixels = (dnnl_dim_t)l->out.h * l->out.w, patch = (dnnl_dim_t)l->size * l->size * l->in.c;
+    dnnl_dim_t filters = l->filters;
+    dnnl_dims_t rows_d = {1, pixels * patch, 1, 1}, w_d = {pixels, filters, patch, 1, 1}, b_d = {pixels * filters},
+                dst_d = {1, pixels * filters, 1, 1}, two = {pixels, filters}, by_filter_strides = {1, pixels},
+                ones = {1, 1}, zeros = {0, 0};
+    dnnl_memory_desc_t in_md, rows_md, w_any, b_md, dst_md, by_pixel, by_filter, out_md;
+    plain_desc(&in_md, l->in);
+    plain_desc(&out_md, l->out);
+    dnnl_memory_desc_init_by_tag(&rows_md, 4, rows_d, dnnl_f32, dnnl_nchw);
+    dnnl_memory_desc_init_by_tag(&w_any, 5, w_d, dnnl_f32, dnnl_format_tag_any);
+    dnnl_memory_desc_init_by_tag(&b_md, 1, b_d, dnnl_f32, dnnl_x);
+    dnnl_memory_desc_init_by_tag(&dst_md, 4, dst_d, dnnl_f32, dnnl_nchw);
+    dnnl_memory_desc_init_by_tag(&by_pixel, 2, two, dnnl_f32, dnnl_ab);
+    dnnl_memory_desc_init_by_strides(&by_filter, 2, two, dnnl_f32, by_filter_strides);
+    dnnl_convolution_desc_t cd;
+    dnnl_primitive_desc_t pd;
+    dnnl_status_t st = dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct,
+                                                          &rows_md, &w_any, &b_md, &dst_md, ones, zeros, zeros);
+    if (op_primitive_desc(e, st, &cd, l->activation, "local", i, &pd) < 0)
+        return -1;
+    const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
+    dnnl_memory_t wmem = reusable(e->weights[i], want), bmem = reusable(e->biases[i], &b_md);
+    if (!wmem || !bmem) {
+        float *b = malloc((size_t)(pixels * filters) * sizeof *b);
+        wmem = bmem = NULL;
+        for (dnnl_dim_t p = 0; b && p < pixels; p++)
+            for (dnnl_dim_t f = 0; f < filters; f++)
+                b[p * filters + f] = l->biases[f * pixels + p];
+        if (b && (wmem = e->weights[i] = constant(e, l->weights, 5, w_d, dnnl_goihw, want, i)))
+            bmem = e->biases[i] = constant(e, b, 1, b_d, dnnl_x, &b_md, i);
+        free(b);
+    }
+    dnnl_memory_t src = wmem && bmem ? as_layout(e, in, &in_md, i) : NULL;
+    dnnl_memory_t rows = src ? activation_plan_new(&e->acts, e->eng, &rows_md) : NULL;
+    dnnl_memory_t dst = rows ? activation_plan_new(&e->acts, e->eng, &dst_md) : NULL;
+    if (!dst || add_host_step(e, nn_plain_local_rows, l, src, rows, i) < 0) {
+        dnnl_primitive_desc_destroy(pd);
+        return check(e, dnnl_out_of_memory, "memory", i);
+    }
+    dnnl_exec_arg_t args[] = {{DNNL_ARG_SRC, rows}, {DNNL_ARG_WEIGHTS, wmem}, {DNNL_ARG_BIAS, bmem},
+                              {DNNL_ARG_DST, dst}};
+    if (add_step(e, pd, 4, args, i) < 0)
+        return -1;
+    dnnl_memory_t pixel_major = view_of(e, dst, &by_pixel);
+    dnnl_memory_t chw = pixel_major ? activation_plan_new(&e->acts, e->eng, &out_md) : NULL;
+    dnnl_memory_t filter_major = chw ? activation_plan_view(&e->acts, e->eng, &by_filter, chw) : NULL;
+    if (!filter_major)
+        return check(e, dnnl_out_of_memory, "memory", i);
+    e->out[i] = chw;
+    return add_reorder_step(e, pixel_major, filter_major, 0, "local transpose", i);
+}
+
+/* A layer with tree= whose tree nn_model_load did not read (a model parsed from text). */
+static int tree_unread(onednn_engine *e, const nn_layer *l, int i)
+{
+    snprintf(e->err, e->errlen, "layer %d: the softmax tree %s was not read", i, l->tree_path);
+    return -1;
+}
+
 static int build_softmax(onednn_engine *e, const nn_layer *l, int i, dnnl_memory_t in)
 {
     /* Softmax over the flattened C,H,W input: make it plain, then view as N x K. */
@@ -780,10 +847,8 @@ static int build_softmax(onednn_engine *e, const nn_layer *l, int i, dnnl_memory
     if (!src_flat || !dst_flat)
         return check(e, dnnl_unimplemented, "softmax input", i);
     if (l->tree_path) {
-        if (!l->tree) {
-            snprintf(e->err, e->errlen, "layer %d: the softmax tree %s was not read", i, l->tree_path);
-            return -1;
-        }
+        if (!l->tree)
+            return tree_unread(e, l, i);
         if (add_host_step(e, nn_plain_softmax_tree, l, src_flat, dst_flat, i) < 0)
             return -1;
         e->out[i] = activation_plan_view(&e->acts, e->eng, &view, dst_flat);
@@ -823,7 +888,11 @@ static int build_schedule(onednn_engine *e, const nn_model *m)
         case LAYER_UPSAMPLE: rc = build_upsample(e, l, i, in); break;
         case LAYER_REORG: rc = build_host(e, nn_plain_reorg, l, i, in); break;
         case LAYER_YOLO: rc = build_host(e, nn_plain_yolo, l, i, in); break;
-        case LAYER_REGION: rc = build_host(e, nn_plain_region, l, i, in); break;
+        case LAYER_REGION:
+            rc = l->tree_path && !l->tree ? tree_unread(e, l, i) : build_host(e, nn_plain_region, l, i, in);
+            break;
+        case LAYER_DETECTION: rc = build_host(e, nn_plain_detection, l, i, in); break;
+        case LAYER_LOCAL: rc = build_local(e, l, i, in); break;
         case LAYER_DROPOUT:
         case LAYER_COST: e->out[i] = in; break;
         }

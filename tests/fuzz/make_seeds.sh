@@ -86,6 +86,17 @@ params = (8 + 8 * 3 * 9) + (14 + 14 * 16) + (14 + 14 * 16)
 weights = struct.pack("<3iQ", 0, 2, 0, 0) + struct.pack("<%df" % params, *([0.5] * params))
 open(sys.argv[1], "wb").write(struct.pack("<H", len(cfg)) + cfg + weights)
 PY
+# A small YOLOv1: a [local] (padded), a [connected] and a [detection] head.
+python3 - "$out/model/tiny-yolov1" <<'PY'
+import struct, sys
+cfg = (b"[net]\nwidth=8\nheight=8\nchannels=3\n[convolutional]\nfilters=4\nsize=3\nstride=2\npad=1\n"
+       b"activation=leaky\n[local]\nsize=3\nstride=1\npad=1\nfilters=2\nactivation=leaky\n[dropout]\n"
+       b"[connected]\noutput=28\nactivation=linear\n[detection]\nclasses=2\ncoords=4\nnum=1\nside=2\n"
+       b"softmax=1\nsqrt=1\n")
+params = (4 + 4 * 27) + (32 + 16 * 2 * 36) + (28 + 28 * 32)
+weights = struct.pack("<3iQ", 0, 2, 0, 0) + struct.pack("<%df" % params, *([0.25] * params))
+open(sys.argv[1], "wb").write(struct.pack("<H", len(cfg)) + cfg + weights)
+PY
 # A small quantized model with weights on its grid (q - zero point = 1, biases 3).
 python3 - "$out/model/tiny-quantized" <<'PY'
 import struct, sys

@@ -67,13 +67,16 @@ static void calibrate(network *net, const float *input)
 
 /* A detector's heads after random weights: each convolution feeding a
  * [yolo] or [region] layer gives outputs of standard deviation 1 and, on its
- * objectness channels, a bias of -3 (see darknet_zoo.h). */
+ * objectness channels, a bias of -3; the [connected] feeding a [detection],
+ * outputs of standard deviation 1 (see darknet_zoo.h). */
 static void temper_heads(network *net, const float *input)
 {
     network_predict(net, (float *)input);
     for (int i = 1; i < net->n; i++) {
         layer *head = &net->layers[i], *conv = &net->layers[i - 1];
-        if ((head->type != YOLO && head->type != REGION) || conv->type != CONVOLUTIONAL || conv->batch_normalize)
+        int detection = head->type == DETECTION && conv->type == CONNECTED;
+        if (!detection &&
+            ((head->type != YOLO && head->type != REGION) || conv->type != CONVOLUTIONAL || conv->batch_normalize))
             continue;
         double sum = 0, sq = 0;
         for (int k = 0; k < conv->outputs; k++) {
@@ -81,6 +84,13 @@ static void temper_heads(network *net, const float *input)
             sq += (double)conv->output[k] * conv->output[k];
         }
         double mean = sum / conv->outputs, sd = sqrt(fmax(sq / conv->outputs - mean * mean, 1e-12));
+        if (detection) {
+            for (int k = 0; k < conv->inputs * conv->outputs; k++)
+                conv->weights[k] /= (float)sd;
+            for (int k = 0; k < conv->outputs; k++)
+                conv->biases[k] = (float)((conv->biases[k] - mean) / sd);
+            continue;
+        }
         int entries = conv->n / head->n; /* x, y, w, h, objectness, classes: per box, in that order */
         int region = head->type == REGION;
         for (int f = 0; f < conv->n; f++) {
@@ -96,12 +106,28 @@ static void temper_heads(network *net, const float *input)
     }
 }
 
+/* libdarknet's make_local_layer draws only the first output pixel's
+ * weights: the others get theirs here, from the same distribution. */
+static void fill_local_weights(network *net)
+{
+    for (int i = 0; i < net->n; i++) {
+        layer *l = &net->layers[i];
+        if (l->type != LOCAL)
+            continue;
+        size_t per_pixel = (size_t)l->size * l->size * l->c * l->n, all = per_pixel * l->out_w * l->out_h;
+        float scale = sqrtf(2.0f / (float)(l->size * l->size * l->c));
+        for (size_t k = per_pixel; k < all; k++)
+            l->weights[k] = scale * (2.0f * (float)rand() / (float)RAND_MAX - 1.0f);
+    }
+}
+
 network *zoo_make_weights(const char *cfg, const char *weights, unsigned seed, const float *input)
 {
     srand(seed);
     network *net = parse_network_cfg((char *)cfg);
     if (!net)
         return NULL;
+    fill_local_weights(net);
     float *own = NULL;
     if (!input) { /* after the weights, so that they depend on seed alone */
         size_t n = (size_t)net->inputs;

@@ -15,8 +15,10 @@
  * scaled to outputs of standard deviation 1, its objectness channels given a
  * bias of -3, as a trained detector has most cells empty (a [region]'s
  * class scores instead spread to 4, for its softmax to pick classes with
- * confidence): tens to thousands of detections per photo. Then save_weights writes them. Uses libdarknet; not
- * thread-safe (rand()). */
+ * confidence; the [connected] feeding YOLOv1's [detection] is only scaled):
+ * tens to thousands of detections per photo. A [local] layer's weights are
+ * drawn for every output pixel (libdarknet draws the first pixel's only).
+ * Then save_weights writes them. Uses libdarknet; not thread-safe (rand()). */
 #ifndef LOOKSLIKE_TESTS_DARKNET_ZOO_H
 #define LOOKSLIKE_TESTS_DARKNET_ZOO_H
 

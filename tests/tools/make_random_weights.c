@@ -66,8 +66,8 @@ int main(int argc, char **argv)
         nn_layer_params p = nn_layer_kind_params(l->kind);
         if (p == NN_PARAMS_NONE)
             continue;
-        double fan_in = (double)l->nweights / l->filters, a = gain * sqrt(3.0 * 2.0 / fan_in);
-        for (int o = 0; o < l->filters; o++)
+        double fan_in = (double)l->nweights / (double)nn_layer_bias_count(l), a = gain * sqrt(3.0 * 2.0 / fan_in);
+        for (size_t o = 0; o < nn_layer_bias_count(l); o++)
             put(f, uniform(-0.1, 0.1));
         if (p == NN_PARAMS_CONNECTED)
             for (size_t k = 0; k < l->nweights; k++)
