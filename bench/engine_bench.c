@@ -6,13 +6,14 @@
  * compare like with like on a noisy machine. Not a test: it prints numbers.
  * Besides the table it prints one "RESULT name threads batch median min max
  * top1 prob" line per row (times per image) for bench/run.sh.
- * usage: lookslike-bench [--runs N] [--model-dir DIR] [--model NAME] [--zoo]
+ * usage: lookslike-bench [--runs N] [--model-dir DIR] [--model NAME] [--zoo] [--layers]
  *                        [--only ENGINE] [--int8-kernels SET] [--save-rgb FILE] [IMAGE.jpg | --rgb TENSOR.rgb]
  * --zoo: only the float engines next to libdarknet (a float model of the
  * Darknet zoo: no integer engine, no batching); --only NAME: only that
  * engine's rows; --int8-kernels: the integer engine's kernel set (the
  * server's option: "avx2" against "avx_vnni", say); --save-rgb: writes the preprocessed input tensor, for a
- * peer in another process. */
+ * peer in another process; --layers: instead of the table, the integer engine's layers one by one (what
+ * each is, its multiply-adds, the kernel that runs it, its median time and GMAC/s at 1 and 2 threads). */
 #include <immintrin.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +29,7 @@
 #include "predict/model_registry.h"
 #include "predict/predictor.h"
 #include "nn/int8_kernel_sets.h"
+#include "nn/int8_network.h"
 #include "onednn_int8.h"
 #include "onednn_plain.h"
 #include "timings.h"
@@ -57,6 +59,66 @@ static int run_once(runner *r, const uint8_t *rgb, const float *input, float *ou
 }
 
 #define ROW_BUDGET_MS 20000.0
+
+/* A layer's multiply-adds: a convolution's or connected layer's; 0 for the others. */
+static double layer_macs(const nn_layer *l)
+{
+    return l->kind == LAYER_CONVOLUTIONAL || l->kind == LAYER_CONNECTED
+               ? (double)l->nweights * l->out.h * l->out.w
+               : 0;
+}
+
+/* --layers: the integer engine's layers one by one, at 1 and 2 threads. */
+static int layers_table(const nn_model *m, const uint8_t *rgb, int runs)
+{
+    char err[NN_ERR_LEN], kernel[64];
+    int8_network *net = int8_network_new(m, int8_kernels_in_use(), err, sizeof err);
+    if (!net) {
+        fprintf(stderr, "integer engine: %s\n", err);
+        return -1;
+    }
+    int L = m->nlayers;
+    double *ms = malloc((size_t)L * sizeof *ms), *all[2];
+    for (int t = 0; t < 2; t++)
+        all[t] = malloc((size_t)L * (size_t)runs * sizeof *all[t]);
+    for (int t = 0; t < 2; t++) {
+        for (int r = 0; r < 10; r++)
+            int8_network_run(net, rgb, t + 1);
+        for (int r = 0; r < runs; r++) {
+            int8_network_run_timed(net, rgb, t + 1, ms);
+            for (int i = 0; i < L; i++)
+                all[t][(size_t)i * runs + r] = ms[i];
+        }
+    }
+    printf("%-5s %-14s %-16s %-16s %9s %-26s %9s %8s %9s %8s\n", "layer", "kind", "input", "output", "M MACs",
+           "kernel", "ms 1t", "GMAC/s", "ms 2t", "GMAC/s");
+    double total[2] = {0, 0}, macs_all = 0;
+    for (int i = 0; i < L; i++) {
+        const nn_layer *l = &m->layers[i];
+        char in[32], out[32];
+        snprintf(in, sizeof in, "%dx%dx%d", l->in.h, l->in.w, l->in.c);
+        snprintf(out, sizeof out, "%dx%dx%d", l->out.h, l->out.w, l->out.c);
+        int8_network_kernel(net, i, kernel, sizeof kernel);
+        double macs = layer_macs(l), med[2];
+        for (int t = 0; t < 2; t++) {
+            timings_sort(all[t] + (size_t)i * runs, runs);
+            med[t] = all[t][(size_t)i * runs + runs / 2];
+            total[t] += med[t];
+        }
+        macs_all += macs;
+        const char *kind = l->kind == LAYER_CONVOLUTIONAL && l->groups > 1 ? "depthwise" : nn_layer_kind_name(l->kind);
+        printf("%-5d %-14s %-16s %-16s %9.2f %-26s %9.4f %8.1f %9.4f %8.1f\n", i, kind, in, out, macs / 1e6, kernel,
+               med[0], macs / (med[0] * 1e6), med[1], macs / (med[1] * 1e6));
+    }
+    printf("%-5s %-14s %-16s %-16s %9.2f %-26s %9.4f %8.1f %9.4f %8.1f\n", "all", "", "", "", macs_all / 1e6, "",
+           total[0], macs_all / (total[0] * 1e6), total[1], macs_all / (total[1] * 1e6));
+    for (int t = 0; t < 2; t++)
+        free(all[t]);
+    free(ms);
+    int8_network_free(net);
+    return 0;
+}
+
 
 static int measure(const nn_model *m, const uint8_t *rgb, const float *image, int runs, result *r)
 {
@@ -235,7 +297,7 @@ static int boxes_time(const nn_model *m, const float *input)
 int main(int argc, char **argv)
 {
     const char *dir = LOOKSLIKE_MODEL_DIR, *name = "mobilenet_v1", *image = NULL;
-    int runs = 100, raw = 0, zoo = 0;
+    int runs = 100, raw = 0, zoo = 0, layers = 0;
     const char *save_rgb = NULL, *only = NULL;
     char err[NN_ERR_LEN];
     for (int i = 1; i < argc; i++) {
@@ -247,6 +309,8 @@ int main(int argc, char **argv)
             name = argv[++i];
         else if (!strcmp(argv[i], "--zoo"))
             zoo = 1;
+        else if (!strcmp(argv[i], "--layers"))
+            layers = 1;
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             only = argv[++i];
         else if (!strcmp(argv[i], "--int8-kernels") && i + 1 < argc) {
@@ -284,11 +348,17 @@ int main(int argc, char **argv)
         return 1;
     }
 
+    if (layers) {
+        int rc = layers_table(&m, rgb, runs);
+        free(rgb);
+        free(input);
+        nn_model_free(&m);
+        return rc < 0 ? 1 : 0;
+    }
     /* MobileNet v1 is 569 M multiply-adds; count them from the model. */
     double macs = 0;
     for (int i = 0; i < m.nlayers; i++)
-        if (m.layers[i].kind == LAYER_CONVOLUTIONAL || m.layers[i].kind == LAYER_CONNECTED)
-            macs += (double)m.layers[i].nweights * m.layers[i].out.h * m.layers[i].out.w;
+        macs += layer_macs(&m.layers[i]);
 
     result results[] = {{.name = "onednn", .threads = 1},       {.name = "onednn", .threads = 2},
                         {.name = "int8", .threads = 1},         {.name = "int8", .threads = 2},

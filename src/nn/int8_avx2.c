@@ -56,6 +56,7 @@
 
 #include "darknet_layers.h" /* NN_MAX_KERNEL */
 #include "int8_kernels.h"
+#include "int8_simd256.h"
 #include "int8_packing.h"
 
 /* Output pixels per GEMM step: the accumulators of MR pixels x 2 blocks, the
@@ -75,18 +76,6 @@
 #define DOT_S16(acc, a, b) _mm256_add_epi32(acc, _mm256_madd_epi16(a, b))
 #endif
 
-/* The per-channel requantization constants of one 8-lane vector: the bias,
- * the Q31 multiplier (and its odd lanes moved down, for the 64-bit
- * products), the left and right shifts, and for the right shift its mask
- * 2^right - 1 and half of it, and the divide's rounding of ties
- * (int8_lane_table's rows); then the high
- * multiply's rounding constant and shift as 64-bit lanes of the even and of
- * the odd channels, the odd ones' shift as 32 - shift, a left shift that
- * leaves the result in the upper half (int8_lane_high_multiply). */
-typedef struct {
-    __m256i bias, multiplier, multiplier_odd, left, right, mask, half_mask, ties_away;
-    __m256i round_even, round_odd, shift_even, shift_odd_up;
-} lanes;
 
 /* Four inputs whose residual weights are not all 0 for a block of 8 filters:
  * the residuals as int16 pairs (inputs 4q, 4q+1 | 4q+2, 4q+3) per filter. */
@@ -100,7 +89,7 @@ typedef struct {
     int quads; /* GEMM: patch length / 4, rounded up */
     int blocks; /* GEMM: blocks of 8 filters; depthwise: blocks of 16 channels */
     int32_t *weights; /* GEMM: [block][quad][filter] 4 int8 each; depthwise: int16 pairs */
-    lanes *q; /* GEMM: one per block; depthwise: two per block (lo, hi lanes) */
+    lanes8 *q; /* GEMM: one per block; depthwise: two per block (lo, hi lanes) */
     residual *residuals; /* GEMM: block b's are [first[b], first[b + 1]) */
     int *first;
     ptrdiff_t *taps; /* depthwise: each tap's offset in the input from the window's corner */
@@ -127,22 +116,6 @@ static void *aligned32(size_t n)
     return aligned_alloc(32, (n + 31) / 32 * 32 + (n == 0) * 32);
 }
 
-/* The lanes holding channels channel[0..8) (int8_lane_table: its rows are this struct's vectors). */
-static void lane_params(const int8_layer *l, const int *channel, int fold_input_zp, lanes *q)
-{
-    _Static_assert(offsetof(lanes, round_even) == INT8_LANE_ROWS * 8 * sizeof(int32_t), "lanes: the table first");
-    int32_t table[INT8_LANE_ROWS * 8];
-    int8_lane_table(l, channel, 8, fold_input_zp, table);
-    memcpy(q, table, sizeof table);
-    int64_t round[8], shift[8], lanes[4][4];
-    int8_lane_high_multiply(l, channel, 8, round, shift);
-    for (int k = 0; k < 8; k++) {
-        int odd = k % 2;
-        lanes[0 + odd][k / 2] = round[k];
-        lanes[2 + odd][k / 2] = odd ? 32 - shift[k] : shift[k];
-    }
-    memcpy(&q->round_even, lanes, sizeof lanes);
-}
 
 /* An int8 pair (c0, c1) between 0 and (d0, d1) that vpmaddubsw cannot
  * saturate with unsigned bytes (same-signed parts sum at most 128), taking
@@ -178,7 +151,7 @@ static int prepare_gemm(int8_layer *l, packed *p)
         int channel[8];
         for (int j = 0; j < 8; j++)
             channel[j] = b * 8 + j;
-        lane_params(l, channel, 1, &p->q[b]);
+        lanes8_params(l, channel, 1, &p->q[b]);
         p->first[b] = (int)nres;
         for (int k = 0; k < p->quads; k++) {
             int16_t r[8][4] = {{0}};
@@ -240,7 +213,7 @@ static int prepare_depthwise(int8_layer *l, packed *p)
             int channel[8];
             for (int j = 0; j < 8; j++)
                 channel[j] = int8_paired_channel(b, 16, half, j);
-            lane_params(l, channel, 0, &p->q[2 * b + half]);
+            lanes8_params(l, channel, 0, &p->q[2 * b + half]);
         }
         int8_depthwise_pairs(l, b, 16, p->pairs, p->weights + (size_t)b * (size_t)p->pairs * 16);
     }
@@ -250,7 +223,7 @@ static int prepare_depthwise(int8_layer *l, packed *p)
 static int avx2_prepare(int8_layer *l)
 {
     if (l->op != INT8_CONV && l->op != INT8_DEPTHWISE)
-        return 0;
+        return simd256_prepare(l);
     packed *p = calloc(1, sizeof *p);
     if (!p)
         return -1;
@@ -260,6 +233,10 @@ static int avx2_prepare(int8_layer *l)
 
 static void avx2_release(int8_layer *l)
 {
+    if (l->op != INT8_CONV && l->op != INT8_DEPTHWISE) {
+        simd256_release(l);
+        return;
+    }
     packed *p = l->packed;
     if (p) {
         free(p->weights);
@@ -272,35 +249,6 @@ static void avx2_release(int8_layer *l)
     l->packed = NULL;
 }
 
-/* TFLite's requantization of 8 accumulators (bias already added):
- * MultiplyByQuantizedMultiplier, the output zero point, the activation clamp.
- * The rounding doubling high multiply, for a multiplier >= 0, is
- * floor((a * m + 2^30) / 2^31): the 64-bit products of the even and of the
- * odd lanes are rounded, and bits 31..62 of each put back in its lane (a
- * logical shift gives those bits as an arithmetic one would). Single
- * rounding: the constants of int8_lane_high_multiply. */
-AVX2 static inline __m256i requantize(__m256i acc, const lanes *q, __m256i zero_point, __m256i lo, __m256i hi)
-{
-    __m256i x = _mm256_sllv_epi32(acc, q->left);
-    __m256i even = _mm256_add_epi64(_mm256_mul_epi32(x, q->multiplier), q->round_even);
-    __m256i odd = _mm256_add_epi64(_mm256_mul_epi32(_mm256_srli_epi64(x, 32), q->multiplier_odd), q->round_odd);
-    x = _mm256_blend_epi32(_mm256_srlv_epi64(even, q->shift_even), _mm256_sllv_epi64(odd, q->shift_odd_up), 0xAA);
-    /* rounding divide by 2^right, ties away from zero: one more when the
-     * remainder is at least half the divisor (more than half, x negative;
-     * single rounding's ties go up: at least half, whatever the sign) */
-    __m256i threshold = _mm256_add_epi32(q->half_mask, _mm256_and_si256(_mm256_srli_epi32(x, 31), q->ties_away));
-    __m256i up = _mm256_cmpgt_epi32(_mm256_and_si256(x, q->mask), threshold); /* -1 or 0 */
-    x = _mm256_sub_epi32(_mm256_srav_epi32(x, q->right), up);
-    x = _mm256_add_epi32(x, zero_point);
-    return _mm256_min_epi32(_mm256_max_epi32(x, lo), hi);
-}
-
-/* 8 int32 in 0..255 to 8 bytes. */
-AVX2 static inline __m128i bytes8(__m256i v)
-{
-    __m256i t = _mm256_packus_epi16(_mm256_packs_epi32(v, v), _mm256_setzero_si256());
-    return _mm256_castsi256_si128(_mm256_permutevar8x32_epi32(t, _mm256_setr_epi32(0, 4, 0, 0, 0, 0, 0, 0)));
-}
 
 /* n bytes to int16 (x - zx). */
 AVX2 static inline void widen(const uint8_t *x, int n, int zero_point, int16_t *a)
@@ -326,7 +274,7 @@ AVX2 static inline void store_block(const int8_layer *l, const packed *p, __m256
     const __m256i zp = _mm256_set1_epi32(l->out_zp), lo = _mm256_set1_epi32(l->act_min),
                   hi = _mm256_set1_epi32(l->act_max);
     int first = b * 8, n = l->filters - first < 8 ? l->filters - first : 8;
-    __m128i v = bytes8(requantize(acc, &p->q[b], zp, lo, hi));
+    __m128i v = bytes8(requantize8(acc, &p->q[b], zp, lo, hi));
     if (n == 8) {
         _mm_storel_epi64((__m128i *)(pixel_out + first), v);
     } else {
@@ -409,11 +357,17 @@ AVX2 static void gemm_tile(const int8_layer *l, const packed *p, const uint8_t *
  * layer's weights, 1024 x 1024 bytes, do not fit). */
 #define CHUNK_BYTES (64 << 10)
 
+/* Patches per chunk: 0 when one patch is larger than a chunk (the reference kernel then runs the layer). */
+static int chunk_patches(const int8_layer *l)
+{
+    return (int)(CHUNK_BYTES / (4 * (size_t)((const packed *)l->packed)->quads));
+}
+
 AVX2 static void avx2_conv(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1)
 {
     const packed *p = l->packed;
     size_t stride = 4 * (size_t)p->quads;
-    int chunk = (int)(CHUNK_BYTES / stride);
+    int chunk = chunk_patches(l);
     if (chunk < 1) {
         int8_reference_conv(l, in, out, y0, y1);
         return;
@@ -472,8 +426,8 @@ AVX2 static inline void depthwise16(const int8_layer *l, const packed *p, const 
         acc_lo = DOT_S16(acc_lo, lo_pairs, _mm256_load_si256(w + 2 * k));
         acc_hi = DOT_S16(acc_hi, hi_pairs, _mm256_load_si256(w + 2 * k + 1));
     }
-    __m256i r_lo = requantize(acc_lo, &p->q[2 * b], zp, lo, hi);
-    __m256i r_hi = requantize(acc_hi, &p->q[2 * b + 1], zp, lo, hi);
+    __m256i r_lo = requantize8(acc_lo, &p->q[2 * b], zp, lo, hi);
+    __m256i r_hi = requantize8(acc_hi, &p->q[2 * b + 1], zp, lo, hi);
     /* packs interleaves the lanes back: int16 channels 0-7 | 8-15, then bytes */
     __m256i w16 = _mm256_packs_epi32(r_lo, r_hi);
     __m256i b8 = _mm256_permute4x64_epi64(_mm256_packus_epi16(w16, w16), 0x08);
@@ -525,8 +479,8 @@ AVX2 static inline __attribute__((always_inline)) void depthwise_rows(const int8
                     acc_lo = DOT_S16(acc_lo, _mm256_unpacklo_epi16(v0, v1), w[2 * k]);
                     acc_hi = DOT_S16(acc_hi, _mm256_unpackhi_epi16(v0, v1), w[2 * k + 1]);
                 }
-                __m256i w16 = _mm256_packs_epi32(requantize(acc_lo, &p->q[2 * b], zp, lo, hi),
-                                                 requantize(acc_hi, &p->q[2 * b + 1], zp, lo, hi));
+                __m256i w16 = _mm256_packs_epi32(requantize8(acc_lo, &p->q[2 * b], zp, lo, hi),
+                                                 requantize8(acc_hi, &p->q[2 * b + 1], zp, lo, hi));
                 __m256i b8 = _mm256_permute4x64_epi64(_mm256_packus_epi16(w16, w16), 0x08);
                 if (b * 16 + 16 <= C) {
                     _mm_storeu_si128((__m128i *)(dst + b * 16), _mm256_castsi256_si128(b8));
@@ -539,13 +493,18 @@ AVX2 static inline __attribute__((always_inline)) void depthwise_rows(const int8
     }
 }
 
+/* Whether a depthwise layer's rows fit the ring of depthwise_rows. */
+static int rows_fit(const int8_layer *l)
+{
+    /* + 32: a partial block reads up to 15 lanes past the last row's channels (weighing 0) */
+    return (size_t)l->size * (size_t)((l->out.w - 1) * l->stride + l->size) * (size_t)l->in.c * 2 + 32 <= ROWS_BYTES;
+}
+
 AVX2 static void avx2_depthwise(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1)
 {
     const packed *p = l->packed;
     int C = l->in.c;
-    /* + 32: a partial block reads up to 15 lanes past the last row's channels (weighing 0) */
-    size_t need = (size_t)l->size * (size_t)((l->out.w - 1) * l->stride + l->size) * (size_t)C * 2 + 32;
-    if (need <= ROWS_BYTES) {
+    if (rows_fit(l)) {
         if (l->size == 3)
             depthwise_rows(l, p, in, out, y0, y1, 3);
         else
@@ -566,6 +525,15 @@ AVX2 static void avx2_depthwise(const int8_layer *l, const uint8_t *in, uint8_t 
         int8_reference_depthwise_channels(l, in, out, y0, y1, C / 16 * 16, C);
 }
 
+static int avx2_whole(const int8_layer *l)
+{
+    if (l->op == INT8_CONV)
+        return chunk_patches(l) >= 1;
+    if (l->op == INT8_DEPTHWISE) /* the per-tap path leaves a partial block to the reference kernel */
+        return rows_fit(l) || l->in.c % 16 == 0;
+    return 1;
+}
+
 const int8_kernels SET = {
     .name = SET_NAME,
     .emulated = EMULATED,
@@ -574,4 +542,9 @@ const int8_kernels SET = {
     .release = avx2_release,
     .conv = avx2_conv,
     .depthwise = avx2_depthwise,
+    .add = simd256_add,
+    .maxpool = simd256_maxpool,
+    .avgpool = simd256_avgpool,
+    .mean = simd256_mean,
+    .whole = avx2_whole,
 };

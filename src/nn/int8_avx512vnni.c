@@ -53,6 +53,8 @@
 #include "darknet_layers.h" /* NN_MAX_KERNEL */
 #include "int8_kernels.h"
 #include "int8_packing.h"
+#define AVX2 /* the whole file is built for AVX-512 (or SIMDe on AVX2) */
+#include "int8_simd256.h"
 
 #define MR 8 /* output pixels per GEMM tile */
 #define NB 16 /* filters per block (one vector) */
@@ -179,7 +181,7 @@ static int prepare_depthwise(int8_layer *l, packed *p)
 static int vnni_prepare(int8_layer *l)
 {
     if (l->op != INT8_CONV && l->op != INT8_DEPTHWISE)
-        return 0;
+        return simd256_prepare(l);
     packed *p = calloc(1, sizeof *p);
     if (!p)
         return -1;
@@ -189,6 +191,10 @@ static int vnni_prepare(int8_layer *l)
 
 static void vnni_release(int8_layer *l)
 {
+    if (l->op != INT8_CONV && l->op != INT8_DEPTHWISE) {
+        simd256_release(l);
+        return;
+    }
     packed *p = l->packed;
     if (p) {
         free(p->weights);
@@ -462,12 +468,18 @@ static inline __attribute__((always_inline)) void gemm_chunk(const int8_layer *l
 #define CHUNK_BYTES (64 << 10)
 #define CHUNK_PIXELS 1024
 
+/* Patches per chunk: 0 when one patch is larger than a chunk (the reference kernel then runs the layer). */
+static int chunk_patches(const int8_layer *l)
+{
+    int chunk = (int)(CHUNK_BYTES / (4 * (size_t)((const packed *)l->packed)->quads));
+    return chunk > CHUNK_PIXELS ? CHUNK_PIXELS : chunk;
+}
+
 static void vnni_conv(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1)
 {
     const packed *p = l->packed;
     size_t stride = 4 * (size_t)p->quads;
-    int chunk = (int)(CHUNK_BYTES / stride);
-    chunk = chunk > CHUNK_PIXELS ? CHUNK_PIXELS : chunk;
+    int chunk = chunk_patches(l);
     if (chunk < 1) {
         int8_reference_conv(l, in, out, y0, y1);
         return;
@@ -574,13 +586,18 @@ static inline __attribute__((always_inline)) void depthwise_rows(const int8_laye
     }
 }
 
+/* Whether a depthwise layer's rows fit the ring of depthwise_rows (else the reference kernel runs it). */
+static int rows_fit(const int8_layer *l)
+{
+    /* + 64: a partial block reads up to 31 lanes past the last row's channels (weighing 0) */
+    return (size_t)l->size * (size_t)((l->out.w - 1) * l->stride + l->size) * (size_t)l->in.c * 2 + 64 <= ROWS_BYTES;
+}
+
 static void vnni_depthwise(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1)
 {
     const packed *p = l->packed;
     int C = l->in.c;
-    /* + 64: a partial block reads up to 31 lanes past the last row's channels (weighing 0) */
-    size_t need = (size_t)l->size * (size_t)((l->out.w - 1) * l->stride + l->size) * (size_t)C * 2 + 64;
-    if (need > ROWS_BYTES) {
+    if (!rows_fit(l)) {
         int8_reference_depthwise_channels(l, in, out, y0, y1, 0, C);
         return;
     }
@@ -593,6 +610,11 @@ static void vnni_depthwise(const int8_layer *l, const uint8_t *in, uint8_t *out,
         depthwise_rows(l, p, in, out, y0, y1, l->size, 1);
 }
 
+static int vnni_whole(const int8_layer *l)
+{
+    return l->op == INT8_CONV ? chunk_patches(l) >= 1 : l->op == INT8_DEPTHWISE ? rows_fit(l) : 1;
+}
+
 const int8_kernels SET = {
     .name = SET_NAME,
     .emulated = EMULATED,
@@ -601,4 +623,9 @@ const int8_kernels SET = {
     .release = vnni_release,
     .conv = vnni_conv,
     .depthwise = vnni_depthwise,
+    .add = simd256_add,
+    .maxpool = simd256_maxpool,
+    .avgpool = simd256_avgpool,
+    .mean = simd256_mean,
+    .whole = vnni_whole,
 };

@@ -15,16 +15,25 @@
 #include "int8_arith.h"
 #include "model.h"
 
+/* Every integer operation, one line each: X(OP, name). Generates the enum
+ * and the names (int8_op_name). */
+#define INT8_OPS(X)                                                                                                    \
+    X(CONV, conv)           /* any convolution or connected layer on a 1x1 map */                                     \
+    X(DEPTHWISE, depthwise) /* groups == input channels == filters */                                                 \
+    X(ADD, add)             /* shortcut: the previous layer's output + layer `from` */                                \
+    X(AVGPOOL, avgpool)     /* global: TFLite's uint8 AVERAGE_POOL_2D */                                              \
+    X(MEAN, mean)           /* global: TFLite's int8 MEAN over height and width, which may rescale */                 \
+    X(MAXPOOL, maxpool)                                                                                                \
+    X(SOFTMAX, softmax)     /* TFLite's uint8 softmax (the engine's API uses a float one) */                          \
+    X(PASS, pass)           /* route of one layer, dropout: the input itself */
+
 typedef enum {
-    INT8_CONV, /* any convolution or connected layer on a 1x1 map */
-    INT8_DEPTHWISE, /* groups == input channels == filters */
-    INT8_ADD, /* shortcut: the previous layer's output + layer `from` */
-    INT8_AVGPOOL, /* global: TFLite's uint8 AVERAGE_POOL_2D */
-    INT8_MEAN, /* global: TFLite's int8 MEAN over height and width, which may rescale */
-    INT8_MAXPOOL,
-    INT8_SOFTMAX, /* TFLite's uint8 softmax (the engine's API uses a float one) */
-    INT8_PASS, /* route of one layer, dropout: the input itself */
+#define INT8_OP_ENUM(OP, name) INT8_##OP,
+    INT8_OPS(INT8_OP_ENUM)
+#undef INT8_OP_ENUM
 } int8_op;
+
+const char *int8_op_name(int8_op op);
 
 typedef struct {
     int8_op op;
@@ -69,10 +78,15 @@ typedef struct {
     /* Output rows [y0, y1) of a convolution or depthwise layer. */
     void (*conv)(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1);
     void (*depthwise)(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1);
-    /* n elements of an ADD; output rows [y0, y1) of a max pool; a whole global average pool. */
+    /* n elements of an ADD; output rows [y0, y1) of a max pool; a whole global average pool or MEAN. */
     void (*add)(const int8_layer *l, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t n);
     void (*maxpool)(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1);
     void (*avgpool)(const int8_layer *l, const uint8_t *in, uint8_t *out);
+    void (*mean)(const int8_layer *l, const uint8_t *in, uint8_t *out);
+    /* Whether this set's own code computes all of layer l, whose operation
+     * it has a kernel for: 0 when that kernel hands the layer, or part of
+     * it, to the reference kernels (int8_network_kernel says so). */
+    int (*whole)(const int8_layer *l);
 } int8_kernels;
 
 /* Every set, in int8_kernel_sets.c's table; each file defines its own. */

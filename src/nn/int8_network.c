@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../clock.h"
 #include "../prefault.h"
 
 /* The layers, with their weights and the kernel set's packing: read-only
@@ -273,51 +274,80 @@ static void share(int n, int t, int nt, int *b, int *e)
     *e = (int)((long)n * (t + 1) / nt);
 }
 
-/* Layer i by thread t of nt; every thread calls it, then waits for the others. */
-static void run_layer(int8_network *n, int i, int t, int nt)
+const char *int8_op_name(int8_op op)
+{
+    static const char *const names[] = {
+#define INT8_OP_NAME(OP, name) [INT8_##OP] = #name,
+        INT8_OPS(INT8_OP_NAME)
+#undef INT8_OP_NAME
+    };
+    return names[op];
+}
+
+/* The kernels of a layer's operation: the set's, or the reference one where
+ * the set has none (*reference set). */
+typedef struct {
+    void (*rows)(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1); /* conv, depthwise, maxpool */
+    void (*add)(const int8_layer *l, const uint8_t *a, const uint8_t *b, uint8_t *out, size_t n);
+    void (*whole)(const int8_layer *l, const uint8_t *in, uint8_t *out); /* avgpool, mean, softmax */
+} op_kernel;
+
+static op_kernel kernel_of(const int8_kernels *k, int8_op op, int *reference)
+{
+    op_kernel f = {0};
+    switch (op) {
+    case INT8_CONV: f.rows = k->conv; break;
+    case INT8_DEPTHWISE: f.rows = k->depthwise; break;
+    case INT8_MAXPOOL: f.rows = k->maxpool ? k->maxpool : int8_reference_maxpool; break;
+    case INT8_ADD: f.add = k->add ? k->add : int8_reference_add; break;
+    case INT8_AVGPOOL: f.whole = k->avgpool ? k->avgpool : int8_reference_avgpool; break;
+    case INT8_MEAN: f.whole = k->mean ? k->mean : int8_reference_mean; break;
+    case INT8_SOFTMAX: f.whole = int8_reference_softmax; break; /* every set's: a table of 256 exps */
+    case INT8_PASS: break;
+    }
+    if (reference)
+        *reference = f.rows == int8_reference_maxpool || f.add == int8_reference_add ||
+                     f.whole == int8_reference_avgpool || f.whole == int8_reference_mean;
+    return f;
+}
+
+int int8_network_kernel(const int8_network *n, int i, char *buf, size_t len)
 {
     const int8_kernels *k = n->shared->kernels;
     const int8_layer *L = &n->shared->layers[i];
+    int reference;
+    kernel_of(k, L->op, &reference);
+    if (L->op == INT8_SOFTMAX || L->op == INT8_PASS) {
+        snprintf(buf, len, "%s", int8_op_name(L->op));
+        return 0;
+    }
+    reference |= k == &int8_kernels_reference || (k->whole && !k->whole(L));
+    snprintf(buf, len, "%s %s", reference ? "reference" : k->name, int8_op_name(L->op));
+    return reference;
+}
+
+/* Layer i by thread t of nt; every thread calls it, then waits for the others. */
+static void run_layer(int8_network *n, int i, int t, int nt)
+{
+    const int8_layer *L = &n->shared->layers[i];
     const uint8_t *in = i ? n->outputs[i - 1] : n->input_pixels;
     uint8_t *out = n->outputs[i];
+    op_kernel f = kernel_of(n->shared->kernels, L->op, NULL);
     int b, e;
-    switch (L->op) {
-    case INT8_CONV:
+    if (f.rows) {
         share(L->out.h, t, nt, &b, &e);
-        k->conv(L, in, out, b, e);
-        break;
-    case INT8_DEPTHWISE:
-        share(L->out.h, t, nt, &b, &e);
-        k->depthwise(L, in, out, b, e);
-        break;
-    case INT8_MAXPOOL:
-        share(L->out.h, t, nt, &b, &e);
-        (k->maxpool ? k->maxpool : int8_reference_maxpool)(L, in, out, b, e);
-        break;
-    case INT8_ADD: {
+        f.rows(L, in, out, b, e);
+    } else if (f.add) {
         size_t size = nn_shape_size(L->out);
         share((int)size, t, nt, &b, &e);
-        (k->add ? k->add : int8_reference_add)(L, in + b, n->outputs[L->from] + b, out + b,
-                                                                  (size_t)(e - b));
-        break;
-    }
-    case INT8_AVGPOOL:
-        if (t == 0)
-            (k->avgpool ? k->avgpool : int8_reference_avgpool)(L, in, out);
-        break;
-    case INT8_MEAN:
-        if (t == 0)
-            int8_reference_mean(L, in, out);
-        break;
-    case INT8_SOFTMAX:
-        if (t == 0)
-            int8_reference_softmax(L, in, out);
-        break;
-    case INT8_PASS: break;
+        f.add(L, in + b, n->outputs[L->from] + b, out + b, (size_t)(e - b));
+    } else if (f.whole && t == 0) {
+        f.whole(L, in, out);
     }
 }
 
-void int8_network_run(int8_network *n, const uint8_t *rgb_hwc, int threads)
+/* A run; ms, if not NULL, gets each layer's wall time. */
+static void run(int8_network *n, const uint8_t *rgb_hwc, int threads, double *ms)
 {
     const int8_layers *s = n->shared;
     n->input_pixels = rgb_hwc;
@@ -327,18 +357,37 @@ void int8_network_run(int8_network *n, const uint8_t *rgb_hwc, int threads)
         if (s->layers[i].op == INT8_PASS)
             n->outputs[i] = s->layers[i].from < 0 ? (uint8_t *)rgb_hwc : n->outputs[s->layers[i].from];
     if (threads <= 1) {
-        for (int i = 0; i < s->nlayers; i++)
+        for (int i = 0; i < s->nlayers; i++) {
+            double t0 = ms ? clock_ms() : 0;
             run_layer(n, i, 0, 1);
+            if (ms)
+                ms[i] = clock_ms() - t0;
+        }
         return;
     }
 #pragma omp parallel num_threads(threads)
     {
         int t = omp_get_thread_num(), nt = omp_get_num_threads();
+        double t0 = 0;
         for (int i = 0; i < s->nlayers; i++) {
+            if (ms && t == 0)
+                t0 = clock_ms(); /* every thread has passed the last barrier */
             run_layer(n, i, t, nt);
 #pragma omp barrier
+            if (ms && t == 0)
+                ms[i] = clock_ms() - t0;
         }
     }
+}
+
+void int8_network_run(int8_network *n, const uint8_t *rgb_hwc, int threads)
+{
+    run(n, rgb_hwc, threads, NULL);
+}
+
+void int8_network_run_timed(int8_network *n, const uint8_t *rgb_hwc, int threads, double *ms)
+{
+    run(n, rgb_hwc, threads, ms);
 }
 
 const uint8_t *int8_network_output(const int8_network *n, int layer)

@@ -36,4 +36,14 @@ void int8_network_run(int8_network *n, const uint8_t *rgb_hwc, int threads);
 /* Layer i's output after a run: NHWC uint8, quantized as the model's layer i out_q. */
 const uint8_t *int8_network_output(const int8_network *n, int layer);
 
+/* The same run, each layer timed: ms[i] its wall time (with `threads`
+ * threads, from the first thread's start to the last one's end). */
+void int8_network_run_timed(int8_network *n, const uint8_t *rgb_hwc, int threads, double *ms);
+
+/* What computes layer i: its operation, and whose kernel runs it ("avx2 conv",
+ * "reference add" where the set has none or hands it to the reference
+ * kernels; "softmax", "pass" for the operations every set shares), in buf.
+ * Returns 1 when that is a reference kernel, else 0. */
+int int8_network_kernel(const int8_network *n, int i, char *buf, size_t len);
+
 #endif

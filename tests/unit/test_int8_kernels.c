@@ -3,7 +3,8 @@
  * odd channel counts (depthwise channel tails, patches that are not whole
  * quads), 1x1 to 5x5 kernels, strides 1 and 2, both padding modes, per-filter
  * quantization, large weights (the residual path of the AVX2 GEMM), zero
- * points across the range, relu / relu6 / linear, shortcuts and a softmax;
+ * points across the range, relu / relu6 / linear, shortcuts, max pools, a
+ * fully connected layer (a convolution of the pooled 1x1 map) and a softmax;
  * up to 100 filters, past the 16- and 32-lane blocks of the fast sets; half
  * of them of TFLite's int8 family (quantized_kernels=int8: convolutions with
  * single rounding, a rescaling mean).
@@ -101,6 +102,15 @@ static int add_conv(random_model *r, int c, int *h, int *w, float in_scale)
     return filters;
 }
 
+/* The output scale of the last layer written that has one (what the next layer reads), or dflt. */
+static float last_output_scale(const random_model *r, float dflt)
+{
+    const char *last = NULL;
+    for (const char *p = r->text; (p = strstr(p, "output_scale=")); p++)
+        last = p;
+    return last ? (float)atof(last + 13) : dflt;
+}
+
 /* A random network; returns 0 when it could not be made within the buffers. */
 static int make_model(random_model *r)
 {
@@ -114,11 +124,15 @@ static int make_model(random_model *r)
         put(r, "quantized_kernels=int8\n");
     int last_c = c, last_h = h, last_w = w, index = 0, shortcut_from = -1;
     for (int i = 0; i < layers; i++) {
-        float s;
         /* the input scale of the next layer: read back from the text just written */
-        const char *o = strstr(r->text + (r->len > 64 ? r->len - 64 : 0), "output_scale=");
-        s = index == 0 ? in_scale : o ? (float)atof(o + 13) : in_scale;
-        if (index > 0 && shortcut_from >= 0 && rnd(2)) {
+        float s = last_output_scale(r, in_scale);
+        if (last_h >= 2 && last_w >= 2 && rnd(6) == 0) { /* keeps its input's quantization */
+            int size = 2 + (int)rnd(2), stride = 1 + (int)rnd(2);
+            put(r, "\n[maxpool]\nsize=%d\nstride=%d\n", size, stride);
+            last_h = (last_h - 1) / stride + 1; /* Darknet's default padding: size - 1 */
+            last_w = (last_w - 1) / stride + 1;
+            shortcut_from = -1;
+        } else if (index > 0 && shortcut_from >= 0 && rnd(2)) {
             put(r, "\n[shortcut]\nfrom=%d\nactivation=linear\noutput_scale=%.9g\noutput_zero_point=%d\n", shortcut_from,
                 (double)(scale() * 8), (int)rnd(256));
             shortcut_from = -1;
@@ -136,6 +150,9 @@ static int make_model(random_model *r)
     put(r, "\n[avgpool]\n");
     if (int8_family)
         put(r, "output_scale=%.9g\noutput_zero_point=%d\n", (double)(scale() * 8), (int)rnd(256));
+    int one = 1;
+    if (rnd(2) && add_conv(r, last_c, &one, &one, last_output_scale(r, in_scale)) < 0) /* fully connected */
+        return 0;
     put(r, "\n[softmax]\n");
     return r->len < sizeof r->text - 1;
 }
