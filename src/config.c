@@ -38,7 +38,7 @@ static const option options[] = {
     {"--model", "LOOKSLIKE_MODEL", SERVE | CLASSIFY, OPT_STRING, FIELD(model), 0, 0,
      "model name(s) to serve, comma-separated; the first is the default"},
     {"--model-dir", "LOOKSLIKE_MODEL_DIR", SERVE | CLASSIFY, OPT_STRING, FIELD(model_dir), 0, 0,
-     "directory of NAME.cfg, NAME.weights, NAME.labels"},
+     "directory of NAME.cfg + NAME.weights (or NAME.tflite) and NAME.labels"},
     {"--engine", "LOOKSLIKE_ENGINE", SERVE | CLASSIFY, OPT_STRING, FIELD(engine), 0, 0,
      "float inference engine: onednn or darknet"},
     {"--precision", "LOOKSLIKE_PRECISION", SERVE | CLASSIFY, OPT_STRING, FIELD(precision), 0, 0,

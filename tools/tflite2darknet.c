@@ -1,6 +1,6 @@
 /* tflite2darknet: converts a chain of TFLite models (each one's output feeding
  * the next one's input) into one Darknet .cfg + .weights (+ .labels), with
- * tflite_convert.h. On a refusal it says why and writes nothing.
+ * src/tflite/tflite_convert.h. On a refusal it says why and writes nothing.
  *
  * Quantised weights are dequantised to float (scale * (q - zero_point)), so the
  * result is the float network the quantised one approximates, and the
@@ -16,7 +16,7 @@
 
 #include "file_read.h"
 #include "nn/labels.h"
-#include "tflite_convert.h"
+#include "tflite/tflite_convert.h"
 
 #define MAX_FILES 8
 /* The largest official MobileNet .tflite is 7 MB. */

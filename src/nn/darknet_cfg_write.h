@@ -3,7 +3,7 @@
  *  - lookslike's, which nn_model_parse_cfg reads back to the same model: the
  *    extension keys (preprocess, input_mean/input_scale, pad_mode=tf_same,
  *    the quantization keys of models/darknet-format.md), keys at their
- *    defaults left out. tools/tflite_convert.c writes its cfgs so.
+ *    defaults left out. src/tflite/tflite_convert.c writes its cfgs so.
  *  - libdarknet's, for the darknet engine: no extension keys, every key
  *    written; TF "SAME" padding as the symmetric padding that keeps the
  *    shape (an approximation the engine warns about), relu6 as relu (the

@@ -1,6 +1,6 @@
 /* The names of the model's enums (model.h), as the cfg writes them and
  * messages show them: one table each. Apart from model.c so that a tool
- * writing cfgs (tools/tflite_convert.c) needs nothing else of the model. */
+ * writing cfgs (src/tflite/tflite_convert.c) needs nothing else of the model. */
 #include "model.h"
 
 static const char *const activation_names[] = {

@@ -1,7 +1,10 @@
 #include "model_formats.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <sys/stat.h>
+
+#include "../tflite/tflite_convert.h"
 
 /* ---- Darknet: NAME.cfg, NAME.weights (models/darknet-format.md) ---- */
 
@@ -27,8 +30,51 @@ static int darknet_load(nn_model *m, const char *dir, const char *name, const fi
     return nn_model_load_seen(m, cfg, weights, seen, err, errlen);
 }
 
+/* ---- TFLite: NAME.tflite, converted in memory (src/tflite/tflite_convert.h) ---- */
+
+/* The largest official MobileNet .tflite is 7 MB; the converter bounds what it makes by what it reads. */
+#define TFLITE_MAX_BYTES (256u << 20)
+
+static int tflite_probe(const char *dir, const char *name)
+{
+    char path[4096];
+    struct stat st;
+    snprintf(path, sizeof path, "%s/%s.tflite", dir, name);
+    return stat(path, &st) == 0;
+}
+
+/* The file read whole (and shown to seen), converted as tflite2darknet would,
+ * the cfg text parsed and the weights adopted: no file written. */
+static int tflite_load(nn_model *m, const char *dir, const char *name, const file_observer *seen, char *err,
+                       size_t errlen)
+{
+    char path[4096];
+    size_t len;
+    snprintf(path, sizeof path, "%s/%s.tflite", dir, name);
+    uint8_t *data = file_read_seen(path, TFLITE_MAX_BYTES, &len, seen, err, errlen);
+    if (!data)
+        return -1;
+    tflite_file file = {path, data, len};
+    tflite_converted out;
+    int rc = tflite_convert(&file, 1, &out, err, errlen);
+    free(data);
+    if (rc < 0)
+        return -1;
+    rc = nn_model_parse_cfg(m, out.cfg, out.cfg_len, path, err, errlen);
+    if (rc == 0) {
+        rc = nn_model_adopt_weights(m, out.weights, out.weights_len, path, err, errlen);
+        out.weights = NULL; /* the model's now, or freed */
+        if (rc < 0)
+            nn_model_free(m);
+    }
+    tflite_converted_free(&out);
+    return rc;
+}
+
+/* In this order: a name with files of both formats is the Darknet one. */
 static const model_format formats[] = {
     {"darknet", "NAME.cfg + NAME.weights", darknet_probe, darknet_load},
+    {"tflite", "NAME.tflite", tflite_probe, tflite_load},
 };
 
 const model_format *model_format_of(const char *dir, const char *name, char *err, size_t errlen)

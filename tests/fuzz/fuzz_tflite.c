@@ -1,4 +1,4 @@
-/* Fuzz target: the TFLite converter (tools/tflite_convert.h) and its
+/* Fuzz target: the TFLite converter (src/tflite/tflite_convert.h) and its
  * FlatBuffers reader on a whole .tflite file. A conversion either refuses
  * with a message or gives a cfg and a weights image, which the model loader
  * must then take or refuse (never crash on): a converted model is what a

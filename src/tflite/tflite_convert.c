@@ -22,11 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "growable.h"
-#include "nn/darknet_cfg_write.h"
-#include "nn/darknet_layers.h"
-#include "nn/int8_arith.h"
-#include "text_buffer.h"
+#include "../growable.h"
+#include "../nn/darknet_cfg_write.h"
+#include "../nn/darknet_layers.h"
+#include "../nn/int8_arith.h"
+#include "../text_buffer.h"
 #include "tflite_model.h"
 
 typedef struct {
