@@ -129,7 +129,7 @@ static int write_maxpool(const layer_writing *w)
 static int write_avgpool(const layer_writing *w)
 {
     const nn_layer *l = w->l;
-    if (w->quantization && (l->out_q.scale != l->in_q.scale || l->out_q.zero_point != l->in_q.zero_point))
+    if (w->quantization && !nn_quant_equal(l->out_q, l->in_q))
         write_output_quantization(l, w->out);
     return 0;
 }

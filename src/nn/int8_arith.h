@@ -77,6 +77,22 @@ static inline int32_t multiply_by_quantized_multiplier_single(int32_t x, int32_t
     return (int32_t)(p >> total); /* >> of a negative int64: arithmetic in gcc and clang */
 }
 
+/* A layer's accumulator (bias included) brought to the output's scale, in
+ * the rounding the layer's TFLite kernel uses (quantized_single_rounding):
+ * before the output zero point and the clamp. */
+static inline int32_t requantize_accumulator(int32_t acc, int32_t multiplier, int shift, int single_rounding)
+{
+    return single_rounding ? multiply_by_quantized_multiplier_single(acc, multiplier, shift)
+                           : multiply_by_quantized_multiplier(acc, multiplier, shift);
+}
+
+/* The scale of a quantized layer's int32 biases: input scale times weight
+ * scale, in double, as TFLite defines it. */
+static inline double quantized_bias_scale(float in_scale, float weight_scale)
+{
+    return (double)in_scale * (double)weight_scale;
+}
+
 /* A real multiplier as TFLite's QuantizeMultiplier makes it: m = q * 2^shift
  * with q in [0.5, 1) rounded to Q31; multipliers under 2^-31 become 0. */
 void quantize_multiplier(double real, int32_t *multiplier, int *shift);

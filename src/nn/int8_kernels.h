@@ -116,9 +116,7 @@ static inline uint8_t int8_clamp(const int8_layer *l, int32_t v)
 /* Requantizes one accumulator (bias included) of filter o to the output. */
 static inline uint8_t int8_requantize(const int8_layer *l, int o, int32_t acc)
 {
-    int32_t v = l->single_rounding ? multiply_by_quantized_multiplier_single(acc, l->multipliers[o], l->shifts[o])
-                                   : multiply_by_quantized_multiplier(acc, l->multipliers[o], l->shifts[o]);
-    return int8_clamp(l, v + l->out_zp);
+    return int8_clamp(l, requantize_accumulator(acc, l->multipliers[o], l->shifts[o], l->single_rounding) + l->out_zp);
 }
 
 #endif

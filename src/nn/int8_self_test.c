@@ -65,7 +65,7 @@ static float conv(builder *b, int c, int filters, int size, int stride, int dept
         text(b, "%s%d", o ? "," : "", wz[o] = (int)next(b, 256));
     text(b, "\noutput_scale=%.9g\noutput_zero_point=%d\n", (double)out_scale, (int)next(b, 256));
     for (int o = 0; o < filters; o++)
-        param(b, (double)in_scale * (double)ws[o] * (double)((int)next(b, 40001) - 20000));
+        param(b, quantized_bias_scale(in_scale, ws[o]) * (double)((int)next(b, 40001) - 20000));
     int per = (depthwise ? 1 : c) * size * size;
     for (int o = 0; o < filters; o++)
         for (int k = 0; k < per; k++) {

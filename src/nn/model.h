@@ -88,6 +88,12 @@ typedef struct {
     int zero_point;
 } nn_quant;
 
+/* Whether two quantizations are one: the same scale and zero point. */
+static inline int nn_quant_equal(nn_quant a, nn_quant b)
+{
+    return a.scale == b.scale && a.zero_point == b.zero_point;
+}
+
 #define NN_MAX_ROUTE_INPUTS 8
 #define NN_MAX_ANCHORS 32
 

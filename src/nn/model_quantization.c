@@ -13,6 +13,7 @@
 
 #include "../prefault.h"
 #include "darknet_layers.h"
+#include "int8_arith.h"
 
 static int parse_scale(cfg_file *f, int line, const char *key, const char *text, float *out)
 {
@@ -152,7 +153,7 @@ int nn_propagate_quantization(cfg_file *f, nn_model *m)
             l->in_q = l->out_q = m->layers[l->routes[0]].out_q;
             for (int k = 1; k < l->nroutes; k++) {
                 nn_quant o = m->layers[l->routes[k]].out_q;
-                if (o.scale != l->out_q.scale || o.zero_point != l->out_q.zero_point)
+                if (!nn_quant_equal(o, l->out_q))
                     return cfg_error(f, l->line, "route concatenates maps of different quantization");
             }
             break;
@@ -160,7 +161,7 @@ int nn_propagate_quantization(cfg_file *f, nn_model *m)
             return cfg_error(f, l->line, "a [local] in a quantized model is not supported");
         case LAYER_AVGPOOL:
             if (has_keys(l) && m->quantized_kernels == NN_QUANTIZED_UINT8 &&
-                (l->out_q.scale != l->in_q.scale || l->out_q.zero_point != l->in_q.zero_point))
+                !nn_quant_equal(l->out_q, l->in_q))
                 return cfg_error(f, l->line, "an [avgpool] that rescales needs quantized_kernels=int8 (TFLite's "
                                              "uint8 average pool keeps its input's quantization)");
             /* fall through */
@@ -176,8 +177,7 @@ int nn_propagate_quantization(cfg_file *f, nn_model *m)
  * times weight scale, in double, as TFLite defines it. */
 static double bias_scale(const nn_layer *l, int o)
 {
-    const nn_quant *w = &l->weight_q[l->nweight_q > 1 ? o : 0];
-    return (double)l->in_q.scale * (double)w->scale;
+    return quantized_bias_scale(l->in_q.scale, l->weight_q[l->nweight_q > 1 ? o : 0].scale);
 }
 
 /* The integer k, |k| < limit, with (float)(scale * k) == v, or refuses. */

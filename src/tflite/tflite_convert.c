@@ -38,7 +38,6 @@ typedef struct {
     nn_model model; /* the layers so far: their description, not their parameters */
     size_t layers_cap;
     floatbuf weights;
-    int quantized; /* the model's input is uint8 or int8: write the quantization keys */
     int act_type; /* TFL_UINT8 or TFL_INT8: the type of every activation a layer writes */
     int last; /* index of the layer whose output is "the current value"; -1 = network input */
     int out_c, out_h, out_w; /* shape of the current value */
@@ -162,20 +161,6 @@ static void tf_pads(int padding, int in, int k, int stride, int *before, int *af
     *after = total - *before;
 }
 
-static int same_quantization(const tfl_tensor *a, const tfl_tensor *b)
-{
-    return a->nscales == 1 && b->nscales == 1 && tfl_tensor_scale(a, 0) == tfl_tensor_scale(b, 0) &&
-           tfl_tensor_zero_point(a, 0) == tfl_tensor_zero_point(b, 0);
-}
-
-/* An operator that must not change the quantization (pooling, reshape). */
-static void require_same_quantization(converter *c, const tfl_model *m, const tfl_op *op)
-{
-    if (c->quantized && !same_quantization(&m->tensors[op->inputs[0]], &m->tensors[op->outputs[0]]))
-        die(c, "%s changes the quantization of its input; the integer engine has no rescaling there",
-            tfl_op_name(op->builtin));
-}
-
 /* One scale and zero point of a tensor as the format holds it: uint8. An
  * int8 tensor's values are held plus 128, so its zero point is too (model.h,
  * nn_quantized_kernels); tfl_tensor_value's scale * (q - zero_point) is the
@@ -187,6 +172,15 @@ static nn_quant quant_of(converter *c, const tfl_tensor *t, int k)
         die(c, "tensor '%s' has zero point %lld, outside its type's range", t->name,
             (long long)tfl_tensor_zero_point(t, k));
     return (nn_quant){tfl_tensor_scale(t, k), (int)zp};
+}
+
+/* An operator that must not change the quantization (pooling, reshape). */
+static void require_same_quantization(converter *c, const tfl_model *m, const tfl_op *op)
+{
+    const tfl_tensor *in = &m->tensors[op->inputs[0]], *out = &m->tensors[op->outputs[0]];
+    if (in->nscales != 1 || out->nscales != 1 || !nn_quant_equal(quant_of(c, in, 0), quant_of(c, out, 0)))
+        die(c, "%s changes the quantization of its input; the integer engine has no rescaling there",
+            tfl_op_name(op->builtin));
 }
 
 static const char *type_name(int type)
@@ -241,10 +235,8 @@ static int constant_output(converter *c, const nn_layer *l, float in_scale, floa
                               &multiplier, &shift);
     if (quantized_activation_range(l->activation, l->out_q, &lo, &hi) < 0)
         die(c, "activation %s has no integer form", nn_activation_name(l->activation));
-    int32_t v = quantized_single_rounding(family, l->kind, l->groups)
-                    ? multiply_by_quantized_multiplier_single(k, multiplier, shift)
-                    : multiply_by_quantized_multiplier(k, multiplier, shift);
-    v += l->out_q.zero_point;
+    int32_t v = requantize_accumulator(k, multiplier, shift, quantized_single_rounding(family, l->kind, l->groups)) +
+                l->out_q.zero_point;
     return v < lo ? lo : v > hi ? hi : v;
 }
 
@@ -263,7 +255,7 @@ static float layer_bias(converter *c, nn_layer *l, const tfl_tensor *in, const t
     if (in->nscales != 1 || b->nscales == 0)
         die(c, "bias '%s' or input '%s' of a quantized layer has no quantization", b->name, in->name);
     float in_scale = tfl_tensor_scale(in, 0), ws = tfl_tensor_scale(w, w->nscales > 1 ? o : 0);
-    double scale = (double)in_scale * (double)ws;
+    double scale = quantized_bias_scale(in_scale, ws);
     if (b->type != TFL_INT32 || fabs((double)tfl_tensor_scale(b, b->nscales > 1 ? o : 0) / scale - 1.0) > 1e-6)
         die(c, "bias '%s' is not int32 with scale input scale x weight scale", b->name);
     int32_t k;
@@ -279,7 +271,7 @@ static float layer_bias(converter *c, nn_layer *l, const tfl_tensor *in, const t
             int32_t k_new = target - l->out_q.zero_point + sign * d;
             if (constant_output(c, l, in_scale, ws_new, k_new) == target) {
                 l->weight_q[o].scale = ws_new;
-                return (float)((double)in_scale * (double)ws_new * (double)k_new);
+                return (float)(quantized_bias_scale(in_scale, ws_new) * (double)k_new);
             }
         }
     die(c, "bias %d of '%s' (%ld on a channel of zero weights) has no small equivalent", o, b->name, (long)k);
@@ -338,8 +330,7 @@ static void emit_convolution(converter *c, const tfl_model *m, const tfl_op *op,
      * they are indexed by (scale[o] below). */
     if (w->nscales > 1 && w->quantized_dimension != (depthwise ? 3 : 0))
         die(c, "weights quantised along dimension %d are not supported", w->quantized_dimension);
-    if (c->quantized)
-        set_weight_quantization(c, l, w, out);
+    set_weight_quantization(c, l, w, out);
 
     int expect_h = (in_h + top + bottom - kh) / op->stride_h + 1;
     if (expect_h != c->out_h || filters != c->out_c)
@@ -347,9 +338,7 @@ static void emit_convolution(converter *c, const tfl_model *m, const tfl_op *op,
 
     /* Darknet order: biases[filters], then weights[filters][in_c/groups][kh][kw]. */
     for (int o = 0; o < filters; o++)
-        push_weight(c, !b                 ? 0.0f
-                       : c->quantized ? layer_bias(c, l, in, w, b, o, depthwise)
-                                      : (float)tfl_tensor_value(b, (size_t)o, o));
+        push_weight(c, b ? layer_bias(c, l, in, w, b, o, depthwise) : 0.0f);
     int per_group_in = in_c / groups;
     for (int o = 0; o < filters; o++)
         for (int i = 0; i < per_group_in; i++)
@@ -374,7 +363,7 @@ static void emit_pool(converter *c, const tfl_model *m, const tfl_op *op)
         die(c, "a fused activation on pooling is not supported");
     require_same_quantization(c, m, op);
     if (op->builtin == TFL_OP_AVERAGE_POOL_2D) {
-        if (c->quantized && c->act_type != TFL_UINT8)
+        if (c->act_type != TFL_UINT8)
             die(c, "AVERAGE_POOL_2D on %s tensors is not supported (only TFLite's uint8 average pool)",
                 type_name(c->act_type));
         /* Darknet's [avgpool] is global: only a pool covering the whole input maps to it. */
@@ -417,8 +406,7 @@ static void emit_add(converter *c, const tfl_model *m, const tfl_op *op, const i
     nn_layer *l = begin_layer(c, LAYER_SHORTCUT, &m->tensors[op->outputs[0]]);
     l->from = other;
     l->activation = activation_of(c, op->activation);
-    if (c->quantized)
-        set_output_quantization(c, l, &m->tensors[op->outputs[0]]);
+    set_output_quantization(c, l, &m->tensors[op->outputs[0]]);
 }
 
 /* FULLY_CONNECTED on a 1x1 map (a pooled vector): Darknet's [connected],
@@ -434,10 +422,10 @@ static void emit_fully_connected(converter *c, const tfl_model *m, const tfl_op 
         die(c, "weights of FULLY_CONNECTED are not a constant 2-D tensor");
     if (op->weights_format != 0)
         die(c, "FULLY_CONNECTED with shuffled weights (format %d) is not supported", op->weights_format);
-    if (c->quantized && c->act_type != TFL_UINT8)
+    if (c->act_type != TFL_UINT8)
         die(c, "FULLY_CONNECTED on %s tensors is not supported (only the uint8 kernels' rounding is proved against "
                "TFLite)", type_name(c->act_type));
-    if (c->quantized && w->nscales != 1)
+    if (w->nscales != 1)
         die(c, "FULLY_CONNECTED with per-channel weight scales is not supported");
     int outputs = w->dims[0], inputs = w->dims[1];
     if (c->out_h != 1 || c->out_w != 1 || c->out_c != inputs || tfl_tensor_elements(in) != (size_t)inputs)
@@ -451,10 +439,9 @@ static void emit_fully_connected(converter *c, const tfl_model *m, const tfl_op 
     nn_layer *l = begin_layer(c, LAYER_CONNECTED, NULL);
     l->filters = outputs;
     l->activation = activation_of(c, op->activation);
-    if (c->quantized)
-        set_weight_quantization(c, l, w, out);
+    set_weight_quantization(c, l, w, out);
     for (int o = 0; o < outputs; o++)
-        push_weight(c, !b ? 0.0f : c->quantized ? layer_bias(c, l, in, w, b, o, 0) : (float)tfl_tensor_value(b, (size_t)o, o));
+        push_weight(c, b ? layer_bias(c, l, in, w, b, o, 0) : 0.0f);
     for (size_t k = 0; k < (size_t)outputs * (size_t)inputs; k++)
         push_weight(c, (float)tfl_tensor_value(w, k, 0));
 }
@@ -477,11 +464,10 @@ static void emit_mean(converter *c, const tfl_model *m, const tfl_op *op)
             in->ndims);
     if (!op->keep_dims)
         die(c, "MEAN without keep_dims is not supported (TFLite runs another kernel for it)");
-    if (c->quantized && c->act_type != TFL_INT8)
+    if (c->act_type != TFL_INT8)
         die(c, "MEAN on %s tensors is not supported (TFLite's uint8 MEAN rounds in float)", type_name(c->act_type));
     nn_layer *l = begin_layer(c, LAYER_AVGPOOL, &m->tensors[op->outputs[0]]);
-    if (c->quantized)
-        set_output_quantization(c, l, &m->tensors[op->outputs[0]]);
+    set_output_quantization(c, l, &m->tensors[op->outputs[0]]);
 }
 
 /* QUANTIZE between uint8 and int8 grids of the same scale whose zero points
@@ -496,7 +482,7 @@ static void check_quantize(converter *c, const tfl_model *m, const tfl_op *op)
         die(c, "QUANTIZE from %s to %s is not supported (only between 8-bit grids)", type_name(in->type),
             type_name(out->type));
     nn_quant a = quant_of(c, in, 0), b = quant_of(c, out, 0);
-    if (a.scale != b.scale || a.zero_point != b.zero_point)
+    if (!nn_quant_equal(a, b))
         die(c, "QUANTIZE from scale %.9g zero point %lld (%s) to scale %.9g zero point %lld (%s) changes the values; "
                "only a change of type is supported",
             (double)a.scale, (long long)tfl_tensor_zero_point(in, 0), type_name(in->type), (double)b.scale,
@@ -592,7 +578,7 @@ static void convert_op(converter *c, const tfl_model *m, const tfl_op *op, int *
             die(c, "SOFTMAX with beta %g is not supported", (double)op->beta);
         if (layer_of[op->inputs[0]] != c->last)
             die(c, "SOFTMAX of an earlier tensor is not supported");
-        if (c->quantized && (out->type != c->act_type || out->nscales != 1 ||
+        if ((out->type != c->act_type || out->nscales != 1 ||
                              tfl_tensor_scale(out, 0) != 1.0f / 256.0f || quant_of(c, out, 0).zero_point != 0))
             die(c, "a quantized SOFTMAX must write scale 1/256 from the bottom of its type's range (TFLite's uint8 "
                    "and int8 softmax)");
@@ -638,7 +624,7 @@ static void convert_file(converter *c, const tflite_file *file, int first)
         c->model.preprocess = NN_PREPROCESS_TF_SLIM;
         c->model.input_mean = (float)quant_of(c, in, 0).zero_point;
         c->model.input_scale = tfl_tensor_scale(in, 0);
-        c->model.quantized = c->quantized = 1;
+        c->model.quantized = 1; /* a float input was refused above */
         c->act_type = activation_type(m);
         c->model.quantized_kernels = c->act_type == TFL_INT8 ? NN_QUANTIZED_INT8 : NN_QUANTIZED_UINT8;
         c->out_c = ch;
@@ -647,8 +633,7 @@ static void convert_file(converter *c, const tflite_file *file, int first)
     } else if (ch != c->prev_shape.c || h != c->prev_shape.h || w != c->prev_shape.w) {
         die(c, "input %dx%dx%d does not match the previous model's output %dx%dx%d", h, w, ch, c->prev_shape.h,
             c->prev_shape.w, c->prev_shape.c);
-    } else if (c->quantized && (in->nscales != 1 || tfl_tensor_scale(in, 0) != c->prev_q.scale ||
-                                quant_of(c, in, 0).zero_point != c->prev_q.zero_point)) {
+    } else if (in->nscales != 1 || !nn_quant_equal(quant_of(c, in, 0), c->prev_q)) {
         die(c, "input quantization differs from the previous model's output: the chain is not exact");
     }
     c->layer_of = malloc(m->ntensors * sizeof *c->layer_of);
