@@ -73,7 +73,7 @@ def engines():
 
 
 # ---------------------------------------------------------------- bring your own
-# Coral's classifiers as a user brings them (README "Bring your own TFLite classifier"; models/*.sources).
+# Coral's classifiers as a user brings them (docs/models.md "Bring your own TFLite classifier"; models/*.sources).
 BYO = [("mobilenet_v1_025_128", "MobileNet v1 0.25 128 (uint8)"), ("mobilenet_v1_050_160", "MobileNet v1 0.5 160 (uint8)"),
        ("mobilenet_v1_075_192", "MobileNet v1 0.75 192 (uint8)"), ("inat_bird", "MobileNet v2 iNat birds (uint8, FC)"),
        ("inat_insect", "MobileNet v2 iNat insects (uint8, FC)"), ("mobilenet_v2_tf2", "MobileNet v2 TF2 PTQ (int8)")]

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The whole performance table in one command (see README "Benchmarks"):
+# The whole performance table in one command (see docs/performance.md):
 # builds what is missing, installs the peer runtimes from npm (pinned by
 # bench/peers/package-lock.json) and runs bench/report.py. About 5 minutes;
 # --quick for a rougher table in about 2.

@@ -1,5 +1,5 @@
 /* Every outcome's error code and HTTP status: the one table of both.
- * README's error list and the OpenAPI document name the same codes. */
+ * docs/api.md's error list and the OpenAPI document name the same codes. */
 #include "outcome.h"
 
 static const struct {

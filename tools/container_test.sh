@@ -175,14 +175,14 @@ test_variant() {
   podman rm -f lookslike-ct >/dev/null 2>&1
 }
 
-version_of() { # DIR NAME: the model's version, as README's Model versions computes it
+version_of() { # DIR NAME: the model's version, as docs/api.md's Model versions computes it
   cat "$1/$2.cfg" "$1/$2.weights" "$1/$2.labels" | sha256sum | cut -c1-12
 }
 served_version() { # URL
   http GET "$1/v1/models" >/dev/null && python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["models"][0]["version"])' "$tmp/body"
 }
 
-# README's "New models without a restart" in a container: the models from a
+# docs/deployment.md's "New models without a restart" in a container: the models from a
 # bind-mounted directory, new files moved into place, `kill -s HUP`.
 model_roll() {
   local tag=$1 dir=$tmp/models port url

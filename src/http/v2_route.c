@@ -11,7 +11,7 @@
  * each (v2_outputs): a classifier's "probabilities", FP32 [N, outputs], or
  * with the classification extension (its parameter "classification": K)
  * BYTES [N, K] of "probability:index:label", highest first, and "features",
- * FP32 [N, features], where the model has them (README: Embeddings); a
+ * FP32 [N, features], where the model has them (docs/api.md: Embeddings); a
  * detector's "boxes" FP32 [N, D, 4] (x, y, width, height in the image's
  * pixels, as /detect's), "scores" FP32 [N, D], "classes" INT32 [N, D],
  * "labels" BYTES [N, D] and "count" INT32 [N], where D is the most

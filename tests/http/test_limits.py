@@ -593,7 +593,7 @@ def half_closed_clients():
     client closed the connection"); only a client that closed is dropped
     (batches_fair). The clients half-close once their requests wait:
     libmicrohttpd 0.9.75 itself closes a connection whose end it reads, which
-    it may do when the end comes with the body's last bytes (README, Limits)."""
+    it may do when the end comes with the body's last bytes (docs/limits.md)."""
     srv = harness.Server(LOOKSLIKE, "--access-log", "0", "--max-request-pixels", "1000M")
     photo = open(PHOTO, "rb").read()
     try:

@@ -35,7 +35,7 @@ int main(int argc, char **argv)
           "a value outside the list: 500 internal");
     check(outcome_http_status(OUTCOME_SHUTTING_DOWN) == 503 && outcome_http_status(OUTCOME_IMAGE_TOO_LARGE) == 422 &&
               outcome_http_status(OUTCOME_OUT_OF_MEMORY) == 500,
-          "statuses as README's table has them (spot check)");
+          "statuses as docs/api.md's table has them (spot check)");
 
     if (argc < 2)
         return check_done();
