@@ -32,8 +32,9 @@ static int darknet_load(nn_model *m, const char *dir, const char *name, const fi
 
 /* ---- TFLite: NAME.tflite, converted in memory (src/tflite/tflite_convert.h) ---- */
 
-/* The largest official MobileNet .tflite is 7 MB; the converter bounds what it makes by what it reads. */
-#define TFLITE_MAX_BYTES (256u << 20)
+/* The largest official quantized classifiers are 7 to 13 MB; the converter
+ * makes at most 4 bytes of weights per byte it reads. */
+#define TFLITE_MAX_BYTES (64u << 20)
 
 static int tflite_probe(const char *dir, const char *name)
 {
@@ -51,6 +52,12 @@ static int tflite_load(nn_model *m, const char *dir, const char *name, const fil
     char path[4096];
     size_t len;
     snprintf(path, sizeof path, "%s/%s.tflite", dir, name);
+    struct stat st; /* a larger file is refused before it is read (a reload must not hold it) */
+    if (stat(path, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size > TFLITE_MAX_BYTES) {
+        snprintf(err, errlen, "%s: %lld bytes, more than the %u MiB a .tflite may have", path, (long long)st.st_size,
+                 TFLITE_MAX_BYTES >> 20);
+        return -1;
+    }
     uint8_t *data = file_read_seen(path, TFLITE_MAX_BYTES, &len, seen, err, errlen);
     if (!data)
         return -1;

@@ -5,8 +5,8 @@ server loads it) and as the Darknet files tflite2darknet made of it at build
 time. /v1/models describes both the same; /predict of every Coral photo gives
 the same answer, byte for byte but for the model's name, version, timings and
 request id. A .tflite the converter refuses stops start-up naming the file
-and why; where NAME.cfg and NAME.tflite are both there, the Darknet files
-are served.
+and why, one over 64 MiB before it is read; where NAME.cfg and NAME.tflite
+are both there, the Darknet files are served.
 
 usage: test_tflite_models.py LOOKSLIKE MODEL_DIR TFLITE_DIR PHOTO_DIR NAME=FILE.tflite...
 """
@@ -77,6 +77,15 @@ def main():
                        text=True, timeout=60)
     check(r.returncode != 0 and "broken.tflite" in r.stderr,
           f"a truncated .tflite stops start-up, naming it: {r.stderr.strip()[-200:]!r}")
+
+    # A .tflite larger than the 64 MiB allowed (sparse): refused from its size, naming it.
+    with open(os.path.join(work, "big.tflite"), "wb") as f:
+        f.truncate(900 << 20)
+    shutil.copy(os.path.join(MODEL_DIR, f"{next(iter(PAIRS))}.labels"), os.path.join(work, "big.labels"))
+    r = subprocess.run([LOOKSLIKE, "--model-dir", work, "--model", "big", "--port", "0"], capture_output=True,
+                       text=True, timeout=60)
+    check(r.returncode != 0 and "big.tflite: 943718400 bytes, more than the 64 MiB" in r.stderr,
+          f"a 900 MB .tflite is refused from its size: {r.stderr.strip()[-160:]!r}")
 
     # Both formats under one name: the Darknet files (the truncated .tflite beside them is not read).
     name = next(iter(PAIRS))
