@@ -10,11 +10,13 @@
  * single rounding, a rescaling mean).
  * The outputs must be equal byte for byte. Deterministic (fixed seeds).
  * usage: test_int8_kernels [NETWORKS] */
+#include <dirent.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "check.h"
 #include "nn/int8_network.h"
@@ -275,8 +277,39 @@ static void single_rounding(void)
           tried);
 }
 
+/* The threads of this process now. */
+static int threads_now(void)
+{
+    int n = 0;
+    DIR *d = opendir("/proc/self/task");
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += e->d_name[0] != '.';
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* The start-up self-test leaves no thread behind: the OpenMP team its
+ * 2-thread run makes would stay with the calling thread (the server's main
+ * thread), one team too many for libgomp's barriers to spin (int8_self_test.c).
+ * First in main: no parallel region has run yet. */
+static void self_test_leaves_no_thread(void)
+{
+    char why[256] = "";
+    int before = threads_now();
+    int rc = int8_kernels_self_test(int8_kernels_best(), why, sizeof why);
+    int after = threads_now();
+    for (int i = 0; i < 100 && after > before; i++) { /* its threads end as it returns: give them 1 s */
+        nanosleep(&(struct timespec){0, 10 * 1000 * 1000}, NULL);
+        after = threads_now();
+    }
+    check(rc == 0 && after == before, "the %s self-test passes and leaves no thread behind (%d threads before, %d after%s%s)",
+          int8_kernels_best()->name, before, after, rc ? ": " : "", why);
+}
+
 int main(int argc, char **argv)
 {
+    self_test_leaves_no_thread();
     one_rounding();
     single_rounding();
     dropout_first();
