@@ -544,7 +544,7 @@ const int8_kernels SET = {
     .depthwise = avx2_depthwise,
     .add = simd256_add,
     .maxpool = simd256_maxpool,
-    .avgpool = simd256_avgpool,
-    .mean = simd256_mean,
+    .avgpool = simd256_pool,
+    .mean = simd256_pool,
     .whole = avx2_whole,
 };

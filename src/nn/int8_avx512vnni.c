@@ -625,7 +625,7 @@ const int8_kernels SET = {
     .depthwise = vnni_depthwise,
     .add = simd256_add,
     .maxpool = simd256_maxpool,
-    .avgpool = simd256_avgpool,
-    .mean = simd256_mean,
+    .avgpool = simd256_pool,
+    .mean = simd256_pool,
     .whole = vnni_whole,
 };

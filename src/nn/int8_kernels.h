@@ -113,6 +113,23 @@ static inline uint8_t int8_clamp(const int8_layer *l, int32_t v)
     return (uint8_t)(v < l->act_min ? l->act_min : v > l->act_max ? l->act_max : v);
 }
 
+/* A global pool's output byte from its channel's sum over the map's count
+ * pixels: TFLite's uint8 average pool (the sum divided by the count,
+ * rounding halves up; input and output share a quantization), or its int8
+ * MEAN (INT8_MEAN: the sum of the differences from the input's zero point,
+ * brought to the output's scale by the multiplier, divided by the count
+ * rounding halves away from zero -- C's division truncates -- and offset by
+ * the output's zero point; the same integers on the uint8 values that hold
+ * the int8 ones, model.h). */
+static inline uint8_t int8_pool_output(const int8_layer *l, int32_t sum, int count)
+{
+    if (l->op != INT8_MEAN)
+        return int8_clamp(l, (sum + count / 2) / count);
+    int32_t acc = multiply_by_quantized_multiplier(sum - count * l->in_zp, l->mean_multiplier, l->mean_shift);
+    acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
+    return int8_clamp(l, acc + l->out_zp);
+}
+
 /* Requantizes one accumulator (bias included) of filter o to the output. */
 static inline uint8_t int8_requantize(const int8_layer *l, int o, int32_t acc)
 {

@@ -88,35 +88,26 @@ void int8_reference_add(const int8_layer *l, const uint8_t *a, const uint8_t *b,
     }
 }
 
-/* TFLite's uint8 average pool over the whole map: the sum, divided by the
- * count rounding halves up. Input and output share a quantization. */
-void int8_reference_avgpool(const int8_layer *l, const uint8_t *in, uint8_t *out)
+/* A global average pool or MEAN: each channel's sum, finished by int8_pool_output. */
+static void global_pool(const int8_layer *l, const uint8_t *in, uint8_t *out)
 {
     int count = l->in.h * l->in.w;
     for (int c = 0; c < l->in.c; c++) {
-        int32_t acc = 0;
+        int32_t sum = 0;
         for (int i = 0; i < count; i++)
-            acc += in[(size_t)i * (size_t)l->in.c + (size_t)c];
-        out[c] = int8_clamp(l, (acc + count / 2) / count);
+            sum += in[(size_t)i * (size_t)l->in.c + (size_t)c];
+        out[c] = int8_pool_output(l, sum, count);
     }
 }
 
-/* TFLite's int8 MEAN over height and width: per channel the sum of the
- * differences from the input's zero point, brought to the output's scale by
- * the multiplier, then divided by the count rounding halves away from zero
- * (C's division truncates), offset by the output's zero point. The same
- * integers on the uint8 values that hold the int8 ones (model.h). */
+void int8_reference_avgpool(const int8_layer *l, const uint8_t *in, uint8_t *out)
+{
+    global_pool(l, in, out);
+}
+
 void int8_reference_mean(const int8_layer *l, const uint8_t *in, uint8_t *out)
 {
-    int count = l->in.h * l->in.w;
-    for (int c = 0; c < l->in.c; c++) {
-        int32_t acc = 0;
-        for (int i = 0; i < count; i++)
-            acc += (int32_t)in[(size_t)i * (size_t)l->in.c + (size_t)c] - l->in_zp;
-        acc = multiply_by_quantized_multiplier(acc, l->mean_multiplier, l->mean_shift);
-        acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-        out[c] = int8_clamp(l, acc + l->out_zp);
-    }
+    global_pool(l, in, out);
 }
 
 /* The maximum over the window's taps inside the map (Darknet pads with -inf). */

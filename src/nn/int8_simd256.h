@@ -8,8 +8,8 @@
  * included its intrinsics (immintrin.h, or SIMDe's with native aliases) and
  * defined AVX2, the attribute of a function that uses 256-bit integer
  * instructions (its target, or nothing where the whole file is built for
- * them). The layer kernels: simd256_add, simd256_maxpool, simd256_avgpool,
- * simd256_mean; simd256_prepare / simd256_release for what they pack. */
+ * them). The layer kernels: simd256_add, simd256_maxpool, simd256_pool (the
+ * average pool and MEAN); simd256_prepare / simd256_release for what they pack. */
 #ifndef LOOKSLIKE_NN_INT8_SIMD256_H
 #define LOOKSLIKE_NN_INT8_SIMD256_H
 
@@ -207,9 +207,9 @@ AVX2 static void channel_sums(const int8_layer *l, const uint8_t *in, size_t c0,
 
 #define SUMS_AT_ONCE 256 /* channels summed before they are finished: a small stack array */
 
-/* A global average pool (int8_reference_avgpool): the sums vectorized, the
- * rounding division per channel. */
-AVX2 static void simd256_avgpool(const int8_layer *l, const uint8_t *in, uint8_t *out)
+/* A global average pool or MEAN (int8_reference_avgpool, _mean): the sums
+ * vectorized, each channel finished by int8_pool_output. */
+AVX2 static void simd256_pool(const int8_layer *l, const uint8_t *in, uint8_t *out)
 {
     int32_t sums[SUMS_AT_ONCE];
     int count = l->in.h * l->in.w;
@@ -217,25 +217,7 @@ AVX2 static void simd256_avgpool(const int8_layer *l, const uint8_t *in, uint8_t
         int n = l->in.c - c0 < SUMS_AT_ONCE ? l->in.c - c0 : SUMS_AT_ONCE;
         channel_sums(l, in, (size_t)c0, (size_t)n, sums);
         for (int c = 0; c < n; c++)
-            out[c0 + c] = int8_clamp(l, (sums[c] + count / 2) / count);
-    }
-}
-
-/* MEAN (int8_reference_mean): its sum of differences from the zero point is
- * the sum less count times it; then the same rescaling and division. */
-AVX2 static void simd256_mean(const int8_layer *l, const uint8_t *in, uint8_t *out)
-{
-    int32_t sums[SUMS_AT_ONCE];
-    int count = l->in.h * l->in.w;
-    for (int c0 = 0; c0 < l->in.c; c0 += SUMS_AT_ONCE) {
-        int n = l->in.c - c0 < SUMS_AT_ONCE ? l->in.c - c0 : SUMS_AT_ONCE;
-        channel_sums(l, in, (size_t)c0, (size_t)n, sums);
-        for (int c = 0; c < n; c++) {
-            int32_t acc = multiply_by_quantized_multiplier(sums[c] - count * l->in_zp, l->mean_multiplier,
-                                                           l->mean_shift);
-            acc = acc > 0 ? (acc + count / 2) / count : (acc - count / 2) / count;
-            out[c0 + c] = int8_clamp(l, acc + l->out_zp);
-        }
+            out[c0 + c] = int8_pool_output(l, sums[c], count);
     }
 }
 
