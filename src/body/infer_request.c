@@ -211,9 +211,14 @@ static outcome requested_output(parse_state *s, const cJSON *out, const infer_mo
     const char *name = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(out, "name"));
     int id = -1;
     for (int i = 0; name && i < INFER_OUTPUT_KINDS; i++)
-        if ((m->outputs & (1u << i)) && !strcmp(name, infer_output_name[i]))
+        if (!strcmp(name, infer_output_name[i]))
             id = i;
-    if (id < 0)
+    if (id >= 0 && !(m->outputs & (1u << id)) && (INFER_HEATMAP_OUTPUTS & (1u << id)) && m->no_heatmap) {
+        snprintf(s->message, sizeof s->message, "\"%s\": the model has no class activation maps: %s", name,
+                 m->no_heatmap);
+        return fail(s, OUTCOME_BAD_REQUEST, s->message);
+    }
+    if (id < 0 || !(m->outputs & (1u << id)))
         return fail(s, OUTCOME_BAD_REQUEST, name_outputs(s, m));
     infer_output *o = &q->output[id];
     if (o->wanted)
@@ -222,8 +227,9 @@ static outcome requested_output(parse_state *s, const cJSON *out, const infer_mo
     const cJSON *params = cJSON_GetObjectItemCaseSensitive(out, "parameters");
     const cJSON *k = cJSON_GetObjectItemCaseSensitive(params, "classification");
     const cJSON *binary = cJSON_GetObjectItemCaseSensitive(params, "binary_data");
-    if (k && id != INFER_PROBABILITIES)
-        return fail(s, OUTCOME_BAD_REQUEST, "\"classification\" is a parameter of \"probabilities\" only");
+    if (k && id != INFER_PROBABILITIES && id != INFER_HEATMAP)
+        return fail(s, OUTCOME_BAD_REQUEST,
+                    "\"classification\" is a parameter of \"probabilities\" and \"heatmap\" only");
     if (k) {
         if (!cJSON_IsNumber(k) || k->valuedouble < 1 || k->valuedouble > m->classes ||
             k->valuedouble != (int)k->valuedouble)
@@ -252,7 +258,10 @@ static outcome requested_outputs(parse_state *s, const cJSON *root, const infer_
         named++;
     }
     for (int i = 0; !named && i < INFER_OUTPUT_KINDS; i++)
-        q->output[i].wanted = (m->outputs >> i) & 1u;
+        q->output[i].wanted = ((m->outputs & ~m->on_request) >> i) & 1u;
+    for (int i = 0; i < INFER_OUTPUT_KINDS; i++)
+        if (q->output[i].wanted && (INFER_HEATMAP_OUTPUTS & (1u << i)))
+            q->maps = q->output[INFER_HEATMAP].classification ? q->output[INFER_HEATMAP].classification : 1;
     return OUTCOME_OK;
 }
 

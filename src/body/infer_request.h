@@ -4,7 +4,10 @@
  * little-endian length and the bytes after the JSON header) or "pixels"
  * (UINT8 [N, H, W, 3]: N RGB frames, JSON numbers flat or nested, or raw
  * after the header); the outputs asked for (INFER_OUTPUTS: a classifier's
- * "probabilities", with its optional "classification" K, and "features"; a
+ * "probabilities", with its optional "classification" K, "features" and,
+ * asked for by name, the class activation maps "heatmap" (its own
+ * "classification" K) with "heatmap_classes", "heatmap_boxes" and
+ * "heatmap_regions"; a
  * detector's boxes, scores, classes, labels and count), each with
  * "binary_data"; the request's "id" and its parameters: a classifier's
  * "crop", a detector's "threshold", "nms", "max" and "classes". The HTTP side (src/http/v2_route.c) receives the body and answers;
@@ -32,7 +35,12 @@
     X(SCORES, "scores") /* FP32 [N, D], the confidences */                                                            \
     X(CLASSES, "classes") /* INT32 [N, D], the class indexes */                                                       \
     X(LABELS, "labels") /* BYTES [N, D], the class names */                                                           \
-    X(COUNT, "count") /* INT32 [N], each image's detections: D is the largest */
+    X(COUNT, "count") /* INT32 [N], each image's detections: D is the largest */                                 \
+    /* A classifier's with class activation maps, only when asked for (infer_model.on_request): */                  \
+    X(HEATMAP, "heatmap") /* FP32 [N, K, H, W], the maps of the top K ("classification", default 1) */              \
+    X(HEATMAP_CLASSES, "heatmap_classes") /* INT32 [N, K], each map's class index (-1: no such class) */              \
+    X(HEATMAP_BOXES, "heatmap_boxes") /* FP32 [N, K, 4], each map's box in the image's pixels */                     \
+    X(HEATMAP_REGIONS, "heatmap_regions") /* FP32 [N, 4], the rectangle of the image the maps' grid covers */
 
 typedef enum {
 #define X(id, name) INFER_##id,
@@ -44,16 +52,21 @@ typedef enum {
 extern const char *const infer_output_name[INFER_OUTPUT_KINDS];
 
 /* What the model offers the protocol. */
+#define INFER_HEATMAP_OUTPUTS                                                                                          \
+    (1u << INFER_HEATMAP | 1u << INFER_HEATMAP_CLASSES | 1u << INFER_HEATMAP_BOXES | 1u << INFER_HEATMAP_REGIONS)
+
 typedef struct {
     unsigned outputs; /* (1u << INFER_id) for each output it has */
     int classes; /* its outputs: the most "classification" may ask for */
     int detector; /* it takes the detection parameters (detect_params.h), not "crop" */
+    unsigned on_request; /* of its outputs, the ones a request that names no output does not get */
+    const char *no_heatmap; /* a classifier without class activation maps: why (for the heatmap outputs' refusal) */
 } infer_model;
 
 /* An output as the request asks for it. */
 typedef struct {
     int wanted;
-    int classification; /* probabilities: K classes asked for, or 0: the probabilities */
+    int classification; /* probabilities, heatmap: K classes asked for, or 0: the probabilities, one map */
     int binary; /* as binary data after the JSON header */
 } infer_output;
 
@@ -68,6 +81,7 @@ typedef struct {
      * resolve against the labels (detect_class_mask). */
     detection_request detection;
     char *classes;
+    int maps; /* the heatmap outputs' K: "heatmap"'s "classification", or 1; 0 when none is asked for */
     char id[128]; /* the request's "id", echoed */
     int has_id;
 } infer_request;

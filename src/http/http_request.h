@@ -84,6 +84,7 @@ typedef struct http_request {
     atomic_int jobs_done;
     float *probabilities; /* every job's outputs, job after job, when the route asked (exchange_make_jobs) */
     float *features; /* every job's features, the same way */
+    float *heatmaps; /* every job's k class activation maps, the same way */
     int v2_error_form; /* errors as the Open Inference Protocol has them: {"error": "message"} */
     /* What is a route's own (its hooks release it): */
     union {
@@ -91,6 +92,7 @@ typedef struct http_request {
             image_list images; /* in body, or (JSON) decoded from it */
             int batch; /* answered as {"results": [...]} */
             int features; /* ?features=1: each result has the model's features */
+            int explain; /* ?explain=1: each of the top-k has its class activation map */
         } predict;
         struct { /* /v2 */
             v2_path path; /* the model and version named in the path */

@@ -227,6 +227,14 @@ static enum MHD_Result receive(http_request *r, const char *upload, size_t *uplo
     return MHD_YES;
 }
 
+size_t exchange_map_cells(const served_model *m)
+{
+    if (!m->class_map)
+        return 0;
+    nn_shape s = nn_class_map_input(m->class_map);
+    return (size_t)s.w * (size_t)s.h;
+}
+
 int exchange_make_jobs(http_request *r, const image_list *l, unsigned copies)
 {
     const size_t outputs = nn_model_outputs(&r->model->network), features = nn_model_features(&r->model->network);
@@ -237,8 +245,11 @@ int exchange_make_jobs(http_request *r, const image_list *l, unsigned copies)
     r->features = with_features ? malloc((size_t)l->count * features * sizeof *r->features) : NULL;
     const int with_boxes = (copies & EXCHANGE_BOXES) != 0;
     r->boxes = with_boxes ? malloc((size_t)l->count * (size_t)r->detection.max * sizeof *r->boxes) : NULL;
+    const int with_heatmaps = (copies & EXCHANGE_HEATMAPS) && r->model->class_map;
+    const size_t heatmaps = with_heatmaps ? (size_t)r->k * exchange_map_cells(r->model) : 0;
+    r->heatmaps = with_heatmaps ? malloc((size_t)l->count * heatmaps * sizeof *r->heatmaps) : NULL;
     if (!r->jobs || (with_probabilities && !r->probabilities) || (with_features && !r->features) ||
-        (with_boxes && !r->boxes))
+        (with_boxes && !r->boxes) || (with_heatmaps && !r->heatmaps))
         return -1;
     r->job_count = l->count;
     for (int i = 0; i < l->count; i++) {
@@ -257,6 +268,8 @@ int exchange_make_jobs(http_request *r, const image_list *l, unsigned copies)
             j->probabilities = r->probabilities + (size_t)i * outputs;
         if (with_features)
             j->features = r->features + (size_t)i * features;
+        if (with_heatmaps)
+            j->heatmaps = r->heatmaps + (size_t)i * heatmaps;
         if (with_boxes) {
             j->detection = r->detection;
             j->boxes = r->boxes + (size_t)i * (size_t)r->detection.max;
@@ -381,6 +394,7 @@ void inference_exchange_free(http_request *r)
     free(r->jobs);
     free(r->probabilities);
     free(r->features);
+    free(r->heatmaps);
     free(r->boxes);
     free(r->class_mask);
 }

@@ -37,6 +37,11 @@ void inference_exchange_free(http_request *r);
 #define EXCHANGE_FEATURES 2u
 /* A detector's boxes (into r->boxes, r->detection.max per job). */
 #define EXCHANGE_BOXES 4u
+/* The class activation maps of the top-k (into r->heatmaps, k maps per job). */
+#define EXCHANGE_HEATMAPS 8u
+
+/* The cells of one of m's class activation maps (W x H); 0 without them. */
+size_t exchange_map_cells(const served_model *m);
 
 /* One job per input of l (which outlives the jobs), for r->model, r->crop
  * and r->k, copying what `copies` says. 0, or -1 when out of memory. */

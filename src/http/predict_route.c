@@ -14,13 +14,24 @@
 #include "inference_exchange.h"
 #include "upload_images.h"
 
-/* Query parameters k, model, crop, features; an error is answered right away. */
+/* A query flag, 0 or 1 (absent: 0); -1 with a 400 answered. */
+static int query_flag(http_request *r, const char *name, int *out, enum MHD_Result *answered)
+{
+    const char *v = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, name);
+    if (v && strcmp(v, "0") && strcmp(v, "1")) {
+        *answered = respond_error(r, OUTCOME_INVALID_PARAMETER, "%s must be 0 or 1, not '%.40s'", name, v);
+        return -1;
+    }
+    *out = v && !strcmp(v, "1");
+    return 0;
+}
+
+/* Query parameters k, model, crop, features, explain; an error is answered right away. */
 static int parse_query(http_request *r, enum MHD_Result *answered)
 {
     const char *k = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "k");
     const char *model = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "model");
     const char *crop = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "crop");
-    const char *features = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND, "features");
     r->k = 3;
     if (k) {
         char *end;
@@ -48,14 +59,17 @@ static int parse_query(http_request *r, enum MHD_Result *answered)
                                   r->model->name);
         return -1;
     }
-    if (features && strcmp(features, "0") && strcmp(features, "1")) {
-        *answered = respond_error(r, OUTCOME_INVALID_PARAMETER, "features must be 0 or 1, not '%.40s'", features);
+    if (query_flag(r, "features", &r->predict.features, answered) < 0 ||
+        query_flag(r, "explain", &r->predict.explain, answered) < 0)
         return -1;
-    }
-    r->predict.features = features && !strcmp(features, "1");
     if (r->predict.features && !nn_model_features(&r->model->network)) {
         *answered = respond_error(r, OUTCOME_INVALID_PARAMETER,
                                   "model '%s' has no features (no average pool layer) to return", r->model->name);
+        return -1;
+    }
+    if (r->predict.explain && !r->model->class_map) {
+        *answered = respond_error(r, OUTCOME_INVALID_PARAMETER, "model '%s' has no class activation maps to explain "
+                                  "with: %s", r->model->name, r->model->no_class_map);
         return -1;
     }
     return 0;
@@ -70,7 +84,42 @@ static int begin_predict(http_request *r, const char *url, enum MHD_Result *answ
 
 static int collect_images(http_request *r, enum MHD_Result *answered)
 {
-    return upload_collect(r, r->predict.features ? EXCHANGE_FEATURES : 0, answered);
+    return upload_collect(r, (r->predict.features ? EXCHANGE_FEATURES : 0) | (r->predict.explain ? EXCHANGE_HEATMAPS : 0),
+                          answered);
+}
+
+/* x, y, width, height in source pixels, to the hundredth. */
+static void add_rectangle(cJSON *o, const char *name, const double *r)
+{
+    cJSON *rect = cJSON_AddObjectToObject(o, name);
+    const char *names[] = {"x", "y", "width", "height"};
+    for (int i = 0; i < 4; i++) {
+        char num[32];
+        snprintf(num, sizeof num, "%.2f", r[i]);
+        cJSON_AddRawToObject(rect, names[i], num);
+    }
+}
+
+/* The i-th prediction's class activation map (predictor_explain); NULL when out of memory. */
+static cJSON *heatmap_json(const inference_job *j, int i)
+{
+    const prediction_result *res = &j->result;
+    const nn_shape map = nn_class_map_input(res->model->class_map);
+    const size_t cells = (size_t)map.w * (size_t)map.h;
+    cJSON *h = cJSON_CreateObject();
+    cJSON_AddNumberToObject(h, "width", map.w);
+    cJSON_AddNumberToObject(h, "height", map.h);
+    text_buffer t = {0};
+    text_put_float_array(&t, j->heatmaps + (size_t)i * cells, cells);
+    if (t.failed || !cJSON_AddRawToObject(h, "values", t.data)) {
+        text_free(&t);
+        cJSON_Delete(h);
+        return NULL;
+    }
+    text_free(&t);
+    add_rectangle(h, "region", res->map_region);
+    add_rectangle(h, "box", res->map_box[i]);
+    return h;
 }
 
 /* An image's prediction as JSON. */
@@ -92,6 +141,13 @@ static cJSON *prediction_json(const inference_job *j)
         cJSON_AddRawToObject(p, "probability", num);
         cJSON_AddStringToObject(p, "labels", res->top[i].labels);
         cJSON_AddItemToArray(preds, p);
+        cJSON *map = j->heatmaps ? heatmap_json(j, i) : NULL;
+        if (j->heatmaps && !map) {
+            cJSON_Delete(root);
+            return NULL; /* answered as out of memory */
+        }
+        if (map)
+            cJSON_AddItemToObject(p, "heatmap", map);
     }
     cJSON *timing = cJSON_AddObjectToObject(root, "timing_ms");
     double total = j->queue_ms + res->decode_ms + res->preprocess_ms + res->inference_ms;

@@ -166,6 +166,11 @@ enum MHD_Result models_route(http_request *r, const route_call *call)
             cJSON_AddItemToArray(examples, cJSON_CreateString(d.examples[k]));
         cJSON_AddNumberToObject(o, "outputs", d.outputs);
         cJSON_AddNumberToObject(o, "features", d.features);
+        if (d.explains) { /* ?explain=1: its maps' cells */
+            cJSON *map = cJSON_AddObjectToObject(o, "heatmap");
+            cJSON_AddNumberToObject(map, "width", d.map_width);
+            cJSON_AddNumberToObject(map, "height", d.map_height);
+        }
         cJSON_AddStringToObject(o, "engine", d.engine);
         cJSON_AddStringToObject(o, "precision", d.precision);
         if (d.kernels)

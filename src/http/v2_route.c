@@ -16,7 +16,11 @@
  * pixels, as /detect's), "scores" FP32 [N, D], "classes" INT32 [N, D],
  * "labels" BYTES [N, D] and "count" INT32 [N], where D is the most
  * detections of an image in the batch and the rows past an image's count
- * are padding (0, class -1, label ""). "binary_data": true puts an output
+ * are padding (0, class -1, label ""); a classifier's class activation maps,
+ * only when asked for by name: "heatmap" FP32 [N, K, H, W] (the top K's,
+ * its "classification" K, default 1), "heatmap_classes" INT32 [N, K],
+ * "heatmap_boxes" FP32 [N, K, 4] and "heatmap_regions" FP32 [N, 4] (as
+ * /predict?explain=1 gives them, docs/explanations.md). "binary_data": true puts an output
  * after the JSON header, whose length Inference-Header-Content-Length
  * gives. Errors are {"error": "message"}, as the protocol has them. */
 #include <cjson/cJSON.h>
@@ -193,6 +197,46 @@ static void count_tensor(const http_request *r, const infer_output *o, int most,
         put_int32(b, r->jobs[i].result.nboxes, o->binary, !i);
 }
 
+/* The class activation maps: K an image (r->v2.infer.maps), rows past an
+ * image's top-k (a K beyond its classes) padded with 0 and class -1. */
+static void heatmap_tensor(const http_request *r, const infer_output *o, int most, text_buffer *b)
+{
+    (void)most;
+    const int k = r->v2.infer.maps;
+    const size_t cells = exchange_map_cells(r->model);
+    for (int i = 0; i < r->job_count; i++)
+        for (int j = 0; j < k; j++)
+            for (size_t c = 0; c < cells; c++)
+                put_float(b, j < r->jobs[i].result.count ? r->heatmaps[((size_t)i * k + j) * cells + c] : 0.0f,
+                          o->binary, !i && !j && !c);
+}
+
+static void heatmap_classes_tensor(const http_request *r, const infer_output *o, int most, text_buffer *b)
+{
+    (void)most;
+    for (int i = 0; i < r->job_count; i++)
+        for (int j = 0; j < r->v2.infer.maps; j++)
+            put_int32(b, j < r->jobs[i].result.count ? r->jobs[i].result.top[j].index : -1, o->binary, !i && !j);
+}
+
+static void heatmap_boxes_tensor(const http_request *r, const infer_output *o, int most, text_buffer *b)
+{
+    (void)most;
+    for (int i = 0; i < r->job_count; i++)
+        for (int j = 0; j < r->v2.infer.maps; j++)
+            for (int c = 0; c < 4; c++)
+                put_float(b, j < r->jobs[i].result.count ? (float)r->jobs[i].result.map_box[j][c] : 0.0f, o->binary,
+                          !i && !j && !c);
+}
+
+static void heatmap_regions_tensor(const http_request *r, const infer_output *o, int most, text_buffer *b)
+{
+    (void)most;
+    for (int i = 0; i < r->job_count; i++)
+        for (int c = 0; c < 4; c++)
+            put_float(b, (float)r->jobs[i].result.map_region[c], o->binary, !i && !c);
+}
+
 /* What an output's shape is, after N, the batch. */
 typedef enum {
     SHAPE_IMAGE, /* [N] */
@@ -200,6 +244,10 @@ typedef enum {
     SHAPE_FEATURES, /* [N, features] */
     SHAPE_DETECTION, /* [N, D] */
     SHAPE_BOX, /* [N, D, 4] */
+    SHAPE_MAPS, /* [N, K, H, W] */
+    SHAPE_MAP_CLASSES, /* [N, K] */
+    SHAPE_MAP_BOXES, /* [N, K, 4] */
+    SHAPE_RECTANGLE, /* [N, 4] */
 } output_shape;
 
 typedef struct {
@@ -217,19 +265,31 @@ static const v2_output v2_outputs[INFER_OUTPUT_KINDS] = {
     [INFER_CLASSES] = {"INT32", SHAPE_DETECTION, classes_tensor},
     [INFER_LABELS] = {"BYTES", SHAPE_DETECTION, labels_tensor},
     [INFER_COUNT] = {"INT32", SHAPE_IMAGE, count_tensor},
+    [INFER_HEATMAP] = {"FP32", SHAPE_MAPS, heatmap_tensor},
+    [INFER_HEATMAP_CLASSES] = {"INT32", SHAPE_MAP_CLASSES, heatmap_classes_tensor},
+    [INFER_HEATMAP_BOXES] = {"FP32", SHAPE_MAP_BOXES, heatmap_boxes_tensor},
+    [INFER_HEATMAP_REGIONS] = {"FP32", SHAPE_RECTANGLE, heatmap_regions_tensor},
 };
 
 /* Output id's datatype and shape, for a response (o: as asked, n images,
- * `most` detections) or the model's metadata (o NULL, n and most -1: any);
- * the shape's rank. */
-static int describe(const served_model *m, infer_output_id id, const infer_output *o, int n, int most, int *dims,
-                    const char **datatype)
+ * `most` detections, `maps` a heatmap's K) or the model's metadata (o NULL,
+ * n, most and maps -1: any); the shape's rank. */
+static int describe(const served_model *m, infer_output_id id, const infer_output *o, int n, int most, int maps,
+                    int *dims, const char **datatype)
 {
     const v2_output *v = &v2_outputs[id];
-    const int k = o ? o->classification : 0;
+    const int k = o && id == INFER_PROBABILITIES ? o->classification : 0;
     *datatype = k ? "BYTES" : v->datatype;
     dims[0] = n;
     switch (v->shape) {
+    case SHAPE_MAPS:
+        dims[1] = maps;
+        dims[2] = m->class_map ? nn_class_map_input(m->class_map).h : 0;
+        dims[3] = m->class_map ? nn_class_map_input(m->class_map).w : 0;
+        return 4;
+    case SHAPE_MAP_CLASSES: dims[1] = maps; return 2;
+    case SHAPE_MAP_BOXES: dims[1] = maps, dims[2] = 4; return 3;
+    case SHAPE_RECTANGLE: dims[1] = 4; return 2;
     case SHAPE_IMAGE: return 1;
     case SHAPE_OUTPUTS: dims[1] = k ? k : (int)nn_model_outputs(&m->network); return 2;
     case SHAPE_FEATURES: dims[1] = (int)nn_model_features(&m->network); return 2;
@@ -249,8 +309,11 @@ static infer_model infer_model_of(const served_model *m)
         im.outputs = 1u << INFER_BOXES | 1u << INFER_SCORES | 1u << INFER_CLASSES | 1u << INFER_LABELS |
                      1u << INFER_COUNT;
     } else {
-        im.outputs = 1u << INFER_PROBABILITIES | (nn_model_features(nm) ? 1u << INFER_FEATURES : 0);
+        im.outputs = 1u << INFER_PROBABILITIES | (nn_model_features(nm) ? 1u << INFER_FEATURES : 0) |
+                     (m->class_map ? INFER_HEATMAP_OUTPUTS : 0);
+        im.no_heatmap = m->class_map ? NULL : m->no_class_map;
     }
+    im.on_request = INFER_HEATMAP_OUTPUTS;
     return im;
 }
 
@@ -280,9 +343,9 @@ static enum MHD_Result model_metadata(http_request *r, const served_model *m)
     for (int id = 0; id < INFER_OUTPUT_KINDS; id++) {
         if (!(im.outputs & (1u << id)))
             continue;
-        int dims[3];
+        int dims[4];
         const char *datatype;
-        int rank = describe(m, (infer_output_id)id, NULL, -1, -1, dims, &datatype);
+        int rank = describe(m, (infer_output_id)id, NULL, -1, -1, -1, dims, &datatype);
         cJSON *out = cJSON_CreateObject();
         cJSON_AddStringToObject(out, "name", infer_output_name[id]);
         cJSON_AddStringToObject(out, "datatype", datatype);
@@ -402,7 +465,9 @@ static int collect_infer(http_request *r, enum MHD_Result *answered)
         if (q->classes && exchange_class_filter(r, q->classes, OUTCOME_BAD_REQUEST, answered) < 0)
             return -1;
     } else {
-        copies = EXCHANGE_PROBABILITIES | (q->output[INFER_FEATURES].wanted ? EXCHANGE_FEATURES : 0);
+        copies = EXCHANGE_PROBABILITIES | (q->output[INFER_FEATURES].wanted ? EXCHANGE_FEATURES : 0) |
+                 (q->maps ? EXCHANGE_HEATMAPS : 0);
+        r->k = q->maps ? q->maps : 1; /* the maps' classes: the top K */
     }
     if (exchange_make_jobs(r, &q->inputs, copies) < 0) {
         *answered = respond_error(r, OUTCOME_OUT_OF_MEMORY, "out of memory");
@@ -426,9 +491,9 @@ static int add_output(const http_request *r, cJSON *outputs, infer_output_id id,
         text_free(&t);
         return -1;
     }
-    int dims[3];
+    int dims[4];
     const char *datatype;
-    int rank = describe(r->model, id, o, r->job_count, most, dims, &datatype);
+    int rank = describe(r->model, id, o, r->job_count, most, r->v2.infer.maps, dims, &datatype);
     cJSON *out = cJSON_CreateObject();
     cJSON_AddItemToArray(outputs, out);
     cJSON_AddStringToObject(out, "name", infer_output_name[id]);

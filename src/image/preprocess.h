@@ -30,6 +30,12 @@ const char *crop_mode_name(crop_mode m);
 int preprocess_rgb(resize_workspace *ws, const uint8_t *rgb, int w, int h, preprocess_style style, crop_mode mode,
                    uint8_t *out, int out_w, int out_h);
 
+/* The rectangle of a w x h image that preprocess_rgb makes the out_w x out_h
+ * input of: x, y, width, height in the image's pixels (Darknet's: the window
+ * of its resized image, scaled back in proportion; it may reach past the
+ * image's edges, whose pixels crop_image repeats). */
+void preprocess_window(preprocess_style style, crop_mode mode, int w, int h, int out_w, int out_h, double rect[4]);
+
 /* The size a w x h image must at least be decoded at for this preprocessing
  * to see `gap` times the detail it uses of an out_w x out_h input (a
  * downscale by at least `gap`). */

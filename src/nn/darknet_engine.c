@@ -169,13 +169,13 @@ static nn_engine *darknet_create(const nn_model *m, int threads, char *err, size
     return &e->base;
 }
 
-static int darknet_features(nn_engine *base, float *out)
+static int darknet_tap(nn_engine *base, nn_tap t, float *out)
 {
     darknet_engine *e = (darknet_engine *)base;
-    int f = nn_model_features_layer(e->model);
-    if (f < 0)
+    int i = nn_model_tap_layer(e->model, t);
+    if (i < 0)
         return -1;
-    memcpy(out, e->net->layers[f].output, nn_model_features(e->model) * sizeof *out);
+    memcpy(out, e->net->layers[i].output, nn_model_tap_size(e->model, t) * sizeof *out);
     return 0;
 }
 
@@ -212,6 +212,6 @@ const nn_engine_ops nn_darknet_engine = {
     .create = darknet_create,
     .run = darknet_run,
     .run_input = darknet_run_input,
-    .features = darknet_features,
+    .tap = darknet_tap,
     .destroy = darknet_destroy,
 };

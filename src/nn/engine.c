@@ -58,9 +58,9 @@ int nn_engine_run_input(nn_engine *e, const float *input, float *output, int thr
     return e->ops->run_input ? e->ops->run_input(e, input, output, threads) : -1;
 }
 
-int nn_engine_features(nn_engine *e, float *out)
+int nn_engine_tap(nn_engine *e, nn_tap t, float *out)
 {
-    return e->ops->features ? e->ops->features(e, out) : -1;
+    return e->ops->tap ? e->ops->tap(e, t, out) : -1;
 }
 
 int nn_engine_choose(const nn_model *m, const char *engine, const char *precision, const char **chosen, char *err,

@@ -27,10 +27,10 @@ typedef struct {
      * model's normalisation would make them): what a detector's letterbox
      * makes (src/detect/). NULL for an engine that only takes pixels. */
     int (*run_input)(nn_engine *e, const float *input, float *output, int threads);
-    /* After a run: the features layer's output (nn_model_features_layer)
-     * into out, nn_model_features() floats, dequantized as scale * (q -
+    /* After a run: tap t's layer output (nn_model_tap_layer) into out,
+     * nn_model_tap_size() floats in C,H,W order, dequantized as scale * (q -
      * zero_point) where the engine computed them in uint8. 0, or -1. */
-    int (*features)(nn_engine *e, float *out);
+    int (*tap)(nn_engine *e, nn_tap t, float *out);
     void (*destroy)(nn_engine *e);
 } nn_engine_ops;
 
@@ -45,8 +45,9 @@ nn_engine *nn_engine_create(const char *name, const nn_model *m, int threads, ch
 int nn_engine_run(nn_engine *e, const uint8_t *pixels, float *output, int threads);
 /* -1 for an engine without run_input. */
 int nn_engine_run_input(nn_engine *e, const float *input, float *output, int threads);
-/* The features of the last run; -1 for a model without a features layer. */
-int nn_engine_features(nn_engine *e, float *out);
+/* Tap t of the last run (model.h: the features, the class map); -1 for a
+ * model without that tap or an engine that cannot read it. */
+int nn_engine_tap(nn_engine *e, nn_tap t, float *out);
 void nn_engine_destroy(nn_engine *e);
 /* Space-separated names of the float engines this build has. */
 const char *nn_engine_list(void);

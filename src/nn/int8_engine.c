@@ -86,9 +86,9 @@ typedef struct {
     int softmax; /* apply a float softmax to the result */
     nn_shape shape; /* of the result */
     nn_quant q; /* of the result */
-    int features_layer; /* nn_model_features_layer, or -1 */
-    nn_shape features_shape;
-    nn_quant features_q;
+    int tap_layer[NN_TAP_COUNT]; /* nn_model_tap_layer, or -1 */
+    nn_shape tap_shape[NN_TAP_COUNT];
+    nn_quant tap_q[NN_TAP_COUNT];
 } int8_engine;
 
 /* A layer's uint8 NHWC output as floats in the CHW order of Darknet outputs
@@ -120,10 +120,12 @@ static nn_engine *int8_create(const nn_model *m, int threads, char *err, size_t 
     e->result_layer = m->nlayers - 1 - e->softmax;
     e->shape = m->layers[e->result_layer].out;
     e->q = m->layers[e->result_layer].out_q;
-    e->features_layer = nn_model_features_layer(m);
-    if (e->features_layer >= 0) {
-        e->features_shape = m->layers[e->features_layer].out;
-        e->features_q = m->layers[e->features_layer].out_q;
+    for (int t = 0; t < NN_TAP_COUNT; t++) {
+        int i = e->tap_layer[t] = nn_model_tap_layer(m, (nn_tap)t);
+        if (i >= 0) {
+            e->tap_shape[t] = m->layers[i].out;
+            e->tap_q[t] = m->layers[i].out_q;
+        }
     }
     return &e->base;
 }
@@ -149,12 +151,12 @@ static int int8_run(nn_engine *base, const uint8_t *pixels, float *output, int t
     return 0;
 }
 
-static int int8_features(nn_engine *base, float *out)
+static int int8_tap(nn_engine *base, nn_tap t, float *out)
 {
     int8_engine *e = (int8_engine *)base;
-    if (e->features_layer < 0)
+    if (e->tap_layer[t] < 0)
         return -1;
-    dequantize(int8_network_output(e->net, e->features_layer), e->features_shape, e->features_q, out);
+    dequantize(int8_network_output(e->net, e->tap_layer[t]), e->tap_shape[t], e->tap_q[t], out);
     return 0;
 }
 
@@ -170,6 +172,6 @@ const nn_engine_ops nn_int8_engine = {
     .precision = "int8",
     .create = int8_create,
     .run = int8_run,
-    .features = int8_features,
+    .tap = int8_tap,
     .destroy = int8_destroy,
 };

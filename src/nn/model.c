@@ -2,6 +2,7 @@
  * names of its enums: model_names.c). Reading one from Darknet files: darknet_cfg.c, darknet_weights.c. */
 #include "model.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,10 +58,26 @@ int nn_model_features_layer(const nn_model *m)
     return -1;
 }
 
+int nn_model_tap_layer(const nn_model *m, nn_tap t)
+{
+    int pool = nn_model_features_layer(m);
+    switch (t) {
+    case NN_TAP_FEATURES: return pool;
+    case NN_TAP_CLASS_MAP: return pool >= 1 ? pool - 1 : -1; /* Darknet's pool reads the layer before it */
+    case NN_TAP_COUNT: break;
+    }
+    return -1;
+}
+
+size_t nn_model_tap_size(const nn_model *m, nn_tap t)
+{
+    int i = nn_model_tap_layer(m, t);
+    return i < 0 ? 0 : nn_shape_size(m->layers[i].out);
+}
+
 size_t nn_model_features(const nn_model *m)
 {
-    int f = nn_model_features_layer(m);
-    return f < 0 ? 0 : nn_shape_size(m->layers[f].out);
+    return nn_model_tap_size(m, NN_TAP_FEATURES);
 }
 
 size_t nn_layer_bias_count(const nn_layer *l)
@@ -100,3 +117,16 @@ void nn_model_release_params(nn_model *m)
     m->params = NULL;
 }
 
+
+void nn_fold_batch_norm(const nn_layer *l, float *weights, float *bias)
+{
+    size_t per_filter = l->nweights / (size_t)l->filters;
+    for (int o = 0; o < l->filters; o++) {
+        float k = l->batch_normalize ? l->scales[o] / (sqrtf(l->rolling_variance[o]) + .000001f) : 1.0f;
+        float shift = l->batch_normalize ? -l->rolling_mean[o] * k : 0.0f;
+        for (size_t i = 0; i < per_filter; i++)
+            weights[(size_t)o * per_filter + i] = l->weights[(size_t)o * per_filter + i] * k;
+        if (bias)
+            bias[o] = l->biases[o] + shift;
+    }
+}

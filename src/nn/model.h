@@ -296,11 +296,30 @@ int nn_layer_is_output(const nn_model *m, int i);
 size_t nn_model_outputs(const nn_model *m);
 /* How many classes it tells apart (its labels): a classifier's outputs, a detector's heads' classes. */
 int nn_model_classes(const nn_model *m);
-/* The layer whose output is the model's features (its embedding, for
- * similarity search): its last [avgpool], the image pooled to one value per
- * channel; -1 when it has none. */
+/* The intermediate tensors a service reads after a run ("taps"), one line
+ * each: X(TAP, name). FEATURES: the model's embedding (for similarity
+ * search), the output of its last [avgpool], the image pooled to one value
+ * per channel. CLASS_MAP: what that pool averages, the last feature map
+ * (MobileNet v1 at 224: 1024 x 7 x 7), from which class activation maps are
+ * made (class_map.h). Engines keep each tap's layer readable (nn_engine_tap). */
+#define NN_TAPS(X)                                                                                                     \
+    X(FEATURES, features)                                                                                              \
+    X(CLASS_MAP, class_map)
+
+typedef enum {
+#define NN_TAP_ENUM(TAP, name) NN_TAP_##TAP,
+    NN_TAPS(NN_TAP_ENUM)
+#undef NN_TAP_ENUM
+        NN_TAP_COUNT
+} nn_tap;
+
+/* The layer whose output tap t is; -1 when the model has none (no [avgpool],
+ * or one on the input itself). */
+int nn_model_tap_layer(const nn_model *m, nn_tap t);
+/* Its floats (C x H x W); 0 without one. */
+size_t nn_model_tap_size(const nn_model *m, nn_tap t);
+/* The layer of the features tap, and how many features: that layer's channels; 0 without one. */
 int nn_model_features_layer(const nn_model *m);
-/* How many features: that layer's channels; 0 without one. */
 size_t nn_model_features(const nn_model *m);
 size_t nn_shape_size(nn_shape s);
 
@@ -308,6 +327,10 @@ size_t nn_shape_size(nn_shape s);
 size_t nn_layer_param_count(const nn_layer *l);
 /* Its biases: one a filter, or one an output value ([local]). */
 size_t nn_layer_bias_count(const nn_layer *l);
+/* A [convolutional] or [connected] layer's weights and biases with Darknet's
+ * batch norm, y = scale * (x - mean) / (sqrt(var) + 1e-6) + bias, folded in
+ * (as they are without one): nweights and filters floats (bias may be NULL). */
+void nn_fold_batch_norm(const nn_layer *l, float *weights, float *bias);
 
 const char *nn_activation_name(nn_activation a);
 /* A layer kind's cfg section name, what it has in the .weights, its quantization keys. */

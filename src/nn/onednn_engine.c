@@ -55,8 +55,8 @@ typedef struct {
     dnnl_memory_t *user_out; /* per output layer (nn_layer_is_output): its part of the caller's buffer */
     size_t *user_out_at; /* where that part begins, in floats */
     int nuser_out;
-    int features_layer; /* nn_model_features_layer, or -1 */
-    dnnl_memory_t features; /* plain C,H,W copy of its output, made by every run */
+    int tap_layer[NN_TAP_COUNT]; /* nn_model_tap_layer, or -1 */
+    dnnl_memory_t tap[NN_TAP_COUNT]; /* plain C,H,W copies of their outputs, made by every run */
     const nn_model *model; /* its input normalisation */
     float *input; /* the normalised input tensor */
     dnnl_memory_t scratchpad;
@@ -285,20 +285,6 @@ static dnnl_memory_t constant(onednn_engine *e, const float *data, int ndims, co
     return check(e, st, "weights reorder", layer) < 0 ? NULL : dst;
 }
 
-/* Darknet batch norm, y = scale * (x - mean) / (sqrt(var) + 1e-6) + bias,
- * folded into the weights and bias of the layer before it. */
-static void fold_batch_norm(const nn_layer *l, float *weights, float *bias)
-{
-    size_t per_filter = l->nweights / (size_t)l->filters;
-    for (int o = 0; o < l->filters; o++) {
-        float k = l->batch_normalize ? l->scales[o] / (sqrtf(l->rolling_variance[o]) + .000001f) : 1.0f;
-        float shift = l->batch_normalize ? -l->rolling_mean[o] * k : 0.0f;
-        for (size_t i = 0; i < per_filter; i++)
-            weights[(size_t)o * per_filter + i] = l->weights[(size_t)o * per_filter + i] * k;
-        bias[o] = l->biases[o] + shift;
-    }
-}
-
 static void dims4(dnnl_dims_t d, nn_shape s)
 {
     d[0] = 1;
@@ -405,7 +391,7 @@ static int folded_weights(onednn_engine *e, const nn_layer *l, int i, const weig
     float *w = malloc(l->nweights * sizeof *w), *b = malloc((size_t)l->filters * sizeof *b);
     *wmem = *bmem = NULL;
     if (w && b) {
-        fold_batch_norm(l, w, b);
+        nn_fold_batch_norm(l, w, b);
         *wmem = e->weights[i] = constant(e, w, d->weight_ndims, d->weight_dims, d->weight_tag, want, i);
         *bmem = *wmem ? (e->biases[i] = constant(e, b, 1, d->bias_dims, dnnl_x, &d->bias, i)) : NULL;
     }
@@ -899,8 +885,9 @@ static int build_schedule(onednn_engine *e, const nn_model *m)
         if (rc < 0)
             return -1;
         /* Copied as soon as it is made: the buffer may serve a later layer. */
-        if (i == e->features_layer && add_reorder_step(e, e->out[i], e->features, 0, "features reorder", i) < 0)
-            return -1;
+        for (int t = 0; t < NN_TAP_COUNT; t++)
+            if (i == e->tap_layer[t] && add_reorder_step(e, e->out[i], e->tap[t], 0, "tap reorder", i) < 0)
+                return -1;
     }
     for (int i = 0, k = 0; i < m->nlayers; i++)
         if (nn_layer_is_output(m, i) && add_reorder_step(e, e->out[i], e->user_out[k++], 0, "output reorder", i) < 0)
@@ -926,12 +913,14 @@ static int build(onednn_engine *e, const nn_model *m)
             return check(e, dnnl_out_of_memory, "memory", i);
         at += nn_shape_size(m->layers[i].out);
     }
-    e->features_layer = nn_model_features_layer(m);
-    if (e->features_layer >= 0) {
-        dnnl_memory_desc_t features_md;
-        plain_desc(&features_md, m->layers[e->features_layer].out);
-        if (!(e->features = new_memory(e, &features_md, DNNL_MEMORY_ALLOCATE)))
-            return check(e, dnnl_out_of_memory, "memory", e->features_layer);
+    for (int t = 0; t < NN_TAP_COUNT; t++) {
+        int i = e->tap_layer[t] = nn_model_tap_layer(m, (nn_tap)t);
+        dnnl_memory_desc_t tap_md;
+        if (i < 0)
+            continue;
+        plain_desc(&tap_md, m->layers[i].out);
+        if (!(e->tap[t] = new_memory(e, &tap_md, DNNL_MEMORY_ALLOCATE)))
+            return check(e, dnnl_out_of_memory, "memory", i);
     }
     for (int k = 0; k < e->nsched; k++) {
         e->cur = &e->sched[k];
@@ -1049,13 +1038,13 @@ static int onednn_run_input(nn_engine *base, const float *input, float *output, 
     return run_schedule(e, output, threads);
 }
 
-static int onednn_features(nn_engine *base, float *out)
+static int onednn_tap(nn_engine *base, nn_tap t, float *out)
 {
     onednn_engine *e = (onednn_engine *)base;
     void *data;
-    if (e->features_layer < 0 || dnnl_memory_get_data_handle(e->features, &data) != dnnl_success)
+    if (e->tap_layer[t] < 0 || dnnl_memory_get_data_handle(e->tap[t], &data) != dnnl_success)
         return -1;
-    memcpy(out, data, nn_model_features(e->model) * sizeof *out);
+    memcpy(out, data, nn_model_tap_size(e->model, t) * sizeof *out);
     return 0;
 }
 
@@ -1065,6 +1054,6 @@ const nn_engine_ops nn_onednn_engine = {
     .create = onednn_create,
     .run = onednn_run,
     .run_input = onednn_run_input,
-    .features = onednn_features,
+    .tap = onednn_tap,
     .destroy = onednn_destroy,
 };

@@ -60,6 +60,14 @@ static int load_one(served_model *m, const char *dir, const char *engine, const 
         return -1;
     }
     m->precision = nn_engine_precision(m->engine);
+    if (nn_model_task(&m->network) == NN_TASK_CLASSIFICATION &&
+        !(m->class_map = nn_class_map_new(&m->network, m->name, m->no_class_map, sizeof m->no_class_map)) &&
+        !strcmp(m->no_class_map, "out of memory")) {
+        snprintf(err, errlen, "model '%s': out of memory", m->name);
+        nn_model_free(&m->network);
+        nn_labels_free(&m->labels);
+        return -1;
+    }
     return 0;
 }
 
@@ -110,6 +118,7 @@ void model_registry_free(model_registry *r)
     for (int i = 0; i < r->count; i++) {
         nn_model_free(&r->models[i].network);
         nn_labels_free(&r->models[i].labels);
+        nn_class_map_free(r->models[i].class_map);
     }
     r->count = 0;
 }
@@ -162,7 +171,12 @@ void model_registry_describe(const model_registry *r, int i, model_description *
                              .kernels = strcmp(m->engine, "int8") ? NULL : int8_kernels_in_use()->name,
                              .preprocess = nn_preprocessing_name(m->network.preprocess),
                              .version = m->version,
-                             .loaded_at = m->loaded_at};
+                             .loaded_at = m->loaded_at,
+                             .explains = m->class_map != NULL};
+    if (m->class_map) {
+        d->map_width = nn_class_map_input(m->class_map).w;
+        d->map_height = nn_class_map_input(m->class_map).h;
+    }
     for (int k = 0; k < m->labels.count && d->nexamples < MODEL_EXAMPLE_LABELS; k++)
         if (k != m->labels.background)
             d->examples[d->nexamples++] = m->labels.short_name[k];

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "../image/preprocess.h"
+#include "../nn/class_map.h"
 #include "../nn/labels.h"
 #include "../nn/model.h"
 #include "model_version.h"
@@ -23,6 +24,9 @@ typedef struct {
     nn_labels labels;
     const char *engine; /* the engine chosen for it (nn_engine_choose) */
     const char *precision; /* "fp32" or "int8", what that engine runs */
+    /* Its class activation maps (?explain=1), or NULL and why it has none. */
+    nn_class_map *class_map;
+    char no_class_map[256];
 } served_model;
 
 typedef struct {
@@ -55,6 +59,8 @@ typedef struct {
     int outputs; /* the network's output size (classes, plus one for a background class) */
     const char *task; /* "classification" or "detection" (nn_model_task) */
     int features; /* the length of its features (?features=1), 0 when it has none */
+    int explains; /* it has class activation maps (?explain=1) */
+    int map_width, map_height; /* their cells */
     const char *engine, *precision;
     const char *kernels; /* the integer engine's kernel set ("avx512vnni", ...); NULL for a float engine */
     const char *preprocess; /* "darknet" or "tf_slim" */

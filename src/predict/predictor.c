@@ -20,6 +20,7 @@ struct predictor {
     resize_workspace *resize;
     uint8_t *rgb; /* preprocessed input, largest model input */
     float *output; /* largest model output */
+    float *tap; /* the largest class map tap, when a model has class maps */
     int threads; /* for the next runs */
 };
 
@@ -33,9 +34,11 @@ predictor *predictor_new(const model_registry *r, int threads, char *err, size_t
     p->registry = r;
     p->threads = threads;
     p->detection = detection_request_default();
-    size_t max_in = 0, max_out = 0, max_detector_in = 0;
+    size_t max_in = 0, max_out = 0, max_detector_in = 0, max_tap = 0;
     for (int i = 0; i < r->count; i++) {
         const nn_model *m = &r->models[i].network;
+        if (r->models[i].class_map && nn_model_tap_size(m, NN_TAP_CLASS_MAP) > max_tap)
+            max_tap = nn_model_tap_size(m, NN_TAP_CLASS_MAP);
         if (nn_shape_size(m->input) > max_in)
             max_in = nn_shape_size(m->input);
         if (nn_model_outputs(m) > max_out)
@@ -67,7 +70,8 @@ predictor *predictor_new(const model_registry *r, int threads, char *err, size_t
         resize_workspace_set_threads(p->resize, threads);
     p->rgb = malloc(max_in);
     p->output = calloc(max_out, sizeof *p->output);
-    if (!p->decoder || !p->resize || !p->rgb || !p->output) {
+    p->tap = max_tap ? malloc(max_tap * sizeof *p->tap) : NULL;
+    if (!p->decoder || !p->resize || !p->rgb || !p->output || (max_tap && !p->tap)) {
         snprintf(err, errlen, "out of memory");
         predictor_free(p);
         return NULL;
@@ -89,6 +93,7 @@ void predictor_free(predictor *p)
     resize_workspace_free(p->resize);
     free(p->rgb);
     free(p->output);
+    free(p->tap);
     free(p);
 }
 
@@ -161,7 +166,57 @@ outcome predictor_run_tensor(predictor *p, const served_model *m, const uint8_t 
 
 int predictor_features(predictor *p, const served_model *m, float *out)
 {
-    return nn_engine_features(p->engines[m - p->registry->models], out);
+    return nn_engine_tap(p->engines[m - p->registry->models], NN_TAP_FEATURES, out);
+}
+
+/* A map scaled to 0..1 in place; the bounding rectangle of its cells at 0.5
+ * or more (cells: x0, y0, x1, y1, ends excluded). */
+static void scale_map(float *v, int w, int h, int cells[4])
+{
+    const int n = w * h;
+    float lo = v[0], hi = v[0];
+    for (int i = 1; i < n; i++) {
+        lo = v[i] < lo ? v[i] : lo;
+        hi = v[i] > hi ? v[i] : hi;
+    }
+    cells[0] = w, cells[1] = h, cells[2] = cells[3] = 0;
+    for (int i = 0; i < n; i++) {
+        v[i] = hi > lo ? (v[i] - lo) / (hi - lo) : 0.0f;
+        if (v[i] < 0.5f)
+            continue;
+        int x = i % w, y = i / w;
+        cells[0] = x < cells[0] ? x : cells[0];
+        cells[1] = y < cells[1] ? y : cells[1];
+        cells[2] = x + 1 > cells[2] ? x + 1 : cells[2];
+        cells[3] = y + 1 > cells[3] ? y + 1 : cells[3];
+    }
+    if (hi <= lo)
+        cells[0] = cells[1] = 0, cells[2] = w, cells[3] = h;
+}
+
+int predictor_explain(predictor *p, const served_model *m, crop_mode crop, prediction_result *res, float *values)
+{
+    const nn_class_map *c = m->class_map;
+    if (!c || nn_engine_tap(p->engines[m - p->registry->models], NN_TAP_CLASS_MAP, p->tap) < 0)
+        return -1;
+    const nn_shape map = nn_class_map_input(c);
+    /* The crop in the decoded image, then in the image as sent (DCT scaling decodes it smaller). */
+    double *r = res->map_region;
+    preprocess_window(model_preprocess_style(&m->network), crop, res->decoded_width, res->decoded_height,
+                      m->network.input.w, m->network.input.h, r);
+    const double sx = (double)res->width / res->decoded_width, sy = (double)res->height / res->decoded_height;
+    r[0] *= sx, r[2] *= sx, r[1] *= sy, r[3] *= sy;
+    const double cw = r[2] / map.w, ch = r[3] / map.h;
+    for (int i = 0; i < res->count; i++) {
+        float *v = values + (size_t)i * (size_t)map.w * (size_t)map.h;
+        int cells[4];
+        nn_class_map_compute(c, p->tap, res->top[i].index, v);
+        scale_map(v, map.w, map.h, cells);
+        double *b = res->map_box[i];
+        b[0] = r[0] + cells[0] * cw, b[1] = r[1] + cells[1] * ch;
+        b[2] = (cells[2] - cells[0]) * cw, b[3] = (cells[3] - cells[1]) * ch;
+    }
+    return 0;
 }
 
 const uint8_t *predictor_input(const predictor *p)

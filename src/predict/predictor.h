@@ -50,6 +50,11 @@ typedef struct {
     const detected_object *boxes;
     int nboxes, total_boxes;
     int boxes_truncated; /* total_boxes is a lower bound (detector_run) */
+    /* After predictor_explain: where the top-k's class activation maps lie
+     * in the image sent, x, y, width, height in its pixels: the rectangle
+     * their grid covers (the crop), and each map's box. */
+    double map_region[4];
+    double map_box[PREDICT_MAX_K][4];
 } prediction_result;
 
 typedef struct predictor predictor;
@@ -83,8 +88,18 @@ outcome predictor_run_rgb(predictor *p, const served_model *m, const uint8_t *rg
 outcome predictor_run_tensor(predictor *p, const served_model *m, const uint8_t *rgb, int k, prediction_result *res);
 
 /* After a run of m: its features (nn_model_features(&m->network) floats,
- * nn_engine_features) into out. 0, or -1 for a model without them. */
+ * nn_engine_tap) into out. 0, or -1 for a model without them. */
 int predictor_features(predictor *p, const served_model *m, float *out);
+/* After a classifier's run of m with `crop`: the class activation map
+ * (class_map.h) of each of res's top-k into values (res->count maps of the
+ * model's map size, nn_class_map_input's H x W, one after the other), each
+ * scaled to 0..1 between its lowest and highest cell (all 0 when every cell
+ * is equal); res->map_region and res->map_box set, the box the bounding
+ * rectangle of the map's cells at 0.5 or more (the whole region for a flat
+ * map). 0, or -1 for a model without class maps or an engine that cannot
+ * read them. Allocates nothing. */
+int predictor_explain(predictor *p, const served_model *m, crop_mode crop, prediction_result *res, float *values);
+
 /* The input tensor the last predictor_run_image or predictor_run_rgb made
  * (the model's height x width x 3 bytes): what the network was fed, for
  * comparing with another runtime fed the same. Valid until the next run. */

@@ -145,6 +145,11 @@ static void *worker_main(void *arg)
             job->status = OUTCOME_INTERNAL;
             snprintf(job->error, sizeof job->error, "the engine gave no features for model '%s'", job->model->name);
         }
+        if (job->status == OUTCOME_OK && job->heatmaps &&
+            predictor_explain(pr, job->model, job->crop, &job->result, job->heatmaps) < 0) {
+            job->status = OUTCOME_INTERNAL;
+            snprintf(job->error, sizeof job->error, "the engine gave no class map for model '%s'", job->model->name);
+        }
         if (job->status == OUTCOME_OK && job->boxes)
             memcpy(job->boxes, job->result.boxes, (size_t)job->result.nboxes * sizeof *job->boxes);
         job->result.boxes = job->boxes;

@@ -32,6 +32,7 @@ struct inference_job {
     int width, height;
     float *probabilities; /* when not NULL: every output's probability is copied here */
     float *features; /* when not NULL: the model's features (nn_model_features) are copied here */
+    float *heatmaps; /* when not NULL: the top-k's class activation maps (predictor_explain), k of them */
     const served_model *model;
     model_set *set; /* the set model belongs to: its predictors run the job (held while it is queued) */
     crop_mode crop;

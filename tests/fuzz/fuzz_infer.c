@@ -12,10 +12,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (size < 2)
         return 0;
-    static const infer_model classifier = {1u << INFER_PROBABILITIES | 1u << INFER_FEATURES, 1001, 0};
-    static const infer_model detector_model = {1u << INFER_BOXES | 1u << INFER_SCORES | 1u << INFER_CLASSES |
-                                             1u << INFER_LABELS | 1u << INFER_COUNT,
-                                         80, 1};
+    static const infer_model classifier = {.outputs = 1u << INFER_PROBABILITIES | 1u << INFER_FEATURES | INFER_HEATMAP_OUTPUTS,
+                                          .classes = 1001, .on_request = INFER_HEATMAP_OUTPUTS};
+    static const infer_model detector_model = {.outputs = 1u << INFER_BOXES | 1u << INFER_SCORES | 1u << INFER_CLASSES |
+                                                      1u << INFER_LABELS | 1u << INFER_COUNT,
+                                           .classes = 80, .detector = 1};
     size_t header = (size_t)data[0] | (size_t)(data[1] & 0x7f) << 8;
     const infer_model *m = data[1] & 0x80 ? &detector_model : &classifier;
     const uint8_t *body = data + 2;

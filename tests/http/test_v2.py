@@ -126,7 +126,11 @@ def main():
                   ins["image"]["datatype"] == "BYTES" and ins["pixels"] == {"name": "pixels", "datatype": "UINT8",
                                                                              "shape": [-1, -1, -1, 3]} and
                   doc["outputs"] == [{"name": "probabilities", "datatype": "FP32", "shape": [-1, 1001]},
-                                     {"name": "features", "datatype": "FP32", "shape": [-1, 1024]}],
+                                     {"name": "features", "datatype": "FP32", "shape": [-1, 1024]},
+                                     {"name": "heatmap", "datatype": "FP32", "shape": [-1, -1, 7, 7]},
+                                     {"name": "heatmap_classes", "datatype": "INT32", "shape": [-1, -1]},
+                                     {"name": "heatmap_boxes", "datatype": "FP32", "shape": [-1, -1, 4]},
+                                     {"name": "heatmap_regions", "datatype": "FP32", "shape": [-1, 4]}],
                   f"model metadata at {path}: {doc}")
         check(get(port, f"/v2/models/{MODEL}/ready") == (200, {"name": MODEL, "ready": True}), "model ready")
         for path in ("/v2/models/nope", "/v2/models/nope/ready", f"/v2/models/{MODEL}/versions/1",

@@ -52,7 +52,7 @@ static void top5(const uint8_t *v, int *idx)
 }
 
 /* Runs the 8 reference tensors of a crop: the outputs into out (nout each)
- * and, when features is not NULL, each run's features (nn_engine_features). */
+ * and, when features is not NULL, each run's features (nn_engine_tap). */
 static int run_images(const nn_model *m, const char *crop, float *out, size_t nout, float *features)
 {
     char err[NN_ERR_LEN];
@@ -72,7 +72,7 @@ static int run_images(const nn_model *m, const char *crop, float *out, size_t no
             /* alternately on 1 and 2 threads: both of the engine's schedules must be right */
             rc = nn_engine_run(e, rgb, out + (size_t)i * nout, 1 + i % 2);
             if (rc == 0 && features)
-                rc = nn_engine_features(e, features + (size_t)i * nn_model_features(m));
+                rc = nn_engine_tap(e, NN_TAP_FEATURES, features + (size_t)i * nn_model_features(m));
         }
         free(rgb);
     }
@@ -138,7 +138,7 @@ static void test_model(const char *model_dir, const char *name, const char *ref_
     nn_model_free(&m);
 }
 
-/* v1's 1024 average-pool features, the engine's features (nn_engine_features)
+/* v1's 1024 average-pool features, the engine's features (nn_engine_tap)
  * of a whole run. Like the probabilities, each value is held against the
  * nearer of the two kernel families (they differ from each other by up to 9
  * steps here). */

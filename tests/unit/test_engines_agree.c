@@ -53,7 +53,7 @@ static void compare(const char *model_dir, const char *ref_dir, const char *name
         check(ra == 0 && rb == 0 && worst <= 1e-4, "%s %s: probabilities agree within 1e-4 (worst %.2e)", name,
               images[i], worst);
         /* the features: the pool's output, relative to the largest */
-        int ga = nn_engine_features(a, fa), gb = nn_engine_features(b, fb);
+        int ga = nn_engine_tap(a, NN_TAP_FEATURES, fa), gb = nn_engine_tap(b, NN_TAP_FEATURES, fb);
         double largest = 0, apart = 0;
         for (size_t c = 0; ga == 0 && gb == 0 && c < nf; c++) {
             largest = fmax(largest, fabs(fb[c]));

@@ -8,10 +8,11 @@
 #include "../../src/body/infer_request.h"
 #include "check.h"
 
-static const infer_model classifier = {1u << INFER_PROBABILITIES | 1u << INFER_FEATURES, 1001, 0};
-static const infer_model detector_model = {1u << INFER_BOXES | 1u << INFER_SCORES | 1u << INFER_CLASSES |
-                                         1u << INFER_LABELS | 1u << INFER_COUNT,
-                                     80, 1};
+static const infer_model classifier = {.outputs = 1u << INFER_PROBABILITIES | 1u << INFER_FEATURES | INFER_HEATMAP_OUTPUTS,
+                                          .classes = 1001, .on_request = INFER_HEATMAP_OUTPUTS};
+static const infer_model detector_model = {.outputs = 1u << INFER_BOXES | 1u << INFER_SCORES | 1u << INFER_CLASSES |
+                                                      1u << INFER_LABELS | 1u << INFER_COUNT,
+                                           .classes = 80, .detector = 1};
 
 static outcome parse_for(const infer_model *m, const char *json, infer_request *q, char *err, size_t errlen)
 {
@@ -127,10 +128,41 @@ int main(void)
              "{\"name\": \"probabilities\"}]}", image);
     expect(json, OUTCOME_BAD_REQUEST, "three outputs");
     snprintf(json, sizeof json, "%s \"outputs\": [{\"name\": \"features\"}]}", image);
-    const infer_model probabilities_only = {1u << INFER_PROBABILITIES, 1001, 0};
+    const infer_model probabilities_only = {.outputs = 1u << INFER_PROBABILITIES, .classes = 1001,
+                                            .no_heatmap = "m.cfg:9: no pool"};
     st = parse_for(&probabilities_only, json, &q, err, sizeof err);
     check(st == OUTCOME_BAD_REQUEST && strstr(err, "outputs are \"probabilities\"") && !strstr(err, "features"),
           "features of a model without them: %s", err);
+    if (st == OUTCOME_OK)
+        infer_request_free(&q);
+
+    /* the heatmaps: only when named; K from "heatmap"'s classification (default 1), shared by the companions */
+    snprintf(json, sizeof json, "%s \"outputs\": []}", image);
+    st = parse(json, NULL, 0, &q, err, sizeof err);
+    check(st == OUTCOME_OK && q.output[INFER_PROBABILITIES].wanted && !q.output[INFER_HEATMAP].wanted && !q.maps,
+          "no output named: no heatmap (%s)", err);
+    if (st == OUTCOME_OK)
+        infer_request_free(&q);
+    snprintf(json, sizeof json, "%s \"outputs\": [{\"name\": \"heatmap\", \"parameters\": {\"classification\": 3}}, "
+             "{\"name\": \"heatmap_boxes\"}]}", image);
+    st = parse(json, NULL, 0, &q, err, sizeof err);
+    check(st == OUTCOME_OK && q.output[INFER_HEATMAP].wanted && q.output[INFER_HEATMAP_BOXES].wanted && q.maps == 3 &&
+              !q.output[INFER_PROBABILITIES].wanted,
+          "heatmap with classification 3 and its boxes (%s)", err);
+    if (st == OUTCOME_OK)
+        infer_request_free(&q);
+    snprintf(json, sizeof json, "%s \"outputs\": [{\"name\": \"heatmap_regions\"}]}", image);
+    st = parse(json, NULL, 0, &q, err, sizeof err);
+    check(st == OUTCOME_OK && q.maps == 1, "a companion alone: one map's worth (%s)", err);
+    if (st == OUTCOME_OK)
+        infer_request_free(&q);
+    snprintf(json, sizeof json, "%s \"outputs\": [{\"name\": \"heatmap_classes\", \"parameters\": "
+             "{\"classification\": 2}}]}", image);
+    expect(json, OUTCOME_BAD_REQUEST, "classification of heatmap_classes");
+    snprintf(json, sizeof json, "%s \"outputs\": [{\"name\": \"heatmap\"}]}", image);
+    st = parse_for(&probabilities_only, json, &q, err, sizeof err);
+    check(st == OUTCOME_BAD_REQUEST && strstr(err, "no class activation maps: m.cfg:9: no pool"),
+          "heatmap of a model without class maps names why: %s", err);
     if (st == OUTCOME_OK)
         infer_request_free(&q);
 
@@ -140,7 +172,7 @@ int main(void)
     st = parse_for(&detector_model, json, &q, err, sizeof err);
     int all = 1;
     for (int i = 0; i < INFER_OUTPUT_KINDS; i++)
-        all &= q.output[i].wanted == (i >= INFER_BOXES);
+        all &= q.output[i].wanted == (i >= INFER_BOXES && i <= INFER_COUNT);
     check(st == OUTCOME_OK && all && q.detection.options.threshold == 0.5f && q.detection.options.nms == 0.0f &&
               q.detection.max == 7 && q.classes && !strcmp(q.classes, "dog,person"),
           "a detector's parameters, every detector output by default, an unknown parameter left alone (%s)", err);
@@ -169,7 +201,7 @@ int main(void)
         {"\"outputs\": [{\"name\": \"probabilities\"}]}",
          "outputs are \"boxes\", \"scores\", \"classes\", \"labels\" and \"count\""},
         {"\"outputs\": [{\"name\": \"scores\", \"parameters\": {\"classification\": 2}}]}",
-         "\"classification\" is a parameter of \"probabilities\" only"},
+         "\"classification\" is a parameter of \"probabilities\" and \"heatmap\" only"},
     };
     for (size_t i = 0; i < sizeof refused / sizeof *refused; i++) {
         snprintf(json, sizeof json, "%s %s}", image, refused[i].tail);

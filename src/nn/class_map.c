@@ -1,0 +1,129 @@
+#include "class_map.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct nn_class_map {
+    nn_shape in; /* the tap's: C x H x W */
+    int classes; /* the model's outputs */
+    float *weights; /* classes x C, the linear layer's (batch norm folded); NULL: class c is channel c */
+};
+
+/* The one linear layer after the pool, or why it is not. */
+static int linear_head(const nn_model *m, int pool, const char *name, int *linear, char *why, size_t whylen)
+{
+    *linear = -1;
+    for (int i = pool + 1; i < m->nlayers; i++) {
+        const nn_layer *l = &m->layers[i];
+        switch (l->kind) {
+        case LAYER_DROPOUT:
+        case LAYER_SOFTMAX:
+        case LAYER_COST: continue;
+        case LAYER_CONVOLUTIONAL:
+        case LAYER_CONNECTED:
+            if (*linear >= 0) {
+                snprintf(why, whylen, "%s:%d: a second weighted layer after the pool: a class activation map needs "
+                         "one linear layer between the pool and the classes", name, l->line);
+                return -1;
+            }
+            if (l->activation != ACT_LINEAR) {
+                snprintf(why, whylen, "%s:%d: the [%s] after the pool has activation %s; a class activation map "
+                         "needs it linear", name, l->line, nn_layer_kind_name(l->kind), nn_activation_name(l->activation));
+                return -1;
+            }
+            if (l->kind == LAYER_CONVOLUTIONAL && (l->size != 1 || l->groups != 1 || l->out.h != 1 || l->out.w != 1)) {
+                snprintf(why, whylen, "%s:%d: the [convolutional] after the pool is not a 1x1 one of one group",
+                         name, l->line);
+                return -1;
+            }
+            *linear = i;
+            continue;
+        default:
+            snprintf(why, whylen, "%s:%d: a [%s] layer after the last [avgpool]; a class activation map needs the "
+                     "pool followed only by one linear layer ([convolutional] 1x1 or [connected]) and [softmax]",
+                     name, l->line, nn_layer_kind_name(l->kind));
+            return -1;
+        }
+    }
+    return 0;
+}
+
+nn_class_map *nn_class_map_new(const nn_model *m, const char *name, char *why, size_t whylen)
+{
+    int pool = nn_model_features_layer(m), at = nn_model_tap_layer(m, NN_TAP_CLASS_MAP), linear;
+    if (nn_model_task(m) != NN_TASK_CLASSIFICATION) {
+        snprintf(why, whylen, "%s is a detector", name);
+        return NULL;
+    }
+    if (at < 0) {
+        snprintf(why, whylen, "%s: no global average pool ([avgpool]) over a feature map", name);
+        return NULL;
+    }
+    if (linear_head(m, pool, name, &linear, why, whylen) < 0)
+        return NULL;
+    const nn_shape in = m->layers[at].out;
+    const int classes = (int)nn_model_outputs(m);
+    if (linear < 0 && in.c != classes) {
+        snprintf(why, whylen, "%s:%d: the pool has %d channels and the model %d outputs, and no linear layer maps "
+                 "one to the other", name, m->layers[pool].line, in.c, classes);
+        return NULL;
+    }
+    if (linear >= 0 && (m->layers[linear].filters != classes || nn_shape_size(m->layers[linear].in) != (size_t)in.c)) {
+        snprintf(why, whylen, "%s:%d: the linear layer after the pool does not map its %d channels to the %d outputs",
+                 name, m->layers[linear].line, in.c, classes);
+        return NULL;
+    }
+    if (linear >= 0 && !m->layers[linear].weights) {
+        snprintf(why, whylen, "%s: the weights were released before the class map was made", name);
+        return NULL;
+    }
+    nn_class_map *c = calloc(1, sizeof *c);
+    if (c && linear >= 0)
+        c->weights = malloc((size_t)classes * (size_t)in.c * sizeof *c->weights);
+    if (!c || (linear >= 0 && !c->weights)) {
+        free(c);
+        snprintf(why, whylen, "out of memory");
+        return NULL;
+    }
+    c->in = in;
+    c->classes = classes;
+    /* Both kinds hold their weights as [filters][inputs]; the bias and batch norm's mean shift
+     * every cell of a map alike: left out. */
+    if (linear >= 0)
+        nn_fold_batch_norm(&m->layers[linear], c->weights, NULL);
+    return c;
+}
+
+void nn_class_map_free(nn_class_map *c)
+{
+    if (!c)
+        return;
+    free(c->weights);
+    free(c);
+}
+
+nn_shape nn_class_map_input(const nn_class_map *c)
+{
+    return c->in;
+}
+
+void nn_class_map_compute(const nn_class_map *c, const float *tap, int cls, float *out)
+{
+    const size_t hw = (size_t)c->in.h * (size_t)c->in.w;
+    if (!c->weights) {
+        memcpy(out, tap + (size_t)cls * hw, hw * sizeof *out);
+        return;
+    }
+    const float *w = c->weights + (size_t)cls * c->in.c;
+    double sum[hw];
+    for (size_t p = 0; p < hw; p++)
+        sum[p] = 0.0;
+    for (int k = 0; k < c->in.c; k++) {
+        const float *f = tap + (size_t)k * hw;
+        for (size_t p = 0; p < hw; p++)
+            sum[p] += (double)w[k] * f[p];
+    }
+    for (size_t p = 0; p < hw; p++)
+        out[p] = (float)sum[p];
+}

@@ -1,0 +1,36 @@
+/* Class activation maps (Zhou et al., "Learning Deep Features for
+ * Discriminative Localization", CVPR 2016): where in the last feature map the
+ * evidence for a class lies. A classifier ending in a global average pool
+ * followed only by one linear layer (a 1x1 [convolutional] or a [connected]
+ * with linear activation; batch norm folded in) and [dropout], [softmax],
+ * [cost] scores class c as the average over the map's cells of
+ * sum_k w[c][k] f_k(x, y): that sum, cell by cell, is c's map. A model whose
+ * pool is followed by nothing but those layers, its channels the classes
+ * (darknet19, densenet201: a 1x1 convolution before the pool), has c's map
+ * as channel c of the pool's input. f is the model's CLASS_MAP tap
+ * (model.h), read from the engine after a run, in float (the integer
+ * engine's uint8 map dequantized).
+ * Made once from a model, before its parameters are released (it copies the
+ * weights it needs); read-only afterwards, shared by every worker. */
+#ifndef LOOKSLIKE_NN_CLASS_MAP_H
+#define LOOKSLIKE_NN_CLASS_MAP_H
+
+#include <stddef.h>
+
+#include "model.h"
+
+typedef struct nn_class_map nn_class_map;
+
+/* NULL with the reason in why when the model's head is not one of those
+ * ("model.cfg:312: [connected] after the pool has activation relu: ..."), or
+ * memory ran out. */
+nn_class_map *nn_class_map_new(const nn_model *m, const char *name, char *why, size_t whylen);
+void nn_class_map_free(nn_class_map *c);
+/* The shape of the map the model's CLASS_MAP tap gives (C x H x W); a
+ * class's map is H x W. */
+nn_shape nn_class_map_input(const nn_class_map *c);
+/* Class cls's map (0 <= cls < the model's outputs) from the tap's C,H,W
+ * floats into out, H x W floats: sum_k w[cls][k] f_k(y, x), no bias. */
+void nn_class_map_compute(const nn_class_map *c, const float *tap, int cls, float *out);
+
+#endif
