@@ -6,7 +6,8 @@
 //
 // usage: node tflite_oracle.mjs MODEL.tflite INPUTS OUTPUT
 //   INPUTS: N input tensors one after the other (uint8, the model's input
-//   shape each); OUTPUT: the N output tensors, uint8, one after the other.
+//   shape each); OUTPUT: the N output tensors, uint8, one after the other
+//   (an int8 output as lookslike holds int8 values: v + 128).
 //
 // Builtin kernels only: a runtime that makes its XNNPACK delegate logs
 // "Created TensorFlow Lite XNNPACK delegate for CPU." (0.0.1-alpha.10 does,
@@ -63,14 +64,15 @@ try {
     const [input] = runner.getInputs();
     const [output] = runner.getOutputs();
     const inBuf = input.data(), all = new Uint8Array(inputs);
-    if (input.dataType !== 'uint8' || output.dataType !== 'uint8' || all.length % inBuf.length)
+    const int8 = output.dataType === 'int8'; /* written as lookslike holds int8: v + 128 */
+    if (input.dataType !== 'uint8' || !(int8 || output.dataType === 'uint8') || all.length % inBuf.length)
       return { error: `input ${input.dataType} [${input.shape}] (${inBuf.length} bytes), output ${output.dataType}; ` +
                       `${all.length} input bytes` };
     const n = all.length / inBuf.length, out = [];
     for (let i = 0; i < n; i++) {
       input.data().set(all.subarray(i * inBuf.length, (i + 1) * inBuf.length));
       if (!runner.infer()) return { error: `inference ${i} failed` };
-      for (const v of output.data()) out.push(v);
+      for (const v of output.data()) out.push(int8 ? v + 128 : v);
     }
     return { out, inputShape: input.shape, outputShape: output.shape,
              features: await tfweb.tflite_web_api.getWasmFeatures() };

@@ -4,8 +4,15 @@
  * emulated ones too), on 1 thread, and the native fast sets on 2 as well. The tensors and the runtime's
  * outputs come from tests/tflite_oracle.sh (the inputs computed by lookslike,
  * the outputs by TFLite's builtin kernels in tests/tools/tflite_oracle.mjs).
- * usage: test_int8_oracle NAME CFG WEIGHTS INPUTS OUTPUTS */
+ * With --class-map, OUTPUTS are what the model's last global pool reads
+ * (TFLite's tensor, from a .tflite whose output was made that one), and the
+ * engine's CLASS_MAP tap layer (model.h) must equal them: the feature map
+ * class activation maps are made of (tests/explain/test_class_maps.py).
+ * $LOOKSLIKE_TEST_KERNEL_SETS (space-separated set names, or "best": the
+ * fastest on this CPU) runs those sets only.
+ * usage: test_int8_oracle [--class-map] NAME CFG WEIGHTS INPUTS OUTPUTS */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
@@ -23,8 +30,10 @@ static size_t top1(const uint8_t *v, size_t n)
 
 int main(int argc, char **argv)
 {
+    const int class_map = argc > 1 && !strcmp(argv[1], "--class-map");
+    argv += class_map, argc -= class_map;
     if (argc != 6) {
-        fprintf(stderr, "usage: test_int8_oracle NAME CFG WEIGHTS INPUTS OUTPUTS\n");
+        fprintf(stderr, "usage: test_int8_oracle [--class-map] NAME CFG WEIGHTS INPUTS OUTPUTS\n");
         return 2;
     }
     const char *name = argv[1];
@@ -32,7 +41,10 @@ int main(int argc, char **argv)
     nn_model m;
     if (!check(nn_model_load(&m, argv[2], argv[3], err, sizeof err) == 0, "%s loads: %s", name, err))
         return check_done();
-    size_t in_size = nn_shape_size(m.input), out_size = nn_model_outputs(&m), in_len = 0, out_len = 0;
+    const int layer = class_map ? nn_model_tap_layer(&m, NN_TAP_CLASS_MAP) : m.nlayers - 1;
+    if (!check(layer >= 0, "%s has a class map tap", name))
+        return check_done();
+    size_t in_size = nn_shape_size(m.input), out_size = nn_shape_size(m.layers[layer].out), in_len = 0, out_len = 0;
     uint8_t *inputs = check_read_file(argv[4], &in_len), *expected = check_read_file(argv[5], &out_len);
     size_t n = in_len / in_size;
     if (!check(inputs && expected && n > 0 && in_len == n * in_size && out_len == n * out_size,
@@ -42,6 +54,9 @@ int main(int argc, char **argv)
 
     char sets[256];
     int8_kernels_on_this_cpu(sets, sizeof sets);
+    const char *only = getenv("LOOKSLIKE_TEST_KERNEL_SETS"); /* a shorter run: these sets only */
+    if (only && *only)
+        snprintf(sets, sizeof sets, "%s", strcmp(only, "best") ? only : int8_kernels_best()->name);
     printf("# %s: %zu inputs, %zu outputs each, quantized_kernels=%s; kernel sets on this CPU: %s\n", name, n,
            out_size, nn_quantized_kernels_name(m.quantized_kernels), sets);
     uint8_t *got = malloc(n * out_size);
@@ -56,7 +71,7 @@ int main(int argc, char **argv)
             int worst = 0;
             for (size_t i = 0; i < n; i++) {
                 int8_network_run(net, inputs + i * in_size, threads);
-                memcpy(got + i * out_size, int8_network_output(net, m.nlayers - 1), out_size);
+                memcpy(got + i * out_size, int8_network_output(net, layer), out_size);
                 same_top1 += top1(got + i * out_size, out_size) == top1(expected + i * out_size, out_size);
             }
             for (size_t i = 0; i < n * out_size; i++)
@@ -66,9 +81,9 @@ int main(int argc, char **argv)
                     worst = d > worst ? d : worst;
                 }
             check(differ == 0,
-                  "%s, %s kernels, %d thread(s): %zu outputs equal TFLite's byte for byte (%zu of %zu bytes differ, "
+                  "%s, %s kernels, %d thread(s): %zu %s equal TFLite's byte for byte (%zu of %zu bytes differ, "
                   "by up to %d, first at input %zu byte %zu; top-1 the same on %zu of %zu)",
-                  name, k, threads, n, differ, n * out_size, worst, first / out_size, first % out_size, same_top1, n);
+                  name, k, threads, n, class_map ? "feature maps (the pool's input)" : "outputs", differ, n * out_size, worst, first / out_size, first % out_size, same_top1, n);
         }
         int8_network_free(net);
     }
