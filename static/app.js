@@ -1,4 +1,5 @@
-// lookslike's page: slides and video in, the server's top-3 out, or a detector's boxes drawn over the picture.
+// lookslike's page: slides and video in, the server's top-3 out, or a detector's boxes drawn over the picture;
+// with Where?, the top class's class activation map (POST /predict?explain=1) drawn over it.
 // Everything the network sees goes to POST /predict (a classifier) or POST /detect (a detector): a slide as
 // its own file where the server reads its format, anything else (video frames, other formats) as a JPEG of
 // the canvas.
@@ -10,6 +11,10 @@ const AUTO_INTERVAL_MS = 1000;
 const SENT_AS_IS = ['image/jpeg', 'image/png', 'image/webp', 'image/bmp', 'image/gif']; // the server decodes these
 const KEY_STORAGE = 'lookslike-api-key'; // a server started with --api-key-file asks for one (401)
 const MAX_BOXES = 20; // a detector's most confident boxes drawn
+// Viridis (perceptually uniform), 9 stops from 0 to 1; a cell's opacity grows with its value.
+const VIRIDIS = [[68, 1, 84], [71, 45, 123], [59, 82, 139], [44, 114, 142], [33, 145, 140], [40, 174, 128],
+  [94, 201, 98], [173, 220, 48], [253, 231, 37]];
+const HEAT_OPACITY = 0.75; // of a cell of value 1; 0 is transparent
 
 const state = {
   mode: 'slide',
@@ -20,6 +25,7 @@ const state = {
   busy: false,
   stream: null, // webcam MediaStream
   videoUrl: null, // object URL of a local video file
+  answer: null, // the last classification with maps, and what it was drawn over: {body, shown}
 };
 
 // ---- results ---------------------------------------------------------------
@@ -35,17 +41,23 @@ function clearError() {
   $('error').textContent = '';
 }
 
-function render(predictions) {
-  clearBoxes();
+function render(body, shown) {
+  clearOverlays();
   const list = $('predictions');
   list.replaceChildren();
-  for (const p of predictions) {
+  const maps = body.predictions.length > 0 && Boolean(body.predictions[0].heatmap);
+  body.predictions.forEach((p, i) => {
     const li = document.createElement('li');
-    const label = document.createElement('span');
+    const label = document.createElement(maps ? 'button' : 'span');
     const prob = document.createElement('span');
     label.className = 'label';
     label.textContent = p.label;
-    label.title = p.labels;
+    label.title = maps ? `${p.labels}: show where it was seen` : p.labels;
+    if (maps) {
+      label.type = 'button';
+      label.setAttribute('aria-pressed', i === 0 ? 'true' : 'false');
+      label.addEventListener('click', () => showMap(i));
+    }
     prob.className = 'prob';
     prob.textContent = `${(100 * p.probability).toFixed(1)} %`;
     if (p.probability >= 0.5) li.className = 'p50';
@@ -53,7 +65,57 @@ function render(predictions) {
     li.dataset.probability = String(p.probability);
     li.append(label, prob);
     list.append(li);
+  });
+  state.answer = maps ? { body, shown } : null;
+  if (maps) showMap(0);
+}
+
+// ---- where: class activation maps -------------------------------------------
+
+function viridis(v) {
+  const at = Math.min(Math.max(v, 0), 1) * (VIRIDIS.length - 1), i = Math.min(Math.floor(at), VIRIDIS.length - 2);
+  const f = at - i;
+  return VIRIDIS[i].map((c, k) => Math.round(c + f * (VIRIDIS[i + 1][k] - c)));
+}
+
+// Prediction i's map over the picture: its grid covers the region of the image the network saw (the crop),
+// upsampled smoothly by the canvas (bilinear between cell centres), the box outlined; in words for a screen
+// reader below the list.
+function showMap(i) {
+  if (!state.answer) return;
+  const { body, shown } = state.answer;
+  const p = body.predictions[i], m = p.heatmap;
+  for (const b of document.querySelectorAll('#predictions button.label'))
+    b.setAttribute('aria-pressed', b === $('predictions').children[i].querySelector('.label') ? 'true' : 'false');
+  const canvas = shown.parentElement.querySelector('.heat');
+  placeLayer(canvas, shown);
+  const ratio = window.devicePixelRatio || 1;
+  canvas.width = Math.round(shown.clientWidth * ratio);
+  canvas.height = Math.round(shown.clientHeight * ratio);
+  canvas.hidden = false;
+  const ctx = canvas.getContext('2d');
+  ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+  ctx.clearRect(0, 0, shown.clientWidth, shown.clientHeight);
+  const cells = document.createElement('canvas');
+  cells.width = m.width;
+  cells.height = m.height;
+  const pixels = cells.getContext('2d').createImageData(m.width, m.height);
+  m.values.forEach((v, k) => {
+    pixels.data.set([...viridis(v), Math.round(255 * HEAT_OPACITY * v)], 4 * k);
+  });
+  cells.getContext('2d').putImageData(pixels, 0, 0);
+  const s = shown.clientWidth / body.image.width, r = m.region, b = m.box;
+  ctx.imageSmoothingEnabled = true;
+  ctx.imageSmoothingQuality = 'high';
+  ctx.drawImage(cells, r.x * s, r.y * s, r.width * s, r.height * s);
+  for (const [colour, width] of [['rgba(0, 0, 0, 0.8)', 4], ['#fff', 2]]) {
+    ctx.strokeStyle = colour;
+    ctx.lineWidth = width;
+    ctx.strokeRect(b.x * s, b.y * s, b.width * s, b.height * s);
   }
+  const text = $('where-text');
+  text.textContent = `Where it saw “${p.label}”: mostly the ${where(b, body.image)} of the picture.`;
+  text.hidden = false;
 }
 
 // A detector's answer: the list (what a screen reader reads) and the boxes over the picture (drawn for
@@ -62,8 +124,20 @@ function classColour(index) {
   return `hsl(${(index * 137.508) % 360}, 85%, 45%)`;
 }
 
-function clearBoxes() {
+function clearOverlays() {
   for (const layer of document.querySelectorAll('.boxes')) layer.replaceChildren();
+  for (const canvas of document.querySelectorAll('.heat')) canvas.hidden = true;
+  $('where-text').hidden = true;
+  state.answer = null;
+}
+
+// A layer over the element that shows the picture (img or video, laid out with object-fit: contain, so its
+// box is the picture's).
+function placeLayer(layer, shown) {
+  layer.style.left = `${shown.offsetLeft}px`;
+  layer.style.top = `${shown.offsetTop}px`;
+  layer.style.width = `${shown.clientWidth}px`;
+  layer.style.height = `${shown.clientHeight}px`;
 }
 
 // Where a box's centre is, in words: a third of the picture each way.
@@ -102,16 +176,12 @@ function renderDetections(body, shown) {
   drawBoxes(body, shown);
 }
 
-// Boxes in the picture's own pixels, scaled to the element that shows it (img or video, laid out with
-// object-fit: contain, so its box is the picture's).
+// Boxes in the picture's own pixels, scaled to the element that shows it.
 function drawBoxes(body, shown) {
-  clearBoxes();
+  clearOverlays();
   const layer = shown.parentElement.querySelector('.boxes');
   const scale = shown.clientWidth / body.image.width;
-  layer.style.left = `${shown.offsetLeft}px`;
-  layer.style.top = `${shown.offsetTop}px`;
-  layer.style.width = `${shown.clientWidth}px`;
-  layer.style.height = `${shown.clientHeight}px`;
+  placeLayer(layer, shown);
   for (const d of body.detections) {
     const box = document.createElement('div');
     box.className = `box${d.confidence >= 0.5 ? ' p50' : d.confidence >= 0.25 ? ' p25' : ''}`
@@ -181,6 +251,7 @@ async function predict(fromAuto) {
     const shown = state.mode === 'video' ? $('video') : $('slide'); // what the answer is drawn over
     const query = new URLSearchParams(detector ? { max: String(MAX_BOXES) }
       : { crop: $('whole-frame').checked ? 'full' : 'center' });
+    if (!detector && $('where').checked && !$('where').disabled) query.set('explain', '1');
     if ($('model').value) query.set('model', $('model').value);
     const started = performance.now();
     const headers = { 'Content-Type': image.type || 'image/jpeg' };
@@ -198,7 +269,7 @@ async function predict(fromAuto) {
       const why = body && body.error ? body.error.message : res.statusText;
       if (!fromAuto) { // the old answer was for a different picture
         $('predictions').replaceChildren();
-        clearBoxes();
+        clearOverlays();
       }
       if (res.status === 401) {
         sessionStorage.removeItem(KEY_STORAGE);
@@ -216,7 +287,7 @@ async function predict(fromAuto) {
     const best = detector ? (body.detections[0] ? body.detections[0].confidence : 0) : body.predictions[0].probability;
     if (fromAuto && best < threshold) return; // below the bar: keep the list
     if (detector) renderDetections(body, shown);
-    else render(body.predictions);
+    else render(body, shown);
     if (fromAuto) flashIndicator();
   } catch (e) {
     showError(`Could not predict: ${e.message}`);
@@ -237,7 +308,7 @@ function setAuto(level) {
 // ---- slides ----------------------------------------------------------------
 
 function showSlide(i) {
-  clearBoxes();
+  clearOverlays();
   if (!state.slides.length) {
     $('slide').removeAttribute('src');
     $('slide-caption').textContent = 'No slides: add photos with "Add slides" or drop them here.';
@@ -286,6 +357,7 @@ async function loadModels() {
       const option = document.createElement('option');
       option.value = m.name;
       option.dataset.task = m.task || 'classification';
+      option.dataset.maps = m.heatmap ? 'yes' : 'no';
       option.textContent = `${m.name} (${m.task === 'detection' ? 'detects ' : ''}${m.classes} classes: `
         + `${m.example_labels.join(', ')}, …)`;
       return option;
@@ -304,6 +376,8 @@ function showTask() {
   $('results-title').textContent = detector ? 'Found' : 'Top 3';
   $('results').setAttribute('aria-label', detector ? 'Objects found' : 'Top 3');
   $('whole-frame').disabled = detector;
+  const option = $('model').selectedOptions[0];
+  $('where').disabled = detector || Boolean(option && option.dataset.maps === 'no');
 }
 
 // ---- video -----------------------------------------------------------------
@@ -342,7 +416,7 @@ async function useVideoSource(kind) {
 
 function setMode(mode) {
   state.mode = mode;
-  clearBoxes();
+  clearOverlays();
   const video = mode === 'video';
   $('slide-view').hidden = video;
   $('video-view').hidden = !video;
@@ -386,8 +460,17 @@ function init() {
   $('add-slides').addEventListener('change', (e) => addFiles(e.target.files));
   $('model').addEventListener('change', () => { // they were another model's
     $('predictions').replaceChildren();
-    clearBoxes();
+    clearOverlays();
     showTask();
+  });
+  $('where').addEventListener('change', () => {
+    if (!$('where').checked) clearOverlays(); // the list stays; the next prediction brings maps again
+    else predict(false);
+  });
+  window.addEventListener('resize', () => { // the picture's size changed: the map again, at the new size
+    const chosen = [...$('predictions').querySelectorAll('button.label')]
+      .findIndex((b) => b.getAttribute('aria-pressed') === 'true');
+    if (state.answer && chosen >= 0) showMap(chosen);
   });
 
   const zone = $('drop-zone');

@@ -221,6 +221,72 @@ test('a detector chosen in the picker draws its boxes where /detect puts them, a
   det.proc.kill('SIGTERM');
 });
 
+// Where?: /predict?explain=1, and the top class's map drawn over the slide where the JSON puts it: sampled
+// on the canvas at the centres of the map's highest and lowest cells, outside the region it covers, and on the
+// box's edge; a click on another class draws that one's; the words for a screen reader; axe; both widths.
+test('Where? draws the class activation map where /predict?explain=1 puts it, and another class\'s on click', async () => {
+  for (const viewport of [{ width: 1200, height: 900 }, { width: 390, height: 844 }]) {
+    const { page } = await newPage(server.base, viewport);
+    await page.waitForFunction(() => document.getElementById('model').options.length >= 1);
+    assert.equal(await page.isDisabled('#where'), false, 'the default model has maps');
+    const answer = page.waitForResponse((r) => r.url().includes('/predict'));
+    await page.check('#where'); // predicts at once
+    const response = await answer;
+    assert.match(response.url(), /explain=1/);
+    const body = await response.json();
+    await page.waitForTimeout(150);
+    const sample = (points) => page.evaluate((pts) => {
+      const canvas = document.querySelector('#slide-view .heat');
+      const img = document.getElementById('slide');
+      const ratio = canvas.width / canvas.clientWidth, ctx = canvas.getContext('2d');
+      return { hidden: canvas.hidden, scale: img.clientWidth, offset: [canvas.offsetLeft - img.offsetLeft, canvas.offsetTop - img.offsetTop],
+        px: pts.map(([x, y]) => [...ctx.getImageData(Math.floor(x * ratio), Math.floor(y * ratio), 1, 1).data]) };
+    }, points);
+    for (const [i, p] of body.predictions.entries()) {
+      if (i > 0) {
+        await page.click(`#predictions li:nth-child(${i + 1}) button.label`);
+        await page.waitForTimeout(50);
+      }
+      const m = p.heatmap, r = m.region, b = m.box;
+      const width = await page.$eval('#slide', (img) => img.clientWidth);
+      const s = width / body.image.width;
+      const centre = (k) => [(r.x + ((k % m.width) + 0.5) * r.width / m.width) * s,
+        (r.y + (Math.floor(k / m.width) + 0.5) * r.height / m.height) * s];
+      const hi = m.values.indexOf(1), lo = m.values.indexOf(0);
+      const outside = r.x > 4 ? [r.x * s / 2, (r.y + r.height / 2) * s] : null;
+      const edge = [b.x * s, (b.y + b.height / 2) * s];
+      const got = await sample([centre(hi), centre(lo), edge, ...(outside ? [outside] : [])]);
+      assert.equal(got.hidden, false, 'the map is shown');
+      assert.deepEqual(got.offset, [0, 0], 'the canvas lies over the picture');
+      const [top, bottom, line, out] = got.px;
+      const near = (a, e, tol) => a.every((v, k) => Math.abs(v - e[k]) <= tol);
+      assert.ok(near(top, [253, 231, 37, 191], 30), `${p.label}: the highest cell is yellow, 75 % opaque: ${top}`);
+      assert.ok(bottom[3] <= 25, `${p.label}: the lowest cell is nearly transparent: ${bottom}`);
+      assert.ok(line[3] >= 200 && line[0] >= 150, `${p.label}: the box's edge is outlined: ${line}`);
+      if (out) assert.equal(out[3], 0, `${p.label}: nothing drawn outside the crop: ${out}`);
+      const pressed = await page.$$eval('#predictions button.label', (bs) => bs.map((x) => x.getAttribute('aria-pressed')));
+      assert.deepEqual(pressed, body.predictions.map((_, k) => String(k === i)), 'the shown class is pressed');
+      assert.match(await page.textContent('#where-text'),
+        new RegExp(`^Where it saw “${p.label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}”: mostly the (centre|(top|middle|bottom) (left|centre|right)) of the picture\\.$`));
+      if (i === 0) { // docs/img/where-*.png are these
+        await page.locator('#stage').screenshot({ path: path.join(ARTIFACTS, `where-${viewport.width}.png`) });
+        await shot(page, `where-page-${viewport.width}`);
+      }
+    }
+    await page.addScriptTag({ path: AXE });
+    const violations = await page.evaluate(async () => (await window.axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'best-practice'] },
+    })).violations.map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`));
+    assert.deepEqual(violations, [], violations.join('\n'));
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+    assert.ok(overflow <= 0, `no horizontal scrolling (${overflow}px)`);
+    await page.click('#forward');
+    assert.equal(await page.$eval('#slide-view .heat', (c) => c.hidden), true, 'another slide hides the map');
+    await page.uncheck('#where');
+    await page.context().close();
+  }
+});
+
 test('the model select names each served model with its label set, and the chosen one answers', async () => {
   const two = await startServer('--model', 'mobilenet_v1,inat_bird');
   const { page, predicts } = await newPage(two.base);
@@ -467,7 +533,7 @@ for (const viewport of [{ width: 1280, height: 900 }, { width: 390, height: 844 
 // from the keyboard (Enter and Space on buttons, Space on the checkbox).
 test('every control is reachable and usable by keyboard, with a visible focus', async () => {
   const { page, predicts } = await newPage(server.base);
-  const focusable = ['mode', 'back', 'forward', 'predict', 'whole-frame', 'add-slides'];
+  const focusable = ['mode', 'back', 'forward', 'predict', 'whole-frame', 'where', 'add-slides'];
   const reached = new Set();
   const unseen = [];
   for (let i = 0; i < 40 && reached.size < focusable.length; i++) {
