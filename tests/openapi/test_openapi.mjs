@@ -232,6 +232,9 @@ function keyedCases(port) { // --api-key-file, --metrics-need-key, --cors-origin
   return [
     post('/predict', jpeg, photo),
     post('/predict?k=5&crop=full', { 'Content-Type': MULTIPART, ...auth }, multipart([photo, Buffer.from('not an image')])),
+    post('/predict?explain=1&k=2', jpeg, photo), // each prediction's heatmap
+    post('/predict?explain=1', { 'Content-Type': MULTIPART, ...auth }, multipart([photo, photo])),
+    post('/predict?explain=2', jpeg, photo),
     post('/predict', { 'Content-Type': 'application/json', ...auth }, Buffer.from(JSON.stringify({ images: [photo.toString('base64')] }))),
     post('/predict', jpeg, Buffer.from('not an image')),
     post('/predict?k=0', jpeg, photo),
@@ -264,6 +267,8 @@ function keyedCases(port) { // --api-key-file, --metrics-need-key, --cors-origin
     post(`/predict?model=${DETECTOR}`, jpeg, photo), // a detector asked to classify: wrong_task
     ...[[inferBody(imageInput([photo]), [{ name: 'probabilities', parameters: { classification: 3 } }]), auth],
       [inferBody(imageInput([photo]), [{ name: 'probabilities', parameters: { binary_data: true } }]), auth],
+      [inferBody(imageInput([photo, photo]), [{ name: 'heatmap', parameters: { classification: 2 } }, { name: 'heatmap_classes' },
+        { name: 'heatmap_boxes' }, { name: 'heatmap_regions' }, { name: 'probabilities' }, { name: 'features' }]), auth],
       [inferBody(imageInput([photo])), {}],
       [Buffer.from('{'), auth],
       [inferBody(imageInput([photo, photo, photo, photo, photo])), auth],
