@@ -64,6 +64,11 @@ nn_class_map *nn_class_map_new(const nn_model *m, const char *name, char *why, s
         return NULL;
     const nn_shape in = m->layers[at].out;
     const int classes = (int)nn_model_outputs(m);
+    if ((size_t)in.w * (size_t)in.h > NN_CLASS_MAP_MAX_CELLS) {
+        snprintf(why, whylen, "%s:%d: the pool averages a %dx%d grid, more than the %d cells a class map may have",
+                 name, m->layers[pool].line, in.w, in.h, NN_CLASS_MAP_MAX_CELLS);
+        return NULL;
+    }
     if (linear < 0 && in.c != classes) {
         snprintf(why, whylen, "%s:%d: the pool has %d channels and the model %d outputs, and no linear layer maps "
                  "one to the other", name, m->layers[pool].line, in.c, classes);

@@ -21,6 +21,11 @@
 
 typedef struct nn_class_map nn_class_map;
 
+/* The most cells a map may have (a 1024x1024 input at stride 32): what a
+ * request's maps cost grows with them (k maps an image, in JSON), so a model
+ * whose pool averages a finer grid has none. */
+#define NN_CLASS_MAP_MAX_CELLS 1024
+
 /* NULL with the reason in why when the model's head is not one of those
  * ("model.cfg:312: [connected] after the pool has activation relu: ..."), or
  * memory ran out. */

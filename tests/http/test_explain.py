@@ -10,8 +10,9 @@
   resize-shorter-side-then-crop window for a model with preprocess=darknet;
 - raw, multipart, JSON bodies and batches give each image its maps, the same
   as its own request's; ?explain=0 gives none; a bad value is 400;
-- a model whose pool is followed by a nonlinear layer, or that has no pool,
-  is refused with 400 naming the cfg line and the reason, on /predict and v2;
+- a model whose pool is followed by a nonlinear layer, that has no pool, or
+  whose pool averages more than 1024 cells is refused with 400 naming the cfg
+  line and the reason, on /predict and v2;
   /v1/models says which models have maps and their grid;
 - v2: "heatmap" only when named, [N, K, H, W] with "classification" K, its
   companions heatmap_classes / heatmap_boxes / heatmap_regions; JSON and
@@ -83,6 +84,8 @@ activation=linear
 """)
 # A nonlinear head: refused for explain.
 LEAKY_CFG = DARKNET_CFG.replace("batch_normalize=1\nactivation=linear", "activation=leaky")
+# A pool over 64 x 64 cells: more than a class map may have (1024).
+FINE_CFG = DARKNET_CFG.replace("stride=2", "stride=1")
 NO_POOL_CFG = """[net]
 width=32
 height=32
@@ -195,13 +198,13 @@ def main():
     big = open(os.path.join(BENCH, "hot_dog_4032x3024.jpg"), "rb").read()
     tmp = tempfile.mkdtemp()
     for name, cfg in (("dn_linear", DARKNET_CFG), ("dn_channels", CHANNELS_CFG), ("dn_leaky", LEAKY_CFG),
-                      ("no_pool", NO_POOL_CFG)):
+                      ("no_pool", NO_POOL_CFG), ("fine", FINE_CFG)):
         open(os.path.join(tmp, name + ".cfg"), "w").write(cfg)
         subprocess.run([MAKE_WEIGHTS, os.path.join(tmp, name + ".cfg"), os.path.join(tmp, name + ".weights"), "7"],
                        check=True, stdout=subprocess.DEVNULL)
         open(os.path.join(tmp, name + ".labels"), "w").write("".join(f"class{i}\n" for i in range(5)))
     srv = harness.Server(LOOKSLIKE, "--max-batch", "8")
-    dn = harness.Server(LOOKSLIKE, "--model-dir", tmp, "--model", "dn_linear,dn_channels,dn_leaky,no_pool")
+    dn = harness.Server(LOOKSLIKE, "--model-dir", tmp, "--model", "dn_linear,dn_channels,dn_leaky,no_pool,fine")
     try:
         port = srv.port
         # The formats and the region arithmetic of TF-slim's crop.
@@ -295,7 +298,8 @@ def main():
                                darknet_region(w, h, 64, crop), grid=(16, 16), tol=0.006)
         line = LEAKY_CFG.split("\n").index("[convolutional]", LEAKY_CFG.split("\n").index("[avgpool]")) + 1
         for model, why in (("dn_leaky", f"dn_leaky:{line}: the [convolutional] after the pool has activation leaky"),
-                           ("no_pool", "no_pool: no global average pool")):
+                           ("no_pool", "no_pool: no global average pool"),
+                           ("fine", "the pool averages a 64x64 grid, more than the 1024 cells a class map may have")):
             status, r = post(port, parrot, "image/jpeg", f"model={model}&explain=1")
             check(status == 400 and why in r.get("error", {}).get("message", ""),
                   f"{model}: explain refused naming why: {status} {r}")
@@ -308,7 +312,7 @@ def main():
         status, _, data = request(port, "GET", "/v1/models")
         models = {m["name"]: m.get("heatmap") for m in json.loads(data)["models"]}
         check(models == {"dn_linear": {"width": 16, "height": 16}, "dn_channels": {"width": 16, "height": 16},
-                         "dn_leaky": None, "no_pool": None}, f"/v1/models: which have maps ({models})")
+                         "dn_leaky": None, "no_pool": None, "fine": None}, f"/v1/models: which have maps ({models})")
         harness.check_no_sanitizer_reports(srv, "server")
         harness.check_no_sanitizer_reports(dn, "Darknet models' server")
     finally:
