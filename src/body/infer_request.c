@@ -235,6 +235,10 @@ static outcome requested_output(parse_state *s, const cJSON *out, const infer_mo
             k->valuedouble != (int)k->valuedouble)
             return fail(s, OUTCOME_BAD_REQUEST, "\"classification\" must be 1 or more and at most the model's outputs");
         o->classification = (int)k->valuedouble;
+        if (id == INFER_HEATMAP && o->classification > m->most_maps) {
+            snprintf(s->message, sizeof s->message, "\"classification\" of \"heatmap\" is at most %d", m->most_maps);
+            return fail(s, OUTCOME_BAD_REQUEST, s->message);
+        }
     }
     if (binary && !cJSON_IsBool(binary))
         return fail(s, OUTCOME_BAD_REQUEST, "\"binary_data\" must be true or false");

@@ -61,6 +61,7 @@ typedef struct {
     int detector; /* it takes the detection parameters (detect_params.h), not "crop" */
     unsigned on_request; /* of its outputs, the ones a request that names no output does not get */
     const char *no_heatmap; /* a classifier without class activation maps: why (for the heatmap outputs' refusal) */
+    int most_maps; /* the most classes "heatmap" may ask maps for */
 } infer_model;
 
 /* An output as the request asks for it. */

@@ -312,6 +312,7 @@ static infer_model infer_model_of(const served_model *m)
         im.outputs = 1u << INFER_PROBABILITIES | (nn_model_features(nm) ? 1u << INFER_FEATURES : 0) |
                      (m->class_map ? INFER_HEATMAP_OUTPUTS : 0);
         im.no_heatmap = m->class_map ? NULL : m->no_class_map;
+        im.most_maps = PREDICT_MAX_K;
     }
     im.on_request = INFER_HEATMAP_OUTPUTS;
     return im;

@@ -13,7 +13,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (size < 2)
         return 0;
     static const infer_model classifier = {.outputs = 1u << INFER_PROBABILITIES | 1u << INFER_FEATURES | INFER_HEATMAP_OUTPUTS,
-                                          .classes = 1001, .on_request = INFER_HEATMAP_OUTPUTS};
+                                          .classes = 1001, .on_request = INFER_HEATMAP_OUTPUTS, .most_maps = 20};
     static const infer_model detector_model = {.outputs = 1u << INFER_BOXES | 1u << INFER_SCORES | 1u << INFER_CLASSES |
                                                       1u << INFER_LABELS | 1u << INFER_COUNT,
                                            .classes = 80, .detector = 1};

@@ -287,6 +287,10 @@ def main():
         status, doc, _ = v2(port, "mobilenet_v1", {"inputs": [image], "outputs": [
             {"name": "heatmap_boxes", "parameters": {"classification": 2}}]})
         check(status == 400, f"classification on heatmap_boxes: 400 {doc}")
+        status, doc, _ = v2(port, "mobilenet_v1", {"inputs": [image], "outputs": [
+            {"name": "heatmap", "parameters": {"classification": 1001}}]})
+        check(status == 400 and "at most 20" in doc.get("error", ""),
+              f"maps of 1001 classes an image (32 images: 1001 x 49 x 32 floats): 400 {doc}")
 
         # Darknet's preprocessing, a batch-normed linear head, the class channels, refusals.
         port = dn.port

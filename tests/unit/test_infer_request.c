@@ -9,7 +9,7 @@
 #include "check.h"
 
 static const infer_model classifier = {.outputs = 1u << INFER_PROBABILITIES | 1u << INFER_FEATURES | INFER_HEATMAP_OUTPUTS,
-                                          .classes = 1001, .on_request = INFER_HEATMAP_OUTPUTS};
+                                          .classes = 1001, .on_request = INFER_HEATMAP_OUTPUTS, .most_maps = 20};
 static const infer_model detector_model = {.outputs = 1u << INFER_BOXES | 1u << INFER_SCORES | 1u << INFER_CLASSES |
                                                       1u << INFER_LABELS | 1u << INFER_COUNT,
                                            .classes = 80, .detector = 1};
@@ -159,6 +159,9 @@ int main(void)
     snprintf(json, sizeof json, "%s \"outputs\": [{\"name\": \"heatmap_classes\", \"parameters\": "
              "{\"classification\": 2}}]}", image);
     expect(json, OUTCOME_BAD_REQUEST, "classification of heatmap_classes");
+    snprintf(json, sizeof json, "%s \"outputs\": [{\"name\": \"heatmap\", \"parameters\": {\"classification\": 21}}]}",
+             image);
+    expect(json, OUTCOME_BAD_REQUEST, "maps of more than 20 classes an image");
     snprintf(json, sizeof json, "%s \"outputs\": [{\"name\": \"heatmap\"}]}", image);
     st = parse_for(&probabilities_only, json, &q, err, sizeof err);
     check(st == OUTCOME_BAD_REQUEST && strstr(err, "no class activation maps: m.cfg:9: no pool"),
