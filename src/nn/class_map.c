@@ -49,7 +49,8 @@ static int linear_head(const nn_model *m, int pool, const char *name, int *linea
     return 0;
 }
 
-nn_class_map *nn_class_map_new(const nn_model *m, const char *name, char *why, size_t whylen)
+/* The map of m, or NULL with why (out of memory: *no_memory set). */
+static nn_class_map *make(const nn_model *m, const char *name, char *why, size_t whylen, int *no_memory)
 {
     int pool = nn_model_features_layer(m), at = nn_model_tap_layer(m, NN_TAP_CLASS_MAP), linear;
     if (nn_model_task(m) != NN_TASK_CLASSIFICATION) {
@@ -89,6 +90,7 @@ nn_class_map *nn_class_map_new(const nn_model *m, const char *name, char *why, s
     if (!c || (linear >= 0 && !c->weights)) {
         free(c);
         snprintf(why, whylen, "out of memory");
+        *no_memory = 1;
         return NULL;
     }
     c->in = in;
@@ -98,6 +100,13 @@ nn_class_map *nn_class_map_new(const nn_model *m, const char *name, char *why, s
     if (linear >= 0)
         nn_fold_batch_norm(&m->layers[linear], c->weights, NULL);
     return c;
+}
+
+int nn_class_map_new(const nn_model *m, const char *name, nn_class_map **out, char *why, size_t whylen)
+{
+    int no_memory = 0;
+    *out = make(m, name, why, whylen, &no_memory);
+    return no_memory ? -1 : 0;
 }
 
 void nn_class_map_free(nn_class_map *c)

@@ -26,10 +26,10 @@ typedef struct nn_class_map nn_class_map;
  * whose pool averages a finer grid has none. */
 #define NN_CLASS_MAP_MAX_CELLS 1024
 
-/* NULL with the reason in why when the model's head is not one of those
- * ("model.cfg:312: [connected] after the pool has activation relu: ..."), or
- * memory ran out. */
-nn_class_map *nn_class_map_new(const nn_model *m, const char *name, char *why, size_t whylen);
+/* m's class maps into *out: 0, *out NULL and the reason in why when the
+ * model's head is not one of those ("model.cfg:312: the [connected] after the
+ * pool has activation relu; ..."); -1 when memory ran out. */
+int nn_class_map_new(const nn_model *m, const char *name, nn_class_map **out, char *why, size_t whylen);
 void nn_class_map_free(nn_class_map *c);
 /* The shape of the map the model's CLASS_MAP tap gives (C x H x W); a
  * class's map is H x W. */

@@ -61,8 +61,7 @@ static int load_one(served_model *m, const char *dir, const char *engine, const 
     }
     m->precision = nn_engine_precision(m->engine);
     if (nn_model_task(&m->network) == NN_TASK_CLASSIFICATION &&
-        !(m->class_map = nn_class_map_new(&m->network, m->name, m->no_class_map, sizeof m->no_class_map)) &&
-        !strcmp(m->no_class_map, "out of memory")) {
+        nn_class_map_new(&m->network, m->name, &m->class_map, m->no_class_map, sizeof m->no_class_map) < 0) {
         snprintf(err, errlen, "model '%s': out of memory", m->name);
         nn_model_free(&m->network);
         nn_labels_free(&m->labels);
