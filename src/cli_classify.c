@@ -46,8 +46,9 @@ int cli_classify(int argc, char **argv)
     }
     model_description d;
     model_registry_describe(&reg, 0, &d);
-    printf("model %s, engine %s, precision %s, preprocess %s, crop %s\n", d.name, d.engine, d.precision,
-           d.preprocess, crop_mode_name(crop));
+    printf("model %s, engine %s, precision %s%s%s%s, preprocess %s, crop %s\n", d.name, d.engine, d.precision,
+           d.kernels ? " (" : "", d.kernels ? d.kernels : "", d.kernels ? " kernels)" : "", d.preprocess,
+           crop_mode_name(crop));
     int failures = 0;
     predict_limits limits = {.max_pixels = (uint64_t)c.max_pixels, .min_side = PREDICT_MIN_SIDE,
                              .dct_scaling = c.dct_scaling};

@@ -1,8 +1,11 @@
 /* The AVX2 integer kernels: the same bytes as int8_reference.c, faster.
- * Compiled three times (src/meson.build): `avx2`; with -DINT8_AVX_VNNI,
+ * Compiled four times (src/meson.build): `avx2`; with -DINT8_AVX_VNNI,
  * `avx_vnni`, whose dot products are the 256-bit VEX vpdpbusd / vpdpwssd
  * (DOT_U8S8, DOT_S16) and whose tiles are 6 pixels; and that against SIMDe,
- * `avx_vnni-simde`, which the tests run on every machine.
+ * `avx_vnni-simde`, which the tests run on every machine; and with
+ * -DINT8_SSE41 against SIMDe built for SSE4.1, `sse41`, the set of x86-64
+ * CPUs without AVX2 (SIMDe runs each 256-bit operation as two SSE ones,
+ * natively: the same bytes, so int8 stays the default there).
  * Accumulators are int32 as in TFLite; the requantization below is TFLite's
  * fixed-point one, lane by lane. Every product is exact:
  *
@@ -26,7 +29,14 @@
  * way (vpmaddwd: at most 2 * 255 * 255 per pair); the interleave leaves
  * channels in the order 0-3, 8-11 | 4-7, 12-15, so biases and multipliers
  * are stored in that order too, and packing the results restores 0..15. */
-#if defined INT8_AVX_VNNI && defined INT8_SIMDE
+#if defined INT8_SSE41
+#define SIMDE_ENABLE_NATIVE_ALIASES
+#include <simde/x86/avx2.h>
+#define SET_NAME "sse41"
+#define SET int8_kernels_sse41
+#define EMULATED 0
+#define AVX2 /* the file is built for SSE4.1 */
+#elif defined INT8_AVX_VNNI && defined INT8_SIMDE
 #define SIMDE_ENABLE_NATIVE_ALIASES
 #include <simde/x86/avx512.h>
 /* SIMDe 0.7.4 has the AVX-512 VL forms of these, which compute the same */
@@ -98,6 +108,9 @@ typedef struct {
 static int avx2_cpu_has(void)
 {
     __builtin_cpu_init();
+#ifdef INT8_SSE41
+    return __builtin_cpu_supports("sse4.1");
+#endif
     if (!__builtin_cpu_supports("avx2"))
         return 0;
 #if defined INT8_AVX_VNNI && !EMULATED

@@ -8,6 +8,7 @@ static const int8_kernels *const kernel_sets[] = {
     &int8_kernels_reference,
     &int8_kernels_avx512vnni_simde,
     &int8_kernels_avx_vnni_simde,
+    &int8_kernels_sse41,
     &int8_kernels_avx2,
     &int8_kernels_avx_vnni,
     &int8_kernels_avx512vnni,

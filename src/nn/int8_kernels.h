@@ -96,6 +96,7 @@ extern const int8_kernels int8_kernels_avx512vnni;
 extern const int8_kernels int8_kernels_avx512vnni_simde;
 extern const int8_kernels int8_kernels_avx_vnni;
 extern const int8_kernels int8_kernels_avx_vnni_simde;
+extern const int8_kernels int8_kernels_sse41;
 
 /* The plain kernels, also the fast sets' fallback for what they do not cover. */
 void int8_reference_conv(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1);
