@@ -14,7 +14,9 @@
  * server's option: "avx2" against "avx_vnni", say); --save-rgb: writes the preprocessed input tensor, for a
  * peer in another process; --layers: instead of the table, the integer engine's layers one by one (what
  * each is, its multiply-adds, the kernel that runs it, its median time and GMAC/s at 1 and 2 threads). */
+#ifdef __x86_64__
 #include <immintrin.h>
+#endif
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -181,7 +183,23 @@ static int measure(const nn_model *m, const uint8_t *rgb, const float *image, in
 
 /* 12 independent FMA chains of 16 lanes (AVX-512) or 8 (AVX2), enough to
  * cover the latency of two FMA ports, for `iters` rounds; return the FLOPs
- * done. */
+ * done. Another CPU: 4 lanes (NEON's), the compiler's vector extension. */
+#ifndef __x86_64__
+static double fma_chains(long iters)
+{
+    typedef float v4 __attribute__((vector_size(16)));
+    v4 a[12], b = {0.999999f, 0.999999f, 0.999999f, 0.999999f}, c = {1e-7f, 1e-7f, 1e-7f, 1e-7f};
+    for (int j = 0; j < 12; j++)
+        a[j] = (v4){(float)j, (float)j, (float)j, (float)j};
+    for (long i = 0; i < iters; i++)
+        for (int j = 0; j < 12; j++)
+            a[j] = a[j] * b + c; /* one fmla: GNU C contracts it */
+    float sink = 0;
+    for (int j = 0; j < 12; j++)
+        sink += a[j][0] + a[j][1] + a[j][2] + a[j][3];
+    return (double)iters * 12 * 4 * 2 + (sink == 42.0f);
+}
+#else
 __attribute__((target("avx512f"))) static double fma_chains_avx512(long iters)
 {
     __m512 a[12], b = _mm512_set1_ps(0.999999f), c = _mm512_set1_ps(1e-7f);
@@ -218,6 +236,7 @@ static double fma_chains(long iters)
 {
     return __builtin_cpu_supports("avx512f") ? fma_chains_avx512(iters) : fma_chains_avx2(iters);
 }
+#endif
 
 /* This CPU's single-precision FMA peak in GFLOP/s with `threads` threads,
  * timed for ~0.2 s: what the engines' GFLOP/s compare to. */

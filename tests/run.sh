@@ -3,8 +3,8 @@
 # registered with meson twice: in the normal build (build/) and in an
 # AddressSanitizer + UndefinedBehaviorSanitizer build (build-asan/); then, as
 # root, the container test (tools/container_test.sh --docker: the image built
-# and run with podman and Docker, Compose, podman kube play), counted as one
-# more suite. As root, every file opened while the two passes build and test
+# and run with podman and Docker, Compose, podman kube play) and the arm64
+# build under qemu (tools/arm64_test.sh), each counted as one more suite. As root, every file opened while the two passes build and test
 # is recorded (fatrace) and tests/package_lists.py requires each Debian
 # package they came from to be named in tools/debian-*packages.txt (the bench's
 # peers too: the build picks XNNPACK up where bench/run.sh installed it) or brought
@@ -12,7 +12,7 @@
 # green run here that fails on a fresh machine.
 # Ends with one line "N passed, N failed, N skipped" over all.
 # LOOKSLIKE_SANITIZE=0 skips the sanitizer pass, LOOKSLIKE_CONTAINER_TEST=0 the
-# container test (quicker local runs).
+# container test, LOOKSLIKE_ARM64_TEST=0 the arm64 one (quicker local runs).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 
@@ -98,12 +98,28 @@ else
   grep -E '^(ok|not ok) |passed, ' build/container-test.log
 fi
 
-python3 - "$packages" "$container" "${logs[@]}" <<'PY'
+arm64=SKIP
+if [[ ${LOOKSLIKE_ARM64_TEST:-1} == 0 ]]; then
+  echo "=== arm64 test: skipped (LOOKSLIKE_ARM64_TEST=0)"
+elif [[ $(id -u) != 0 ]]; then
+  echo "=== arm64 test: skipped (needs root: sudo bash tools/arm64_test.sh)"
+else
+  echo "=== arm64 under emulation (tools/arm64_test.sh, log in build/arm64-test.log)"
+  bash tools/arm64_test.sh >build/arm64-test.log 2>&1
+  case $? in
+    0) arm64=OK ;;
+    77) arm64=SKIP ;;
+    *) arm64=FAIL; rc=1 ;;
+  esac
+  grep -E '^(ok|not ok) |passed, ' build/arm64-test.log
+fi
+
+python3 - "$packages" "$container" "$arm64" "${logs[@]}" <<'PY'
 import json, sys
 counts = {"passed": 0, "failed": 0, "skipped": 0}
-for suite in sys.argv[1:3]:
+for suite in sys.argv[1:4]:
     counts["passed" if suite == "OK" else "skipped" if suite == "SKIP" else "failed"] += 1
-for path in sys.argv[3:]:
+for path in sys.argv[4:]:
     for line in open(path):
         r = json.loads(line)["result"]
         counts["passed" if r == "OK" else "skipped" if r == "SKIP" else "failed"] += 1

@@ -1,12 +1,18 @@
 #include "pillow_resize.h"
 
-#include <immintrin.h>
 #include <math.h>
 #include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../growable.h"
+
+#include "../clones.h"
+
+/* The AVX2 span is x86-64's; elsewhere the plain loop (the same bytes) runs. */
+#ifdef __x86_64__
+#include <immintrin.h>
+#endif
 
 #define PRECISION_BITS 22
 
@@ -203,6 +209,7 @@ static void horizontal_span(const uint8_t *s, uint8_t *d, int from, int to, cons
  * load spread by a byte shuffle to (R, G, B, 0) int32 lanes per pixel, times
  * the tap weights repeated over their four lanes (t->wide), summed in int32
  * exactly as the scalar loop sums: the same integers, so the same bytes. */
+#ifdef __x86_64__
 __attribute__((target("avx2"))) static void horizontal_span_avx2(const uint8_t *s, uint8_t *d, int from, int to,
                                                                  const taps *t)
 {
@@ -227,15 +234,20 @@ __attribute__((target("avx2"))) static void horizontal_span_avx2(const uint8_t *
         memcpy(d + 3 * i, &rgb, 3);
     }
 }
+#endif
 
 /* How many outputs, from the first, the AVX2 span may compute: those whose
  * 16-byte loads stay inside the row (0 without AVX2 or its table). */
 static int avx2_outputs(const taps *t, int in, int out)
 {
     int fast = 0;
+#ifdef __x86_64__
     if (t->wide && __builtin_cpu_supports("avx2"))
         while (fast < out && 3 * t->start[fast] + 12 * t->groups + 4 <= 3 * in)
             fast++;
+#else
+    (void)t, (void)in, (void)out;
+#endif
     return fast;
 }
 
@@ -243,8 +255,10 @@ static int avx2_outputs(const taps *t, int in, int out)
 static void horizontal_row(const uint8_t *s, uint8_t *d, int from, int to, const taps *t, int fast)
 {
     int mid = fast < from ? from : fast > to ? to : fast;
+#ifdef __x86_64__
     if (mid > from)
         horizontal_span_avx2(s, d, from, mid, t);
+#endif
     horizontal_span(s, d, mid, to, t);
 }
 
@@ -260,7 +274,7 @@ static void horizontal_pass(const uint8_t *src, size_t src_stride, int in, uint8
 }
 
 /* acc[x] += row[x] * k over n bytes: one input row's share of an output row. */
-__attribute__((target_clones("avx2", "default"))) static void add_weighted_row(int32_t *acc, const uint8_t *row,
+CLONES_AVX2 static void add_weighted_row(int32_t *acc, const uint8_t *row,
                                                                              int n, int32_t k)
 {
     for (int x = 0; x < n; x++)

@@ -45,7 +45,11 @@
 #define SET_NAME "avx_vnni-simde"
 #define SET int8_kernels_avx_vnni_simde
 #define EMULATED 1
+#ifdef __x86_64__
 #define AVX2 __attribute__((target("avx2")))
+#else
+#define AVX2 /* another CPU: SIMDe in its own vectors */
+#endif
 #elif defined INT8_AVX_VNNI
 #include <cpuid.h>
 #include <immintrin.h>
@@ -107,10 +111,13 @@ typedef struct {
 
 static int avx2_cpu_has(void)
 {
+#if !defined __x86_64__
+    return 1; /* the SIMDe build on another CPU: portable code, or its own vectors */
+#elif defined INT8_SSE41
     __builtin_cpu_init();
-#ifdef INT8_SSE41
     return __builtin_cpu_supports("sse4.1");
-#endif
+#else
+    __builtin_cpu_init();
     if (!__builtin_cpu_supports("avx2"))
         return 0;
 #if defined INT8_AVX_VNNI && !EMULATED
@@ -119,6 +126,7 @@ static int avx2_cpu_has(void)
     return __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a >> 4 & 1);
 #else
     return 1;
+#endif
 #endif
 }
 

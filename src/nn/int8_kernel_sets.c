@@ -6,12 +6,14 @@
 /* Slowest first: the best set is the last native one the CPU runs. */
 static const int8_kernels *const kernel_sets[] = {
     &int8_kernels_reference,
-    &int8_kernels_avx512vnni_simde,
+    &int8_kernels_avx512vnni_simde, /* the x86 sets' code on any CPU (SIMDe): tested everywhere, never served */
     &int8_kernels_avx_vnni_simde,
+#ifdef __x86_64__
     &int8_kernels_sse41,
     &int8_kernels_avx2,
     &int8_kernels_avx_vnni,
     &int8_kernels_avx512vnni,
+#endif
 };
 
 #define NSETS (sizeof kernel_sets / sizeof *kernel_sets)

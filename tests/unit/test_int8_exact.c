@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "check.h"
+#include "test_kernel_sets.h"
 #include "nn/int8_network.h"
 #include "nn/model.h"
 
@@ -70,7 +71,7 @@ static void test_model(const char *name, const char *ref_prefix, int check_featu
         check(pool >= 0, "%s has a %d-feature average pool", name, FEATURES);
 
     char sets[256];
-    int8_kernels_on_this_cpu(sets, sizeof sets);
+    test_kernel_sets(sets, sizeof sets);
     printf("# kernel sets on this CPU: %s\n", sets);
     char list[256];
     snprintf(list, sizeof list, "%s", sets);

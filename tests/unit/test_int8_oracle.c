@@ -8,14 +8,14 @@
  * (TFLite's tensor, from a .tflite whose output was made that one), and the
  * engine's CLASS_MAP tap layer (model.h) must equal them: the feature map
  * class activation maps are made of (tests/explain/test_class_maps.py).
- * $LOOKSLIKE_TEST_KERNEL_SETS (space-separated set names, or "best": the
- * fastest on this CPU) runs those sets only.
+ * $LOOKSLIKE_TEST_KERNEL_SETS runs some sets only (test_kernel_sets.h).
  * usage: test_int8_oracle [--class-map] NAME CFG WEIGHTS INPUTS OUTPUTS */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "check.h"
+#include "test_kernel_sets.h"
 #include "nn/int8_network.h"
 #include "nn/model.h"
 
@@ -53,10 +53,7 @@ int main(int argc, char **argv)
         return check_done();
 
     char sets[256];
-    int8_kernels_on_this_cpu(sets, sizeof sets);
-    const char *only = getenv("LOOKSLIKE_TEST_KERNEL_SETS"); /* a shorter run: these sets only */
-    if (only && *only)
-        snprintf(sets, sizeof sets, "%s", strcmp(only, "best") ? only : int8_kernels_best()->name);
+    test_kernel_sets(sets, sizeof sets);
     printf("# %s: %zu inputs, %zu outputs each, quantized_kernels=%s; kernel sets on this CPU: %s\n", name, n,
            out_size, nn_quantized_kernels_name(m.quantized_kernels), sets);
     uint8_t *got = malloc(n * out_size);
