@@ -42,8 +42,15 @@ class Server:
             self.log.append(line)
 
     def stop(self):
+        """SIGTERM; the exit code (a server that does not exit 0 has its last log lines printed)."""
         self.proc.send_signal(signal.SIGTERM)
-        return self.proc.wait(timeout=30)
+        rc = self.proc.wait(timeout=30)
+        if rc != 0:
+            time.sleep(0.2)  # the drain thread's last lines
+            print(f"# the server exited {rc}; its last log lines:", flush=True)
+            for line in self.log[-15:]:
+                print("#   " + line.rstrip(), flush=True)
+        return rc
 
 
 def request(port, method, path, body=None, headers=None, chunked=False, timeout=30):
