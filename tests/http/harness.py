@@ -2,6 +2,7 @@
 loopback port, a careful one-request HTTP client, and the tally of checks
 ("ok - ..." / "not ok - ..." lines and the closing count)."""
 import http.client
+import json
 import os
 import re
 import shlex
@@ -87,6 +88,22 @@ def request(port, method, path, body=None, headers=None, chunked=False, timeout=
         conn.close()
 
 
+
+
+def v2_infer(port, model, doc, binary=b"", timeout=120):
+    """An Open Inference Protocol inference: doc as the JSON (with binary after
+    it, the binary tensor data extension, when given); (status, the answer's
+    JSON or None when it is not JSON, the binary data after its header)."""
+    body = json.dumps(doc).encode()
+    h = {"Content-Type": "application/octet-stream" if binary else "application/json"}
+    if binary:
+        h["Inference-Header-Content-Length"] = str(len(body))
+    status, rh, data = request(port, "POST", f"/v2/models/{model}/infer", body + binary, h, timeout=timeout)
+    n = int(rh.get("inference-header-content-length", len(data)))
+    try:
+        return status, json.loads(data[:n]), data[n:]
+    except ValueError:
+        return status, None, b""
 
 
 def memory_kib(pid, field="VmRSS"):

@@ -20,7 +20,6 @@
 usage: test_explain.py LOOKSLIKE MAKE_RANDOM_WEIGHTS CORAL_DIR BENCH_DIR"""
 import base64
 import json
-import math
 import os
 import struct
 import subprocess
@@ -178,19 +177,6 @@ def check_maps(what, r, region, grid=(7, 7), k=3, tol=0.006):
                  f"{problems[:2]}")
 
 
-def v2(port, model, doc, binary=b""):
-    body = json.dumps(doc).encode()
-    h = {"Content-Type": "application/octet-stream" if binary else "application/json"}
-    if binary:
-        h["Inference-Header-Content-Length"] = str(len(body))
-    status, rh, data = request(port, "POST", f"/v2/models/{model}/infer", body + binary, h, timeout=120)
-    n = int(rh.get("inference-header-content-length", len(data)))
-    try:
-        return status, json.loads(data[:n]), data[n:]
-    except ValueError:
-        return status, {}, b""
-
-
 def main():
     parrot = open(os.path.join(CORAL, "parrot.jpg"), "rb").read()  # 512 x 929
     owl = open(os.path.join(CORAL, "owl.jpg"), "rb").read()
@@ -250,12 +236,12 @@ def main():
         # v2: on request only; JSON and binary the same; equal to /predict's.
         image = {"name": "image", "shape": [2], "datatype": "BYTES",
                  "data": [base64.b64encode(x).decode() for x in (frame, parrot)]}
-        status, doc, _ = v2(port, "mobilenet_v1", {"inputs": [image]})
+        status, doc, _ = harness.v2_infer(port, "mobilenet_v1", {"inputs": [image]})
         names = [o["name"] for o in doc.get("outputs", [])]
         check(status == 200 and names == ["probabilities", "features"], f"v2 by default: no heatmap ({names})")
         outputs = [{"name": "heatmap", "parameters": {"classification": 3}}, {"name": "heatmap_classes"},
                    {"name": "heatmap_boxes"}, {"name": "heatmap_regions"}]
-        status, doc, _ = v2(port, "mobilenet_v1", {"inputs": [image], "outputs": outputs})
+        status, doc, _ = harness.v2_infer(port, "mobilenet_v1", {"inputs": [image], "outputs": outputs})
         out = {o["name"]: o for o in doc.get("outputs", [])}
         check(status == 200 and out["heatmap"]["shape"] == [2, 3, 7, 7] and out["heatmap"]["datatype"] == "FP32" and
               out["heatmap_classes"]["shape"] == [2, 3] and out["heatmap_classes"]["datatype"] == "INT32" and
@@ -274,7 +260,7 @@ def main():
         check(same, "v2's maps, classes, boxes and regions are /predict's")
         for o in outputs:
             o.setdefault("parameters", {})["binary_data"] = True
-        status, doc, binary = v2(port, "mobilenet_v1", {"inputs": [image], "outputs": outputs})
+        status, doc, binary = harness.v2_infer(port, "mobilenet_v1", {"inputs": [image], "outputs": outputs})
         at, ok = 0, status == 200
         for o in doc.get("outputs", []):
             n = o["parameters"]["binary_data_size"]
@@ -284,10 +270,10 @@ def main():
                         list(struct.unpack(fmt, binary[at:at + n])), 0)
             at += n
         check(ok and at == len(binary), "binary_data: the same numbers as the JSON")
-        status, doc, _ = v2(port, "mobilenet_v1", {"inputs": [image], "outputs": [
+        status, doc, _ = harness.v2_infer(port, "mobilenet_v1", {"inputs": [image], "outputs": [
             {"name": "heatmap_boxes", "parameters": {"classification": 2}}]})
         check(status == 400, f"classification on heatmap_boxes: 400 {doc}")
-        status, doc, _ = v2(port, "mobilenet_v1", {"inputs": [image], "outputs": [
+        status, doc, _ = harness.v2_infer(port, "mobilenet_v1", {"inputs": [image], "outputs": [
             {"name": "heatmap", "parameters": {"classification": 1001}}]})
         check(status == 400 and "at most 20" in doc.get("error", ""),
               f"maps of 1001 classes an image (32 images: 1001 x 49 x 32 floats): 400 {doc}")
@@ -309,7 +295,7 @@ def main():
                   f"{model}: explain refused naming why: {status} {r}")
             status, r = post(port, parrot, "image/jpeg", f"model={model}")
             check(status == 200, f"{model}: /predict without explain still answers ({status})")
-            status, doc, _ = v2(port, model, {"inputs": [{"name": "image", "shape": [1], "datatype": "BYTES",
+            status, doc, _ = harness.v2_infer(port, model, {"inputs": [{"name": "image", "shape": [1], "datatype": "BYTES",
                                                           "data": [base64.b64encode(parrot).decode()]}],
                                               "outputs": [{"name": "heatmap"}]})
             check(status == 400 and why in doc.get("error", ""), f"{model}: v2 heatmap refused naming why: {doc}")

@@ -43,19 +43,6 @@ def pool_quantization(cfg_path):
     return None, None
 
 
-def infer(port, doc, binary=b""):
-    body = json.dumps(doc).encode()
-    h = {"Content-Type": "application/octet-stream" if binary else "application/json"}
-    if binary:
-        h["Inference-Header-Content-Length"] = str(len(body))
-    status, rh, data = request(port, "POST", f"/v2/models/{MODEL}/infer", body + binary, h, timeout=120)
-    n = int(rh.get("inference-header-content-length", len(data)))
-    try:
-        return status, json.loads(data[:n]), data[n:]
-    except ValueError:
-        return status, None, b""
-
-
 def as_float32(values):
     """JSON numbers (the shortest text of each float32) as the float32 values they name."""
     return list(struct.unpack(f"<{len(values)}f", struct.pack(f"<{len(values)}f", *values)))
@@ -85,7 +72,7 @@ def exact_against_tflite(port):
                            "parameters": {"binary_data_size": len(pixels)}}],
                "outputs": [{"name": "features", "parameters": {"binary_data": True}}],
                "parameters": {"crop": "full"}}
-        status, doc, tail = infer(port, req, pixels)
+        status, doc, tail = harness.v2_infer(port, MODEL, req, pixels)
         ok = status == 200 and len(tail) == n * FEATURES * 4
         floats = struct.unpack(f"<{n * FEATURES}f", tail) if ok else []
         got = bytes(max(0, min(255, round(f / scale) + zero_point)) for f in floats)
@@ -102,13 +89,13 @@ def exact_against_tflite(port):
                                "data": list(pixels[:224 * 224 * 3])}],
                    "outputs": [{"name": "probabilities", "parameters": {"classification": 1}},
                                {"name": "features"}], "parameters": {"crop": "full"}}
-            status, doc, _ = infer(port, req)
+            status, doc, _ = harness.v2_infer(port, MODEL, req)
             outs = doc["outputs"] if status == 200 else []
             check(len(outs) == 2 and outs[0]["name"] == "probabilities" and outs[1]["name"] == "features" and
                   outs[1]["shape"] == [1, FEATURES] and as_float32(outs[1]["data"]) == list(floats[:FEATURES]),
                   f"JSON, beside the probabilities: the same {FEATURES} floats ({status})")
             req = {"inputs": req["inputs"], "parameters": {"crop": "full"}}
-            status, doc, _ = infer(port, req)
+            status, doc, _ = harness.v2_infer(port, MODEL, req)
             names = [o["name"] for o in doc["outputs"]] if status == 200 else []
             check(names == ["probabilities", "features"], f"no outputs named: both, as the protocol says ({names})")
 
@@ -130,7 +117,7 @@ def one_photo_closer(port):
     import base64
     req = {"inputs": [{"name": "image", "shape": [1], "datatype": "BYTES", "data": [base64.b64encode(parrot).decode()]}],
            "outputs": [{"name": "features"}]}
-    status, doc, _ = infer(port, req)
+    status, doc, _ = harness.v2_infer(port, MODEL, req)
     check(status == 200 and doc["outputs"][0]["data"] == centre, "v2's features of the JPEG are /predict's")
     return centre
 
@@ -145,7 +132,7 @@ def refusals(port):
     for outputs, what in (([{"name": "features"}, {"name": "features"}], "features twice"),
                           ([{"name": "features", "parameters": {"classification": 3}}], "classification of features"),
                           ([{"name": "embedding"}], "an output of another name")):
-        status, doc, _ = infer(port, {"inputs": [image], "outputs": outputs})
+        status, doc, _ = harness.v2_infer(port, MODEL, {"inputs": [image], "outputs": outputs})
         check(status == 400 and "error" in (doc or {}), f"v2 {what}: 400 ({status}, {doc})")
     status, _, body = request(port, "GET", f"/v2/models/{MODEL}")
     meta = json.loads(body)
