@@ -91,10 +91,13 @@ def hostile_files_refused(srv, directory, files):
     failed = reload_count(srv.port, "failed")
     srv.proc.send_signal(signal.SIGHUP)
     deadline = time.time() + 60
-    while reload_count(srv.port, "failed") == failed and time.time() < deadline:
+    def refusals():
+        return [line for line in srv.log if "were not reloaded" in line and "943718400 bytes, but the cfg" in line]
+    # the counter moves before the log line has come through the server's stderr: wait for both
+    while (reload_count(srv.port, "failed") == failed or not refusals()) and time.time() < deadline:
         time.sleep(0.05)
     grown = memory_kib(srv.proc.pid, "VmHWM") - peak
-    refused = [line for line in srv.log if "were not reloaded" in line and "943718400 bytes, but the cfg" in line]
+    refused = refusals()
     check(reload_count(srv.port, "failed") == failed + 1 and refused,
           f"a 900 MB weights file is refused from its size: {refused[0].strip()[:220] if refused else srv.log[-3:]}")
     check(grown < 64 * 1024, f"peak RSS grew {grown // 1024} MiB over that reload (< 64: the file was not read)")
