@@ -24,6 +24,7 @@
 typedef enum {
     PHASE_NEW, /* nothing checked yet */
     PHASE_RECEIVING, /* body still arriving */
+    PHASE_RECEIVED, /* body complete: submitted on libmicrohttpd's next turn (inference_exchange.c) */
     PHASE_RUNNING, /* submitted, connection suspended */
     PHASE_REJECTED, /* queue full, 503 to send */
     PHASE_RESPONDED,

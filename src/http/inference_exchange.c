@@ -365,7 +365,20 @@ enum MHD_Result inference_exchange(http_request *r, const route_call *call)
         rc = begin(r, route, call->url);
         break;
     case PHASE_RECEIVING:
-        rc = *upload_size ? receive(r, call->upload, upload_size) : submit(r, route);
+        if (*upload_size)
+            rc = receive(r, call->upload, upload_size);
+        else
+            r->phase = PHASE_RECEIVED; /* see below */
+        break;
+    case PHASE_RECEIVED:
+        /* libmicrohttpd 0.9.75 keeps a connection's read-or-write wish from
+         * before a suspension, and a resumed one is marked readable: one
+         * suspended in the call that completed its body (still "read") reads
+         * on resumption, and a client that half-closed meanwhile is closed
+         * there, its answer lost. Returning once without an answer lets it
+         * note that nothing more is read (the connection stays ready, so this
+         * call comes on its next turn); suspended then, it answers first. */
+        rc = submit(r, route);
         break;
     case PHASE_RUNNING:
         if (atomic_load(&r->jobs_done)) {

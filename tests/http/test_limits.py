@@ -591,9 +591,12 @@ def half_closed_clients():
     eight requests of GIF bombs (the workers take one image of each in turn,
     so the photos wait ~0.6 s), it is answered 200 (it was answered 503 "the
     client closed the connection"); only a client that closed is dropped
-    (batches_fair). The clients half-close once their requests wait:
-    libmicrohttpd 0.9.75 itself closes a connection whose end it reads, which
-    it may do when the end comes with the body's last bytes (docs/limits.md)."""
+    (batches_fair). Then clients that half-close with their body's last bytes
+    while an older connection idles: libmicrohttpd 0.9.75 handles a resumed
+    connection that is not the oldest by reading first, and, left wishing to
+    read by a suspension in the call that completed the body, it read the end
+    and closed the connection unanswered (4 of 10 such clients before 2026-12-07;
+    one in ten runs of the first part in the ASan build, two answers at once)."""
     srv = harness.Server(LOOKSLIKE, "--access-log", "0", "--max-request-pixels", "1000M")
     photo = open(PHOTO, "rb").read()
     try:
@@ -621,6 +624,17 @@ def half_closed_clients():
               f"half-closed clients queued ({queued:.0f} images waiting) behind GIF bombs are answered: "
               f"{[(v, s) for v, s, _ in answers]}")
         check(metric(srv.port, "lookslike_abandoned_requests_total") == 0, "none counted as abandoned")
+        statuses = []
+        for i in range(12):
+            with socket.create_connection(("127.0.0.1", srv.port), timeout=30) as idle:
+                time.sleep(0.02)
+                with socket.create_connection(("127.0.0.1", srv.port), timeout=60) as sock:
+                    sock.sendall(b"POST /predict HTTP/1.%d\r\nHost: x\r\nContent-Type: image/jpeg\r\n"
+                                 b"Content-Length: %d\r\nConnection: close\r\n\r\n%s" % (i % 2, len(photo), photo))
+                    sock.shutdown(socket.SHUT_WR)
+                    statuses.append(final_answer(sock)[0])
+        check(statuses == [200] * 12,
+              f"12 clients half-closing with their body's last bytes, an older connection idle, are answered: {statuses}")
     finally:
         check(srv.stop() == 0, "half-closed clients: server exits 0")
         check_no_sanitizer_reports(srv, "half-closed clients")
