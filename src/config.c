@@ -45,7 +45,7 @@ static const option options[] = {
      "auto (int8 for a quantized model on a CPU with fast integer kernels, else fp32), int8 or fp32"},
     {"--int8-kernels", "LOOKSLIKE_INT8_KERNELS", SERVE | CLASSIFY, OPT_STRING, FIELD(int8_kernels), 0, 0,
      "the integer engine's kernel set: auto (the fastest whose start-up self-test passes), avx512vnni, avx_vnni, "
-     "avx2, sse41 or reference"},
+     "avx2, sse41 (x86-64), neon_dotprod, neon (arm64) or reference"},
     {"--workers", "LOOKSLIKE_WORKERS", SERVE, OPT_INT, FIELD(workers), 1, 256, "inference workers (default: cores)"},
     {"--threads", "LOOKSLIKE_THREADS", SERVE | CLASSIFY, OPT_INT, FIELD(threads), 1, 256,
      "most engine threads per request: all for a lone request, 1 each under load (default: cores)"},

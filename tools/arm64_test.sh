@@ -5,9 +5,10 @@
 # qemu-aarch64 with binfmt_misc so that arm64 programs run as they are,
 # cross-builds build-arm64/ (tools/cross/aarch64-linux-gnu.ini; no libdarknet
 # plugin: darknet:arm64 cannot be installed beside the amd64 one) and runs
-# under qemu: the SIMDe-built kernel sets against the reference kernels on
-# random networks, the integer engine against TFLite's reference bytes on the
-# reference kernels, and the arm64 server: /readyz, then /predict of the
+# under qemu: the native NEON sets and the SIMDe-built ones against the
+# reference kernels on random networks, the integer engine against TFLite's
+# reference bytes on the reference and both NEON sets, and the arm64 server
+# (on neon_dotprod): /readyz, then /predict of the
 # Coral photos and the bench frame (both crops) with the very JSON the x86-64
 # server of build/ answers, timings aside.
 # usage: tools/arm64_test.sh      prints ok / not ok lines, then "N passed, N failed"
@@ -53,8 +54,9 @@ run() { # name, then the command; its own ok/not ok lines are kept as comments
   if [[ $rc == 0 ]]; then ok "$name: $(grep -E '^# [0-9]+ passed' <<<"$out" | tail -1 | cut -c3-) ($((SECONDS - t0)) s under qemu)"
   else bad "$name (exit $rc): $(tail -2 <<<"$out" | tr '\n' ' ')"; fi
 }
-run "arm64: the SIMDe-built sets equal the reference kernels on random networks" build-arm64/tests/test_int8_kernels
-LOOKSLIKE_TEST_KERNEL_SETS=reference run "arm64: the integer engine (reference kernels) equals TFLite's bytes" \
+run "arm64: the NEON and the SIMDe-built sets equal the reference kernels on random networks" build-arm64/tests/test_int8_kernels
+LOOKSLIKE_TEST_KERNEL_SETS="reference neon neon_dotprod" \
+  run "arm64: the integer engine (reference, neon and neon_dotprod kernels) equals TFLite's bytes" \
   build-arm64/tests/test_int8_exact build-arm64/models ../shared/reference
 
 # The server: the same answers as x86-64's.
@@ -77,11 +79,14 @@ def answers(srv):
                 doc.pop(k, None)
             out.append(doc)
     return out
-a = harness.Server(arm, "--model-dir", "build-arm64/models", "--precision", "int8", "--workers", "1")
+a = harness.Server(arm, "--model-dir", "build-arm64/models", "--workers", "1")  # --precision auto
 b = harness.Server(x86, "--precision", "int8", "--workers", "1")
 try:
     st, _, body = harness.request(a.port, "GET", "/readyz")
     harness.check(st == 200, f"the arm64 server is ready: {body[:60]!r}; {''.join(a.log).strip()[-160:]}")
+    # qemu's default CPU ("max") has the dot product: --int8-kernels auto takes the fastest set
+    harness.check("(neon_dotprod kernels, self-tested" in "".join(a.log),
+                  "the arm64 server chose the neon_dotprod kernels (qemu's CPU has the dot product)")
     mine, theirs = answers(a), answers(b)
     same = sum(x == y for x, y in zip(mine, theirs))
     harness.check(same == len(theirs), f"arm64 /predict: {same} of {len(theirs)} answers (6 photos, 2 crops, top 5) "

@@ -8,6 +8,12 @@ static const int8_kernels *const kernel_sets[] = {
     &int8_kernels_reference,
     &int8_kernels_avx512vnni_simde, /* the x86 sets' code on any CPU (SIMDe): tested everywhere, never served */
     &int8_kernels_avx_vnni_simde,
+    &int8_kernels_neon_simde, /* the arm64 sets' code, likewise */
+    &int8_kernels_neon_dotprod_simde,
+#ifdef __aarch64__
+    &int8_kernels_neon,
+    &int8_kernels_neon_dotprod,
+#endif
 #ifdef __x86_64__
     &int8_kernels_sse41,
     &int8_kernels_avx2,

@@ -23,7 +23,8 @@ int int8_kernels_choose(const char *name, char *notes, size_t notes_len, char *e
 /* The self-test (int8_self_test.c): a small built-in network on k and on the
  * reference kernels, every layer equal byte for byte. 0, or -1 and why. */
 int int8_kernels_self_test(const int8_kernels *k, char *why, size_t len);
-/* A set by name ("reference", "sse41", "avx2", "avx_vnni", "avx512vnni", "avx512vnni-simde", "avx_vnni-simde"):
+/* A set by name ("reference", "sse41", "avx2", "avx_vnni", "avx512vnni", "neon", "neon_dotprod", and the
+ * SIMDe builds "avx512vnni-simde", "avx_vnni-simde", "neon-simde", "neon_dotprod-simde"):
  * NULL when unknown or when this CPU cannot run it. */
 const int8_kernels *int8_kernels_named(const char *name);
 /* The space-separated names of the sets this CPU runs, emulated ones

@@ -1,7 +1,7 @@
 /* The integer layers of a quantized network, as the kernels see them, and the
  * kernel sets that compute them: `reference` (int8_reference.c: TFLite's
  * arithmetic in plain C, loop by loop) and the fast sets (int8_avx2.c,
- * int8_avx512vnni.c), which must produce the same bytes. Activations are
+ * int8_avx512vnni.c, int8_neon.c), which must produce the same bytes. Activations are
  * uint8 NHWC. A kernel works on a range of output rows (or bytes) so that
  * threads can share a layer; kernels keep no state beyond what prepare()
  * packed into the layer. Which sets exist and which one runs:
@@ -97,6 +97,10 @@ extern const int8_kernels int8_kernels_avx512vnni_simde;
 extern const int8_kernels int8_kernels_avx_vnni;
 extern const int8_kernels int8_kernels_avx_vnni_simde;
 extern const int8_kernels int8_kernels_sse41;
+extern const int8_kernels int8_kernels_neon;
+extern const int8_kernels int8_kernels_neon_dotprod;
+extern const int8_kernels int8_kernels_neon_simde;
+extern const int8_kernels int8_kernels_neon_dotprod_simde;
 
 /* The plain kernels, also the fast sets' fallback for what they do not cover. */
 void int8_reference_conv(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1);
@@ -107,6 +111,23 @@ void int8_reference_avgpool(const int8_layer *l, const uint8_t *in, uint8_t *out
 void int8_reference_mean(const int8_layer *l, const uint8_t *in, uint8_t *out);
 void int8_reference_maxpool(const int8_layer *l, const uint8_t *in, uint8_t *out, int y0, int y1);
 void int8_reference_softmax(const int8_layer *l, const uint8_t *in, uint8_t *out);
+
+/* Output pixel (oy, ox)'s window: its top-left tap (iy0, ix0) in the input,
+ * which may lie outside the map, and the taps [ky0, ky1) x [kx0, kx1) of it
+ * that lie inside. */
+typedef struct {
+    int iy0, ix0, ky0, ky1, kx0, kx1;
+} int8_window;
+
+static inline int8_window int8_window_at(const int8_layer *l, int oy, int ox)
+{
+    int8_window w = {.iy0 = oy * l->stride - l->pad_top, .ix0 = ox * l->stride - l->pad_left};
+    w.ky0 = w.iy0 < 0 ? -w.iy0 : 0;
+    w.kx0 = w.ix0 < 0 ? -w.ix0 : 0;
+    w.ky1 = w.iy0 + l->size > l->in.h ? l->in.h - w.iy0 : l->size;
+    w.kx1 = w.ix0 + l->size > l->in.w ? l->in.w - w.ix0 : l->size;
+    return w;
+}
 
 /* v clamped to the layer's activation range [act_min, act_max] (within 0..255). */
 static inline uint8_t int8_clamp(const int8_layer *l, int32_t v)

@@ -150,10 +150,8 @@ AVX2 static void simd256_maxpool(const int8_layer *l, const uint8_t *in, uint8_t
     size_t C = (size_t)l->in.c;
     for (int oy = y0; oy < y1; oy++)
         for (int ox = 0; ox < l->out.w; ox++) {
-            int iy0 = oy * l->stride - l->pad_top, ix0 = ox * l->stride - l->pad_left;
-            int ky0 = iy0 < 0 ? -iy0 : 0, kx0 = ix0 < 0 ? -ix0 : 0;
-            int ky1 = iy0 + l->size > l->in.h ? l->in.h - iy0 : l->size;
-            int kx1 = ix0 + l->size > l->in.w ? l->in.w - ix0 : l->size;
+            int8_window win = int8_window_at(l, oy, ox);
+            int iy0 = win.iy0, ix0 = win.ix0, ky0 = win.ky0, kx0 = win.kx0, ky1 = win.ky1, kx1 = win.kx1;
             uint8_t *dst = out + ((size_t)oy * (size_t)l->out.w + (size_t)ox) * C;
             size_t c = 0;
             for (; c + 32 <= C; c += 32) {
