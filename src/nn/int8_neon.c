@@ -7,8 +7,9 @@
  *
  * Accumulators are int32 as in TFLite, every product exact. The
  * requantization is TFLite's NEON form, which equals its reference:
- * gemmlowp's rounding doubling high multiply is vqrdmulh, its rounding
- * divide by 2^right is vrshl after a -1 for negative values; the single
+ * gemmlowp's rounding doubling high multiply (vqrdmulh's result, computed
+ * as a rounded 64-bit product: qrdmulh4), its rounding divide by 2^right
+ * vrshl after a -1 for negative values; the single
  * rounding of the int8 family's convolutions is a 64-bit product rounded
  * by vrshl in one step.
  *
@@ -204,12 +205,24 @@ static int neon_prepare(int8_layer *l)
 /* Channels [o, o + 4)'s accumulators (bias included) at the output's scale,
  * before its zero point: TFLite's MultiplyByQuantizedMultiplier in its NEON
  * form, or the single rounding. */
+/* gemmlowp's SaturatingRoundingDoublingHighMul, vqrdmulh's result, as the
+ * 64-bit products rounded, shifted and saturated to 32 bits: (a b + 2^30) >>
+ * 31 is (2 a b + 2^31) >> 32. Not vqrdmulh itself: SIMDe 0.7.4's portable
+ * form of it shifts a negative product left (undefined: UBSan stops there)
+ * and does not saturate, and one form for both builds is what the SIMDe
+ * tests then prove. */
+static inline int32x4_t qrdmulh4(int32x4_t a, int32x4_t b)
+{
+    int64x2_t lo = vmull_s32(vget_low_s32(a), vget_low_s32(b)), hi = vmull_high_s32(a, b);
+    return vcombine_s32(vqrshrn_n_s64(lo, 31), vqrshrn_n_s64(hi, 31));
+}
+
 /* MultiplyByQuantizedMultiplier lane by lane: x shifted left, the rounding
  * doubling high multiply, the rounding divide by 2^-neg_right (ties away
  * from zero: one less first where x < 0 and there is a right shift). */
 static inline int32x4_t rescale4(int32x4_t x, int32x4_t multiplier, int32x4_t left, int32x4_t neg_right)
 {
-    x = vqrdmulhq_s32(vshlq_s32(x, left), multiplier);
+    x = qrdmulh4(vshlq_s32(x, left), multiplier);
     int32x4_t fixup = vshrq_n_s32(vandq_s32(x, neg_right), 31);
     return vrshlq_s32(vqaddq_s32(x, fixup), neg_right);
 }
