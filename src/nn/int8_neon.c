@@ -75,9 +75,12 @@ typedef struct {
     /* GEMM, dotprod: the weight bytes, [block][depth / 4][NR][4]; GEMM, neon:
      * w - zw as int16, [block][depth][NR]; depthwise: w - zw, [tap][channels] */
     void *weights;
-    int32_t *bias; /* GEMM, neon: with -zx sum (w - zw); dotprod: with -zx sum (w - zw) too */
+    /* int8_lane_table's rows for every channel; bias, multiplier and left
+     * point into it (the GEMM's bias holds -zx sum (w - zw)) */
+    int32_t *lanes;
+    const int32_t *bias, *multiplier, *left;
+    int32_t *neg_right; /* gemmlowp's rounding divide, as vrshl's shift: -right */
     int32_t *zw; /* GEMM, dotprod: the weight zero points */
-    int32_t *multiplier, *left, *neg_right; /* gemmlowp's two roundings */
     int64_t *neg_total; /* single rounding: -(31 - shift) */
 } packed;
 
@@ -97,32 +100,32 @@ static void *aligned16(size_t n)
     return aligned_alloc(16, (n + 15) / 16 * 16 + (n == 0) * 16);
 }
 
-/* Each channel's requantization constants, zero past the filters (their lanes are never stored). */
+/* Each channel's requantization constants (int8_lane_table's, and the
+ * forms vrshl takes), zero past the filters (their lanes are never stored). */
 static int prepare_constants(const int8_layer *l, packed *p, int fold_input_zp)
 {
     size_t n = (size_t)p->channels;
-    p->bias = aligned16(n * sizeof *p->bias);
+    int *channel = calloc(n ? n : 1, sizeof *channel);
+    p->lanes = aligned16(INT8_LANE_ROWS * n * sizeof *p->lanes);
     p->zw = aligned16(n * sizeof *p->zw);
-    p->multiplier = aligned16(n * sizeof *p->multiplier);
-    p->left = aligned16(n * sizeof *p->left);
     p->neg_right = aligned16(n * sizeof *p->neg_right);
     p->neg_total = aligned16(n * sizeof *p->neg_total);
-    if (!p->bias || !p->zw || !p->multiplier || !p->left || !p->neg_right || !p->neg_total)
+    if (!channel || !p->lanes || !p->zw || !p->neg_right || !p->neg_total) {
+        free(channel);
         return -1;
+    }
+    for (size_t o = 0; o < n; o++)
+        channel[o] = (int)o;
+    int8_lane_table(l, channel, (int)n, fold_input_zp, p->lanes);
+    free(channel);
+    p->bias = p->lanes;
+    p->multiplier = p->lanes + n;
+    p->left = p->lanes + 3 * n;
     for (size_t o = 0; o < n; o++) {
-        p->bias[o] = p->zw[o] = p->multiplier[o] = p->left[o] = p->neg_right[o] = 0;
-        p->neg_total[o] = 0;
-        if (o >= (size_t)l->filters)
-            continue;
-        int s = l->shifts[o];
-        p->bias[o] = l->biases[o];
-        for (int t = 0; fold_input_zp && t < l->patch; t++)
-            p->bias[o] -= l->in_zp * (l->weights[o * (size_t)l->patch + (size_t)t] - l->weight_zps[o]);
-        p->zw[o] = l->weight_zps[o];
-        p->multiplier[o] = l->multipliers[o];
-        p->left[o] = s > 0 ? s : 0;
-        p->neg_right[o] = s > 0 ? 0 : s;
-        p->neg_total[o] = -(31 - s);
+        int real = o < (size_t)l->filters;
+        p->neg_right[o] = -p->lanes[4 * n + o];
+        p->zw[o] = real ? l->weight_zps[o] : 0;
+        p->neg_total[o] = real ? -(31 - l->shifts[o]) : 0;
     }
     return 0;
 }
@@ -176,10 +179,8 @@ static void neon_release(int8_layer *l)
     packed *p = l->packed;
     if (p) {
         free(p->weights);
-        free(p->bias);
+        free(p->lanes);
         free(p->zw);
-        free(p->multiplier);
-        free(p->left);
         free(p->neg_right);
         free(p->neg_total);
         free(p);
@@ -390,15 +391,15 @@ static void neon_depthwise(const int8_layer *l, const uint8_t *in, uint8_t *out,
         for (int ox = 0; ox < l->out.w; ox++) {
             /* the taps inside the map: those outside read zx, and count 0 */
             int8_window win = int8_window_at(l, oy, ox);
-            int iy0 = win.iy0, ix0 = win.ix0, ky0 = win.ky0, kx0 = win.kx0, ky1 = win.ky1, kx1 = win.kx1;
             uint8_t *dst = out + ((size_t)oy * (size_t)l->out.w + (size_t)ox) * C;
             for (int b = 0; b < p->blocks; b++) {
                 size_t c = (size_t)b * DW;
                 int n = (int)(C - c < DW ? C - c : DW);
                 int32x4_t lo = vld1q_s32(p->bias + c), hi = vld1q_s32(p->bias + c + 4);
-                for (int ky = ky0; ky < ky1; ky++)
-                    for (int kx = kx0; kx < kx1; kx++) {
-                        const uint8_t *x = in + ((size_t)(iy0 + ky) * (size_t)l->in.w + (size_t)(ix0 + kx)) * C + c;
+                for (int ky = win.ky0; ky < win.ky1; ky++)
+                    for (int kx = win.kx0; kx < win.kx1; kx++) {
+                        const uint8_t *x =
+                            in + ((size_t)(win.iy0 + ky) * (size_t)l->in.w + (size_t)(win.ix0 + kx)) * C + c;
                         int16x8_t v = tap8(x, n, zx);
                         int16x8_t w = vld1q_s16(weights + (size_t)(ky * l->size + kx) * (size_t)p->channels + c);
                         lo = vmlal_s16(lo, vget_low_s16(v), vget_low_s16(w));
@@ -472,15 +473,15 @@ static void neon_maxpool(const int8_layer *l, const uint8_t *in, uint8_t *out, i
     for (int oy = y0; oy < y1; oy++)
         for (int ox = 0; ox < l->out.w; ox++) {
             int8_window win = int8_window_at(l, oy, ox);
-            int iy0 = win.iy0, ix0 = win.ix0, ky0 = win.ky0, kx0 = win.kx0, ky1 = win.ky1, kx1 = win.kx1;
             uint8_t *dst = out + ((size_t)oy * (size_t)l->out.w + (size_t)ox) * C;
             for (size_t c = 0; c < C; c += 16) {
                 size_t n = C - c < 16 ? C - c : 16;
                 uint8x16_t m = vdupq_n_u8(0);
-                for (int ky = ky0; ky < ky1; ky++)
-                    for (int kx = kx0; kx < kx1; kx++)
-                        m = vmaxq_u8(m, load_part(in + ((size_t)(iy0 + ky) * (size_t)l->in.w + (size_t)(ix0 + kx)) * C + c,
-                                                  n));
+                for (int ky = win.ky0; ky < win.ky1; ky++)
+                    for (int kx = win.kx0; kx < win.kx1; kx++) {
+                        size_t at = (size_t)(win.iy0 + ky) * (size_t)l->in.w + (size_t)(win.ix0 + kx);
+                        m = vmaxq_u8(m, load_part(in + at * C + c, n));
+                    }
                 store_part(dst + c, m, (int)n);
             }
         }
