@@ -4,6 +4,8 @@
 #   docker build -t lookslike .                                   # default: oneDNN engine only
 #   docker build --build-arg WITH_DARKNET=1 -t lookslike:darknet .  # adds --engine darknet (~900 MB more)
 #   podman build --format docker -t lookslike .                   # podman: keep the HEALTHCHECK
+#   podman build --format docker --platform linux/arm64 -t lookslike:arm64 .   # arm64 (no darknet)
+#   bash tools/container_image.sh                                 # amd64 + arm64: one manifest list
 # Model sources: put the official files in ./model-source/<folder>/ of the build
 # context to build offline (tools/container_test.sh copies ../shared/models
 # there); otherwise the pinned files are downloaded. Either way they are
@@ -14,17 +16,26 @@
 # tools/verify_fresh_debian.sh runs the same build steps in a debootstrapped root.
 ARG BASE_IMAGE=debian:bookworm-slim
 
-FROM ${BASE_IMAGE} AS build
+# The build stage runs on the builder's own platform and cross-compiles for the
+# target's (TARGETARCH; tools/container_build.sh): an arm64 image is compiled at
+# native speed, only its runtime stage's apt-get runs under emulation. Docker's
+# legacy builder defines none of BUILDPLATFORM, TARGETPLATFORM, TARGETARCH: it
+# builds amd64.
+FROM --platform=${BUILDPLATFORM:-linux/amd64} ${BASE_IMAGE} AS build
+ARG TARGETARCH
 ARG WITH_DARKNET=0
 WORKDIR /src
 # Packages first, sources after: an edit to the sources does not re-run apt.
-COPY tools/debian-packages.txt tools/install_packages.sh tools/
-RUN WITH_DARKNET=${WITH_DARKNET} bash tools/install_packages.sh tools/debian-packages.txt \
+COPY tools/debian-packages.txt tools/debian-arm64-packages.txt tools/install_packages.sh tools/cross_arm64.sh \
+     tools/container_build.sh tools/
+RUN TARGETARCH=${TARGETARCH} WITH_DARKNET=${WITH_DARKNET} bash tools/container_build.sh --packages \
  && rm -rf /var/lib/apt/lists/*
 COPY . .
-RUN WITH_DARKNET=${WITH_DARKNET} LOOKSLIKE_SKIP_PACKAGES=1 bash tools/container_build.sh /opt/lookslike
+RUN TARGETARCH=${TARGETARCH} WITH_DARKNET=${WITH_DARKNET} LOOKSLIKE_SKIP_PACKAGES=1 \
+    bash tools/container_build.sh /opt/lookslike
 
-FROM ${BASE_IMAGE} AS runtime
+# (podman 4.3 runs a stage without --platform on the previous stage's platform)
+FROM --platform=${TARGETPLATFORM:-linux/amd64} ${BASE_IMAGE} AS runtime
 ARG WITH_DARKNET=0
 # A fixed numeric user, so that Kubernetes' runAsNonRoot can verify it.
 ARG UID=10001

@@ -3,8 +3,8 @@
 # steps). As root on Debian 12 x86-64: installs the cross compiler, qemu-user
 # and the arm64 libraries (tools/debian-arm64-packages.txt), registers
 # qemu-aarch64 with binfmt_misc so that arm64 programs run as they are,
-# cross-builds build-arm64/ (tools/cross/aarch64-linux-gnu.ini; no libdarknet
-# plugin: darknet:arm64 cannot be installed beside the amd64 one) and runs
+# cross-builds build-arm64/ (tools/cross_arm64.sh; no libdarknet plugin:
+# darknet:arm64 cannot be installed beside the amd64 one) and runs
 # under qemu: the native NEON sets and the SIMDe-built ones against the
 # reference kernels on random networks, the integer engine against TFLite's
 # reference bytes on the reference and both NEON sets, and the arm64 server
@@ -22,23 +22,11 @@ step() { local t0=$SECONDS; "$@"; local rc=$?; echo "# ($((SECONDS - t0)) s)"; r
 
 [[ $(id -u) == 0 ]] || { echo "# SKIP: needs root (packages, binfmt_misc)"; exit 77; }
 [[ $(uname -m) == x86_64 ]] || { echo "# SKIP: cross-builds from x86-64"; exit 77; }
-mapfile -t packages < <(grep -v '^\s*\(#\|$\)' tools/debian-arm64-packages.txt)
-if ! dpkg-query -W "${packages[@]}" >/dev/null 2>&1; then
-  dpkg --add-architecture arm64
-  { apt-get update -q && apt-get install -y -q --no-install-recommends "${packages[@]}"; } >build/arm64-apt.log 2>&1 ||
-    { bad "the arm64 packages install (build/arm64-apt.log)"; echo "$pass passed, $fail failed"; exit 1; }
-fi
-# oneDNN's arm64 headers, and the unversioned library name its -dev package would give
-deps=$PWD/build/arm64-deps
-if [[ ! -f $deps/usr/include/dnnl.h ]]; then
-  mkdir -p "$deps" && (cd "$deps" && apt-get download -q libdnnl-dev:arm64 >/dev/null 2>&1 && dpkg-deb -x libdnnl-dev_*.deb .)
-fi
-[[ -e /usr/lib/aarch64-linux-gnu/libdnnl.so ]] || ln -s libdnnl.so.2 /usr/lib/aarch64-linux-gnu/libdnnl.so
+bash tools/cross_arm64.sh packages >build/arm64-apt.log 2>&1 ||
+  { bad "the arm64 packages install (build/arm64-apt.log)"; echo "$pass passed, $fail failed"; exit 1; }
 # arm64 programs run directly: the converter at build time, the tests, the server
-mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
-[[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ]] || cat /usr/lib/binfmt.d/qemu-aarch64.conf >/proc/sys/fs/binfmt_misc/register
-[[ -d build-arm64 ]] || meson setup build-arm64 --cross-file tools/cross/aarch64-linux-gnu.ini \
-  -Dc_args="-I$deps/usr/include" -Ddarknet=disabled >build/arm64-setup.log 2>&1
+bash tools/cross_arm64.sh binfmt
+[[ -d build-arm64/meson-private ]] || bash tools/cross_arm64.sh setup build-arm64 >build/arm64-setup.log 2>&1
 if step ninja -C build-arm64 >build/arm64-build.log 2>&1 && file -b build-arm64/src/lookslike | grep -q aarch64; then
   ok "cross-built for arm64: $(file -b build-arm64/src/lookslike | cut -d, -f1-2)"
 else
@@ -62,23 +50,11 @@ LOOKSLIKE_TEST_KERNEL_SETS="reference neon neon_dotprod" \
 # The server: the same answers as x86-64's.
 t0=$SECONDS
 out=$(/usr/bin/python3 - build-arm64/src/lookslike build/src/lookslike ../shared/images <<'PY'
-import json, os, sys
+import os, sys
 sys.path.insert(0, os.path.join("tests", "http"))
-import harness
+sys.path.insert(0, os.path.join("tests", "tools"))
+import harness, same_answers
 arm, x86, images = sys.argv[1:4]
-photos = [os.path.join(images, "coral", f) for f in ("bird.bmp", "cat.bmp", "hot_dog.jpg", "owl.jpg", "parrot.jpg")]
-photos.append(os.path.join(images, "bench", "parrot_640x480.jpg"))
-def answers(srv):
-    out = []
-    for path in photos:
-        for crop in ("center", "full"):
-            st, _, body = harness.request(srv.port, "POST", f"/predict?crop={crop}&k=5", open(path, "rb").read(),
-                                          {"Content-Type": "application/octet-stream"}, timeout=300)
-            doc = json.loads(body) if st == 200 else {"status": st}
-            for k in ("timing_ms", "threads"):
-                doc.pop(k, None)
-            out.append(doc)
-    return out
 a = harness.Server(arm, "--model-dir", "build-arm64/models", "--workers", "1")  # --precision auto
 b = harness.Server(x86, "--precision", "int8", "--workers", "1")
 try:
@@ -87,9 +63,8 @@ try:
     # qemu's default CPU ("max") has the dot product: --int8-kernels auto takes the fastest set
     harness.check("(neon_dotprod kernels, self-tested" in "".join(a.log),
                   "the arm64 server chose the neon_dotprod kernels (qemu's CPU has the dot product)")
-    mine, theirs = answers(a), answers(b)
-    same = sum(x == y for x, y in zip(mine, theirs))
-    harness.check(same == len(theirs), f"arm64 /predict: {same} of {len(theirs)} answers (6 photos, 2 crops, top 5) "
+    same, total = same_answers.compare(a.port, b.port, images)
+    harness.check(same == total, f"arm64 /predict: {same} of {total} answers (6 photos, 2 crops, top 5) "
                   "equal x86-64's, timings aside")
 finally:
     a.stop(); b.stop()

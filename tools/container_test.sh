@@ -6,8 +6,12 @@
 # HEALTHCHECK, SIGTERM with requests in flight, and the image size against
 # its goal (at most 100 MB over debian:bookworm-slim); then plays the
 # Kubernetes manifests with `podman kube play` and classifies the parrot
-# through the pod. Needs root (apt-get, podman). Takes 10-15 minutes on 2 cores.
-#   sudo bash tools/container_test.sh [--variant default|darknet|both] [--working-tree] [--keep] [--docker]
+# through the pod. Then the multi-architecture image (tools/container_image.sh:
+# linux/amd64 + linux/arm64 in one manifest list): the arm64 image, run under
+# qemu-user, passes the same checks and answers the Coral photos with the
+# amd64 image's very JSON. Needs root (apt-get, podman, binfmt_misc). Takes
+# 15-25 minutes on 2 cores.
+#   sudo bash tools/container_test.sh [--variant default|darknet|both] [--working-tree] [--keep] [--docker] [--no-arm64]
 # --docker also builds with Docker (docker.io; dockerd started if none runs)
 # and runs docker-compose.yml: the single service (ready, healthy, /predict),
 # then the scale profile with 4 replicas behind nginx (requests spread over
@@ -18,14 +22,15 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
-variant=both keep=0 working_tree=0 docker=0
+variant=both keep=0 working_tree=0 docker=0 arm64=1
 while (($#)); do
   case $1 in
     --variant) variant=$2; shift ;;
     --working-tree) working_tree=1 ;;
     --keep) keep=1 ;;
     --docker) docker=1 ;;
-    *) echo "usage: $0 [--variant default|darknet|both] [--working-tree] [--keep] [--docker]" >&2; exit 2 ;;
+    --no-arm64) arm64=0 ;;
+    *) echo "usage: $0 [--variant default|darknet|both] [--working-tree] [--keep] [--docker] [--no-arm64]" >&2; exit 2 ;;
   esac
   shift
 done
@@ -38,11 +43,12 @@ log() { echo "# $(date +%T) $*"; }
 
 # --- the engine -------------------------------------------------------------
 if ! command -v podman >/dev/null || ! command -v debootstrap >/dev/null || ! command -v runc >/dev/null \
-   || ! command -v catatonit >/dev/null; then
+   || ! command -v catatonit >/dev/null || ! command -v qemu-aarch64-static >/dev/null; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -q && apt-get install -y -q --no-install-recommends podman runc catatonit debootstrap uidmap \
-    slirp4netns fuse-overlayfs curl ca-certificates >/dev/null || { echo "cannot install podman"; exit 1; }
+    slirp4netns fuse-overlayfs curl ca-certificates qemu-user-static >/dev/null || { echo "cannot install podman"; exit 1; }
 fi
+((arm64)) && bash "$repo/tools/cross_arm64.sh" binfmt
 # Sandbox-only engine settings, not the project's concern: these build
 # machines give containers no CAP_SYS_RESOURCE (so the default ulimits
 # cannot be raised) and have hybrid cgroups (crun fails there; runc works).
@@ -58,20 +64,39 @@ runtime = "runc"
 EOF
 fi
 
-# --- the base image: from the registry, else made with debootstrap ------------
+# --- the base images: from the registry, else made with debootstrap ------------
+# debian:bookworm-slim for each architecture as localhost/debian-base:ARCH, and the
+# two in one manifest list ($bases) for the multi-architecture build; $base, the
+# name the Dockerfile uses by default, stays the amd64 one.
 base=docker.io/library/debian:bookworm-slim
-if ! podman image exists "$base"; then
-  if ! timeout 60 podman pull -q "$base" >/dev/null 2>&1; then
-    log "no registry: debootstrap --variant=minbase bookworm as $base"
+bases=localhost/debian:bookworm-slim
+base_image() { # ARCH
+  local arch=$1 ref=localhost/debian-base:$1 id root
+  podman image exists "$ref" && return
+  if [[ $arch == amd64 ]] && podman image exists "$base"; then
+    podman tag "$base" "$ref"
+  elif id=$(timeout 120 podman pull -q --platform "linux/$arch" "$base" 2>/dev/null); then
+    podman tag "$id" "$ref"
+  else
+    log "no registry: debootstrap --arch $arch --variant=minbase bookworm as $ref"
     root=$(mktemp -d)
-    debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/dev/null || { echo "debootstrap failed"; exit 1; }
+    debootstrap --arch "$arch" --variant=minbase bookworm "$root" http://deb.debian.org/debian >/dev/null ||
+      { echo "debootstrap --arch $arch failed"; exit 1; }
     rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/* "$root"/var/log/*.log
-    tar -C "$root" -c . | podman import --change 'CMD ["bash"]' - "$base" >/dev/null
+    tar -C "$root" -c . | podman import --arch "$arch" --change 'CMD ["bash"]' - "$ref" >/dev/null
     rm -rf "$root"
   fi
+}
+base_image amd64
+if ((arm64)); then
+  base_image arm64
+  podman manifest exists "$bases" && podman manifest rm "$bases" >/dev/null
+  podman manifest create "$bases" >/dev/null
+  for a in amd64 arm64; do podman manifest add "$bases" containers-storage:localhost/debian-base:$a >/dev/null; done
 fi
-base_size=$(podman image inspect --format '{{.Size}}' "$base")
-log "base $base: $((base_size / 1000000)) MB"
+podman tag localhost/debian-base:amd64 "$base"
+base_size() { podman image inspect --format '{{.Size}}' "localhost/debian-base:${1:-amd64}"; }
+log "base $base: $(($(base_size) / 1000000)) MB$( ((arm64)) && echo ", arm64 $(($(base_size arm64) / 1000000)) MB")"
 
 # --- build context ----------------------------------------------------------------
 tmp=$(mktemp -d)
@@ -94,28 +119,35 @@ wait_ready() { # URL: up to 60 s
 }
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 cleanup() {
-  podman rm -f lookslike-ct >/dev/null 2>&1
+  podman rm -f lookslike-ct lookslike-arm64 lookslike-amd64 >/dev/null 2>&1
   ((keep)) || podman kube down "$tmp/kube.yaml" >/dev/null 2>&1
   rm -rf "$tmp"
 }
 trap cleanup EXIT
 
-# test_variant TAG BUILD_ARG ENGINE SIZE_GOAL_MB
+# test_variant TAG BUILD_ARG ENGINE SIZE_GOAL_MB: builds the image, then test_image
 test_variant() {
-  local tag=$1 arg=$2 engine=$3 goal=$4
+  local tag=$1 arg=$2
   log "podman build --format docker $arg -t $tag ."
   local t0=$SECONDS
   if ! podman build --format docker $arg -t "$tag" "$context" >"$tmp/build.log" 2>&1; then
     tail -30 "$tmp/build.log"; bad "$tag: image builds"; return
   fi
   ok "$tag: image builds ($((SECONDS - t0)) s)"
+  test_image "$tag" "$3" "$4"
+}
+
+# test_image TAG ENGINE SIZE_GOAL_MB: an image of this machine's or, under qemu-user, another architecture
+test_image() {
+  local tag=$1 engine=$2 goal=$3 arch platform
+  arch=$(podman image inspect --format '{{.Architecture}}' "$tag") platform=(--platform "linux/$arch")
   local size over
   size=$(podman image inspect --format '{{.Size}}' "$tag")
-  over=$(((size - base_size) / 1000000))
+  over=$(((size - $(base_size "$arch")) / 1000000))
   if [[ -n $goal ]]; then
-    check "$tag: $((size / 1000000)) MB, $over MB over the base (goal: at most $goal)" test "$over" -le "$goal"
+    check "$tag: $arch, $((size / 1000000)) MB, $over MB over the base (goal: at most $goal)" test "$over" -le "$goal"
   else
-    echo "# $tag: $((size / 1000000)) MB, $over MB over the base"
+    echo "# $tag: $arch, $((size / 1000000)) MB, $over MB over the base"
   fi
   local user health
   user=$(podman image inspect --format '{{.Config.User}}' "$tag")
@@ -123,18 +155,18 @@ test_variant() {
   health=$(podman image inspect --format '{{json .Config.Healthcheck.Test}}' "$tag")
   check "$tag: HEALTHCHECK needs no HTTP client ($health)" bash -c "grep -q 'lookslike\",\"healthcheck' <<<'$health'"
   check "$tag: no curl and no converter in the image" \
-    bash -c "! podman run --rm --entrypoint /bin/sh '$tag' -c 'command -v curl || ls /opt/lookslike/bin/tflite2darknet' 2>/dev/null | grep -q ."
+    bash -c "! podman run --rm ${platform[*]} --entrypoint /bin/sh '$tag' -c 'command -v curl || ls /opt/lookslike/bin/tflite2darknet' 2>/dev/null | grep -q ."
 
   # As docker-compose.yml runs it: read-only root, tmpfs /tmp.
   local port url
   port=$(free_port) url=http://127.0.0.1:$port
   podman rm -f lookslike-ct >/dev/null 2>&1
-  podman run -d --name lookslike-ct --read-only --tmpfs /tmp -p "127.0.0.1:$port:8080" \
-    -e LOOKSLIKE_ENGINE="$engine" "$tag" >/dev/null
+  podman run -d --name lookslike-ct "${platform[@]}" --read-only --tmpfs /tmp -p "127.0.0.1:$port:8080" \
+    ${engine:+-e LOOKSLIKE_ENGINE="$engine"} "$tag" >/dev/null
   if ! wait_ready "$url"; then
     podman logs lookslike-ct 2>&1 | tail -20; bad "$tag: /readyz within 60 s"; return
   fi
-  ok "$tag: /readyz answers 200 (engine $engine)"
+  ok "$tag: /readyz answers 200 ($(podman logs lookslike-ct 2>&1 | grep -o 'engine [a-z0-9]*, precision [^)]*)' | head -1))"
   local status
   status=$(http POST "$url/predict" -H 'Content-Type: image/jpeg' --data-binary "@$parrot")
   check "$tag: /predict on the parrot: $status $(head -c 120 "$tmp/body")" \
@@ -145,8 +177,12 @@ test_variant() {
   status=$(http POST "$url/predict" -H 'Content-Type: image/webp' --data-binary "@$tmp/groups64.webp")
   check "$tag: a lossless WebP is decoded by the helper process ($status)" bash -c "[[ $status == 200 ]]"
   status=$(http POST "$url/predict" -H 'Content-Type: image/webp' --data-binary "@$tmp/groups1024.webp")
-  check "$tag: one whose prefix-code tables would take ~400 MB is refused ($status $(head -c 60 "$tmp/body"))" \
-    bash -c "[[ $status == 422 ]] && grep -q image_too_complex '$tmp/body'"
+  if [[ $arch == "$(podman info --format '{{.Host.Arch}}')" ]]; then
+    check "$tag: one whose prefix-code tables would take ~400 MB is refused ($status $(head -c 60 "$tmp/body"))" \
+      bash -c "[[ $status == 422 ]] && grep -q image_too_complex '$tmp/body'"
+  else # seen: bash held 100 MB under `ulimit -v 60000` in the arm64 base under qemu, not in the amd64 one
+    echo "# skipped: $tag: the helper's memory bound (RLIMIT_AS), which qemu-user does not apply ($status)"
+  fi
   status=$(http GET "$url/")
   check "$tag: the UI at / ($status)" bash -c "[[ $status == 200 ]] && grep -qi '<html' '$tmp/body'"
   local uid
@@ -220,6 +256,44 @@ case $variant in
     test_variant lookslike:darknet "--build-arg WITH_DARKNET=1" darknet ""
     ;;
 esac
+
+# --- the multi-architecture image ---------------------------------------------------------
+# same_as_amd64 LIST: LIST-arm64 under qemu and LIST-amd64 natively, both read-only,
+# answer the Coral photos and the bench frame (both crops, top 5) with the same JSON.
+same_as_amd64() {
+  local list=$1 a b ports=() arch
+  for arch in arm64 amd64; do
+    ports+=("$(free_port)")
+    podman rm -f "lookslike-$arch" >/dev/null 2>&1
+    podman run -d --name "lookslike-$arch" --platform "linux/$arch" --read-only --tmpfs /tmp \
+      -p "127.0.0.1:${ports[-1]}:8080" "$list-$arch" >/dev/null
+    wait_ready "http://127.0.0.1:${ports[-1]}" || bad "$list-$arch: /readyz within 60 s"
+  done
+  a=$(podman logs lookslike-arm64 2>&1 | grep -o 'engine [a-z0-9]*, precision [^)]*)' | head -1)
+  b=$(podman logs lookslike-amd64 2>&1 | grep -o 'engine [a-z0-9]*, precision [^)]*)' | head -1)
+  check "$list-arm64 serves the integer engine on the dot-product NEON set (qemu's CPU has it): $a" \
+    grep -q 'engine int8, precision int8 (neon_dotprod kernels' <<<"$a"
+  local out rc
+  out=$(python3 "$repo/tests/tools/same_answers.py" "${ports[@]}" "$repo/../shared/images" 2>&1); rc=$?
+  check "$list-arm64 and -amd64 ($b), /predict: $(tail -1 <<<"$out") (6 photos, 2 crops, top 5, timings aside)" test "$rc" = 0
+  podman rm -f lookslike-arm64 lookslike-amd64 >/dev/null 2>&1
+}
+
+if ((arm64)); then
+  list=localhost/lookslike:multiarch
+  log "tools/container_image.sh $list: linux/amd64 + linux/arm64"
+  t0=$SECONDS
+  if bash "$repo/tools/container_image.sh" "$list" "$context" --build-arg BASE_IMAGE="$bases" >"$tmp/multiarch.log" 2>&1; then
+    platforms=$(podman manifest inspect "$list" | python3 -c 'import json, sys
+print(" ".join(sorted(m["platform"]["os"] + "/" + m["platform"]["architecture"] for m in json.load(sys.stdin)["manifests"])))')
+    check "tools/container_image.sh: one manifest list of $platforms ($((SECONDS - t0)) s)" \
+      test "$platforms" = "linux/amd64 linux/arm64"
+    test_image "$list-arm64" "" 100
+    same_as_amd64 "$list"
+  else
+    tail -30 "$tmp/multiarch.log"; bad "tools/container_image.sh builds linux/amd64 and linux/arm64"
+  fi
+fi
 
 # --- Kubernetes manifests through a real consumer ------------------------------------
 # podman kube play publishes each pod's containerPort on the host, so on one
