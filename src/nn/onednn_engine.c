@@ -378,26 +378,48 @@ static int create_weighted_primitive(onednn_engine *e, const nn_layer *l, int i,
     return op_primitive_desc(e, st, &ipd, l->activation, "inner product", i, pd);
 }
 
+/* Layer i's weights and bias made for an earlier schedule, if their layouts
+ * are still the ones wanted (w_want, b_want): they are made once. */
+static int params_reused(onednn_engine *e, int i, const dnnl_memory_desc_t *w_want, const dnnl_memory_desc_t *b_want,
+                         dnnl_memory_t *wmem, dnnl_memory_t *bmem)
+{
+    *wmem = reusable(e->weights[i], w_want);
+    *bmem = reusable(e->biases[i], b_want);
+    if (*wmem && *bmem)
+        return 1;
+    *wmem = *bmem = NULL;
+    return 0;
+}
+
+/* Layer i's weights (w, plain layout w_tag) and bias (b, one dimension) copied
+ * into the layouts wanted, kept for later schedules; w or b NULL (out of
+ * memory) fails. */
+static int params_made(onednn_engine *e, int i, const float *w, int w_ndims, const dnnl_dims_t w_dims,
+                       dnnl_format_tag_t w_tag, const dnnl_memory_desc_t *w_want, const float *b,
+                       const dnnl_dims_t b_dims, const dnnl_memory_desc_t *b_want, dnnl_memory_t *wmem,
+                       dnnl_memory_t *bmem)
+{
+    *wmem = w && b ? (e->weights[i] = constant(e, w, w_ndims, w_dims, w_tag, w_want, i)) : NULL;
+    *bmem = *wmem ? (e->biases[i] = constant(e, b, 1, b_dims, dnnl_x, b_want, i)) : NULL;
+    return *wmem && *bmem ? 0 : -1;
+}
+
 /* The layer's weights and bias with batch norm folded in, reordered into the
- * layout the primitive wants; done once, a later schedule reuses them. */
+ * layout the primitive wants. */
 static int folded_weights(onednn_engine *e, const nn_layer *l, int i, const weighted_descs *d,
                           dnnl_primitive_desc_t pd, dnnl_memory_t *wmem, dnnl_memory_t *bmem)
 {
     const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
-    *wmem = reusable(e->weights[i], want);
-    *bmem = reusable(e->biases[i], &d->bias);
-    if (*wmem && *bmem)
+    if (params_reused(e, i, want, &d->bias, wmem, bmem))
         return 0;
     float *w = malloc(l->nweights * sizeof *w), *b = malloc((size_t)l->filters * sizeof *b);
-    *wmem = *bmem = NULL;
-    if (w && b) {
+    if (w && b)
         nn_fold_batch_norm(l, w, b);
-        *wmem = e->weights[i] = constant(e, w, d->weight_ndims, d->weight_dims, d->weight_tag, want, i);
-        *bmem = *wmem ? (e->biases[i] = constant(e, b, 1, d->bias_dims, dnnl_x, &d->bias, i)) : NULL;
-    }
+    int rc = params_made(e, i, w, d->weight_ndims, d->weight_dims, d->weight_tag, want, b, d->bias_dims, &d->bias,
+                         wmem, bmem);
     free(w);
     free(b);
-    return *wmem && *bmem ? 0 : -1;
+    return rc;
 }
 
 /* A convolution or inner product: descriptors, primitive, weights, then its
@@ -779,15 +801,13 @@ static int build_local(onednn_engine *e, const nn_layer *l, int i, dnnl_memory_t
     if (op_primitive_desc(e, st, &cd, l->activation, "local", i, &pd) < 0)
         return -1;
     const dnnl_memory_desc_t *want = dnnl_primitive_desc_query_md(pd, dnnl_query_weights_md, 0);
-    dnnl_memory_t wmem = reusable(e->weights[i], want), bmem = reusable(e->biases[i], &b_md);
-    if (!wmem || !bmem) {
+    dnnl_memory_t wmem, bmem;
+    if (!params_reused(e, i, want, &b_md, &wmem, &bmem)) {
         float *b = malloc((size_t)(pixels * filters) * sizeof *b);
-        wmem = bmem = NULL;
         for (dnnl_dim_t p = 0; b && p < pixels; p++)
             for (dnnl_dim_t f = 0; f < filters; f++)
                 b[p * filters + f] = l->biases[f * pixels + p];
-        if (b && (wmem = e->weights[i] = constant(e, l->weights, 5, w_d, dnnl_goihw, want, i)))
-            bmem = e->biases[i] = constant(e, b, 1, b_d, dnnl_x, &b_md, i);
+        params_made(e, i, l->weights, 5, w_d, dnnl_goihw, want, b, b_d, &b_md, &wmem, &bmem);
         free(b);
     }
     dnnl_memory_t src = wmem && bmem ? as_layout(e, in, &in_md, i) : NULL;
