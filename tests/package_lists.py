@@ -38,8 +38,10 @@ OPTIONAL_COMMANDS = {
 }
 # Opens that read whatever is installed, needed or not: Python's scans of
 # every installed distribution's metadata (importlib.metadata, pkg_resources:
-# docker-compose at start-up), the linker's reading of every ld.so.conf.d file.
-INCIDENTAL = re.compile(r"/dist-packages/[^/]+\.(egg|dist)-info(/|$)|^/etc/ld\.so\.conf\.d/")
+# docker-compose at start-up), the linker's reading of every ld.so.conf.d file,
+# fontconfig's fallback fonts (Chromium opened fonts-dejavu-extra's, which a
+# machine with a Java runtime has; without them another font draws the text).
+INCIDENTAL = re.compile(r"/dist-packages/[^/]+\.(egg|dist)-info(/|$)|^/etc/ld\.so\.conf\.d/|^/usr/share/fonts/")
 
 
 def installed_packages():
