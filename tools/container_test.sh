@@ -298,30 +298,36 @@ fi
 # --- Kubernetes manifests through a real consumer ------------------------------------
 # podman kube play publishes each pod's containerPort on the host, so on one
 # host only one replica can start: the copy played here asks for one.
-if podman image exists lookslike:latest; then
-  { sed 's/^  replicas: [0-9]*/  replicas: 1/' deploy/k8s/deployment.yaml; echo ---; cat deploy/k8s/service.yaml; } >"$tmp/kube.yaml"
+# kube_play IMAGE WHAT: the manifests as they are, with IMAGE for the Deployment's
+kube_play() {
+  local image=$1 what=$2 ctr url status uid
+  { sed -e 's/^  replicas: [0-9]*/  replicas: 1/' -e "s|image: lookslike:latest\$|image: $image|" deploy/k8s/deployment.yaml
+    echo ---; cat deploy/k8s/service.yaml; } >"$tmp/kube.yaml"
   podman kube down "$tmp/kube.yaml" >/dev/null 2>&1
-  log "podman kube play deploy/k8s/deployment.yaml (replicas: 1) + service.yaml"
+  log "podman kube play deploy/k8s/deployment.yaml (replicas: 1, image $image) + service.yaml"
   if podman kube play "$tmp/kube.yaml" >"$tmp/play.log" 2>&1; then
-    ok "podman kube play starts the Deployment"
+    ok "podman kube play starts the Deployment ($what)"
     ctr=$(podman ps --format '{{.Names}}' | grep -- '-pod-0-lookslike$' | head -1)
     url=http://127.0.0.1:8080
     if wait_ready "$url"; then
-      ok "the pod ($ctr) is ready"
+      ok "the pod ($ctr, $what) is ready"
       status=$(http POST "$url/predict" -H 'Content-Type: image/jpeg' --data-binary "@$parrot")
-      check "the pod classifies the parrot: $status $(head -c 100 "$tmp/body")" \
+      check "the pod ($what) classifies the parrot: $status $(head -c 100 "$tmp/body")" \
         bash -c "[[ $status == 200 ]] && grep -q '\"label\":\"macaw\"' '$tmp/body'"
       uid=$(podman exec "$ctr" sh -c 'id -u')
-      check "the pod runs as uid $uid (the manifest's runAsUser)" bash -c "[[ '$uid' =~ ^[1-9][0-9]*$ ]]"
+      check "the pod ($what) runs as uid $uid (the manifest's runAsUser)" bash -c "[[ '$uid' =~ ^[1-9][0-9]*$ ]]"
     else
       podman ps -a | tail -5; podman logs "$ctr" 2>&1 | tail -5
-      bad "the pod ($ctr) is ready"
+      bad "the pod ($ctr, $what) is ready"
     fi
   else
-    cat "$tmp/play.log"; bad "podman kube play starts the Deployment"
+    cat "$tmp/play.log"; bad "podman kube play starts the Deployment ($what)"
   fi
   ((keep)) || podman kube down "$tmp/kube.yaml" >/dev/null 2>&1 # frees port 8080 for compose
-fi
+}
+podman image exists lookslike:latest && kube_play lookslike:latest amd64
+# an arm64 node pulls the manifest list's arm64 image: here, that image under qemu
+((arm64)) && podman image exists "$list-arm64" && kube_play "$list-arm64" "arm64, under qemu"
 
 # --- Docker and Compose ------------------------------------------------------------------
 # predict_burst CLIENTS REQUESTS_EACH: POSTs the parrot to nginx on :8000; prints "200 count" lines.
