@@ -117,6 +117,7 @@ wait_ready() { # URL: up to 60 s
   for _ in $(seq 120); do [[ $(http GET "$1/readyz") == 200 ]] && return 0; sleep 0.5; done
   return 1
 }
+engine_of() { podman logs "$1" 2>&1 | grep -o 'engine [a-z0-9]*, precision [^)]*)' | head -1; } # CONTAINER: its start-up line's
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 cleanup() {
   podman rm -f lookslike-ct lookslike-arm64 lookslike-amd64 >/dev/null 2>&1
@@ -166,7 +167,7 @@ test_image() {
   if ! wait_ready "$url"; then
     podman logs lookslike-ct 2>&1 | tail -20; bad "$tag: /readyz within 60 s"; return
   fi
-  ok "$tag: /readyz answers 200 ($(podman logs lookslike-ct 2>&1 | grep -o 'engine [a-z0-9]*, precision [^)]*)' | head -1))"
+  ok "$tag: /readyz answers 200 ($(engine_of lookslike-ct))"
   local status
   status=$(http POST "$url/predict" -H 'Content-Type: image/jpeg' --data-binary "@$parrot")
   check "$tag: /predict on the parrot: $status $(head -c 120 "$tmp/body")" \
@@ -269,8 +270,8 @@ same_as_amd64() {
       -p "127.0.0.1:${ports[-1]}:8080" "$list-$arch" >/dev/null
     wait_ready "http://127.0.0.1:${ports[-1]}" || bad "$list-$arch: /readyz within 60 s"
   done
-  a=$(podman logs lookslike-arm64 2>&1 | grep -o 'engine [a-z0-9]*, precision [^)]*)' | head -1)
-  b=$(podman logs lookslike-amd64 2>&1 | grep -o 'engine [a-z0-9]*, precision [^)]*)' | head -1)
+  a=$(engine_of lookslike-arm64)
+  b=$(engine_of lookslike-amd64)
   check "$list-arm64 serves the integer engine on the dot-product NEON set (qemu's CPU has it): $a" \
     grep -q 'engine int8, precision int8 (neon_dotprod kernels' <<<"$a"
   local out rc
