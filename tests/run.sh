@@ -122,10 +122,22 @@ import json, sys
 counts = {"passed": 0, "failed": 0, "skipped": 0}
 for suite in sys.argv[1:4]:
     counts["passed" if suite == "OK" else "skipped" if suite == "SKIP" else "failed"] += 1
+failures = []
 for path in sys.argv[4:]:
     for line in open(path):
-        r = json.loads(line)["result"]
+        t = json.loads(line)
+        r = t["result"]
         counts["passed" if r == "OK" else "skipped" if r == "SKIP" else "failed"] += 1
+        if r not in ("OK", "SKIP"):
+            # The last lines are often all a reader of this output gets: repeat
+            # what each failed test said was wrong (or its last words) here.
+            out = (t.get("stdout") or "") + (t.get("stderr") or "")
+            said = [l for l in out.splitlines() if l.startswith("not ok")] or out.splitlines()[-8:]
+            failures.append("%s: %s (%s)\n" % (path.split("/")[0], t["name"], r)
+                            + "".join("    %s\n" % l[:300] for l in said[:20]))
+if failures:
+    print("=== what the failed tests said")
+    print("".join(failures), end="")
 print("%(passed)d passed, %(failed)d failed, %(skipped)d skipped" % counts)
 PY
 exit $rc
