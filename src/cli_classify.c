@@ -7,6 +7,7 @@
 #include "cli.h"
 #include "config.h"
 #include "file_read.h"
+#include "nn/engine.h"
 #include "predict/predictor.h"
 
 int cli_classify(int argc, char **argv)
@@ -27,6 +28,7 @@ int cli_classify(int argc, char **argv)
     char err[NN_ERR_LEN];
     model_registry reg;
     char notes[1024];
+    nn_onednn_use_winograd(c.winograd);
     if (model_registry_load(&reg, c.model_dir, c.model, c.engine, c.precision, err, sizeof err) < 0) {
         fprintf(stderr, "lookslike: %s\n", err);
         return 1;

@@ -12,6 +12,7 @@
 #include "config.h"
 #include "http/metrics.h"
 #include "http/server.h"
+#include "nn/engine.h"
 #include "nn/int8_kernel_sets.h"
 #include "nn/int8_network.h"
 #include "predict/worker_pool.h"
@@ -135,6 +136,7 @@ int cli_serve(int argc, char **argv)
         return 1;
     }
     double self_test_ms = clock_ms() - k0;
+    nn_onednn_use_winograd(c.winograd);
     if (strcmp(c.precision, "fp32") && notes[0])
         fprintf(stderr, "lookslike: warning: %s\n", notes);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);

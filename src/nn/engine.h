@@ -65,6 +65,10 @@ int nn_engine_choose(const nn_model *m, const char *engine, const char *precisio
 const char *nn_engine_precision(const char *engine);
 
 extern const nn_engine_ops nn_onednn_engine;
+/* --winograd: the oneDNN engines created after this call run their 3x3,
+ * stride-1 convolutions as Winograd's F(4x4, 3x3) where oneDNN has it
+ * (AVX-512; onednn_engine.c); off by default. Set once, before the workers. */
+void nn_onednn_use_winograd(int on);
 extern const nn_engine_ops nn_int8_engine;
 /* Defined by the libdarknet plugin (darknet_engine.c), found with dlsym. */
 extern const nn_engine_ops nn_darknet_engine;

@@ -359,14 +359,70 @@ static void weighted_layer_descs(const nn_layer *l, weighted_descs *d)
     dnnl_memory_desc_init_by_tag(&d->dst, conv ? 4 : 2, conv ? d->dst_dims : flat, dnnl_f32, dst_tag);
 }
 
-/* The convolution or inner product primitive, with the activation fused. */
-static int create_weighted_primitive(onednn_engine *e, const nn_layer *l, int i, const weighted_descs *d,
-                                     dnnl_primitive_desc_t *pd)
+static int activate_in_place(onednn_engine *e, dnnl_memory_t mem, nn_activation act, int i);
+
+static int use_winograd; /* nn_onednn_use_winograd */
+
+void nn_onednn_use_winograd(int on)
 {
+    use_winograd = on;
+}
+
+/* A 3x3, stride-1, ungrouped convolution of 16 channels or more as
+ * Winograd's F(4x4, 3x3), where oneDNN has it (jit_wino_4x3: AVX-512). Only
+ * that one implementation: which one oneDNN would pick among its Winograd
+ * kernels depends on the thread count it is made for, and their sums round
+ * differently, so a 1-thread and a 2-thread run would not answer the same.
+ * It fuses no activation but relu: *separate is then set and the caller
+ * applies it in a step of its own. Returns 0 with *pd made, -1 where there is
+ * none (the direct kernel runs it). */
+static int winograd_primitive(onednn_engine *e, const nn_layer *l, dnnl_convolution_desc_t *cd,
+                              dnnl_primitive_desc_t *pd, int *separate)
+{
+    const char *want = "jit_wino_4x3:";
+    if (!use_winograd || l->size != 3 || l->stride != 1 || l->groups != 1 || l->in.c < 16)
+        return -1;
+    for (int fused = 1; fused >= 0; fused--) {
+        if (fused && l->activation != ACT_LINEAR && l->activation != ACT_RELU)
+            continue;
+        dnnl_primitive_attr_t attr = new_attr(fused ? l->activation : ACT_LINEAR);
+        dnnl_primitive_desc_iterator_t it;
+        dnnl_status_t st = dnnl_primitive_desc_iterator_create(&it, cd, attr, e->eng, NULL);
+        dnnl_primitive_attr_destroy(attr);
+        if (st != dnnl_success)
+            continue;
+        do {
+            dnnl_primitive_desc_t cand = dnnl_primitive_desc_iterator_fetch(it);
+            const char *impl = NULL;
+            if (cand && dnnl_primitive_desc_query(cand, dnnl_query_impl_info_str, 0, &impl) == dnnl_success && impl &&
+                !strncmp(impl, want, strlen(want))) {
+                dnnl_primitive_desc_iterator_destroy(it);
+                *pd = cand;
+                *separate = !fused;
+                return 0;
+            }
+            if (cand)
+                dnnl_primitive_desc_destroy(cand);
+        } while (dnnl_primitive_desc_iterator_next(it) == dnnl_success);
+        dnnl_primitive_desc_iterator_destroy(it);
+    }
+    return -1;
+}
+
+/* The convolution or inner product primitive, with the activation fused
+ * unless *separate is set. */
+static int create_weighted_primitive(onednn_engine *e, const nn_layer *l, int i, const weighted_descs *d,
+                                     dnnl_primitive_desc_t *pd, int *separate)
+{
+    *separate = 0;
     if (l->kind == LAYER_CONVOLUTIONAL) {
         dnnl_convolution_desc_t cd;
         dnnl_dims_t strides = {l->stride, l->stride}, pl = {l->pad_before, l->pad_before},
                     pr = {l->pad_after, l->pad_after};
+        if (dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_winograd, &d->src,
+                                               &d->weights_any, &d->bias, &d->dst, strides, pl, pr) == dnnl_success &&
+            winograd_primitive(e, l, &cd, pd, separate) == 0)
+            return 0;
         dnnl_status_t st = dnnl_convolution_forward_desc_init(&cd, dnnl_forward_inference, dnnl_convolution_direct,
                                                               &d->src, &d->weights_any, &d->bias, &d->dst, strides,
                                                               pl, pr);
@@ -430,7 +486,8 @@ static int build_weighted(onednn_engine *e, const nn_model *m, int i, dnnl_memor
     weighted_descs d;
     dnnl_primitive_desc_t pd;
     weighted_layer_descs(l, &d);
-    if (create_weighted_primitive(e, l, i, &d, &pd) < 0)
+    int separate;
+    if (create_weighted_primitive(e, l, i, &d, &pd, &separate) < 0)
         return -1;
     dnnl_memory_t wmem, bmem, src = NULL, dst = NULL;
     if (folded_weights(e, l, i, &d, pd, &wmem, &bmem) == 0)
@@ -447,7 +504,7 @@ static int build_weighted(onednn_engine *e, const nn_model *m, int i, dnnl_memor
         return -1;
     if (l->kind == LAYER_CONVOLUTIONAL) {
         e->out[i] = dst;
-        return 0;
+        return separate ? activate_in_place(e, dst, l->activation, i) : 0;
     }
     /* The inner product writes N x C; later layers see it as N x C x 1 x 1. */
     dnnl_memory_desc_t view;
