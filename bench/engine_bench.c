@@ -12,8 +12,9 @@
  * Darknet zoo: no integer engine, no batching); --only NAME: only that
  * engine's rows; --int8-kernels: the integer engine's kernel set (the
  * server's option: "avx2" against "avx_vnni", say); --winograd: the server's option of that name;
- * --save-rgb: writes the preprocessed input tensor, for a peer in another process; --layers: instead of the table, the integer engine's layers one by one (what
- * each is, its multiply-adds, the kernel that runs it, its median time and GMAC/s at 1 and 2 threads). */
+ * --save-rgb: writes the preprocessed input tensor, for a peer in another process; --layers: instead of
+ * the table, the integer engine's layers one by one (what each is, its multiply-adds, the kernel that
+ * runs it, its median time and GMAC/s at 1 and 2 threads). */
 #ifdef __x86_64__
 #include <immintrin.h>
 #endif

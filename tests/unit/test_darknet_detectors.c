@@ -46,9 +46,10 @@ void softmax_cpu(float *input, int n, int batch, int batch_offset, int groups, i
                  float *output);
 
 #define THRESH 0.25f
-static int winograd; /* LOOKSLIKE_TEST_WINOGRAD=1 */
 #define NMS 0.45f
 #define MAX_DETECTIONS 2000000
+
+static int winograd; /* LOOKSLIKE_TEST_WINOGRAD=1 */
 
 typedef struct {
     const char *path;
@@ -341,11 +342,11 @@ static void compare(const char *cfg_dir, const char *work, photo *photos, int np
         for (int t = 1; t <= 2; t++) {
             if (!check(nn_engine_run_input(t == 1 ? e1 : e2, x, ours, t) == 0, "%s: oneDNN runs", name))
                 continue;
-            /* The same answer however busy the server is (a request runs on 1 thread under load). */
             if (t == 1 && winograd)
                 check(nn_engine_run_input(direct, x, one_thread, 1) == 0 &&
                           memcmp(ours, one_thread, nout * sizeof *ours),
                       "%s, %s: Winograd's kernels ran (the bytes differ from the direct kernels')", name, ph->path);
+            /* The same answer however busy the server is (a request runs on 1 thread under load). */
             if (t == 1)
                 memcpy(one_thread, ours, nout * sizeof *ours);
             else
