@@ -7,18 +7,21 @@
 struct nn_class_map {
     nn_shape in; /* the tap's: C x H x W */
     int classes; /* the model's outputs */
+    int softmax; /* the outputs are a [softmax]'s: the maps are its probabilities' (see class_map.h) */
     float *weights; /* classes x C, the linear layer's (batch norm folded); NULL: class c is channel c */
 };
 
 /* The one linear layer after the pool, or why it is not. */
-static int linear_head(const nn_model *m, int pool, const char *name, int *linear, char *why, size_t whylen)
+static int linear_head(const nn_model *m, int pool, const char *name, int *linear, int *softmax, char *why,
+                       size_t whylen)
 {
     *linear = -1;
+    *softmax = 0;
     for (int i = pool + 1; i < m->nlayers; i++) {
         const nn_layer *l = &m->layers[i];
         switch (l->kind) {
+        case LAYER_SOFTMAX: *softmax = 1; continue;
         case LAYER_DROPOUT:
-        case LAYER_SOFTMAX:
         case LAYER_COST: continue;
         case LAYER_CONVOLUTIONAL:
         case LAYER_CONNECTED:
@@ -52,7 +55,7 @@ static int linear_head(const nn_model *m, int pool, const char *name, int *linea
 /* The map of m, or NULL with why (out of memory: *no_memory set). */
 static nn_class_map *make(const nn_model *m, const char *name, char *why, size_t whylen, int *no_memory)
 {
-    int pool = nn_model_features_layer(m), at = nn_model_tap_layer(m, NN_TAP_CLASS_MAP), linear;
+    int pool = nn_model_features_layer(m), at = nn_model_tap_layer(m, NN_TAP_CLASS_MAP), linear, softmax;
     if (nn_model_task(m) != NN_TASK_CLASSIFICATION) {
         snprintf(why, whylen, "%s is a detector", name);
         return NULL;
@@ -61,7 +64,7 @@ static nn_class_map *make(const nn_model *m, const char *name, char *why, size_t
         snprintf(why, whylen, "%s: no global average pool ([avgpool]) over a feature map", name);
         return NULL;
     }
-    if (linear_head(m, pool, name, &linear, why, whylen) < 0)
+    if (linear_head(m, pool, name, &linear, &softmax, why, whylen) < 0)
         return NULL;
     const nn_shape in = m->layers[at].out;
     const int classes = (int)nn_model_outputs(m);
@@ -95,6 +98,7 @@ static nn_class_map *make(const nn_model *m, const char *name, char *why, size_t
     }
     c->in = in;
     c->classes = classes;
+    c->softmax = softmax;
     /* Both kinds hold their weights as [filters][inputs]; the bias and batch norm's mean shift
      * every cell of a map alike: left out. */
     if (linear >= 0)
@@ -122,22 +126,55 @@ nn_shape nn_class_map_input(const nn_class_map *c)
     return c->in;
 }
 
-void nn_class_map_compute(const nn_class_map *c, const float *tap, int cls, float *out)
+size_t nn_class_map_scratch(const nn_class_map *c)
 {
-    const size_t hw = (size_t)c->in.h * (size_t)c->in.w;
-    if (!c->weights) {
-        memcpy(out, tap + (size_t)cls * hw, hw * sizeof *out);
+    return (size_t)c->in.c;
+}
+
+void nn_class_map_baseline(const nn_class_map *c, const float *outputs, double *mean)
+{
+    const int C = c->in.c;
+    for (int k = 0; k < C; k++)
+        mean[k] = 0.0;
+    if (!c->softmax)
+        return;
+    if (!c->weights) { /* class j is channel j: its row is the unit vector of j */
+        for (int k = 0; k < C; k++)
+            mean[k] = outputs[k];
         return;
     }
-    const float *w = c->weights + (size_t)cls * c->in.c;
-    double sum[hw];
-    for (size_t p = 0; p < hw; p++)
-        sum[p] = 0.0;
-    for (int k = 0; k < c->in.c; k++) {
-        const float *f = tap + (size_t)k * hw;
-        for (size_t p = 0; p < hw; p++)
-            sum[p] += (double)w[k] * f[p];
+    for (int j = 0; j < c->classes; j++) {
+        const double p = outputs[j];
+        const float *w = c->weights + (size_t)j * (size_t)C;
+        for (int k = 0; k < C; k++)
+            mean[k] += p * w[k];
     }
-    for (size_t p = 0; p < hw; p++)
-        out[p] = (float)sum[p];
+}
+
+void nn_class_map_compute(const nn_class_map *c, const float *tap, const float *outputs, const double *mean, int cls,
+                          float *out)
+{
+    const size_t hw = (size_t)c->in.h * (size_t)c->in.w;
+    /* w - m as (1 - p) w - (m - p w): where p is near 1 the two are small and
+     * w - m would lose the digits float weights carry to cancellation. */
+    const double p = c->softmax ? outputs[cls] : 0.0;
+    double sum[hw];
+    for (size_t i = 0; i < hw; i++)
+        sum[i] = 0.0;
+    for (int k = 0; k < c->in.c; k++) {
+        const double w = c->weights ? c->weights[(size_t)cls * (size_t)c->in.c + (size_t)k] : k == cls;
+        const double d = (1.0 - p) * w - (mean[k] - p * w);
+        if (d == 0.0)
+            continue;
+        const float *f = tap + (size_t)k * hw;
+        for (size_t i = 0; i < hw; i++)
+            sum[i] += d * f[i];
+    }
+    /* Less the lowest cell before rounding to float: a map's level says nothing (its bias is left out
+     * too), and a level far above its range would leave the range few of float's digits. */
+    double lo = sum[0];
+    for (size_t i = 1; i < hw; i++)
+        lo = sum[i] < lo ? sum[i] : lo;
+    for (size_t i = 0; i < hw; i++)
+        out[i] = (float)(sum[i] - lo);
 }

@@ -21,6 +21,7 @@ struct predictor {
     uint8_t *rgb; /* preprocessed input, largest model input */
     float *output; /* largest model output */
     float *tap; /* the largest class map tap, when a model has class maps */
+    double *map_mean; /* the largest class map baseline (nn_class_map_baseline) */
     int threads; /* for the next runs */
 };
 
@@ -34,11 +35,13 @@ predictor *predictor_new(const model_registry *r, int threads, char *err, size_t
     p->registry = r;
     p->threads = threads;
     p->detection = detection_request_default();
-    size_t max_in = 0, max_out = 0, max_detector_in = 0, max_tap = 0;
+    size_t max_in = 0, max_out = 0, max_detector_in = 0, max_tap = 0, max_mean = 0;
     for (int i = 0; i < r->count; i++) {
         const nn_model *m = &r->models[i].network;
         if (r->models[i].class_map && nn_model_tap_size(m, NN_TAP_CLASS_MAP) > max_tap)
             max_tap = nn_model_tap_size(m, NN_TAP_CLASS_MAP);
+        if (r->models[i].class_map && nn_class_map_scratch(r->models[i].class_map) > max_mean)
+            max_mean = nn_class_map_scratch(r->models[i].class_map);
         if (nn_shape_size(m->input) > max_in)
             max_in = nn_shape_size(m->input);
         if (nn_model_outputs(m) > max_out)
@@ -71,7 +74,8 @@ predictor *predictor_new(const model_registry *r, int threads, char *err, size_t
     p->rgb = malloc(max_in);
     p->output = calloc(max_out, sizeof *p->output);
     p->tap = max_tap ? malloc(max_tap * sizeof *p->tap) : NULL;
-    if (!p->decoder || !p->resize || !p->rgb || !p->output || (max_tap && !p->tap)) {
+    p->map_mean = max_mean ? malloc(max_mean * sizeof *p->map_mean) : NULL;
+    if (!p->decoder || !p->resize || !p->rgb || !p->output || (max_tap && !p->tap) || (max_mean && !p->map_mean)) {
         snprintf(err, errlen, "out of memory");
         predictor_free(p);
         return NULL;
@@ -94,6 +98,7 @@ void predictor_free(predictor *p)
     free(p->rgb);
     free(p->output);
     free(p->tap);
+    free(p->map_mean);
     free(p);
 }
 
@@ -207,10 +212,11 @@ int predictor_explain(predictor *p, const served_model *m, crop_mode crop, predi
     const double sx = (double)res->width / res->decoded_width, sy = (double)res->height / res->decoded_height;
     r[0] *= sx, r[2] *= sx, r[1] *= sy, r[3] *= sy;
     const double cw = r[2] / map.w, ch = r[3] / map.h;
+    nn_class_map_baseline(c, res->outputs, p->map_mean);
     for (int i = 0; i < res->count; i++) {
         float *v = values + (size_t)i * (size_t)map.w * (size_t)map.h;
         int cells[4];
-        nn_class_map_compute(c, p->tap, res->top[i].index, v);
+        nn_class_map_compute(c, p->tap, res->outputs, p->map_mean, res->top[i].index, v);
         scale_map(v, map.w, map.h, cells);
         double *b = res->map_box[i];
         b[0] = r[0] + cells[0] * cw, b[1] = r[1] + cells[1] * ch;

@@ -10,13 +10,14 @@ models (MobileNet v1, v2) and the six Coral classifiers:
   frames (centre crop), and test_int8_oracle --class-map compares;
 - the maps the server answers (v2 "heatmap", the top 3, each input sent as
   a UINT8 tensor of the model's size) equal numpy's, computed from those
-  TFLite bytes and the weights of the .tflite's linear layer after the pool,
-  scaled to 0..1 the documented way, within 1e-5;
+  TFLite bytes, the weights of the .tflite's linear layer after the pool and
+  the served probabilities (the map of a class's probability), scaled to
+  0..1 the documented way, within 1e-5;
 - faithfulness: graying (to 128, the input's zero) the 20 % of the input
   where the top-1 class's map, upsampled as the UI draws it, is highest
   lowers that class's probability more than graying the same mask moved to
-  a random place (cyclically shifted; the mean of 10) does, on most images
-  of every model (PER_MODEL, OVERALL); each model's figures are printed
+  a random place (cyclically shifted; the mean of 10) does, on 90 % of the
+  images of every model (PER_MODEL, OVERALL); each model's figures are printed
   (docs/explanations.md quotes them).
 usage: test_class_maps.py LOOKSLIKE MODEL_INPUT TEST_INT8_ORACLE MODEL_DIR SOURCES_DIR SHARED_MODELS IMAGES_DIR
   SOURCES_DIR: the repository's models/ (NAME.sources say which .tflite a model was made of)"""
@@ -43,10 +44,10 @@ PHOTOS = [os.path.join(IMAGES, "coral", f) for f in ("bird.bmp", "cat.bmp", "dra
 PHOTOS += [os.path.join(IMAGES, "bench", f) for f in ("parrot_640x480.jpg", "hot_dog_4032x3024.jpg")]
 CONV_2D, FULLY_CONNECTED = 3, 9
 MASKED_SHARE, RANDOM_MASKS = 0.2, 10
-# What the maps must keep doing (measured: 71 of 80 images, v1 10 of 10, v2 and the bird model 7 of 10;
-# the same maps turned upside down: 52 of 80): a regression guard, not the issue's 90 % target, which
-# each model's line reports.
-PER_MODEL, OVERALL = 0.7, 0.85
+# The issue's target, on every model and overall (measured with the maps of the class's probability:
+# 76 of 80 images, every model 9 or 10 of 10; Zhou's maps of the class's score made 71 of 80, v2 and the
+# bird model 7 of 10).
+PER_MODEL, OVERALL = 0.9, 0.9
 
 
 def sources(name):
@@ -82,15 +83,18 @@ def head(files):
     return (fmap["scale"][0], fmap["zero_point"][0], fmap["type"] == "int8"), scale * (q - zero)
 
 
-def numpy_maps(tap_bytes, quant, weights, shape, classes):
-    """Each class's map from TFLite's tap bytes (as lookslike holds them: int8 v as v + 128), scaled to 0..1."""
+def numpy_maps(tap_bytes, quant, weights, shape, classes, probabilities):
+    """Each class's map from TFLite's tap bytes (as lookslike holds them: int8 v as v + 128) and the run's
+    probabilities (the models end in softmax: the map of the class's probability, its row less the rows
+    weighted by the probabilities), scaled to 0..1."""
     scale, zero, int8 = quant
     h, w, c = shape
     q = np.frombuffer(tap_bytes, dtype=np.uint8).astype(np.float64) - (128 if int8 else 0)
     f = (scale * (q - zero)).reshape(h * w, c)
+    mean = np.asarray(probabilities, dtype=np.float64) @ weights
     out = []
     for k in classes:
-        m = f @ weights[k]
+        m = f @ (weights[k] - mean)
         lo, hi = m.min(), m.max()
         out.append((m - lo) / (hi - lo) if hi > lo else np.zeros_like(m))
     return out
@@ -164,11 +168,15 @@ def main():
                          {"name": "probabilities"}])
             cells = tap_size // w.shape[1]
             grid = int(round(cells ** 0.5))
+            outputs = w.shape[0]
+            # FP32 as served: "%.9g" names the float, but parsed as a double it is off by up to 5e-10, which
+            # the map of a class at 0.999995 (1 - p = 5e-6) would feel.
+            probs = np.array(got["probabilities"], dtype=np.float32).astype(np.float64).reshape(n, outputs)
             worst = 0.0
             for i in range(n):
                 classes = got["heatmap_classes"][i * 3:(i + 1) * 3]
                 want = numpy_maps(data_taps[i * tap_size:(i + 1) * tap_size], quant, w, (grid, grid, w.shape[1]),
-                                  classes)
+                                  classes, probs[i])
                 for j in range(3):
                     served = np.array(got["heatmap"][(i * 3 + j) * cells:(i * 3 + j + 1) * cells])
                     worst = max(worst, float(np.abs(served - want[j]).max()))
@@ -176,8 +184,6 @@ def main():
                   f"and the .tflite's weights within 1e-5 (worst {worst:.2e})")
 
             # Faithfulness: gray the map's highest cells, or as many at random.
-            outputs = w.shape[0]
-            probs = np.array(got["probabilities"]).reshape(n, outputs)
             rng = random.Random(1)
             batch, plan = [], []
             for i in range(n):
@@ -207,11 +213,10 @@ def main():
             faithful_all.append((name, wins, n))
             check(wins >= PER_MODEL * n, f"{name}: graying the 20 % of the input where the top-1 class's map is highest "
                   f"lowers its probability more than the same mask moved to {RANDOM_MASKS} random places does on "
-                  f"average, on {wins} of {n} images (at least {PER_MODEL:.0%}; the issue's target 90 % "
-                  f"{'met' if wins >= 0.9 * n else 'NOT met'}): " + "; ".join(rows))
+                  f"average, on {wins} of {n} images (at least {PER_MODEL:.0%}): " + "; ".join(rows))
         wins, total = sum(f[1] for f in faithful_all), sum(f[2] for f in faithful_all)
         check(wins >= OVERALL * total, f"faithfulness over the {len(faithful_all)} models: {wins} of {total} images "
-              f"({100.0 * wins / max(total, 1):.1f} %, at least {OVERALL:.0%}; a map turned upside down: 65 %)")
+              f"({100.0 * wins / max(total, 1):.1f} %, at least {OVERALL:.0%})")
         harness.check_no_sanitizer_reports(srv, "server")
     finally:
         srv.stop()
