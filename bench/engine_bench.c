@@ -166,7 +166,7 @@ static int measure(const nn_model *m, const uint8_t *rgb, const float *image, in
     r->min = t[0];
     r->max = t[runs - 1];
     r->top1 = 0;
-    for (size_t i = 1; i < nn_model_outputs(m); i++)
+    for (size_t i = 1, n = nn_model_outputs(m); i < n; i++)
         if (out[i] > out[r->top1])
             r->top1 = (int)i;
     r->top1_prob = out[r->top1];

@@ -26,18 +26,23 @@ nn_task nn_model_task(const nn_model *m)
     return NN_TASK_CLASSIFICATION;
 }
 
+/* Whether layer i is an output of a model of that task. */
+static int is_output(const nn_model *m, nn_task task, int i)
+{
+    return task == NN_TASK_DETECTION ? nn_layer_is_head(&m->layers[i]) : i == m->nlayers - 1;
+}
+
 int nn_layer_is_output(const nn_model *m, int i)
 {
-    if (nn_model_task(m) == NN_TASK_DETECTION)
-        return nn_layer_is_head(&m->layers[i]);
-    return i == m->nlayers - 1;
+    return is_output(m, nn_model_task(m), i);
 }
 
 size_t nn_model_outputs(const nn_model *m)
 {
+    const nn_task task = nn_model_task(m); /* once: a request asks for this, a model's layers are many */
     size_t n = 0;
     for (int i = 0; i < m->nlayers; i++)
-        if (nn_layer_is_output(m, i))
+        if (is_output(m, task, i))
             n += nn_shape_size(m->layers[i].out);
     return n;
 }
