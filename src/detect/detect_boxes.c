@@ -208,10 +208,12 @@ static float diou(detect_box a, detect_box b, double exponent)
 
 static int suppresses(const detector *d, detect_box a, detect_box b, float nms)
 {
+    /* DIoU is IoU less a power, never negative: where IoU alone does not pass nms, neither does DIoU
+     * (float's rounding is monotone), and most pairs are decided without the power. */
     switch (d->nms_kind) {
     case NN_NMS_SORT: return detect_box_iou(a, b) > nms;
-    case NN_NMS_GREEDY: return diou(a, b, 0.6) > nms;
-    case NN_NMS_DIOU: return diou(a, b, d->beta_nms) > nms;
+    case NN_NMS_GREEDY: return detect_box_iou(a, b) > nms && diou(a, b, 0.6) > nms;
+    case NN_NMS_DIOU: return detect_box_iou(a, b) > nms && diou(a, b, d->beta_nms) > nms;
     }
     return 0;
 }
