@@ -191,14 +191,13 @@ float detect_box_iou(detect_box a, detect_box b)
     return i == 0 || u == 0 ? 0 : i / u;
 }
 
-/* The fork's box_diou (exponent 0.6) and box_diounms (exponent beta). */
-static float diou(detect_box a, detect_box b, double exponent)
+/* The fork's box_diou (exponent 0.6) and box_diounms (exponent beta), given the pair's IoU. */
+static float diou(detect_box a, detect_box b, float iou, double exponent)
 {
     float top = fmin(a.y - a.h / 2, b.y - b.h / 2), bot = fmax(a.y + a.h / 2, b.y + b.h / 2);
     float left = fmin(a.x - a.w / 2, b.x - b.w / 2), right = fmax(a.x + a.w / 2, b.x + b.w / 2);
     float w = right - left, h = bot - top;
     float c = w * w + h * h;
-    float iou = detect_box_iou(a, b);
     if (c == 0)
         return iou;
     float d = (a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y);
@@ -210,10 +209,13 @@ static int suppresses(const detector *d, detect_box a, detect_box b, float nms)
 {
     /* DIoU is IoU less a power, never negative: where IoU alone does not pass nms, neither does DIoU
      * (float's rounding is monotone), and most pairs are decided without the power. */
+    const float iou = detect_box_iou(a, b);
+    if (!(iou > nms))
+        return 0;
     switch (d->nms_kind) {
-    case NN_NMS_SORT: return detect_box_iou(a, b) > nms;
-    case NN_NMS_GREEDY: return detect_box_iou(a, b) > nms && diou(a, b, 0.6) > nms;
-    case NN_NMS_DIOU: return detect_box_iou(a, b) > nms && diou(a, b, d->beta_nms) > nms;
+    case NN_NMS_SORT: return 1;
+    case NN_NMS_GREEDY: return diou(a, b, iou, 0.6) > nms;
+    case NN_NMS_DIOU: return diou(a, b, iou, d->beta_nms) > nms;
     }
     return 0;
 }
