@@ -6,12 +6,12 @@
  * compare like with like on a noisy machine. Not a test: it prints numbers.
  * Besides the table it prints one "RESULT name threads batch median min max
  * top1 prob" line per row (times per image) for bench/run.sh.
- * usage: lookslike-bench [--runs N] [--model-dir DIR] [--model NAME] [--zoo] [--layers] [--winograd]
+ * usage: lookslike-bench [--runs N] [--model-dir DIR] [--model NAME] [--zoo] [--layers] [--winograd MODE]
  *                        [--only ENGINE] [--int8-kernels SET] [--save-rgb FILE] [IMAGE.jpg | --rgb TENSOR.rgb]
  * --zoo: only the float engines next to libdarknet (a float model of the
  * Darknet zoo: no integer engine, no batching); --only NAME: only that
  * engine's rows; --int8-kernels: the integer engine's kernel set (the
- * server's option: "avx2" against "avx_vnni", say); --winograd: the server's option of that name;
+ * server's option: "avx2" against "avx_vnni", say); --winograd: the server's option of that name (auto, 1, 0);
  * --save-rgb: writes the preprocessed input tensor, for a peer in another process; --layers: instead of
  * the table, the integer engine's layers one by one (what each is, its multiply-adds, the kernel that
  * runs it, its median time and GMAC/s at 1 and 2 threads). */
@@ -331,8 +331,12 @@ int main(int argc, char **argv)
             zoo = 1;
         else if (!strcmp(argv[i], "--layers"))
             layers = 1;
-        else if (!strcmp(argv[i], "--winograd"))
-            nn_onednn_use_winograd(1);
+        else if (!strcmp(argv[i], "--winograd") && i + 1 < argc) {
+            if (nn_onednn_use_winograd(argv[++i], err, sizeof err) < 0) {
+                fprintf(stderr, "%s\n", err);
+                return 2;
+            }
+        }
         else if (!strcmp(argv[i], "--only") && i + 1 < argc)
             only = argv[++i];
         else if (!strcmp(argv[i], "--int8-kernels") && i + 1 < argc) {

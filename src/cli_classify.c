@@ -28,7 +28,10 @@ int cli_classify(int argc, char **argv)
     char err[NN_ERR_LEN];
     model_registry reg;
     char notes[1024];
-    nn_onednn_use_winograd(c.winograd);
+    if (nn_onednn_use_winograd(c.winograd, err, sizeof err) < 0) {
+        fprintf(stderr, "lookslike: %s\n", err);
+        return 1;
+    }
     if (model_registry_load(&reg, c.model_dir, c.model, c.engine, c.precision, err, sizeof err) < 0) {
         fprintf(stderr, "lookslike: %s\n", err);
         return 1;

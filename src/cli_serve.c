@@ -136,7 +136,11 @@ int cli_serve(int argc, char **argv)
         return 1;
     }
     double self_test_ms = clock_ms() - k0;
-    nn_onednn_use_winograd(c.winograd);
+    if (nn_onednn_use_winograd(c.winograd, err, sizeof err) < 0) {
+        fprintf(stderr, "lookslike: %s\n", err);
+        api_keys_free(keys);
+        return 1;
+    }
     if (strcmp(c.precision, "fp32") && notes[0])
         fprintf(stderr, "lookslike: warning: %s\n", notes);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);

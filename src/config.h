@@ -29,7 +29,7 @@ typedef struct {
     long long max_pixels;
     long long max_request_pixels; /* of all the images of one request; resolved for serve */
     int dct_scaling;
-    int winograd; /* the float engine's 3x3 convolutions as Winograd's (nn_onednn_use_winograd) */
+    char winograd[8]; /* for which models the float engine's 3x3 convolutions are Winograd's (nn_onednn_use_winograd) */
     int queue;
     int max_batch; /* images in one request */
     int http_threads;

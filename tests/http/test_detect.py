@@ -302,37 +302,42 @@ def main():
         check(status == 200 and b'route="detect"' in raw, "/metrics counts /detect under its own route label")
     finally:
         check(srv.stop() == 0, "server exits 0")
-    winograd(work, photos, answers)
+    direct_kernels(work, photos, answers)
     shutil.rmtree(work)
     return summary()
 
 
-def winograd(work, photos, answers):
-    """--winograd: the same detections as libdarknet's within the rounding's
-    2 %, a batch's answers those of each image alone (a 1-thread run equals a
-    2-thread one), and not the direct kernels' bytes where oneDNN has
-    Winograd's (AVX-512: else it compared nothing)."""
-    srv = Server(LOOKSLIKE, "--model-dir", work, "--model", "yolo", "--access-log", "0", "--winograd", "1")
+def direct_kernels(work, photos, answers):
+    """--winograd 0 (the default auto runs a YOLO's 3x3 convolutions as
+    Winograd's where oneDNN has them): the same detections as libdarknet's
+    within the rounding's 2 %, a batch's answers those of each image alone (a
+    1-thread run equals a 2-thread one), and not the default's bytes where
+    oneDNN has Winograd's kernels (AVX-512: else it compared nothing)."""
+    srv = Server(LOOKSLIKE, "--model-dir", work, "--model", "yolo", "--access-log", "0", "--winograd", "0")
     try:
         dog, person = (open(photos[p], "rb").read() for p in ("dog", "person"))
         status, r = detect(srv.port, Q, dog)
         alone = r.get("detections", [])
-        agrees(alone, oracle(work, photos["dog"], 0.4), "--winograd, dog: threshold 0.4")
+        agrees(alone, oracle(work, photos["dog"], 0.4), "--winograd 0, dog: threshold 0.4")
         status, r2 = detect(srv.port, Q, person)
         body, headers = multipart([(dog, "image/jpeg"), (person, "image/jpeg")])
         status, r = detect(srv.port, Q, body, headers)
         res = r.get("results", [])
         check(status == 200 and len(res) == 2 and res[0]["detections"] == alone
               and res[1]["detections"] == r2.get("detections"),
-              f"--winograd: a batch of two, each as alone ({status})")
+              f"--winograd 0: a batch of two, each as alone ({status})")
         avx512 = "avx512f" in open("/proc/cpuinfo").read()
         differs = alone != answers["dog"]["detections"]
         if avx512:
-            check(differs, "--winograd changes the confidences' last bits (Winograd's kernels ran)")
+            check(differs, "--winograd 0 changes the confidences' last bits (the default ran Winograd's kernels)")
         else:
-            print(f"ok - # SKIP --winograd ran Winograd's kernels: no AVX-512 here (answers differ: {differs})")
+            print(f"ok - # SKIP the default ran Winograd's kernels: no AVX-512 here (answers differ: {differs})")
     finally:
-        check(srv.stop() == 0, "--winograd server exits 0")
+        check(srv.stop() == 0, "--winograd 0 server exits 0")
+    r = subprocess.run([LOOKSLIKE, "--port", "0", "--model-dir", work, "--model", "yolo", "--winograd", "yes"],
+                       capture_output=True, text=True, timeout=60)
+    check(r.returncode != 0 and "--winograd must be auto, 1 or 0, not yes" in r.stderr,
+          f"--winograd yes stops start-up naming the modes ({r.returncode}: {r.stderr.strip()[:120]})")
 
 
 if __name__ == "__main__":
