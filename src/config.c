@@ -48,7 +48,7 @@ static const option options[] = {
      "avx2, sse41 (x86-64), neon_dotprod, neon (arm64) or reference"},
     {"--winograd", "LOOKSLIKE_WINOGRAD", SERVE | CLASSIFY, OPT_STRING, FIELD(winograd), 0, 0,
      "the oneDNN engine's 3x3 convolutions as Winograd's F(4x4, 3x3) where oneDNN has it (AVX-512) and it pays: "
-     "auto (the YOLO v2-v4 detectors: 1.2-1.6x faster, within 1e-4 of libdarknet), 1 (every model) or 0 (none; "
+     "auto (every model but YOLOv1: YOLO 1.2-1.6x faster, within the bounds of libdarknet), 1 (every model) or 0 (none; "
      "docs/engines.md)"},
     {"--workers", "LOOKSLIKE_WORKERS", SERVE, OPT_INT, FIELD(workers), 1, 256, "inference workers (default: cores)"},
     {"--threads", "LOOKSLIKE_THREADS", SERVE | CLASSIFY, OPT_INT, FIELD(threads), 1, 256,

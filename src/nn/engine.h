@@ -68,7 +68,7 @@ extern const nn_engine_ops nn_onednn_engine;
 /* --winograd: for which models the oneDNN engines created after this call
  * run their 3x3, stride-1 convolutions as Winograd's F(4x4, 3x3), where
  * oneDNN has it (AVX-512) and it pays (onednn_engine.c): "auto" (the
- * default: the YOLO v2-v4 detectors), "1" (every model) or "0" (none).
+ * default: every model but YOLOv1), "1" (every model) or "0" (none).
  * Set once, before the workers; -1 and a message for another mode. */
 int nn_onednn_use_winograd(const char *mode, char *err, size_t errlen);
 extern const nn_engine_ops nn_int8_engine;

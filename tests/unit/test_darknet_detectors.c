@@ -17,8 +17,8 @@
  *    threshold or the NMS limit (counted and shown, at most 2 %).
  *
  * The oneDNN engines run as the server's default --winograd auto has them:
- * on AVX-512, a [yolo] or [region] model's 3x3 convolutions as Winograd's
- * where it pays, held to the same 1e-4 (its bytes must differ from the
+ * on AVX-512, a YOLO v2-v4 model's 3x3 convolutions as Winograd's where it
+ * pays, held to the same 1e-4 (its bytes must differ from the
  * direct kernels' on the first photo, else the test compared nothing; a
  * YOLOv1 model's must not: auto leaves it on the direct kernels). With
  * LOOKSLIKE_TEST_WINOGRAD=1 they run with --winograd 1 (every model;
@@ -301,11 +301,8 @@ static void compare(const char *cfg_dir, const char *work, photo *photos, int np
     nn_onednn_use_winograd(winograd ? "1" : "auto", err, sizeof err);
     e1 = direct ? nn_engine_create("onednn", &m, 1, err, sizeof err) : NULL;
     e2 = e1 ? nn_engine_create("onednn", &m, 2, err, sizeof err) : NULL;
-    /* Where Winograd's kernels must have run: every model with --winograd 1, YOLO v2-v4 with auto. */
-    int yolo = 0;
-    for (int i = 0; i < m.nlayers; i++)
-        yolo |= m.layers[i].kind == LAYER_YOLO || m.layers[i].kind == LAYER_REGION;
-    int wino = avx512 && (winograd || yolo);
+    /* Where Winograd's kernels must have run: every model with --winograd 1, all but YOLOv1 with auto. */
+    int wino = avx512 && (winograd || !yolov1);
     pe = e2 && !winograd ? nn_engine_create("darknet", &m, 1, err, sizeof err) : NULL;
     det = detector_new(&m);
     if (tree && !winograd) /* the plugin would run libdarknet's CPU code */
